@@ -1,0 +1,16 @@
+# Warnings and sanitizer flags live in INTERFACE targets that every pulsemon
+# library links, so a flag is set in one place and reaches every target.
+
+add_library(pulsemon_warnings INTERFACE)
+target_compile_options(pulsemon_warnings INTERFACE -Wall -Wextra -Werror -Wpedantic -Wshadow
+                                                   -Wnon-virtual-dtor -Wold-style-cast)
+
+add_library(pulsemon_sanitizers INTERFACE)
+if(PULSEMON_SANITIZE)
+  target_compile_options(pulsemon_sanitizers INTERFACE -fsanitize=address,undefined
+                                                       -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(pulsemon_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+
+add_library(pulsemon_settings INTERFACE)
+target_link_libraries(pulsemon_settings INTERFACE pulsemon_warnings pulsemon_sanitizers)

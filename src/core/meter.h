@@ -1,0 +1,58 @@
+#pragma once
+// What a meter is: its kind, its unit and how many pulses make one unit.
+
+#include "core/result.h"
+#include "core/time.h"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pulsemon {
+
+enum class MeterKind { electricity, gas, water, heat };
+
+[[nodiscard]] std::string_view to_string(MeterKind kind);
+[[nodiscard]] Result<MeterKind> parse_meter_kind(std::string_view text);
+[[nodiscard]] std::string_view default_unit(MeterKind kind);
+
+// How the pulse filter treats a meter's edges (see pulse_filter.md).
+struct FilterSettings {
+  // An edge closer than this to the previous accepted pulse is a bounce.
+  Micros min_interval{Micros{20'000}};
+  // With both edges known, a pulse shorter than this is a glitch; 0 = off.
+  Micros min_width{Micros{0}};
+};
+
+struct Meter {
+  std::int64_t id = 0;
+  std::string name;
+  std::string location;
+  MeterKind kind = MeterKind::electricity;
+  std::string unit = "kWh";
+  double pulses_per_unit = 1000.0;
+  std::string tariff; // tariff text, see tariff.h; empty = no cost
+  FilterSettings filter;
+  // Power falls to 0 when no pulse came for this long.
+  std::chrono::seconds power_timeout{600};
+};
+
+// Checks the invariants every stored meter must hold; names the bad field.
+[[nodiscard]] std::optional<Error> validate_meter(const Meter &meter);
+
+// Energy (or volume) of a number of pulses, in the meter's unit.
+[[nodiscard]] inline double energy_of(std::int64_t pulses, double pulses_per_unit) {
+  return static_cast<double>(pulses) / pulses_per_unit;
+}
+
+// How a flow of the meter's unit per hour is shown: kWh/h as W, Wh/h as W,
+// anything else as unit/h (m³/h for gas, L/h for water).
+struct RateUnit {
+  double per_unit_per_hour = 1.0; // multiply unit/h by this
+  std::string name;               // "W", "m³/h", …
+};
+[[nodiscard]] RateUnit rate_unit(std::string_view unit);
+
+} // namespace pulsemon

@@ -1,0 +1,42 @@
+#include "core/power.h"
+
+#include <algorithm>
+
+namespace pulsemon {
+
+double rate_for_interval(const PowerSettings &settings, Micros interval) {
+  const double hours = to_seconds(interval) / 3600.0;
+  return settings.per_unit_per_hour / (settings.pulses_per_unit * hours);
+}
+
+std::optional<double> PowerEstimator::on_pulse(MonoTime time) {
+  if (last_pulse_ && time <= *last_pulse_) {
+    return std::nullopt;
+  }
+  std::optional<double> power;
+  if (last_pulse_) {
+    power = rate_for_interval(settings_, time - *last_pulse_);
+  }
+  last_pulse_ = time;
+  last_power_ = power;
+  return power;
+}
+
+std::optional<double> PowerEstimator::power_at(MonoTime now) const {
+  if (!last_pulse_) {
+    return std::nullopt;
+  }
+  const Micros since_last = now - *last_pulse_;
+  if (since_last >= settings_.timeout) {
+    return 0.0;
+  }
+  if (!last_power_) {
+    return std::nullopt;
+  }
+  if (since_last <= Micros{0}) {
+    return last_power_;
+  }
+  return std::min(*last_power_, rate_for_interval(settings_, since_last));
+}
+
+} // namespace pulsemon

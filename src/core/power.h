@@ -1,0 +1,48 @@
+#pragma once
+// Instantaneous power (or flow) from the time between pulses.
+//
+//   at a pulse:      P = rate(Δt) with Δt = time since the previous pulse
+//   between pulses:  P(now) = min(P at the last pulse, rate(now − last pulse))
+//                    — the next pulse cannot come sooner than now, so the
+//                    power can be no higher than that; it decays as 1/t
+//   after a timeout: 0
+//
+// rate(Δt) = 3600 / (pulses_per_unit × Δt[s]) unit/h, times RateUnit's
+// factor: for 1000 imp/kWh that is 3.6e6 / (1000 × Δt) W.
+
+#include "core/time.h"
+
+#include <chrono>
+#include <optional>
+
+namespace pulsemon {
+
+struct PowerSettings {
+  double pulses_per_unit = 1000.0;
+  double per_unit_per_hour = 1000.0; // RateUnit factor: kWh/h → W
+  std::chrono::seconds timeout{600};
+};
+
+// The rate that one pulse per `interval` means, in display units.
+[[nodiscard]] double rate_for_interval(const PowerSettings &settings, Micros interval);
+
+// Not thread-safe: one per meter, fed the accepted pulses in time order.
+class PowerEstimator {
+public:
+  explicit PowerEstimator(PowerSettings settings) : settings_(settings) {}
+
+  // Records an accepted pulse. Returns the power it implies, or nothing for
+  // the first pulse (no interval yet) and for a pulse not after the last one.
+  std::optional<double> on_pulse(MonoTime time);
+
+  // The power to report at `now`: nothing before the second pulse (unless the
+  // timeout has passed, then 0), otherwise bounded and decaying as above.
+  [[nodiscard]] std::optional<double> power_at(MonoTime now) const;
+
+private:
+  PowerSettings settings_;
+  std::optional<MonoTime> last_pulse_;
+  std::optional<double> last_power_;
+};
+
+} // namespace pulsemon
