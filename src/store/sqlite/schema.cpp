@@ -1,0 +1,119 @@
+#include "store/sqlite/schema.h"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace pulsemon::sqlite {
+
+namespace {
+
+// Migration N brings the schema from version N to N + 1. Append only: a
+// released migration is never edited, or databases in the field diverge.
+constexpr std::array<std::string_view, current_schema_version> migrations{R"sql(
+CREATE TABLE meters (
+  id               INTEGER PRIMARY KEY,
+  name             TEXT    NOT NULL,
+  location         TEXT    NOT NULL DEFAULT '',
+  kind             TEXT    NOT NULL CHECK (kind IN ('electricity', 'gas', 'water', 'heat')),
+  unit             TEXT    NOT NULL,
+  pulses_per_unit  REAL    NOT NULL CHECK (pulses_per_unit > 0),
+  tariff           TEXT    NOT NULL DEFAULT '',
+  min_interval_us  INTEGER NOT NULL,
+  min_width_us     INTEGER NOT NULL,
+  power_timeout_s  INTEGER NOT NULL,
+  created_us       INTEGER NOT NULL
+);
+
+-- Derived from pulses (rebuilt by 'rollup --rebuild'), except the duplicate
+-- and rejection counters, which only the writer sees.
+CREATE TABLE meter_stats (
+  meter_id        INTEGER PRIMARY KEY REFERENCES meters(id),
+  pulses          INTEGER NOT NULL DEFAULT 0,
+  duplicates      INTEGER NOT NULL DEFAULT 0,
+  too_close       INTEGER NOT NULL DEFAULT 0,
+  too_short       INTEGER NOT NULL DEFAULT 0,
+  unpaired        INTEGER NOT NULL DEFAULT 0,
+  first_pulse_us  INTEGER,
+  last_pulse_us   INTEGER
+);
+
+-- The source of truth: one row per accepted pulse, microseconds UTC. The key
+-- makes storing a pulse twice a no-op.
+CREATE TABLE pulses (
+  meter_id  INTEGER NOT NULL,
+  ts_us     INTEGER NOT NULL,
+  PRIMARY KEY (meter_id, ts_us)
+) WITHOUT ROWID;
+
+-- Pulse counts per UTC-aligned slot of 900, 3600 and 86400 seconds,
+-- maintained in the same transaction as the pulses.
+CREATE TABLE rollups (
+  meter_id      INTEGER NOT NULL,
+  slot_seconds  INTEGER NOT NULL,
+  slot_start    INTEGER NOT NULL,
+  pulses        INTEGER NOT NULL,
+  PRIMARY KEY (meter_id, slot_seconds, slot_start)
+) WITHOUT ROWID;
+
+CREATE TABLE register_records (
+  meter_id     INTEGER NOT NULL REFERENCES meters(id),
+  at_us        INTEGER NOT NULL,
+  value        REAL    NOT NULL,
+  replacement  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (meter_id, at_us)
+);
+
+CREATE TABLE calorific_values (
+  meter_id           INTEGER NOT NULL REFERENCES meters(id),
+  effective_us       INTEGER NOT NULL,
+  megajoules_per_m3  REAL    NOT NULL,
+  volume_correction  REAL    NOT NULL,
+  PRIMARY KEY (meter_id, effective_us)
+);
+
+-- Pulses known to be lost (a kernel or sensor sequence gap, an outage).
+CREATE TABLE gaps (
+  id              INTEGER PRIMARY KEY,
+  meter_id        INTEGER NOT NULL REFERENCES meters(id),
+  at_us           INTEGER NOT NULL,
+  missing_pulses  INTEGER,
+  reason          TEXT    NOT NULL
+);
+
+CREATE TABLE users (
+  id                INTEGER PRIMARY KEY,
+  name              TEXT    NOT NULL UNIQUE,
+  role              TEXT    NOT NULL CHECK (role IN ('admin', 'user', 'viewer')),
+  password_hash     TEXT    NOT NULL,
+  token_generation  INTEGER NOT NULL DEFAULT 0,
+  created_us        INTEGER NOT NULL
+);
+)sql"};
+
+int read_version(Database &db) {
+  Statement statement(db, "PRAGMA user_version");
+  statement.step();
+  return static_cast<int>(statement.column_int(0));
+}
+
+} // namespace
+
+void migrate(Database &db) {
+  const int found = read_version(db);
+  if (found > current_schema_version) {
+    throw Failure(ErrorCode::unavailable,
+                  "database " + db.path().string() + " has schema version " +
+                      std::to_string(found) + ", newer than this pulsemon understands (" +
+                      std::to_string(current_schema_version) + "); upgrade pulsemon");
+  }
+  for (int version = found; version < current_schema_version; ++version) {
+    Transaction transaction(db);
+    db.execute(migrations[static_cast<std::size_t>(version)]);
+    // PRAGMA takes no bound parameters; the value is an integer we control.
+    db.execute("PRAGMA user_version = " + std::to_string(version + 1));
+    transaction.commit();
+  }
+}
+
+} // namespace pulsemon::sqlite

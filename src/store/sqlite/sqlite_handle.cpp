@@ -1,0 +1,221 @@
+#include "store/sqlite/sqlite_handle.h"
+
+#include <sqlite3.h>
+
+namespace pulsemon::sqlite {
+
+namespace {
+
+ErrorCode code_for(int sqlite_code) {
+  switch (sqlite_code & 0xff) {
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED:
+  case SQLITE_CANTOPEN:
+  case SQLITE_READONLY:
+  case SQLITE_FULL:
+  case SQLITE_IOERR:
+  case SQLITE_PERM:
+    return ErrorCode::unavailable;
+  case SQLITE_CONSTRAINT:
+    return ErrorCode::already_exists;
+  case SQLITE_NOTADB:
+  case SQLITE_CORRUPT:
+    return ErrorCode::invalid_argument;
+  default:
+    return ErrorCode::internal;
+  }
+}
+
+std::string advice_for(int sqlite_code) {
+  switch (sqlite_code & 0xff) {
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED:
+    return " (another process holds the database; is a pulsemon already running?)";
+  case SQLITE_READONLY:
+  case SQLITE_PERM:
+    return " (check the permissions of the file and its folder)";
+  case SQLITE_FULL:
+    return " (the disk is full)";
+  case SQLITE_NOTADB:
+    return " (the file is not a pulsemon database)";
+  default:
+    return "";
+  }
+}
+
+} // namespace
+
+void Database::Closer::operator()(sqlite3 *db) const {
+  sqlite3_close_v2(db);
+}
+
+Database::Database(const std::filesystem::path &path, OpenMode mode) : path_(path) {
+  int flags = SQLITE_OPEN_NOMUTEX;
+  switch (mode) {
+  case OpenMode::read_write_create:
+    flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    break;
+  case OpenMode::read_write:
+    flags |= SQLITE_OPEN_READWRITE;
+    break;
+  case OpenMode::read_only:
+    flags |= SQLITE_OPEN_READONLY;
+    break;
+  }
+  if (mode != OpenMode::read_write_create && !std::filesystem::exists(path)) {
+    throw Failure(ErrorCode::unavailable,
+                  "database " + path.string() + " does not exist; run 'pulsemon init' first");
+  }
+  const auto folder = path.parent_path();
+  if (!folder.empty() && !std::filesystem::is_directory(folder)) {
+    throw Failure(ErrorCode::unavailable, "database folder " + folder.string() + " does not exist");
+  }
+  sqlite3 *raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) {
+    fail(rc, "open");
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, 5000);
+}
+
+void Database::fail(int code, std::string_view what) const {
+  std::string detail = db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(code);
+  throw Failure(code_for(code), "database " + path_.string() + ": " + std::string(what) +
+                                    " failed: " + detail + advice_for(code));
+}
+
+void Database::execute(std::string_view sql) {
+  char *message = nullptr;
+  const std::string text(sql);
+  const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(message);
+    fail(rc, "executing " + text.substr(0, 60));
+  }
+}
+
+std::int64_t Database::changes() const {
+  return sqlite3_changes64(db_.get());
+}
+
+void Statement::Finalizer::operator()(sqlite3_stmt *statement) const {
+  sqlite3_finalize(statement);
+}
+
+Statement::Statement(Database &db, std::string_view sql) : db_(&db) {
+  sqlite3_stmt *raw = nullptr;
+  const int rc = sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  statement_.reset(raw);
+  if (rc != SQLITE_OK) {
+    db.fail(rc, "preparing " + std::string(sql.substr(0, 60)));
+  }
+}
+
+// A statement that was stepped must be reset before new values are bound;
+// doing it here lets callers simply bind and step again.
+void Statement::rewind_if_used() {
+  if (sqlite3_stmt_busy(statement_.get()) != 0) {
+    sqlite3_reset(statement_.get());
+  }
+}
+
+Statement &Statement::bind(int index, std::int64_t value) {
+  rewind_if_used();
+  const int rc = sqlite3_bind_int64(statement_.get(), index, value);
+  if (rc != SQLITE_OK) {
+    db_->fail(rc, "binding a parameter");
+  }
+  return *this;
+}
+
+Statement &Statement::bind(int index, double value) {
+  rewind_if_used();
+  const int rc = sqlite3_bind_double(statement_.get(), index, value);
+  if (rc != SQLITE_OK) {
+    db_->fail(rc, "binding a parameter");
+  }
+  return *this;
+}
+
+Statement &Statement::bind(int index, std::string_view value) {
+  rewind_if_used();
+  const int rc = sqlite3_bind_text(statement_.get(), index, value.data(),
+                                   static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) {
+    db_->fail(rc, "binding a parameter");
+  }
+  return *this;
+}
+
+Statement &Statement::bind_null(int index) {
+  rewind_if_used();
+  const int rc = sqlite3_bind_null(statement_.get(), index);
+  if (rc != SQLITE_OK) {
+    db_->fail(rc, "binding a parameter");
+  }
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(statement_.get());
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  sqlite3_reset(statement_.get());
+  db_->fail(rc, "running a statement");
+}
+
+void Statement::run() {
+  step();
+  reset();
+}
+
+void Statement::reset() {
+  sqlite3_reset(statement_.get());
+  sqlite3_clear_bindings(statement_.get());
+}
+
+std::int64_t Statement::column_int(int index) const {
+  return sqlite3_column_int64(statement_.get(), index);
+}
+
+double Statement::column_double(int index) const {
+  return sqlite3_column_double(statement_.get(), index);
+}
+
+std::string Statement::column_text(int index) const {
+  const auto *text = sqlite3_column_text(statement_.get(), index);
+  if (text == nullptr) {
+    return {};
+  }
+  return {reinterpret_cast<const char *>(text),
+          static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), index))};
+}
+
+bool Statement::column_is_null(int index) const {
+  return sqlite3_column_type(statement_.get(), index) == SQLITE_NULL;
+}
+
+Transaction::Transaction(Database &db) : db_(db) {
+  db_.execute("BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction() {
+  if (!done_) {
+    // Rolling back cannot usefully fail here; the connection stays usable.
+    sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+}
+
+void Transaction::commit() {
+  db_.execute("COMMIT");
+  done_ = true;
+}
+
+} // namespace pulsemon::sqlite

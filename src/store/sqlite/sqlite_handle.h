@@ -1,0 +1,92 @@
+#pragma once
+// Move-only owners for SQLite's C handles, and a transaction that rolls back
+// unless committed. Every failure becomes a pulsemon::Failure whose message
+// names the database file and what SQLite said.
+
+#include "core/result.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace pulsemon::sqlite {
+
+enum class OpenMode { read_write_create, read_write, read_only };
+
+class Database {
+public:
+  // Opens (and with read_write_create creates) the file. Throws Failure:
+  // unavailable when the folder is missing or the file cannot be opened.
+  Database(const std::filesystem::path &path, OpenMode mode);
+
+  void execute(std::string_view sql); // statements without parameters or results
+  [[nodiscard]] std::int64_t changes() const;
+  [[nodiscard]] sqlite3 *handle() const { return db_.get(); }
+  [[nodiscard]] const std::filesystem::path &path() const { return path_; }
+
+  // Throws a Failure for an SQLite result code, naming `what` was attempted.
+  [[noreturn]] void fail(int code, std::string_view what) const;
+
+private:
+  struct Closer {
+    void operator()(sqlite3 *db) const;
+  };
+  std::unique_ptr<sqlite3, Closer> db_;
+  std::filesystem::path path_;
+};
+
+// A prepared statement. Parameters are bound by position (1-based), never
+// spliced into SQL text.
+class Statement {
+public:
+  Statement(Database &db, std::string_view sql);
+
+  Statement &bind(int index, std::int64_t value);
+  Statement &bind(int index, double value);
+  Statement &bind(int index, std::string_view value);
+  Statement &bind_null(int index);
+
+  // Steps once: true while a row is available, false when done.
+  bool step();
+  // Runs a statement that returns no rows, then resets it for reuse.
+  void run();
+  void reset();
+
+  [[nodiscard]] std::int64_t column_int(int index) const;
+  [[nodiscard]] double column_double(int index) const;
+  [[nodiscard]] std::string column_text(int index) const;
+  [[nodiscard]] bool column_is_null(int index) const;
+
+private:
+  void rewind_if_used();
+
+  struct Finalizer {
+    void operator()(sqlite3_stmt *statement) const;
+  };
+  Database *db_;
+  std::unique_ptr<sqlite3_stmt, Finalizer> statement_;
+};
+
+// BEGIN IMMEDIATE on construction (takes the write lock at once, so a writer
+// never fails half-way with SQLITE_BUSY); ROLLBACK in the destructor unless
+// commit() ran.
+class Transaction {
+public:
+  explicit Transaction(Database &db);
+  Transaction(const Transaction &) = delete;
+  Transaction &operator=(const Transaction &) = delete;
+  ~Transaction();
+  void commit();
+
+private:
+  Database &db_;
+  bool done_ = false;
+};
+
+} // namespace pulsemon::sqlite

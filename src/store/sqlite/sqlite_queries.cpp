@@ -1,0 +1,159 @@
+// Queries: pulse counts, energy per calendar bucket, power series, raw pulses.
+// Counts come from rollups wherever a run of whole slots covers the range
+// (see core/rollup_plan.h); raw pulses only at the ragged edges.
+#include "core/rollup_plan.h"
+#include "core/tariff.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/statements.h"
+
+#include <algorithm>
+
+namespace pulsemon {
+
+namespace {
+
+std::int64_t seconds_since_epoch(UtcTime t) {
+  return std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+}
+
+struct Clipped {
+  UtcTime from;
+  UtcTime to;
+};
+
+Clipped clip(const Bucket &bucket, UtcTime from, UtcTime to) {
+  return {std::max(bucket.start, from), std::min(bucket.end, to)};
+}
+
+} // namespace
+
+std::int64_t SqliteStore::count_rollup(std::int64_t meter_id, std::chrono::seconds slot,
+                                       UtcTime from, UtcTime to) {
+  auto &sum = statements_->sum_rollup;
+  sum.bind(1, meter_id)
+      .bind(2, static_cast<std::int64_t>(slot.count()))
+      .bind(3, seconds_since_epoch(from))
+      .bind(4, seconds_since_epoch(to));
+  sum.step();
+  const auto count = static_cast<std::int64_t>(sum.column_double(0));
+  sum.reset();
+  return count;
+}
+
+std::int64_t SqliteStore::count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) {
+  std::int64_t count = 0;
+  for (const RangeRun &run : plan_range(from, to)) {
+    if (run.slot_size.count() > 0) {
+      count += count_rollup(meter_id, run.slot_size, run.from, run.to);
+      continue;
+    }
+    auto &raw = statements_->count_raw;
+    raw.bind(1, meter_id).bind(2, to_epoch_us(run.from)).bind(3, to_epoch_us(run.to));
+    raw.step();
+    count += raw.column_int(0);
+    raw.reset();
+  }
+  return count;
+}
+
+PulseCounter SqliteStore::pulse_counter(std::int64_t meter_id) {
+  return [this, meter_id](std::optional<UtcTime> after, UtcTime until) {
+    // (after, until] in whole microseconds is [after + 1 µs, until + 1 µs).
+    const UtcTime from = after ? *after + Micros{1} : utc_from_epoch_us(0);
+    return count_pulses(meter_id, from, until + Micros{1});
+  };
+}
+
+Result<std::vector<EnergyRow>> SqliteStore::energy(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                                   BucketSize size, const Calendar &calendar,
+                                                   std::size_t max_buckets) {
+  const Meter found = meter(meter_id);
+  std::optional<Tariff> tariff;
+  if (!found.tariff.empty()) {
+    tariff = value_or_throw(parse_tariff(found.tariff));
+  }
+  auto buckets = calendar.buckets(from, to, size, max_buckets);
+  if (!buckets) {
+    return buckets.error();
+  }
+
+  std::vector<EnergyRow> rows;
+  rows.reserve(buckets->size());
+  for (const Bucket &bucket : *buckets) {
+    const Clipped range = clip(bucket, from, to);
+    EnergyRow row{{range.from, range.to}, 0, 0.0, std::nullopt};
+    if (tariff && tariff->has_periods()) {
+      // Every 15-minute slot is priced on its own local time.
+      double cost = 0.0;
+      for (const RangeRun &run : plan_range(range.from, range.to, std::chrono::seconds{900})) {
+        if (run.slot_size.count() == 0) {
+          const std::int64_t pulses = count_pulses(meter_id, run.from, run.to);
+          row.pulses += pulses;
+          cost += energy_of(pulses, found.pulses_per_unit) *
+                  tariff->price_at(calendar.zone(), run.from);
+          continue;
+        }
+        auto &slots = statements_->rollup_rows;
+        slots.bind(1, meter_id)
+            .bind(2, static_cast<std::int64_t>(run.slot_size.count()))
+            .bind(3, seconds_since_epoch(run.from))
+            .bind(4, seconds_since_epoch(run.to));
+        while (slots.step()) {
+          const UtcTime slot = UtcTime{std::chrono::seconds{slots.column_int(0)}};
+          const std::int64_t pulses = slots.column_int(1);
+          row.pulses += pulses;
+          cost +=
+              energy_of(pulses, found.pulses_per_unit) * tariff->price_at(calendar.zone(), slot);
+        }
+        slots.reset();
+      }
+      row.cost = cost;
+    } else {
+      row.pulses = count_pulses(meter_id, range.from, range.to);
+      if (tariff) {
+        row.cost = energy_of(row.pulses, found.pulses_per_unit) * tariff->base_price;
+      }
+    }
+    row.value = energy_of(row.pulses, found.pulses_per_unit);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+Result<std::vector<PowerRow>> SqliteStore::power(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                                 std::chrono::seconds step, std::size_t max_rows) {
+  if (step <= std::chrono::seconds{0}) {
+    return invalid_argument("step: must be at least 1 second");
+  }
+  const Meter found = meter(meter_id);
+  const RateUnit rate = rate_unit(found.unit);
+  std::vector<PowerRow> rows;
+  if (to <= from) {
+    return rows;
+  }
+  const auto span = to - from;
+  if (static_cast<std::size_t>((span + step - Micros{1}) / step) > max_rows) {
+    return invalid_argument("step: the range holds more than " + std::to_string(max_rows) +
+                            " steps; choose a longer step or a shorter range");
+  }
+  for (UtcTime start = from; start < to; start += step) {
+    const UtcTime end = std::min(start + step, to);
+    PowerRow row{{start, end}, count_pulses(meter_id, start, end), 0.0};
+    const double hours = to_seconds(end - start) / 3600.0;
+    row.average = energy_of(row.pulses, found.pulses_per_unit) / hours * rate.per_unit_per_hour;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+void SqliteStore::for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                 const std::function<void(UtcTime)> &visit) {
+  auto &select = statements_->pulses_in_range;
+  select.bind(1, meter_id).bind(2, to_epoch_us(from)).bind(3, to_epoch_us(to));
+  while (select.step()) {
+    visit(utc_from_epoch_us(select.column_int(0)));
+  }
+  select.reset();
+}
+
+} // namespace pulsemon

@@ -1,0 +1,293 @@
+// Opening the store, and the small tables: meters, register records,
+// calorific values, users. Pulse writes are in sqlite_writes.cpp, queries in
+// sqlite_queries.cpp.
+#include "store/sqlite/sqlite_store.h"
+
+#include "core/tariff.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/statements.h"
+
+namespace pulsemon {
+
+namespace {
+
+sqlite::OpenMode open_mode(const StoreOptions &options) {
+  return options.create ? sqlite::OpenMode::read_write_create : sqlite::OpenMode::read_write;
+}
+
+Meter read_meter(const sqlite::Statement &row) {
+  Meter meter;
+  meter.id = row.column_int(0);
+  meter.name = row.column_text(1);
+  meter.location = row.column_text(2);
+  meter.kind = value_or_throw(parse_meter_kind(row.column_text(3)));
+  meter.unit = row.column_text(4);
+  meter.pulses_per_unit = row.column_double(5);
+  meter.tariff = row.column_text(6);
+  meter.filter.min_interval = Micros{row.column_int(7)};
+  meter.filter.min_width = Micros{row.column_int(8)};
+  meter.power_timeout = std::chrono::seconds{row.column_int(9)};
+  return meter;
+}
+
+constexpr const char *meter_columns =
+    "SELECT id, name, location, kind, unit, pulses_per_unit, tariff, min_interval_us, "
+    "min_width_us, power_timeout_s FROM meters ";
+
+void check_meter(const Meter &meter) {
+  if (auto error = validate_meter(meter)) {
+    throw Failure(*error);
+  }
+  if (!meter.tariff.empty()) {
+    (void)value_or_throw(parse_tariff(meter.tariff));
+  }
+}
+
+} // namespace
+
+SqliteStore::SqliteStore(const std::filesystem::path &path, StoreOptions options)
+    : db_(path, open_mode(options)) {
+  db_.execute("PRAGMA journal_mode = WAL");
+  db_.execute(options.durability == Durability::full ? "PRAGMA synchronous = FULL"
+                                                     : "PRAGMA synchronous = NORMAL");
+  db_.execute("PRAGMA foreign_keys = ON");
+  sqlite::migrate(db_);
+  statements_ = std::make_unique<Statements>(db_);
+}
+
+SqliteStore::~SqliteStore() = default;
+
+int SqliteStore::schema_version() {
+  sqlite::Statement statement(db_, "PRAGMA user_version");
+  statement.step();
+  return static_cast<int>(statement.column_int(0));
+}
+
+void SqliteStore::add_meter(const Meter &meter, UtcTime now) {
+  check_meter(meter);
+  if (find_meter(meter.id)) {
+    throw Failure(ErrorCode::already_exists,
+                  "id: meter " + std::to_string(meter.id) + " already exists");
+  }
+  sqlite::Transaction transaction(db_);
+  sqlite::Statement insert(db_, R"sql(
+    INSERT INTO meters (id, name, location, kind, unit, pulses_per_unit, tariff, min_interval_us,
+                        min_width_us, power_timeout_s, created_us)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql");
+  insert.bind(1, meter.id)
+      .bind(2, meter.name)
+      .bind(3, meter.location)
+      .bind(4, to_string(meter.kind))
+      .bind(5, meter.unit)
+      .bind(6, meter.pulses_per_unit)
+      .bind(7, meter.tariff)
+      .bind(8, static_cast<std::int64_t>(meter.filter.min_interval.count()))
+      .bind(9, static_cast<std::int64_t>(meter.filter.min_width.count()))
+      .bind(10, static_cast<std::int64_t>(meter.power_timeout.count()))
+      .bind(11, to_epoch_us(now))
+      .run();
+  sqlite::Statement stats(db_, "INSERT INTO meter_stats (meter_id) VALUES (?1)");
+  stats.bind(1, meter.id).run();
+  transaction.commit();
+  known_meters_.insert(meter.id);
+}
+
+void SqliteStore::update_meter(const Meter &meter) {
+  check_meter(meter);
+  const Meter before = this->meter(meter.id);
+  if (before.pulses_per_unit != meter.pulses_per_unit && stats(meter.id).pulses > 0) {
+    // Stored energy is pulses / ppu: changing ppu would silently rewrite
+    // every past figure. A new sensor ratio means a new meter id.
+    throw Failure(ErrorCode::invalid_argument,
+                  "ppu: meter " + std::to_string(meter.id) +
+                      " already has pulses; changing its pulses per unit would change all its "
+                      "past energy. Add a new meter for the new ratio instead");
+  }
+  sqlite::Statement update(db_, R"sql(
+    UPDATE meters SET name = ?2, location = ?3, kind = ?4, unit = ?5, pulses_per_unit = ?6,
+                      tariff = ?7, min_interval_us = ?8, min_width_us = ?9, power_timeout_s = ?10
+    WHERE id = ?1)sql");
+  update.bind(1, meter.id)
+      .bind(2, meter.name)
+      .bind(3, meter.location)
+      .bind(4, to_string(meter.kind))
+      .bind(5, meter.unit)
+      .bind(6, meter.pulses_per_unit)
+      .bind(7, meter.tariff)
+      .bind(8, static_cast<std::int64_t>(meter.filter.min_interval.count()))
+      .bind(9, static_cast<std::int64_t>(meter.filter.min_width.count()))
+      .bind(10, static_cast<std::int64_t>(meter.power_timeout.count()))
+      .run();
+}
+
+std::optional<Meter> SqliteStore::find_meter(std::int64_t id) {
+  sqlite::Statement select(db_, std::string(meter_columns) + "WHERE id = ?1");
+  select.bind(1, id);
+  if (!select.step()) {
+    return std::nullopt;
+  }
+  return read_meter(select);
+}
+
+Meter SqliteStore::meter(std::int64_t id) {
+  auto found = find_meter(id);
+  if (!found) {
+    throw Failure(ErrorCode::not_found, "meter " + std::to_string(id) + " does not exist");
+  }
+  return *found;
+}
+
+std::vector<Meter> SqliteStore::meters() {
+  sqlite::Statement select(db_, std::string(meter_columns) + "ORDER BY id");
+  std::vector<Meter> result;
+  while (select.step()) {
+    result.push_back(read_meter(select));
+  }
+  return result;
+}
+
+bool SqliteStore::meter_exists(std::int64_t meter_id) {
+  if (known_meters_.contains(meter_id)) {
+    return true;
+  }
+  if (find_meter(meter_id)) {
+    known_meters_.insert(meter_id);
+    return true;
+  }
+  return false;
+}
+
+MeterStats SqliteStore::stats(std::int64_t meter_id) {
+  sqlite::Statement select(db_, R"sql(
+    SELECT pulses, duplicates, too_close, too_short, unpaired, first_pulse_us, last_pulse_us
+    FROM meter_stats WHERE meter_id = ?1)sql");
+  select.bind(1, meter_id);
+  MeterStats stats;
+  if (!select.step()) {
+    return stats;
+  }
+  stats.pulses = select.column_int(0);
+  stats.duplicates = select.column_int(1);
+  stats.rejected.too_close = static_cast<std::uint64_t>(select.column_int(2));
+  stats.rejected.too_short = static_cast<std::uint64_t>(select.column_int(3));
+  stats.rejected.unpaired = static_cast<std::uint64_t>(select.column_int(4));
+  if (!select.column_is_null(5)) {
+    stats.first_pulse = utc_from_epoch_us(select.column_int(5));
+    stats.last_pulse = utc_from_epoch_us(select.column_int(6));
+  }
+  return stats;
+}
+
+std::vector<RegisterRecord> SqliteStore::register_records(std::int64_t meter_id) {
+  sqlite::Statement select(db_, "SELECT at_us, value, replacement FROM register_records "
+                                "WHERE meter_id = ?1 ORDER BY at_us");
+  select.bind(1, meter_id);
+  std::vector<RegisterRecord> records;
+  while (select.step()) {
+    records.push_back({utc_from_epoch_us(select.column_int(0)), select.column_double(1),
+                       select.column_int(2) != 0});
+  }
+  return records;
+}
+
+void SqliteStore::add_register_record(std::int64_t meter_id, const RegisterRecord &record) {
+  const Meter found = meter(meter_id);
+  sqlite::Transaction transaction(db_);
+  if (auto error = check_new_record(register_records(meter_id), record, found.pulses_per_unit,
+                                    pulse_counter(meter_id))) {
+    throw Failure(*error);
+  }
+  sqlite::Statement insert(db_, "INSERT INTO register_records (meter_id, at_us, value, "
+                                "replacement) VALUES (?1, ?2, ?3, ?4)");
+  insert.bind(1, meter_id)
+      .bind(2, to_epoch_us(record.at))
+      .bind(3, record.value)
+      .bind(4, std::int64_t{record.replacement ? 1 : 0})
+      .run();
+  transaction.commit();
+}
+
+RegisterState SqliteStore::register_state(std::int64_t meter_id, UtcTime at) {
+  const Meter found = meter(meter_id);
+  return register_at(register_records(meter_id), at, found.pulses_per_unit,
+                     pulse_counter(meter_id));
+}
+
+std::vector<CalorificValue> SqliteStore::calorific_values(std::int64_t meter_id) {
+  sqlite::Statement select(db_, "SELECT effective_us, megajoules_per_m3, volume_correction FROM "
+                                "calorific_values WHERE meter_id = ?1 ORDER BY effective_us");
+  select.bind(1, meter_id);
+  std::vector<CalorificValue> values;
+  while (select.step()) {
+    values.push_back({utc_from_epoch_us(select.column_int(0)), select.column_double(1),
+                      select.column_double(2)});
+  }
+  return values;
+}
+
+void SqliteStore::add_calorific_value(std::int64_t meter_id, const CalorificValue &value) {
+  if (meter(meter_id).kind != MeterKind::gas) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "meter: " + std::to_string(meter_id) + " is not a gas meter");
+  }
+  if (!(value.megajoules_per_m3 > 0) || !(value.volume_correction > 0)) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "calorific value and volume correction must be above 0");
+  }
+  sqlite::Statement insert(db_, "INSERT INTO calorific_values (meter_id, effective_us, "
+                                "megajoules_per_m3, volume_correction) VALUES (?1, ?2, ?3, ?4)");
+  insert.bind(1, meter_id)
+      .bind(2, to_epoch_us(value.effective_from))
+      .bind(3, value.megajoules_per_m3)
+      .bind(4, value.volume_correction)
+      .run();
+}
+
+void SqliteStore::add_user(const User &user, UtcTime now) {
+  if (user.name.empty()) {
+    throw Failure(ErrorCode::invalid_argument, "name: must not be empty");
+  }
+  if (find_user(user.name)) {
+    throw Failure(ErrorCode::already_exists, "name: user '" + user.name + "' already exists");
+  }
+  sqlite::Statement insert(db_, "INSERT INTO users (name, role, password_hash, created_us) "
+                                "VALUES (?1, ?2, ?3, ?4)");
+  insert.bind(1, user.name)
+      .bind(2, to_string(user.role))
+      .bind(3, user.password_hash)
+      .bind(4, to_epoch_us(now))
+      .run();
+}
+
+namespace {
+User read_user(const sqlite::Statement &row) {
+  return User{row.column_int(0), row.column_text(1), value_or_throw(parse_role(row.column_text(2))),
+              row.column_text(3), row.column_int(4)};
+}
+} // namespace
+
+std::optional<User> SqliteStore::find_user(std::string_view name) {
+  sqlite::Statement select(db_, "SELECT id, name, role, password_hash, token_generation "
+                                "FROM users WHERE name = ?1");
+  select.bind(1, name);
+  if (!select.step()) {
+    return std::nullopt;
+  }
+  return read_user(select);
+}
+
+std::vector<User> SqliteStore::users() {
+  sqlite::Statement select(db_, "SELECT id, name, role, password_hash, token_generation "
+                                "FROM users ORDER BY name");
+  std::vector<User> result;
+  while (select.step()) {
+    result.push_back(read_user(select));
+  }
+  return result;
+}
+
+void SqliteStore::checkpoint() {
+  db_.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+} // namespace pulsemon

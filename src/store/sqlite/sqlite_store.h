@@ -1,0 +1,103 @@
+#pragma once
+// The embedded default store: one SQLite file in WAL mode holding meters,
+// users, raw pulses (the source of truth) and rollups derived from them in
+// the same transaction.
+//
+// Thread safety: none. Each thread opens its own SqliteStore on the same
+// file; SQLite's WAL lets readers run beside the one writer.
+
+#include "core/calendar.h"
+#include "core/gas.h"
+#include "core/register.h"
+#include "store/pulse_sink.h"
+#include "store/sqlite/sqlite_handle.h"
+#include "store/types.h"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <unordered_set>
+#include <vector>
+
+namespace pulsemon {
+
+enum class Durability {
+  full,   // fsync at every commit: a power loss loses nothing committed
+  normal, // fsync at checkpoints: a power loss can lose the last commits
+};
+
+struct StoreOptions {
+  Durability durability = Durability::full;
+  bool create = false; // create the file when it does not exist
+};
+
+class SqliteStore final : public PulseSink {
+public:
+  SqliteStore(const std::filesystem::path &path, StoreOptions options);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore &) = delete;
+  SqliteStore &operator=(const SqliteStore &) = delete;
+
+  [[nodiscard]] int schema_version();
+
+  // Meters. add_meter throws Failure(already_exists) for a taken id.
+  void add_meter(const Meter &meter, UtcTime now);
+  void update_meter(const Meter &meter);
+  [[nodiscard]] std::optional<Meter> find_meter(std::int64_t id);
+  [[nodiscard]] Meter meter(std::int64_t id); // throws Failure(not_found)
+  [[nodiscard]] std::vector<Meter> meters();
+  [[nodiscard]] MeterStats stats(std::int64_t meter_id);
+
+  // Register readings and replacements (validated against the pulses).
+  [[nodiscard]] std::vector<RegisterRecord> register_records(std::int64_t meter_id);
+  void add_register_record(std::int64_t meter_id, const RegisterRecord &record);
+  [[nodiscard]] RegisterState register_state(std::int64_t meter_id, UtcTime at);
+
+  // Gas calorific values with effective dates.
+  [[nodiscard]] std::vector<CalorificValue> calorific_values(std::int64_t meter_id);
+  void add_calorific_value(std::int64_t meter_id, const CalorificValue &value);
+
+  // Writes. One transaction for all batches: raw pulses, rollups, statistics.
+  std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) override;
+  // Recomputes every rollup and pulse statistic from the raw pulses.
+  void rebuild_rollups();
+
+  // Queries.
+  [[nodiscard]] std::int64_t count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to);
+  [[nodiscard]] Result<std::vector<EnergyRow>> energy(std::int64_t meter_id, UtcTime from,
+                                                      UtcTime to, BucketSize size,
+                                                      const Calendar &calendar,
+                                                      std::size_t max_buckets);
+  [[nodiscard]] Result<std::vector<PowerRow>> power(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                                    std::chrono::seconds step,
+                                                    std::size_t max_rows);
+  // Calls `visit` for each pulse in [from, to) in time order, without
+  // holding them all in memory.
+  void for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
+                      const std::function<void(UtcTime)> &visit);
+
+  // Users (the API uses them; init creates the first admin).
+  void add_user(const User &user, UtcTime now);
+  [[nodiscard]] std::optional<User> find_user(std::string_view name);
+  [[nodiscard]] std::vector<User> users();
+
+  // Folds the WAL into the database file (for a clean size figure or backup).
+  void checkpoint();
+
+private:
+  struct Statements;
+  void migrate();
+  [[nodiscard]] bool meter_exists(std::int64_t meter_id);
+  [[nodiscard]] std::int64_t count_rollup(std::int64_t meter_id, std::chrono::seconds slot,
+                                          UtcTime from, UtcTime to);
+  [[nodiscard]] PulseCounter pulse_counter(std::int64_t meter_id);
+
+  sqlite::Database db_;
+  std::unique_ptr<Statements> statements_;
+  std::unordered_set<std::int64_t> known_meters_;
+};
+
+} // namespace pulsemon

@@ -1,0 +1,54 @@
+#pragma once
+// The prepared statements SqliteStore reuses on hot paths, prepared once per
+// connection. Private to the store's implementation files.
+
+#include "store/sqlite/sqlite_handle.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace pulsemon {
+
+struct SqliteStore::Statements {
+  explicit Statements(sqlite::Database &db)
+      : insert_pulse(db, "INSERT OR IGNORE INTO pulses (meter_id, ts_us) VALUES (?1, ?2)"),
+        add_to_rollup(db,
+                      "INSERT INTO rollups (meter_id, slot_seconds, slot_start, pulses) "
+                      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (meter_id, slot_seconds, slot_start) "
+                      "DO UPDATE SET pulses = pulses + excluded.pulses"),
+        add_to_stats(db, R"sql(
+          INSERT INTO meter_stats (meter_id, pulses, duplicates, too_close, too_short, unpaired,
+                                   first_pulse_us, last_pulse_us)
+          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+          ON CONFLICT (meter_id) DO UPDATE SET
+            pulses = pulses + excluded.pulses,
+            duplicates = duplicates + excluded.duplicates,
+            too_close = too_close + excluded.too_close,
+            too_short = too_short + excluded.too_short,
+            unpaired = unpaired + excluded.unpaired,
+            first_pulse_us = CASE
+              WHEN excluded.first_pulse_us IS NULL THEN first_pulse_us
+              WHEN first_pulse_us IS NULL THEN excluded.first_pulse_us
+              ELSE min(first_pulse_us, excluded.first_pulse_us) END,
+            last_pulse_us = CASE
+              WHEN excluded.last_pulse_us IS NULL THEN last_pulse_us
+              WHEN last_pulse_us IS NULL THEN excluded.last_pulse_us
+              ELSE max(last_pulse_us, excluded.last_pulse_us) END)sql"),
+        count_raw(db,
+                  "SELECT count(*) FROM pulses WHERE meter_id = ?1 AND ts_us >= ?2 AND ts_us < ?3"),
+        sum_rollup(db,
+                   "SELECT total(pulses) FROM rollups WHERE meter_id = ?1 AND slot_seconds = ?2 "
+                   "AND slot_start >= ?3 AND slot_start < ?4"),
+        rollup_rows(db, "SELECT slot_start, pulses FROM rollups WHERE meter_id = ?1 AND "
+                        "slot_seconds = ?2 AND slot_start >= ?3 AND slot_start < ?4"),
+        pulses_in_range(db, "SELECT ts_us FROM pulses WHERE meter_id = ?1 AND ts_us >= ?2 "
+                            "AND ts_us < ?3 ORDER BY ts_us") {}
+
+  sqlite::Statement insert_pulse;
+  sqlite::Statement add_to_rollup;
+  sqlite::Statement add_to_stats;
+  sqlite::Statement count_raw;
+  sqlite::Statement sum_rollup;
+  sqlite::Statement rollup_rows;
+  sqlite::Statement pulses_in_range;
+};
+
+} // namespace pulsemon

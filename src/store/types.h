@@ -1,0 +1,65 @@
+#pragma once
+// What goes into the store and what comes out of it.
+
+#include "core/calendar.h"
+#include "core/meter.h"
+#include "core/pulse_filter.h"
+#include "core/register.h"
+#include "core/result.h"
+#include "core/time.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pulsemon {
+
+// Pulses of one meter that its filter accepted, and what the filter rejected
+// since the previous batch (the `accepted` field of `rejected` is ignored).
+struct PulseBatch {
+  std::int64_t meter_id = 0;
+  std::vector<UtcTime> pulses;
+  FilterCounts rejected;
+};
+
+struct BatchOutcome {
+  std::int64_t stored = 0;     // new pulses
+  std::int64_t duplicates = 0; // pulses the store already had (a resent batch)
+  std::optional<Error> error;  // the batch was refused whole (e.g. unknown meter)
+};
+
+struct MeterStats {
+  std::int64_t pulses = 0;
+  std::int64_t duplicates = 0;
+  FilterCounts rejected;
+  std::optional<UtcTime> first_pulse;
+  std::optional<UtcTime> last_pulse;
+};
+
+struct EnergyRow {
+  Bucket bucket;
+  std::int64_t pulses = 0;
+  double value = 0.0;         // pulses / pulses_per_unit, in the meter's unit
+  std::optional<double> cost; // when the meter has a tariff
+};
+
+struct PowerRow {
+  Bucket span;
+  std::int64_t pulses = 0;
+  double average = 0.0; // in the meter's rate unit (W for kWh meters)
+};
+
+enum class Role { admin, user, viewer };
+[[nodiscard]] std::string_view to_string(Role role);
+[[nodiscard]] Result<Role> parse_role(std::string_view text);
+
+struct User {
+  std::int64_t id = 0;
+  std::string name;
+  Role role = Role::viewer;
+  std::string password_hash;
+  std::int64_t token_generation = 0; // bumped to invalidate outstanding tokens
+};
+
+} // namespace pulsemon

@@ -1,0 +1,149 @@
+#include "store/writer.h"
+
+#include <spdlog/spdlog.h>
+
+namespace pulsemon {
+
+PulseWriter::PulseWriter(PulseSink &sink, WriterSettings settings)
+    : sink_(sink), settings_(settings), thread_([this] { run(); }) {}
+
+PulseWriter::~PulseWriter() {
+  stop();
+}
+
+void PulseWriter::submit(PulseBatch batch, Ack ack) {
+  {
+    std::lock_guard lock(mutex_);
+    const std::size_t size = batch.pulses.size();
+    if (!stopping_ && stats_.queued_pulses + size <= settings_.max_queued_pulses) {
+      stats_.queued_pulses += size;
+      queue_.push_back({std::move(batch), std::move(ack)});
+      ++submitted_;
+      if (stats_.queued_pulses >= settings_.commit_at_pulses) {
+        wake_writer_.notify_one();
+      }
+      return;
+    }
+    ++stats_.refused_batches;
+  }
+  if (ack) {
+    BatchOutcome refused;
+    refused.error = Error{ErrorCode::unavailable,
+                          "the writer's queue is full (the store is not accepting writes)"};
+    ack(refused);
+  }
+}
+
+void PulseWriter::flush() {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t target = submitted_;
+  flush_requested_ = true;
+  wake_writer_.notify_one();
+  committed_.wait(lock, [&] { return done_ >= target || finished_; });
+}
+
+void PulseWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      return;
+    }
+    stopping_ = true;
+  }
+  wake_writer_.notify_one();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+WriterStats PulseWriter::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void PulseWriter::run() {
+  run_loop();
+  std::lock_guard lock(mutex_);
+  finished_ = true;
+  committed_.notify_all();
+}
+
+void PulseWriter::run_loop() {
+  using Clock = std::chrono::steady_clock;
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty() && stopping_) {
+      return;
+    }
+    // Group commit: give other pulses until the interval is up to join.
+    const auto deadline = Clock::now() + settings_.commit_interval;
+    wake_writer_.wait_until(lock, deadline, [&] {
+      return stopping_ || flush_requested_ || stats_.queued_pulses >= settings_.commit_at_pulses;
+    });
+    flush_requested_ = false;
+    std::deque<Pending> pending;
+    pending.swap(queue_);
+    lock.unlock();
+    const bool ok = commit_pending(pending);
+    lock.lock();
+    if (!ok) {
+      // Keep the batches, ahead of newer ones, and retry after a pause; a
+      // stop still gets its final attempts until the store writes again.
+      for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
+        queue_.push_front(std::move(*it));
+      }
+      wake_writer_.wait_for(lock, settings_.retry_interval);
+      if (stopping_ && stats_.failed_commits > 10) {
+        spdlog::error("writer: giving up after {} failed commits; {} pulses were not stored",
+                      stats_.failed_commits, stats_.queued_pulses);
+        return;
+      }
+    }
+    committed_.notify_all();
+  }
+}
+
+bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
+  std::vector<PulseBatch> batches;
+  batches.reserve(pending.size());
+  std::size_t pulses = 0;
+  for (const Pending &item : pending) {
+    batches.push_back(item.batch);
+    pulses += item.batch.pulses.size();
+  }
+  std::vector<BatchOutcome> outcomes;
+  try {
+    outcomes = sink_.commit(batches);
+  } catch (const std::exception &failure) {
+    std::lock_guard lock(mutex_);
+    ++stats_.failed_commits;
+    spdlog::error("writer: commit of {} pulses failed, will retry: {}", pulses, failure.what());
+    return false;
+  }
+  std::uint64_t stored = 0;
+  std::uint64_t duplicates = 0;
+  for (const BatchOutcome &outcome : outcomes) {
+    stored += static_cast<std::uint64_t>(outcome.stored);
+    duplicates += static_cast<std::uint64_t>(outcome.duplicates);
+    if (outcome.error) {
+      spdlog::warn("writer: a batch was refused: {}", outcome.error->message);
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    stats_.committed_pulses += stored;
+    stats_.duplicate_pulses += duplicates;
+    ++stats_.commits;
+    stats_.queued_pulses -= pulses;
+    done_ += pending.size();
+  }
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    if (pending[i].ack) {
+      pending[i].ack(outcomes[i]);
+    }
+  }
+  return true;
+}
+
+} // namespace pulsemon

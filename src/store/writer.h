@@ -1,0 +1,91 @@
+#pragma once
+// The one writer: every source submits accepted pulses here; a thread groups
+// them and commits at most `commit_interval` apart (group commit), so the
+// store sees one transaction (one fsync) a second however many meters pulse.
+// A batch is acknowledged only after the transaction holding it committed.
+//
+// Thread safety: submit() and flush() may be called from any thread.
+// Acknowledgements run on the writer's thread and must not block.
+
+#include "store/pulse_sink.h"
+#include "store/types.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace pulsemon {
+
+struct WriterSettings {
+  std::chrono::milliseconds commit_interval{1000};
+  // Commit early once this many pulses wait (bulk loads, a node's backlog).
+  std::size_t commit_at_pulses = 50'000;
+  // Above this many queued pulses new batches are refused, not kept: the
+  // bound on memory while the store cannot write (disk full, locked).
+  std::size_t max_queued_pulses = 2'000'000;
+  // How long to wait before retrying after a failed commit.
+  std::chrono::milliseconds retry_interval{2000};
+};
+
+struct WriterStats {
+  std::uint64_t committed_pulses = 0;
+  std::uint64_t duplicate_pulses = 0;
+  std::uint64_t commits = 0;
+  std::uint64_t failed_commits = 0;
+  std::uint64_t refused_batches = 0; // queue full
+  std::size_t queued_pulses = 0;
+};
+
+class PulseWriter {
+public:
+  using Ack = std::function<void(const BatchOutcome &)>;
+
+  // `sink` is used only from the writer's thread and must outlive the writer.
+  PulseWriter(PulseSink &sink, WriterSettings settings);
+  ~PulseWriter(); // stop()s
+  PulseWriter(const PulseWriter &) = delete;
+  PulseWriter &operator=(const PulseWriter &) = delete;
+
+  // Queues a batch. When the queue is full the batch is refused at once and
+  // `ack` gets an `unavailable` error.
+  void submit(PulseBatch batch, Ack ack = {});
+
+  // Blocks until everything submitted before the call is committed (or the
+  // writer stopped).
+  void flush();
+
+  // Commits everything queued, then ends the thread. Idempotent.
+  void stop();
+
+  [[nodiscard]] WriterStats stats() const;
+
+private:
+  struct Pending {
+    PulseBatch batch;
+    Ack ack;
+  };
+  void run();
+  void run_loop();
+  bool commit_pending(std::deque<Pending> &pending);
+
+  PulseSink &sink_;
+  WriterSettings settings_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_writer_;
+  std::condition_variable committed_;
+  std::deque<Pending> queue_;
+  std::uint64_t submitted_ = 0; // batches ever queued
+  std::uint64_t done_ = 0;      // batches ever committed or failed for good
+  bool flush_requested_ = false;
+  bool stopping_ = false;
+  bool finished_ = false; // the thread has ended
+  WriterStats stats_;
+  std::thread thread_;
+};
+
+} // namespace pulsemon

@@ -1,0 +1,317 @@
+// The SQLite store on real files.
+#include "store/sqlite/sqlite_store.h"
+#include "support/temp_dir.h"
+
+#include <date/date.h>
+#include <date/tz.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <random>
+
+namespace pulsemon {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+
+UtcTime utc(int y, unsigned m, unsigned d, int h = 0, int min = 0) {
+  return UtcTime{date::sys_days{date::year{y} / m / d}} + hours{h} + minutes{min};
+}
+
+Meter electricity(std::int64_t id, double ppu = 1000.0) {
+  Meter meter;
+  meter.id = id;
+  meter.name = "meter " + std::to_string(id);
+  meter.pulses_per_unit = ppu;
+  return meter;
+}
+
+class StoreTest : public ::testing::Test {
+protected:
+  testing::TempDir dir;
+  SqliteStore store{dir / "pulsemon.db", StoreOptions{Durability::full, true}};
+
+  std::vector<BatchOutcome> commit_one(std::int64_t meter_id, std::vector<UtcTime> pulses) {
+    const std::vector<PulseBatch> batches{PulseBatch{meter_id, std::move(pulses), {}}};
+    return store.commit(batches);
+  }
+};
+
+std::int64_t brute_force(const std::vector<UtcTime> &pulses, UtcTime from, UtcTime to) {
+  return std::count_if(pulses.begin(), pulses.end(),
+                       [&](UtcTime t) { return t >= from && t < to; });
+}
+
+TEST_F(StoreTest, RecordsItsSchemaVersionAndReopens) {
+  EXPECT_EQ(store.schema_version(), 1);
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  SqliteStore again(dir / "pulsemon.db", StoreOptions{});
+  EXPECT_EQ(again.meters().size(), 1U);
+}
+
+TEST_F(StoreTest, StoringAPulseTwiceIsANoOpCountedAsADuplicate) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  const std::vector<UtcTime> pulses{utc(2026, 1, 1, 10), utc(2026, 1, 1, 11), utc(2026, 1, 1, 12)};
+  const auto first = commit_one(1, pulses);
+  EXPECT_EQ(first[0].stored, 3);
+  EXPECT_EQ(first[0].duplicates, 0);
+  const auto resent = commit_one(1, {pulses[1], pulses[2], utc(2026, 1, 1, 13)});
+  EXPECT_EQ(resent[0].stored, 1);
+  EXPECT_EQ(resent[0].duplicates, 2);
+
+  EXPECT_EQ(store.count_pulses(1, utc(2026, 1, 1), utc(2026, 1, 2)), 4);
+  const MeterStats stats = store.stats(1);
+  EXPECT_EQ(stats.pulses, 4);
+  EXPECT_EQ(stats.duplicates, 2);
+  EXPECT_EQ(stats.first_pulse, utc(2026, 1, 1, 10));
+  EXPECT_EQ(stats.last_pulse, utc(2026, 1, 1, 13));
+}
+
+TEST_F(StoreTest, RefusesABatchForAnUnknownMeterOrWithTimesBefore1970Whole) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  const std::vector<PulseBatch> batches{
+      {7, {utc(2026, 1, 1)}, {}},
+      {1, {utc(2026, 1, 1), utc_from_epoch_us(-5)}, {}},
+      {1, {utc(2026, 1, 2)}, {}},
+  };
+  const auto outcomes = store.commit(batches);
+  ASSERT_TRUE(outcomes[0].error.has_value());
+  EXPECT_EQ(outcomes[0].error->code, ErrorCode::not_found);
+  ASSERT_TRUE(outcomes[1].error.has_value());
+  EXPECT_EQ(outcomes[1].stored, 0) << "no partial write";
+  EXPECT_FALSE(outcomes[2].error.has_value());
+  EXPECT_EQ(store.stats(1).pulses, 1);
+}
+
+TEST_F(StoreTest, CountsRejectedEdgesPerReason) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  FilterCounts rejected;
+  rejected.too_close = 3;
+  rejected.unpaired = 1;
+  const std::vector<PulseBatch> batches{{1, {}, rejected}, {1, {}, rejected}};
+  (void)store.commit(batches);
+  const MeterStats stats = store.stats(1);
+  EXPECT_EQ(stats.rejected.too_close, 6U);
+  EXPECT_EQ(stats.rejected.unpaired, 2U);
+  EXPECT_FALSE(stats.first_pulse.has_value());
+}
+
+// ≥ 1000 random pulses across both 2026 DST changes in Amsterdam, written in
+// many small transactions as the daemon would; every bucket query must equal
+// a count over the raw pulses.
+TEST_F(StoreTest, EveryBucketQueryEqualsABruteForceCountAcrossBothDstChanges) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  std::mt19937_64 random(2026);
+  const UtcTime begin = utc(2026, 3, 27);
+  const UtcTime end = utc(2026, 10, 28);
+  std::vector<UtcTime> pulses;
+  // Dense around the two changes, sparse in between.
+  for (const auto &[from, to, count] :
+       {std::tuple{utc(2026, 3, 28), utc(2026, 3, 31), 1500},
+        std::tuple{utc(2026, 10, 24), utc(2026, 10, 27), 1500}, std::tuple{begin, end, 1000}}) {
+    const auto span = static_cast<std::uint64_t>((to - from).count());
+    for (int i = 0; i < count; ++i) {
+      pulses.push_back(from + Micros{static_cast<std::int64_t>(random() % span)});
+    }
+  }
+  std::sort(pulses.begin(), pulses.end());
+  pulses.erase(std::unique(pulses.begin(), pulses.end()), pulses.end());
+  ASSERT_GE(pulses.size(), 1000U);
+  for (std::size_t i = 0; i < pulses.size(); i += 97) {
+    commit_one(1, std::vector<UtcTime>(pulses.begin() + static_cast<std::ptrdiff_t>(i),
+                                       pulses.begin() + static_cast<std::ptrdiff_t>(
+                                                            std::min(i + 97, pulses.size()))));
+  }
+
+  const Calendar calendar(*date::locate_zone("Europe/Amsterdam"));
+  struct Query {
+    UtcTime from;
+    UtcTime to;
+    BucketSize size;
+  };
+  std::vector<Query> queries{
+      {utc(2026, 3, 28, 20), utc(2026, 3, 30, 3, 7), BucketSize::hour},
+      {utc(2026, 3, 28, 23), utc(2026, 3, 29, 22), BucketSize::quarter_hour},
+      {utc(2026, 10, 24, 21, 13), utc(2026, 10, 26, 1), BucketSize::hour},
+      {utc(2026, 10, 25), utc(2026, 10, 25, 3), BucketSize::minute},
+      {utc(2026, 10, 24, 0, 1), utc(2026, 10, 27), BucketSize::half_hour},
+      {begin, end, BucketSize::day},
+      {begin, end, BucketSize::week},
+      {begin, end, BucketSize::month},
+      {utc(2026, 1, 1), utc(2027, 1, 1), BucketSize::year},
+  };
+  // And random ranges with random bucket sizes.
+  for (int i = 0; i < 40; ++i) {
+    const auto span = static_cast<std::uint64_t>((end - begin).count());
+    UtcTime a = begin + Micros{static_cast<std::int64_t>(random() % span)};
+    UtcTime b = begin + Micros{static_cast<std::int64_t>(random() % span)};
+    if (b < a) {
+      std::swap(a, b);
+    }
+    const BucketSize size = (b - a) < hours{48} ? BucketSize::hour : BucketSize::day;
+    queries.push_back({a, b, size});
+  }
+
+  for (const Query &query : queries) {
+    const auto rows = store.energy(1, query.from, query.to, query.size, calendar, 100'000);
+    ASSERT_TRUE(rows.ok()) << rows.error().message;
+    std::int64_t sum = 0;
+    for (const EnergyRow &row : *rows) {
+      ASSERT_EQ(row.pulses, brute_force(pulses, row.bucket.start, row.bucket.end))
+          << to_string(query.size) << " bucket at " << to_epoch_us(row.bucket.start);
+      EXPECT_DOUBLE_EQ(row.value, static_cast<double>(row.pulses) / 1000.0);
+      sum += row.pulses;
+    }
+    EXPECT_EQ(sum, brute_force(pulses, query.from, query.to));
+  }
+}
+
+TEST_F(StoreTest, RebuiltRollupsEqualTheIncrementalOnes) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  store.add_meter(electricity(2, 10000), utc(2026, 1, 1));
+  std::mt19937_64 random(5);
+  for (int batch = 0; batch < 30; ++batch) {
+    std::vector<PulseBatch> batches(2);
+    for (std::int64_t meter = 1; meter <= 2; ++meter) {
+      batches[static_cast<std::size_t>(meter - 1)].meter_id = meter;
+      for (int i = 0; i < 50; ++i) {
+        batches[static_cast<std::size_t>(meter - 1)].pulses.push_back(
+            utc(2026, 3, 1) +
+            Micros{static_cast<std::int64_t>(random() % (40ULL * 86400 * 1000000))});
+      }
+    }
+    (void)store.commit(batches);
+  }
+  const std::filesystem::path path = dir / "pulsemon.db";
+  const auto dump = [&] {
+    sqlite3 *db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    std::string text;
+    sqlite3_exec(
+        db, "SELECT meter_id, slot_seconds, slot_start, pulses FROM rollups ORDER BY 1, 2, 3",
+        [](void *out, int columns, char **values, char **) {
+          for (int i = 0; i < columns; ++i) {
+            static_cast<std::string *>(out)->append(values[i]).append(",");
+          }
+          static_cast<std::string *>(out)->append("\n");
+          return 0;
+        },
+        &text, nullptr);
+    sqlite3_close(db);
+    return text;
+  };
+  const std::string incremental = dump();
+  const MeterStats before = store.stats(2);
+  ASSERT_GT(incremental.size(), 1000U);
+  store.rebuild_rollups();
+  EXPECT_EQ(dump(), incremental);
+  const MeterStats after = store.stats(2);
+  EXPECT_EQ(after.pulses, before.pulses);
+  EXPECT_EQ(after.first_pulse, before.first_pulse);
+  EXPECT_EQ(after.last_pulse, before.last_pulse);
+}
+
+TEST_F(StoreTest, PricesEveryQuarterHourOnItsLocalTimeOfUse) {
+  Meter meter = electricity(1);
+  meter.tariff = "0.20;peak=0.40@Mon-Fri 07:00-23:00";
+  store.add_meter(meter, utc(2026, 1, 1));
+  std::vector<UtcTime> pulses;
+  // Monday 2026-06-01: a pulse every 10 minutes for the whole UTC day.
+  for (int minute = 0; minute < 24 * 60; minute += 10) {
+    pulses.push_back(utc(2026, 6, 1) + minutes{minute} + std::chrono::seconds{3});
+  }
+  commit_one(1, pulses);
+  const Calendar calendar(*date::locate_zone("Europe/Amsterdam"));
+  const auto rows =
+      store.energy(1, utc(2026, 5, 31, 22), utc(2026, 6, 1, 22), BucketSize::day, calendar, 10);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1U);
+  double expected = 0.0;
+  for (const UtcTime t : pulses) {
+    if (t >= utc(2026, 5, 31, 22) && t < utc(2026, 6, 1, 22)) {
+      const auto local_hour = (std::chrono::floor<hours>(t).time_since_epoch().count() + 2) % 24;
+      expected += (local_hour >= 7 && local_hour < 23 ? 0.40 : 0.20) / 1000.0;
+    }
+  }
+  ASSERT_TRUE((*rows)[0].cost.has_value());
+  EXPECT_NEAR(*(*rows)[0].cost, expected, 1e-12);
+}
+
+TEST_F(StoreTest, PowerIsTheAverageOverEachStep) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  std::vector<UtcTime> pulses;
+  for (int s = 0; s < 600; s += 2) { // 1800 W for 10 minutes
+    pulses.push_back(utc(2026, 2, 1) + std::chrono::seconds{s});
+  }
+  commit_one(1, pulses);
+  const auto rows =
+      store.power(1, utc(2026, 2, 1), utc(2026, 2, 1, 0, 20), std::chrono::seconds{300}, 100);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 4U);
+  EXPECT_DOUBLE_EQ((*rows)[0].average, 1800.0);
+  EXPECT_DOUBLE_EQ((*rows)[1].average, 1800.0);
+  EXPECT_DOUBLE_EQ((*rows)[2].average, 0.0);
+  EXPECT_FALSE(store.power(1, utc(2026, 2, 1), utc(2026, 2, 2), std::chrono::seconds{1}, 100).ok());
+}
+
+TEST_F(StoreTest, StreamsPulsesInOrder) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  commit_one(1, {utc(2026, 1, 3), utc(2026, 1, 1, 5), utc(2026, 1, 2)});
+  std::vector<UtcTime> seen;
+  store.for_each_pulse(1, utc(2026, 1, 1), utc(2026, 1, 3), [&](UtcTime t) { seen.push_back(t); });
+  EXPECT_EQ(seen, (std::vector<UtcTime>{utc(2026, 1, 1, 5), utc(2026, 1, 2)}));
+}
+
+TEST_F(StoreTest, TheRegisterFollowsReadingsAndRefusesOnesThatGoBackwards) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  std::vector<UtcTime> pulses;
+  for (int s = 0; s < 2000; ++s) {
+    pulses.push_back(utc(2026, 1, 2) + std::chrono::seconds{s});
+  }
+  commit_one(1, pulses);
+  store.add_register_record(1, {utc(2026, 1, 2), 12345.6, false});
+  EXPECT_NEAR(store.register_state(1, utc(2026, 1, 3)).total, 12345.6 + 1.999, 1e-9);
+  try {
+    store.add_register_record(1, {utc(2026, 1, 2, 1), 12345.0, false});
+    FAIL() << "a reading below the counted register was accepted";
+  } catch (const Failure &failure) {
+    EXPECT_EQ(failure.code(), ErrorCode::invalid_argument);
+  }
+  EXPECT_EQ(store.register_records(1).size(), 1U);
+}
+
+TEST_F(StoreTest, RefusesToChangePulsesPerUnitOnceAMeterHasPulses) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  Meter changed = electricity(1, 500);
+  store.update_meter(changed); // no pulses yet: fine
+  commit_one(1, {utc(2026, 1, 2)});
+  changed.pulses_per_unit = 1000;
+  EXPECT_THROW(store.update_meter(changed), Failure);
+  changed.pulses_per_unit = 500;
+  changed.name = "renamed";
+  store.update_meter(changed);
+  EXPECT_EQ(store.meter(1).name, "renamed");
+}
+
+TEST_F(StoreTest, AddingAMeterTwiceOrABadOneFailsWithTheField) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  try {
+    store.add_meter(electricity(1), utc(2026, 1, 1));
+    FAIL();
+  } catch (const Failure &failure) {
+    EXPECT_EQ(failure.code(), ErrorCode::already_exists);
+  }
+  Meter bad = electricity(2, 0);
+  try {
+    store.add_meter(bad, utc(2026, 1, 1));
+    FAIL();
+  } catch (const Failure &failure) {
+    EXPECT_EQ(failure.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(failure.what()).find("ppu"), std::string::npos);
+  }
+}
+
+} // namespace
+} // namespace pulsemon

@@ -1,0 +1,122 @@
+// The group-commit writer against a fake sink.
+#include "store/writer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+
+namespace pulsemon {
+namespace {
+
+class FakeSink final : public PulseSink {
+public:
+  std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) override {
+    std::lock_guard lock(mutex);
+    if (failures_left > 0) {
+      --failures_left;
+      throw std::runtime_error("disk full");
+    }
+    ++transactions;
+    std::vector<BatchOutcome> outcomes;
+    for (const PulseBatch &batch : batches) {
+      stored.insert(stored.end(), batch.pulses.begin(), batch.pulses.end());
+      outcomes.push_back({static_cast<std::int64_t>(batch.pulses.size()), 0, std::nullopt});
+    }
+    return outcomes;
+  }
+  std::size_t stored_count() {
+    std::lock_guard lock(mutex);
+    return stored.size();
+  }
+
+  std::mutex mutex;
+  int failures_left = 0;
+  int transactions = 0;
+  std::vector<UtcTime> stored;
+};
+
+PulseBatch batch_of(std::int64_t meter, int n) {
+  PulseBatch batch{meter, {}, {}};
+  for (int i = 0; i < n; ++i) {
+    batch.pulses.push_back(utc_from_epoch_us(1'000'000 * (i + 1)));
+  }
+  return batch;
+}
+
+WriterSettings quick() {
+  WriterSettings settings;
+  settings.commit_interval = std::chrono::milliseconds{50};
+  settings.retry_interval = std::chrono::milliseconds{5};
+  return settings;
+}
+
+TEST(Writer, GroupsBatchesIntoOneTransactionAndAcknowledgesAfterIt) {
+  FakeSink sink;
+  PulseWriter writer(sink, quick());
+  std::atomic<int> acknowledged{0};
+  std::atomic<bool> acknowledged_before_commit{false};
+  for (int meter = 1; meter <= 5; ++meter) {
+    writer.submit(batch_of(meter, 10), [&](const BatchOutcome &outcome) {
+      if (sink.stored_count() < 10U * static_cast<std::size_t>(acknowledged + 1)) {
+        acknowledged_before_commit = true;
+      }
+      EXPECT_EQ(outcome.stored, 10);
+      ++acknowledged;
+    });
+  }
+  writer.flush();
+  EXPECT_EQ(acknowledged.load(), 5);
+  EXPECT_FALSE(acknowledged_before_commit.load());
+  EXPECT_EQ(sink.stored_count(), 50U);
+  EXPECT_LE(sink.transactions, 5);
+  EXPECT_EQ(writer.stats().committed_pulses, 50U);
+}
+
+TEST(Writer, KeepsBatchesThroughFailedCommitsAndStoresThemOnce) {
+  FakeSink sink;
+  sink.failures_left = 3;
+  PulseWriter writer(sink, quick());
+  std::atomic<int> acknowledged{0};
+  writer.submit(batch_of(1, 7), [&](const BatchOutcome &) { ++acknowledged; });
+  writer.flush();
+  EXPECT_EQ(acknowledged.load(), 1);
+  EXPECT_EQ(sink.stored_count(), 7U);
+  EXPECT_EQ(writer.stats().failed_commits, 3U);
+}
+
+TEST(Writer, RefusesBatchesBeyondTheQueueBoundAndSaysSo) {
+  FakeSink sink;
+  sink.failures_left = 1'000'000; // the store never writes
+  WriterSettings settings = quick();
+  settings.max_queued_pulses = 15;
+  PulseWriter writer(sink, settings);
+  writer.submit(batch_of(1, 10));
+  std::optional<Error> refusal;
+  writer.submit(batch_of(1, 10), [&](const BatchOutcome &outcome) { refusal = outcome.error; });
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(refusal->code, ErrorCode::unavailable);
+  EXPECT_EQ(writer.stats().refused_batches, 1U);
+  EXPECT_EQ(writer.stats().queued_pulses, 10U);
+  {
+    std::lock_guard lock(sink.mutex);
+    sink.failures_left = 0;
+  }
+  writer.flush();
+  EXPECT_EQ(sink.stored_count(), 10U);
+}
+
+TEST(Writer, StopCommitsEverythingQueued) {
+  FakeSink sink;
+  WriterSettings settings = quick();
+  settings.commit_interval = std::chrono::hours{1};
+  PulseWriter writer(sink, settings);
+  writer.submit(batch_of(1, 3));
+  writer.submit(batch_of(2, 4));
+  writer.stop();
+  EXPECT_EQ(sink.stored_count(), 7U);
+}
+
+} // namespace
+} // namespace pulsemon
