@@ -21,9 +21,10 @@ enum class MeterKind { electricity, gas, water, heat };
 // How the pulse filter treats a meter's edges (see pulse_filter.md).
 struct FilterSettings {
   // An edge closer than this to the previous accepted pulse is a bounce.
-  Micros min_interval{Micros{20'000}};
+  Micros min_interval{Micros{10'000}};
   // With both edges known, a pulse shorter than this is a glitch; 0 = off.
-  Micros min_width{Micros{0}};
+  // LED and S0 pulses last 2–100 ms; noise spikes are far shorter.
+  Micros min_width{Micros{1000}};
 };
 
 struct Meter {

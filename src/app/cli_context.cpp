@@ -1,0 +1,21 @@
+#include "app/cli_context.h"
+
+namespace pulsemon {
+
+const Config &CliContext::config() {
+  if (!config_) {
+    config_ = std::make_unique<Config>(load_config(config_path(config_option)));
+  }
+  return *config_;
+}
+
+std::unique_ptr<SqliteStore> CliContext::open_store() {
+  const Config &loaded = config();
+  return std::make_unique<SqliteStore>(loaded.database, StoreOptions{loaded.durability, false});
+}
+
+UtcTime wall_now() {
+  return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now());
+}
+
+} // namespace pulsemon

@@ -1,0 +1,37 @@
+#pragma once
+// What every subcommand shares: the -c option and the config it names.
+
+#include "app/config.h"
+#include "store/sqlite/sqlite_store.h"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace pulsemon {
+
+class CliContext {
+public:
+  std::string config_option; // -c FILE
+
+  // Loads the config once (throws Failure naming the file and key).
+  const Config &config();
+  // Opens the configured database (it must exist: 'pulsemon init' makes it).
+  std::unique_ptr<SqliteStore> open_store();
+
+private:
+  std::unique_ptr<Config> config_;
+};
+
+// The wall clock, read at the edge of the program (commands), never in core.
+UtcTime wall_now();
+
+void add_init_command(CLI::App &app, CliContext &context);
+void add_meter_command(CLI::App &app, CliContext &context);
+void add_simulate_command(CLI::App &app, CliContext &context);
+void add_rollup_command(CLI::App &app, CliContext &context);
+void add_serve_command(CLI::App &app, CliContext &context);
+
+} // namespace pulsemon

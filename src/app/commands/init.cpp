@@ -1,0 +1,155 @@
+// pulsemon init: a config, a database, a signing secret and an admin user,
+// all or nothing.
+#include "api/auth/secrets.h"
+#include "app/cli_context.h"
+
+#include <date/tz.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <vector>
+
+namespace pulsemon {
+
+namespace {
+
+struct InitOptions {
+  std::string dir = ".";
+  std::string zone;
+  bool with_simulator = false;
+};
+
+// Removes what init created when a later step fails, so a failed init
+// leaves no half-made folder behind.
+class CreatedFiles {
+public:
+  void add(std::filesystem::path path) { paths_.push_back(std::move(path)); }
+  void keep() { paths_.clear(); }
+  ~CreatedFiles() {
+    for (auto it = paths_.rbegin(); it != paths_.rend(); ++it) {
+      std::error_code ignored;
+      std::filesystem::remove(*it, ignored);
+    }
+  }
+  CreatedFiles() = default;
+  CreatedFiles(const CreatedFiles &) = delete;
+  CreatedFiles &operator=(const CreatedFiles &) = delete;
+
+private:
+  std::vector<std::filesystem::path> paths_;
+};
+
+[[noreturn]] void fail_io(const std::filesystem::path &path, const char *what) {
+  throw Failure(ErrorCode::unavailable,
+                "cannot " + std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+}
+
+// Creates a new file with `mode`, refusing to overwrite one.
+void write_new_file(const std::filesystem::path &path, const std::string &content, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    fail_io(path, "create");
+  }
+  const ssize_t written = ::write(fd, content.data(), content.size());
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (written != static_cast<ssize_t>(content.size()) || !synced) {
+    fail_io(path, "write");
+  }
+}
+
+std::string machine_zone() {
+  try {
+    return std::string(date::current_zone()->name());
+  } catch (const std::exception &) {
+    return "UTC";
+  }
+}
+
+void run_init(const InitOptions &options) {
+  const std::filesystem::path dir(options.dir);
+  const auto config_file = dir / "pulsemon.toml";
+  const auto database = dir / "pulsemon.db";
+  const auto secret = dir / "jwt.secret";
+  for (const auto &path : {config_file, database, secret}) {
+    if (std::filesystem::exists(path)) {
+      throw Failure(ErrorCode::already_exists,
+                    path.string() + " already exists; init never overwrites. Remove it, or "
+                                    "choose another folder with --dir");
+    }
+  }
+  std::string zone = options.zone.empty() ? machine_zone() : options.zone;
+  try {
+    (void)date::locate_zone(zone);
+  } catch (const std::exception &) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "--zone: \"" + zone + "\" is not an IANA time zone (e.g. Europe/Amsterdam)");
+  }
+
+  CreatedFiles created;
+  std::error_code error;
+  if (!std::filesystem::exists(dir)) {
+    std::filesystem::create_directories(dir, error);
+    if (error) {
+      throw Failure(ErrorCode::unavailable,
+                    "cannot create folder " + dir.string() + ": " + error.message());
+    }
+    created.add(dir);
+  }
+
+  write_new_file(config_file, default_config_text(zone, options.with_simulator), 0644);
+  created.add(config_file);
+  write_new_file(secret, auth::random_hex(32) + "\n", 0600);
+  created.add(secret);
+
+  const std::string password = auth::random_password();
+  {
+    created.add(database);
+    created.add(database.string() + "-wal");
+    created.add(database.string() + "-shm");
+    SqliteStore store(database, StoreOptions{Durability::full, true});
+    store.add_user(User{0, "admin", Role::admin, auth::hash_password(password), 0}, wall_now());
+    if (options.with_simulator) {
+      Meter meter;
+      meter.id = 1;
+      meter.name = "Simulated household";
+      meter.location = "simulator";
+      store.add_meter(meter, wall_now());
+    }
+  }
+  created.keep();
+
+  std::cout << "Created " << config_file.string() << ", " << database.string() << " and "
+            << secret.string() << " (time zone " << zone << ").\n"
+            << "Admin login: admin / " << password << '\n'
+            << "This password is shown once; keep it somewhere safe.\n";
+  if (options.with_simulator) {
+    std::cout << "Meter 1 is fed by a simulated household. Start the daemon with:\n"
+              << "  pulsemon -c " << config_file.string() << " serve\n";
+  } else {
+    std::cout << "Next: add a meter with 'pulsemon -c " << config_file.string()
+              << " meter add --id 1 --name House --kind electricity --ppu 1000'\n";
+  }
+}
+
+} // namespace
+
+void add_init_command(CLI::App &app, CliContext & /*context*/) {
+  auto options = std::make_shared<InitOptions>();
+  CLI::App *init = app.add_subcommand(
+      "init", "Create a config, a database, a token secret and an admin user in a folder");
+  init->add_option("--dir", options->dir, "folder to create them in (made if missing)")
+      ->capture_default_str();
+  init->add_option("--zone", options->zone,
+                   "IANA time zone for days and months (default: this machine's zone)");
+  init->add_flag("--with-simulator", options->with_simulator,
+                 "also add meter 1 fed by a simulated household (no hardware needed)");
+  init->callback([options] { run_init(*options); });
+}
+
+} // namespace pulsemon

@@ -1,0 +1,316 @@
+#include "app/config.h"
+
+#include <date/tz.h>
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace pulsemon {
+
+namespace {
+
+// Thrown inside the parser only; parse_config turns it into a Result.
+struct ConfigError {
+  std::string message;
+};
+
+std::string describe(const toml::node &node) {
+  std::ostringstream text;
+  if (const auto *s = node.as_string()) {
+    text << '"' << s->get() << '"';
+  } else if (node.is_table()) {
+    text << "a table";
+  } else if (node.is_array()) {
+    text << "an array";
+  } else {
+    node.visit([&](const auto &value) { text << value; });
+  }
+  return text.str();
+}
+
+// Reads one table, remembers which keys were read, and refuses the rest.
+class TableReader {
+public:
+  TableReader(const toml::table &table, std::string prefix)
+      : table_(table), prefix_(std::move(prefix)) {}
+
+  std::string string(std::string_view key, std::string fallback) {
+    const toml::node *node = take(key);
+    if (node == nullptr) {
+      return fallback;
+    }
+    if (const auto *value = node->as_string()) {
+      return value->get();
+    }
+    throw wrong_type(key, *node, "a string");
+  }
+
+  std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t low,
+                       std::int64_t high) {
+    const toml::node *node = take(key);
+    if (node == nullptr) {
+      return fallback;
+    }
+    const auto *value = node->as_integer();
+    if (value == nullptr) {
+      throw wrong_type(key, *node, "a whole number");
+    }
+    if (value->get() < low || value->get() > high) {
+      throw ConfigError{"config key '" + name(key) + "': " + std::to_string(value->get()) +
+                        " is out of range; expected " + std::to_string(low) + " to " +
+                        std::to_string(high)};
+    }
+    return value->get();
+  }
+
+  std::optional<double> number(std::string_view key, double low, double high) {
+    const toml::node *node = take(key);
+    if (node == nullptr) {
+      return std::nullopt;
+    }
+    double value = 0.0;
+    if (const auto *f = node->as_floating_point()) {
+      value = f->get();
+    } else if (const auto *i = node->as_integer()) {
+      value = static_cast<double>(i->get());
+    } else {
+      throw wrong_type(key, *node, "a number");
+    }
+    if (!(value >= low && value <= high)) {
+      throw ConfigError{"config key '" + name(key) + "': " + describe(*node) +
+                        " is out of range; expected " + std::to_string(low) + " to " +
+                        std::to_string(high)};
+    }
+    return value;
+  }
+
+  bool boolean(std::string_view key, bool fallback) {
+    const toml::node *node = take(key);
+    if (node == nullptr) {
+      return fallback;
+    }
+    if (const auto *value = node->as_boolean()) {
+      return value->get();
+    }
+    throw wrong_type(key, *node, "true or false");
+  }
+
+  std::string choice(std::string_view key, std::string fallback,
+                     std::initializer_list<std::string_view> allowed) {
+    std::string value = string(key, fallback);
+    for (std::string_view option : allowed) {
+      if (option == value) {
+        return value;
+      }
+    }
+    std::string list;
+    for (std::string_view option : allowed) {
+      list += (list.empty() ? "" : ", ") + std::string(option);
+    }
+    throw ConfigError{"config key '" + name(key) + "': \"" + value + "\" is not one of " + list};
+  }
+
+  // Marks a key as known when it is handled elsewhere (a sub-table).
+  const toml::node *take(std::string_view key) {
+    known_.insert(std::string(key));
+    return table_.get(key);
+  }
+
+  void refuse_unknown_keys() const {
+    for (const auto &[key, node] : table_) {
+      if (!known_.contains(std::string(key.str()))) {
+        std::string known;
+        for (const auto &k : known_) {
+          known += (known.empty() ? "" : ", ") + k;
+        }
+        throw ConfigError{"config key '" + name(key.str()) + "' is unknown" +
+                          (known.empty() ? std::string{} : " (known here: " + known + ")")};
+      }
+    }
+  }
+
+  [[nodiscard]] std::string name(std::string_view key) const {
+    return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
+  }
+
+private:
+  ConfigError wrong_type(std::string_view key, const toml::node &node,
+                         std::string_view expected) const {
+    return ConfigError{"config key '" + name(key) + "': " + describe(node) + " is not " +
+                       std::string(expected)};
+  }
+
+  const toml::table &table_;
+  std::string prefix_;
+  std::set<std::string> known_;
+};
+
+const toml::table &section(TableReader &top, std::string_view key, const toml::table &empty) {
+  const toml::node *node = top.take(key);
+  if (node == nullptr) {
+    return empty;
+  }
+  if (const auto *table = node->as_table()) {
+    return *table;
+  }
+  throw ConfigError{"config key '" + std::string(key) + "' must be a table ([" + std::string(key) +
+                    "])"};
+}
+
+std::filesystem::path anchored(const std::filesystem::path &folder, const std::string &value) {
+  const std::filesystem::path path(value);
+  return path.is_absolute() || folder.empty() ? path : folder / path;
+}
+
+Config read_config(const toml::table &root, const std::filesystem::path &folder) {
+  Config config;
+  const toml::table empty;
+  TableReader top(root, "");
+
+  TableReader store(section(top, "store", empty), "store");
+  config.database = anchored(folder, store.string("path", "pulsemon.db"));
+  config.durability = store.choice("durability", "full", {"full", "normal"}) == "full"
+                          ? Durability::full
+                          : Durability::normal;
+  config.commit_interval =
+      std::chrono::milliseconds{store.integer("commit_interval_ms", 1000, 10, 60'000)};
+  store.refuse_unknown_keys();
+
+  TableReader time(section(top, "time", empty), "time");
+  config.zone = time.string("zone", "UTC");
+  try {
+    (void)date::locate_zone(config.zone);
+  } catch (const std::exception &) {
+    throw ConfigError{"config key 'time.zone': \"" + config.zone +
+                      "\" is not an IANA time zone (e.g. Europe/Amsterdam, UTC)"};
+  }
+  config.billing_day = static_cast<int>(time.integer("billing_day", 1, 1, 28));
+  time.refuse_unknown_keys();
+
+  TableReader log(section(top, "log", empty), "log");
+  config.log_level = log.choice("level", "info", {"trace", "debug", "info", "warn", "error"});
+  config.status_interval = std::chrono::seconds{log.integer("status_interval_s", 60, 1, 86'400)};
+  log.refuse_unknown_keys();
+
+  TableReader auth(section(top, "auth", empty), "auth");
+  config.secret_file = anchored(folder, auth.string("secret_file", "jwt.secret"));
+  auth.refuse_unknown_keys();
+
+  if (const toml::node *node = top.take("simulator")) {
+    const auto *array = node->as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      throw ConfigError{"config key 'simulator' must be written as [[simulator]] tables"};
+    }
+    std::size_t index = 0;
+    for (const toml::node &item : *array) {
+      TableReader sim(*item.as_table(), "simulator[" + std::to_string(index++) + "]");
+      SimulatorConfig simulator;
+      const toml::node *meter = sim.take("meter");
+      if (meter == nullptr) {
+        throw ConfigError{"config key '" + sim.name("meter") +
+                          "' is required: the id of the meter it feeds"};
+      }
+      simulator.meter = sim.integer("meter", 0, 1, INT64_MAX);
+      simulator.profile = sim.choice("profile", "household", {"household", "gas"});
+      simulator.seed = static_cast<std::uint64_t>(sim.integer("seed", 1, 0, INT64_MAX));
+      if (auto watts = sim.number("watts", 0.001, 1e6)) {
+        simulator.constant_rate = *watts / 1000.0;
+      }
+      if (auto flow = sim.number("flow", 0.000001, 1e4)) {
+        simulator.constant_rate = *flow;
+      }
+      simulator.bounce = sim.boolean("bounce", false);
+      simulator.glitches = sim.boolean("glitches", false);
+      sim.refuse_unknown_keys();
+      config.simulators.push_back(simulator);
+    }
+  }
+  top.refuse_unknown_keys();
+  return config;
+}
+
+} // namespace
+
+Result<Config> parse_config(std::string_view text, const std::filesystem::path &folder) {
+  try {
+    const toml::table root = toml::parse(text);
+    return read_config(root, folder);
+  } catch (const toml::parse_error &error) {
+    return invalid_argument("config line " + std::to_string(error.source().begin.line) + ": " +
+                            std::string(error.description()));
+  } catch (const ConfigError &error) {
+    return invalid_argument(error.message);
+  }
+}
+
+Config load_config(const std::filesystem::path &file) {
+  std::ifstream in(file);
+  if (!in) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "config file " + file.string() +
+                      " cannot be read; create one with 'pulsemon init' or name one with -c FILE");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto parsed = parse_config(text.str(), file.parent_path());
+  if (!parsed.ok()) {
+    throw Failure(ErrorCode::invalid_argument, file.string() + ": " + parsed.error().message);
+  }
+  Config config = std::move(parsed).value();
+  config.file = file;
+  return config;
+}
+
+std::filesystem::path config_path(const std::string &from_option) {
+  if (!from_option.empty()) {
+    return from_option;
+  }
+  if (const char *from_environment = std::getenv("PULSEMON_CONFIG");
+      from_environment != nullptr && *from_environment != '\0') {
+    return from_environment;
+  }
+  return "pulsemon.toml";
+}
+
+std::string default_config_text(std::string_view zone, bool with_simulator) {
+  std::string text = R"(# pulsemon configuration. Every key is optional; the values below are the
+# defaults. Relative paths are taken from this file's folder.
+
+[store]
+path = "pulsemon.db"        # the SQLite database
+durability = "full"         # "full": fsync every commit, a power cut loses nothing committed;
+                            # "normal": kinder to SD cards, a power cut can lose the last commits
+commit_interval_ms = 1000   # pulses are committed together at most this far apart
+
+[time]
+zone = ")" + std::string(zone) +
+                     R"("   # IANA time zone for days, weeks and months
+billing_day = 1             # the day of the month on which a month starts (1-28)
+
+[log]
+level = "info"              # trace, debug, info, warn, error
+status_interval_s = 60      # how often serve logs each meter's power
+
+[auth]
+secret_file = "jwt.secret"  # the token-signing secret, created by init with mode 0600
+)";
+  if (with_simulator) {
+    text += R"(
+# A simulated household feeding meter 1, for trying pulsemon without hardware.
+# profile = "household" or "gas"; watts = 500 gives a steady load instead;
+# bounce and glitches add contact bounce and noise spikes for the filter.
+[[simulator]]
+meter = 1
+profile = "household"
+seed = 1
+bounce = false
+glitches = false
+)";
+  }
+  return text;
+}
+
+} // namespace pulsemon

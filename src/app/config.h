@@ -1,0 +1,66 @@
+#pragma once
+// pulsemon.toml: one file, every key optional with a default. Unknown keys
+// and wrong types are errors that name the key, the value and what was
+// expected, so a typo never silently falls back to a default.
+
+#include "core/result.h"
+#include "store/sqlite/sqlite_store.h"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pulsemon {
+
+struct SimulatorConfig {
+  std::int64_t meter = 0;
+  std::string profile = "household"; // household | gas
+  std::uint64_t seed = 1;
+  std::optional<double>
+      constant_rate; // `watts` (kW internally) or `flow` m³/h: a steady load instead
+  bool bounce = false;
+  bool glitches = false;
+};
+
+struct Config {
+  std::filesystem::path file; // where it was read from ("" for defaults)
+
+  // [store]
+  std::filesystem::path database = "pulsemon.db"; // relative paths are from the config's folder
+  Durability durability = Durability::full;
+  std::chrono::milliseconds commit_interval{1000};
+
+  // [time]
+  std::string zone = "UTC";
+  int billing_day = 1;
+
+  // [log]
+  std::string log_level = "info";
+  std::chrono::seconds status_interval{60};
+
+  // [auth]
+  std::filesystem::path secret_file = "jwt.secret";
+
+  // [[simulator]]
+  std::vector<SimulatorConfig> simulators;
+};
+
+// Parses TOML text. `folder` anchors relative paths.
+[[nodiscard]] Result<Config> parse_config(std::string_view text,
+                                          const std::filesystem::path &folder);
+
+// Reads and parses a file; throws Failure (invalid_argument for content,
+// unavailable when the file cannot be read).
+[[nodiscard]] Config load_config(const std::filesystem::path &file);
+
+// The config file to use: -c, else $PULSEMON_CONFIG, else ./pulsemon.toml.
+[[nodiscard]] std::filesystem::path config_path(const std::string &from_option);
+
+// The text `pulsemon init` writes: every key, with its default and a comment.
+[[nodiscard]] std::string default_config_text(std::string_view zone, bool with_simulator);
+
+} // namespace pulsemon

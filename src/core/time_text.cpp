@@ -1,0 +1,145 @@
+#include "core/time_text.h"
+
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+#include <date/date.h>
+#include <date/tz.h>
+
+namespace pulsemon {
+
+namespace {
+
+Error time_error(std::string_view text) {
+  return invalid_argument("time: '" + std::string(text) +
+                          "' is not a time (use 2026-03-29, 2026-03-29T14:05:00Z, "
+                          "2026-03-29T14:05+02:00 or seconds since 1970)");
+}
+
+// Reads exactly `digits` digits from the front of `text`.
+bool take_number(std::string_view &text, std::size_t digits, int &value) {
+  if (text.size() < digits) {
+    return false;
+  }
+  for (std::size_t i = 0; i < digits; ++i) {
+    if (text[i] < '0' || text[i] > '9') {
+      return false;
+    }
+  }
+  std::from_chars(text.data(), text.data() + digits, value);
+  text.remove_prefix(digits);
+  return true;
+}
+
+bool take_char(std::string_view &text, char c) {
+  if (!text.empty() && text.front() == c) {
+    text.remove_prefix(1);
+    return true;
+  }
+  return false;
+}
+
+std::optional<UtcTime> parse_epoch_seconds(std::string_view text) {
+  double seconds = 0.0;
+  const auto *end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, seconds);
+  if (ec != std::errc{} || ptr != end || !std::isfinite(seconds) || std::abs(seconds) > 1e11) {
+    return std::nullopt;
+  }
+  return utc_from_epoch_us(std::llround(seconds * 1e6));
+}
+
+} // namespace
+
+Result<UtcTime> parse_time(std::string_view text, const date::time_zone &zone) {
+  if (text.find('-', 1) == std::string_view::npos) {
+    if (auto epoch = parse_epoch_seconds(text)) {
+      return *epoch;
+    }
+    return time_error(text);
+  }
+  std::string_view rest = text;
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  if (!take_number(rest, 4, year) || !take_char(rest, '-') || !take_number(rest, 2, month) ||
+      !take_char(rest, '-') || !take_number(rest, 2, day)) {
+    return time_error(text);
+  }
+  const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
+                                 date::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok()) {
+    return invalid_argument("time: '" + std::string(text) + "' is not a date in the calendar");
+  }
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  Micros fraction{0};
+  if (take_char(rest, 'T') || take_char(rest, ' ')) {
+    if (!take_number(rest, 2, hour) || !take_char(rest, ':') || !take_number(rest, 2, minute)) {
+      return time_error(text);
+    }
+    if (take_char(rest, ':')) {
+      if (!take_number(rest, 2, second)) {
+        return time_error(text);
+      }
+      if (take_char(rest, '.')) {
+        std::int64_t scale = 100'000;
+        std::size_t digits = 0;
+        while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') {
+          fraction += Micros{(rest.front() - '0') * scale};
+          scale /= 10;
+          rest.remove_prefix(1);
+          ++digits;
+        }
+        if (digits == 0 || digits > 6) {
+          return time_error(text);
+        }
+      }
+    }
+    if (hour > 23 || minute > 59 || second > 59) {
+      return time_error(text);
+    }
+  }
+  const auto clock = std::chrono::hours{hour} + std::chrono::minutes{minute} +
+                     std::chrono::seconds{second} + fraction;
+
+  if (rest.empty()) {
+    const auto local = date::local_days{ymd} + clock;
+    const auto info = zone.get_info(local);
+    if (info.result == date::local_info::nonexistent) {
+      return invalid_argument("time: '" + std::string(text) + "' does not exist in " + zone.name() +
+                              " (the clock skips it)");
+    }
+    return UtcTime{local.time_since_epoch() - Micros{info.first.offset}};
+  }
+  const UtcTime as_utc{(date::sys_days{ymd} + clock).time_since_epoch()};
+  if (rest == "Z") {
+    return as_utc;
+  }
+  const bool negative = rest.front() == '-';
+  if (!take_char(rest, '+') && !take_char(rest, '-')) {
+    return time_error(text);
+  }
+  int offset_hours = 0;
+  int offset_minutes = 0;
+  if (!take_number(rest, 2, offset_hours)) {
+    return time_error(text);
+  }
+  take_char(rest, ':');
+  if (!rest.empty() && (!take_number(rest, 2, offset_minutes) || !rest.empty())) {
+    return time_error(text);
+  }
+  const auto offset = std::chrono::hours{offset_hours} + std::chrono::minutes{offset_minutes};
+  return negative ? as_utc + offset : as_utc - offset;
+}
+
+std::string format_utc(UtcTime t) {
+  if (t.time_since_epoch() % std::chrono::seconds{1} == Micros{0}) {
+    return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t));
+  }
+  return date::format("%FT%TZ", t);
+}
+
+} // namespace pulsemon

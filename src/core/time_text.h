@@ -1,0 +1,28 @@
+#pragma once
+// Times as people and scripts write them, in and out.
+
+#include "core/result.h"
+#include "core/time.h"
+
+#include <string>
+#include <string_view>
+
+namespace date {
+class time_zone;
+}
+
+namespace pulsemon {
+
+// Accepts:
+//   1774800000 or 1774800000.25        seconds since 1970 (UTC)
+//   2026-03-29                         local midnight in `zone`
+//   2026-03-29T14:05 / T14:05:30[.123456]   local time in `zone`
+//   … followed by Z or +02:00 / -0530  that offset instead of `zone`
+// A space may stand for the T. A local time that the zone skips (DST start)
+// is refused; one it repeats (DST end) takes the earlier instant.
+[[nodiscard]] Result<UtcTime> parse_time(std::string_view text, const date::time_zone &zone);
+
+// 2026-03-29T01:00:00.123456Z (fraction only when not whole seconds).
+[[nodiscard]] std::string format_utc(UtcTime t);
+
+} // namespace pulsemon

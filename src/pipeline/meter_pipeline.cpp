@@ -1,0 +1,87 @@
+#include "pipeline/meter_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+namespace pulsemon {
+
+namespace {
+
+PowerSettings power_settings(const Meter &meter) {
+  return PowerSettings{meter.pulses_per_unit, rate_unit(meter.unit).per_unit_per_hour,
+                       meter.power_timeout};
+}
+
+FilterCounts rejections_since(const FilterCounts &now, const FilterCounts &before) {
+  FilterCounts delta;
+  delta.too_close = now.too_close - before.too_close;
+  delta.too_short = now.too_short - before.too_short;
+  delta.unpaired = now.unpaired - before.unpaired;
+  return delta;
+}
+
+} // namespace
+
+MeterPipelines::Lane::Lane(const Meter &m)
+    : meter(m), rate_unit(pulsemon::rate_unit(m.unit).name), filter(m.filter),
+      power(power_settings(m)) {}
+
+MeterPipelines::MeterPipelines(const std::vector<Meter> &meters, BatchHandler handler)
+    : handler_(std::move(handler)) {
+  for (const Meter &meter : meters) {
+    lanes_.emplace(meter.id, std::make_unique<Lane>(meter));
+  }
+}
+
+void MeterPipelines::on_edge(const Edge &edge) {
+  const auto found = lanes_.find(edge.meter_id);
+  if (found == lanes_.end()) {
+    spdlog::warn(
+        "an edge for meter {} arrived, but no such meter exists; add it with 'pulsemon meter add'",
+        edge.meter_id);
+    return;
+  }
+  Lane &lane = *found->second;
+  std::lock_guard lock(lane.mutex);
+  const auto verdicts = lane.filter.on_edge(edge.kind, edge.monotonic);
+  for (const auto &verdict : {verdicts.first, verdicts.second}) {
+    if (verdict && verdict->accepted()) {
+      accept(lane, *verdict, edge);
+    }
+  }
+}
+
+void MeterPipelines::accept(Lane &lane, const FilterVerdict &verdict, const Edge &edge) {
+  // The pulse is timed by its leading edge; its wall time follows from this
+  // edge's pairing of the source's two clocks.
+  const UtcTime wall = edge.wall - (edge.monotonic - verdict.pulse_time);
+  lane.power.on_pulse(verdict.pulse_time);
+  lane.last_pulse = wall;
+  const FilterCounts counts = lane.filter.counts();
+  PulseBatch batch{lane.meter.id, {wall}, rejections_since(counts, lane.reported)};
+  lane.reported = counts;
+  handler_(std::move(batch));
+}
+
+void MeterPipelines::hand_on_rejections() {
+  for (const auto &[id, lane] : lanes_) {
+    std::lock_guard lock(lane->mutex);
+    const FilterCounts counts = lane->filter.counts();
+    const FilterCounts delta = rejections_since(counts, lane->reported);
+    if (delta.rejected() > 0) {
+      lane->reported = counts;
+      handler_(PulseBatch{id, {}, delta});
+    }
+  }
+}
+
+std::vector<MeterLiveStatus> MeterPipelines::status(MonoTime now) const {
+  std::vector<MeterLiveStatus> result;
+  for (const auto &[id, lane] : lanes_) {
+    std::lock_guard lock(lane->mutex);
+    result.push_back({id, lane->meter.name, lane->rate_unit, lane->power.power_at(now),
+                      lane->last_pulse, lane->filter.counts()});
+  }
+  return result;
+}
+
+} // namespace pulsemon

@@ -1,0 +1,65 @@
+#pragma once
+// The middle of the flow of a pulse: source edges → per-meter filter →
+// power estimator → batches for the writer. Sources call on_edge from their
+// own threads; status() may be called from any thread.
+
+#include "core/meter.h"
+#include "core/power.h"
+#include "core/pulse_filter.h"
+#include "sources/edge.h"
+#include "store/types.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace pulsemon {
+
+struct MeterLiveStatus {
+  std::int64_t meter_id = 0;
+  std::string name;
+  std::string rate_unit;             // "W", "m³/h", …
+  std::optional<double> power;       // at the time asked; empty until known
+  std::optional<UtcTime> last_pulse; // wall time of the last accepted pulse
+  FilterCounts filter;               // since the daemon started
+};
+
+class MeterPipelines final : public EdgeSink {
+public:
+  // Receives each accepted pulse (with the filter's rejections since the
+  // previous one) as a batch; in the daemon that is PulseWriter::submit.
+  using BatchHandler = std::function<void(PulseBatch)>;
+
+  MeterPipelines(const std::vector<Meter> &meters, BatchHandler handler);
+
+  void on_edge(const Edge &edge) override;
+
+  // Hands on rejections not yet carried by a pulse's batch (called at each
+  // status report and at shutdown, so quiet meters' counters still land).
+  void hand_on_rejections();
+
+  // Status of every meter at monotonic time `now`.
+  [[nodiscard]] std::vector<MeterLiveStatus> status(MonoTime now) const;
+
+private:
+  struct Lane {
+    Meter meter;
+    std::string rate_unit;
+    PulseFilter filter;
+    PowerEstimator power;
+    FilterCounts reported; // rejections already handed on in a batch
+    std::optional<UtcTime> last_pulse;
+    mutable std::mutex mutex;
+
+    explicit Lane(const Meter &m);
+  };
+  void accept(Lane &lane, const FilterVerdict &verdict, const Edge &edge);
+
+  std::map<std::int64_t, std::unique_ptr<Lane>> lanes_;
+  BatchHandler handler_;
+};
+
+} // namespace pulsemon

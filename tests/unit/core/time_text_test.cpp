@@ -1,0 +1,56 @@
+#include "core/time_text.h"
+
+#include <date/date.h>
+#include <date/tz.h>
+#include <gtest/gtest.h>
+
+namespace pulsemon {
+namespace {
+
+using std::chrono::hours;
+
+UtcTime utc(int y, unsigned m, unsigned d, int h = 0, int min = 0, int s = 0) {
+  return UtcTime{date::sys_days{date::year{y} / m / d}} + hours{h} + std::chrono::minutes{min} +
+         std::chrono::seconds{s};
+}
+
+const date::time_zone &amsterdam() {
+  return *date::locate_zone("Europe/Amsterdam");
+}
+
+TEST(TimeText, ReadsEpochSecondsAndIsoTimesWithOffsets) {
+  EXPECT_EQ(*parse_time("1774800000", amsterdam()), utc_from_epoch_us(1774800000LL * 1000000));
+  EXPECT_EQ(*parse_time("1774800000.25", amsterdam()), utc_from_epoch_us(1774800000250000LL));
+  EXPECT_EQ(*parse_time("2026-03-29T14:05:30Z", amsterdam()), utc(2026, 3, 29, 14, 5, 30));
+  EXPECT_EQ(*parse_time("2026-03-29T14:05+02:00", amsterdam()), utc(2026, 3, 29, 12, 5));
+  EXPECT_EQ(*parse_time("2026-03-29T14:05-0530", amsterdam()), utc(2026, 3, 29, 19, 35));
+  EXPECT_EQ(*parse_time("2026-03-29T14:05:30.000001Z", amsterdam()),
+            utc(2026, 3, 29, 14, 5, 30) + Micros{1});
+}
+
+TEST(TimeText, ReadsLocalTimesInTheZone) {
+  EXPECT_EQ(*parse_time("2026-03-29", amsterdam()), utc(2026, 3, 28, 23));
+  EXPECT_EQ(*parse_time("2026-07-01 12:00", amsterdam()), utc(2026, 7, 1, 10));
+  // 02:30 on 25 October happens twice; the first one is taken.
+  EXPECT_EQ(*parse_time("2026-10-25T02:30", amsterdam()), utc(2026, 10, 25, 0, 30));
+  const auto skipped = parse_time("2026-03-29T02:30", amsterdam());
+  ASSERT_FALSE(skipped.ok());
+  EXPECT_NE(skipped.error().message.find("does not exist"), std::string::npos);
+}
+
+TEST(TimeText, RefusesWhatIsNotATime) {
+  for (const char *bad :
+       {"", "yesterday", "2026-13-01", "2026-02-30", "2026-03-29T25:00", "2026-03-29T12",
+        "2026-03-29X", "12abc", "2026-03-29T12:00:00.1234567Z"}) {
+    const auto result = parse_time(bad, amsterdam());
+    EXPECT_FALSE(result.ok()) << bad;
+  }
+}
+
+TEST(TimeText, FormatsUtcWithMicrosecondsOnlyWhenNeeded) {
+  EXPECT_EQ(format_utc(utc(2026, 3, 29, 1)), "2026-03-29T01:00:00Z");
+  EXPECT_EQ(format_utc(utc(2026, 3, 29, 1) + Micros{1500}), "2026-03-29T01:00:00.001500Z");
+}
+
+} // namespace
+} // namespace pulsemon
