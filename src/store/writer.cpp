@@ -17,9 +17,12 @@ void PulseWriter::submit(PulseBatch batch, Ack ack) {
     const std::size_t size = batch.pulses.size();
     if (!stopping_ && stats_.queued_pulses + size <= settings_.max_queued_pulses) {
       stats_.queued_pulses += size;
+      const bool was_empty = queue_.empty();
       queue_.push_back({std::move(batch), std::move(ack)});
       ++submitted_;
-      if (stats_.queued_pulses >= settings_.commit_at_pulses) {
+      // Wake the writer to start the group-commit interval, or to commit
+      // early when enough is waiting.
+      if (was_empty || stats_.queued_pulses >= settings_.commit_at_pulses) {
         wake_writer_.notify_one();
       }
       return;

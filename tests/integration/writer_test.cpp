@@ -6,6 +6,7 @@
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace pulsemon {
 namespace {
@@ -116,6 +117,26 @@ TEST(Writer, StopCommitsEverythingQueued) {
   writer.submit(batch_of(2, 4));
   writer.stop();
   EXPECT_EQ(sink.stored_count(), 7U);
+}
+
+} // namespace
+} // namespace pulsemon
+
+namespace pulsemon {
+namespace {
+
+TEST(Writer, CommitsOnItsOwnWithinTheIntervalWithoutAFlush) {
+  FakeSink sink;
+  PulseWriter writer(sink, quick());
+  std::atomic<bool> acknowledged{false};
+  writer.submit(batch_of(1, 2), [&](const BatchOutcome &) { acknowledged = true; });
+  // No flush and no stop: only the interval can commit it. Bounded wait, no
+  // timing assertion: 50 ms interval, up to 10 s allowed.
+  for (int i = 0; i < 1000 && !acknowledged; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  EXPECT_TRUE(acknowledged.load());
+  EXPECT_EQ(sink.stored_count(), 2U);
 }
 
 } // namespace

@@ -1,0 +1,247 @@
+// The pulsemon binary as users and scripts call it: exit codes, messages
+// that name the bad argument or key, and what lands on disk.
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <regex>
+
+namespace pulsemon {
+namespace {
+
+using testing::Completed;
+using testing::pulsemon_binary;
+
+class Cli : public ::testing::Test {
+protected:
+  testing::TempDir dir;
+
+  std::filesystem::path config() const { return dir / "data/pulsemon.toml"; }
+
+  Completed pulsemon(std::vector<std::string> args, const std::string &input = {}) const {
+    args.insert(args.begin(), {"-c", config().string()});
+    return testing::run(pulsemon_binary(), args, input);
+  }
+
+  void init(bool with_simulator = true) const {
+    std::vector<std::string> args{"init", "--dir", (dir / "data").string(), "--zone", "Europe/Amsterdam"};
+    if (with_simulator) {
+      args.emplace_back("--with-simulator");
+    }
+    const Completed done = testing::run(pulsemon_binary(), args);
+    ASSERT_EQ(done.exit_code, 0) << done.err;
+  }
+
+  void append_to_config(const std::string &text) const {
+    std::ofstream(config(), std::ios::app) << text;
+  }
+
+  nlohmann::json meters() const {
+    const Completed list = pulsemon({"meter", "list", "--json"});
+    EXPECT_EQ(list.exit_code, 0) << list.err;
+    return nlohmann::json::parse(list.out);
+  }
+};
+
+TEST_F(Cli, InitCreatesConfigDatabaseSecretAndAnAdminWhosePasswordIsShownOnce) {
+  const Completed done = testing::run(
+      pulsemon_binary(), {"init", "--dir", (dir / "data").string(), "--zone", "Europe/Amsterdam"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(done.out, match, std::regex("Admin login: admin / (\\S{20})")))
+      << done.out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "data/pulsemon.db"));
+  struct stat info {};
+  ASSERT_EQ(stat((dir / "data/jwt.secret").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600U) << "the secret is readable by its owner only";
+  std::string secret;
+  std::ifstream(dir / "data/jwt.secret") >> secret;
+  EXPECT_EQ(secret.size(), 64U) << "256 bits as hex";
+
+  // A second init refuses and changes nothing.
+  const auto before = std::filesystem::last_write_time(dir / "data/pulsemon.db");
+  const Completed again = testing::run(pulsemon_binary(), {"init", "--dir", (dir / "data").string()});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+  EXPECT_EQ(std::filesystem::last_write_time(dir / "data/pulsemon.db"), before);
+  EXPECT_EQ(again.out.find(match[1].str()), std::string::npos);
+}
+
+TEST_F(Cli, InitWithABadZoneFailsWithUsageAndLeavesNothingBehind) {
+  const Completed done = testing::run(pulsemon_binary(),
+                                      {"init", "--dir", (dir / "data").string(), "--zone", "Mars/Olympus"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("--zone"), std::string::npos) << done.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "data"));
+}
+
+TEST_F(Cli, UnknownConfigKeysAndWrongTypesNameTheKeyAndExitWithTwo) {
+  init();
+  append_to_config("\n[extra]\nthing = 1\n");
+  Completed done = pulsemon({"meter", "list"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("'extra'"), std::string::npos) << done.err;
+
+  std::filesystem::remove_all(dir / "data");
+  init(false);
+  std::string text;
+  {
+    std::ifstream in(config());
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  text.replace(text.find("commit_interval_ms = 1000"), 25, "commit_interval_ms = \"1s\"");
+  std::ofstream(config()) << text;
+  done = pulsemon({"meter", "list"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("store.commit_interval_ms"), std::string::npos) << done.err;
+  EXPECT_NE(done.err.find("\"1s\""), std::string::npos) << done.err;
+  EXPECT_NE(done.err.find("whole number"), std::string::npos) << done.err;
+}
+
+TEST_F(Cli, AMissingConfigOrDatabaseFolderIsExplained) {
+  Completed done = pulsemon({"meter", "list"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("pulsemon init"), std::string::npos) << done.err;
+
+  init();
+  append_to_config("");
+  std::string text;
+  {
+    std::ifstream in(config());
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  text.replace(text.find("path = \"pulsemon.db\""), 20, "path = \"no/such/folder/x.db\"");
+  std::ofstream(config()) << text;
+  done = pulsemon({"meter", "list"});
+  EXPECT_EQ(done.exit_code, 1);
+  EXPECT_NE(done.err.find("folder"), std::string::npos) << done.err;
+  EXPECT_EQ(done.err.find("terminate"), std::string::npos) << "no stack trace or abort";
+}
+
+TEST_F(Cli, ALockedDatabaseIsAClearRuntimeFailure) {
+  init();
+  sqlite3 *db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "data/pulsemon.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const Completed done = pulsemon({"meter", "add", "--id", "2", "--name", "Gas", "--kind", "gas", "--ppu", "100"});
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(done.exit_code, 1);
+  EXPECT_NE(done.err.find("another process"), std::string::npos) << done.err;
+}
+
+TEST_F(Cli, MeterAddListAndSetKeepTheScriptContract) {
+  init(false);
+  Completed done = pulsemon({"meter", "add", "--id", "3", "--name", "Gas meter", "--kind", "gas", "--ppu", "100",
+                             "--location", "cellar"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  const nlohmann::json list = meters();
+  ASSERT_EQ(list.size(), 1U);
+  const nlohmann::json &meter = list[0];
+  for (const char *key : {"id", "name", "kind", "unit", "ppu", "pulses", "total"}) {
+    EXPECT_TRUE(meter.contains(key)) << key;
+  }
+  EXPECT_EQ(meter["id"], 3);
+  EXPECT_EQ(meter["unit"], "m³");
+  EXPECT_EQ(meter["kind"], "gas");
+  EXPECT_EQ(meter["pulses"], 0);
+
+  done = pulsemon({"meter", "add", "--id", "3", "--name", "Again", "--kind", "gas", "--ppu", "100"});
+  EXPECT_EQ(done.exit_code, 1);
+  EXPECT_NE(done.err.find("already exists"), std::string::npos);
+
+  done = pulsemon({"meter", "add", "--id", "4", "--name", "X", "--kind", "steam", "--ppu", "100"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("kind"), std::string::npos) << done.err;
+
+  done = pulsemon({"meter", "add", "--id", "4", "--name", "X", "--kind", "water", "--ppu", "-1"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("ppu"), std::string::npos) << done.err;
+
+  done = pulsemon({"meter", "set", "3", "name=Gas", "tariff=0.9;night=0.5@all 23:00-07:00"});
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(meters()[0]["name"], "Gas");
+
+  done = pulsemon({"meter", "set", "3", "colour=blue"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("colour"), std::string::npos) << done.err;
+
+  done = pulsemon({"meter", "set", "3", "tariff=cheap"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("tariff"), std::string::npos) << done.err;
+
+  done = pulsemon({"meter", "frobnicate"});
+  EXPECT_EQ(done.exit_code, 2);
+}
+
+TEST_F(Cli, SimulateIsDeterministicAndItsEnergyIsExactlyPulsesOverPulsesPerUnit) {
+  init();
+  Completed done = pulsemon({"simulate", "--meter", "1", "--days", "20", "--seed", "7", "--start", "2026-03-20"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  const nlohmann::json clean = meters()[0];
+  const auto pulses = clean["pulses"].get<std::int64_t>();
+  EXPECT_GT(pulses, 20 * 3000) << "a household uses several kWh a day";
+  EXPECT_EQ(clean["total"].get<double>(), static_cast<double>(pulses) / 1000.0);
+
+  // Simulating the same days again stores nothing new: every pulse is a duplicate.
+  done = pulsemon({"simulate", "--meter", "1", "--days", "20", "--seed", "7", "--start", "2026-03-20"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.out.find("0 pulses stored (" + std::to_string(pulses) + " already there)"), std::string::npos)
+      << done.out;
+  EXPECT_EQ(meters()[0]["duplicates"].get<std::int64_t>(), pulses);
+}
+
+TEST_F(Cli, TheFilterRemovesSimulatedBounceAndGlitchesWithoutLosingAPulse) {
+  init();
+  Completed done = pulsemon({"meter", "add", "--id", "2", "--name", "Noisy twin", "--kind", "electricity",
+                             "--ppu", "1000"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  ASSERT_EQ(pulsemon({"simulate", "--meter", "1", "--days", "5", "--seed", "3", "--start", "2026-01-01"}).exit_code, 0);
+  done = pulsemon({"simulate", "--meter", "2", "--days", "5", "--seed", "3", "--start", "2026-01-01", "--bounce",
+                   "--glitches"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  const nlohmann::json list = meters();
+  EXPECT_EQ(list[1]["pulses"], list[0]["pulses"]);
+  EXPECT_GT(list[1]["rejected"]["too_short"].get<int>(), 100);
+  EXPECT_EQ(list[0]["rejected"]["too_short"], 0);
+}
+
+TEST_F(Cli, RollupRebuildChangesNoFigure) {
+  init();
+  ASSERT_EQ(pulsemon({"simulate", "--meter", "1", "--days", "10", "--start", "2026-10-20"}).exit_code, 0);
+  const nlohmann::json before = meters();
+  const Completed done = pulsemon({"rollup", "--rebuild"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(meters(), before);
+}
+
+TEST_F(Cli, ReadingsMoveTheTotalUpButNeverBackwards) {
+  init();
+  ASSERT_EQ(pulsemon({"simulate", "--meter", "1", "--days", "2", "--start", "2026-01-01"}).exit_code, 0);
+  Completed done = pulsemon({"meter", "reading", "1", "12345.6", "--at", "2025-12-31T00:00Z"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  const double total = meters()[0]["total"].get<double>();
+  const double counted = meters()[0]["pulses"].get<double>() / 1000.0;
+  EXPECT_NEAR(total, 12345.6 + counted, 1e-6);
+
+  done = pulsemon({"meter", "reading", "1", "12345.7", "--at", "2026-01-02T12:00Z"});
+  EXPECT_EQ(done.exit_code, 2) << "below what the meter had counted by then";
+  EXPECT_NE(done.err.find("replacement"), std::string::npos) << done.err;
+
+  done = pulsemon({"meter", "reading", "1", "0", "--at", "2026-01-02T12:00Z", "--replacement"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NEAR(meters()[0]["total"].get<double>(), total, 1e-6) << "a replacement keeps the total";
+  EXPECT_LT(meters()[0]["register"].get<double>(), 100.0);
+
+  done = pulsemon({"meter", "reading", "1", "5", "--at", "yesterday-ish"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("time"), std::string::npos);
+}
+
+} // namespace
+} // namespace pulsemon

@@ -1,0 +1,120 @@
+// `pulsemon serve` as a real process on a real database file.
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+
+namespace pulsemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Daemon : public ::testing::Test {
+protected:
+  testing::TempDir dir;
+
+  std::filesystem::path config() const { return dir / "data/pulsemon.toml"; }
+
+  // A data folder whose simulator draws a steady 36 kW: 10 pulses a second
+  // at 1000 imp/kWh, so a test sees pulses within a second.
+  void init(const std::string &store_settings) const {
+    const auto done = testing::run(testing::pulsemon_binary(),
+                                   {"init", "--dir", (dir / "data").string(), "--with-simulator"});
+    ASSERT_EQ(done.exit_code, 0) << done.err;
+    std::string text;
+    {
+      std::ifstream in(config());
+      text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    replace(text, "commit_interval_ms = 1000", store_settings);
+    replace(text, "status_interval_s = 60", "status_interval_s = 1");
+    replace(text, "\nprofile = \"household\"", "\nwatts = 36000");
+    std::ofstream(config()) << text;
+  }
+
+  static void replace(std::string &text, const std::string &from, const std::string &to) {
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  }
+
+  std::int64_t stored_pulses() const {
+    sqlite3 *db = nullptr;
+    sqlite3_open_v2((dir / "data/pulsemon.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt *count = nullptr;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM pulses", -1, &count, nullptr);
+    std::int64_t result = -1;
+    if (sqlite3_step(count) == SQLITE_ROW) {
+      result = sqlite3_column_int64(count, 0);
+    }
+    sqlite3_finalize(count);
+    sqlite3_close(db);
+    return result;
+  }
+
+  static std::int64_t accepted_in(const std::string &line) {
+    std::smatch match;
+    if (std::regex_search(line, match, std::regex("(\\d+) pulses accepted"))) {
+      return std::stoll(match[1].str());
+    }
+    return -1;
+  }
+};
+
+TEST_F(Daemon, CommitsEverythingQueuedOnSigterm) {
+  // A commit interval far longer than the test: whatever is stored was
+  // stored by the shutdown.
+  init("commit_interval_ms = 60000");
+  testing::Background serve(testing::pulsemon_binary(), {"-c", config().string(), "serve"});
+  ASSERT_TRUE(serve.wait_for_line("serving", 20s)) << serve.output();
+  std::int64_t accepted = 0;
+  while (accepted < 10) {
+    const auto status = serve.wait_for_line("pulses accepted", 20s);
+    ASSERT_TRUE(status) << serve.output();
+    accepted = accepted_in(*status);
+  }
+  EXPECT_EQ(stored_pulses(), 0) << "nothing is committed before the interval or the stop";
+
+  serve.signal(SIGTERM);
+  const auto stopped = serve.wait_for_line("stopped:", 20s);
+  ASSERT_TRUE(stopped) << serve.output();
+  EXPECT_EQ(serve.wait(20s), 0) << serve.output();
+
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(*stopped, match, std::regex("(\\d+) pulses accepted, (\\d+) committed")));
+  const std::int64_t final_accepted = std::stoll(match[1].str());
+  EXPECT_GE(final_accepted, accepted);
+  EXPECT_EQ(std::stoll(match[2].str()), final_accepted);
+  EXPECT_EQ(stored_pulses(), final_accepted) << serve.output();
+}
+
+TEST_F(Daemon, CommitsWhileRunningAtTheCommitIntervalAndStopsOnSigint) {
+  init("commit_interval_ms = 200");
+  testing::Background serve(testing::pulsemon_binary(), {"-c", config().string(), "serve"});
+  ASSERT_TRUE(serve.wait_for_line("serving", 20s)) << serve.output();
+  std::int64_t stored = 0;
+  for (int i = 0; i < 100 && stored < 5; ++i) {
+    serve.wait_for_line("pulses accepted", 1s);
+    stored = stored_pulses();
+  }
+  EXPECT_GE(stored, 5) << serve.output();
+  serve.signal(SIGINT);
+  EXPECT_EQ(serve.wait(20s), 0) << serve.output();
+  EXPECT_GE(stored_pulses(), stored);
+}
+
+TEST_F(Daemon, RefusesToStartWhenASimulatorFeedsAMissingMeter) {
+  init("commit_interval_ms = 1000");
+  std::ofstream(config(), std::ios::app) << "\n[[simulator]]\nmeter = 9\n";
+  const auto done = testing::run(testing::pulsemon_binary(), {"-c", config().string(), "serve"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("simulator[1].meter"), std::string::npos) << done.err;
+}
+
+} // namespace
+} // namespace pulsemon
