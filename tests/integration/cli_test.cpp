@@ -29,7 +29,8 @@ protected:
   }
 
   void init(bool with_simulator = true) const {
-    std::vector<std::string> args{"init", "--dir", (dir / "data").string(), "--zone", "Europe/Amsterdam"};
+    std::vector<std::string> args{"init", "--dir", (dir / "data").string(), "--zone",
+                                  "Europe/Amsterdam"};
     if (with_simulator) {
       args.emplace_back("--with-simulator");
     }
@@ -65,7 +66,8 @@ TEST_F(Cli, InitCreatesConfigDatabaseSecretAndAnAdminWhosePasswordIsShownOnce) {
 
   // A second init refuses and changes nothing.
   const auto before = std::filesystem::last_write_time(dir / "data/pulsemon.db");
-  const Completed again = testing::run(pulsemon_binary(), {"init", "--dir", (dir / "data").string()});
+  const Completed again =
+      testing::run(pulsemon_binary(), {"init", "--dir", (dir / "data").string()});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
   EXPECT_EQ(std::filesystem::last_write_time(dir / "data/pulsemon.db"), before);
@@ -73,8 +75,8 @@ TEST_F(Cli, InitCreatesConfigDatabaseSecretAndAnAdminWhosePasswordIsShownOnce) {
 }
 
 TEST_F(Cli, InitWithABadZoneFailsWithUsageAndLeavesNothingBehind) {
-  const Completed done = testing::run(pulsemon_binary(),
-                                      {"init", "--dir", (dir / "data").string(), "--zone", "Mars/Olympus"});
+  const Completed done = testing::run(
+      pulsemon_binary(), {"init", "--dir", (dir / "data").string(), "--zone", "Mars/Olympus"});
   EXPECT_EQ(done.exit_code, 2);
   EXPECT_NE(done.err.find("--zone"), std::string::npos) << done.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "data"));
@@ -128,7 +130,8 @@ TEST_F(Cli, ALockedDatabaseIsAClearRuntimeFailure) {
   sqlite3 *db = nullptr;
   ASSERT_EQ(sqlite3_open((dir / "data/pulsemon.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
-  const Completed done = pulsemon({"meter", "add", "--id", "2", "--name", "Gas", "--kind", "gas", "--ppu", "100"});
+  const Completed done =
+      pulsemon({"meter", "add", "--id", "2", "--name", "Gas", "--kind", "gas", "--ppu", "100"});
   sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(db);
   EXPECT_EQ(done.exit_code, 1);
@@ -137,8 +140,8 @@ TEST_F(Cli, ALockedDatabaseIsAClearRuntimeFailure) {
 
 TEST_F(Cli, MeterAddListAndSetKeepTheScriptContract) {
   init(false);
-  Completed done = pulsemon({"meter", "add", "--id", "3", "--name", "Gas meter", "--kind", "gas", "--ppu", "100",
-                             "--location", "cellar"});
+  Completed done = pulsemon({"meter", "add", "--id", "3", "--name", "Gas meter", "--kind", "gas",
+                             "--ppu", "100", "--location", "cellar"});
   ASSERT_EQ(done.exit_code, 0) << done.err;
   const nlohmann::json list = meters();
   ASSERT_EQ(list.size(), 1U);
@@ -151,7 +154,8 @@ TEST_F(Cli, MeterAddListAndSetKeepTheScriptContract) {
   EXPECT_EQ(meter["kind"], "gas");
   EXPECT_EQ(meter["pulses"], 0);
 
-  done = pulsemon({"meter", "add", "--id", "3", "--name", "Again", "--kind", "gas", "--ppu", "100"});
+  done =
+      pulsemon({"meter", "add", "--id", "3", "--name", "Again", "--kind", "gas", "--ppu", "100"});
   EXPECT_EQ(done.exit_code, 1);
   EXPECT_NE(done.err.find("already exists"), std::string::npos);
 
@@ -181,7 +185,8 @@ TEST_F(Cli, MeterAddListAndSetKeepTheScriptContract) {
 
 TEST_F(Cli, SimulateIsDeterministicAndItsEnergyIsExactlyPulsesOverPulsesPerUnit) {
   init();
-  Completed done = pulsemon({"simulate", "--meter", "1", "--days", "20", "--seed", "7", "--start", "2026-03-20"});
+  Completed done = pulsemon(
+      {"simulate", "--meter", "1", "--days", "20", "--seed", "7", "--start", "2026-03-20"});
   ASSERT_EQ(done.exit_code, 0) << done.err;
   const nlohmann::json clean = meters()[0];
   const auto pulses = clean["pulses"].get<std::int64_t>();
@@ -189,21 +194,26 @@ TEST_F(Cli, SimulateIsDeterministicAndItsEnergyIsExactlyPulsesOverPulsesPerUnit)
   EXPECT_EQ(clean["total"].get<double>(), static_cast<double>(pulses) / 1000.0);
 
   // Simulating the same days again stores nothing new: every pulse is a duplicate.
-  done = pulsemon({"simulate", "--meter", "1", "--days", "20", "--seed", "7", "--start", "2026-03-20"});
+  done = pulsemon(
+      {"simulate", "--meter", "1", "--days", "20", "--seed", "7", "--start", "2026-03-20"});
   ASSERT_EQ(done.exit_code, 0) << done.err;
-  EXPECT_NE(done.out.find("0 pulses stored (" + std::to_string(pulses) + " already there)"), std::string::npos)
+  EXPECT_NE(done.out.find("0 pulses stored (" + std::to_string(pulses) + " already there)"),
+            std::string::npos)
       << done.out;
   EXPECT_EQ(meters()[0]["duplicates"].get<std::int64_t>(), pulses);
 }
 
 TEST_F(Cli, TheFilterRemovesSimulatedBounceAndGlitchesWithoutLosingAPulse) {
   init();
-  Completed done = pulsemon({"meter", "add", "--id", "2", "--name", "Noisy twin", "--kind", "electricity",
-                             "--ppu", "1000"});
+  Completed done = pulsemon({"meter", "add", "--id", "2", "--name", "Noisy twin", "--kind",
+                             "electricity", "--ppu", "1000"});
   ASSERT_EQ(done.exit_code, 0) << done.err;
-  ASSERT_EQ(pulsemon({"simulate", "--meter", "1", "--days", "5", "--seed", "3", "--start", "2026-01-01"}).exit_code, 0);
-  done = pulsemon({"simulate", "--meter", "2", "--days", "5", "--seed", "3", "--start", "2026-01-01", "--bounce",
-                   "--glitches"});
+  ASSERT_EQ(
+      pulsemon({"simulate", "--meter", "1", "--days", "5", "--seed", "3", "--start", "2026-01-01"})
+          .exit_code,
+      0);
+  done = pulsemon({"simulate", "--meter", "2", "--days", "5", "--seed", "3", "--start",
+                   "2026-01-01", "--bounce", "--glitches"});
   ASSERT_EQ(done.exit_code, 0) << done.err;
   const nlohmann::json list = meters();
   EXPECT_EQ(list[1]["pulses"], list[0]["pulses"]);
@@ -213,7 +223,8 @@ TEST_F(Cli, TheFilterRemovesSimulatedBounceAndGlitchesWithoutLosingAPulse) {
 
 TEST_F(Cli, RollupRebuildChangesNoFigure) {
   init();
-  ASSERT_EQ(pulsemon({"simulate", "--meter", "1", "--days", "10", "--start", "2026-10-20"}).exit_code, 0);
+  ASSERT_EQ(
+      pulsemon({"simulate", "--meter", "1", "--days", "10", "--start", "2026-10-20"}).exit_code, 0);
   const nlohmann::json before = meters();
   const Completed done = pulsemon({"rollup", "--rebuild"});
   ASSERT_EQ(done.exit_code, 0) << done.err;
@@ -222,7 +233,8 @@ TEST_F(Cli, RollupRebuildChangesNoFigure) {
 
 TEST_F(Cli, ReadingsMoveTheTotalUpButNeverBackwards) {
   init();
-  ASSERT_EQ(pulsemon({"simulate", "--meter", "1", "--days", "2", "--start", "2026-01-01"}).exit_code, 0);
+  ASSERT_EQ(
+      pulsemon({"simulate", "--meter", "1", "--days", "2", "--start", "2026-01-01"}).exit_code, 0);
   Completed done = pulsemon({"meter", "reading", "1", "12345.6", "--at", "2025-12-31T00:00Z"});
   ASSERT_EQ(done.exit_code, 0) << done.err;
   const double total = meters()[0]["total"].get<double>();

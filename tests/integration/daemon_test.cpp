@@ -86,7 +86,8 @@ TEST_F(Daemon, CommitsEverythingQueuedOnSigterm) {
   EXPECT_EQ(serve.wait(20s), 0) << serve.output();
 
   std::smatch match;
-  ASSERT_TRUE(std::regex_search(*stopped, match, std::regex("(\\d+) pulses accepted, (\\d+) committed")));
+  ASSERT_TRUE(
+      std::regex_search(*stopped, match, std::regex("(\\d+) pulses accepted, (\\d+) committed")));
   const std::int64_t final_accepted = std::stoll(match[1].str());
   EXPECT_GE(final_accepted, accepted);
   EXPECT_EQ(std::stoll(match[2].str()), final_accepted);

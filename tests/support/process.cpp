@@ -14,7 +14,8 @@ namespace pulsemon::testing {
 
 namespace {
 
-std::vector<char *> argv_of(const std::filesystem::path &program, const std::vector<std::string> &args,
+std::vector<char *> argv_of(const std::filesystem::path &program,
+                            const std::vector<std::string> &args,
                             std::vector<std::string> &storage) {
   storage.clear();
   storage.push_back(program.string());
@@ -47,7 +48,9 @@ int exit_code_of(int status) {
 
 } // namespace
 
-std::filesystem::path pulsemon_binary() { return PULSEMON_BINARY; }
+std::filesystem::path pulsemon_binary() {
+  return PULSEMON_BINARY;
+}
 
 Completed run(const std::filesystem::path &program, const std::vector<std::string> &args,
               const std::string &input) {
@@ -131,7 +134,8 @@ bool Background::read_some(std::chrono::milliseconds timeout) {
   return true;
 }
 
-std::optional<std::string> Background::wait_for_line(const std::string &text, std::chrono::seconds timeout) {
+std::optional<std::string> Background::wait_for_line(const std::string &text,
+                                                     std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     // Look at complete lines not yet scanned.
@@ -143,7 +147,8 @@ std::optional<std::string> Background::wait_for_line(const std::string &text, st
         return line;
       }
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       return std::nullopt;
     }

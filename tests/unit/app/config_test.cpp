@@ -1,0 +1,95 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+namespace pulsemon {
+namespace {
+
+Result<Config> parse(const std::string &text) {
+  return parse_config(text, "/srv/pulsemon");
+}
+
+void expect_error(const std::string &text, std::initializer_list<std::string> mentions) {
+  const auto result = parse(text);
+  ASSERT_FALSE(result.ok()) << text;
+  EXPECT_EQ(result.error().code, ErrorCode::invalid_argument);
+  for (const std::string &mention : mentions) {
+    EXPECT_NE(result.error().message.find(mention), std::string::npos)
+        << "'" << result.error().message << "' does not mention " << mention;
+  }
+}
+
+TEST(Config, AnEmptyFileGivesEveryDefault) {
+  const auto config = parse("");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->database, "/srv/pulsemon/pulsemon.db");
+  EXPECT_EQ(config->durability, Durability::full);
+  EXPECT_EQ(config->commit_interval, std::chrono::milliseconds{1000});
+  EXPECT_EQ(config->zone, "UTC");
+  EXPECT_EQ(config->billing_day, 1);
+  EXPECT_TRUE(config->simulators.empty());
+}
+
+TEST(Config, TheTextInitWritesParsesToTheDefaults) {
+  const auto config = parse(default_config_text("Europe/Amsterdam", true));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->zone, "Europe/Amsterdam");
+  ASSERT_EQ(config->simulators.size(), 1U);
+  EXPECT_EQ(config->simulators[0].meter, 1);
+  EXPECT_FALSE(config->simulators[0].constant_rate.has_value());
+}
+
+TEST(Config, ReadsEveryKey) {
+  const auto config = parse(R"(
+[store]
+path = "/var/lib/pulsemon/db.sqlite"
+durability = "normal"
+commit_interval_ms = 250
+[time]
+zone = "Asia/Kathmandu"
+billing_day = 15
+[log]
+level = "debug"
+status_interval_s = 5
+[[simulator]]
+meter = 2
+profile = "gas"
+seed = 9
+flow = 1.5
+bounce = true
+[[simulator]]
+meter = 3
+watts = 500
+)");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->database, "/var/lib/pulsemon/db.sqlite");
+  EXPECT_EQ(config->durability, Durability::normal);
+  EXPECT_EQ(config->commit_interval, std::chrono::milliseconds{250});
+  EXPECT_EQ(config->billing_day, 15);
+  ASSERT_EQ(config->simulators.size(), 2U);
+  EXPECT_EQ(config->simulators[0].profile, "gas");
+  EXPECT_DOUBLE_EQ(*config->simulators[0].constant_rate, 1.5);
+  EXPECT_TRUE(config->simulators[0].bounce);
+  EXPECT_DOUBLE_EQ(*config->simulators[1].constant_rate, 0.5) << "500 W is 0.5 kWh per hour";
+}
+
+TEST(Config, ErrorsNameTheKeyTheValueAndWhatWasExpected) {
+  expect_error("[store]\npth = \"x\"\n", {"store.pth", "unknown", "path"});
+  expect_error("[stor]\n", {"'stor'", "unknown"});
+  expect_error("[store]\ncommit_interval_ms = \"1s\"\n",
+               {"store.commit_interval_ms", "\"1s\"", "whole number"});
+  expect_error("[store]\ncommit_interval_ms = 0\n",
+               {"store.commit_interval_ms", "out of range", "10"});
+  expect_error("[store]\ndurability = \"paranoid\"\n",
+               {"store.durability", "paranoid", "full, normal"});
+  expect_error("[time]\nzone = \"Mars/Olympus\"\n", {"time.zone", "Mars/Olympus", "IANA"});
+  expect_error("[time]\nbilling_day = 31\n", {"time.billing_day", "31", "28"});
+  expect_error("[[simulator]]\nseed = 1\n", {"simulator[0].meter", "required"});
+  expect_error("[[simulator]]\nmeter = 1\nbounce = \"yes\"\n",
+               {"simulator[0].bounce", "true or false"});
+  expect_error("store = 5\n", {"store", "table"});
+  expect_error("[store\n", {"line 1"});
+}
+
+} // namespace
+} // namespace pulsemon
