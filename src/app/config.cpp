@@ -268,6 +268,8 @@ std::filesystem::path config_path(const std::string &from_option) {
   if (!from_option.empty()) {
     return from_option;
   }
+  // Read in main's thread before any other thread starts.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe)
   if (const char *from_environment = std::getenv("PULSEMON_CONFIG");
       from_environment != nullptr && *from_environment != '\0') {
     return from_environment;

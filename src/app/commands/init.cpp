@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <system_error>
 #include <vector>
 
 namespace pulsemon {
@@ -45,8 +45,8 @@ private:
 };
 
 [[noreturn]] void fail_io(const std::filesystem::path &path, const char *what) {
-  throw Failure(ErrorCode::unavailable,
-                "cannot " + std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+  throw Failure(ErrorCode::unavailable, "cannot " + std::string(what) + " " + path.string() + ": " +
+                                            std::generic_category().message(errno));
 }
 
 // Creates a new file with `mode`, refusing to overwrite one.

@@ -13,7 +13,6 @@
 #include <systemd/sd-daemon.h>
 
 #include <csignal>
-#include <cstring>
 
 namespace pulsemon {
 
@@ -43,6 +42,19 @@ std::string describe_status(const MeterLiveStatus &status, UtcTime now) {
                         status.filter.too_short, status.filter.unpaired);
   }
   return line;
+}
+
+std::string_view signal_name(int number) {
+  switch (number) {
+  case SIGTERM:
+    return "SIGTERM";
+  case SIGINT:
+    return "SIGINT";
+  case SIGHUP:
+    return "SIGHUP";
+  default:
+    return "a signal";
+  }
 }
 
 // Signals are blocked in every thread and taken synchronously by the main
@@ -141,7 +153,7 @@ void run_serve(CliContext &context) {
     }
   }
 
-  spdlog::info("received {}; committing queued pulses before exit", strsignal(received));
+  spdlog::info("received {}; committing queued pulses before exit", signal_name(received));
   sd_notify(0, "STOPPING=1");
   for (auto &source : sources) {
     source->stop();

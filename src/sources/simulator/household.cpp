@@ -8,8 +8,6 @@ namespace pulsemon::simulator {
 
 namespace {
 
-using std::chrono::duration_cast;
-
 constexpr double hour_us = 3.6e9;
 
 // +1 in mid-January, −1 in mid-July: how wintry the day is.
@@ -58,8 +56,9 @@ void Household::electricity_loads(int doy, std::vector<Load> &loads) {
   }
   if (random_.chance(0.3)) {
     const double start = random_.uniform(17.0, 18.5);
-    for (double t = start; t < start + 50.0 / 60.0; t += 10.0 / 60.0) {
-      loads.push_back({t, t + 6.0 / 60.0, 2400.0});
+    for (int cycle = 0; cycle < 5; ++cycle) { // 6 minutes on in every 10
+      const double on = start + cycle * 10.0 / 60.0;
+      loads.push_back({on, on + 6.0 / 60.0, 2400.0});
     }
   }
 
@@ -79,8 +78,9 @@ void Household::electricity_loads(int doy, std::vector<Load> &loads) {
     loads.push_back({start, start + 0.25, 2000.0});       // washing machine heating
     loads.push_back({start + 0.25, start + 1.25, 200.0}); // washing and spinning
     if (random_.chance(0.5)) {
-      for (double t = start + 1.5; t < start + 2.5; t += 0.2) {
-        loads.push_back({t, t + 0.15, 2500.0}); // dryer
+      for (int cycle = 0; cycle < 5; ++cycle) { // dryer, its heater cycling
+        const double on = start + 1.5 + cycle * 0.2;
+        loads.push_back({on, on + 0.15, 2500.0});
       }
     }
   }
@@ -97,9 +97,12 @@ void Household::gas_loads(int doy, std::vector<Load> &loads) {
   const double heating = std::clamp(0.5 + 0.6 * winter(doy), 0.0, 1.0);
   if (heating > 0.05) {
     for (const auto &[from, to] : {std::pair{6.0, 9.0}, std::pair{17.0, 23.0}}) {
-      const double off = (1.0 - heating) * 0.4 + 0.1;
-      for (double t = from; t < to; t += 1.0 / 6.0 + off) {
-        loads.push_back({t, t + 1.0 / 6.0, 1000.0 * random_.uniform(1.2, 1.8)});
+      // The burner runs 10 minutes, then rests longer the milder the day.
+      const double period = 1.0 / 6.0 + (1.0 - heating) * 0.4 + 0.1;
+      const int cycles = static_cast<int>(std::ceil((to - from) / period));
+      for (int cycle = 0; cycle < cycles; ++cycle) {
+        const double on = from + cycle * period;
+        loads.push_back({on, on + 1.0 / 6.0, 1000.0 * random_.uniform(1.2, 1.8)});
       }
     }
   }
