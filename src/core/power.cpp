@@ -4,6 +4,11 @@
 
 namespace pulsemon {
 
+PowerSettings power_settings_for(const Meter &meter) {
+  return PowerSettings{meter.pulses_per_unit, rate_unit(meter.unit).per_unit_per_hour,
+                       meter.power_timeout};
+}
+
 double rate_for_interval(const PowerSettings &settings, Micros interval) {
   const double hours = to_seconds(interval) / 3600.0;
   return settings.per_unit_per_hour / (settings.pulses_per_unit * hours);

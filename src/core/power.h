@@ -10,6 +10,7 @@
 // rate(Δt) = 3600 / (pulses_per_unit × Δt[s]) unit/h, times RateUnit's
 // factor: for 1000 imp/kWh that is 3.6e6 / (1000 × Δt) W.
 
+#include "core/meter.h"
 #include "core/time.h"
 
 #include <chrono>
@@ -22,6 +23,9 @@ struct PowerSettings {
   double per_unit_per_hour = 1000.0; // RateUnit factor: kWh/h → W
   std::chrono::seconds timeout{600};
 };
+
+// The settings for a meter: its pulses per unit, rate unit and timeout.
+[[nodiscard]] PowerSettings power_settings_for(const Meter &meter);
 
 // The rate that one pulse per `interval` means, in display units.
 [[nodiscard]] double rate_for_interval(const PowerSettings &settings, Micros interval);

@@ -6,11 +6,6 @@ namespace pulsemon {
 
 namespace {
 
-PowerSettings power_settings(const Meter &meter) {
-  return PowerSettings{meter.pulses_per_unit, rate_unit(meter.unit).per_unit_per_hour,
-                       meter.power_timeout};
-}
-
 FilterCounts rejections_since(const FilterCounts &now, const FilterCounts &before) {
   FilterCounts delta;
   delta.too_close = now.too_close - before.too_close;
@@ -23,7 +18,7 @@ FilterCounts rejections_since(const FilterCounts &now, const FilterCounts &befor
 
 MeterPipelines::Lane::Lane(const Meter &m)
     : meter(m), rate_unit(pulsemon::rate_unit(m.unit).name), filter(m.filter),
-      power(power_settings(m)) {}
+      power(power_settings_for(m)) {}
 
 MeterPipelines::MeterPipelines(const std::vector<Meter> &meters, BatchHandler handler)
     : handler_(std::move(handler)) {

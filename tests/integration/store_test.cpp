@@ -256,6 +256,16 @@ TEST_F(StoreTest, PowerIsTheAverageOverEachStep) {
   EXPECT_FALSE(store.power(1, utc(2026, 2, 1), utc(2026, 2, 2), std::chrono::seconds{1}, 100).ok());
 }
 
+TEST_F(StoreTest, LatestPowerComesFromTheLastTwoPulsesAndDecays) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  const UtcTime last = utc(2026, 2, 1, 12);
+  EXPECT_FALSE(store.latest_power(1, last).has_value());
+  commit_one(1, {last - std::chrono::seconds{10}, last - std::chrono::seconds{2}, last});
+  EXPECT_DOUBLE_EQ(*store.latest_power(1, last + std::chrono::seconds{1}), 1800.0);
+  EXPECT_DOUBLE_EQ(*store.latest_power(1, last + std::chrono::seconds{10}), 360.0);
+  EXPECT_DOUBLE_EQ(*store.latest_power(1, last + std::chrono::hours{1}), 0.0);
+}
+
 TEST_F(StoreTest, StreamsPulsesInOrder) {
   store.add_meter(electricity(1), utc(2026, 1, 1));
   commit_one(1, {utc(2026, 1, 3), utc(2026, 1, 1, 5), utc(2026, 1, 2)});

@@ -59,6 +59,7 @@ void run_add(CliContext &context, AddOptions options) {
 nlohmann::json meter_json(SqliteStore &store, const Meter &meter, UtcTime now) {
   const MeterStats stats = store.stats(meter.id);
   const RegisterState state = store.register_state(meter.id, now);
+  const std::optional<double> power = store.latest_power(meter.id, now);
   nlohmann::json json{
       {"id", meter.id},
       {"name", meter.name},
@@ -77,6 +78,8 @@ nlohmann::json meter_json(SqliteStore &store, const Meter &meter, UtcTime now) {
         {"too_short", stats.rejected.too_short},
         {"unpaired", stats.rejected.unpaired}}},
       {"total", state.total},
+      {"power", power ? nlohmann::json(*power) : nlohmann::json()},
+      {"power_unit", rate_unit(meter.unit).name},
       {"register", state.register_value},
       {"first_pulse",
        stats.first_pulse ? nlohmann::json(format_utc(*stats.first_pulse)) : nlohmann::json()},

@@ -1,6 +1,7 @@
 // Queries: pulse counts, energy per calendar bucket, power series, raw pulses.
 // Counts come from rollups wherever a run of whole slots covers the range
 // (see core/rollup_plan.h); raw pulses only at the ragged edges.
+#include "core/power.h"
 #include "core/rollup_plan.h"
 #include "core/tariff.h"
 #include "store/sqlite/sqlite_store.h"
@@ -144,6 +145,24 @@ Result<std::vector<PowerRow>> SqliteStore::power(std::int64_t meter_id, UtcTime 
     rows.push_back(row);
   }
   return rows;
+}
+
+std::optional<double> SqliteStore::latest_power(std::int64_t meter_id, UtcTime now) {
+  const Meter found = meter(meter_id);
+  sqlite::Statement last_two(
+      db_, "SELECT ts_us FROM pulses WHERE meter_id = ?1 ORDER BY ts_us DESC LIMIT 2");
+  last_two.bind(1, meter_id);
+  std::vector<std::int64_t> newest_first;
+  while (last_two.step()) {
+    newest_first.push_back(last_two.column_int(0));
+  }
+  // Stored pulses carry wall times only; their difference is the best
+  // interval there is once the live monotonic times are gone.
+  PowerEstimator estimator(power_settings_for(found));
+  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
+    estimator.on_pulse(mono_from_us(*it));
+  }
+  return estimator.power_at(mono_from_us(to_epoch_us(now)));
 }
 
 void SqliteStore::for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,

@@ -74,6 +74,11 @@ public:
   [[nodiscard]] Result<std::vector<PowerRow>> power(std::int64_t meter_id, UtcTime from, UtcTime to,
                                                     std::chrono::seconds step,
                                                     std::size_t max_rows);
+  // The power at `now` from the last two stored pulses, as PowerEstimator
+  // would report it: empty with fewer than two pulses, 0 after the timeout.
+  // Used after a restart, before live pulses arrive.
+  [[nodiscard]] std::optional<double> latest_power(std::int64_t meter_id, UtcTime now);
+
   // Calls `visit` for each pulse in [from, to) in time order, without
   // holding them all in memory.
   void for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
