@@ -42,6 +42,7 @@ struct EnergyRow {
   std::int64_t pulses = 0;
   double value = 0.0;         // pulses / pulses_per_unit, in the meter's unit
   std::optional<double> cost; // when the meter has a tariff
+  std::optional<double> kwh;  // gas: energy, when calorific values cover the bucket
 };
 
 struct PowerRow {

@@ -239,6 +239,33 @@ TEST_F(StoreTest, PricesEveryQuarterHourOnItsLocalTimeOfUse) {
   EXPECT_NEAR(*(*rows)[0].cost, expected, 1e-12);
 }
 
+TEST_F(StoreTest, GasEnergyUsesTheCalorificValueInForceForEachPart) {
+  Meter gas = electricity(5, 100);
+  gas.kind = MeterKind::gas;
+  gas.unit = "m³";
+  store.add_meter(gas, utc(2026, 1, 1));
+  std::vector<UtcTime> pulses;
+  for (int hour = 0; hour < 24; ++hour) { // 0.01 m³ every hour of 2 January
+    pulses.push_back(utc(2026, 1, 2, hour, 30));
+  }
+  commit_one(5, pulses);
+  store.add_calorific_value(5, {utc(2026, 1, 1), 36.0, 1.0});
+  store.add_calorific_value(5, {utc(2026, 1, 2, 12), 72.0, 1.0});
+  const Calendar calendar(*date::locate_zone("UTC"));
+  const auto rows =
+      store.energy(5, utc(2026, 1, 2), utc(2026, 1, 3), BucketSize::day, calendar, 10);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1U);
+  EXPECT_DOUBLE_EQ((*rows)[0].value, 0.24);
+  ASSERT_TRUE((*rows)[0].kwh.has_value());
+  // 0.12 m³ at 36 MJ/m³ (1.2 kWh) and 0.12 m³ at 72 MJ/m³ (2.4 kWh).
+  EXPECT_NEAR(*(*rows)[0].kwh, 3.6, 1e-12);
+  const auto before =
+      store.energy(5, utc(2025, 12, 31), utc(2026, 1, 1), BucketSize::day, calendar, 10);
+  EXPECT_FALSE((*before)[0].kwh.has_value()) << "no calorific value in force then";
+  EXPECT_THROW(store.add_calorific_value(5, {utc(2026, 2, 1), -1.0, 1.0}), Failure);
+}
+
 TEST_F(StoreTest, PowerIsTheAverageOverEachStep) {
   store.add_meter(electricity(1), utc(2026, 1, 1));
   std::vector<UtcTime> pulses;

@@ -65,6 +65,30 @@ PulseCounter SqliteStore::pulse_counter(std::int64_t meter_id) {
   };
 }
 
+// The energy of a gas meter's pulses in [from, to): the range is cut where a
+// new calorific value takes effect, and each piece converted with its own.
+// Empty when part of the range has no calorific value in force.
+std::optional<double> SqliteStore::gas_energy(std::int64_t meter_id, double pulses_per_unit,
+                                              UtcTime from, UtcTime to,
+                                              std::span<const CalorificValue> values) {
+  if (values.empty() || from < values.front().effective_from) {
+    return std::nullopt;
+  }
+  double kwh = 0.0;
+  UtcTime piece_start = from;
+  while (piece_start < to) {
+    const auto next = std::upper_bound(
+        values.begin(), values.end(), piece_start,
+        [](UtcTime t, const CalorificValue &value) { return t < value.effective_from; });
+    const UtcTime piece_end = next == values.end() ? to : std::min(to, next->effective_from);
+    const double cubic_metres =
+        energy_of(count_pulses(meter_id, piece_start, piece_end), pulses_per_unit);
+    kwh += gas_kwh(values, piece_start, cubic_metres).value();
+    piece_start = piece_end;
+  }
+  return kwh;
+}
+
 Result<std::vector<EnergyRow>> SqliteStore::energy(std::int64_t meter_id, UtcTime from, UtcTime to,
                                                    BucketSize size, const Calendar &calendar,
                                                    std::size_t max_buckets) {
@@ -73,6 +97,8 @@ Result<std::vector<EnergyRow>> SqliteStore::energy(std::int64_t meter_id, UtcTim
   if (!found.tariff.empty()) {
     tariff = value_or_throw(parse_tariff(found.tariff));
   }
+  const std::vector<CalorificValue> calorific =
+      found.kind == MeterKind::gas ? calorific_values(meter_id) : std::vector<CalorificValue>{};
   auto buckets = calendar.buckets(from, to, size, max_buckets);
   if (!buckets) {
     return buckets.error();
@@ -82,7 +108,8 @@ Result<std::vector<EnergyRow>> SqliteStore::energy(std::int64_t meter_id, UtcTim
   rows.reserve(buckets->size());
   for (const Bucket &bucket : *buckets) {
     const Clipped range = clip(bucket, from, to);
-    EnergyRow row{{range.from, range.to}, 0, 0.0, std::nullopt};
+    EnergyRow row;
+    row.bucket = {range.from, range.to};
     if (tariff && tariff->has_periods()) {
       // Every 15-minute slot is priced on its own local time.
       double cost = 0.0;
@@ -116,6 +143,9 @@ Result<std::vector<EnergyRow>> SqliteStore::energy(std::int64_t meter_id, UtcTim
       }
     }
     row.value = energy_of(row.pulses, found.pulses_per_unit);
+    if (found.kind == MeterKind::gas) {
+      row.kwh = gas_energy(meter_id, found.pulses_per_unit, range.from, range.to, calorific);
+    }
     rows.push_back(row);
   }
   return rows;

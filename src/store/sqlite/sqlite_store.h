@@ -99,6 +99,9 @@ private:
   [[nodiscard]] std::int64_t count_rollup(std::int64_t meter_id, std::chrono::seconds slot,
                                           UtcTime from, UtcTime to);
   [[nodiscard]] PulseCounter pulse_counter(std::int64_t meter_id);
+  [[nodiscard]] std::optional<double> gas_energy(std::int64_t meter_id, double pulses_per_unit,
+                                                 UtcTime from, UtcTime to,
+                                                 std::span<const CalorificValue> values);
 
   sqlite::Database db_;
   std::unique_ptr<Statements> statements_;
