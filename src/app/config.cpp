@@ -3,6 +3,7 @@
 #include <date/tz.h>
 #include <toml++/toml.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -195,8 +196,23 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
   config.status_interval = std::chrono::seconds{log.integer("status_interval_s", 60, 1, 86'400)};
   log.refuse_unknown_keys();
 
+  TableReader http(section(top, "http", empty), "http");
+  const std::string listen = http.string("listen", "127.0.0.1:8080");
+  auto endpoint = parse_listen(listen, "config key 'http.listen'");
+  if (!endpoint.ok()) {
+    throw ConfigError{endpoint.error().message};
+  }
+  config.listen_host = endpoint->first;
+  config.listen_port = endpoint->second;
+  config.body_limit_bytes = static_cast<std::size_t>(
+      http.integer("body_limit_bytes", 1024 * 1024, 1024, 64 * 1024 * 1024));
+  config.request_timeout = std::chrono::seconds{http.integer("request_timeout_s", 30, 1, 3600)};
+  http.refuse_unknown_keys();
+
   TableReader auth(section(top, "auth", empty), "auth");
   config.secret_file = anchored(folder, auth.string("secret_file", "jwt.secret"));
+  config.token_lifetime =
+      std::chrono::seconds{auth.integer("token_lifetime_s", 24 * 3600, 10, 365 * 24 * 3600)};
   auth.refuse_unknown_keys();
 
   if (const toml::node *node = top.take("simulator")) {
@@ -277,6 +293,30 @@ std::filesystem::path config_path(const std::string &from_option) {
   return "pulsemon.toml";
 }
 
+Result<std::pair<std::string, unsigned short>> parse_listen(std::string_view text,
+                                                            std::string_view what) {
+  const auto colon = text.rfind(':');
+  const auto error = [&] {
+    return invalid_argument(
+        std::string(what) + ": \"" + std::string(text) +
+        "\" is not HOST:PORT (e.g. 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080)");
+  };
+  if (colon == std::string_view::npos || colon == 0) {
+    return error();
+  }
+  std::string host(text.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned port = 0;
+  const std::string_view digits = text.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc{} || end != digits.data() + digits.size() || port > 65535) {
+    return error();
+  }
+  return std::pair{host, static_cast<unsigned short>(port)};
+}
+
 std::string default_config_text(std::string_view zone, bool with_simulator) {
   std::string text = R"(# pulsemon configuration. Every key is optional; the values below are the
 # defaults. Relative paths are taken from this file's folder.
@@ -296,8 +336,14 @@ billing_day = 1             # the day of the month on which a month starts (1-28
 level = "info"              # trace, debug, info, warn, error
 status_interval_s = 60      # how often serve logs each meter's power
 
+[http]
+listen = "127.0.0.1:8080"   # where the API listens; "0.0.0.0:8080" for the whole network
+body_limit_bytes = 1048576  # larger request bodies get 413
+request_timeout_s = 30      # a request must arrive whole within this; idle connections close after it
+
 [auth]
 secret_file = "jwt.secret"  # the token-signing secret, created by init with mode 0600
+token_lifetime_s = 86400    # how long a login token is valid
 )";
   if (with_simulator) {
     text += R"(

@@ -42,8 +42,15 @@ struct Config {
   std::string log_level = "info";
   std::chrono::seconds status_interval{60};
 
+  // [http]
+  std::string listen_host = "127.0.0.1";
+  unsigned short listen_port = 8080;
+  std::size_t body_limit_bytes = 1024 * 1024;
+  std::chrono::seconds request_timeout{30};
+
   // [auth]
   std::filesystem::path secret_file = "jwt.secret";
+  std::chrono::seconds token_lifetime{24 * 3600};
 
   // [[simulator]]
   std::vector<SimulatorConfig> simulators;
@@ -59,6 +66,10 @@ struct Config {
 
 // The config file to use: -c, else $PULSEMON_CONFIG, else ./pulsemon.toml.
 [[nodiscard]] std::filesystem::path config_path(const std::string &from_option);
+
+// Splits "HOST:PORT" ("[::1]:8080" for IPv6); names `what` in its error.
+[[nodiscard]] Result<std::pair<std::string, unsigned short>> parse_listen(std::string_view text,
+                                                                          std::string_view what);
 
 // The text `pulsemon init` writes: every key, with its default and a comment.
 [[nodiscard]] std::string default_config_text(std::string_view zone, bool with_simulator);

@@ -70,7 +70,8 @@ TEST_F(Daemon, CommitsEverythingQueuedOnSigterm) {
   // A commit interval far longer than the test: whatever is stored was
   // stored by the shutdown.
   init("commit_interval_ms = 60000");
-  testing::Background serve(testing::pulsemon_binary(), {"-c", config().string(), "serve"});
+  testing::Background serve(testing::pulsemon_binary(),
+                            {"-c", config().string(), "serve", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(serve.wait_for_line("serving", 20s)) << serve.output();
   std::int64_t accepted = 0;
   while (accepted < 10) {
@@ -96,7 +97,8 @@ TEST_F(Daemon, CommitsEverythingQueuedOnSigterm) {
 
 TEST_F(Daemon, CommitsWhileRunningAtTheCommitIntervalAndStopsOnSigint) {
   init("commit_interval_ms = 200");
-  testing::Background serve(testing::pulsemon_binary(), {"-c", config().string(), "serve"});
+  testing::Background serve(testing::pulsemon_binary(),
+                            {"-c", config().string(), "serve", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(serve.wait_for_line("serving", 20s)) << serve.output();
   std::int64_t stored = 0;
   for (int i = 0; i < 100 && stored < 5; ++i) {

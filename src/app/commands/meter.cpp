@@ -1,4 +1,5 @@
 // pulsemon meter add | list | set | reading | calorific
+#include "api/meter_view.h"
 #include "app/cli_context.h"
 #include "core/tariff.h"
 #include "core/time_text.h"
@@ -56,45 +57,12 @@ void run_add(CliContext &context, AddOptions options) {
             << ", " << meter.pulses_per_unit << " pulses per " << meter.unit << ")\n";
 }
 
-nlohmann::json meter_json(SqliteStore &store, const Meter &meter, UtcTime now) {
-  const MeterStats stats = store.stats(meter.id);
-  const RegisterState state = store.register_state(meter.id, now);
-  const std::optional<double> power = store.latest_power(meter.id, now);
-  nlohmann::json json{
-      {"id", meter.id},
-      {"name", meter.name},
-      {"location", meter.location},
-      {"kind", to_string(meter.kind)},
-      {"unit", meter.unit},
-      {"ppu", meter.pulses_per_unit},
-      {"tariff", meter.tariff},
-      {"min_interval_ms", static_cast<double>(meter.filter.min_interval.count()) / 1000.0},
-      {"min_width_ms", static_cast<double>(meter.filter.min_width.count()) / 1000.0},
-      {"power_timeout_s", meter.power_timeout.count()},
-      {"pulses", stats.pulses},
-      {"duplicates", stats.duplicates},
-      {"rejected",
-       {{"too_close", stats.rejected.too_close},
-        {"too_short", stats.rejected.too_short},
-        {"unpaired", stats.rejected.unpaired}}},
-      {"total", state.total},
-      {"power", power ? nlohmann::json(*power) : nlohmann::json()},
-      {"power_unit", rate_unit(meter.unit).name},
-      {"register", state.register_value},
-      {"first_pulse",
-       stats.first_pulse ? nlohmann::json(format_utc(*stats.first_pulse)) : nlohmann::json()},
-      {"last_pulse",
-       stats.last_pulse ? nlohmann::json(format_utc(*stats.last_pulse)) : nlohmann::json()},
-  };
-  return json;
-}
-
 void run_list(CliContext &context, bool as_json) {
   auto store = context.open_store();
   const UtcTime now = wall_now();
   nlohmann::json all = nlohmann::json::array();
   for (const Meter &meter : store->meters()) {
-    all.push_back(meter_json(*store, meter, now));
+    all.push_back(meter_view(*store, meter, now));
   }
   if (as_json) {
     std::cout << all.dump(2) << '\n';

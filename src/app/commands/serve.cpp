@@ -2,6 +2,9 @@
 // meter every status interval, and a clean stop on SIGTERM/SIGINT that
 // commits everything queued. Runs in the foreground; under systemd it
 // reports readiness and status with sd_notify (Type=notify).
+#include "api/api.h"
+#include "api/auth/jwt.h"
+#include "api/http/server.h"
 #include "app/cli_context.h"
 #include "core/time_text.h"
 #include "pipeline/meter_pipeline.h"
@@ -12,7 +15,11 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include <csignal>
+#include <thread>
 
 namespace pulsemon {
 
@@ -68,8 +75,16 @@ sigset_t stop_signals() {
   return set;
 }
 
-void run_serve(CliContext &context) {
+void run_serve(CliContext &context, const std::string &listen_option) {
   const Config &config = context.config();
+  std::string host = config.listen_host;
+  unsigned short port = config.listen_port;
+  if (!listen_option.empty()) {
+    const auto endpoint = value_or_throw(parse_listen(listen_option, "--listen"));
+    host = endpoint.first;
+    port = endpoint.second;
+  }
+  const std::string secret = auth::load_secret(config.secret_file.string());
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   const date::time_zone &zone = *date::locate_zone(config.zone);
 
@@ -126,6 +141,23 @@ void run_serve(CliContext &context) {
                  "section to {} to try pulsemon without hardware",
                  config.file.string());
   }
+  // The API runs on its own thread with its own database connection.
+  SqliteStore api_store(config.database, StoreOptions{config.durability, false});
+  ApiSettings api_settings;
+  api_settings.token_lifetime = config.token_lifetime;
+  api_settings.zone = config.zone;
+  api_settings.billing_day = config.billing_day;
+  ApiContext api{api_store, secret, api_settings,
+                 [&pipelines] { return pipelines.status(monotonic_now()); }};
+  const http::Router router = make_router(api);
+  boost::asio::io_context io;
+  http::Server server(
+      io, host, port, router,
+      http::ServerLimits{8 * 1024, config.body_limit_bytes, config.request_timeout});
+  std::thread http_thread([&io] { io.run(); });
+  spdlog::info("API listening on http://{}:{}/api/ (log in with POST /api/login; user admin, "
+               "whose password 'pulsemon init' printed)",
+               host.find(':') == std::string::npos ? host : "[" + host + "]", server.port());
   sd_notify(0, "READY=1\nSTATUS=serving");
 
   auto next_status = std::chrono::steady_clock::now() + config.status_interval;
@@ -155,6 +187,11 @@ void run_serve(CliContext &context) {
 
   spdlog::info("received {}; committing queued pulses before exit", signal_name(received));
   sd_notify(0, "STOPPING=1");
+  boost::asio::post(io, [&] {
+    server.stop();
+    io.stop();
+  });
+  http_thread.join();
   for (auto &source : sources) {
     source->stop();
   }
@@ -176,9 +213,12 @@ void run_serve(CliContext &context) {
 } // namespace
 
 void add_serve_command(CLI::App &app, CliContext &context) {
+  auto listen = std::make_shared<std::string>();
   CLI::App *serve = app.add_subcommand(
-      "serve", "Run the daemon: sources → filter → store, with status in the log");
-  serve->callback([&context] { run_serve(context); });
+      "serve", "Run the daemon: sources → filter → store, the HTTP API, status in the log");
+  serve->add_option("--listen", *listen,
+                    "HOST:PORT for the API (default: http.listen in the config)");
+  serve->callback([&context, listen] { run_serve(context, *listen); });
 }
 
 } // namespace pulsemon

@@ -1,0 +1,59 @@
+#include "api/api.h"
+
+#include "api/auth/jwt.h"
+
+#include <nlohmann/json.hpp>
+
+namespace pulsemon {
+
+UtcTime api_now() {
+  return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now());
+}
+
+MonoTime api_monotonic_now() {
+  return MonoTime{
+      std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now().time_since_epoch())};
+}
+
+Result<http::Principal> authenticate(ApiContext &context, const http::Request &request) {
+  std::string token;
+  const std::string authorization = request.header("authorization");
+  if (authorization.rfind("Bearer ", 0) == 0) {
+    token = authorization.substr(7);
+  } else {
+    token = request.header("x-access-token");
+  }
+  if (token.empty()) {
+    return Error{ErrorCode::unauthenticated, "no token"};
+  }
+  const std::int64_t now =
+      std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+  auto claims = auth::verify_token(token, context.secret, now);
+  if (!claims.ok()) {
+    return claims.error();
+  }
+  // The user must still exist and not have changed password since; the role
+  // comes from the user table, so a demotion takes effect at once.
+  const auto user = context.store.find_user(claims->subject);
+  if (!user || user->token_generation != claims->generation) {
+    return Error{ErrorCode::unauthenticated, "token of a deleted user or an old password"};
+  }
+  return http::Principal{user->name, std::string(to_string(user->role))};
+}
+
+http::Router make_router(ApiContext &context) {
+  http::Router router(
+      [&context](const http::Request &request) { return authenticate(context, request); });
+  router.add({"GET",
+              "/healthz",
+              http::Access::open,
+              [](http::Request &) {
+                return http::Response{200, "application/json", R"({"status":"ok"})", {}};
+              },
+              {}});
+  add_login_routes(router, context);
+  add_meter_routes(router, context);
+  return router;
+}
+
+} // namespace pulsemon

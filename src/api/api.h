@@ -1,0 +1,52 @@
+#pragma once
+// The HTTP API: every route, and what its handlers share. The server thread
+// owns ApiContext; handlers run on that thread only.
+
+#include "api/http/router.h"
+#include "core/rate_limiter.h"
+#include "pipeline/meter_pipeline.h"
+#include "store/sqlite/sqlite_store.h"
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace date {
+class time_zone;
+}
+
+namespace pulsemon {
+
+struct ApiSettings {
+  std::chrono::seconds token_lifetime{24 * 3600};
+  std::string zone = "UTC"; // default for ?tz=
+  int billing_day = 1;
+  std::size_t max_rows = 10'000; // buckets or steps in one answer
+};
+
+struct ApiContext {
+  SqliteStore &store; // the API's own connection
+  std::string secret; // token-signing key, raw bytes
+  ApiSettings settings;
+  // Live status from the running pipelines (empty when none run).
+  std::function<std::vector<MeterLiveStatus>()> live;
+  FailureLimiter failures_by_address{5, std::chrono::seconds{60}};
+  FailureLimiter failures_by_user{5, std::chrono::seconds{60}};
+};
+
+// Builds the route table over `context`, which must outlive the router.
+[[nodiscard]] http::Router make_router(ApiContext &context);
+
+// Route groups, one file each.
+void add_login_routes(http::Router &router, ApiContext &context);
+void add_meter_routes(http::Router &router, ApiContext &context);
+
+// Verifies a request's token against the secret and the user table.
+[[nodiscard]] Result<http::Principal> authenticate(ApiContext &context,
+                                                   const http::Request &request);
+
+// The wall and monotonic clocks, read at the API's edge.
+[[nodiscard]] UtcTime api_now();
+[[nodiscard]] MonoTime api_monotonic_now();
+
+} // namespace pulsemon

@@ -1,0 +1,177 @@
+#include "api/auth/jwt.h"
+
+#include "api/auth/secrets.h"
+
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <fstream>
+#include <optional>
+
+namespace pulsemon::auth {
+
+namespace {
+
+constexpr std::string_view pinned_header = R"({"alg":"HS256","typ":"JWT"})";
+constexpr std::int64_t latest_plausible_seconds =
+    100'000'000'000; // year 5138: beyond is milliseconds
+
+std::string base64url(std::string_view bytes) {
+  std::string text(
+      sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(text.data(), text.size(), reinterpret_cast<const unsigned char *>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  text.resize(text.find('\0'));
+  return text;
+}
+
+std::optional<std::string> from_base64url(std::string_view text) {
+  std::string bytes(text.size(), '\0');
+  std::size_t length = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char *>(bytes.data()), bytes.size(), text.data(),
+                        text.size(), nullptr, &length, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    return std::nullopt;
+  }
+  bytes.resize(length);
+  return bytes;
+}
+
+std::array<unsigned char, crypto_auth_hmacsha256_BYTES> hmac(std::string_view message,
+                                                             std::string_view secret) {
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char *>(secret.data()),
+                              secret.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char *>(message.data()),
+                                message.size());
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  return mac;
+}
+
+Error refused(std::string why) {
+  return Error{ErrorCode::unauthenticated, "token refused: " + std::move(why)};
+}
+
+} // namespace
+
+std::string sign_token(const TokenClaims &claims, std::string_view secret) {
+  ensure_sodium();
+  const nlohmann::json payload{{"sub", claims.subject},
+                               {"role", claims.role},
+                               {"iat", claims.issued_at},
+                               {"exp", claims.expires_at},
+                               {"gen", claims.generation}};
+  const std::string signed_part = base64url(pinned_header) + "." + base64url(payload.dump());
+  const auto mac = hmac(signed_part, secret);
+  return signed_part + "." +
+         base64url(std::string_view(reinterpret_cast<const char *>(mac.data()), mac.size()));
+}
+
+Result<TokenClaims> verify_token(std::string_view token, std::string_view secret, std::int64_t now,
+                                 std::int64_t leeway) {
+  ensure_sodium();
+  if (token.size() > 4096) {
+    return refused("too long");
+  }
+  const auto first_dot = token.find('.');
+  const auto second_dot =
+      first_dot == std::string_view::npos ? first_dot : token.find('.', first_dot + 1);
+  if (second_dot == std::string_view::npos ||
+      token.find('.', second_dot + 1) != std::string_view::npos) {
+    return refused("not three parts");
+  }
+  const auto header = from_base64url(token.substr(0, first_dot));
+  const auto payload = from_base64url(token.substr(first_dot + 1, second_dot - first_dot - 1));
+  const auto signature = from_base64url(token.substr(second_dot + 1));
+  if (!header || !payload || !signature) {
+    return refused("not base64url");
+  }
+  const auto header_json = nlohmann::json::parse(*header, nullptr, false);
+  if (!header_json.is_object() || header_json.value("alg", "") != "HS256" ||
+      header_json.size() > 2 ||
+      (header_json.size() == 2 && header_json.value("typ", "") != "JWT")) {
+    return refused("header is not the pinned HS256 header");
+  }
+  if (signature->size() != crypto_auth_hmacsha256_BYTES) {
+    return refused("bad signature length");
+  }
+  const auto expected = hmac(token.substr(0, second_dot), secret);
+  if (sodium_memcmp(expected.data(), signature->data(), expected.size()) != 0) {
+    return refused("bad signature");
+  }
+  const auto claims_json = nlohmann::json::parse(*payload, nullptr, false);
+  if (!claims_json.is_object()) {
+    return refused("payload is not a JSON object");
+  }
+  const auto integer = [&](const char *key) -> std::optional<std::int64_t> {
+    const auto it = claims_json.find(key);
+    if (it == claims_json.end() || !it->is_number_integer()) {
+      return std::nullopt;
+    }
+    return it->get<std::int64_t>();
+  };
+  const auto text = [&](const char *key) -> std::optional<std::string> {
+    const auto it = claims_json.find(key);
+    if (it == claims_json.end() || !it->is_string()) {
+      return std::nullopt;
+    }
+    return it->get<std::string>();
+  };
+  TokenClaims claims;
+  const auto sub = text("sub");
+  const auto role = text("role");
+  const auto iat = integer("iat");
+  const auto exp = integer("exp");
+  if (!sub || !role || !iat || !exp) {
+    return refused("sub, role, iat and exp are required");
+  }
+  if (*exp > latest_plausible_seconds || *iat > latest_plausible_seconds) {
+    return refused("exp and iat must be seconds, not milliseconds");
+  }
+  if (now > *exp + leeway) {
+    return refused("expired");
+  }
+  if (*iat > now + leeway) {
+    return refused("issued in the future");
+  }
+  if (const auto nbf = integer("nbf"); nbf && *nbf > now + leeway) {
+    return refused("not yet valid");
+  }
+  claims.subject = *sub;
+  claims.role = *role;
+  claims.issued_at = *iat;
+  claims.expires_at = *exp;
+  claims.generation = integer("gen").value_or(0);
+  return claims;
+}
+
+std::string load_secret(const std::string &path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "token secret " + path + " does not exist; 'pulsemon init' creates one");
+  }
+  if ((info.st_mode & 077) != 0) {
+    throw Failure(ErrorCode::invalid_argument, "token secret " + path +
+                                                   " is readable by other users; run 'chmod 600 " +
+                                                   path + "'");
+  }
+  std::ifstream in(path);
+  std::string hex;
+  in >> hex;
+  std::string bytes(hex.size() / 2, '\0');
+  std::size_t length = 0;
+  if (sodium_hex2bin(reinterpret_cast<unsigned char *>(bytes.data()), bytes.size(), hex.data(),
+                     hex.size(), nullptr, &length, nullptr) != 0 ||
+      length < 32) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "token secret " + path + " must hold at least 64 hex digits (256 bits)");
+  }
+  bytes.resize(length);
+  return bytes;
+}
+
+} // namespace pulsemon::auth

@@ -1,0 +1,55 @@
+#pragma once
+// What a route handler sees and returns. Kept free of Beast types so that
+// handlers read as plain functions from a request to a response.
+
+#include "core/result.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pulsemon::http {
+
+// The caller, once a token was verified.
+struct Principal {
+  std::string user;
+  std::string role; // admin | user | viewer
+};
+
+struct Request {
+  std::string method; // "GET", "POST", …
+  std::string target; // as sent, with the query
+  std::string path;   // decoded, without the query
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> params;  // from {placeholders} in the route
+  std::map<std::string, std::string> headers; // lower-case names
+  std::string body;
+  std::string remote_address;
+  std::optional<Principal> principal;
+
+  [[nodiscard]] std::string header(const std::string &lower_name) const {
+    const auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string{} : it->second;
+  }
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// {"error":{"code":"…","message":"…"}} with the status for `code`.
+[[nodiscard]] Response error_response(unsigned status, std::string_view code,
+                                      std::string_view message);
+[[nodiscard]] Response error_response(const Error &error);
+[[nodiscard]] unsigned status_for(ErrorCode code);
+
+// Parses a query string or a form body: a=1&b=two%20words.
+[[nodiscard]] std::map<std::string, std::string> parse_form(std::string_view text);
+[[nodiscard]] std::string percent_decode(std::string_view text);
+
+} // namespace pulsemon::http

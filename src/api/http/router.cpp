@@ -1,0 +1,126 @@
+#include "api/http/router.h"
+
+#include <spdlog/spdlog.h>
+
+namespace pulsemon::http {
+
+namespace {
+
+int rank(std::string_view role) {
+  if (role == "admin") {
+    return 3;
+  }
+  if (role == "user") {
+    return 2;
+  }
+  if (role == "viewer") {
+    return 1;
+  }
+  return 0;
+}
+
+int required_rank(Access access) {
+  switch (access) {
+  case Access::open:
+    return 0;
+  case Access::viewer:
+    return 1;
+  case Access::user:
+    return 2;
+  case Access::admin:
+    return 3;
+  }
+  return 3;
+}
+
+std::string_view next_segment(std::string_view &rest) {
+  const auto slash = rest.find('/');
+  const std::string_view segment = rest.substr(0, slash);
+  rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+  return segment;
+}
+
+} // namespace
+
+bool match_path(std::string_view pattern, std::string_view path,
+                std::map<std::string, std::string> &params) {
+  std::map<std::string, std::string> found;
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty()) {
+      return false;
+    }
+    const std::string_view want = next_segment(pattern);
+    const std::string_view have = next_segment(path);
+    if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+      if (have.empty()) {
+        return false;
+      }
+      found[std::string(want.substr(1, want.size() - 2))] = std::string(have);
+    } else if (want != have) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
+
+void Router::add(Route route) {
+  routes_.push_back(std::move(route));
+}
+
+Response Router::handle(Request &request) const {
+  const Route *matched = nullptr;
+  std::string allowed;
+  for (const Route &route : routes_) {
+    std::map<std::string, std::string> params;
+    if (!match_path(route.pattern, request.path, params)) {
+      continue;
+    }
+    if (route.method != request.method) {
+      allowed += (allowed.empty() ? "" : ", ") + route.method;
+      continue;
+    }
+    matched = &route;
+    request.params = std::move(params);
+    break;
+  }
+  if (matched == nullptr) {
+    if (!allowed.empty()) {
+      Response response = error_response(405, "method_not_allowed",
+                                         request.method + " is not allowed here; use " + allowed);
+      response.headers.emplace_back("Allow", allowed);
+      return response;
+    }
+    return error_response(404, "not_found", "no such endpoint: " + request.path);
+  }
+
+  if (matched->access != Access::open) {
+    auto principal = authenticate_(request);
+    if (!principal.ok()) {
+      spdlog::debug("{} {} from {}: {}", request.method, request.path, request.remote_address,
+                    principal.error().message);
+      if (!matched->legacy_unauthenticated_body.empty()) {
+        return Response{401, "application/json", matched->legacy_unauthenticated_body, {}};
+      }
+      return error_response(401, "unauthenticated",
+                            "a valid token is needed: log in at POST /api/login and send it as "
+                            "'Authorization: Bearer TOKEN'");
+    }
+    if (rank(principal->role) < required_rank(matched->access)) {
+      return error_response(403, "forbidden",
+                            "your role (" + principal->role + ") may not do this");
+    }
+    request.principal = std::move(principal).value();
+  }
+
+  try {
+    return matched->handler(request);
+  } catch (const Failure &failure) {
+    return error_response(Error{failure.code(), failure.what()});
+  } catch (const std::exception &unexpected) {
+    spdlog::error("{} {}: {}", request.method, request.path, unexpected.what());
+    return error_response(500, "internal", "the server failed; the log says why");
+  }
+}
+
+} // namespace pulsemon::http

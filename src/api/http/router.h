@@ -1,0 +1,58 @@
+#pragma once
+// The route table: method + path pattern → handler, with who may call it.
+// Authentication and role checks happen here, once, before any handler runs,
+// so a handler cannot forget them; the table is also what the tests walk to
+// prove that every non-public route refuses a caller without a token.
+
+#include "api/http/message.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pulsemon::http {
+
+enum class Access {
+  open,   // no token needed (login, health, the OpenAPI document)
+  viewer, // any signed-in user
+  user,   // users and admins
+  admin,  // admins only
+};
+
+using Handler = std::function<Response(Request &)>;
+
+struct Route {
+  std::string method;  // "GET", "POST", "PUT", "DELETE"
+  std::string pattern; // "/api/meters/{id}"
+  Access access = Access::viewer;
+  Handler handler;
+  // The body a legacy client expects when its token is missing or bad;
+  // empty for the JSON error of the v1 API.
+  std::string legacy_unauthenticated_body;
+};
+
+// Verifies the token of a request (from `Authorization: Bearer` or the
+// legacy `X-Access-Token`) and returns who it is, or an error.
+using Authenticator = std::function<Result<Principal>(const Request &)>;
+
+class Router {
+public:
+  explicit Router(Authenticator authenticate) : authenticate_(std::move(authenticate)) {}
+
+  void add(Route route);
+  [[nodiscard]] const std::vector<Route> &routes() const { return routes_; }
+
+  // Finds the route, checks access, runs the handler; turns a thrown Failure
+  // into its JSON error and anything else into a 500 that leaks nothing.
+  [[nodiscard]] Response handle(Request &request) const;
+
+private:
+  Authenticator authenticate_;
+  std::vector<Route> routes_;
+};
+
+// Whether `path` matches `pattern`, filling `params` from {placeholders}.
+[[nodiscard]] bool match_path(std::string_view pattern, std::string_view path,
+                              std::map<std::string, std::string> &params);
+
+} // namespace pulsemon::http

@@ -1,0 +1,200 @@
+#include "api/http/server.h"
+
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace pulsemon::http {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+Request to_request(const beast::http::request<beast::http::string_body> &raw,
+                   const std::string &remote) {
+  Request request;
+  request.method = std::string(raw.method_string());
+  request.target = std::string(raw.target());
+  const auto question = request.target.find('?');
+  request.path = percent_decode(std::string_view(request.target).substr(0, question));
+  if (question != std::string::npos) {
+    request.query = parse_form(std::string_view(request.target).substr(question + 1));
+  }
+  for (const auto &field : raw) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    request.headers[name] = std::string(field.value());
+  }
+  request.body = raw.body();
+  request.remote_address = remote;
+  return request;
+}
+
+beast::http::response<beast::http::string_body> to_beast(const Response &response, unsigned version,
+                                                         bool keep_alive) {
+  beast::http::response<beast::http::string_body> out{
+      static_cast<beast::http::status>(response.status), version};
+  out.set(beast::http::field::server, "pulsemon");
+  out.set(beast::http::field::content_type, response.content_type);
+  out.set(beast::http::field::cache_control, "no-store");
+  for (const auto &[name, value] : response.headers) {
+    out.set(name, value);
+  }
+  out.keep_alive(keep_alive);
+  out.body() = response.body;
+  out.prepare_payload();
+  return out;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+  Session(tcp::socket socket, const Router &router, ServerLimits limits)
+      : stream_(std::move(socket)), router_(router), limits_(limits) {
+    beast::error_code ignored;
+    const auto endpoint = stream_.socket().remote_endpoint(ignored);
+    remote_ = endpoint.address().to_string();
+  }
+
+  void start() { read_request(); }
+
+private:
+  void read_request() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
+    parser_->body_limit(limits_.body_bytes);
+    stream_.expires_after(limits_.request_timeout);
+    beast::http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == beast::http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::eof || ec == net::error::connection_reset ||
+        ec == net::error::operation_aborted) {
+      return close();
+    }
+    if (ec == beast::http::error::body_limit) {
+      return reply_and_close(error_response(413, "payload_too_large",
+                                            "the body is larger than " +
+                                                std::to_string(limits_.body_bytes) + " bytes"));
+    }
+    if (ec == beast::http::error::header_limit) {
+      return reply_and_close(error_response(431, "headers_too_large",
+                                            "the headers are larger than " +
+                                                std::to_string(limits_.header_bytes) + " bytes"));
+    }
+    if (ec) {
+      return reply_and_close(
+          error_response(400, "bad_request", "malformed HTTP request: " + ec.message()));
+    }
+    const auto &raw = parser_->get();
+    Request request = to_request(raw, remote_);
+    const Response response = router_.handle(request);
+    write(to_beast(response, raw.version(), raw.keep_alive()), raw.keep_alive());
+  }
+
+  void reply_and_close(const Response &response) { write(to_beast(response, 11, false), false); }
+
+  void write(beast::http::response<beast::http::string_body> response, bool keep_alive) {
+    auto shared =
+        std::make_shared<beast::http::response<beast::http::string_body>>(std::move(response));
+    stream_.expires_after(limits_.request_timeout);
+    beast::http::async_write(
+        stream_, *shared,
+        [self = shared_from_this(), shared, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec || !keep_alive) {
+            return self->close();
+          }
+          self->read_request();
+        });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+  const Router &router_;
+  ServerLimits limits_;
+  std::string remote_;
+};
+
+} // namespace
+
+struct Server::Listener : std::enable_shared_from_this<Listener> {
+  Listener(net::io_context &io, const tcp::endpoint &endpoint, const Router &router,
+           ServerLimits limits)
+      : io_(io), acceptor_(io), router_(router), limits_(limits) {
+    beast::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) {
+      acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+      acceptor_.bind(endpoint, ec);
+    }
+    if (!ec) {
+      acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      throw Failure(ErrorCode::unavailable, "cannot listen on " + endpoint.address().to_string() +
+                                                ":" + std::to_string(endpoint.port()) + ": " +
+                                                ec.message());
+    }
+  }
+
+  void accept() {
+    acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](beast::error_code ec,
+                                                                              tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) {
+        return;
+      }
+      if (!ec) {
+        std::make_shared<Session>(std::move(socket), self->router_, self->limits_)->start();
+      }
+      self->accept();
+    });
+  }
+
+  net::io_context &io_;
+  tcp::acceptor acceptor_;
+  const Router &router_;
+  ServerLimits limits_;
+};
+
+Server::Server(net::io_context &io, const std::string &host, unsigned short port,
+               const Router &router, ServerLimits limits) {
+  beast::error_code ec;
+  const auto address = net::ip::make_address(host, ec);
+  if (ec) {
+    throw Failure(ErrorCode::invalid_argument, "listen: '" + host + "' is not an IP address");
+  }
+  listener_ = std::make_shared<Listener>(io, tcp::endpoint{address, port}, router, limits);
+  listener_->accept();
+}
+
+Server::~Server() {
+  stop();
+}
+
+unsigned short Server::port() const {
+  return listener_->acceptor_.local_endpoint().port();
+}
+
+void Server::stop() {
+  beast::error_code ignored;
+  listener_->acceptor_.close(ignored);
+}
+
+} // namespace pulsemon::http

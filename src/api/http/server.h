@@ -1,0 +1,46 @@
+#pragma once
+// HTTP/1.1 with keep-alive on Boost.Beast: one event loop, no thread per
+// connection, limits on header and body size, and a timeout on every read so
+// that slow or idle clients are dropped.
+//
+// Thread safety: construct, run and stop on the io_context's thread (stop()
+// may be posted from elsewhere).
+
+#include "api/http/router.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace pulsemon::http {
+
+struct ServerLimits {
+  std::size_t header_bytes = 8 * 1024;
+  std::size_t body_bytes = 1024 * 1024;
+  // A request must arrive whole within this; a kept-alive connection may
+  // wait this long for its next request.
+  std::chrono::seconds request_timeout{30};
+};
+
+class Server {
+public:
+  // Binds at once, so a taken port fails here with a clear message.
+  Server(boost::asio::io_context &io, const std::string &host, unsigned short port,
+         const Router &router, ServerLimits limits);
+  ~Server();
+  Server(const Server &) = delete;
+  Server &operator=(const Server &) = delete;
+
+  [[nodiscard]] unsigned short port() const;
+  void stop(); // stops accepting; open connections end with their requests
+
+private:
+  struct Listener;
+  std::shared_ptr<Listener> listener_;
+};
+
+} // namespace pulsemon::http

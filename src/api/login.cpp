@@ -1,0 +1,104 @@
+// POST /api/login and POST /apiv2/login: username and password (JSON or form)
+// for a token. Answers as the old service did: {token, expires, user} with
+// expires in epoch milliseconds, and 401 {"status":401,"message":"Unknown
+// USER, bye"} for any failure, without saying whether the user exists.
+#include "api/api.h"
+#include "api/auth/jwt.h"
+#include "api/auth/secrets.h"
+
+#include <nlohmann/json.hpp>
+
+namespace pulsemon {
+
+namespace {
+
+constexpr std::string_view unknown_user = R"({"status":401,"message":"Unknown USER, bye"})";
+
+struct Credentials {
+  std::string username;
+  std::string password;
+};
+
+Credentials read_credentials(const http::Request &request) {
+  Credentials credentials;
+  if (request.header("content-type").find("json") != std::string::npos) {
+    const auto body = nlohmann::json::parse(request.body, nullptr, false);
+    if (body.is_object()) {
+      credentials.username = body.value("username", "");
+      credentials.password = body.value("password", "");
+    }
+    return credentials;
+  }
+  const auto form = http::parse_form(request.body);
+  if (const auto it = form.find("username"); it != form.end()) {
+    credentials.username = it->second;
+  }
+  if (const auto it = form.find("password"); it != form.end()) {
+    credentials.password = it->second;
+  }
+  return credentials;
+}
+
+// Verifying against this when the user does not exist takes as long as a
+// real check, so the answer's timing does not tell who exists.
+const std::string &decoy_hash() {
+  static const std::string hash = auth::hash_password(auth::random_password());
+  return hash;
+}
+
+http::Response too_many(std::chrono::seconds wait) {
+  http::Response response = http::error_response(429, "too_many_requests",
+                                                 "too many failed logins; try again in " +
+                                                     std::to_string(wait.count()) + " s");
+  response.headers.emplace_back("Retry-After", std::to_string(wait.count()));
+  return response;
+}
+
+http::Response login(ApiContext &context, const http::Request &request) {
+  const Credentials credentials = read_credentials(request);
+  const MonoTime now = api_monotonic_now();
+  const std::string user_key = "user:" + credentials.username;
+  const auto wait = std::max(context.failures_by_address.wait_time(request.remote_address, now),
+                             context.failures_by_user.wait_time(user_key, now));
+  if (wait.count() > 0) {
+    return too_many(wait);
+  }
+  const auto user =
+      credentials.username.empty() ? std::nullopt : context.store.find_user(credentials.username);
+  const bool valid =
+      auth::verify_password(credentials.password, user ? user->password_hash : decoy_hash()) &&
+      user.has_value() && !credentials.password.empty();
+  if (!valid) {
+    context.failures_by_address.record_failure(request.remote_address, now);
+    if (!credentials.username.empty()) {
+      context.failures_by_user.record_failure(user_key, now);
+    }
+    return http::Response{401, "application/json", std::string(unknown_user), {}};
+  }
+  context.failures_by_user.forget(user_key);
+
+  const auto issued =
+      std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+  const auto expires = issued + context.settings.token_lifetime.count();
+  const auth::TokenClaims claims{user->name, std::string(to_string(user->role)), issued, expires,
+                                 user->token_generation};
+  const nlohmann::json body{{"token", auth::sign_token(claims, context.secret)},
+                            {"expires", expires * 1000},
+                            {"user", user->name},
+                            {"role", to_string(user->role)}};
+  return http::Response{200, "application/json", body.dump(), {}};
+}
+
+} // namespace
+
+void add_login_routes(http::Router &router, ApiContext &context) {
+  for (const char *path : {"/api/login", "/apiv2/login"}) {
+    router.add({"POST",
+                path,
+                http::Access::open,
+                [&context](http::Request &request) { return login(context, request); },
+                {}});
+  }
+}
+
+} // namespace pulsemon

@@ -1,0 +1,41 @@
+#include "api/meter_view.h"
+
+#include "core/time_text.h"
+
+namespace pulsemon {
+
+nlohmann::json meter_view(SqliteStore &store, const Meter &meter, UtcTime now,
+                          std::optional<double> live_power) {
+  const MeterStats stats = store.stats(meter.id);
+  const RegisterState state = store.register_state(meter.id, now);
+  const std::optional<double> power = live_power ? live_power : store.latest_power(meter.id, now);
+  nlohmann::json json{
+      {"id", meter.id},
+      {"name", meter.name},
+      {"location", meter.location},
+      {"kind", to_string(meter.kind)},
+      {"unit", meter.unit},
+      {"ppu", meter.pulses_per_unit},
+      {"tariff", meter.tariff},
+      {"min_interval_ms", static_cast<double>(meter.filter.min_interval.count()) / 1000.0},
+      {"min_width_ms", static_cast<double>(meter.filter.min_width.count()) / 1000.0},
+      {"power_timeout_s", meter.power_timeout.count()},
+      {"pulses", stats.pulses},
+      {"duplicates", stats.duplicates},
+      {"rejected",
+       {{"too_close", stats.rejected.too_close},
+        {"too_short", stats.rejected.too_short},
+        {"unpaired", stats.rejected.unpaired}}},
+      {"total", state.total},
+      {"power", power ? nlohmann::json(*power) : nlohmann::json()},
+      {"power_unit", rate_unit(meter.unit).name},
+      {"register", state.register_value},
+      {"first_pulse",
+       stats.first_pulse ? nlohmann::json(format_utc(*stats.first_pulse)) : nlohmann::json()},
+      {"last_pulse",
+       stats.last_pulse ? nlohmann::json(format_utc(*stats.last_pulse)) : nlohmann::json()},
+  };
+  return json;
+}
+
+} // namespace pulsemon

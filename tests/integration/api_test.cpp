@@ -1,0 +1,228 @@
+// The HTTP API of a real `pulsemon serve` on a loopback port.
+#include "api/auth/jwt.h"
+#include "support/http_client.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+namespace pulsemon {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::http_request;
+using testing::HttpResult;
+using Headers = std::map<std::string, std::string>;
+
+class Api : public ::testing::Test {
+protected:
+  testing::TempDir dir;
+  std::unique_ptr<testing::Background> serve;
+  unsigned short port = 0;
+  std::string password;
+
+  void SetUp() override {
+    const auto init = testing::run(testing::pulsemon_binary(),
+                                   {"init", "--dir", (dir / "data").string(), "--with-simulator"});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(init.out, match, std::regex("admin / (\\S+)")));
+    password = match[1].str();
+    // 10 pulses a second, so live figures show up at once.
+    std::string text;
+    {
+      std::ifstream in(dir / "data/pulsemon.toml");
+      text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    text.replace(text.find("\nprofile = \"household\""), 22, "\nwatts = 36000");
+    std::ofstream(dir / "data/pulsemon.toml") << text;
+
+    serve = std::make_unique<testing::Background>(
+        testing::pulsemon_binary(),
+        std::vector<std::string>{"-c", (dir / "data/pulsemon.toml").string(), "serve", "--listen",
+                                 "127.0.0.1:0"});
+    const auto line = serve->wait_for_line("API listening on", 20s);
+    ASSERT_TRUE(line) << serve->output();
+    ASSERT_TRUE(std::regex_search(*line, match, std::regex("127\\.0\\.0\\.1:(\\d+)")));
+    port = static_cast<unsigned short>(std::stoi(match[1].str()));
+  }
+
+  HttpResult get(const std::string &target, const Headers &headers = {}) const {
+    return http_request(port, "GET", target, {}, headers);
+  }
+
+  HttpResult login(const std::string &user, const std::string &pass) const {
+    const nlohmann::json body{{"username", user}, {"password", pass}};
+    return http_request(port, "POST", "/api/login", body.dump(),
+                        {{"Content-Type", "application/json"}});
+  }
+
+  std::string token() const {
+    const HttpResult result = login("admin", password);
+    EXPECT_EQ(result.status, 200U) << result.body;
+    return nlohmann::json::parse(result.body)["token"].get<std::string>();
+  }
+
+  Headers bearer() const { return {{"Authorization", "Bearer " + token()}}; }
+
+  std::string secret() const { return auth::load_secret((dir / "data/jwt.secret").string()); }
+};
+
+TEST_F(Api, HealthIsOpenAndEverythingElseNeedsAToken) {
+  EXPECT_EQ(get("/healthz").status, 200U);
+  const HttpResult refused = get("/api/meters");
+  EXPECT_EQ(refused.status, 401U);
+  const auto body = nlohmann::json::parse(refused.body);
+  EXPECT_EQ(body["error"]["code"], "unauthenticated");
+  EXPECT_EQ(get("/api/nothing-here", bearer()).status, 404U);
+}
+
+TEST_F(Api, LoginWithJsonOrFormGivesATokenInTheOldServicesShape) {
+  const HttpResult json_login = login("admin", password);
+  ASSERT_EQ(json_login.status, 200U);
+  const auto body = nlohmann::json::parse(json_login.body);
+  EXPECT_TRUE(body["token"].is_string());
+  EXPECT_TRUE(body["expires"].is_number_integer());
+  EXPECT_GT(body["expires"].get<std::int64_t>(), 1'700'000'000'000) << "epoch milliseconds";
+  EXPECT_EQ(body["user"], "admin");
+
+  const HttpResult form =
+      http_request(port, "POST", "/apiv2/login", "username=admin&password=" + password,
+                   {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(form.status, 200U) << form.body;
+
+  const auto token = body["token"].get<std::string>();
+  EXPECT_EQ(get("/api/meters", {{"Authorization", "Bearer " + token}}).status, 200U);
+  EXPECT_EQ(get("/api/meters", {{"X-Access-Token", token}}).status, 200U);
+}
+
+TEST_F(Api, AFailedLoginSaysTheSameWhetherOrNotTheUserExists) {
+  const HttpResult wrong_password = login("admin", "wrong");
+  const HttpResult no_such_user = login("mallory", "wrong");
+  const HttpResult empty = http_request(port, "POST", "/api/login", "", {});
+  for (const HttpResult &result : {wrong_password, no_such_user, empty}) {
+    EXPECT_EQ(result.status, 401U);
+    EXPECT_EQ(result.body, R"({"status":401,"message":"Unknown USER, bye"})");
+  }
+}
+
+TEST_F(Api, FailedLoginsAreRateLimitedWithRetryAfter) {
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(login("admin", "guess" + std::to_string(i)).status, 401U);
+  }
+  const HttpResult limited = login("admin", password);
+  EXPECT_EQ(limited.status, 429U) << "even the right password waits once the limit is hit";
+  ASSERT_TRUE(limited.headers.contains("retry-after"));
+  EXPECT_GT(std::stoi(limited.headers.at("retry-after")), 0);
+}
+
+TEST_F(Api, RefusesForgedExpiredAndTamperedTokens) {
+  const std::string good = token();
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  const std::string expired =
+      auth::sign_token({"admin", "admin", now - 7200, now - 3600, 0}, secret());
+  const std::string future =
+      auth::sign_token({"admin", "admin", now + 3600, now + 7200, 0}, secret());
+  const std::string other_secret =
+      auth::sign_token({"admin", "admin", now, now + 3600, 0}, std::string(32, 'x'));
+  const std::string header = good.substr(0, good.find('.'));
+  const std::string signature = good.substr(good.rfind('.') + 1);
+  const std::string tampered =
+      header + ".eyJzdWIiOiJhZG1pbiIsInJvbGUiOiJhZG1pbiIsImlhdCI6MSwiZXhwIjo5OTk5OTk5OTk5fQ." +
+      signature;
+  const std::string none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." +
+                           good.substr(good.find('.') + 1, good.rfind('.') - good.find('.'));
+  const std::string empty_key = auth::sign_token({"admin", "admin", now, now + 3600, 0}, "");
+  for (const std::string &bad :
+       {expired, future, other_secret, tampered, none, empty_key, std::string("garbage")}) {
+    EXPECT_EQ(get("/api/meters", {{"Authorization", "Bearer " + bad}}).status, 401U) << bad;
+  }
+  EXPECT_EQ(get("/api/meters", {{"Authorization", "Bearer " + good}}).status, 200U);
+}
+
+TEST_F(Api, MetersShowLivePowerAndEnergyComesPerBucketInAZone) {
+  const Headers auth = bearer();
+  HttpResult meters = get("/api/meters", auth);
+  ASSERT_EQ(meters.status, 200U);
+  auto list = nlohmann::json::parse(meters.body);
+  ASSERT_EQ(list.size(), 1U);
+  EXPECT_EQ(list[0]["id"], 1);
+
+  // The simulator pulses ten times a second; wait (bounded) for two pulses.
+  HttpResult one;
+  nlohmann::json meter;
+  for (int i = 0; i < 100; ++i) {
+    one = get("/api/meters/1", auth);
+    ASSERT_EQ(one.status, 200U);
+    meter = nlohmann::json::parse(one.body);
+    if (meter["power"].is_number()) {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(meter["power"].is_number()) << one.body;
+  EXPECT_GT(meter["power"].get<double>(), 10'000.0) << "a steady 36 kW";
+
+  const HttpResult energy = get(
+      "/api/meters/1/energy?from=2026-03-28&to=2026-03-31&bucket=day&tz=Europe/Amsterdam", auth);
+  ASSERT_EQ(energy.status, 200U) << energy.body;
+  const auto days = nlohmann::json::parse(energy.body);
+  ASSERT_EQ(days.size(), 3U);
+  EXPECT_EQ(days[0]["start"], "2026-03-27T23:00:00Z");
+  EXPECT_EQ(days[1]["start"], "2026-03-28T23:00:00Z");
+  EXPECT_EQ(days[1]["end"], "2026-03-29T22:00:00Z") << "the 23-hour day";
+  for (const char *key : {"start", "end", "pulses", "value", "unit", "cost"}) {
+    EXPECT_TRUE(days[0].contains(key)) << key;
+  }
+
+  const HttpResult power = get("/api/meters/1/power?step=300", auth);
+  ASSERT_EQ(power.status, 200U) << power.body;
+  EXPECT_EQ(nlohmann::json::parse(power.body).size(), 12U) << "an hour by default";
+}
+
+TEST_F(Api, BadParametersAreNamedInA400) {
+  const Headers auth = bearer();
+  struct Case {
+    std::string target;
+    unsigned status;
+    std::string mentions;
+  };
+  for (const Case &c : std::vector<Case>{
+           {"/api/meters/1/energy?bucket=fortnight", 400, "bucket"},
+           {"/api/meters/1/energy?tz=Mars/Base", 400, "tz"},
+           {"/api/meters/1/energy?from=yesterday", 400, "from"},
+           {"/api/meters/1/energy?from=2020-01-01&to=2026-01-01&bucket=minute", 400, "10000"},
+           {"/api/meters/1/power?step=0", 400, "step"},
+           {"/api/meters/99", 404, "99"},
+           {"/api/meters/1%20OR%201=1", 400, "id"},
+           {"/api/meters/1;DROP%20TABLE%20pulses", 400, "id"},
+       }) {
+    const HttpResult result = get(c.target, auth);
+    EXPECT_EQ(result.status, c.status) << c.target << " " << result.body;
+    const auto body = nlohmann::json::parse(result.body, nullptr, false);
+    ASSERT_TRUE(body.contains("error")) << result.body;
+    EXPECT_NE(body["error"]["message"].get<std::string>().find(c.mentions), std::string::npos)
+        << c.target << " " << result.body;
+  }
+  EXPECT_EQ(get("/api/meters", auth).status, 200U) << "still serving, tables intact";
+}
+
+TEST_F(Api, ABodyOverTheLimitGets413) {
+  const std::string two_mib(2 * 1024 * 1024, 'x');
+  const HttpResult result =
+      http_request(port, "POST", "/api/login", two_mib, {{"Content-Type", "application/json"}});
+  EXPECT_EQ(result.status, 413U);
+  EXPECT_EQ(nlohmann::json::parse(result.body)["error"]["code"], "payload_too_large");
+}
+
+} // namespace
+} // namespace pulsemon

@@ -1,0 +1,61 @@
+// Walks the router's own table: every route not on the explicit public list
+// must refuse a caller without a token.
+#include "api/api.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace pulsemon {
+namespace {
+
+const std::set<std::string> public_routes{"GET /healthz", "POST /api/login", "POST /apiv2/login"};
+
+std::string concrete_path(std::string pattern) {
+  for (auto open = pattern.find('{'); open != std::string::npos; open = pattern.find('{')) {
+    pattern.replace(open, pattern.find('}', open) - open + 1, "1");
+  }
+  return pattern;
+}
+
+TEST(Routes, EveryRouteOffThePublicListRefusesACallerWithoutAToken) {
+  testing::TempDir dir;
+  SqliteStore store(dir / "pulsemon.db", StoreOptions{Durability::full, true});
+  Meter meter;
+  meter.id = 1;
+  meter.name = "m";
+  store.add_meter(meter, utc_from_epoch_us(0));
+  ApiContext context{store, std::string(32, 'k'), ApiSettings{}, {}};
+  const http::Router router = make_router(context);
+
+  std::set<std::string> seen_public;
+  ASSERT_GT(router.routes().size(), public_routes.size());
+  for (const http::Route &route : router.routes()) {
+    const std::string name = route.method + " " + route.pattern;
+    if (route.access == http::Access::open) {
+      EXPECT_TRUE(public_routes.contains(name)) << name << " is open but not on the public list";
+      seen_public.insert(name);
+      continue;
+    }
+    for (const std::string &token_header :
+         {std::string{}, std::string("x-access-token"), std::string("authorization")}) {
+      http::Request request;
+      request.method = route.method;
+      request.path = concrete_path(route.pattern);
+      request.remote_address = "127.0.0.1";
+      if (token_header == "authorization") {
+        request.headers[token_header] = "Bearer not-a-token";
+      } else if (!token_header.empty()) {
+        request.headers[token_header] = "not-a-token";
+      }
+      const http::Response response = router.handle(request);
+      EXPECT_EQ(response.status, 401U)
+          << name << " with " << (token_header.empty() ? "no token" : token_header);
+    }
+  }
+  EXPECT_EQ(seen_public, public_routes);
+}
+
+} // namespace
+} // namespace pulsemon
