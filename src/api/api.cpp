@@ -53,6 +53,7 @@ http::Router make_router(ApiContext &context) {
               {}});
   add_login_routes(router, context);
   add_meter_routes(router, context);
+  add_legacy_routes(router, context);
   return router;
 }
 

@@ -40,6 +40,7 @@ struct ApiContext {
 // Route groups, one file each.
 void add_login_routes(http::Router &router, ApiContext &context);
 void add_meter_routes(http::Router &router, ApiContext &context);
+void add_legacy_routes(http::Router &router, ApiContext &context);
 
 // Verifies a request's token against the secret and the user table.
 [[nodiscard]] Result<http::Principal> authenticate(ApiContext &context,

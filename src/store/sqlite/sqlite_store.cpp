@@ -178,6 +178,15 @@ MeterStats SqliteStore::stats(std::int64_t meter_id) {
   return stats;
 }
 
+UtcTime SqliteStore::meter_created(std::int64_t meter_id) {
+  sqlite::Statement select(db_, "SELECT created_us FROM meters WHERE id = ?1");
+  select.bind(1, meter_id);
+  if (!select.step()) {
+    throw Failure(ErrorCode::not_found, "meter " + std::to_string(meter_id) + " does not exist");
+  }
+  return utc_from_epoch_us(select.column_int(0));
+}
+
 std::vector<RegisterRecord> SqliteStore::register_records(std::int64_t meter_id) {
   sqlite::Statement select(db_, "SELECT at_us, value, replacement FROM register_records "
                                 "WHERE meter_id = ?1 ORDER BY at_us");

@@ -50,6 +50,7 @@ public:
   [[nodiscard]] Meter meter(std::int64_t id); // throws Failure(not_found)
   [[nodiscard]] std::vector<Meter> meters();
   [[nodiscard]] MeterStats stats(std::int64_t meter_id);
+  [[nodiscard]] UtcTime meter_created(std::int64_t meter_id);
 
   // Register readings and replacements (validated against the pulses).
   [[nodiscard]] std::vector<RegisterRecord> register_records(std::int64_t meter_id);

@@ -1,0 +1,155 @@
+// The old Node.js service's endpoints, field for field, so that its clients
+// (a Pimatic plugin polling /api/ipu, Domoticz scripts polling /apiv2/ipu)
+// keep working. Deliberate differences are listed in docs/legacy-api.md.
+#include "api/api.h"
+#include "core/time_text.h"
+
+#include <date/date.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cmath>
+
+namespace pulsemon {
+
+namespace {
+
+constexpr std::string_view unknown_userid = R"({"status":401,"message":"unknown userid, bye"})";
+
+std::string old_timestamp(UtcTime t) {
+  return date::format("%F %T", std::chrono::floor<std::chrono::seconds>(t));
+}
+
+http::Response json_response(const nlohmann::json &body) {
+  return http::Response{200, "application/json", body.dump(), {}};
+}
+
+http::Response ipu(ApiContext &context) {
+  const UtcTime now = api_now();
+  std::map<std::int64_t, std::optional<double>> live;
+  if (context.live) {
+    for (const MeterLiveStatus &status : context.live()) {
+      live[status.meter_id] = status.power;
+    }
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  for (const Meter &meter : context.store.meters()) {
+    const UtcTime created = context.store.meter_created(meter.id);
+    const auto last_pulse = context.store.stats(meter.id).last_pulse;
+    std::optional<double> power = live.contains(meter.id) ? live[meter.id] : std::nullopt;
+    if (!power) {
+      power = context.store.latest_power(meter.id, now);
+    }
+    rows.push_back({{"meterid", meter.id},
+                    {"created", old_timestamp(created)},
+                    {"updated", old_timestamp(last_pulse.value_or(created))},
+                    {"description", meter.name},
+                    {"location", meter.location},
+                    {"ipu", static_cast<std::int64_t>(std::llround(power.value_or(0.0)))}});
+  }
+  return json_response(rows);
+}
+
+// A body field that must be a whole number: a JSON number, or digits in a
+// string or a form field. Names the field when it is not.
+std::int64_t whole_number(const std::map<std::string, std::string> &fields, const std::string &name,
+                          std::int64_t fallback, std::int64_t low, std::int64_t high) {
+  const auto it = fields.find(name);
+  if (it == fields.end() || it->second.empty()) {
+    return fallback;
+  }
+  std::int64_t value = 0;
+  const auto [end, ec] =
+      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  if (ec != std::errc{} || end != it->second.data() + it->second.size() || value < low ||
+      value > high) {
+    throw Failure(ErrorCode::invalid_argument,
+                  name + ": '" + it->second + "' is not a whole number from " +
+                      std::to_string(low) + " to " + std::to_string(high));
+  }
+  return value;
+}
+
+std::map<std::string, std::string> body_fields(const http::Request &request) {
+  if (request.header("content-type").find("json") == std::string::npos) {
+    return http::parse_form(request.body);
+  }
+  const auto body = nlohmann::json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "body: not a JSON object like {\"mid\":1,\"nrDaysBack\":1}");
+  }
+  std::map<std::string, std::string> fields;
+  for (const auto &[key, value] : body.items()) {
+    if (value.is_number_integer()) {
+      fields[key] = std::to_string(value.get<std::int64_t>());
+    } else if (value.is_string()) {
+      fields[key] = value.get<std::string>();
+    } else {
+      fields[key] = value.dump(); // refused below as not a whole number
+    }
+  }
+  return fields;
+}
+
+// e-energy: Wh per hour; e-power: average W per minute; both for the UTC
+// day `nrDaysBack` days ago.
+http::Response day_series(ApiContext &context, const http::Request &request, bool power) {
+  const auto fields = body_fields(request);
+  const std::int64_t mid = whole_number(fields, "mid", 21, 1, INT64_MAX);
+  const std::int64_t days_back = whole_number(fields, "nrDaysBack", 1, 0, 36'500);
+  const Meter meter = context.store.meter(mid);
+  const UtcTime day = std::chrono::floor<date::days>(api_now()) - date::days{days_back};
+  const auto step = power ? std::chrono::seconds{60} : std::chrono::seconds{3600};
+  const double to_watt_hours = rate_unit(meter.unit).per_unit_per_hour; // kWh → Wh
+  auto rows = context.store.power(mid, day, day + date::days{1}, step, 2000);
+  nlohmann::json values = nlohmann::json::array();
+  for (const PowerRow &row : value_or_throw(std::move(rows))) {
+    const double energy = energy_of(row.pulses, meter.pulses_per_unit) * to_watt_hours;
+    values.push_back(
+        {{"time",
+          std::chrono::floor<std::chrono::seconds>(row.span.start).time_since_epoch().count()},
+         {"energy", power ? row.average : energy}});
+  }
+  const std::string unit = rate_unit(meter.unit).name == "W" ? (power ? "W" : "Wh") : meter.unit;
+  return json_response(
+      {{"mid", mid}, {"unit", unit}, {"nrDayBacks", days_back}, {"values", values}});
+}
+
+} // namespace
+
+void add_legacy_routes(http::Router &router, ApiContext &context) {
+  const std::string refused(unknown_userid);
+  for (const char *path : {"/api/ipu", "/apiv2/ipu"}) {
+    router.add({"GET", path, http::Access::viewer,
+                [&context](http::Request &) { return ipu(context); }, refused});
+  }
+  router.add({"PUT", "/apiv2/e-energy", http::Access::viewer,
+              [&context](http::Request &request) { return day_series(context, request, false); },
+              refused});
+  router.add({"PUT", "/apiv2/e-power", http::Access::viewer,
+              [&context](http::Request &request) { return day_series(context, request, true); },
+              refused});
+  router.add({"GET",
+              "/apiv2/",
+              http::Access::open,
+              [](http::Request &) {
+                return http::Response{200,
+                                      "application/json",
+                                      R"({"description":"Project EMON API version 2. Welcome"})",
+                                      {}};
+              },
+              {}});
+  router.add({"GET",
+              "/apiv1/",
+              http::Access::open,
+              [](http::Request &) {
+                return http::Response{200,
+                                      "application/json",
+                                      R"({"description":"Project EMON API version 1. Welcome"})",
+                                      {}};
+              },
+              {}});
+}
+
+} // namespace pulsemon

@@ -1,0 +1,161 @@
+// The old service's endpoints against a real daemon: field names, types,
+// values for a 10000 imp/kWh meter, and hostile input.
+#include "support/http_client.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <regex>
+
+namespace pulsemon {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::http_request;
+using testing::HttpResult;
+using Headers = std::map<std::string, std::string>;
+
+class LegacyApi : public ::testing::Test {
+protected:
+  testing::TempDir dir;
+  std::unique_ptr<testing::Background> serve;
+  unsigned short port = 0;
+  std::string token;
+
+  std::string config() const { return (dir / "data/pulsemon.toml").string(); }
+
+  void SetUp() override {
+    const auto init =
+        testing::run(testing::pulsemon_binary(), {"init", "--dir", (dir / "data").string()});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(init.out, match, std::regex("admin / (\\S+)")));
+    const std::string password = match[1].str();
+    // Meter 21 (the old service's default mid) at 10000 imp/kWh with three
+    // simulated days ending today.
+    auto done = testing::run(testing::pulsemon_binary(),
+                             {"-c", config(), "meter", "add", "--id", "21", "--name", "Main",
+                              "--kind", "electricity", "--ppu", "10000", "--location", "hall"});
+    ASSERT_EQ(done.exit_code, 0) << done.err;
+    done = testing::run(testing::pulsemon_binary(),
+                        {"-c", config(), "simulate", "--meter", "21", "--days", "3"});
+    ASSERT_EQ(done.exit_code, 0) << done.err;
+
+    serve = std::make_unique<testing::Background>(
+        testing::pulsemon_binary(),
+        std::vector<std::string>{"-c", config(), "serve", "--listen", "127.0.0.1:0"});
+    const auto line = serve->wait_for_line("API listening on", 20s);
+    ASSERT_TRUE(line) << serve->output();
+    ASSERT_TRUE(std::regex_search(*line, match, std::regex("127\\.0\\.0\\.1:(\\d+)")));
+    port = static_cast<unsigned short>(std::stoi(match[1].str()));
+    const HttpResult login =
+        http_request(port, "POST", "/api/login", "username=admin&password=" + password,
+                     {{"Content-Type", "application/x-www-form-urlencoded"}});
+    ASSERT_EQ(login.status, 200U) << login.body;
+    token = nlohmann::json::parse(login.body)["token"];
+  }
+
+  HttpResult put(const std::string &target, const std::string &body,
+                 const std::string &type = "application/json") const {
+    return http_request(port, "PUT", target, body,
+                        {{"X-Access-Token", token}, {"Content-Type", type}});
+  }
+};
+
+TEST_F(LegacyApi, IpuHasTheOldFieldsAndTypes) {
+  for (const char *path : {"/api/ipu", "/apiv2/ipu"}) {
+    const HttpResult result = http_request(port, "GET", path, {}, {{"X-Access-Token", token}});
+    ASSERT_EQ(result.status, 200U) << result.body;
+    const auto rows = nlohmann::json::parse(result.body);
+    ASSERT_EQ(rows.size(), 1U);
+    const auto &row = rows[0];
+    EXPECT_EQ(row.size(), 6U) << row.dump();
+    EXPECT_EQ(row["meterid"], 21);
+    EXPECT_TRUE(row["ipu"].is_number_integer());
+    EXPECT_EQ(row["description"], "Main");
+    EXPECT_EQ(row["location"], "hall");
+    const std::regex old_time("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d");
+    EXPECT_TRUE(std::regex_match(row["created"].get<std::string>(), old_time)) << row["created"];
+    EXPECT_TRUE(std::regex_match(row["updated"].get<std::string>(), old_time)) << row["updated"];
+  }
+}
+
+TEST_F(LegacyApi, WithoutATokenAnswersAsTheOldServiceDid) {
+  for (const char *path : {"/api/ipu", "/apiv2/ipu"}) {
+    const HttpResult result = http_request(port, "GET", path);
+    EXPECT_EQ(result.status, 401U);
+    EXPECT_EQ(result.body, R"({"status":401,"message":"unknown userid, bye"})");
+  }
+  const HttpResult energy = http_request(port, "PUT", "/apiv2/e-energy", R"({"mid":21})",
+                                         {{"Content-Type", "application/json"}});
+  EXPECT_EQ(energy.status, 401U);
+  EXPECT_EQ(nlohmann::json::parse(http_request(port, "GET", "/apiv2/").body)["description"],
+            "Project EMON API version 2. Welcome");
+}
+
+TEST_F(LegacyApi, EnergyIsWattHoursPerHourFromTheMetersRealPulsesPerUnit) {
+  const HttpResult result = put("/apiv2/e-energy", R"({"mid":21,"nrDaysBack":1})");
+  ASSERT_EQ(result.status, 200U) << result.body;
+  const auto body = nlohmann::json::parse(result.body);
+  EXPECT_EQ(body["mid"], 21);
+  EXPECT_EQ(body["unit"], "Wh");
+  EXPECT_EQ(body["nrDayBacks"], 1);
+  ASSERT_EQ(body["values"].size(), 24U);
+  const std::int64_t day_start = body["values"][0]["time"];
+  EXPECT_EQ(day_start % 86400, 0) << "the UTC day";
+  double watt_hours = 0.0;
+  for (const auto &value : body["values"]) {
+    EXPECT_TRUE(value["time"].is_number_integer());
+    watt_hours += value["energy"].get<double>();
+  }
+  // Cross-check with the v1 energy endpoint over the same day: 10000 pulses
+  // make a kWh, so Wh = pulses / 10.
+  const HttpResult v1 =
+      http_request(port, "GET",
+                   "/api/meters/21/energy?bucket=day&tz=UTC&from=" + std::to_string(day_start) +
+                       "&to=" + std::to_string(day_start + 86400),
+                   {}, {{"X-Access-Token", token}});
+  ASSERT_EQ(v1.status, 200U) << v1.body;
+  const auto day = nlohmann::json::parse(v1.body)[0];
+  EXPECT_GT(day["pulses"].get<std::int64_t>(), 10'000);
+  EXPECT_NEAR(watt_hours, day["pulses"].get<double>() / 10.0, 1e-6);
+}
+
+TEST_F(LegacyApi, PowerIsWattsPerMinuteAndFormBodiesWork) {
+  const HttpResult result =
+      put("/apiv2/e-power", "mid=21&nrDaysBack=2", "application/x-www-form-urlencoded");
+  ASSERT_EQ(result.status, 200U) << result.body;
+  const auto body = nlohmann::json::parse(result.body);
+  EXPECT_EQ(body["unit"], "W");
+  EXPECT_EQ(body["nrDayBacks"], 2);
+  ASSERT_EQ(body["values"].size(), 1440U);
+  double highest = 0.0;
+  for (const auto &value : body["values"]) {
+    highest = std::max(highest, value["energy"].get<double>());
+  }
+  EXPECT_GT(highest, 1000.0) << "a kettle or an oven ran that day";
+}
+
+TEST_F(LegacyApi, InjectionStringsAreRefusedAndChangeNothing) {
+  const HttpResult before = http_request(port, "GET", "/api/ipu", {}, {{"X-Access-Token", token}});
+  for (const std::string &body :
+       {std::string(R"({"mid":"21 OR 1=1"})"), std::string(R"({"mid":"21; DROP TABLE pulses"})"),
+        std::string(R"({"mid":21,"nrDaysBack":"1) UNION SELECT * FROM users --"})"),
+        std::string(R"({"mid":[21]})"), std::string("not json")}) {
+    const HttpResult result = put("/apiv2/e-energy", body);
+    EXPECT_EQ(result.status, 400U) << body << " " << result.body;
+  }
+  EXPECT_EQ(put("/apiv2/e-energy", R"({"mid":999})").status, 404U);
+  EXPECT_EQ(
+      put("/apiv2/e-energy", "mid=21%27%20OR%20%271%27=%271", "application/x-www-form-urlencoded")
+          .status,
+      400U);
+  EXPECT_EQ(http_request(port, "GET", "/api/ipu", {}, {{"X-Access-Token", token}}).body,
+            before.body)
+      << "the meters are untouched";
+}
+
+} // namespace
+} // namespace pulsemon
