@@ -149,6 +149,31 @@ TEST_F(Api, RefusesForgedExpiredAndTamperedTokens) {
   EXPECT_EQ(get("/api/meters", {{"Authorization", "Bearer " + good}}).status, 200U);
 }
 
+TEST_F(Api, ChangingAPasswordOrDeletingAUserEndsTheirTokens) {
+  const std::string config = (dir / "data/pulsemon.toml").string();
+  auto done =
+      testing::run(testing::pulsemon_binary(),
+                   {"-c", config, "user", "add", "vic", "--role", "viewer"}, "viewer password\n");
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  const auto vic = [&] {
+    const HttpResult result = login("vic", "viewer password");
+    EXPECT_EQ(result.status, 200U) << result.body;
+    return Headers{{"Authorization",
+                    "Bearer " + nlohmann::json::parse(result.body)["token"].get<std::string>()}};
+  };
+  const Headers first = vic();
+  EXPECT_EQ(get("/api/meters", first).status, 200U);
+  done = testing::run(testing::pulsemon_binary(), {"-c", config, "user", "passwd", "vic"},
+                      "viewer password\n");
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(get("/api/meters", first).status, 401U) << "a token from before the change";
+  const Headers second = vic();
+  EXPECT_EQ(get("/api/meters", second).status, 200U);
+  done = testing::run(testing::pulsemon_binary(), {"-c", config, "user", "del", "vic"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(get("/api/meters", second).status, 401U) << "a deleted user's token";
+}
+
 TEST_F(Api, MetersShowLivePowerAndEnergyComesPerBucketInAZone) {
   const Headers auth = bearer();
   HttpResult meters = get("/api/meters", auth);

@@ -183,6 +183,33 @@ TEST_F(Cli, MeterAddListAndSetKeepTheScriptContract) {
   EXPECT_EQ(done.exit_code, 2);
 }
 
+TEST_F(Cli, UsersAreAddedWithAPasswordFromStandardInputAndTheLastAdminStays) {
+  init(false);
+  Completed done = pulsemon({"user", "add", "carol", "--role", "user"}, "correct horse battery\n");
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  done = pulsemon({"user", "list", "--json"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  const auto users = nlohmann::json::parse(done.out);
+  ASSERT_EQ(users.size(), 2U);
+  EXPECT_EQ(users[1]["name"], "carol");
+  EXPECT_EQ(users[1]["role"], "user");
+  EXPECT_EQ(done.out.find("correct horse"), std::string::npos);
+
+  EXPECT_EQ(pulsemon({"user", "add", "carol"}, "another password\n").exit_code, 1) << "exists";
+  done = pulsemon({"user", "add", "dave"}, "short\n");
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("password"), std::string::npos) << done.err;
+  done = pulsemon({"user", "add", "erin", "--role", "root"}, "long enough password\n");
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("role"), std::string::npos) << done.err;
+
+  done = pulsemon({"user", "del", "admin"});
+  EXPECT_NE(done.exit_code, 0);
+  EXPECT_NE(done.err.find("last admin"), std::string::npos) << done.err;
+  EXPECT_EQ(pulsemon({"user", "del", "carol"}).exit_code, 0);
+  EXPECT_EQ(pulsemon({"user", "del", "carol"}).exit_code, 1) << "gone";
+}
+
 TEST_F(Cli, SimulateIsDeterministicAndItsEnergyIsExactlyPulsesOverPulsesPerUnit) {
   init();
   Completed done = pulsemon(

@@ -295,6 +295,53 @@ std::vector<User> SqliteStore::users() {
   return result;
 }
 
+void SqliteStore::set_password(std::string_view name, const std::string &password_hash) {
+  sqlite::Statement update(
+      db_, "UPDATE users SET password_hash = ?2, token_generation = token_generation + 1 "
+           "WHERE name = ?1");
+  update.bind(1, name).bind(2, password_hash).run();
+  if (db_.changes() == 0) {
+    throw Failure(ErrorCode::not_found, "user '" + std::string(name) + "' does not exist");
+  }
+}
+
+void SqliteStore::set_role(std::string_view name, Role role) {
+  sqlite::Transaction transaction(db_);
+  const auto user = find_user(name);
+  if (!user) {
+    throw Failure(ErrorCode::not_found, "user '" + std::string(name) + "' does not exist");
+  }
+  if (user->role == Role::admin && role != Role::admin && admin_count() == 1) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "role: '" + std::string(name) + "' is the last admin");
+  }
+  sqlite::Statement update(
+      db_, "UPDATE users SET role = ?2, token_generation = token_generation + 1 WHERE name = ?1");
+  update.bind(1, name).bind(2, to_string(role)).run();
+  transaction.commit();
+}
+
+void SqliteStore::delete_user(std::string_view name) {
+  sqlite::Transaction transaction(db_);
+  const auto user = find_user(name);
+  if (!user) {
+    throw Failure(ErrorCode::not_found, "user '" + std::string(name) + "' does not exist");
+  }
+  if (user->role == Role::admin && admin_count() == 1) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "'" + std::string(name) + "' is the last admin; add another admin first");
+  }
+  sqlite::Statement remove(db_, "DELETE FROM users WHERE name = ?1");
+  remove.bind(1, name).run();
+  transaction.commit();
+}
+
+std::int64_t SqliteStore::admin_count() {
+  sqlite::Statement count(db_, "SELECT count(*) FROM users WHERE role = 'admin'");
+  count.step();
+  return count.column_int(0);
+}
+
 void SqliteStore::checkpoint() {
   db_.execute("PRAGMA wal_checkpoint(TRUNCATE)");
 }

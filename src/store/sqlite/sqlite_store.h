@@ -89,6 +89,11 @@ public:
   void add_user(const User &user, UtcTime now);
   [[nodiscard]] std::optional<User> find_user(std::string_view name);
   [[nodiscard]] std::vector<User> users();
+  // Both bump the user's token generation, so tokens issued before stop working.
+  void set_password(std::string_view name, const std::string &password_hash);
+  void set_role(std::string_view name, Role role);
+  // Refuses to delete the last admin.
+  void delete_user(std::string_view name);
 
   // Folds the WAL into the database file (for a clean size figure or backup).
   void checkpoint();
@@ -97,6 +102,7 @@ private:
   struct Statements;
   void migrate();
   [[nodiscard]] bool meter_exists(std::int64_t meter_id);
+  [[nodiscard]] std::int64_t admin_count();
   [[nodiscard]] std::int64_t count_rollup(std::int64_t meter_id, std::chrono::seconds slot,
                                           UtcTime from, UtcTime to);
   [[nodiscard]] PulseCounter pulse_counter(std::int64_t meter_id);
