@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
+
 namespace pulsemon {
 
 UtcTime api_now() {
@@ -41,6 +43,18 @@ Result<http::Principal> authenticate(ApiContext &context, const http::Request &r
   return http::Principal{user->name, std::string(to_string(user->role))};
 }
 
+// Path ids are whole positive numbers; anything else is a 400 that names it.
+std::int64_t path_meter_id(const http::Request &request) {
+  const std::string &text = request.params.at("id");
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "id: '" + text + "' is not a meter id (a positive whole number)");
+  }
+  return id;
+}
+
 http::Router make_router(ApiContext &context) {
   http::Router router(
       [&context](const http::Request &request) { return authenticate(context, request); });
@@ -53,6 +67,7 @@ http::Router make_router(ApiContext &context) {
               {}});
   add_login_routes(router, context);
   add_meter_routes(router, context);
+  add_meter_admin_routes(router, context);
   add_legacy_routes(router, context);
   return router;
 }

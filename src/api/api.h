@@ -41,6 +41,10 @@ struct ApiContext {
 void add_login_routes(http::Router &router, ApiContext &context);
 void add_meter_routes(http::Router &router, ApiContext &context);
 void add_legacy_routes(http::Router &router, ApiContext &context);
+void add_meter_admin_routes(http::Router &router, ApiContext &context);
+
+// The {id} of a path as a meter id; a 400 naming it when it is not one.
+[[nodiscard]] std::int64_t path_meter_id(const http::Request &request);
 
 // Verifies a request's token against the secret and the user table.
 [[nodiscard]] Result<http::Principal> authenticate(ApiContext &context,

@@ -17,18 +17,6 @@ http::Response json_response(const nlohmann::json &body) {
   return http::Response{200, "application/json", body.dump(), {}};
 }
 
-// Path ids are whole positive numbers; anything else is a 400 that names it.
-std::int64_t meter_id(const http::Request &request) {
-  const std::string &text = request.params.at("id");
-  std::int64_t id = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) {
-    throw Failure(ErrorCode::invalid_argument,
-                  "id: '" + text + "' is not a meter id (a positive whole number)");
-  }
-  return id;
-}
-
 std::optional<double> live_power(ApiContext &context, std::int64_t id) {
   if (!context.live) {
     return std::nullopt;
@@ -80,7 +68,7 @@ Range range_of(const http::Request &request, const date::time_zone &zone, Micros
 }
 
 http::Response energy(ApiContext &context, const http::Request &request) {
-  const std::int64_t id = meter_id(request);
+  const std::int64_t id = path_meter_id(request);
   const Meter meter = context.store.meter(id);
   const date::time_zone &zone = zone_of(context, request);
   const auto bucket_text =
@@ -110,7 +98,7 @@ http::Response energy(ApiContext &context, const http::Request &request) {
 }
 
 http::Response power(ApiContext &context, const http::Request &request) {
-  const std::int64_t id = meter_id(request);
+  const std::int64_t id = path_meter_id(request);
   const Meter meter = context.store.meter(id);
   const date::time_zone &zone = zone_of(context, request);
   std::int64_t step = 60;
@@ -160,7 +148,7 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
               "/api/meters/{id}",
               http::Access::viewer,
               [&context](http::Request &request) {
-                const std::int64_t id = meter_id(request);
+                const std::int64_t id = path_meter_id(request);
                 const Meter meter = context.store.meter(id);
                 return json_response(
                     meter_view(context.store, meter, api_now(), live_power(context, id)));

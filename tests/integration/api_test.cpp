@@ -174,6 +174,63 @@ TEST_F(Api, ChangingAPasswordOrDeletingAUserEndsTheirTokens) {
   EXPECT_EQ(get("/api/meters", second).status, 401U) << "a deleted user's token";
 }
 
+TEST_F(Api, AdminsAddMetersUsersChangeSettingsViewersOnlyRead) {
+  const Headers admin = bearer();
+  const auto post = [&](const std::string &body, const Headers &headers) {
+    Headers with_type = headers;
+    with_type["Content-Type"] = "application/json";
+    return http_request(port, "POST", "/api/meters", body, with_type);
+  };
+  HttpResult result =
+      post(R"({"id":2,"name":"Gas","kind":"gas","ppu":100,"location":"cellar"})", admin);
+  ASSERT_EQ(result.status, 201U) << result.body;
+  EXPECT_EQ(nlohmann::json::parse(result.body)["unit"], "m³");
+  EXPECT_EQ(post(R"({"id":2,"name":"Again","kind":"gas","ppu":100})", admin).status, 409U);
+  for (const auto &[body, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"id":3,"name":"X","kind":"steam","ppu":100})", "kind"},
+           {R"({"id":3,"name":"X","kind":"gas","ppu":0})", "ppu"},
+           {R"({"id":3,"name":"X","kind":"gas"})", "ppu"},
+           {R"({"id":"3","name":"X","kind":"gas","ppu":1})", "id"},
+           {R"({"id":3,"name":"X","kind":"gas","ppu":1,"colour":"red"})", "colour"},
+           {R"({"id":3,"name":"X","kind":"gas","ppu":1,"tariff":"cheap"})", "tariff"},
+           {R"([1,2,3])", "body"}}) {
+    result = post(body, admin);
+    EXPECT_EQ(result.status, 400U) << body << " " << result.body;
+    EXPECT_NE(result.body.find(field), std::string::npos) << body << " " << result.body;
+  }
+
+  const std::string config = (dir / "data/pulsemon.toml").string();
+  ASSERT_EQ(testing::run(testing::pulsemon_binary(),
+                         {"-c", config, "user", "add", "ursula", "--role", "user"},
+                         "a user password\n")
+                .exit_code,
+            0);
+  ASSERT_EQ(testing::run(testing::pulsemon_binary(),
+                         {"-c", config, "user", "add", "viv", "--role", "viewer"},
+                         "a viewer password\n")
+                .exit_code,
+            0);
+  const auto as = [&](const std::string &name, const std::string &pass) {
+    return Headers{
+        {"Authorization",
+         "Bearer " + nlohmann::json::parse(login(name, pass).body)["token"].get<std::string>()},
+        {"Content-Type", "application/json"}};
+  };
+  const Headers user = as("ursula", "a user password");
+  const Headers viewer = as("viv", "a viewer password");
+  EXPECT_EQ(post(R"({"id":4,"name":"Water","kind":"water","ppu":1000})", user).status, 403U);
+  EXPECT_EQ(http_request(port, "PUT", "/api/meters/2", R"({"name":"Boiler"})", viewer).status,
+            403U);
+  result = http_request(port, "PUT", "/api/meters/2", R"({"name":"Boiler","tariff":"0.9"})", user);
+  ASSERT_EQ(result.status, 200U) << result.body;
+  EXPECT_EQ(nlohmann::json::parse(result.body)["name"], "Boiler");
+  EXPECT_EQ(http_request(port, "PUT", "/api/meters/2", R"({"ppu":10})", user).status, 403U)
+      << "admins only";
+  EXPECT_EQ(http_request(port, "PUT", "/api/meters/2", R"({"ppu":10})", admin).status, 200U)
+      << "no pulses yet";
+  EXPECT_EQ(get("/api/meters", viewer).status, 200U);
+}
+
 TEST_F(Api, MetersShowLivePowerAndEnergyComesPerBucketInAZone) {
   const Headers auth = bearer();
   HttpResult meters = get("/api/meters", auth);

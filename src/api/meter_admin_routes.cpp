@@ -1,0 +1,126 @@
+// POST /api/meters (admin) and PUT /api/meters/{id} (users and admins):
+// JSON bodies, every field checked and named when wrong.
+#include "api/api.h"
+#include "api/meter_view.h"
+#include "core/tariff.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+namespace pulsemon {
+
+namespace {
+
+const char *const settable_fields =
+    "name, location, kind, unit, ppu, tariff, min_interval_ms, min_width_ms, power_timeout_s";
+
+nlohmann::json parse_object(const http::Request &request) {
+  auto body = nlohmann::json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    throw Failure(ErrorCode::invalid_argument, "body: must be a JSON object");
+  }
+  return body;
+}
+
+std::string text_field(const nlohmann::json &value, const std::string &key) {
+  if (!value.is_string()) {
+    throw Failure(ErrorCode::invalid_argument, key + ": must be a string");
+  }
+  return value.get<std::string>();
+}
+
+double number_field(const nlohmann::json &value, const std::string &key) {
+  if (!value.is_number() || !std::isfinite(value.get<double>())) {
+    throw Failure(ErrorCode::invalid_argument, key + ": must be a number");
+  }
+  return value.get<double>();
+}
+
+// Applies the body's fields to `meter`. Only admins may change what would
+// rewrite the meaning of stored pulses (kind, unit, ppu).
+void apply(Meter &meter, const nlohmann::json &body, bool is_admin) {
+  for (const auto &[key, value] : body.items()) {
+    if (key == "id") {
+      continue; // from the path, or read by the caller for POST
+    }
+    if ((key == "kind" || key == "unit" || key == "ppu") && !is_admin) {
+      throw Failure(ErrorCode::permission_denied, key + ": only an admin may change it");
+    }
+    if (key == "name") {
+      meter.name = text_field(value, key);
+    } else if (key == "location") {
+      meter.location = text_field(value, key);
+    } else if (key == "kind") {
+      meter.kind = value_or_throw(parse_meter_kind(text_field(value, key)));
+    } else if (key == "unit") {
+      meter.unit = text_field(value, key);
+    } else if (key == "ppu") {
+      meter.pulses_per_unit = number_field(value, key);
+    } else if (key == "tariff") {
+      meter.tariff = text_field(value, key);
+      if (!meter.tariff.empty()) {
+        (void)value_or_throw(parse_tariff(meter.tariff));
+      }
+    } else if (key == "min_interval_ms") {
+      meter.filter.min_interval = Micros{std::llround(number_field(value, key) * 1000.0)};
+    } else if (key == "min_width_ms") {
+      meter.filter.min_width = Micros{std::llround(number_field(value, key) * 1000.0)};
+    } else if (key == "power_timeout_s") {
+      meter.power_timeout = std::chrono::seconds{std::llround(number_field(value, key))};
+    } else {
+      throw Failure(ErrorCode::invalid_argument,
+                    key + ": is not a meter field (" + std::string(settable_fields) + ")");
+    }
+  }
+}
+
+http::Response create(ApiContext &context, const http::Request &request) {
+  const nlohmann::json body = parse_object(request);
+  Meter meter;
+  const auto id = body.find("id");
+  if (id == body.end() || !id->is_number_integer()) {
+    throw Failure(ErrorCode::invalid_argument, "id: a positive whole number is required");
+  }
+  meter.id = id->get<std::int64_t>();
+  for (const char *required : {"name", "kind", "ppu"}) {
+    if (!body.contains(required)) {
+      throw Failure(ErrorCode::invalid_argument, std::string(required) + ": is required");
+    }
+  }
+  apply(meter, body, true);
+  if (!body.contains("unit")) {
+    meter.unit = std::string(default_unit(meter.kind));
+  }
+  context.store.add_meter(meter, api_now());
+  return http::Response{
+      201, "application/json", meter_view(context.store, meter, api_now()).dump(), {}};
+}
+
+http::Response update(ApiContext &context, const http::Request &request, std::int64_t id) {
+  const nlohmann::json body = parse_object(request);
+  Meter meter = context.store.meter(id);
+  apply(meter, body, request.principal && request.principal->role == "admin");
+  context.store.update_meter(meter);
+  return http::Response{
+      200, "application/json", meter_view(context.store, meter, api_now()).dump(), {}};
+}
+
+} // namespace
+
+void add_meter_admin_routes(http::Router &router, ApiContext &context) {
+  router.add({"POST",
+              "/api/meters",
+              http::Access::admin,
+              [&context](http::Request &request) { return create(context, request); },
+              {}});
+  router.add({"PUT",
+              "/api/meters/{id}",
+              http::Access::user,
+              [&context](http::Request &request) {
+                return update(context, request, path_meter_id(request));
+              },
+              {}});
+}
+
+} // namespace pulsemon
