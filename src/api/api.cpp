@@ -1,6 +1,7 @@
 #include "api/api.h"
 
 #include "api/auth/jwt.h"
+#include "api/openapi.h"
 
 #include <nlohmann/json.hpp>
 
@@ -63,6 +64,13 @@ http::Router make_router(ApiContext &context) {
               http::Access::open,
               [](http::Request &) {
                 return http::Response{200, "application/json", R"({"status":"ok"})", {}};
+              },
+              {}});
+  router.add({"GET",
+              "/api/openapi.json",
+              http::Access::open,
+              [](http::Request &) {
+                return http::Response{200, "application/json", std::string(openapi_document()), {}};
               },
               {}});
   add_login_routes(router, context);

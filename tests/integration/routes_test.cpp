@@ -1,17 +1,22 @@
 // Walks the router's own table: every route not on the explicit public list
 // must refuse a caller without a token.
 #include "api/api.h"
+#include "api/openapi.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <set>
 
 namespace pulsemon {
 namespace {
 
-const std::set<std::string> public_routes{"GET /healthz", "POST /api/login", "POST /apiv2/login",
-                                          "GET /apiv2/", "GET /apiv1/"};
+const std::set<std::string> public_routes{"GET /healthz",    "GET /api/openapi.json",
+                                          "POST /api/login", "POST /apiv2/login",
+                                          "GET /apiv2/",     "GET /apiv1/"};
 
 std::string concrete_path(std::string pattern) {
   for (auto open = pattern.find('{'); open != std::string::npos; open = pattern.find('{')) {
@@ -56,6 +61,31 @@ TEST(Routes, EveryRouteOffThePublicListRefusesACallerWithoutAToken) {
     }
   }
   EXPECT_EQ(seen_public, public_routes);
+}
+
+TEST(Routes, TheOpenApiDocumentListsEveryRouteAndNoOther) {
+  testing::TempDir dir;
+  SqliteStore store(dir / "pulsemon.db", StoreOptions{Durability::full, true});
+  ApiContext context{store, std::string(32, 'k'), ApiSettings{}, {}};
+  const http::Router router = make_router(context);
+
+  const auto document = nlohmann::json::parse(openapi_document());
+  EXPECT_EQ(document["openapi"].get<std::string>().substr(0, 2), "3.");
+  std::set<std::string> documented;
+  for (const auto &[path, operations] : document["paths"].items()) {
+    for (const auto &[method, operation] : operations.items()) {
+      std::string upper = method;
+      std::transform(upper.begin(), upper.end(), upper.begin(),
+                     [](unsigned char c) { return std::toupper(c); });
+      documented.insert(upper + " " + path);
+      EXPECT_TRUE(operation.contains("responses")) << upper << " " << path;
+    }
+  }
+  std::set<std::string> served;
+  for (const http::Route &route : router.routes()) {
+    served.insert(route.method + " " + route.pattern);
+  }
+  EXPECT_EQ(served, documented);
 }
 
 } // namespace
