@@ -73,6 +73,15 @@ http::Router make_router(ApiContext &context) {
                 return http::Response{200, "application/json", std::string(openapi_document()), {}};
               },
               {}});
+  router.add({"GET",
+              "/api/live",
+              http::Access::viewer,
+              [](http::Request &) {
+                http::Response stream;
+                stream.live_stream = true;
+                return stream;
+              },
+              {}});
   add_login_routes(router, context);
   add_meter_routes(router, context);
   add_meter_admin_routes(router, context);

@@ -49,7 +49,10 @@ void MeterPipelines::accept(Lane &lane, const FilterVerdict &verdict, const Edge
   // The pulse is timed by its leading edge; its wall time follows from this
   // edge's pairing of the source's two clocks.
   const UtcTime wall = edge.wall - (edge.monotonic - verdict.pulse_time);
-  lane.power.on_pulse(verdict.pulse_time);
+  const std::optional<double> power = lane.power.on_pulse(verdict.pulse_time);
+  if (observer_) {
+    observer_(lane.meter.id, wall, power);
+  }
   lane.last_pulse = wall;
   const FilterCounts counts = lane.filter.counts();
   PulseBatch batch{lane.meter.id, {wall}, rejections_since(counts, lane.reported)};

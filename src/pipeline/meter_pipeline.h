@@ -37,6 +37,12 @@ public:
 
   void on_edge(const Edge &edge) override;
 
+  // Called for every accepted pulse, on the source's thread, with the
+  // pipeline's lock held: it must be quick (the live stream posts it on).
+  using PulseObserver =
+      std::function<void(std::int64_t meter_id, UtcTime time, std::optional<double> power)>;
+  void set_pulse_observer(PulseObserver observer) { observer_ = std::move(observer); }
+
   // Hands on rejections not yet carried by a pulse's batch (called at each
   // status report and at shutdown, so quiet meters' counters still land).
   void hand_on_rejections();
@@ -60,6 +66,7 @@ private:
 
   std::map<std::int64_t, std::unique_ptr<Lane>> lanes_;
   BatchHandler handler_;
+  PulseObserver observer_;
 };
 
 } // namespace pulsemon

@@ -9,6 +9,13 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -229,6 +236,98 @@ TEST_F(Api, AdminsAddMetersUsersChangeSettingsViewersOnlyRead) {
   EXPECT_EQ(http_request(port, "PUT", "/api/meters/2", R"({"ppu":10})", admin).status, 200U)
       << "no pulses yet";
   EXPECT_EQ(get("/api/meters", viewer).status, 200U);
+}
+
+// A raw connection that asks for the live stream and reads what comes.
+class LiveClient {
+public:
+  LiveClient(unsigned short port, const std::string &token) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0;
+    const std::string request =
+        "GET /api/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+        "\r\nAccept: text/event-stream\r\n\r\n";
+    connected_ = connected_ && ::write(fd_, request.data(), request.size()) ==
+                                   static_cast<ssize_t>(request.size());
+  }
+  ~LiveClient() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  LiveClient(const LiveClient &) = delete;
+  LiveClient &operator=(const LiveClient &) = delete;
+  [[nodiscard]] bool connected() const { return connected_; }
+
+  // Reads until `count` occurrences of `text` arrived or 10 s passed.
+  std::string read_until(const std::string &text, int count) {
+    std::string received;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int found = 0;
+      for (auto at = received.find(text); at != std::string::npos;
+           at = received.find(text, at + 1)) {
+        ++found;
+      }
+      if (found >= count) {
+        break;
+      }
+      pollfd wait{fd_, POLLIN, 0};
+      if (::poll(&wait, 1, 200) > 0) {
+        char buffer[4096];
+        const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+        if (n <= 0) {
+          break;
+        }
+        received.append(buffer, static_cast<std::size_t>(n));
+      }
+    }
+    return received;
+  }
+
+private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+TEST_F(Api, TheLiveStreamSendsAnEventPerPulse) {
+  const std::string token = nlohmann::json::parse(login("admin", password).body)["token"];
+  LiveClient client(port, token);
+  ASSERT_TRUE(client.connected());
+  const std::string received = client.read_until("event: pulse", 3);
+  EXPECT_EQ(received.rfind("HTTP/1.1 200", 0), 0U) << received;
+  EXPECT_NE(received.find("Content-Type: text/event-stream"), std::string::npos) << received;
+  const auto data = received.find("data: ", received.find("event: pulse"));
+  ASSERT_NE(data, std::string::npos) << received;
+  const auto event =
+      nlohmann::json::parse(received.substr(data + 6, received.find('\n', data) - data - 6));
+  EXPECT_EQ(event["meter"], 1);
+  EXPECT_TRUE(event["ts"].is_string());
+  EXPECT_TRUE(event.contains("power"));
+
+  LiveClient stranger(port, "not-a-token");
+  EXPECT_NE(stranger.read_until("401", 1).find("HTTP/1.1 401"), std::string::npos);
+}
+
+TEST_F(Api, AThousandIdleLiveClientsDoNotStopTheApi) {
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
+  const std::string token = nlohmann::json::parse(login("admin", password).body)["token"];
+  std::vector<std::unique_ptr<LiveClient>> clients;
+  for (int i = 0; i < 1000; ++i) {
+    clients.push_back(std::make_unique<LiveClient>(port, token));
+    ASSERT_TRUE(clients.back()->connected()) << i;
+  }
+  EXPECT_NE(clients.back()->read_until("event: pulse", 1).find("event: pulse"), std::string::npos);
+  const HttpResult meters = get("/api/meters", {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(meters.status, 200U);
+  EXPECT_NE(clients.front()->read_until("event: pulse", 2).find("event: pulse"), std::string::npos);
 }
 
 TEST_F(Api, MetersShowLivePowerAndEnergyComesPerBucketInAZone) {

@@ -40,6 +40,9 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // True: the connection becomes a Server-Sent Events stream (GET /api/live)
+  // and the fields above are not used.
+  bool live_stream = false;
 };
 
 // {"error":{"code":"…","message":"…"}} with the status for `code`.

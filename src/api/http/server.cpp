@@ -54,8 +54,8 @@ beast::http::response<beast::http::string_body> to_beast(const Response &respons
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-  Session(tcp::socket socket, const Router &router, ServerLimits limits)
-      : stream_(std::move(socket)), router_(router), limits_(limits) {
+  Session(tcp::socket socket, const Router &router, ServerLimits limits, LiveHub *live)
+      : stream_(std::move(socket)), router_(router), limits_(limits), live_(live) {
     beast::error_code ignored;
     const auto endpoint = stream_.socket().remote_endpoint(ignored);
     remote_ = endpoint.address().to_string();
@@ -97,6 +97,11 @@ private:
     const auto &raw = parser_->get();
     Request request = to_request(raw, remote_);
     const Response response = router_.handle(request);
+    if (response.live_stream && live_ != nullptr) {
+      stream_.expires_never();
+      live_->adopt(stream_.release_socket());
+      return;
+    }
     write(to_beast(response, raw.version(), raw.keep_alive()), raw.keep_alive());
   }
 
@@ -127,6 +132,7 @@ private:
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   const Router &router_;
   ServerLimits limits_;
+  LiveHub *live_;
   std::string remote_;
 };
 
@@ -134,8 +140,8 @@ private:
 
 struct Server::Listener : std::enable_shared_from_this<Listener> {
   Listener(net::io_context &io, const tcp::endpoint &endpoint, const Router &router,
-           ServerLimits limits)
-      : io_(io), acceptor_(io), router_(router), limits_(limits) {
+           ServerLimits limits, LiveHub *live)
+      : io_(io), acceptor_(io), router_(router), limits_(limits), live_(live) {
     beast::error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) {
@@ -161,7 +167,8 @@ struct Server::Listener : std::enable_shared_from_this<Listener> {
         return;
       }
       if (!ec) {
-        std::make_shared<Session>(std::move(socket), self->router_, self->limits_)->start();
+        std::make_shared<Session>(std::move(socket), self->router_, self->limits_, self->live_)
+            ->start();
       }
       self->accept();
     });
@@ -171,16 +178,17 @@ struct Server::Listener : std::enable_shared_from_this<Listener> {
   tcp::acceptor acceptor_;
   const Router &router_;
   ServerLimits limits_;
+  LiveHub *live_;
 };
 
 Server::Server(net::io_context &io, const std::string &host, unsigned short port,
-               const Router &router, ServerLimits limits) {
+               const Router &router, ServerLimits limits, LiveHub *live) {
   beast::error_code ec;
   const auto address = net::ip::make_address(host, ec);
   if (ec) {
     throw Failure(ErrorCode::invalid_argument, "listen: '" + host + "' is not an IP address");
   }
-  listener_ = std::make_shared<Listener>(io, tcp::endpoint{address, port}, router, limits);
+  listener_ = std::make_shared<Listener>(io, tcp::endpoint{address, port}, router, limits, live);
   listener_->accept();
 }
 

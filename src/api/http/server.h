@@ -6,6 +6,7 @@
 // Thread safety: construct, run and stop on the io_context's thread (stop()
 // may be posted from elsewhere).
 
+#include "api/http/live_hub.h"
 #include "api/http/router.h"
 
 #include <boost/asio/io_context.hpp>
@@ -29,8 +30,9 @@ struct ServerLimits {
 class Server {
 public:
   // Binds at once, so a taken port fails here with a clear message.
+  // `live` (may be null) takes the connections of GET /api/live.
   Server(boost::asio::io_context &io, const std::string &host, unsigned short port,
-         const Router &router, ServerLimits limits);
+         const Router &router, ServerLimits limits, LiveHub *live = nullptr);
   ~Server();
   Server(const Server &) = delete;
   Server &operator=(const Server &) = delete;

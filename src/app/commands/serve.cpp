@@ -12,11 +12,14 @@
 #include "store/writer.h"
 
 #include <date/tz.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+
+#include <sys/resource.h>
 
 #include <csignal>
 #include <thread>
@@ -61,6 +64,16 @@ std::string_view signal_name(int number) {
     return "SIGHUP";
   default:
     return "a signal";
+  }
+}
+
+// Each live-stream client holds a socket for hours; the usual soft limit of
+// 1024 open files would cap them, so take what the hard limit allows.
+void raise_open_file_limit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
 }
 
@@ -114,6 +127,7 @@ void run_serve(CliContext &context, const std::string &listen_option) {
     simulators.push_back(settings);
   }
 
+  raise_open_file_limit();
   const sigset_t signals = stop_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr); // before any thread starts, so all inherit it
 
@@ -128,6 +142,31 @@ void run_serve(CliContext &context, const std::string &listen_option) {
                PULSEMON_VERSION, config.database.string(),
                config.durability == Durability::full ? "full" : "normal",
                config.commit_interval.count(), config.zone);
+  // The API runs on its own thread with its own database connection.
+  SqliteStore api_store(config.database, StoreOptions{config.durability, false});
+  ApiSettings api_settings;
+  api_settings.token_lifetime = config.token_lifetime;
+  api_settings.zone = config.zone;
+  api_settings.billing_day = config.billing_day;
+  ApiContext api{api_store, secret, api_settings,
+                 [&pipelines] { return pipelines.status(monotonic_now()); }};
+  const http::Router router = make_router(api);
+  boost::asio::io_context io;
+  http::LiveHub live(io);
+  http::Server server(io, host, port, router,
+                      http::ServerLimits{8 * 1024, config.body_limit_bytes, config.request_timeout},
+                      &live);
+  pipelines.set_pulse_observer(
+      [&live](std::int64_t meter, UtcTime time, std::optional<double> power) {
+        const nlohmann::json event{{"meter", meter},
+                                   {"ts", format_utc(time)},
+                                   {"power", power ? nlohmann::json(*power) : nlohmann::json()}};
+        live.publish("pulse", event.dump());
+      });
+  std::thread http_thread([&io] { io.run(); });
+  spdlog::info("API listening on http://{}:{}/api/ (log in with POST /api/login; user admin, "
+               "whose password 'pulsemon init' printed)",
+               host.find(':') == std::string::npos ? host : "[" + host + "]", server.port());
   std::vector<std::unique_ptr<simulator::RealtimeSource>> sources;
   for (const auto &settings : simulators) {
     spdlog::info("meter {} is fed by a simulated {} (seed {}{})", settings.meter_id,
@@ -141,23 +180,6 @@ void run_serve(CliContext &context, const std::string &listen_option) {
                  "section to {} to try pulsemon without hardware",
                  config.file.string());
   }
-  // The API runs on its own thread with its own database connection.
-  SqliteStore api_store(config.database, StoreOptions{config.durability, false});
-  ApiSettings api_settings;
-  api_settings.token_lifetime = config.token_lifetime;
-  api_settings.zone = config.zone;
-  api_settings.billing_day = config.billing_day;
-  ApiContext api{api_store, secret, api_settings,
-                 [&pipelines] { return pipelines.status(monotonic_now()); }};
-  const http::Router router = make_router(api);
-  boost::asio::io_context io;
-  http::Server server(
-      io, host, port, router,
-      http::ServerLimits{8 * 1024, config.body_limit_bytes, config.request_timeout});
-  std::thread http_thread([&io] { io.run(); });
-  spdlog::info("API listening on http://{}:{}/api/ (log in with POST /api/login; user admin, "
-               "whose password 'pulsemon init' printed)",
-               host.find(':') == std::string::npos ? host : "[" + host + "]", server.port());
   sd_notify(0, "READY=1\nSTATUS=serving");
 
   auto next_status = std::chrono::steady_clock::now() + config.status_interval;
@@ -187,14 +209,15 @@ void run_serve(CliContext &context, const std::string &listen_option) {
 
   spdlog::info("received {}; committing queued pulses before exit", signal_name(received));
   sd_notify(0, "STOPPING=1");
-  boost::asio::post(io, [&] {
-    server.stop();
-    io.stop();
-  });
-  http_thread.join();
   for (auto &source : sources) {
     source->stop();
   }
+  boost::asio::post(io, [&] {
+    server.stop();
+    live.close_all();
+    io.stop();
+  });
+  http_thread.join();
   pipelines.hand_on_rejections();
   writer.stop();
   const WriterStats stats = writer.stats();
