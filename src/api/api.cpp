@@ -62,17 +62,14 @@ http::Router make_router(ApiContext &context) {
   router.add({"GET",
               "/healthz",
               http::Access::open,
-              [](http::Request &) {
-                return http::Response{200, "application/json", R"({"status":"ok"})", {}};
-              },
+              [](http::Request &) { return http::json_response(200, R"({"status":"ok"})"); },
               {}});
-  router.add({"GET",
-              "/api/openapi.json",
-              http::Access::open,
-              [](http::Request &) {
-                return http::Response{200, "application/json", std::string(openapi_document()), {}};
-              },
-              {}});
+  router.add(
+      {"GET",
+       "/api/openapi.json",
+       http::Access::open,
+       [](http::Request &) { return http::json_response(200, std::string(openapi_document())); },
+       {}});
   router.add({"GET",
               "/api/live",
               http::Access::viewer,

@@ -21,7 +21,7 @@ std::string old_timestamp(UtcTime t) {
 }
 
 http::Response json_response(const nlohmann::json &body) {
-  return http::Response{200, "application/json", body.dump(), {}};
+  return http::json_response(200, body.dump());
 }
 
 http::Response ipu(ApiContext &context) {
@@ -134,20 +134,16 @@ void add_legacy_routes(http::Router &router, ApiContext &context) {
               "/apiv2/",
               http::Access::open,
               [](http::Request &) {
-                return http::Response{200,
-                                      "application/json",
-                                      R"({"description":"Project EMON API version 2. Welcome"})",
-                                      {}};
+                return http::json_response(
+                    200, R"({"description":"Project EMON API version 2. Welcome"})");
               },
               {}});
   router.add({"GET",
               "/apiv1/",
               http::Access::open,
               [](http::Request &) {
-                return http::Response{200,
-                                      "application/json",
-                                      R"({"description":"Project EMON API version 1. Welcome"})",
-                                      {}};
+                return http::json_response(
+                    200, R"({"description":"Project EMON API version 1. Welcome"})");
               },
               {}});
 }

@@ -73,7 +73,7 @@ http::Response login(ApiContext &context, const http::Request &request) {
     if (!credentials.username.empty()) {
       context.failures_by_user.record_failure(user_key, now);
     }
-    return http::Response{401, "application/json", std::string(unknown_user), {}};
+    return http::json_response(401, std::string(unknown_user));
   }
   context.failures_by_user.forget(user_key);
 
@@ -86,7 +86,7 @@ http::Response login(ApiContext &context, const http::Request &request) {
                             {"expires", expires * 1000},
                             {"user", user->name},
                             {"role", to_string(user->role)}};
-  return http::Response{200, "application/json", body.dump(), {}};
+  return http::json_response(200, body.dump());
 }
 
 } // namespace

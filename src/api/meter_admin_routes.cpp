@@ -93,8 +93,7 @@ http::Response create(ApiContext &context, const http::Request &request) {
     meter.unit = std::string(default_unit(meter.kind));
   }
   context.store.add_meter(meter, api_now());
-  return http::Response{
-      201, "application/json", meter_view(context.store, meter, api_now()).dump(), {}};
+  return http::json_response(201, meter_view(context.store, meter, api_now()).dump());
 }
 
 http::Response update(ApiContext &context, const http::Request &request, std::int64_t id) {
@@ -102,8 +101,7 @@ http::Response update(ApiContext &context, const http::Request &request, std::in
   Meter meter = context.store.meter(id);
   apply(meter, body, request.principal && request.principal->role == "admin");
   context.store.update_meter(meter);
-  return http::Response{
-      200, "application/json", meter_view(context.store, meter, api_now()).dump(), {}};
+  return http::json_response(200, meter_view(context.store, meter, api_now()).dump());
 }
 
 } // namespace

@@ -14,7 +14,7 @@ namespace pulsemon {
 namespace {
 
 http::Response json_response(const nlohmann::json &body) {
-  return http::Response{200, "application/json", body.dump(), {}};
+  return http::json_response(200, body.dump());
 }
 
 std::optional<double> live_power(ApiContext &context, std::int64_t id) {
@@ -128,6 +128,60 @@ http::Response power(ApiContext &context, const http::Request &request) {
   return json_response(body);
 }
 
+// Pulses as JSON (an array of UTC times) or CSV (Accept: text/csv; a header
+// line, then one time per line), in pages of 10 000 so that a year of pulses
+// streams without being held in memory.
+http::Response pulses(ApiContext &context, const http::Request &request) {
+  const std::int64_t id = path_meter_id(request);
+  (void)context.store.meter(id); // 404 before the stream starts
+  const Range range = range_of(request, zone_of(context, request), std::chrono::hours{1});
+  const bool csv = request.header("accept").find("text/csv") != std::string::npos;
+
+  struct Cursor {
+    UtcTime next;
+    bool started = false;
+    bool wrote_any = false;
+    bool finished = false;
+  };
+  auto cursor = std::make_shared<Cursor>(Cursor{range.from});
+  http::Response response;
+  response.content_type = csv ? "text/csv" : "application/json";
+  response.next_chunk = [&context, id, to = range.to, csv, cursor]() -> std::optional<std::string> {
+    if (cursor->finished) {
+      return std::nullopt;
+    }
+    constexpr std::size_t page_size = 10'000;
+    const std::vector<UtcTime> page = context.store.pulses_page(id, cursor->next, to, page_size);
+    std::string chunk;
+    if (!cursor->started) {
+      chunk = csv ? "time\n" : "[";
+      cursor->started = true;
+    }
+    for (const UtcTime t : page) {
+      if (csv) {
+        chunk += format_utc(t);
+        chunk += '\n';
+        continue;
+      }
+      if (cursor->wrote_any) {
+        chunk += ',';
+      }
+      chunk += '"' + format_utc(t) + '"';
+      cursor->wrote_any = true;
+    }
+    if (page.size() < page_size) {
+      cursor->finished = true;
+      if (!csv) {
+        chunk += "]";
+      }
+    } else {
+      cursor->next = page.back() + Micros{1};
+    }
+    return chunk;
+  };
+  return response;
+}
+
 } // namespace
 
 void add_meter_routes(http::Router &router, ApiContext &context) {
@@ -158,6 +212,11 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
               "/api/meters/{id}/energy",
               http::Access::viewer,
               [&context](http::Request &request) { return energy(context, request); },
+              {}});
+  router.add({"GET",
+              "/api/meters/{id}/pulses",
+              http::Access::viewer,
+              [&context](http::Request &request) { return pulses(context, request); },
               {}});
   router.add({"GET",
               "/api/meters/{id}/power",

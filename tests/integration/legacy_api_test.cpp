@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <ctime>
 #include <regex>
 
 namespace pulsemon {
@@ -136,6 +138,38 @@ TEST_F(LegacyApi, PowerIsWattsPerMinuteAndFormBodiesWork) {
     highest = std::max(highest, value["energy"].get<double>());
   }
   EXPECT_GT(highest, 1000.0) << "a kettle or an oven ran that day";
+}
+
+// Not a legacy endpoint, but this fixture has days of pulses to stream.
+TEST_F(LegacyApi, PulsesStreamAsJsonOrCsvAndMatchTheEnergyCounts) {
+  const Headers auth{{"X-Access-Token", token}};
+  const std::string range = "from=" + std::to_string(std::time(nullptr) - 4 * 86400) +
+                            "&to=" + std::to_string(std::time(nullptr));
+  const HttpResult energy =
+      http_request(port, "GET", "/api/meters/21/energy?bucket=day&" + range, {}, auth);
+  ASSERT_EQ(energy.status, 200U) << energy.body;
+  std::int64_t expected = 0;
+  for (const auto &row : nlohmann::json::parse(energy.body)) {
+    expected += row["pulses"].get<std::int64_t>();
+  }
+  ASSERT_GT(expected, 20'000) << "more than two pages of 10 000";
+
+  const HttpResult json = http_request(port, "GET", "/api/meters/21/pulses?" + range, {}, auth);
+  ASSERT_EQ(json.status, 200U);
+  EXPECT_EQ(json.headers.at("transfer-encoding"), "chunked");
+  const auto pulses = nlohmann::json::parse(json.body);
+  ASSERT_EQ(static_cast<std::int64_t>(pulses.size()), expected);
+  EXPECT_LT(pulses[0].get<std::string>(), pulses[1].get<std::string>()) << "oldest first";
+
+  Headers csv_headers = auth;
+  csv_headers["Accept"] = "text/csv";
+  const HttpResult csv =
+      http_request(port, "GET", "/api/meters/21/pulses?" + range, {}, csv_headers);
+  ASSERT_EQ(csv.status, 200U);
+  EXPECT_EQ(csv.headers.at("content-type"), "text/csv");
+  EXPECT_EQ(csv.body.rfind("time\n", 0), 0U);
+  EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), expected + 1);
+  EXPECT_EQ(http_request(port, "GET", "/api/meters/22/pulses", {}, auth).status, 404U);
 }
 
 TEST_F(LegacyApi, InjectionStringsAreRefusedAndChangeNothing) {

@@ -46,6 +46,13 @@ int hex_value(char c) {
 
 } // namespace
 
+Response json_response(unsigned status, std::string body) {
+  Response response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
 unsigned status_for(ErrorCode code) {
   switch (code) {
   case ErrorCode::invalid_argument:
@@ -68,7 +75,7 @@ unsigned status_for(ErrorCode code) {
 
 Response error_response(unsigned status, std::string_view code, std::string_view message) {
   const nlohmann::json body{{"error", {{"code", code}, {"message", message}}}};
-  return Response{status, "application/json", body.dump(), {}};
+  return json_response(status, body.dump());
 }
 
 Response error_response(const Error &error) {

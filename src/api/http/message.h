@@ -4,6 +4,7 @@
 
 #include "core/result.h"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,7 +44,13 @@ struct Response {
   // True: the connection becomes a Server-Sent Events stream (GET /api/live)
   // and the fields above are not used.
   bool live_stream = false;
+  // When set, the body is sent in chunks as this returns them, until it
+  // returns nothing: a large answer is never built whole in memory.
+  std::function<std::optional<std::string>()> next_chunk;
 };
+
+// A complete JSON answer.
+[[nodiscard]] Response json_response(unsigned status, std::string body);
 
 // {"error":{"code":"…","message":"…"}} with the status for `code`.
 [[nodiscard]] Response error_response(unsigned status, std::string_view code,

@@ -100,7 +100,7 @@ Response Router::handle(Request &request) const {
       spdlog::debug("{} {} from {}: {}", request.method, request.path, request.remote_address,
                     principal.error().message);
       if (!matched->legacy_unauthenticated_body.empty()) {
-        return Response{401, "application/json", matched->legacy_unauthenticated_body, {}};
+        return json_response(401, matched->legacy_unauthenticated_body);
       }
       return error_response(401, "unauthenticated",
                             "a valid token is needed: log in at POST /api/login and send it as "

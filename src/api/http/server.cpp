@@ -102,7 +102,68 @@ private:
       live_->adopt(stream_.release_socket());
       return;
     }
+    if (response.next_chunk) {
+      return write_chunked(response, raw.version(), raw.keep_alive());
+    }
     write(to_beast(response, raw.version(), raw.keep_alive()), raw.keep_alive());
+  }
+
+  // Header first, then one chunk per call of next_chunk, then the last chunk.
+  void write_chunked(const Response &response, unsigned version, bool keep_alive) {
+    auto header = std::make_shared<beast::http::response<beast::http::empty_body>>(
+        static_cast<beast::http::status>(response.status), version);
+    header->set(beast::http::field::server, "pulsemon");
+    header->set(beast::http::field::content_type, response.content_type);
+    header->set(beast::http::field::cache_control, "no-store");
+    for (const auto &[name, value] : response.headers) {
+      header->set(name, value);
+    }
+    header->keep_alive(keep_alive);
+    header->chunked(true);
+    auto serializer =
+        std::make_shared<beast::http::response_serializer<beast::http::empty_body>>(*header);
+    stream_.expires_after(limits_.request_timeout);
+    beast::http::async_write_header(stream_, *serializer,
+                                    [self = shared_from_this(), header, serializer,
+                                     next = response.next_chunk,
+                                     keep_alive](beast::error_code ec, std::size_t) {
+                                      if (ec) {
+                                        return self->close();
+                                      }
+                                      self->write_next_chunk(next, keep_alive);
+                                    });
+  }
+
+  void write_next_chunk(const std::function<std::optional<std::string>()> &next, bool keep_alive) {
+    std::optional<std::string> chunk;
+    try {
+      chunk = next();
+    } catch (const std::exception &failure) {
+      // The status line is gone already; all that is left is to cut the
+      // stream short, which the client sees as an incomplete body.
+      spdlog::error("streaming a response failed: {}", failure.what());
+      return close();
+    }
+    stream_.expires_after(limits_.request_timeout);
+    if (!chunk) {
+      net::async_write(stream_, beast::http::make_chunk_last(),
+                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                         if (ec || !keep_alive) {
+                           return self->close();
+                         }
+                         self->read_request();
+                       });
+      return;
+    }
+    auto data = std::make_shared<std::string>(std::move(*chunk));
+    net::async_write(
+        stream_, beast::http::make_chunk(net::buffer(*data)),
+        [self = shared_from_this(), data, next, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec) {
+            return self->close();
+          }
+          self->write_next_chunk(next, keep_alive);
+        });
   }
 
   void reply_and_close(const Response &response) { write(to_beast(response, 11, false), false); }

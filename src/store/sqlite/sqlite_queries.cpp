@@ -195,6 +195,22 @@ std::optional<double> SqliteStore::latest_power(std::int64_t meter_id, UtcTime n
   return estimator.power_at(mono_from_us(to_epoch_us(now)));
 }
 
+std::vector<UtcTime> SqliteStore::pulses_page(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                              std::size_t limit) {
+  sqlite::Statement select(db_, "SELECT ts_us FROM pulses WHERE meter_id = ?1 AND ts_us >= ?2 AND "
+                                "ts_us < ?3 ORDER BY ts_us LIMIT ?4");
+  select.bind(1, meter_id)
+      .bind(2, to_epoch_us(from))
+      .bind(3, to_epoch_us(to))
+      .bind(4, static_cast<std::int64_t>(limit));
+  std::vector<UtcTime> page;
+  page.reserve(limit);
+  while (select.step()) {
+    page.push_back(utc_from_epoch_us(select.column_int(0)));
+  }
+  return page;
+}
+
 void SqliteStore::for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
                                  const std::function<void(UtcTime)> &visit) {
   auto &select = statements_->pulses_in_range;

@@ -80,6 +80,11 @@ public:
   // Used after a restart, before live pulses arrive.
   [[nodiscard]] std::optional<double> latest_power(std::int64_t meter_id, UtcTime now);
 
+  // Up to `limit` pulses in [from, to), oldest first: a page of a stream
+  // that continues from the last pulse + 1 µs.
+  [[nodiscard]] std::vector<UtcTime> pulses_page(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                                 std::size_t limit);
+
   // Calls `visit` for each pulse in [from, to) in time order, without
   // holding them all in memory.
   void for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
