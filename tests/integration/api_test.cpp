@@ -49,6 +49,8 @@ protected:
       text.assign(std::istreambuf_iterator<char>(in), {});
     }
     text.replace(text.find("\nprofile = \"household\""), 22, "\nwatts = 36000");
+    // Short enough for a slow-client test to see the drop within seconds.
+    text.replace(text.find("request_timeout_s = 30"), 22, "request_timeout_s = 3");
     std::ofstream(dir / "data/pulsemon.toml") << text;
 
     serve = std::make_unique<testing::Background>(
@@ -328,6 +330,34 @@ TEST_F(Api, AThousandIdleLiveClientsDoNotStopTheApi) {
   const HttpResult meters = get("/api/meters", {{"Authorization", "Bearer " + token}});
   EXPECT_EQ(meters.status, 200U);
   EXPECT_NE(clients.front()->read_until("event: pulse", 2).find("event: pulse"), std::string::npos);
+}
+
+TEST_F(Api, ASlowClientIsDroppedByTheTimeoutWhileOthersAreServed) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const auto started = std::chrono::steady_clock::now();
+  bool dropped = false;
+  // One byte at a time, a second apart (the timeout here is 3 s).
+  for (std::size_t i = 0; i < request.size() && !dropped; ++i) {
+    if (::send(fd, &request[i], 1, MSG_NOSIGNAL) != 1) {
+      dropped = true;
+      break;
+    }
+    EXPECT_EQ(get("/healthz").status, 200U) << "others are served meanwhile";
+    pollfd wait{fd, POLLIN, 0};
+    if (::poll(&wait, 1, 1000) > 0) {
+      char byte = 0;
+      dropped = ::recv(fd, &byte, 1, 0) <= 0;
+    }
+  }
+  ::close(fd);
+  EXPECT_TRUE(dropped) << "the slow request was never cut off";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s);
 }
 
 TEST_F(Api, MetersShowLivePowerAndEnergyComesPerBucketInAZone) {
