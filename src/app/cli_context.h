@@ -34,5 +34,6 @@ void add_simulate_command(CLI::App &app, CliContext &context);
 void add_rollup_command(CLI::App &app, CliContext &context);
 void add_serve_command(CLI::App &app, CliContext &context);
 void add_user_command(CLI::App &app, CliContext &context);
+void add_transfer_commands(CLI::App &app, CliContext &context);
 
 } // namespace pulsemon

@@ -39,6 +39,7 @@ int main(int argc, char **argv) {
   pulsemon::add_meter_command(app, context);
   pulsemon::add_simulate_command(app, context);
   pulsemon::add_rollup_command(app, context);
+  pulsemon::add_transfer_commands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -248,6 +248,49 @@ TEST_F(Cli, TheFilterRemovesSimulatedBounceAndGlitchesWithoutLosingAPulse) {
   EXPECT_EQ(list[0]["rejected"]["too_short"], 0);
 }
 
+TEST_F(Cli, ExportThenImportIntoAnEmptyDatabaseReproducesEveryPulse) {
+  init();
+  ASSERT_EQ(
+      pulsemon({"simulate", "--meter", "1", "--days", "3", "--start", "2026-10-24", "--bounce"})
+          .exit_code,
+      0);
+  const Completed exported = pulsemon({"export", "csv", "--meter", "1"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const auto lines = std::count(exported.out.begin(), exported.out.end(), '\n');
+  EXPECT_EQ(lines, meters()[0]["pulses"].get<std::int64_t>() + 1)
+      << "a header and a line per pulse";
+  std::ofstream(dir / "pulses.csv") << exported.out;
+
+  // A second, empty data folder.
+  const auto other = (dir / "other").string();
+  ASSERT_EQ(testing::run(pulsemon_binary(), {"init", "--dir", other}).exit_code, 0);
+  const std::vector<std::string> in_other{"-c", other + "/pulsemon.toml"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), in_other.begin(), in_other.end());
+    return testing::run(pulsemon_binary(), args);
+  };
+  ASSERT_EQ(with({"meter", "add", "--id", "1", "--name", "Copy", "--kind", "electricity", "--ppu",
+                  "1000"})
+                .exit_code,
+            0);
+  Completed imported = with({"import", "csv", (dir / "pulses.csv").string(), "--meter", "1"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_EQ(with({"export", "csv", "--meter", "1"}).out, exported.out);
+
+  imported = with({"import", "csv", (dir / "pulses.csv").string(), "--meter", "1"});
+  ASSERT_EQ(imported.exit_code, 0);
+  EXPECT_NE(imported.out.find(" 0 new"), std::string::npos) << imported.out;
+}
+
+TEST_F(Cli, ABadLineInAnImportNamesItAndStoresNothing) {
+  init();
+  std::ofstream(dir / "bad.csv") << "time\n2026-01-01T00:00:00Z\n1767225601000000\nlast tuesday\n";
+  const Completed done = pulsemon({"import", "csv", (dir / "bad.csv").string(), "--meter", "1"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("line 4"), std::string::npos) << done.err;
+  EXPECT_EQ(meters()[0]["pulses"], 0);
+}
+
 TEST_F(Cli, RollupRebuildChangesNoFigure) {
   init();
   ASSERT_EQ(
