@@ -1,5 +1,6 @@
 // The HTTP API of a real `pulsemon serve` on a loopback port.
 #include "api/auth/jwt.h"
+#include "support/daemon.h"
 #include "support/http_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -36,31 +37,15 @@ protected:
   std::string password;
 
   void SetUp() override {
-    const auto init = testing::run(testing::pulsemon_binary(),
-                                   {"init", "--dir", (dir / "data").string(), "--with-simulator"});
-    ASSERT_EQ(init.exit_code, 0) << init.err;
-    std::smatch match;
-    ASSERT_TRUE(std::regex_search(init.out, match, std::regex("admin / (\\S+)")));
-    password = match[1].str();
-    // 10 pulses a second, so live figures show up at once.
-    std::string text;
-    {
-      std::ifstream in(dir / "data/pulsemon.toml");
-      text.assign(std::istreambuf_iterator<char>(in), {});
-    }
-    text.replace(text.find("\nprofile = \"household\""), 22, "\nwatts = 36000");
-    // Short enough for a slow-client test to see the drop within seconds.
-    text.replace(text.find("request_timeout_s = 30"), 22, "request_timeout_s = 3");
-    std::ofstream(dir / "data/pulsemon.toml") << text;
-
-    serve = std::make_unique<testing::Background>(
-        testing::pulsemon_binary(),
-        std::vector<std::string>{"-c", (dir / "data/pulsemon.toml").string(), "serve", "--listen",
-                                 "127.0.0.1:0"});
-    const auto line = serve->wait_for_line("API listening on", 20s);
-    ASSERT_TRUE(line) << serve->output();
-    ASSERT_TRUE(std::regex_search(*line, match, std::regex("127\\.0\\.0\\.1:(\\d+)")));
-    port = static_cast<unsigned short>(std::stoi(match[1].str()));
+    password = testing::init_data_folder(dir / "data", true);
+    const auto config = dir / "data/pulsemon.toml";
+    // 10 pulses a second, so live figures show up at once; a request timeout
+    // short enough for the slow-client test to see the drop within seconds.
+    testing::edit_file(config, "\nprofile = \"household\"", "\nwatts = 36000");
+    testing::edit_file(config, "request_timeout_s = 30", "request_timeout_s = 3");
+    auto daemon = testing::start_daemon(config);
+    serve = std::move(daemon.process);
+    port = daemon.port;
   }
 
   HttpResult get(const std::string &target, const Headers &headers = {}) const {

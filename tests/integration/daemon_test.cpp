@@ -1,4 +1,5 @@
 // `pulsemon serve` as a real process on a real database file.
+#include "support/daemon.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -23,24 +24,10 @@ protected:
   // A data folder whose simulator draws a steady 36 kW: 10 pulses a second
   // at 1000 imp/kWh, so a test sees pulses within a second.
   void init(const std::string &store_settings) const {
-    const auto done = testing::run(testing::pulsemon_binary(),
-                                   {"init", "--dir", (dir / "data").string(), "--with-simulator"});
-    ASSERT_EQ(done.exit_code, 0) << done.err;
-    std::string text;
-    {
-      std::ifstream in(config());
-      text.assign(std::istreambuf_iterator<char>(in), {});
-    }
-    replace(text, "commit_interval_ms = 1000", store_settings);
-    replace(text, "status_interval_s = 60", "status_interval_s = 1");
-    replace(text, "\nprofile = \"household\"", "\nwatts = 36000");
-    std::ofstream(config()) << text;
-  }
-
-  static void replace(std::string &text, const std::string &from, const std::string &to) {
-    const auto at = text.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    text.replace(at, from.size(), to);
+    (void)testing::init_data_folder(dir / "data", true);
+    testing::edit_file(config(), "commit_interval_ms = 1000", store_settings);
+    testing::edit_file(config(), "status_interval_s = 60", "status_interval_s = 1");
+    testing::edit_file(config(), "\nprofile = \"household\"", "\nwatts = 36000");
   }
 
   std::int64_t stored_pulses() const {

@@ -1,5 +1,6 @@
 // The old service's endpoints against a real daemon: field names, types,
 // values for a 10000 imp/kWh meter, and hostile input.
+#include "support/daemon.h"
 #include "support/http_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -29,12 +30,7 @@ protected:
   std::string config() const { return (dir / "data/pulsemon.toml").string(); }
 
   void SetUp() override {
-    const auto init =
-        testing::run(testing::pulsemon_binary(), {"init", "--dir", (dir / "data").string()});
-    ASSERT_EQ(init.exit_code, 0) << init.err;
-    std::smatch match;
-    ASSERT_TRUE(std::regex_search(init.out, match, std::regex("admin / (\\S+)")));
-    const std::string password = match[1].str();
+    const std::string password = testing::init_data_folder(dir / "data", false);
     // Meter 21 (the old service's default mid) at 10000 imp/kWh with three
     // simulated days ending today.
     auto done = testing::run(testing::pulsemon_binary(),
@@ -45,13 +41,9 @@ protected:
                         {"-c", config(), "simulate", "--meter", "21", "--days", "3"});
     ASSERT_EQ(done.exit_code, 0) << done.err;
 
-    serve = std::make_unique<testing::Background>(
-        testing::pulsemon_binary(),
-        std::vector<std::string>{"-c", config(), "serve", "--listen", "127.0.0.1:0"});
-    const auto line = serve->wait_for_line("API listening on", 20s);
-    ASSERT_TRUE(line) << serve->output();
-    ASSERT_TRUE(std::regex_search(*line, match, std::regex("127\\.0\\.0\\.1:(\\d+)")));
-    port = static_cast<unsigned short>(std::stoi(match[1].str()));
+    auto daemon = testing::start_daemon(config());
+    serve = std::move(daemon.process);
+    port = daemon.port;
     const HttpResult login =
         http_request(port, "POST", "/api/login", "username=admin&password=" + password,
                      {{"Content-Type", "application/x-www-form-urlencoded"}});

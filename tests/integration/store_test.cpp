@@ -2,6 +2,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
 
+#include "support/utc.h"
 #include <date/date.h>
 #include <date/tz.h>
 #include <gtest/gtest.h>
@@ -16,9 +17,7 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
-UtcTime utc(int y, unsigned m, unsigned d, int h = 0, int min = 0) {
-  return UtcTime{date::sys_days{date::year{y} / m / d}} + hours{h} + minutes{min};
-}
+using testing::utc;
 
 Meter electricity(std::int64_t id, double ppu = 1000.0) {
   Meter meter;

@@ -75,11 +75,7 @@ void run_simulate(CliContext &context, const SimulateOptions &options) {
     batch.rejected.too_short = counts.too_short - reported.too_short;
     batch.rejected.unpaired = counts.unpaired - reported.unpaired;
     reported = counts;
-    const std::vector<PulseBatch> batches{batch};
-    const BatchOutcome outcome = store->commit(batches).front();
-    if (outcome.error) {
-      throw Failure(*outcome.error);
-    }
+    const BatchOutcome outcome = store->commit_or_throw(batch);
     stored += outcome.stored;
     duplicates += outcome.duplicates;
     batch.pulses.clear();

@@ -73,11 +73,7 @@ void import_csv(CliContext &context, const std::string &path, std::int64_t meter
   std::int64_t duplicates = 0;
   PulseBatch batch{meter_id, {}, {}};
   const auto commit = [&] {
-    const std::vector<PulseBatch> batches{batch};
-    const BatchOutcome outcome = store->commit(batches).front();
-    if (outcome.error) {
-      throw Failure(*outcome.error);
-    }
+    const BatchOutcome outcome = store->commit_or_throw(batch);
     stored += outcome.stored;
     duplicates += outcome.duplicates;
     batch.pulses.clear();

@@ -34,6 +34,20 @@ constexpr const char *meter_columns =
     "SELECT id, name, location, kind, unit, pulses_per_unit, tariff, min_interval_us, "
     "min_width_us, power_timeout_s FROM meters ";
 
+// Binds ?1 … ?10 in the column order both the INSERT and the UPDATE use.
+sqlite::Statement &bind_meter_fields(sqlite::Statement &statement, const Meter &meter) {
+  return statement.bind(1, meter.id)
+      .bind(2, meter.name)
+      .bind(3, meter.location)
+      .bind(4, to_string(meter.kind))
+      .bind(5, meter.unit)
+      .bind(6, meter.pulses_per_unit)
+      .bind(7, meter.tariff)
+      .bind(8, static_cast<std::int64_t>(meter.filter.min_interval.count()))
+      .bind(9, static_cast<std::int64_t>(meter.filter.min_width.count()))
+      .bind(10, static_cast<std::int64_t>(meter.power_timeout.count()));
+}
+
 void check_meter(const Meter &meter) {
   if (auto error = validate_meter(meter)) {
     throw Failure(*error);
@@ -74,18 +88,7 @@ void SqliteStore::add_meter(const Meter &meter, UtcTime now) {
     INSERT INTO meters (id, name, location, kind, unit, pulses_per_unit, tariff, min_interval_us,
                         min_width_us, power_timeout_s, created_us)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql");
-  insert.bind(1, meter.id)
-      .bind(2, meter.name)
-      .bind(3, meter.location)
-      .bind(4, to_string(meter.kind))
-      .bind(5, meter.unit)
-      .bind(6, meter.pulses_per_unit)
-      .bind(7, meter.tariff)
-      .bind(8, static_cast<std::int64_t>(meter.filter.min_interval.count()))
-      .bind(9, static_cast<std::int64_t>(meter.filter.min_width.count()))
-      .bind(10, static_cast<std::int64_t>(meter.power_timeout.count()))
-      .bind(11, to_epoch_us(now))
-      .run();
+  bind_meter_fields(insert, meter).bind(11, to_epoch_us(now)).run();
   sqlite::Statement stats(db_, "INSERT INTO meter_stats (meter_id) VALUES (?1)");
   stats.bind(1, meter.id).run();
   transaction.commit();
@@ -107,17 +110,7 @@ void SqliteStore::update_meter(const Meter &meter) {
     UPDATE meters SET name = ?2, location = ?3, kind = ?4, unit = ?5, pulses_per_unit = ?6,
                       tariff = ?7, min_interval_us = ?8, min_width_us = ?9, power_timeout_s = ?10
     WHERE id = ?1)sql");
-  update.bind(1, meter.id)
-      .bind(2, meter.name)
-      .bind(3, meter.location)
-      .bind(4, to_string(meter.kind))
-      .bind(5, meter.unit)
-      .bind(6, meter.pulses_per_unit)
-      .bind(7, meter.tariff)
-      .bind(8, static_cast<std::int64_t>(meter.filter.min_interval.count()))
-      .bind(9, static_cast<std::int64_t>(meter.filter.min_width.count()))
-      .bind(10, static_cast<std::int64_t>(meter.power_timeout.count()))
-      .run();
+  bind_meter_fields(update, meter).run();
 }
 
 std::optional<Meter> SqliteStore::find_meter(std::int64_t id) {

@@ -1,5 +1,6 @@
 #include "core/calendar.h"
 
+#include "support/utc.h"
 #include <date/date.h>
 #include <date/tz.h>
 #include <gtest/gtest.h>
@@ -12,9 +13,7 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
-UtcTime utc(int y, unsigned m, unsigned d, int h = 0, int min = 0) {
-  return UtcTime{date::sys_days{date::year{y} / m / d}} + hours{h} + minutes{min};
-}
+using testing::utc;
 
 const date::time_zone &zone(const char *name) {
   return *date::locate_zone(name);

@@ -1,5 +1,6 @@
 #include "core/time_text.h"
 
+#include "support/utc.h"
 #include <date/date.h>
 #include <date/tz.h>
 #include <gtest/gtest.h>
@@ -9,10 +10,7 @@ namespace {
 
 using std::chrono::hours;
 
-UtcTime utc(int y, unsigned m, unsigned d, int h = 0, int min = 0, int s = 0) {
-  return UtcTime{date::sys_days{date::year{y} / m / d}} + hours{h} + std::chrono::minutes{min} +
-         std::chrono::seconds{s};
-}
+using testing::utc;
 
 const date::time_zone &amsterdam() {
   return *date::locate_zone("Europe/Amsterdam");

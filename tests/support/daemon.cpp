@@ -1,0 +1,50 @@
+#include "support/daemon.h"
+
+#include <fstream>
+#include <regex>
+#include <stdexcept>
+
+namespace pulsemon::testing {
+
+std::string init_data_folder(const std::filesystem::path &dir, bool with_simulator) {
+  std::vector<std::string> args{"init", "--dir", dir.string()};
+  if (with_simulator) {
+    args.emplace_back("--with-simulator");
+  }
+  const Completed init = run(pulsemon_binary(), args);
+  std::smatch match;
+  if (init.exit_code != 0 || !std::regex_search(init.out, match, std::regex("admin / (\\S+)"))) {
+    throw std::runtime_error("init failed: " + init.err);
+  }
+  return match[1].str();
+}
+
+void edit_file(const std::filesystem::path &file, const std::string &from, const std::string &to) {
+  std::string text;
+  {
+    std::ifstream in(file);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto at = text.find(from);
+  if (at == std::string::npos) {
+    throw std::runtime_error(file.string() + " has no '" + from + "'");
+  }
+  text.replace(at, from.size(), to);
+  std::ofstream(file) << text;
+}
+
+RunningDaemon start_daemon(const std::filesystem::path &config) {
+  RunningDaemon daemon;
+  daemon.process = std::make_unique<Background>(
+      pulsemon_binary(),
+      std::vector<std::string>{"-c", config.string(), "serve", "--listen", "127.0.0.1:0"});
+  const auto line = daemon.process->wait_for_line("API listening on", std::chrono::seconds{20});
+  std::smatch match;
+  if (!line || !std::regex_search(*line, match, std::regex("127\\.0\\.0\\.1:(\\d+)"))) {
+    throw std::runtime_error("the daemon did not start: " + daemon.process->output());
+  }
+  daemon.port = static_cast<unsigned short>(std::stoi(match[1].str()));
+  return daemon;
+}
+
+} // namespace pulsemon::testing

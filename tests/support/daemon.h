@@ -1,0 +1,29 @@
+#pragma once
+// Setting up a data folder and starting `pulsemon serve` on a free loopback
+// port, as the process tests need it.
+
+#include "support/process.h"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace pulsemon::testing {
+
+// `pulsemon init --dir DIR [--with-simulator]`; returns the admin password.
+// Throws std::runtime_error when init fails.
+std::string init_data_folder(const std::filesystem::path &dir, bool with_simulator);
+
+// Replaces the first `from` in the file with `to`; throws when it is absent.
+void edit_file(const std::filesystem::path &file, const std::string &from, const std::string &to);
+
+struct RunningDaemon {
+  std::unique_ptr<Background> process;
+  unsigned short port = 0;
+};
+
+// Starts `pulsemon -c CONFIG serve --listen 127.0.0.1:0` and waits until its
+// API listens; throws with the daemon's output when it does not.
+RunningDaemon start_daemon(const std::filesystem::path &config);
+
+} // namespace pulsemon::testing
