@@ -13,6 +13,9 @@ namespace pulsemon {
 
 namespace {
 
+constexpr std::int64_t kibibyte = 1024;
+constexpr std::int64_t day_seconds = std::int64_t{24} * 3600;
+
 // Thrown inside the parser only; parse_config turns it into a Result.
 struct ConfigError {
   std::string message;
@@ -205,14 +208,14 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
   config.listen_host = endpoint->first;
   config.listen_port = endpoint->second;
   config.body_limit_bytes = static_cast<std::size_t>(
-      http.integer("body_limit_bytes", 1024 * 1024, 1024, 64 * 1024 * 1024));
+      http.integer("body_limit_bytes", kibibyte * 1024, kibibyte, 64 * kibibyte * 1024));
   config.request_timeout = std::chrono::seconds{http.integer("request_timeout_s", 30, 1, 3600)};
   http.refuse_unknown_keys();
 
   TableReader auth(section(top, "auth", empty), "auth");
   config.secret_file = anchored(folder, auth.string("secret_file", "jwt.secret"));
   config.token_lifetime =
-      std::chrono::seconds{auth.integer("token_lifetime_s", 24 * 3600, 10, 365 * 24 * 3600)};
+      std::chrono::seconds{auth.integer("token_lifetime_s", day_seconds, 10, 365 * day_seconds)};
   auth.refuse_unknown_keys();
 
   if (const toml::node *node = top.take("simulator")) {

@@ -45,7 +45,7 @@ struct Config {
   // [http]
   std::string listen_host = "127.0.0.1";
   unsigned short listen_port = 8080;
-  std::size_t body_limit_bytes = 1024 * 1024;
+  std::size_t body_limit_bytes = std::size_t{1024} * 1024;
   std::chrono::seconds request_timeout{30};
 
   // [auth]

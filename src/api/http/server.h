@@ -20,8 +20,8 @@
 namespace pulsemon::http {
 
 struct ServerLimits {
-  std::size_t header_bytes = 8 * 1024;
-  std::size_t body_bytes = 1024 * 1024;
+  std::size_t header_bytes = std::size_t{8} * 1024;
+  std::size_t body_bytes = std::size_t{1024} * 1024;
   // A request must arrive whole within this; a kept-alive connection may
   // wait this long for its next request.
   std::chrono::seconds request_timeout{30};

@@ -154,7 +154,8 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   boost::asio::io_context io;
   http::LiveHub live(io);
   http::Server server(io, host, port, router,
-                      http::ServerLimits{8 * 1024, config.body_limit_bytes, config.request_timeout},
+                      http::ServerLimits{http::ServerLimits{}.header_bytes, config.body_limit_bytes,
+                                         config.request_timeout},
                       &live);
   pipelines.set_pulse_observer(
       [&live](std::int64_t meter, UtcTime time, std::optional<double> power) {

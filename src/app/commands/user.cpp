@@ -39,7 +39,7 @@ std::string read_secret_line(const std::string &prompt) {
 
 // The password from stdin (a script) or typed twice (a person).
 std::string read_new_password() {
-  const std::string password = read_secret_line("New password: ");
+  std::string password = read_secret_line("New password: ");
   if (isatty(STDIN_FILENO) != 0 && read_secret_line("Again: ") != password) {
     throw Failure(ErrorCode::invalid_argument, "password: the two entries differ");
   }
