@@ -9,6 +9,14 @@ nlohmann::json meter_view(SqliteStore &store, const Meter &meter, UtcTime now,
   const MeterStats stats = store.stats(meter.id);
   const RegisterState state = store.register_state(meter.id, now);
   const std::optional<double> power = live_power ? live_power : store.latest_power(meter.id, now);
+  nlohmann::json recent_gaps = nlohmann::json::array();
+  for (const Gap &gap : store.gaps(meter.id, 10)) {
+    recent_gaps.push_back(
+        {{"at", format_utc(gap.at)},
+         {"missing_pulses",
+          gap.missing_pulses ? nlohmann::json(*gap.missing_pulses) : nlohmann::json()},
+         {"reason", gap.reason}});
+  }
   nlohmann::json json{
       {"id", meter.id},
       {"name", meter.name},
@@ -27,6 +35,7 @@ nlohmann::json meter_view(SqliteStore &store, const Meter &meter, UtcTime now,
         {"too_short", stats.rejected.too_short},
         {"unpaired", stats.rejected.unpaired}}},
       {"total", state.total},
+      {"gaps", recent_gaps},
       {"power", power ? nlohmann::json(*power) : nlohmann::json()},
       {"power_unit", rate_unit(meter.unit).name},
       {"register", state.register_value},

@@ -51,6 +51,13 @@ struct PowerRow {
   double average = 0.0; // in the meter's rate unit (W for kWh meters)
 };
 
+// Pulses known to be lost: a kernel or sensor sequence gap, an outage.
+struct Gap {
+  UtcTime at;
+  std::optional<std::int64_t> missing_pulses; // empty when the count is unknown (an outage)
+  std::string reason;
+};
+
 enum class Role { admin, user, viewer };
 [[nodiscard]] std::string_view to_string(Role role);
 [[nodiscard]] Result<Role> parse_role(std::string_view text);

@@ -146,7 +146,8 @@ TEST_F(Cli, MeterAddListAndSetKeepTheScriptContract) {
   const nlohmann::json list = meters();
   ASSERT_EQ(list.size(), 1U);
   const nlohmann::json &meter = list[0];
-  for (const char *key : {"id", "name", "kind", "unit", "ppu", "pulses", "total"}) {
+  for (const char *key :
+       {"id", "name", "kind", "unit", "ppu", "pulses", "total", "power", "gaps"}) {
     EXPECT_TRUE(meter.contains(key)) << key;
   }
   EXPECT_EQ(meter["id"], 3);

@@ -292,6 +292,19 @@ TEST_F(StoreTest, LatestPowerComesFromTheLastTwoPulsesAndDecays) {
   EXPECT_DOUBLE_EQ(*store.latest_power(1, last + std::chrono::hours{1}), 0.0);
 }
 
+TEST_F(StoreTest, RecordsGapsAndListsTheNewestFirst) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  store.record_gap(1, {utc(2026, 1, 2), 3, "kernel sequence gap"});
+  store.record_gap(1, {utc(2026, 1, 3), std::nullopt, "source outage"});
+  const auto gaps = store.gaps(1, 10);
+  ASSERT_EQ(gaps.size(), 2U);
+  EXPECT_EQ(gaps[0].reason, "source outage");
+  EXPECT_FALSE(gaps[0].missing_pulses.has_value());
+  EXPECT_EQ(gaps[1].missing_pulses, 3);
+  EXPECT_EQ(store.gaps(1, 1).size(), 1U);
+  EXPECT_THROW(store.record_gap(9, {utc(2026, 1, 2), 1, "x"}), Failure);
+}
+
 TEST_F(StoreTest, StreamsPulsesInOrder) {
   store.add_meter(electricity(1), utc(2026, 1, 1));
   commit_one(1, {utc(2026, 1, 3), utc(2026, 1, 1, 5), utc(2026, 1, 2)});

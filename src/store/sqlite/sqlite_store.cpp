@@ -180,6 +180,35 @@ UtcTime SqliteStore::meter_created(std::int64_t meter_id) {
   return utc_from_epoch_us(select.column_int(0));
 }
 
+void SqliteStore::record_gap(std::int64_t meter_id, const Gap &gap) {
+  (void)meter(meter_id);
+  sqlite::Statement insert(
+      db_, "INSERT INTO gaps (meter_id, at_us, missing_pulses, reason) VALUES (?1, ?2, ?3, ?4)");
+  insert.bind(1, meter_id).bind(2, to_epoch_us(gap.at)).bind(4, gap.reason);
+  if (gap.missing_pulses) {
+    insert.bind(3, *gap.missing_pulses);
+  } else {
+    insert.bind_null(3);
+  }
+  insert.run();
+}
+
+std::vector<Gap> SqliteStore::gaps(std::int64_t meter_id, std::size_t limit) {
+  sqlite::Statement select(db_,
+                           "SELECT at_us, missing_pulses, reason FROM gaps WHERE meter_id = ?1 "
+                           "ORDER BY at_us DESC, id DESC LIMIT ?2");
+  select.bind(1, meter_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<Gap> result;
+  while (select.step()) {
+    Gap gap{utc_from_epoch_us(select.column_int(0)), std::nullopt, select.column_text(2)};
+    if (!select.column_is_null(1)) {
+      gap.missing_pulses = select.column_int(1);
+    }
+    result.push_back(std::move(gap));
+  }
+  return result;
+}
+
 std::vector<RegisterRecord> SqliteStore::register_records(std::int64_t meter_id) {
   sqlite::Statement select(db_, "SELECT at_us, value, replacement FROM register_records "
                                 "WHERE meter_id = ?1 ORDER BY at_us");

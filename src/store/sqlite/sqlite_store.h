@@ -52,6 +52,10 @@ public:
   [[nodiscard]] MeterStats stats(std::int64_t meter_id);
   [[nodiscard]] UtcTime meter_created(std::int64_t meter_id);
 
+  // Lost pulses, recorded by the sources that detect them; newest first.
+  void record_gap(std::int64_t meter_id, const Gap &gap);
+  [[nodiscard]] std::vector<Gap> gaps(std::int64_t meter_id, std::size_t limit);
+
   // Register readings and replacements (validated against the pulses).
   [[nodiscard]] std::vector<RegisterRecord> register_records(std::int64_t meter_id);
   void add_register_record(std::int64_t meter_id, const RegisterRecord &record);
