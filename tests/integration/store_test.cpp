@@ -339,6 +339,9 @@ TEST_F(StoreTest, RefusesToChangePulsesPerUnitOnceAMeterHasPulses) {
   changed.pulses_per_unit = 1000;
   EXPECT_THROW(store.update_meter(changed), Failure);
   changed.pulses_per_unit = 500;
+  changed.unit = "Wh";
+  EXPECT_THROW(store.update_meter(changed), Failure) << "the unit would rewrite history too";
+  changed.unit = "kWh";
   changed.name = "renamed";
   store.update_meter(changed);
   EXPECT_EQ(store.meter(1).name, "renamed");

@@ -98,13 +98,16 @@ void SqliteStore::add_meter(const Meter &meter, UtcTime now) {
 void SqliteStore::update_meter(const Meter &meter) {
   check_meter(meter);
   const Meter before = this->meter(meter.id);
-  if (before.pulses_per_unit != meter.pulses_per_unit && stats(meter.id).pulses > 0) {
-    // Stored energy is pulses / ppu: changing ppu would silently rewrite
-    // every past figure. A new sensor ratio means a new meter id.
+  // Stored energy is pulses / ppu in the unit: changing either would
+  // silently rewrite every past figure. A new sensor ratio means a new meter.
+  const bool changes_meaning =
+      before.pulses_per_unit != meter.pulses_per_unit || before.unit != meter.unit;
+  if (changes_meaning && stats(meter.id).pulses > 0) {
+    const std::string field = before.pulses_per_unit != meter.pulses_per_unit ? "ppu" : "unit";
     throw Failure(ErrorCode::invalid_argument,
-                  "ppu: meter " + std::to_string(meter.id) +
-                      " already has pulses; changing its pulses per unit would change all its "
-                      "past energy. Add a new meter for the new ratio instead");
+                  field + ": meter " + std::to_string(meter.id) +
+                      " already has pulses; changing its " + field +
+                      " would change all its past energy. Add a new meter instead");
   }
   sqlite::Statement update(db_, R"sql(
     UPDATE meters SET name = ?2, location = ?3, kind = ?4, unit = ?5, pulses_per_unit = ?6,
