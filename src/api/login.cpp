@@ -85,7 +85,8 @@ http::Response login(ApiContext &context, const http::Request &request) {
   const nlohmann::json body{{"token", auth::sign_token(claims, context.secret)},
                             {"expires", expires * 1000},
                             {"user", user->name},
-                            {"role", to_string(user->role)}};
+                            {"role", to_string(user->role)},
+                            {"password_change_required", user->must_change_password}};
   return http::json_response(200, body.dump());
 }
 

@@ -35,5 +35,6 @@ void add_rollup_command(CLI::App &app, CliContext &context);
 void add_serve_command(CLI::App &app, CliContext &context);
 void add_user_command(CLI::App &app, CliContext &context);
 void add_transfer_commands(CLI::App &app, CliContext &context);
+void add_import_emon_command(CLI::App &import, CliContext &context);
 
 } // namespace pulsemon

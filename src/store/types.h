@@ -68,6 +68,7 @@ struct User {
   Role role = Role::viewer;
   std::string password_hash;
   std::int64_t token_generation = 0; // bumped to invalidate outstanding tokens
+  bool must_change_password = false; // set for users imported with a plaintext password
 };
 
 } // namespace pulsemon

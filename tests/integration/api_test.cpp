@@ -86,6 +86,7 @@ TEST_F(Api, LoginWithJsonOrFormGivesATokenInTheOldServicesShape) {
   EXPECT_TRUE(body["expires"].is_number_integer());
   EXPECT_GT(body["expires"].get<std::int64_t>(), 1'700'000'000'000) << "epoch milliseconds";
   EXPECT_EQ(body["user"], "admin");
+  EXPECT_EQ(body["password_change_required"], false);
 
   const HttpResult form =
       http_request(port, "POST", "/apiv2/login", "username=admin&password=" + password,

@@ -113,7 +113,8 @@ void run_init(const InitOptions &options) {
     created.add(database.string() + "-wal");
     created.add(database.string() + "-shm");
     SqliteStore store(database, StoreOptions{Durability::full, true});
-    store.add_user(User{0, "admin", Role::admin, auth::hash_password(password), 0}, wall_now());
+    store.add_user(User{0, "admin", Role::admin, auth::hash_password(password), 0, false},
+                   wall_now());
     if (options.with_simulator) {
       Meter meter;
       meter.id = 1;

@@ -126,6 +126,7 @@ void add_transfer_commands(CLI::App &app, CliContext &context) {
   import_csv_cmd->add_option("--meter", *import_meter, "meter id to import into")->required();
   import_csv_cmd->callback(
       [&context, file, import_meter] { import_csv(context, *file, *import_meter); });
+  add_import_emon_command(*import, context);
 
   CLI::App *export_cmd = app.add_subcommand("export", "Export pulses from the store");
   export_cmd->require_subcommand(1);

@@ -71,7 +71,7 @@ void add_user_command(CLI::App &app, CliContext &context) {
       throw Failure(ErrorCode::already_exists, "name: user '" + *add_name + "' already exists");
     }
     const std::string password = read_new_password();
-    store->add_user(User{0, *add_name, role, auth::hash_password(password), 0}, wall_now());
+    store->add_user(User{0, *add_name, role, auth::hash_password(password), 0, false}, wall_now());
     std::cout << "Added " << to_string(role) << " '" << *add_name << "'\n";
   });
 
@@ -105,13 +105,16 @@ void add_user_command(CLI::App &app, CliContext &context) {
     if (*json) {
       nlohmann::json all = nlohmann::json::array();
       for (const User &u : users) {
-        all.push_back({{"name", u.name}, {"role", to_string(u.role)}});
+        all.push_back({{"name", u.name},
+                       {"role", to_string(u.role)},
+                       {"must_change_password", u.must_change_password}});
       }
       std::cout << all.dump(2) << '\n';
       return;
     }
     for (const User &u : users) {
-      std::cout << u.name << '\t' << to_string(u.role) << '\n';
+      std::cout << u.name << '\t' << to_string(u.role)
+                << (u.must_change_password ? "\tmust change password (imported)" : "") << '\n';
     }
   });
 }

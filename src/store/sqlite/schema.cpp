@@ -89,6 +89,11 @@ CREATE TABLE users (
   token_generation  INTEGER NOT NULL DEFAULT 0,
   created_us        INTEGER NOT NULL
 );
+)sql",
+                                                                          R"sql(
+-- Users imported from an old-stack emon.db had plaintext passwords; they
+-- are hashed on import and flagged until the user picks a new one.
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
 )sql"};
 
 int read_version(Database &db) {

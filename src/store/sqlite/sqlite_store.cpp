@@ -284,25 +284,27 @@ void SqliteStore::add_user(const User &user, UtcTime now) {
   if (find_user(user.name)) {
     throw Failure(ErrorCode::already_exists, "name: user '" + user.name + "' already exists");
   }
-  sqlite::Statement insert(db_, "INSERT INTO users (name, role, password_hash, created_us) "
-                                "VALUES (?1, ?2, ?3, ?4)");
+  sqlite::Statement insert(db_, "INSERT INTO users (name, role, password_hash, created_us, "
+                                "must_change_password) VALUES (?1, ?2, ?3, ?4, ?5)");
   insert.bind(1, user.name)
       .bind(2, to_string(user.role))
       .bind(3, user.password_hash)
       .bind(4, to_epoch_us(now))
+      .bind(5, std::int64_t{user.must_change_password ? 1 : 0})
       .run();
 }
 
 namespace {
 User read_user(const sqlite::Statement &row) {
-  return User{row.column_int(0), row.column_text(1), value_or_throw(parse_role(row.column_text(2))),
-              row.column_text(3), row.column_int(4)};
+  return User{
+      row.column_int(0),  row.column_text(1), value_or_throw(parse_role(row.column_text(2))),
+      row.column_text(3), row.column_int(4),  row.column_int(5) != 0};
 }
 } // namespace
 
 std::optional<User> SqliteStore::find_user(std::string_view name) {
-  sqlite::Statement select(db_, "SELECT id, name, role, password_hash, token_generation "
-                                "FROM users WHERE name = ?1");
+  sqlite::Statement select(db_, "SELECT id, name, role, password_hash, token_generation, "
+                                "must_change_password FROM users WHERE name = ?1");
   select.bind(1, name);
   if (!select.step()) {
     return std::nullopt;
@@ -311,8 +313,8 @@ std::optional<User> SqliteStore::find_user(std::string_view name) {
 }
 
 std::vector<User> SqliteStore::users() {
-  sqlite::Statement select(db_, "SELECT id, name, role, password_hash, token_generation "
-                                "FROM users ORDER BY name");
+  sqlite::Statement select(db_, "SELECT id, name, role, password_hash, token_generation, "
+                                "must_change_password FROM users ORDER BY name");
   std::vector<User> result;
   while (select.step()) {
     result.push_back(read_user(select));
@@ -322,8 +324,8 @@ std::vector<User> SqliteStore::users() {
 
 void SqliteStore::set_password(std::string_view name, const std::string &password_hash) {
   sqlite::Statement update(
-      db_, "UPDATE users SET password_hash = ?2, token_generation = token_generation + 1 "
-           "WHERE name = ?1");
+      db_, "UPDATE users SET password_hash = ?2, token_generation = token_generation + 1, "
+           "must_change_password = 0 WHERE name = ?1");
   update.bind(1, name).bind(2, password_hash).run();
   if (db_.changes() == 0) {
     throw Failure(ErrorCode::not_found, "user '" + std::string(name) + "' does not exist");

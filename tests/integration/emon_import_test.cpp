@@ -1,0 +1,232 @@
+// pulsemon import emon-db: an old-stack database moves over without loss,
+// a second import adds nothing, and a damaged or foreign file is refused
+// before the target changes.
+#include "support/daemon.h"
+#include "support/http_client.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <fstream>
+
+namespace pulsemon {
+namespace {
+
+using testing::Completed;
+using testing::pulsemon_binary;
+
+// The old logger's layout: one row per falling edge, whole epoch seconds.
+constexpr const char *old_schema = R"sql(
+CREATE TABLE meter (id INTEGER PRIMARY KEY, created TEXT, updated TEXT, description TEXT,
+                    location TEXT, ipu REAL);
+CREATE TABLE measurement (id INTEGER PRIMARY KEY AUTOINCREMENT, meterid INTEGER, epoch INTEGER);
+CREATE TABLE user (id INTEGER PRIMARY KEY, username TEXT, password TEXT);
+INSERT INTO meter VALUES (3, '2019-05-01 10:00:00', '2023-11-14 22:13:20', 'Hoofdmeter',
+                          'meterkast', 0.42);
+INSERT INTO meter VALUES (7, NULL, NULL, 'Garage', '', NULL);
+-- 1700000000 = 2023-11-14T22:13:20Z; three pulses share that second.
+INSERT INTO measurement (meterid, epoch) VALUES (3, 1700000000), (3, 1700000000),
+       (3, 1700000000), (3, 1700000005), (3, 1700000009);
+-- Text times, as CURRENT_TIMESTAMP wrote them in some versions.
+INSERT INTO measurement (meterid, epoch) VALUES (7, '2023-11-14 22:13:20'),
+       (7, '2023-11-14 22:14:00');
+-- A meter the meter table never listed still has pulses.
+INSERT INTO measurement (meterid, epoch) VALUES (9, 1700000100);
+INSERT INTO user (username, password) VALUES ('pi', 'raspberry'), ('nopass', '');
+)sql";
+
+void write_database(const std::filesystem::path &path, const std::string &sql) {
+  sqlite3 *db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char *message = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  const std::string error = message != nullptr ? message : "";
+  sqlite3_free(message);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << error;
+}
+
+class EmonImport : public ::testing::Test {
+protected:
+  testing::TempDir dir;
+
+  void SetUp() override {
+    const Completed done = testing::run(pulsemon_binary(), {"init", "--dir", target().string()});
+    ASSERT_EQ(done.exit_code, 0) << done.err;
+  }
+
+  std::filesystem::path target() const { return dir / "data"; }
+
+  Completed pulsemon(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"-c", (target() / "pulsemon.toml").string()});
+    return testing::run(pulsemon_binary(), args);
+  }
+
+  Completed import(const std::filesystem::path &file) const {
+    return pulsemon({"import", "emon-db", file.string()});
+  }
+
+  nlohmann::json json_of(std::vector<std::string> args) const {
+    const Completed done = pulsemon(std::move(args));
+    EXPECT_EQ(done.exit_code, 0) << done.err;
+    return nlohmann::json::parse(done.out);
+  }
+
+  nlohmann::json meters() const { return json_of({"meter", "list", "--json"}); }
+  nlohmann::json users() const { return json_of({"user", "list", "--json"}); }
+
+  // Everything a refused import, or a repeated one, must leave as it was;
+  // only the counter of resent (duplicate) pulses may move.
+  std::string target_state() const {
+    nlohmann::json list = meters();
+    for (auto &meter : list) {
+      meter.erase("duplicates");
+    }
+    std::string state = list.dump() + users().dump();
+    for (const auto &meter : meters()) {
+      state += pulsemon({"export", "csv", "--meter", std::to_string(meter["id"].get<int>())}).out;
+    }
+    return state;
+  }
+
+  void expect_refused(const std::filesystem::path &file, const std::string &reason) const {
+    const std::string before = target_state();
+    const Completed done = import(file);
+    EXPECT_EQ(done.exit_code, 2) << done.out;
+    EXPECT_NE(done.err.find(reason), std::string::npos) << done.err;
+    EXPECT_EQ(target_state(), before);
+  }
+};
+
+TEST_F(EmonImport, MetersPulsesAndUsersArriveWithoutLoss) {
+  write_database(dir / "emon.db", old_schema);
+  const Completed done = import(dir / "emon.db");
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.out.find("8 measurement rows, 8 new"), std::string::npos) << done.out;
+  EXPECT_NE(done.out.find("3 rows shared their second"), std::string::npos) << done.out;
+
+  const nlohmann::json list = meters();
+  ASSERT_EQ(list.size(), 3U) << list.dump();
+  EXPECT_EQ(list[0]["id"], 3);
+  EXPECT_EQ(list[0]["name"], "Hoofdmeter");
+  EXPECT_EQ(list[0]["location"], "meterkast");
+  EXPECT_EQ(list[0]["ppu"], 1000.0);
+  EXPECT_EQ(list[0]["pulses"], 5);
+  EXPECT_EQ(list[1]["id"], 7);
+  EXPECT_EQ(list[1]["pulses"], 2);
+  EXPECT_EQ(list[2]["id"], 9);
+  EXPECT_EQ(list[2]["name"], "emon meter 9");
+  EXPECT_EQ(list[2]["pulses"], 1);
+
+  EXPECT_EQ(pulsemon({"export", "csv", "--meter", "3"}).out, "time\n"
+                                                             "2023-11-14T22:13:20Z\n"
+                                                             "2023-11-14T22:13:20.333333Z\n"
+                                                             "2023-11-14T22:13:20.666666Z\n"
+                                                             "2023-11-14T22:13:25Z\n"
+                                                             "2023-11-14T22:13:29Z\n");
+  EXPECT_EQ(pulsemon({"export", "csv", "--meter", "7"}).out,
+            "time\n2023-11-14T22:13:20Z\n2023-11-14T22:14:00Z\n");
+
+  const nlohmann::json people = users();
+  const auto pi = std::find_if(people.begin(), people.end(),
+                               [](const nlohmann::json &u) { return u["name"] == "pi"; });
+  ASSERT_NE(pi, people.end()) << people.dump();
+  EXPECT_EQ((*pi)["role"], "viewer");
+  EXPECT_EQ((*pi)["must_change_password"], true);
+  EXPECT_NE(done.out.find("'nopass' has no password"), std::string::npos) << done.out;
+  sqlite3 *db = nullptr;
+  ASSERT_EQ(sqlite3_open((target() / "pulsemon.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt *hash = nullptr;
+  sqlite3_prepare_v2(db, "SELECT password_hash FROM users WHERE name = 'pi'", -1, &hash, nullptr);
+  ASSERT_EQ(sqlite3_step(hash), SQLITE_ROW);
+  const std::string stored(reinterpret_cast<const char *>(sqlite3_column_text(hash, 0)));
+  sqlite3_finalize(hash);
+  sqlite3_close(db);
+  EXPECT_TRUE(stored.starts_with("$argon2id$")) << "never the plaintext";
+}
+
+TEST_F(EmonImport, AnImportedUserLogsInWithTheOldPasswordAndIsToldToChangeIt) {
+  write_database(dir / "emon.db", old_schema);
+  ASSERT_EQ(import(dir / "emon.db").exit_code, 0);
+  const testing::RunningDaemon daemon = testing::start_daemon(target() / "pulsemon.toml");
+  const auto login = [&](const std::string &password) {
+    return testing::http_request(daemon.port, "POST", "/apiv2/login",
+                                 R"({"username":"pi","password":")" + password + R"("})",
+                                 {{"Content-Type", "application/json"}});
+  };
+  const testing::HttpResult ok = login("raspberry");
+  ASSERT_EQ(ok.status, 200U) << ok.body;
+  EXPECT_EQ(nlohmann::json::parse(ok.body)["password_change_required"], true);
+  EXPECT_EQ(login("Raspberry").status, 401U);
+}
+
+TEST_F(EmonImport, ImportingTheSameFileTwiceAddsNothing) {
+  write_database(dir / "emon.db", old_schema);
+  ASSERT_EQ(import(dir / "emon.db").exit_code, 0);
+  const std::string before = target_state();
+  const Completed again = import(dir / "emon.db");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("8 measurement rows, 0 new, 8 already there"), std::string::npos)
+      << again.out;
+  EXPECT_NE(again.out.find("user 'pi' already exists"), std::string::npos) << again.out;
+  EXPECT_EQ(target_state(), before);
+}
+
+TEST_F(EmonImport, AFileThatIsNotADatabaseIsRefused) {
+  std::ofstream(dir / "notes.db") << "these are my meter notes, not a database\n";
+  expect_refused(dir / "notes.db", "not a readable SQLite database");
+  expect_refused(dir / "missing.db", "does not exist");
+}
+
+TEST_F(EmonImport, AForeignDatabaseIsRefusedNamingWhatIsMissing) {
+  write_database(dir / "shop.db", "CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL);");
+  expect_refused(dir / "shop.db", "no 'meter' table");
+  write_database(dir / "odd.db", "CREATE TABLE meter (id INTEGER PRIMARY KEY);"
+                                 "CREATE TABLE measurement (id INTEGER, value REAL);");
+  expect_refused(dir / "odd.db", "needs a meter column");
+}
+
+TEST_F(EmonImport, ADamagedFileIsRefusedAndTheTargetIsUntouched) {
+  // Enough rows for several pages, then garbage over the middle of the file.
+  std::string sql = old_schema;
+  sql += "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+         "INSERT INTO measurement (meterid, epoch) SELECT 3, 1700001000 + i FROM n;";
+  write_database(dir / "emon.db", sql);
+  const auto size = std::filesystem::file_size(dir / "emon.db");
+  ASSERT_GT(size, 16384U);
+  {
+    std::fstream file(dir / "emon.db", std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(size / 2));
+    const std::string garbage(8192, '\x5a');
+    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  expect_refused(dir / "emon.db", "cannot be imported");
+}
+
+TEST_F(EmonImport, ARowWithoutATimeRefusesTheWholeFile) {
+  write_database(dir / "emon.db",
+                 std::string(old_schema) +
+                     "INSERT INTO measurement (meterid, epoch) VALUES (3, 'last tuesday');"
+                     "INSERT INTO measurement (meterid, epoch) VALUES (3, 1700000000000);");
+  expect_refused(dir / "emon.db", "measurement row");
+}
+
+TEST_F(EmonImport, AMeterIdTakenByAnotherMeterIsRefusedBeforeAnythingIsWritten) {
+  ASSERT_EQ(pulsemon({"meter", "add", "--id", "3", "--name", "Solar", "--kind", "electricity",
+                      "--ppu", "1000"})
+                .exit_code,
+            0);
+  write_database(dir / "emon.db", old_schema);
+  const std::string before = target_state();
+  const Completed done = import(dir / "emon.db");
+  EXPECT_EQ(done.exit_code, 1);
+  EXPECT_NE(done.err.find("meter 3 already exists in the target as 'Solar'"), std::string::npos)
+      << done.err;
+  EXPECT_EQ(target_state(), before);
+}
+
+} // namespace
+} // namespace pulsemon
