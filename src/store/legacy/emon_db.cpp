@@ -183,6 +183,7 @@ std::vector<EmonMeter> EmonDb::meters() {
     }
   }
   std::vector<EmonMeter> result;
+  result.reserve(by_id.size());
   for (auto &[id, meter] : by_id) {
     result.push_back(std::move(meter));
   }
