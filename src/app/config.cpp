@@ -210,6 +210,18 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
   config.body_limit_bytes = static_cast<std::size_t>(
       http.integer("body_limit_bytes", kibibyte * 1024, kibibyte, 64 * kibibyte * 1024));
   config.request_timeout = std::chrono::seconds{http.integer("request_timeout_s", 30, 1, 3600)};
+  const std::string certificate = http.string("tls_cert_file", "");
+  const std::string key = http.string("tls_key_file", "");
+  if (certificate.empty() != key.empty()) {
+    throw ConfigError{std::string("config key 'http.") +
+                      (certificate.empty() ? "tls_cert_file" : "tls_key_file") +
+                      "' is missing: HTTPS needs both http.tls_cert_file and http.tls_key_file "
+                      "(or neither, for plain HTTP)"};
+  }
+  if (!certificate.empty()) {
+    config.tls_cert_file = anchored(folder, certificate);
+    config.tls_key_file = anchored(folder, key);
+  }
   http.refuse_unknown_keys();
 
   TableReader auth(section(top, "auth", empty), "auth");
@@ -343,6 +355,9 @@ status_interval_s = 60      # how often serve logs each meter's power
 listen = "127.0.0.1:8080"   # where the API listens; "0.0.0.0:8080" for the whole network
 body_limit_bytes = 1048576  # larger request bodies get 413
 request_timeout_s = 30      # a request must arrive whole within this; idle connections close after it
+# HTTPS: a PEM certificate (chain) and its key; both, or neither for plain HTTP.
+# tls_cert_file = "/etc/letsencrypt/live/example.org/fullchain.pem"
+# tls_key_file = "/etc/letsencrypt/live/example.org/privkey.pem"
 
 [auth]
 secret_file = "jwt.secret"  # the token-signing secret, created by init with mode 0600

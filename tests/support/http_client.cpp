@@ -2,8 +2,10 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 
@@ -12,13 +14,17 @@ namespace pulsemon::testing {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 
-HttpResult http_request(unsigned short port, const std::string &method, const std::string &target,
-                        const std::string &body,
-                        const std::map<std::string, std::string> &headers) {
-  net::io_context io;
-  beast::tcp_stream stream(io);
-  stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+namespace {
+
+net::ip::tcp::endpoint loopback(unsigned short port) {
+  return {net::ip::make_address("127.0.0.1"), port};
+}
+
+template <class Stream>
+HttpResult exchange(Stream &stream, const std::string &method, const std::string &target,
+                    const std::string &body, const std::map<std::string, std::string> &headers) {
   http::request<http::string_body> request{http::string_to_verb(method), target, 11};
   request.set(http::field::host, "127.0.0.1");
   for (const auto &[name, value] : headers) {
@@ -40,9 +46,60 @@ HttpResult http_request(unsigned short port, const std::string &method, const st
                    [](unsigned char c) { return std::tolower(c); });
     result.headers[name] = std::string(field.value());
   }
+  return result;
+}
+
+// A TLS client that trusts only `certificate` and expects it to name localhost.
+struct TlsClient {
+  net::io_context io;
+  ssl::context context{ssl::context::tls_client};
+  beast::ssl_stream<beast::tcp_stream> stream{io, context};
+
+  TlsClient(unsigned short port, const std::filesystem::path &certificate) {
+    context.load_verify_file(certificate.string());
+    stream.set_verify_mode(ssl::verify_peer);
+    stream.set_verify_callback(ssl::host_name_verification("localhost"));
+    beast::get_lowest_layer(stream).connect(loopback(port));
+    stream.handshake(ssl::stream_base::client);
+  }
+};
+
+} // namespace
+
+HttpResult http_request(unsigned short port, const std::string &method, const std::string &target,
+                        const std::string &body,
+                        const std::map<std::string, std::string> &headers) {
+  net::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(loopback(port));
+  HttpResult result = exchange(stream, method, target, body, headers);
   beast::error_code ignored;
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   return result;
+}
+
+HttpResult https_request(unsigned short port, const std::filesystem::path &certificate,
+                         const std::string &method, const std::string &target,
+                         const std::string &body,
+                         const std::map<std::string, std::string> &headers) {
+  TlsClient client(port, certificate);
+  HttpResult result = exchange(client.stream, method, target, body, headers);
+  beast::error_code ignored;
+  client.stream.shutdown(ignored);
+  return result;
+}
+
+std::string https_read_until(unsigned short port, const std::filesystem::path &certificate,
+                             const std::string &request, const std::string &marker) {
+  TlsClient client(port, certificate);
+  net::write(client.stream, net::buffer(request));
+  std::string received;
+  std::array<char, 1024> chunk{};
+  while (received.find(marker) == std::string::npos) {
+    const std::size_t n = client.stream.read_some(net::buffer(chunk));
+    received.append(chunk.data(), n);
+  }
+  return received;
 }
 
 } // namespace pulsemon::testing

@@ -24,18 +24,46 @@ constexpr std::string_view stream_header = "HTTP/1.1 200 OK\r\n"
                                            "\r\n"
                                            ": connected\n\n";
 
-class Client : public std::enable_shared_from_this<Client> {
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+// Ends a connection at once. Over TLS no close_notify is sent: a stream
+// client is only dropped when it is gone or too slow to wait for.
+void close_transport(tcp::socket &socket) {
+  boost::system::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+void close_transport(TlsStream &stream) {
+  close_transport(stream.next_layer().socket());
+}
+
+// What the hub needs of a client, whatever carries its bytes.
+class Client {
 public:
-  Client(tcp::socket socket, std::size_t max_queued)
+  Client() = default;
+  Client(const Client &) = delete;
+  Client &operator=(const Client &) = delete;
+  virtual ~Client() = default;
+  virtual void start() = 0;
+  // Queues a message; false when the client is gone or too far behind.
+  virtual bool send(std::string message) = 0;
+  virtual void close() = 0;
+};
+
+template <class Socket>
+class ClientOn final : public Client, public std::enable_shared_from_this<ClientOn<Socket>> {
+  using std::enable_shared_from_this<ClientOn<Socket>>::shared_from_this;
+
+public:
+  ClientOn(Socket socket, std::size_t max_queued)
       : socket_(std::move(socket)), max_queued_(max_queued) {}
 
-  void start() {
+  void start() override {
     send(std::string(stream_header));
     watch_for_close();
   }
 
-  // Queues a message; false when the client is gone or too far behind.
-  bool send(std::string message) {
+  bool send(std::string message) override {
     if (closed_) {
       return false;
     }
@@ -50,16 +78,12 @@ public:
     return true;
   }
 
-  [[nodiscard]] bool closed() const { return closed_; }
-
-  void close() {
+  void close() override {
     if (closed_) {
       return;
     }
     closed_ = true;
-    boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    close_transport(socket_);
   }
 
 private:
@@ -87,7 +111,7 @@ private:
                             });
   }
 
-  tcp::socket socket_;
+  Socket socket_;
   std::size_t max_queued_;
   std::deque<std::string> queue_;
   std::array<char, 512> discard_{};
@@ -99,6 +123,12 @@ private:
 struct LiveHub::State : std::enable_shared_from_this<State> {
   State(net::io_context &io_context, std::chrono::seconds interval, std::size_t queue_limit)
       : io(io_context), timer(io_context), heartbeat(interval), max_queued(queue_limit) {}
+
+  void add(std::shared_ptr<Client> client) {
+    client->start();
+    clients.push_back(std::move(client));
+    count = clients.size();
+  }
 
   void broadcast(const std::string &message) {
     for (auto it = clients.begin(); it != clients.end();) {
@@ -142,10 +172,11 @@ LiveHub::~LiveHub() {
 }
 
 void LiveHub::adopt(tcp::socket socket) {
-  auto client = std::make_shared<Client>(std::move(socket), state_->max_queued);
-  client->start();
-  state_->clients.push_back(std::move(client));
-  state_->count = state_->clients.size();
+  state_->add(std::make_shared<ClientOn<tcp::socket>>(std::move(socket), state_->max_queued));
+}
+
+void LiveHub::adopt(TlsStream stream) {
+  state_->add(std::make_shared<ClientOn<TlsStream>>(std::move(stream), state_->max_queued));
 }
 
 void LiveHub::publish(std::string event, std::string data) {

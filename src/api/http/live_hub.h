@@ -9,6 +9,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -29,6 +31,7 @@ public:
   // Takes over a connection whose request asked for the stream: writes the
   // response header and then events until the client goes away.
   void adopt(boost::asio::ip::tcp::socket socket);
+  void adopt(boost::beast::ssl_stream<boost::beast::tcp_stream> stream); // over TLS
 
   // Sends `data` (one line of JSON) as an event of type `event` to everyone.
   void publish(std::string event, std::string data);

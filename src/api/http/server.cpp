@@ -1,19 +1,46 @@
 #include "api/http/server.h"
 
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <type_traits>
 
 namespace pulsemon::http {
 
 namespace beast = boost::beast;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
+
+std::shared_ptr<ssl::context> load_tls(const TlsFiles &files) {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  // TLS 1.2 and 1.3 only; the older versions have known attacks.
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use);
+  beast::error_code ec;
+  context->use_certificate_chain_file(files.certificate.string(), ec);
+  if (ec) {
+    throw Failure(ErrorCode::invalid_argument, "config key 'http.tls_cert_file': cannot load " +
+                                                   files.certificate.string() +
+                                                   " as a PEM certificate: " + ec.message());
+  }
+  context->use_private_key_file(files.key.string(), ssl::context::pem, ec);
+  if (ec) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "config key 'http.tls_key_file': cannot load " + files.key.string() +
+                      " as the PEM private key of the certificate: " + ec.message());
+  }
+  return context;
+}
 
 Request to_request(const beast::http::request<beast::http::string_body> &raw,
                    const std::string &remote) {
@@ -52,23 +79,46 @@ beast::http::response<beast::http::string_body> to_beast(const Response &respons
   return out;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection: requests in, responses out, until either side closes.
+// Stream is beast::tcp_stream (HTTP) or TlsStream (HTTPS).
+template <class Stream> class Session : public std::enable_shared_from_this<Session<Stream>> {
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+  static constexpr bool over_tls = std::is_same_v<Stream, TlsStream>;
+
 public:
-  Session(tcp::socket socket, const Router &router, ServerLimits limits, LiveHub *live)
-      : stream_(std::move(socket)), router_(router), limits_(limits), live_(live) {
+  Session(Stream stream, const Router &router, ServerLimits limits, LiveHub *live)
+      : stream_(std::move(stream)), router_(router), limits_(limits), live_(live) {
     beast::error_code ignored;
-    const auto endpoint = stream_.socket().remote_endpoint(ignored);
+    const auto endpoint = transport().socket().remote_endpoint(ignored);
     remote_ = endpoint.address().to_string();
   }
 
-  void start() { read_request(); }
+  void start() {
+    if constexpr (over_tls) {
+      // The handshake counts against the request timeout like the request.
+      transport().expires_after(limits_.request_timeout);
+      stream_.async_handshake(
+          ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+            if (ec) {
+              // Plain HTTP on the HTTPS port, or a bad client.
+              spdlog::debug("TLS handshake with {} failed: {}", self->remote_, ec.message());
+              return self->transport().close();
+            }
+            self->read_request();
+          });
+    } else {
+      read_request();
+    }
+  }
 
 private:
+  beast::tcp_stream &transport() { return beast::get_lowest_layer(stream_); }
+
   void read_request() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
     parser_->body_limit(limits_.body_bytes);
-    stream_.expires_after(limits_.request_timeout);
+    transport().expires_after(limits_.request_timeout);
     beast::http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -77,7 +127,7 @@ private:
   void on_read(beast::error_code ec) {
     if (ec == beast::http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::eof || ec == net::error::connection_reset ||
-        ec == net::error::operation_aborted) {
+        ec == net::error::operation_aborted || ec == ssl::error::stream_truncated) {
       return close();
     }
     if (ec == beast::http::error::body_limit) {
@@ -98,8 +148,12 @@ private:
     Request request = to_request(raw, remote_);
     const Response response = router_.handle(request);
     if (response.live_stream && live_ != nullptr) {
-      stream_.expires_never();
-      live_->adopt(stream_.release_socket());
+      transport().expires_never();
+      if constexpr (over_tls) {
+        live_->adopt(std::move(stream_));
+      } else {
+        live_->adopt(stream_.release_socket());
+      }
       return;
     }
     if (response.next_chunk) {
@@ -122,7 +176,7 @@ private:
     header->chunked(true);
     auto serializer =
         std::make_shared<beast::http::response_serializer<beast::http::empty_body>>(*header);
-    stream_.expires_after(limits_.request_timeout);
+    transport().expires_after(limits_.request_timeout);
     beast::http::async_write_header(stream_, *serializer,
                                     [self = shared_from_this(), header, serializer,
                                      next = response.next_chunk,
@@ -144,7 +198,7 @@ private:
       spdlog::error("streaming a response failed: {}", failure.what());
       return close();
     }
-    stream_.expires_after(limits_.request_timeout);
+    transport().expires_after(limits_.request_timeout);
     if (!chunk) {
       net::async_write(stream_, beast::http::make_chunk_last(),
                        [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
@@ -171,7 +225,7 @@ private:
   void write(beast::http::response<beast::http::string_body> response, bool keep_alive) {
     auto shared =
         std::make_shared<beast::http::response<beast::http::string_body>>(std::move(response));
-    stream_.expires_after(limits_.request_timeout);
+    transport().expires_after(limits_.request_timeout);
     beast::http::async_write(
         stream_, *shared,
         [self = shared_from_this(), shared, keep_alive](beast::error_code ec, std::size_t) {
@@ -183,12 +237,20 @@ private:
   }
 
   void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    if constexpr (over_tls) {
+      // close_notify, so the client knows the response was complete; a
+      // client that does not answer it is cut off by the timeout.
+      transport().expires_after(std::chrono::seconds{5});
+      stream_.async_shutdown(
+          [self = shared_from_this()](beast::error_code) { self->transport().close(); });
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.close();
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   const Router &router_;
@@ -201,8 +263,9 @@ private:
 
 struct Server::Listener : std::enable_shared_from_this<Listener> {
   Listener(net::io_context &io, const tcp::endpoint &endpoint, const Router &router,
-           ServerLimits limits, LiveHub *live)
-      : io_(io), acceptor_(io), router_(router), limits_(limits), live_(live) {
+           ServerLimits limits, LiveHub *live, std::shared_ptr<ssl::context> tls)
+      : io_(io), acceptor_(io), router_(router), limits_(limits), live_(live),
+        tls_(std::move(tls)) {
     beast::error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) {
@@ -228,11 +291,22 @@ struct Server::Listener : std::enable_shared_from_this<Listener> {
         return;
       }
       if (!ec) {
-        std::make_shared<Session>(std::move(socket), self->router_, self->limits_, self->live_)
-            ->start();
+        self->start_session(std::move(socket));
       }
       self->accept();
     });
+  }
+
+  void start_session(tcp::socket socket) {
+    if (tls_) {
+      std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *tls_), router_, limits_,
+                                           live_)
+          ->start();
+    } else {
+      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), router_,
+                                                   limits_, live_)
+          ->start();
+    }
   }
 
   net::io_context &io_;
@@ -240,16 +314,19 @@ struct Server::Listener : std::enable_shared_from_this<Listener> {
   const Router &router_;
   ServerLimits limits_;
   LiveHub *live_;
+  std::shared_ptr<ssl::context> tls_; // null: plain HTTP
 };
 
 Server::Server(net::io_context &io, const std::string &host, unsigned short port,
-               const Router &router, ServerLimits limits, LiveHub *live) {
+               const Router &router, ServerLimits limits, LiveHub *live,
+               const std::optional<TlsFiles> &tls) {
   beast::error_code ec;
   const auto address = net::ip::make_address(host, ec);
   if (ec) {
     throw Failure(ErrorCode::invalid_argument, "listen: '" + host + "' is not an IP address");
   }
-  listener_ = std::make_shared<Listener>(io, tcp::endpoint{address, port}, router, limits, live);
+  listener_ = std::make_shared<Listener>(io, tcp::endpoint{address, port}, router, limits, live,
+                                         tls ? load_tls(*tls) : nullptr);
   listener_->accept();
 }
 
@@ -259,6 +336,10 @@ Server::~Server() {
 
 unsigned short Server::port() const {
   return listener_->acceptor_.local_endpoint().port();
+}
+
+bool Server::tls() const {
+  return listener_->tls_ != nullptr;
 }
 
 void Server::stop() {

@@ -14,7 +14,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace pulsemon::http {
@@ -27,17 +29,26 @@ struct ServerLimits {
   std::chrono::seconds request_timeout{30};
 };
 
+// HTTPS instead of HTTP: a PEM certificate (chain) and its private key.
+struct TlsFiles {
+  std::filesystem::path certificate;
+  std::filesystem::path key;
+};
+
 class Server {
 public:
-  // Binds at once, so a taken port fails here with a clear message.
-  // `live` (may be null) takes the connections of GET /api/live.
+  // Binds at once, so a taken port fails here with a clear message; so do
+  // TLS files that cannot be loaded. `live` (may be null) takes the
+  // connections of GET /api/live.
   Server(boost::asio::io_context &io, const std::string &host, unsigned short port,
-         const Router &router, ServerLimits limits, LiveHub *live = nullptr);
+         const Router &router, ServerLimits limits, LiveHub *live = nullptr,
+         const std::optional<TlsFiles> &tls = std::nullopt);
   ~Server();
   Server(const Server &) = delete;
   Server &operator=(const Server &) = delete;
 
   [[nodiscard]] unsigned short port() const;
+  [[nodiscard]] bool tls() const;
   void stop(); // stops accepting; open connections end with their requests
 
 private:

@@ -28,6 +28,13 @@ namespace pulsemon {
 
 namespace {
 
+std::optional<http::TlsFiles> tls_files(const Config &config) {
+  if (config.tls_cert_file.empty()) {
+    return std::nullopt;
+  }
+  return http::TlsFiles{config.tls_cert_file, config.tls_key_file};
+}
+
 MonoTime monotonic_now() {
   return MonoTime{
       std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now().time_since_epoch())};
@@ -156,7 +163,7 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   http::Server server(io, host, port, router,
                       http::ServerLimits{http::ServerLimits{}.header_bytes, config.body_limit_bytes,
                                          config.request_timeout},
-                      &live);
+                      &live, tls_files(config));
   pipelines.set_pulse_observer(
       [&live](std::int64_t meter, UtcTime time, std::optional<double> power) {
         const nlohmann::json event{{"meter", meter},
@@ -165,8 +172,9 @@ void run_serve(CliContext &context, const std::string &listen_option) {
         live.publish("pulse", event.dump());
       });
   std::thread http_thread([&io] { io.run(); });
-  spdlog::info("API listening on http://{}:{}/api/ (log in with POST /api/login; user admin, "
+  spdlog::info("API listening on {}://{}:{}/api/ (log in with POST /api/login; user admin, "
                "whose password 'pulsemon init' printed)",
+               server.tls() ? "https" : "http",
                host.find(':') == std::string::npos ? host : "[" + host + "]", server.port());
   std::vector<std::unique_ptr<simulator::RealtimeSource>> sources;
   for (const auto &settings : simulators) {
