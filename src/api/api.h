@@ -30,6 +30,8 @@ struct ApiContext {
   ApiSettings settings;
   // Live status from the running pipelines (empty when none run).
   std::function<std::vector<MeterLiveStatus>()> live;
+  // Tells the running pipelines about a meter whose settings changed.
+  std::function<void(const Meter &)> meter_changed;
   FailureLimiter failures_by_address{5, std::chrono::seconds{60}};
   FailureLimiter failures_by_user{5, std::chrono::seconds{60}};
 };

@@ -101,6 +101,9 @@ http::Response update(ApiContext &context, const http::Request &request, std::in
   Meter meter = context.store.meter(id);
   apply(meter, body, request.principal && request.principal->role == "admin");
   context.store.update_meter(meter);
+  if (context.meter_changed) {
+    context.meter_changed(meter);
+  }
   return http::json_response(200, meter_view(context.store, meter, api_now()).dump());
 }
 

@@ -35,6 +35,9 @@ class PowerEstimator {
 public:
   explicit PowerEstimator(PowerSettings settings) : settings_(settings) {}
 
+  // New settings (a changed timeout) from the next pulse or query on.
+  void set_settings(PowerSettings settings) { settings_ = settings; }
+
   // Records an accepted pulse. Returns the power it implies, or nothing for
   // the first pulse (no interval yet) and for a pulse not after the last one.
   std::optional<double> on_pulse(MonoTime time);

@@ -36,6 +36,9 @@ class PulseFilter {
 public:
   explicit PulseFilter(FilterSettings settings) : settings_(settings) {}
 
+  // New settings from the next edge on; what the filter has seen stays.
+  void set_settings(FilterSettings settings) { settings_ = settings; }
+
   // For sources that see only the leading edge (one event per pulse): the
   // width is unknown, so only the interval rule applies.
   FilterVerdict on_pulse(MonoTime leading_edge);

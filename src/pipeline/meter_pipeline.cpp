@@ -20,6 +20,20 @@ MeterPipelines::Lane::Lane(const Meter &m)
     : meter(m), rate_unit(pulsemon::rate_unit(m.unit).name), filter(m.filter),
       power(power_settings_for(m)) {}
 
+bool MeterPipelines::apply_settings(const Meter &meter) {
+  const auto found = lanes_.find(meter.id);
+  if (found == lanes_.end()) {
+    return false;
+  }
+  Lane &lane = *found->second;
+  const std::lock_guard lock(lane.mutex);
+  lane.meter = meter;
+  lane.rate_unit = rate_unit(meter.unit).name;
+  lane.filter.set_settings(meter.filter);
+  lane.power.set_settings(power_settings_for(meter));
+  return true;
+}
+
 MeterPipelines::MeterPipelines(const std::vector<Meter> &meters, BatchHandler handler)
     : handler_(std::move(handler)) {
   for (const Meter &meter : meters) {

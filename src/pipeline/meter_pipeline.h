@@ -47,6 +47,11 @@ public:
   // status report and at shutdown, so quiet meters' counters still land).
   void hand_on_rejections();
 
+  // Applies a meter's changed settings (name, filter, power timeout) to its
+  // running lane, from any thread; false for a meter without a lane (one
+  // added after the daemon started gets its lane at the next start).
+  bool apply_settings(const Meter &meter);
+
   // Status of every meter at monotonic time `now`.
   [[nodiscard]] std::vector<MeterLiveStatus> status(MonoTime now) const;
 

@@ -32,7 +32,7 @@ TEST(Routes, EveryRouteOffThePublicListRefusesACallerWithoutAToken) {
   meter.id = 1;
   meter.name = "m";
   store.add_meter(meter, utc_from_epoch_us(0));
-  ApiContext context{store, std::string(32, 'k'), ApiSettings{}, {}};
+  ApiContext context{store, std::string(32, 'k'), ApiSettings{}, {}, {}};
   const http::Router router = make_router(context);
 
   std::set<std::string> seen_public;
@@ -66,7 +66,7 @@ TEST(Routes, EveryRouteOffThePublicListRefusesACallerWithoutAToken) {
 TEST(Routes, TheOpenApiDocumentListsEveryRouteAndNoOther) {
   testing::TempDir dir;
   SqliteStore store(dir / "pulsemon.db", StoreOptions{Durability::full, true});
-  ApiContext context{store, std::string(32, 'k'), ApiSettings{}, {}};
+  ApiContext context{store, std::string(32, 'k'), ApiSettings{}, {}, {}};
   const http::Router router = make_router(context);
 
   const auto document = nlohmann::json::parse(openapi_document());

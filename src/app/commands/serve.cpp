@@ -155,8 +155,13 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   api_settings.token_lifetime = config.token_lifetime;
   api_settings.zone = config.zone;
   api_settings.billing_day = config.billing_day;
-  ApiContext api{api_store, secret, api_settings,
-                 [&pipelines] { return pipelines.status(monotonic_now()); }};
+  ApiContext api{
+      api_store, secret, api_settings, [&pipelines] { return pipelines.status(monotonic_now()); },
+      [&pipelines](const Meter &meter) {
+        if (pipelines.apply_settings(meter)) {
+          spdlog::info("meter {} '{}': changed settings apply from now on", meter.id, meter.name);
+        }
+      }};
   const http::Router router = make_router(api);
   boost::asio::io_context io;
   http::LiveHub live(io);
