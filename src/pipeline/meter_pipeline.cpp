@@ -69,7 +69,7 @@ void MeterPipelines::accept(Lane &lane, const FilterVerdict &verdict, const Edge
   }
   lane.last_pulse = wall;
   const FilterCounts counts = lane.filter.counts();
-  PulseBatch batch{lane.meter.id, {wall}, rejections_since(counts, lane.reported)};
+  PulseBatch batch{lane.meter.id, {wall}, rejections_since(counts, lane.reported), {}};
   lane.reported = counts;
   handler_(std::move(batch));
 }
@@ -81,7 +81,7 @@ void MeterPipelines::hand_on_rejections() {
     const FilterCounts delta = rejections_since(counts, lane->reported);
     if (delta.rejected() > 0) {
       lane->reported = counts;
-      handler_(PulseBatch{id, {}, delta});
+      handler_(PulseBatch{id, {}, delta, {}});
     }
   }
 }

@@ -17,10 +17,18 @@ namespace pulsemon {
 
 // Pulses of one meter that its filter accepted, and what the filter rejected
 // since the previous batch (the `accepted` field of `rejected` is ignored).
+// Pulses known to be lost (a kernel queue overflow, a sensor node's buffer).
+struct Gap {
+  UtcTime at;
+  std::optional<std::int64_t> missing_pulses; // empty when the count is unknown (an outage)
+  std::string reason;
+};
+
 struct PulseBatch {
   std::int64_t meter_id = 0;
   std::vector<UtcTime> pulses;
   FilterCounts rejected;
+  std::vector<Gap> gaps; // pulses the source knows it lost, recorded with the batch
 };
 
 struct BatchOutcome {
@@ -52,11 +60,6 @@ struct PowerRow {
 };
 
 // Pulses known to be lost: a kernel or sensor sequence gap, an outage.
-struct Gap {
-  UtcTime at;
-  std::optional<std::int64_t> missing_pulses; // empty when the count is unknown (an outage)
-  std::string reason;
-};
 
 enum class Role { admin, user, viewer };
 [[nodiscard]] std::string_view to_string(Role role);

@@ -33,7 +33,7 @@ protected:
   SqliteStore store{dir / "pulsemon.db", StoreOptions{Durability::full, true}};
 
   std::vector<BatchOutcome> commit_one(std::int64_t meter_id, std::vector<UtcTime> pulses) {
-    const std::vector<PulseBatch> batches{PulseBatch{meter_id, std::move(pulses), {}}};
+    const std::vector<PulseBatch> batches{PulseBatch{meter_id, std::move(pulses), {}, {}}};
     return store.commit(batches);
   }
 };
@@ -71,9 +71,9 @@ TEST_F(StoreTest, StoringAPulseTwiceIsANoOpCountedAsADuplicate) {
 TEST_F(StoreTest, RefusesABatchForAnUnknownMeterOrWithTimesBefore1970Whole) {
   store.add_meter(electricity(1), utc(2026, 1, 1));
   const std::vector<PulseBatch> batches{
-      {7, {utc(2026, 1, 1)}, {}},
-      {1, {utc(2026, 1, 1), utc_from_epoch_us(-5)}, {}},
-      {1, {utc(2026, 1, 2)}, {}},
+      {7, {utc(2026, 1, 1)}, {}, {}},
+      {1, {utc(2026, 1, 1), utc_from_epoch_us(-5)}, {}, {}},
+      {1, {utc(2026, 1, 2)}, {}, {}},
   };
   const auto outcomes = store.commit(batches);
   ASSERT_TRUE(outcomes[0].error.has_value());
@@ -89,7 +89,7 @@ TEST_F(StoreTest, CountsRejectedEdgesPerReason) {
   FilterCounts rejected;
   rejected.too_close = 3;
   rejected.unpaired = 1;
-  const std::vector<PulseBatch> batches{{1, {}, rejected}, {1, {}, rejected}};
+  const std::vector<PulseBatch> batches{{1, {}, rejected, {}}, {1, {}, rejected, {}}};
   (void)store.commit(batches);
   const MeterStats stats = store.stats(1);
   EXPECT_EQ(stats.rejected.too_close, 6U);
@@ -303,6 +303,17 @@ TEST_F(StoreTest, RecordsGapsAndListsTheNewestFirst) {
   EXPECT_EQ(gaps[1].missing_pulses, 3);
   EXPECT_EQ(store.gaps(1, 1).size(), 1U);
   EXPECT_THROW(store.record_gap(9, {utc(2026, 1, 2), 1, "x"}), Failure);
+}
+
+TEST_F(StoreTest, GapsTravelWithTheirBatchIntoTheSameTransaction) {
+  store.add_meter(electricity(1), utc(2026, 1, 1));
+  const std::vector<PulseBatch> batches{
+      PulseBatch{1, {utc(2026, 1, 2, 10)}, {}, {{utc(2026, 1, 2, 10), 2, "GPIO events lost"}}}};
+  EXPECT_EQ(store.commit(batches)[0].stored, 1);
+  const auto gaps = store.gaps(1, 10);
+  ASSERT_EQ(gaps.size(), 1U);
+  EXPECT_EQ(gaps[0].missing_pulses, 2);
+  EXPECT_EQ(gaps[0].reason, "GPIO events lost");
 }
 
 TEST_F(StoreTest, StreamsPulsesInOrder) {

@@ -39,7 +39,7 @@ public:
 };
 
 PulseBatch batch_of(std::int64_t meter, int n) {
-  PulseBatch batch{meter, {}, {}};
+  PulseBatch batch{meter, {}, {}, {}};
   for (int i = 0; i < n; ++i) {
     batch.pulses.push_back(utc_from_epoch_us(1'000'000 * (i + 1)));
   }

@@ -62,7 +62,7 @@ struct PulseTotals {
 
 PulseTotals import_pulses(EmonDb &old, SqliteStore &store) {
   PulseTotals totals;
-  PulseBatch batch{0, {}, {}};
+  PulseBatch batch{0, {}, {}, {}};
   SameTimeSpreader spreader;
   const auto commit = [&] {
     if (batch.pulses.empty()) {

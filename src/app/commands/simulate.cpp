@@ -68,7 +68,7 @@ void run_simulate(CliContext &context, const SimulateOptions &options) {
   std::int64_t stored = 0;
   std::int64_t duplicates = 0;
   FilterCounts reported;
-  PulseBatch batch{meter->id, {}, {}};
+  PulseBatch batch{meter->id, {}, {}, {}};
   const auto commit = [&] {
     const FilterCounts counts = filter.counts();
     batch.rejected.too_close = counts.too_close - reported.too_close;

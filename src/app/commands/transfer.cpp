@@ -71,7 +71,7 @@ void import_csv(CliContext &context, const std::string &path, std::int64_t meter
 
   std::int64_t stored = 0;
   std::int64_t duplicates = 0;
-  PulseBatch batch{meter_id, {}, {}};
+  PulseBatch batch{meter_id, {}, {}, {}};
   const auto commit = [&] {
     const BatchOutcome outcome = store->commit_or_throw(batch);
     stored += outcome.stored;

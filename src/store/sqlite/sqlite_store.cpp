@@ -185,6 +185,10 @@ UtcTime SqliteStore::meter_created(std::int64_t meter_id) {
 
 void SqliteStore::record_gap(std::int64_t meter_id, const Gap &gap) {
   (void)meter(meter_id);
+  insert_gap(meter_id, gap);
+}
+
+void SqliteStore::insert_gap(std::int64_t meter_id, const Gap &gap) {
   sqlite::Statement insert(
       db_, "INSERT INTO gaps (meter_id, at_us, missing_pulses, reason) VALUES (?1, ?2, ?3, ?4)");
   insert.bind(1, meter_id).bind(2, to_epoch_us(gap.at)).bind(4, gap.reason);

@@ -113,6 +113,7 @@ private:
   struct Statements;
   void migrate();
   [[nodiscard]] bool meter_exists(std::int64_t meter_id);
+  void insert_gap(std::int64_t meter_id, const Gap &gap);
   [[nodiscard]] std::int64_t admin_count();
   [[nodiscard]] std::int64_t count_rollup(std::int64_t meter_id, std::chrono::seconds slot,
                                           UtcTime from, UtcTime to);

@@ -108,6 +108,9 @@ std::vector<BatchOutcome> SqliteStore::commit(std::span<const PulseBatch> batche
     }
     delta.stored += outcome.stored;
     delta.duplicates += outcome.duplicates;
+    for (const Gap &gap : batch.gaps) {
+      insert_gap(batch.meter_id, gap);
+    }
   }
 
   for (const auto &[key, count] : rollups.totals()) {
