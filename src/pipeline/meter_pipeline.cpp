@@ -51,6 +51,13 @@ void MeterPipelines::on_edge(const Edge &edge) {
   }
   Lane &lane = *found->second;
   std::lock_guard lock(lane.mutex);
+  if (edge.single_edge) {
+    const FilterVerdict verdict = lane.filter.on_pulse(edge.monotonic);
+    if (verdict.accepted()) {
+      accept(lane, verdict, edge);
+    }
+    return;
+  }
   const auto verdicts = lane.filter.on_edge(edge.kind, edge.monotonic);
   for (const auto &verdict : {verdicts.first, verdicts.second}) {
     if (verdict && verdict->accepted()) {
@@ -74,6 +81,18 @@ void MeterPipelines::accept(Lane &lane, const FilterVerdict &verdict, const Edge
   handler_(std::move(batch));
 }
 
+void MeterPipelines::on_lost_pulses(std::int64_t meter_id, UtcTime at, std::int64_t pulses,
+                                    const std::string &reason) {
+  const auto found = lanes_.find(meter_id);
+  if (found == lanes_.end()) {
+    return;
+  }
+  Lane &lane = *found->second;
+  std::lock_guard lock(lane.mutex);
+  lane.lost_pulses += pulses;
+  handler_(PulseBatch{meter_id, {}, {}, {Gap{at, pulses, reason}}});
+}
+
 void MeterPipelines::hand_on_rejections() {
   for (const auto &[id, lane] : lanes_) {
     std::lock_guard lock(lane->mutex);
@@ -91,7 +110,7 @@ std::vector<MeterLiveStatus> MeterPipelines::status(MonoTime now) const {
   for (const auto &[id, lane] : lanes_) {
     std::lock_guard lock(lane->mutex);
     result.push_back({id, lane->meter.name, lane->rate_unit, lane->power.power_at(now),
-                      lane->last_pulse, lane->filter.counts()});
+                      lane->last_pulse, lane->filter.counts(), lane->lost_pulses});
   }
   return result;
 }

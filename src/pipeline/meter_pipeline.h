@@ -25,6 +25,7 @@ struct MeterLiveStatus {
   std::optional<double> power;       // at the time asked; empty until known
   std::optional<UtcTime> last_pulse; // wall time of the last accepted pulse
   FilterCounts filter;               // since the daemon started
+  std::int64_t lost_pulses = 0;      // reported lost by the source since the daemon started
 };
 
 class MeterPipelines final : public EdgeSink {
@@ -36,6 +37,8 @@ public:
   MeterPipelines(const std::vector<Meter> &meters, BatchHandler handler);
 
   void on_edge(const Edge &edge) override;
+  void on_lost_pulses(std::int64_t meter_id, UtcTime at, std::int64_t pulses,
+                      const std::string &reason) override;
 
   // Called for every accepted pulse, on the source's thread, with the
   // pipeline's lock held: it must be quick (the live stream posts it on).
@@ -63,6 +66,7 @@ private:
     PowerEstimator power;
     FilterCounts reported; // rejections already handed on in a batch
     std::optional<UtcTime> last_pulse;
+    std::int64_t lost_pulses = 0;
     mutable std::mutex mutex;
 
     explicit Lane(const Meter &m);

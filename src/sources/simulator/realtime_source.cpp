@@ -79,7 +79,7 @@ void RealtimeSource::run() {
         return;
       }
       sink_.on_edge(Edge{settings_.meter_id, edge.leading ? EdgeKind::leading : EdgeKind::trailing,
-                         monotonic_of(due), edge.time});
+                         monotonic_of(due), edge.time, false});
     }
     day_start = day_end;
     if (!wait_until(to_steady(day_start))) {

@@ -1,0 +1,172 @@
+#include "sources/gpio/gpio_source.h"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace pulsemon::gpio {
+
+namespace {
+
+constexpr std::size_t events_per_read = 64;
+constexpr int poll_interval_ms = 1000; // how often a waiting clock is looked at again
+
+} // namespace
+
+GpioSource::GpioSource(FileDescriptor events, LineSettings settings, EdgeSink &sink,
+                       ClockReader &clock, SourceOptions options)
+    : events_(std::move(events)), wake_(::eventfd(0, EFD_CLOEXEC)), settings_(std::move(settings)),
+      sink_(sink), clock_(clock), options_(options),
+      stamper_(options.sync_policy, options.max_sync_wait, clock.read().monotonic),
+      requested_at_(clock.read().monotonic) {
+  if (!wake_.valid()) {
+    throw Failure(ErrorCode::unavailable,
+                  std::string("gpio: cannot create an eventfd: ") + std::strerror(errno));
+  }
+}
+
+GpioSource::~GpioSource() {
+  stop();
+  join();
+}
+
+void GpioSource::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void GpioSource::stop() {
+  const std::uint64_t one = 1;
+  (void)!::write(wake_.get(), &one, sizeof one);
+}
+
+void GpioSource::join() {
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void GpioSource::run() {
+  std::array<gpio_v2_line_event, events_per_read> buffer{};
+  std::size_t filled_bytes = 0; // a pipe may deliver part of a record
+  while (true) {
+    std::array<pollfd, 2> fds{{{events_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}}};
+    const int ready = ::poll(fds.data(), fds.size(), poll_interval_ms);
+    if (ready < 0 && errno == EINTR) {
+      continue;
+    }
+    if (ready < 0 || (fds[1].revents & POLLIN) != 0) {
+      break;
+    }
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+      release(clock_.read(), false); // a timeout: perhaps the clock is synchronised now
+      continue;
+    }
+    auto *bytes = reinterpret_cast<char *>(buffer.data()); // NOLINT: records as bytes
+    const ssize_t n = ::read(events_.get(), bytes + filled_bytes, sizeof(buffer) - filled_bytes);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+      continue;
+    }
+    if (n <= 0) {
+      if (n < 0) {
+        spdlog::error("meter {}: reading GPIO events failed: {}", settings_.meter_id,
+                      std::strerror(errno));
+      }
+      break;
+    }
+    filled_bytes += static_cast<std::size_t>(n);
+    const std::size_t whole = filled_bytes / sizeof(gpio_v2_line_event);
+    handle_batch(std::span<const gpio_v2_line_event>(buffer.data(), whole));
+    const std::size_t rest = filled_bytes - whole * sizeof(gpio_v2_line_event);
+    std::memmove(bytes, bytes + whole * sizeof(gpio_v2_line_event), rest);
+    filled_bytes = rest;
+  }
+  release(clock_.read(), true);
+}
+
+MonoTime GpioSource::monotonic_of(const gpio_v2_line_event &event, const ClockReading &now) const {
+  const Micros stamp{static_cast<std::int64_t>(event.timestamp_ns / 1000)};
+  if (settings_.clock == EventClock::realtime) {
+    // Wall-clock stamps: carried onto the monotonic scale with this
+    // batch's offset, so a clock step between event and read distorts them.
+    return now.monotonic - (now.wall - UtcTime{stamp});
+  }
+  return MonoTime{stamp};
+}
+
+void GpioSource::handle_batch(std::span<const gpio_v2_line_event> events) {
+  const ClockReading now = clock_.read();
+  for (const gpio_v2_line_event &event : events) {
+    const std::uint64_t lost = sequence_.missing_before(event.line_seqno);
+    const MonoTime time = monotonic_of(event, now);
+    const Micros after_request = time - requested_at_;
+    if (event.line_seqno == 1 && after_request >= Micros{0} && after_request < options_.settle) {
+      continue; // the line's initial state, reported as it was requested
+    }
+    const bool rising = event.id == GPIO_V2_LINE_EVENT_RISING_EDGE;
+    const EdgeKind kind =
+        settings_.edge != EdgeChoice::both || rising ? EdgeKind::leading : EdgeKind::trailing;
+    held_.push_back(Held{time, kind, lost});
+  }
+  held_count_ = held_.size();
+  release(now, false);
+}
+
+void GpioSource::release(const ClockReading &now, bool force) {
+  const ClockState state = stamper_.state(now);
+  note_clock_state(state);
+  if (state == ClockState::waiting && !force) {
+    return;
+  }
+  if (state == ClockState::waiting && !held_.empty()) {
+    spdlog::warn("meter {}: stopping while the clock is not synchronised; stamping {} held "
+                 "edges with the clock as it is",
+                 settings_.meter_id, held_.size());
+  }
+  const bool single_edge = settings_.edge != EdgeChoice::both;
+  for (const Held &edge : held_) {
+    const UtcTime wall = stamper_.stamp(edge.time, now);
+    if (edge.lost_before > 0) {
+      const auto pulses = static_cast<std::int64_t>(
+          pulses_in_events(edge.lost_before, events_per_pulse(settings_.edge)));
+      spdlog::warn("meter {}: the kernel dropped {} GPIO events (about {} pulses) before {}; "
+                   "its event queue was full. Recorded as a gap.",
+                   settings_.meter_id, edge.lost_before, pulses, to_epoch_us(wall));
+      sink_.on_lost_pulses(settings_.meter_id, wall, pulses,
+                           "the kernel's GPIO event queue overflowed (" +
+                               std::to_string(edge.lost_before) + " events lost)");
+    }
+    sink_.on_edge(Edge{settings_.meter_id, edge.kind, edge.time, wall, single_edge});
+  }
+  held_.clear();
+  held_count_ = 0;
+}
+
+void GpioSource::note_clock_state(ClockState state) {
+  if (state_logged_ && state == clock_state_.load()) {
+    return;
+  }
+  clock_state_ = state;
+  state_logged_ = true;
+  switch (state) {
+  case ClockState::synchronised:
+    spdlog::info("meter {}: the system clock is synchronised; pulses are stamped as they come",
+                 settings_.meter_id);
+    break;
+  case ClockState::waiting:
+    spdlog::warn("meter {}: the system clock is not synchronised yet; holding pulses (policy "
+                 "'{}') until it is",
+                 settings_.meter_id, to_string(options_.sync_policy));
+    break;
+  case ClockState::unsynchronised:
+    spdlog::warn("meter {}: the system clock is not synchronised (adjtimex reports "
+                 "STA_UNSYNC); stamping pulses with it as it is",
+                 settings_.meter_id);
+    break;
+  }
+}
+
+} // namespace pulsemon::gpio
