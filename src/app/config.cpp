@@ -35,6 +35,13 @@ std::string describe(const toml::node &node) {
   return text.str();
 }
 
+template <class T> T value_or_throw_config(Result<T> result) {
+  if (!result.ok()) {
+    throw ConfigError{result.error().message};
+  }
+  return std::move(result).value();
+}
+
 // Reads one table, remembers which keys were read, and refuses the rest.
 class TableReader {
 public:
@@ -169,6 +176,57 @@ std::filesystem::path anchored(const std::filesystem::path &folder, const std::s
   return path.is_absolute() || folder.empty() ? path : folder / path;
 }
 
+// A GPIO line is an offset (17) or a name ("GPIO17"); TOML allows either.
+std::string line_of(TableReader &table) {
+  const toml::node *node = table.take("line");
+  if (node == nullptr) {
+    throw ConfigError{"config key '" + table.name("line") +
+                      "' is required: the line's name (\"GPIO17\") or offset (17)"};
+  }
+  if (const auto *number = node->as_integer(); number != nullptr && number->get() >= 0) {
+    return std::to_string(number->get());
+  }
+  if (const auto *text = node->as_string(); text != nullptr && !text->get().empty()) {
+    return text->get();
+  }
+  throw ConfigError{"config key '" + table.name("line") +
+                    "' must be a line name (\"GPIO17\") or an offset (17)"};
+}
+
+void read_gpio_lines(TableReader &top, Config &config) {
+  const toml::node *node = top.take("gpio");
+  if (node == nullptr) {
+    return;
+  }
+  const auto *array = node->as_array();
+  if (array == nullptr || !array->is_array_of_tables()) {
+    throw ConfigError{"config key 'gpio' must be written as [[gpio]] tables"};
+  }
+  std::size_t index = 0;
+  for (const toml::node &item : *array) {
+    TableReader table(*item.as_table(), "gpio[" + std::to_string(index++) + "]");
+    gpio::LineSettings line;
+    if (table.take("meter") == nullptr) {
+      throw ConfigError{"config key '" + table.name("meter") +
+                        "' is required: the id of the meter whose pulses this line carries"};
+    }
+    line.meter_id = table.integer("meter", 0, 1, INT64_MAX);
+    line.chip = table.string("chip", "gpiochip0");
+    line.line = line_of(table);
+    line.edge = value_or_throw_config(
+        gpio::parse_edge_choice(table.choice("edge", "falling", {"falling", "rising", "both"})));
+    line.bias = value_or_throw_config(gpio::parse_bias(
+        table.choice("bias", "pull-up", {"pull-up", "pull-down", "disabled", "as-is"})));
+    line.active_low = table.boolean("active_low", false);
+    line.debounce_period_us =
+        static_cast<std::uint32_t>(table.integer("debounce_period_us", 0, 0, 1'000'000));
+    line.clock = value_or_throw_config(gpio::parse_event_clock(
+        table.choice("clock", "monotonic", {"monotonic", "realtime", "hte"})));
+    table.refuse_unknown_keys();
+    config.gpio_lines.push_back(line);
+  }
+}
+
 Config read_config(const toml::table &root, const std::filesystem::path &folder) {
   Config config;
   const toml::table empty;
@@ -192,6 +250,10 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
                       "\" is not an IANA time zone (e.g. Europe/Amsterdam, UTC)"};
   }
   config.billing_day = static_cast<int>(time.integer("billing_day", 1, 1, 28));
+  config.wait_for_clock_sync = value_or_throw_config(parse_clock_sync_policy(
+      time.choice("wait_for_clock_sync", "auto", {"auto", "always", "never"})));
+  config.clock_sync_timeout =
+      std::chrono::seconds{time.integer("clock_sync_timeout_s", 300, 0, 86'400)};
   time.refuse_unknown_keys();
 
   TableReader log(section(top, "log", empty), "log");
@@ -259,6 +321,7 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
       config.simulators.push_back(simulator);
     }
   }
+  read_gpio_lines(top, config);
   top.refuse_unknown_keys();
   return config;
 }
@@ -346,6 +409,8 @@ commit_interval_ms = 1000   # pulses are committed together at most this far apa
 zone = ")" + std::string(zone) +
                      R"("   # IANA time zone for days, weeks and months
 billing_day = 1             # the day of the month on which a month starts (1-28)
+wait_for_clock_sync = "auto" # hold GPIO pulses until the clock is set: auto, always, never
+clock_sync_timeout_s = 300  # the longest wait under "auto"
 
 [log]
 level = "info"              # trace, debug, info, warn, error
@@ -362,6 +427,13 @@ request_timeout_s = 30      # a request must arrive whole within this; idle conn
 [auth]
 secret_file = "jwt.secret"  # the token-signing secret, created by init with mode 0600
 token_lifetime_s = 86400    # how long a login token is valid
+
+# A meter's pulse line on a GPIO pin (docs/hardware.md, docs/configuration.md):
+# [[gpio]]
+# meter = 1
+# line = "GPIO17"           # or an offset: 17
+# edge = "falling"          # falling | rising | both
+# bias = "pull-up"          # pull-up | pull-down | disabled | as-is
 )";
   if (with_simulator) {
     text += R"(

@@ -4,6 +4,8 @@
 // expected, so a typo never silently falls back to a default.
 
 #include "core/result.h"
+#include "core/wall_stamper.h"
+#include "sources/gpio/line_settings.h"
 #include "store/sqlite/sqlite_store.h"
 
 #include <chrono>
@@ -37,6 +39,9 @@ struct Config {
   // [time]
   std::string zone = "UTC";
   int billing_day = 1;
+  // Hold GPIO pulses until the kernel reports the clock synchronised?
+  ClockSyncPolicy wait_for_clock_sync = ClockSyncPolicy::automatic;
+  std::chrono::seconds clock_sync_timeout{300}; // the longest wait under `auto`
 
   // [log]
   std::string log_level = "info";
@@ -57,6 +62,9 @@ struct Config {
 
   // [[simulator]]
   std::vector<SimulatorConfig> simulators;
+
+  // [[gpio]]: a meter's pulse line on a GPIO chip
+  std::vector<gpio::LineSettings> gpio_lines;
 };
 
 // Parses TOML text. `folder` anchors relative paths.

@@ -125,6 +125,21 @@ TEST_F(Cli, AMissingConfigOrDatabaseFolderIsExplained) {
   EXPECT_EQ(done.err.find("terminate"), std::string::npos) << "no stack trace or abort";
 }
 
+TEST_F(Cli, AGpioLineOnAChipThatDoesNotExistStopsServeSayingWhichChipsDo) {
+  init();
+  append_to_config("\n[[gpio]]\nmeter = 1\nchip = \"nosuchchip\"\nline = \"GPIO17\"\n");
+  const Completed done = pulsemon({"serve", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(done.exit_code, 1);
+  EXPECT_NE(done.err.find("gpio: no chip 'nosuchchip'"), std::string::npos) << done.err;
+  EXPECT_EQ(done.err.find("terminate"), std::string::npos) << "a clean stop: " << done.err;
+
+  append_to_config("\n[[gpio]]\nmeter = 9\nline = 4\n");
+  const Completed unknown_meter = pulsemon({"serve", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(unknown_meter.exit_code, 2);
+  EXPECT_NE(unknown_meter.err.find("'gpio[1].meter': meter 9 does not exist"), std::string::npos)
+      << unknown_meter.err;
+}
+
 TEST_F(Cli, ALockedDatabaseIsAClearRuntimeFailure) {
   init();
   sqlite3 *db = nullptr;

@@ -8,6 +8,9 @@
 #include "app/cli_context.h"
 #include "core/time_text.h"
 #include "pipeline/meter_pipeline.h"
+#include "sources/clock_reader.h"
+#include "sources/gpio/chip.h"
+#include "sources/gpio/gpio_source.h"
 #include "sources/simulator/realtime_source.h"
 #include "store/writer.h"
 
@@ -134,6 +137,24 @@ void run_serve(CliContext &context, const std::string &listen_option) {
     simulators.push_back(settings);
   }
 
+  for (std::size_t i = 0; i < config.gpio_lines.size(); ++i) {
+    const std::int64_t id = config.gpio_lines[i].meter_id;
+    if (std::none_of(meters.begin(), meters.end(), [&](const Meter &m) { return m.id == id; })) {
+      throw Failure(ErrorCode::invalid_argument,
+                    config.file.string() + ": config key 'gpio[" + std::to_string(i) +
+                        "].meter': meter " + std::to_string(id) +
+                        " does not exist; add it with 'pulsemon meter add' first");
+    }
+  }
+
+  // Requested before any thread starts, so that a missing or busy line
+  // stops serve with its message and nothing half-started.
+  std::vector<gpio::RequestedLine> requested_lines;
+  for (const gpio::LineSettings &line : config.gpio_lines) {
+    requested_lines.push_back(
+        gpio::request_line(line, "pulsemon meter " + std::to_string(line.meter_id)));
+  }
+
   raise_open_file_limit();
   const sigset_t signals = stop_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr); // before any thread starts, so all inherit it
@@ -189,7 +210,28 @@ void run_serve(CliContext &context, const std::string &listen_option) {
     sources.push_back(std::make_unique<simulator::RealtimeSource>(settings, pipelines));
     sources.back()->start();
   }
-  if (sources.empty()) {
+  SystemClock system_clock;
+  std::vector<std::unique_ptr<gpio::GpioSource>> gpio_sources;
+  for (std::size_t i = 0; i < config.gpio_lines.size(); ++i) {
+    const gpio::LineSettings &line = config.gpio_lines[i];
+    gpio::RequestedLine &requested = requested_lines[i];
+    spdlog::info("meter {} reads {} line {} ('{}'): {} edge{}, debounce {}", line.meter_id,
+                 requested.chip_path, requested.offset, line.line,
+                 line.edge == gpio::EdgeChoice::both
+                     ? "both"
+                     : (line.edge == gpio::EdgeChoice::falling ? "falling" : "rising"),
+                 line.edge == gpio::EdgeChoice::both ? "s" : " only",
+                 requested.kernel_debounce
+                     ? std::to_string(line.debounce_period_us) + " µs in the kernel"
+                     : std::string("by the pulse filter"));
+    gpio_sources.push_back(std::make_unique<gpio::GpioSource>(
+        std::move(requested.events), line, pipelines, system_clock,
+        gpio::SourceOptions{config.wait_for_clock_sync,
+                            std::chrono::duration_cast<Micros>(config.clock_sync_timeout),
+                            Micros{5000}}));
+    gpio_sources.back()->start();
+  }
+  if (sources.empty() && gpio_sources.empty()) {
     spdlog::warn("no sources are configured, so no pulses will arrive; add a [[simulator]] "
                  "section to {} to try pulsemon without hardware",
                  config.file.string());
@@ -211,6 +253,12 @@ void run_serve(CliContext &context, const std::string &listen_option) {
       for (const MeterLiveStatus &status : pipelines.status(monotonic_now())) {
         spdlog::info("{}", describe_status(status, now));
       }
+      for (const auto &gpio_source : gpio_sources) {
+        if (gpio_source->clock_state() != ClockState::synchronised) {
+          spdlog::warn("clock: {}; {} pulses held", to_string(gpio_source->clock_state()),
+                       gpio_source->held());
+        }
+      }
       const WriterStats stats = writer.stats();
       if (stats.failed_commits > 0 || stats.refused_batches > 0) {
         spdlog::warn("writer: {} failed commits, {} refused batches, {} pulses waiting",
@@ -225,6 +273,10 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   sd_notify(0, "STOPPING=1");
   for (auto &source : sources) {
     source->stop();
+  }
+  for (auto &gpio_source : gpio_sources) {
+    gpio_source->stop(); // hands any held pulses on before the writer stops
+    gpio_source->join();
   }
   boost::asio::post(io, [&] {
     server.stop();

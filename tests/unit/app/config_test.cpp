@@ -93,3 +93,56 @@ TEST(Config, ErrorsNameTheKeyTheValueAndWhatWasExpected) {
 
 } // namespace
 } // namespace pulsemon
+
+namespace pulsemon {
+namespace {
+
+TEST(Config, GpioLinesAndTheClockWaitAreRead) {
+  const auto config = parse(R"(
+[time]
+wait_for_clock_sync = "always"
+clock_sync_timeout_s = 60
+
+[[gpio]]
+meter = 1
+line = "GPIO17"
+
+[[gpio]]
+meter = 2
+chip = "pinctrl-bcm2711"
+line = 27
+edge = "both"
+bias = "disabled"
+active_low = true
+debounce_period_us = 2000
+clock = "realtime"
+)");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->wait_for_clock_sync, ClockSyncPolicy::always);
+  EXPECT_EQ(config->clock_sync_timeout, std::chrono::seconds{60});
+  ASSERT_EQ(config->gpio_lines.size(), 2U);
+  const auto &first = config->gpio_lines[0];
+  EXPECT_EQ(first.meter_id, 1);
+  EXPECT_EQ(first.chip, "gpiochip0");
+  EXPECT_EQ(first.line, "GPIO17");
+  EXPECT_EQ(first.edge, gpio::EdgeChoice::falling);
+  EXPECT_EQ(first.bias, gpio::Bias::pull_up);
+  const auto &second = config->gpio_lines[1];
+  EXPECT_EQ(second.line, "27");
+  EXPECT_EQ(second.edge, gpio::EdgeChoice::both);
+  EXPECT_EQ(second.bias, gpio::Bias::disabled);
+  EXPECT_TRUE(second.active_low);
+  EXPECT_EQ(second.debounce_period_us, 2000U);
+  EXPECT_EQ(second.clock, gpio::EventClock::realtime);
+}
+
+TEST(Config, BadGpioSettingsNameTheKey) {
+  expect_error("[[gpio]]\nline = 17\n", {"gpio[0].meter", "required"});
+  expect_error("[[gpio]]\nmeter = 1\n", {"gpio[0].line", "required"});
+  expect_error("[[gpio]]\nmeter = 1\nline = 17\nedge = \"down\"\n", {"gpio[0].edge", "down"});
+  expect_error("[[gpio]]\nmeter = 1\nline = 17\npin = 4\n", {"gpio[0].pin"});
+  expect_error("[time]\nwait_for_clock_sync = \"maybe\"\n", {"time.wait_for_clock_sync"});
+}
+
+} // namespace
+} // namespace pulsemon
