@@ -253,9 +253,12 @@ void run_serve(CliContext &context, const std::string &listen_option) {
       for (const MeterLiveStatus &status : pipelines.status(monotonic_now())) {
         spdlog::info("{}", describe_status(status, now));
       }
+      std::string clock;
       for (const auto &gpio_source : gpio_sources) {
         if (gpio_source->clock_state() != ClockState::synchronised) {
-          spdlog::warn("clock: {}; {} pulses held", to_string(gpio_source->clock_state()),
+          clock = fmt::format("; clock {}, {} edges held", to_string(gpio_source->clock_state()),
+                              gpio_source->held());
+          spdlog::warn("clock: {}; {} edges held", to_string(gpio_source->clock_state()),
                        gpio_source->held());
         }
       }
@@ -265,7 +268,8 @@ void run_serve(CliContext &context, const std::string &listen_option) {
                      stats.failed_commits, stats.refused_batches, stats.queued_pulses);
       }
       sd_notify(0,
-                fmt::format("STATUS=serving; {} pulses committed", stats.committed_pulses).c_str());
+                fmt::format("STATUS=serving; {} pulses committed{}", stats.committed_pulses, clock)
+                    .c_str());
     }
   }
 
