@@ -1,7 +1,9 @@
 #include "core/edge_analysis.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 namespace pulsemon {
@@ -34,15 +36,15 @@ double coefficient_of_variation(const std::vector<std::int64_t> &values) {
 
 std::string milliseconds(std::int64_t ns) {
   const double ms = static_cast<double>(ns) / 1e6;
-  char text[32];
-  std::snprintf(text, sizeof text, ms < 10 ? "%.1f ms" : "%.0f ms", ms);
-  return text;
+  std::array<char, 32> text{};
+  std::snprintf(text.data(), text.size(), ms < 10 ? "%.1f ms" : "%.0f ms", ms);
+  return text.data();
 }
 
 std::string seconds(std::int64_t ns) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(ns) / 1e9);
-  return text;
+  std::array<char, 32> text{};
+  std::snprintf(text.data(), text.size(), "%.1f s", static_cast<double>(ns) / 1e9);
+  return text.data();
 }
 
 // Collapses bursts of chatter into single transitions: the level after a

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <system_error>
 
 namespace pulsemon::gpio {
 
@@ -86,8 +87,8 @@ gpio_v2_line_info line_info(int chip_fd, std::uint32_t offset) {
   gpio_v2_line_info info{};
   info.offset = offset;
   if (::ioctl(chip_fd, GPIO_V2_GET_LINEINFO_IOCTL, &info) != 0) {
-    throw Failure(ErrorCode::unavailable,
-                  "gpio: cannot read line " + std::to_string(offset) + ": " + std::strerror(errno));
+    throw Failure(ErrorCode::unavailable, "gpio: cannot read line " + std::to_string(offset) +
+                                              ": " + std::system_category().message(errno));
   }
   return info;
 }
@@ -169,7 +170,7 @@ RequestedLine request_line(const LineSettings &settings, std::string_view consum
                     "gpio: permission denied requesting " + line + "; " + access_advice);
     }
     throw Failure(ErrorCode::unavailable,
-                  "gpio: requesting " + line + " failed: " + std::strerror(error));
+                  "gpio: requesting " + line + " failed: " + std::system_category().message(error));
   }
   return RequestedLine{FileDescriptor(request.fd), path.string(), offset, kernel_debounce};
 }

@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 namespace pulsemon::gpio {
 
@@ -24,8 +25,8 @@ GpioSource::GpioSource(FileDescriptor events, LineSettings settings, EdgeSink &s
       stamper_(options.sync_policy, options.max_sync_wait, clock.read().monotonic),
       requested_at_(clock.read().monotonic) {
   if (!wake_.valid()) {
-    throw Failure(ErrorCode::unavailable,
-                  std::string("gpio: cannot create an eventfd: ") + std::strerror(errno));
+    throw Failure(ErrorCode::unavailable, std::string("gpio: cannot create an eventfd: ") +
+                                              std::system_category().message(errno));
   }
 }
 
@@ -73,7 +74,7 @@ void GpioSource::run() {
     if (n <= 0) {
       if (n < 0) {
         spdlog::error("meter {}: reading GPIO events failed: {}", settings_.meter_id,
-                      std::strerror(errno));
+                      std::system_category().message(errno));
       }
       break;
     }
