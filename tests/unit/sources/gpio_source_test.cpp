@@ -3,6 +3,7 @@
 // reported and the power, with a clock the test controls.
 #include "pipeline/meter_pipeline.h"
 #include "sources/gpio/gpio_source.h"
+#include "support/gpio_fakes.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -16,28 +17,6 @@ namespace {
 constexpr std::int64_t s = 1'000'000;
 const UtcTime wall_at_zero = utc_from_epoch_us(1'767'225'600LL * s); // 2026-01-01
 
-// Monotonic time is whatever the test says; the wall clock is monotonic +
-// an offset the test can step; synchronisation is the test's to grant.
-class TestClock final : public ClockReader {
-public:
-  ClockReading read() override {
-    const std::lock_guard lock(mutex_);
-    return {mono_from_us(now_us_), wall_at_zero + Micros{now_us_ + offset_us_}, synchronised_};
-  }
-  void set(std::int64_t now_us, std::int64_t offset_us, bool synchronised) {
-    const std::lock_guard lock(mutex_);
-    now_us_ = now_us;
-    offset_us_ = offset_us;
-    synchronised_ = synchronised;
-  }
-
-private:
-  std::mutex mutex_;
-  std::int64_t now_us_ = 0;
-  std::int64_t offset_us_ = 0;
-  bool synchronised_ = true;
-};
-
 struct Captured {
   std::mutex mutex;
   std::vector<UtcTime> pulses;
@@ -47,12 +26,11 @@ struct Captured {
 
 class GpioSourceTest : public ::testing::Test {
 protected:
-  TestClock clock;
+  testing::TestClock clock{wall_at_zero};
   Captured captured;
-  int write_end = -1;
+  testing::LineEventPipe pipe;
   std::unique_ptr<MeterPipelines> pipelines;
   std::unique_ptr<GpioSource> source;
-  std::uint32_t seqno = 0;
 
   void start(EdgeChoice edge, SourceOptions options = {}) {
     Meter meter;
@@ -66,40 +44,21 @@ protected:
     pipelines->set_pulse_observer([this](std::int64_t, UtcTime, std::optional<double> power) {
       captured.powers.push_back(power); // called with the batch handler's lane lock
     });
-    std::array<int, 2> fds{};
-    ASSERT_EQ(::pipe(fds.data()), 0);
-    write_end = fds[1];
     LineSettings settings;
     settings.meter_id = 1;
     settings.edge = edge;
     source =
-        std::make_unique<GpioSource>(FileDescriptor(fds[0]), settings, *pipelines, clock, options);
+        std::make_unique<GpioSource>(pipe.take_read_end(), settings, *pipelines, clock, options);
     source->start();
   }
 
   void send(std::int64_t at_us, bool rising, std::uint32_t skip = 0) {
-    seqno += 1 + skip;
-    gpio_v2_line_event event{};
-    event.timestamp_ns = static_cast<std::uint64_t>(at_us) * 1000;
-    event.id = rising ? GPIO_V2_LINE_EVENT_RISING_EDGE : GPIO_V2_LINE_EVENT_FALLING_EDGE;
-    event.offset = 17;
-    event.seqno = seqno;
-    event.line_seqno = seqno;
-    ASSERT_EQ(::write(write_end, &event, sizeof event), static_cast<ssize_t>(sizeof event));
+    pipe.send(at_us, rising, skip);
   }
-
-  // A pulse 30 ms wide at `at_us` (both edges), with optional contact bounce.
-  void pulse(std::int64_t at_us, bool bounce = false) {
-    send(at_us, true);
-    if (bounce) {
-      send(at_us + 300, false);
-      send(at_us + 600, true);
-    }
-    send(at_us + 30'000, false);
-  }
+  void pulse(std::int64_t at_us, bool bounce = false) { pipe.pulse(at_us, bounce); }
 
   void finish() {
-    ::close(write_end);
+    pipe.close();
     source->join();
   }
 
