@@ -155,8 +155,8 @@ void import_emon_db(CliContext &context, const EmonImportOptions &options) {
             << pulses.duplicates << " already there\n"
             << "  " << pulses.spread
             << " rows shared their second with another row and were spread evenly within it\n"
-            << "  users: " << new_users << " new, role viewer; each logs in with the old "
-            << "password until it is changed ('pulsemon user passwd NAME'), and is flagged so\n";
+            << "  users: " << new_users << " new, role viewer, flagged to change their password "
+            << "(the old one works until 'pulsemon user passwd NAME' sets a new one)\n";
   for (const std::string &name : kept_users) {
     std::cout << "  user '" << name << "' already exists here; kept the existing one\n";
   }
