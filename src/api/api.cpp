@@ -1,6 +1,7 @@
 #include "api/api.h"
 
 #include "api/auth/jwt.h"
+#include "api/auth/secrets.h"
 #include "api/openapi.h"
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,13 @@ Result<http::Principal> authenticate(ApiContext &context, const http::Request &r
   if (token.empty()) {
     return Error{ErrorCode::unauthenticated, "no token"};
   }
+  if (const auto device_key = auth::parse_device_key(token)) {
+    const auto key = context.store.find_device_key(device_key->id);
+    if (!key || key->revoked || !auth::same_hash(key->key_hash, auth::hash_device_key(token))) {
+      return Error{ErrorCode::unauthenticated, "unknown or revoked device key"};
+    }
+    return http::Principal{"key " + std::to_string(key->id), "device", key->id};
+  }
   const std::int64_t now =
       std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
   auto claims = auth::verify_token(token, context.secret, now);
@@ -41,7 +49,7 @@ Result<http::Principal> authenticate(ApiContext &context, const http::Request &r
   if (!user || user->token_generation != claims->generation) {
     return Error{ErrorCode::unauthenticated, "token of a deleted user or an old password"};
   }
-  return http::Principal{user->name, std::string(to_string(user->role))};
+  return http::Principal{user->name, std::string(to_string(user->role)), 0};
 }
 
 // Path ids are whole positive numbers; anything else is a 400 that names it.
@@ -82,6 +90,7 @@ http::Router make_router(ApiContext &context) {
   add_login_routes(router, context);
   add_meter_routes(router, context);
   add_meter_admin_routes(router, context);
+  add_ingest_routes(router, context);
   add_legacy_routes(router, context);
   return router;
 }

@@ -44,6 +44,7 @@ void add_login_routes(http::Router &router, ApiContext &context);
 void add_meter_routes(http::Router &router, ApiContext &context);
 void add_legacy_routes(http::Router &router, ApiContext &context);
 void add_meter_admin_routes(http::Router &router, ApiContext &context);
+void add_ingest_routes(http::Router &router, ApiContext &context);
 
 // The {id} of a path as a meter id; a 400 naming it when it is not one.
 [[nodiscard]] std::int64_t path_meter_id(const http::Request &request);

@@ -61,6 +61,46 @@ struct PowerRow {
 
 // Pulses known to be lost: a kernel or sensor sequence gap, an outage.
 
+// A sensor node's key: which meters it may write. The key itself is shown
+// once at creation; only its hash is kept.
+struct DeviceKey {
+  std::int64_t id = 0;
+  std::string name;
+  std::string key_hash;
+  std::vector<std::int64_t> meters;
+  UtcTime created;
+  std::optional<UtcTime> revoked;
+};
+
+// One upload from a node: its pulses, where it is in its numbering, and
+// how it is doing (JSON text, shown as it came).
+struct IngestBatch {
+  std::string node;
+  std::int64_t boot = 0; // changes each time the node restarts
+  std::int64_t seq = 0;  // 1, 2, 3, … within a boot
+  std::int64_t key_id = 0;
+  PulseBatch pulses;
+  std::string health_json = "{}";
+  UtcTime received;
+};
+
+struct IngestOutcome {
+  std::int64_t stored = 0;           // new pulses
+  std::int64_t duplicates = 0;       // pulses already stored
+  bool duplicate_batch = false;      // this (node, boot, seq) was stored before
+  std::vector<std::int64_t> missing; // sequence numbers of this boot not received yet (first 100)
+};
+
+struct NodeStatus {
+  std::string name;
+  std::int64_t key_id = 0;
+  std::int64_t meter_id = 0;
+  UtcTime last_heard;
+  std::int64_t boot = 0;
+  std::int64_t last_seq = 0;
+  std::string health_json;
+};
+
 enum class Role { admin, user, viewer };
 [[nodiscard]] std::string_view to_string(Role role);
 [[nodiscard]] Result<Role> parse_role(std::string_view text);

@@ -3,6 +3,8 @@
 // passwords, random keys. Thread-safe once sodium_init() ran (ensure_sodium).
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,5 +25,18 @@ void ensure_sodium();
 
 // `bytes` random bytes as lowercase hex (a 256-bit JWT secret is 32 bytes).
 [[nodiscard]] std::string random_hex(std::size_t bytes);
+
+// Device keys look like "pmk_12_<32 hex digits>": the key's id, then 128
+// random bits. A key has that much entropy, so a fast hash (BLAKE2b) stores
+// it safely; there is no password to guess slowly.
+struct DeviceKeyText {
+  std::int64_t id = 0;
+  std::string secret; // the whole key text, as given
+};
+[[nodiscard]] std::string make_device_key(std::int64_t id);
+[[nodiscard]] std::optional<DeviceKeyText> parse_device_key(std::string_view text);
+[[nodiscard]] std::string hash_device_key(std::string_view key);
+// Compares two hashes in constant time.
+[[nodiscard]] bool same_hash(std::string_view a, std::string_view b);
 
 } // namespace pulsemon::auth

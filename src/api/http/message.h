@@ -16,7 +16,8 @@ namespace pulsemon::http {
 // The caller, once a token was verified.
 struct Principal {
   std::string user;
-  std::string role; // admin | user | viewer
+  std::string role;        // admin | user | viewer, or device for a device key
+  std::int64_t key_id = 0; // the device key's id when role is device
 };
 
 struct Request {

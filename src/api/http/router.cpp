@@ -28,6 +28,7 @@ int required_rank(Access access) {
   case Access::user:
     return 2;
   case Access::admin:
+  case Access::device:
     return 3;
   }
   return 3;
@@ -106,9 +107,16 @@ Response Router::handle(Request &request) const {
                             "a valid token is needed: log in at POST /api/login and send it as "
                             "'Authorization: Bearer TOKEN'");
     }
-    if (rank(principal->role) < required_rank(matched->access)) {
+    const bool is_device = principal->role == "device";
+    if (matched->access == Access::device && !is_device) {
       return error_response(403, "forbidden",
-                            "your role (" + principal->role + ") may not do this");
+                            "this endpoint takes a device key ('pulsemon key add'), not a login");
+    }
+    if (matched->access != Access::device &&
+        rank(principal->role) < required_rank(matched->access)) {
+      return error_response(403, "forbidden",
+                            is_device ? "a device key may only upload pulses (POST /api/ingest)"
+                                      : "your role (" + principal->role + ") may not do this");
     }
     request.principal = std::move(principal).value();
   }

@@ -17,6 +17,7 @@ enum class Access {
   viewer, // any signed-in user
   user,   // users and admins
   admin,  // admins only
+  device, // a sensor node's device key, and nothing else (user tokens get 403)
 };
 
 using Handler = std::function<Response(Request &)>;

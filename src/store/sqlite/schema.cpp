@@ -94,6 +94,43 @@ CREATE TABLE users (
 -- Users imported from an old-stack emon.db had plaintext passwords; they
 -- are hashed on import and flagged until the user picks a new one.
 ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+)sql",
+                                                                          R"sql(
+-- Sensor nodes: device keys (stored as hashes), the meters each may write,
+-- the batches already stored (so a resent batch is stored once), and each
+-- node's last report of its health.
+CREATE TABLE device_keys (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT    NOT NULL DEFAULT '',
+  key_hash    TEXT    NOT NULL,
+  created_us  INTEGER NOT NULL,
+  revoked_us  INTEGER
+);
+
+CREATE TABLE device_key_meters (
+  key_id    INTEGER NOT NULL REFERENCES device_keys(id),
+  meter_id  INTEGER NOT NULL REFERENCES meters(id),
+  PRIMARY KEY (key_id, meter_id)
+) WITHOUT ROWID;
+
+CREATE TABLE ingest_batches (
+  node         TEXT    NOT NULL,
+  boot         INTEGER NOT NULL,
+  seq          INTEGER NOT NULL,
+  received_us  INTEGER NOT NULL,
+  pulses       INTEGER NOT NULL,
+  PRIMARY KEY (node, boot, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE nodes (
+  name           TEXT    PRIMARY KEY,
+  key_id         INTEGER NOT NULL,
+  meter_id       INTEGER NOT NULL,
+  last_heard_us  INTEGER NOT NULL,
+  boot           INTEGER NOT NULL,
+  last_seq       INTEGER NOT NULL,
+  health         TEXT    NOT NULL DEFAULT '{}'
+);
 )sql"};
 
 int read_version(Database &db) {

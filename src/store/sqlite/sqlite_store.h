@@ -106,6 +106,20 @@ public:
   // Refuses to delete the last admin.
   void delete_user(std::string_view name);
 
+  // Device keys for sensor nodes. add_device_key checks the meters exist.
+  std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
+                              UtcTime now); // returns the id; set_device_key_hash sets the hash
+  void set_device_key_hash(std::int64_t id, const std::string &key_hash);
+  [[nodiscard]] std::vector<DeviceKey> device_keys();
+  [[nodiscard]] std::optional<DeviceKey> find_device_key(std::int64_t id);
+  void revoke_device_key(std::int64_t id, UtcTime now); // throws Failure(not_found)
+
+  // A node's batch, stored exactly once: the pulses, the batch's sequence
+  // number and the node's health in one transaction. A batch seen before
+  // stores nothing and says so.
+  IngestOutcome ingest(const IngestBatch &batch);
+  [[nodiscard]] std::vector<NodeStatus> nodes();
+
   // Folds the WAL into the database file (for a clean size figure or backup).
   void checkpoint();
 
@@ -114,6 +128,8 @@ private:
   void migrate();
   [[nodiscard]] bool meter_exists(std::int64_t meter_id);
   void insert_gap(std::int64_t meter_id, const Gap &gap);
+  // The body of commit(), inside a transaction the caller holds.
+  std::vector<BatchOutcome> commit_in_transaction(std::span<const PulseBatch> batches);
   [[nodiscard]] std::int64_t admin_count();
   [[nodiscard]] std::int64_t count_rollup(std::int64_t meter_id, std::chrono::seconds slot,
                                           UtcTime from, UtcTime to);

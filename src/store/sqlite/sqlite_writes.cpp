@@ -73,11 +73,17 @@ std::optional<Error> check_batch(const PulseBatch &batch) {
 } // namespace
 
 std::vector<BatchOutcome> SqliteStore::commit(std::span<const PulseBatch> batches) {
+  sqlite::Transaction transaction(db_);
+  std::vector<BatchOutcome> outcomes = commit_in_transaction(batches);
+  transaction.commit();
+  return outcomes;
+}
+
+std::vector<BatchOutcome> SqliteStore::commit_in_transaction(std::span<const PulseBatch> batches) {
   std::vector<BatchOutcome> outcomes(batches.size());
   std::map<std::int64_t, StatsDelta> deltas;
   RollupAccumulator rollups;
 
-  sqlite::Transaction transaction(db_);
   for (std::size_t i = 0; i < batches.size(); ++i) {
     const PulseBatch &batch = batches[i];
     BatchOutcome &outcome = outcomes[i];
@@ -132,7 +138,6 @@ std::vector<BatchOutcome> SqliteStore::commit(std::span<const PulseBatch> batche
     }
     add.run();
   }
-  transaction.commit();
   return outcomes;
 }
 

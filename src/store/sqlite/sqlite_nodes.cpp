@@ -1,0 +1,164 @@
+// Sensor nodes: device keys, exactly-once batches, node health.
+#include "store/sqlite/sqlite_store.h"
+
+#include <algorithm>
+
+namespace pulsemon {
+
+std::int64_t SqliteStore::add_device_key(const std::string &name,
+                                         const std::vector<std::int64_t> &meters, UtcTime now) {
+  if (meters.empty()) {
+    throw Failure(ErrorCode::invalid_argument, "--meter: a key needs at least one meter");
+  }
+  sqlite::Transaction transaction(db_);
+  for (const std::int64_t meter_id : meters) {
+    if (!meter_exists(meter_id)) {
+      throw Failure(ErrorCode::not_found,
+                    "--meter: meter " + std::to_string(meter_id) + " does not exist");
+    }
+  }
+  sqlite::Statement insert(db_, "INSERT INTO device_keys (name, key_hash, created_us) "
+                                "VALUES (?1, '', ?2)");
+  insert.bind(1, name).bind(2, to_epoch_us(now)).run();
+  sqlite::Statement last(db_, "SELECT last_insert_rowid()");
+  last.step();
+  const std::int64_t id = last.column_int(0);
+  sqlite::Statement link(db_, "INSERT OR IGNORE INTO device_key_meters (key_id, meter_id) "
+                              "VALUES (?1, ?2)");
+  for (const std::int64_t meter_id : meters) {
+    link.bind(1, id).bind(2, meter_id).run();
+  }
+  transaction.commit();
+  return id;
+}
+
+void SqliteStore::set_device_key_hash(std::int64_t id, const std::string &key_hash) {
+  sqlite::Statement update(db_, "UPDATE device_keys SET key_hash = ?2 WHERE id = ?1");
+  update.bind(1, id).bind(2, key_hash).run();
+}
+
+namespace {
+DeviceKey read_key(const sqlite::Statement &row) {
+  DeviceKey key;
+  key.id = row.column_int(0);
+  key.name = row.column_text(1);
+  key.key_hash = row.column_text(2);
+  key.created = utc_from_epoch_us(row.column_int(3));
+  if (!row.column_is_null(4)) {
+    key.revoked = utc_from_epoch_us(row.column_int(4));
+  }
+  return key;
+}
+} // namespace
+
+std::vector<DeviceKey> SqliteStore::device_keys() {
+  sqlite::Statement select(
+      db_, "SELECT id, name, key_hash, created_us, revoked_us FROM device_keys ORDER BY id");
+  std::vector<DeviceKey> keys;
+  while (select.step()) {
+    keys.push_back(read_key(select));
+  }
+  sqlite::Statement meters(db_, "SELECT meter_id FROM device_key_meters WHERE key_id = ?1 "
+                                "ORDER BY meter_id");
+  for (DeviceKey &key : keys) {
+    meters.bind(1, key.id);
+    while (meters.step()) {
+      key.meters.push_back(meters.column_int(0));
+    }
+  }
+  return keys;
+}
+
+std::optional<DeviceKey> SqliteStore::find_device_key(std::int64_t id) {
+  sqlite::Statement select(
+      db_, "SELECT id, name, key_hash, created_us, revoked_us FROM device_keys WHERE id = ?1");
+  select.bind(1, id);
+  if (!select.step()) {
+    return std::nullopt;
+  }
+  DeviceKey key = read_key(select);
+  sqlite::Statement meters(db_, "SELECT meter_id FROM device_key_meters WHERE key_id = ?1 "
+                                "ORDER BY meter_id");
+  meters.bind(1, id);
+  while (meters.step()) {
+    key.meters.push_back(meters.column_int(0));
+  }
+  return key;
+}
+
+void SqliteStore::revoke_device_key(std::int64_t id, UtcTime now) {
+  sqlite::Statement update(
+      db_, "UPDATE device_keys SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL");
+  update.bind(1, id).bind(2, to_epoch_us(now)).run();
+  if (db_.changes() == 0 && !find_device_key(id)) {
+    throw Failure(ErrorCode::not_found, "device key " + std::to_string(id) + " does not exist");
+  }
+}
+
+IngestOutcome SqliteStore::ingest(const IngestBatch &batch) {
+  IngestOutcome outcome;
+  sqlite::Transaction transaction(db_);
+  sqlite::Statement seen(db_, "SELECT 1 FROM ingest_batches WHERE node = ?1 AND boot = ?2 AND "
+                              "seq = ?3");
+  seen.bind(1, batch.node).bind(2, batch.boot).bind(3, batch.seq);
+  outcome.duplicate_batch = seen.step();
+  if (!outcome.duplicate_batch) {
+    const BatchOutcome stored =
+        commit_in_transaction(std::span<const PulseBatch>(&batch.pulses, 1)).front();
+    if (stored.error) {
+      throw Failure(*stored.error); // the transaction rolls back: no partial write
+    }
+    outcome.stored = stored.stored;
+    outcome.duplicates = stored.duplicates;
+    sqlite::Statement record(db_, "INSERT INTO ingest_batches (node, boot, seq, received_us, "
+                                  "pulses) VALUES (?1, ?2, ?3, ?4, ?5)");
+    record.bind(1, batch.node)
+        .bind(2, batch.boot)
+        .bind(3, batch.seq)
+        .bind(4, to_epoch_us(batch.received))
+        .bind(5, static_cast<std::int64_t>(batch.pulses.pulses.size()))
+        .run();
+  }
+  sqlite::Statement node(
+      db_, "INSERT INTO nodes (name, key_id, meter_id, last_heard_us, boot, last_seq, health) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE SET "
+           "key_id = ?2, meter_id = ?3, last_heard_us = ?4, boot = ?5, "
+           "last_seq = CASE WHEN nodes.boot = ?5 THEN max(nodes.last_seq, ?6) ELSE ?6 END, "
+           "health = ?7");
+  node.bind(1, batch.node)
+      .bind(2, batch.key_id)
+      .bind(3, batch.pulses.meter_id)
+      .bind(4, to_epoch_us(batch.received))
+      .bind(5, batch.boot)
+      .bind(6, batch.seq)
+      .bind(7, batch.health_json)
+      .run();
+  // Which numbers of this boot are still missing (resend them).
+  sqlite::Statement numbers(
+      db_, "SELECT seq FROM ingest_batches WHERE node = ?1 AND boot = ?2 ORDER BY seq");
+  numbers.bind(1, batch.node).bind(2, batch.boot);
+  std::int64_t expected = 1;
+  while (numbers.step() && outcome.missing.size() < 100) {
+    const std::int64_t seq = numbers.column_int(0);
+    for (; expected < seq && outcome.missing.size() < 100; ++expected) {
+      outcome.missing.push_back(expected);
+    }
+    expected = std::max(expected, seq + 1);
+  }
+  transaction.commit();
+  return outcome;
+}
+
+std::vector<NodeStatus> SqliteStore::nodes() {
+  sqlite::Statement select(db_, "SELECT name, key_id, meter_id, last_heard_us, boot, last_seq, "
+                                "health FROM nodes ORDER BY name");
+  std::vector<NodeStatus> result;
+  while (select.step()) {
+    result.push_back(NodeStatus{select.column_text(0), select.column_int(1), select.column_int(2),
+                                utc_from_epoch_us(select.column_int(3)), select.column_int(4),
+                                select.column_int(5), select.column_text(6)});
+  }
+  return result;
+}
+
+} // namespace pulsemon
