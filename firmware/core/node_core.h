@@ -1,0 +1,229 @@
+#pragma once
+// The portable core of a pulsemon sensor node (ESP8266 and host tests).
+//
+// Built freestanding for the chip: no exceptions, no RTTI, no heap, no
+// standard library beyond <stdint.h>/<stddef.h>. The interrupt handler only
+// calls PulseCapture::on_edge; everything else runs in loop().
+//
+//   interrupt:  on_edge(micros())  → glitch filter → EdgeRing (raw 32-bit)
+//   loop():     drain() extends the times past micros()' 71-minute wrap into
+//               the Outbox, which keeps them through WiFi and broker outages
+//               until the server acknowledges the batch that carried them.
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace pulsenode {
+
+// micros() is 32 bits and wraps every 2^32 µs (71.6 minutes). Extending a
+// sequence of readings to 64 bits works as long as two consecutive readings
+// are less than one wrap apart, which loop() guarantees by draining often.
+class MicrosExtender {
+public:
+  uint64_t extend(uint32_t now) {
+    if (started_ && now < last_) {
+      high_ += uint64_t{1} << 32;
+    }
+    started_ = true;
+    last_ = now;
+    return high_ | now;
+  }
+
+private:
+  uint64_t high_ = 0;
+  uint32_t last_ = 0;
+  bool started_ = false;
+};
+
+// Interrupt side: a glitch filter (an edge sooner than min_interval_us after
+// the last accepted one is bounce or noise; this replaces the old
+// "delay(10) in the interrupt") and a single-producer, single-consumer ring
+// of raw micros() values. The interrupt writes head_, loop() writes tail_.
+class PulseCapture {
+public:
+  static constexpr uint32_t capacity = 64; // a power of two
+
+  explicit PulseCapture(uint32_t min_interval_us) : min_interval_us_(min_interval_us) {}
+
+  // Call from the interrupt handler with micros() read first thing.
+  void on_edge(uint32_t now) {
+    if (have_last_ && now - last_ < min_interval_us_) { // wrap-safe subtraction
+      ++glitches_;
+      return;
+    }
+    have_last_ = true;
+    last_ = now;
+    const uint32_t head = head_;
+    if (head - __atomic_load_n(&tail_, __ATOMIC_ACQUIRE) >= capacity) {
+      ++ring_overflows_; // loop() has not drained for 64 pulses: counted, not hidden
+      return;
+    }
+    times_[head % capacity] = now;
+    __atomic_store_n(&head_, head + 1, __ATOMIC_RELEASE);
+  }
+
+  // loop(): takes the captured times, oldest first; returns how many.
+  uint32_t take(uint32_t *out, uint32_t max) {
+    const uint32_t head = __atomic_load_n(&head_, __ATOMIC_ACQUIRE);
+    uint32_t tail = tail_;
+    uint32_t n = 0;
+    while (tail != head && n < max) {
+      out[n++] = times_[tail % capacity];
+      ++tail;
+    }
+    __atomic_store_n(&tail_, tail, __ATOMIC_RELEASE);
+    return n;
+  }
+
+  uint32_t glitches() const { return __atomic_load_n(&glitches_, __ATOMIC_RELAXED); }
+  uint32_t ring_overflows() const { return __atomic_load_n(&ring_overflows_, __ATOMIC_RELAXED); }
+
+private:
+  uint32_t min_interval_us_;
+  uint32_t last_ = 0;
+  bool have_last_ = false;
+  uint32_t times_[capacity] = {};
+  uint32_t head_ = 0;
+  uint32_t tail_ = 0;
+  uint32_t glitches_ = 0;
+  uint32_t ring_overflows_ = 0;
+};
+
+// Pulses waiting for the server: a fixed array (the node's whole memory
+// budget for outages). Full means new pulses are counted as overflow, which
+// the node reports, so the server shows a gap instead of silence.
+template <uint32_t Capacity> class Outbox {
+public:
+  bool push(uint64_t time_us) {
+    if (count_ == Capacity) {
+      ++overflows_;
+      return false;
+    }
+    items_[(first_ + count_) % Capacity] = time_us;
+    ++count_;
+    return true;
+  }
+  uint32_t size() const { return count_; }
+  uint32_t overflows() const { return overflows_; }
+  uint64_t at(uint32_t i) const { return items_[(first_ + i) % Capacity]; }
+  // The server acknowledged the oldest n pulses.
+  void drop_front(uint32_t n) {
+    if (n > count_) {
+      n = count_;
+    }
+    first_ = (first_ + n) % Capacity;
+    count_ -= n;
+  }
+
+private:
+  uint64_t items_[Capacity] = {};
+  uint32_t first_ = 0;
+  uint32_t count_ = 0;
+  uint32_t overflows_ = 0;
+};
+
+// Retries with exponential backoff: 1 s, 2 s, 4 s … up to max_ms, back to
+// the start after a success.
+class Backoff {
+public:
+  explicit Backoff(uint32_t first_ms = 1000, uint32_t max_ms = 60000)
+      : first_ms_(first_ms), max_ms_(max_ms), next_ms_(first_ms) {}
+  uint32_t after_failure() {
+    const uint32_t wait = next_ms_;
+    next_ms_ = next_ms_ >= max_ms_ / 2 ? max_ms_ : next_ms_ * 2;
+    return wait;
+  }
+  void after_success() { next_ms_ = first_ms_; }
+
+private:
+  uint32_t first_ms_;
+  uint32_t max_ms_;
+  uint32_t next_ms_;
+};
+
+// Battery: the ADC reading through a divider, and the decision to sleep.
+struct BatterySettings {
+  float adc_full_scale_volts = 1.0f; // the ESP8266's A0 reads 0..1 V as 0..1023
+  float divider_ratio = 0.0f;        // (R1 + R2) / R2; 0 = no battery measurement
+  float cutoff_volts = 10.5f;        // e.g. a 12 V AGM battery
+};
+
+inline float battery_volts(uint16_t adc_raw, const BatterySettings &settings) {
+  return static_cast<float>(adc_raw) / 1023.0f * settings.adc_full_scale_volts *
+         settings.divider_ratio;
+}
+
+inline bool battery_too_low(float volts, const BatterySettings &settings) {
+  return settings.divider_ratio > 0.0f && volts < settings.cutoff_volts;
+}
+
+// What a node reports about itself with every batch.
+struct Health {
+  int32_t rssi = 0;
+  float volts = 0.0f;
+  uint32_t uptime_s = 0;
+  uint32_t buffered = 0;
+  uint32_t overflows = 0;
+  uint32_t glitches = 0;
+  const char *firmware = "";
+};
+
+// Writes the batch {node, boot, seq, meter, clock:"boot", now_us, pulses,
+// health} for POST /api/ingest (and the MQTT topic) into `out`, without the
+// heap. Returns the length, or 0 when `capacity` is too small.
+template <uint32_t Capacity>
+size_t write_batch(char *out, size_t capacity, const char *node, uint32_t boot, uint32_t seq,
+                   int32_t meter, uint64_t now_us, const Outbox<Capacity> &outbox, uint32_t pulses,
+                   const Health &health);
+
+// Text helpers the writer uses (exposed for tests).
+size_t append_text(char *out, size_t capacity, size_t at, const char *text);
+size_t append_unsigned(char *out, size_t capacity, size_t at, uint64_t value);
+size_t append_signed(char *out, size_t capacity, size_t at, int64_t value);
+size_t append_volts(char *out, size_t capacity, size_t at, float volts);
+
+template <uint32_t Capacity>
+size_t write_batch(char *out, size_t capacity, const char *node, uint32_t boot, uint32_t seq,
+                   int32_t meter, uint64_t now_us, const Outbox<Capacity> &outbox, uint32_t pulses,
+                   const Health &health) {
+  size_t at = 0;
+  at = append_text(out, capacity, at, "{\"node\":\"");
+  at = append_text(out, capacity, at, node);
+  at = append_text(out, capacity, at, "\",\"boot\":");
+  at = append_unsigned(out, capacity, at, boot);
+  at = append_text(out, capacity, at, ",\"seq\":");
+  at = append_unsigned(out, capacity, at, seq);
+  at = append_text(out, capacity, at, ",\"meter\":");
+  at = append_signed(out, capacity, at, meter);
+  at = append_text(out, capacity, at, ",\"clock\":\"boot\",\"now_us\":");
+  at = append_unsigned(out, capacity, at, now_us);
+  at = append_text(out, capacity, at, ",\"pulses\":[");
+  for (uint32_t i = 0; i < pulses && i < outbox.size(); ++i) {
+    if (i > 0) {
+      at = append_text(out, capacity, at, ",");
+    }
+    at = append_unsigned(out, capacity, at, outbox.at(i));
+  }
+  at = append_text(out, capacity, at, "],\"health\":{\"rssi\":");
+  at = append_signed(out, capacity, at, health.rssi);
+  at = append_text(out, capacity, at, ",\"voltage\":");
+  at = append_volts(out, capacity, at, health.volts);
+  at = append_text(out, capacity, at, ",\"uptime_s\":");
+  at = append_unsigned(out, capacity, at, health.uptime_s);
+  at = append_text(out, capacity, at, ",\"buffer\":");
+  at = append_unsigned(out, capacity, at, health.buffered);
+  at = append_text(out, capacity, at, ",\"overflows\":");
+  at = append_unsigned(out, capacity, at, health.overflows);
+  at = append_text(out, capacity, at, ",\"glitches\":");
+  at = append_unsigned(out, capacity, at, health.glitches);
+  at = append_text(out, capacity, at, ",\"firmware\":\"");
+  at = append_text(out, capacity, at, health.firmware);
+  at = append_text(out, capacity, at, "\"}}");
+  if (at >= capacity) {
+    return 0;
+  }
+  out[at] = '\0';
+  return at;
+}
+
+} // namespace pulsenode
