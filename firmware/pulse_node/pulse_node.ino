@@ -102,12 +102,11 @@ void setup() {
 void loop() {
   drain_capture(); // often: keeps micros() extension right and the ring empty
   const uint32_t now = millis();
-  const bool due = outbox.size() >= NODE_BATCH_PULSES || in_flight > 0 ||
-                   static_cast<int32_t>(now - next_try_ms) >= 0;
-  if (due && outbox.size() > 0 && static_cast<int32_t>(now - next_try_ms) >= 0) {
+  if (outbox.size() > 0 && static_cast<int32_t>(now - next_try_ms) >= 0) {
     if (send_batch()) {
       backoff.after_success();
-      next_try_ms = now + NODE_SEND_INTERVAL_MS;
+      // A backlog (after an outage) goes out batch after batch; otherwise wait.
+      next_try_ms = outbox.size() >= NODE_BATCH_PULSES ? now : now + NODE_SEND_INTERVAL_MS;
     } else {
       next_try_ms = now + backoff.after_failure();
     }
