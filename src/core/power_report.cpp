@@ -1,0 +1,30 @@
+#include "core/power_report.h"
+
+#include <cmath>
+
+namespace pulsemon {
+
+std::vector<UtcTime> PowerReportIntegrator::on_report(UtcTime at, double kilowatts) {
+  std::vector<UtcTime> pulses;
+  const std::optional<UtcTime> previous = last_;
+  if (previous && at <= *previous) {
+    return pulses; // out of order or repeated: no period
+  }
+  last_ = at;
+  if (!previous || !std::isfinite(kilowatts) || kilowatts < 0 || kilowatts > 1000) {
+    return pulses;
+  }
+  const Micros period = std::min(at - *previous, max_period_);
+  const double hours = to_seconds(period) / 3600.0;
+  const double exact = kilowatts * hours * pulses_per_kwh_ + carry_;
+  // A hair of tolerance, so 99.9999999 pulses from binary rounding count as 100.
+  const auto whole = static_cast<std::int64_t>(std::floor(exact + 1e-9));
+  carry_ = exact - static_cast<double>(whole);
+  const UtcTime start = at - period;
+  for (std::int64_t i = 1; i <= whole; ++i) {
+    pulses.push_back(start + Micros{period.count() * i / (whole + 1)});
+  }
+  return pulses;
+}
+
+} // namespace pulsemon
