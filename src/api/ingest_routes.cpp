@@ -1,7 +1,7 @@
 // POST /api/ingest: sensor nodes upload batches of pulse times with a
-// device key; GET /api/nodes: how the nodes are doing.
+// device key (the batch format: src/ingest/ingest_batch.h); GET /api/nodes:
+// how the nodes are doing.
 //
-// A batch is {node, boot, seq, meter, pulses, clock?, now_us?, health?}.
 // The answer comes only after the batch's transaction has committed, so a
 // node may delete what it sent once it has the answer, and resend anything
 // it did not get an answer for: (node, boot, seq) and the pulses themselves
@@ -9,137 +9,29 @@
 #include "api/api.h"
 #include "api/http/message.h"
 #include "core/time_text.h"
+#include "ingest/ingest_batch.h"
 
 #include <nlohmann/json.hpp>
-
-#include <algorithm>
 
 namespace pulsemon {
 
 namespace {
 
-constexpr std::size_t max_pulses_per_batch = 10'000;
-constexpr std::size_t max_health_bytes = 2048;
-constexpr std::size_t max_node_name = 64;
-
-[[noreturn]] void bad(const std::string &field, const std::string &what) {
-  throw Failure(ErrorCode::invalid_argument, field + ": " + what);
-}
-
-std::int64_t whole_number(const nlohmann::json &body, const std::string &key, std::int64_t low) {
-  const auto found = body.find(key);
-  if (found == body.end() || !found->is_number_integer() || found->get<std::int64_t>() < low) {
-    bad(key, "a whole number of at least " + std::to_string(low) + " is required");
-  }
-  return found->get<std::int64_t>();
-}
-
-std::string node_name(const nlohmann::json &body) {
-  const auto found = body.find("node");
-  if (found == body.end() || !found->is_string()) {
-    bad("node", "the node's name (a string) is required");
-  }
-  const std::string name = found->get<std::string>();
-  const bool printable =
-      std::all_of(name.begin(), name.end(), [](unsigned char c) { return c > 32 && c < 127; });
-  if (name.empty() || name.size() > max_node_name || !printable) {
-    bad("node", "1 to 64 printable characters without spaces");
-  }
-  return name;
-}
-
-// Pulse times: epoch microseconds (UTC), or, with "clock":"boot",
-// microseconds since the node booted together with its clock now ("now_us"),
-// anchored on the time the batch arrived.
-std::vector<UtcTime> pulse_times(const nlohmann::json &body, UtcTime received) {
-  const auto pulses = body.find("pulses");
-  if (pulses == body.end() || !pulses->is_array()) {
-    bad("pulses", "an array of pulse times is required");
-  }
-  if (pulses->size() > max_pulses_per_batch) {
-    bad("pulses", "at most " + std::to_string(max_pulses_per_batch) + " per batch");
-  }
-  const auto clock = body.find("clock");
-  const std::string clock_kind =
-      clock == body.end() ? "utc" : (clock->is_string() ? clock->get<std::string>() : "");
-  if (clock_kind != "utc" && clock_kind != "boot") {
-    bad("clock", "\"utc\" (epoch microseconds) or \"boot\" (microseconds since boot)");
-  }
-  const bool since_boot = clock_kind == "boot";
-  const std::int64_t now_us = since_boot ? whole_number(body, "now_us", 0) : 0;
-  const UtcTime earliest = utc_from_epoch_us(946'684'800LL * 1'000'000); // 2000-01-01
-  const UtcTime latest = received + std::chrono::hours{24};
-  std::vector<UtcTime> times;
-  times.reserve(pulses->size());
-  for (std::size_t i = 0; i < pulses->size(); ++i) {
-    const auto &value = (*pulses)[i];
-    const std::string field = "pulses[" + std::to_string(i) + "]";
-    if (!value.is_number_integer()) {
-      bad(field, "a whole number of microseconds");
-    }
-    const auto us = value.get<std::int64_t>();
-    if (since_boot) {
-      if (us < 0 || us > now_us) {
-        bad(field, "microseconds since boot, between 0 and now_us");
-      }
-      times.push_back(received - Micros{now_us - us});
-    } else {
-      const UtcTime t = utc_from_epoch_us(us);
-      if (t < earliest || t > latest) {
-        bad(field, "epoch microseconds between 2000 and tomorrow; send \"clock\":\"boot\" if "
-                   "the node's clock is not set");
-      }
-      times.push_back(t);
-    }
-  }
-  return times;
-}
-
-std::string health_of(const nlohmann::json &body) {
-  const auto health = body.find("health");
-  if (health == body.end()) {
-    return "{}";
-  }
-  if (!health->is_object()) {
-    bad("health", "an object such as {\"rssi\":-67,\"voltage\":3.3,\"firmware\":\"1.0\"}");
-  }
-  std::string text = health->dump();
-  if (text.size() > max_health_bytes) {
-    bad("health", "at most " + std::to_string(max_health_bytes) + " bytes");
-  }
-  return text;
-}
-
 http::Response ingest(ApiContext &context, const http::Request &request) {
   const auto body = nlohmann::json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    bad("body", "must be a JSON object {node, boot, seq, meter, pulses}");
+  if (body.is_discarded()) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "body: must be a JSON object {node, boot, seq, meter, pulses}");
   }
-  const UtcTime received = api_now();
-  IngestBatch batch;
-  batch.node = node_name(body);
-  batch.boot = whole_number(body, "boot", 0);
-  batch.seq = whole_number(body, "seq", 1);
+  IngestBatch batch = parse_ingest_batch(body, api_now());
   batch.key_id = request.principal->key_id;
-  batch.received = received;
-  const std::int64_t meter = whole_number(body, "meter", 1);
-  const auto key = context.store.find_device_key(batch.key_id);
-  if (!key || std::find(key->meters.begin(), key->meters.end(), meter) == key->meters.end()) {
-    return http::error_response(
-        403, "forbidden", "meter: this device key may not write meter " + std::to_string(meter));
+  if (!key_may_write(context.store, batch.key_id, batch.pulses.meter_id)) {
+    return http::error_response(403, "forbidden",
+                                "meter: this device key may not write meter " +
+                                    std::to_string(batch.pulses.meter_id));
   }
-  batch.pulses = PulseBatch{meter, pulse_times(body, received), {}, {}};
-  batch.health_json = health_of(body);
-
   const IngestOutcome outcome = context.store.ingest(batch);
-  const nlohmann::json answer{{"node", batch.node},
-                              {"boot", batch.boot},
-                              {"seq", batch.seq},
-                              {"accepted", outcome.stored},
-                              {"duplicates", outcome.duplicates},
-                              {"duplicate_batch", outcome.duplicate_batch},
-                              {"missing", outcome.missing}};
-  return http::json_response(200, answer.dump());
+  return http::json_response(200, ingest_answer(batch, outcome).dump());
 }
 
 http::Response list_nodes(ApiContext &context) {

@@ -1,0 +1,27 @@
+#pragma once
+// A sensor node's batch, as JSON from HTTP (POST /api/ingest) or MQTT
+// (pulsemon/<node>/pulses): checked field by field and turned into an
+// IngestBatch for the store, and the answer the node gets back.
+//
+// {node, boot, seq, meter, pulses, clock?, now_us?, health?}: pulses are
+// epoch microseconds, or with "clock":"boot" microseconds since the node
+// booted, given with its clock at sending ("now_us") and anchored on the
+// time the batch arrived.
+
+#include "store/sqlite/sqlite_store.h"
+#include "store/types.h"
+
+#include <nlohmann/json.hpp>
+
+namespace pulsemon {
+
+// Throws Failure(invalid_argument) naming the first bad field. The key is
+// the caller's to check (see key_may_write).
+[[nodiscard]] IngestBatch parse_ingest_batch(const nlohmann::json &body, UtcTime received);
+
+// Whether the device key may write the meter.
+[[nodiscard]] bool key_may_write(SqliteStore &store, std::int64_t key_id, std::int64_t meter_id);
+
+[[nodiscard]] nlohmann::json ingest_answer(const IngestBatch &batch, const IngestOutcome &outcome);
+
+} // namespace pulsemon
