@@ -227,6 +227,52 @@ void read_gpio_lines(TableReader &top, Config &config) {
   }
 }
 
+void read_mqtt(TableReader &top, Config &config) {
+  const toml::table empty;
+  TableReader mqtt(section(top, "mqtt", empty), "mqtt");
+  const std::string broker = mqtt.string("broker", "");
+  MqttSettings settings;
+  settings.client_id = mqtt.string("client_id", "pulsemon");
+  settings.username = mqtt.string("username", "");
+  settings.password = mqtt.string("password", "");
+  mqtt.refuse_unknown_keys();
+  if (const toml::node *node = top.take("mqtt_power")) {
+    const auto *array = node->as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      throw ConfigError{"config key 'mqtt_power' must be written as [[mqtt_power]] tables"};
+    }
+    std::size_t index = 0;
+    for (const toml::node &item : *array) {
+      TableReader table(*item.as_table(), "mqtt_power[" + std::to_string(index++) + "]");
+      PowerTopic topic;
+      topic.topic = table.string("topic", "");
+      if (topic.topic.empty()) {
+        throw ConfigError{"config key '" + table.name("topic") +
+                          "' is required: the topic the node publishes kW on"};
+      }
+      if (table.take("meter") == nullptr) {
+        throw ConfigError{"config key '" + table.name("meter") + "' is required"};
+      }
+      topic.meter_id = table.integer("meter", 0, 1, INT64_MAX);
+      table.refuse_unknown_keys();
+      settings.power_topics.push_back(topic);
+    }
+  }
+  if (broker.empty()) {
+    if (!settings.power_topics.empty()) {
+      throw ConfigError{"config key 'mqtt.broker' is missing: [[mqtt_power]] needs a broker"};
+    }
+    return;
+  }
+  auto endpoint = parse_listen(broker, "config key 'mqtt.broker'");
+  if (!endpoint.ok()) {
+    throw ConfigError{endpoint.error().message};
+  }
+  settings.host = endpoint->first;
+  settings.port = endpoint->second;
+  config.mqtt = settings;
+}
+
 Config read_config(const toml::table &root, const std::filesystem::path &folder) {
   Config config;
   const toml::table empty;
@@ -322,6 +368,7 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
     }
   }
   read_gpio_lines(top, config);
+  read_mqtt(top, config);
   top.refuse_unknown_keys();
   return config;
 }

@@ -5,6 +5,7 @@
 
 #include "core/result.h"
 #include "core/wall_stamper.h"
+#include "ingest/mqtt_ingest.h"
 #include "sources/gpio/line_settings.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -65,6 +66,9 @@ struct Config {
 
   // [[gpio]]: a meter's pulse line on a GPIO chip
   std::vector<gpio::LineSettings> gpio_lines;
+
+  // [mqtt] (off unless mqtt.broker is set) and [[mqtt_power]] topics
+  std::optional<MqttSettings> mqtt;
 };
 
 // Parses TOML text. `folder` anchors relative paths.

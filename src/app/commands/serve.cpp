@@ -7,6 +7,7 @@
 #include "api/http/server.h"
 #include "app/cli_context.h"
 #include "core/time_text.h"
+#include "ingest/mqtt_ingest.h"
 #include "pipeline/meter_pipeline.h"
 #include "sources/clock_reader.h"
 #include "sources/gpio/chip.h"
@@ -147,6 +148,18 @@ void run_serve(CliContext &context, const std::string &listen_option) {
     }
   }
 
+  if (config.mqtt) {
+    for (std::size_t i = 0; i < config.mqtt->power_topics.size(); ++i) {
+      const std::int64_t id = config.mqtt->power_topics[i].meter_id;
+      if (std::none_of(meters.begin(), meters.end(), [&](const Meter &m) { return m.id == id; })) {
+        throw Failure(ErrorCode::invalid_argument,
+                      config.file.string() + ": config key 'mqtt_power[" + std::to_string(i) +
+                          "].meter': meter " + std::to_string(id) +
+                          " does not exist; add it with 'pulsemon meter add' first");
+      }
+    }
+  }
+
   // Requested before any thread starts, so that a missing or busy line
   // stops serve with its message and nothing half-started.
   std::vector<gpio::RequestedLine> requested_lines;
@@ -231,7 +244,15 @@ void run_serve(CliContext &context, const std::string &listen_option) {
                             Micros{5000}}));
     gpio_sources.back()->start();
   }
-  if (sources.empty() && gpio_sources.empty()) {
+  std::unique_ptr<MqttIngest> mqtt;
+  if (config.mqtt) {
+    mqtt = std::make_unique<MqttIngest>(*config.mqtt, config.database,
+                                        StoreOptions{config.durability, false}, &wall_now);
+    spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}", config.mqtt->host,
+                 config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
+    mqtt->start();
+  }
+  if (sources.empty() && gpio_sources.empty() && !mqtt) {
     spdlog::warn("no sources are configured, so no pulses will arrive; add a [[simulator]] "
                  "section to {} to try pulsemon without hardware",
                  config.file.string());
@@ -252,6 +273,12 @@ void run_serve(CliContext &context, const std::string &listen_option) {
       const UtcTime now = wall_now();
       for (const MeterLiveStatus &status : pipelines.status(monotonic_now())) {
         spdlog::info("{}", describe_status(status, now));
+      }
+      if (mqtt) {
+        const MqttStats mqtt_stats = mqtt->stats();
+        spdlog::info("mqtt: {}; {} batches, {} power reports, {} refused",
+                     mqtt_stats.connected ? "connected" : "NOT connected", mqtt_stats.batches,
+                     mqtt_stats.power_reports, mqtt_stats.refused);
       }
       std::string clock;
       for (const auto &gpio_source : gpio_sources) {
@@ -281,6 +308,9 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   for (auto &gpio_source : gpio_sources) {
     gpio_source->stop(); // hands any held pulses on before the writer stops
     gpio_source->join();
+  }
+  if (mqtt) {
+    mqtt->stop();
   }
   boost::asio::post(io, [&] {
     server.stop();

@@ -1,0 +1,190 @@
+#include "ingest/mqtt_ingest.h"
+
+#include "api/auth/secrets.h"
+#include "ingest/ingest_batch.h"
+
+#include <mosquitto.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <mutex>
+
+namespace pulsemon {
+
+namespace {
+
+constexpr std::string_view batch_prefix = "pulsemon/";
+constexpr std::string_view batch_suffix = "/pulses";
+constexpr int keepalive_s = 30;
+
+void init_library_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+// "pulsemon/<node>/pulses" → node; empty when the topic is not a batch topic.
+std::string node_of(const std::string &topic) {
+  if (topic.size() <= batch_prefix.size() + batch_suffix.size() ||
+      !topic.starts_with(batch_prefix) || !topic.ends_with(batch_suffix)) {
+    return {};
+  }
+  return topic.substr(batch_prefix.size(),
+                      topic.size() - batch_prefix.size() - batch_suffix.size());
+}
+
+} // namespace
+
+MqttIngest::MqttIngest(MqttSettings settings, const std::filesystem::path &database,
+                       StoreOptions options, std::function<UtcTime()> now)
+    : settings_(std::move(settings)), store_(std::make_unique<SqliteStore>(database, options)),
+      now_(std::move(now)) {
+  init_library_once();
+  for (const PowerTopic &topic : settings_.power_topics) {
+    const Meter meter = store_->meter(topic.meter_id);
+    integrators_.emplace(topic.topic,
+                         PowerReportIntegrator(meter.pulses_per_unit, Micros{300'000'000}));
+  }
+  client_ = mosquitto_new(settings_.client_id.c_str(), false, this);
+  if (client_ == nullptr) {
+    throw Failure(ErrorCode::unavailable, "mqtt: cannot create a client");
+  }
+  mosquitto_connect_callback_set(client_, &MqttIngest::on_connect);
+  mosquitto_disconnect_callback_set(client_, &MqttIngest::on_disconnect);
+  mosquitto_message_callback_set(client_, &MqttIngest::on_message);
+  mosquitto_reconnect_delay_set(client_, 1, 30, true);
+  if (!settings_.username.empty()) {
+    mosquitto_username_pw_set(client_, settings_.username.c_str(), settings_.password.c_str());
+  }
+}
+
+MqttIngest::~MqttIngest() {
+  stop();
+  mosquitto_destroy(client_);
+}
+
+void MqttIngest::start() {
+  const int rc =
+      mosquitto_connect_async(client_, settings_.host.c_str(), settings_.port, keepalive_s);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    spdlog::warn("mqtt: connecting to {}:{} failed ({}); retrying in the background",
+                 settings_.host, settings_.port, mosquitto_strerror(rc));
+  }
+  if (mosquitto_loop_start(client_) != MOSQ_ERR_SUCCESS) {
+    throw Failure(ErrorCode::unavailable, "mqtt: cannot start the network thread");
+  }
+  started_ = true;
+}
+
+void MqttIngest::stop() {
+  if (!started_) {
+    return;
+  }
+  started_ = false;
+  mosquitto_disconnect(client_);
+  mosquitto_loop_stop(client_, true);
+}
+
+MqttStats MqttIngest::stats() const {
+  return MqttStats{batches_.load(), refused_.load(), power_reports_.load(), connected_.load()};
+}
+
+void MqttIngest::on_connect(mosquitto *client, void *self, int rc) {
+  auto &ingest = *static_cast<MqttIngest *>(self);
+  if (rc != 0) {
+    spdlog::warn("mqtt: the broker refused the connection: {}", mosquitto_connack_string(rc));
+    return;
+  }
+  ingest.connected_ = true;
+  spdlog::info("mqtt: connected to {}:{}", ingest.settings_.host, ingest.settings_.port);
+  mosquitto_subscribe(client, nullptr, "pulsemon/+/pulses", 1);
+  for (const PowerTopic &topic : ingest.settings_.power_topics) {
+    mosquitto_subscribe(client, nullptr, topic.topic.c_str(), 1);
+  }
+}
+
+void MqttIngest::on_disconnect(mosquitto * /*client*/, void *self, int rc) {
+  auto &ingest = *static_cast<MqttIngest *>(self);
+  ingest.connected_ = false;
+  if (rc != 0) {
+    spdlog::warn("mqtt: lost the broker ({}); reconnecting", mosquitto_strerror(rc));
+  }
+}
+
+void MqttIngest::on_message(mosquitto * /*client*/, void *self, const mosquitto_message *message) {
+  auto &ingest = *static_cast<MqttIngest *>(self);
+  const std::string payload(static_cast<const char *>(message->payload),
+                            static_cast<std::size_t>(message->payloadlen));
+  try {
+    ingest.handle(message->topic, payload);
+  } catch (const std::exception &failure) {
+    ++ingest.refused_;
+    spdlog::warn("mqtt: {}: refused: {}", message->topic, failure.what());
+  }
+}
+
+void MqttIngest::handle(const std::string &topic, const std::string &payload) {
+  for (const PowerTopic &power : settings_.power_topics) {
+    if (power.topic == topic) {
+      return handle_power(power, payload);
+    }
+  }
+  const std::string node = node_of(topic);
+  if (!node.empty()) {
+    handle_batch(node, payload);
+  }
+}
+
+void MqttIngest::handle_batch(const std::string &node, const std::string &payload) {
+  const auto body = nlohmann::json::parse(payload, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    throw Failure(ErrorCode::invalid_argument, "body: not a JSON object");
+  }
+  const auto key_field = body.find("key");
+  const auto key = key_field != body.end() && key_field->is_string()
+                       ? auth::parse_device_key(key_field->get<std::string>())
+                       : std::nullopt;
+  const auto stored_key = key ? store_->find_device_key(key->id) : std::nullopt;
+  if (!stored_key || stored_key->revoked ||
+      !auth::same_hash(stored_key->key_hash, auth::hash_device_key(key->secret))) {
+    throw Failure(ErrorCode::unauthenticated, "key: missing, unknown or revoked device key");
+  }
+  IngestBatch batch = parse_ingest_batch(body, now_());
+  batch.key_id = stored_key->id;
+  if (batch.node != node) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "node: '" + batch.node + "' does not match the topic's '" + node + "'");
+  }
+  if (!key_may_write(*store_, batch.key_id, batch.pulses.meter_id)) {
+    throw Failure(ErrorCode::permission_denied, "meter: this device key may not write meter " +
+                                                    std::to_string(batch.pulses.meter_id));
+  }
+  const IngestOutcome outcome = store_->ingest(batch); // committed before the ack goes out
+  ++batches_;
+  const std::string ack = ingest_answer(batch, outcome).dump();
+  const std::string ack_topic = "pulsemon/" + node + "/ack";
+  mosquitto_publish(client_, nullptr, ack_topic.c_str(), static_cast<int>(ack.size()), ack.data(),
+                    1, true);
+}
+
+void MqttIngest::handle_power(const PowerTopic &topic, const std::string &payload) {
+  double kilowatts = 0;
+  const char *begin = payload.data();
+  const char *end = payload.data() + payload.size();
+  while (begin < end && (*begin == ' ' || *begin == '\n')) {
+    ++begin;
+  }
+  while (end > begin && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r')) {
+    --end;
+  }
+  const auto [parsed, ec] = std::from_chars(begin, end, kilowatts);
+  if (ec != std::errc{} || parsed != end) {
+    throw Failure(ErrorCode::invalid_argument, "'" + payload + "' is not a number of kW");
+  }
+  const auto pulses = integrators_.at(topic.topic).on_report(now_(), kilowatts);
+  ++power_reports_;
+  if (!pulses.empty()) {
+    (void)store_->commit_or_throw(PulseBatch{topic.meter_id, pulses, {}, {}});
+  }
+}
+
+} // namespace pulsemon

@@ -1,0 +1,84 @@
+#pragma once
+// MQTT in: sensor nodes' batches on pulsemon/<node>/pulses (the same JSON as
+// POST /api/ingest, with the device key in a "key" field), acknowledged on
+// pulsemon/<node>/ack only after the batch has committed, and the old
+// firmware's power reports (a kW float every 30 s on a topic such as
+// power_consumed) for power-report meters.
+//
+// libmosquitto runs its own network thread with a persistent session
+// (clean_session = false, QoS 1 subscriptions), reconnecting with backoff;
+// every message is handled on that thread with this object's own database
+// connection. MQTT's QoS is not what makes delivery safe: a node keeps a
+// batch until it sees the application-level acknowledgement.
+
+#include "core/power_report.h"
+#include "store/sqlite/sqlite_store.h"
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct mosquitto;
+struct mosquitto_message;
+
+namespace pulsemon {
+
+struct PowerTopic {
+  std::string topic;
+  std::int64_t meter_id = 0;
+};
+
+struct MqttSettings {
+  std::string host = "127.0.0.1";
+  unsigned short port = 1883;
+  std::string client_id = "pulsemon";
+  std::string username; // empty: anonymous
+  std::string password;
+  std::vector<PowerTopic> power_topics;
+};
+
+struct MqttStats {
+  std::uint64_t batches = 0;       // stored or recognised as resent
+  std::uint64_t refused = 0;       // invalid JSON, bad field, bad key
+  std::uint64_t power_reports = 0; // legacy kW values taken
+  bool connected = false;
+};
+
+class MqttIngest {
+public:
+  // Opens its own connection to the database; `now` is the wall clock.
+  MqttIngest(MqttSettings settings, const std::filesystem::path &database, StoreOptions options,
+             std::function<UtcTime()> now);
+  ~MqttIngest();
+  MqttIngest(const MqttIngest &) = delete;
+  MqttIngest &operator=(const MqttIngest &) = delete;
+
+  void start(); // connects in the background; retries until stop()
+  void stop();
+  [[nodiscard]] MqttStats stats() const;
+
+private:
+  static void on_connect(mosquitto *client, void *self, int rc);
+  static void on_disconnect(mosquitto *client, void *self, int rc);
+  static void on_message(mosquitto *client, void *self, const mosquitto_message *message);
+  void handle(const std::string &topic, const std::string &payload);
+  void handle_batch(const std::string &node, const std::string &payload);
+  void handle_power(const PowerTopic &topic, const std::string &payload);
+
+  MqttSettings settings_;
+  std::unique_ptr<SqliteStore> store_;
+  std::function<UtcTime()> now_;
+  mosquitto *client_ = nullptr;
+  std::map<std::string, PowerReportIntegrator> integrators_;
+  std::atomic<std::uint64_t> batches_{0};
+  std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::uint64_t> power_reports_{0};
+  std::atomic<bool> connected_{false};
+  bool started_ = false;
+};
+
+} // namespace pulsemon

@@ -1,0 +1,208 @@
+// MQTT in, with a real Mosquitto broker started for the test: node batches
+// acknowledged on pulsemon/<node>/ack after they are stored, resent batches
+// stored once, bad keys refused, and the old firmware's kW reports.
+#include "support/daemon.h"
+#include "support/http_client.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <mosquitto.h>
+#include <netinet/in.h>
+#include <nlohmann/json.hpp>
+#include <sys/socket.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+namespace pulsemon {
+namespace {
+
+using testing::Completed;
+using testing::http_request;
+
+constexpr std::int64_t s = 1'000'000;
+constexpr std::int64_t base_us = 1'767'225'600LL * s;
+
+unsigned short free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// A test's MQTT client: publishes, and collects what arrives on its topics.
+class Client {
+public:
+  explicit Client(unsigned short port) {
+    mosquitto_lib_init();
+    client_ = mosquitto_new(nullptr, true, this);
+    mosquitto_message_callback_set(
+        client_, [](mosquitto *, void *self, const mosquitto_message *message) {
+          auto &me = *static_cast<Client *>(self);
+          const std::lock_guard lock(me.mutex_);
+          me.received_.emplace_back(static_cast<const char *>(message->payload),
+                                    static_cast<std::size_t>(message->payloadlen));
+        });
+    EXPECT_EQ(mosquitto_connect(client_, "127.0.0.1", port, 30), MOSQ_ERR_SUCCESS);
+    mosquitto_loop_start(client_);
+  }
+  ~Client() {
+    mosquitto_disconnect(client_);
+    mosquitto_loop_stop(client_, true);
+    mosquitto_destroy(client_);
+  }
+  Client(const Client &) = delete;
+  Client &operator=(const Client &) = delete;
+
+  void subscribe(const std::string &topic) {
+    mosquitto_subscribe(client_, nullptr, topic.c_str(), 1);
+  }
+  void publish(const std::string &topic, const std::string &payload) {
+    mosquitto_publish(client_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                      payload.data(), 1, false);
+  }
+  // Waits until `count` messages have arrived (or 15 s), returns them all.
+  std::vector<std::string> wait_for(std::size_t count) {
+    for (int i = 0; i < 1500; ++i) {
+      {
+        const std::lock_guard lock(mutex_);
+        if (received_.size() >= count) {
+          return received_;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    const std::lock_guard lock(mutex_);
+    return received_;
+  }
+
+private:
+  mosquitto *client_ = nullptr;
+  std::mutex mutex_;
+  std::vector<std::string> received_;
+};
+
+class Mqtt : public ::testing::Test {
+protected:
+  testing::TempDir dir;
+  unsigned short broker_port = 0;
+  std::unique_ptr<testing::Background> broker;
+  std::filesystem::path config;
+  std::string password;
+  std::string key;
+  std::unique_ptr<testing::Background> serve;
+  unsigned short api_port = 0;
+
+  void SetUp() override {
+    broker_port = free_loopback_port();
+    std::ofstream(dir / "mosquitto.conf") << "listener " << broker_port << " 127.0.0.1\n"
+                                          << "allow_anonymous true\npersistence false\n"
+                                          << "log_dest stderr\n";
+    broker = std::make_unique<testing::Background>(
+        "/usr/sbin/mosquitto", std::vector<std::string>{"-c", (dir / "mosquitto.conf").string()});
+    ASSERT_TRUE(broker->wait_for_line("running", std::chrono::seconds{10})) << broker->output();
+
+    password = testing::init_data_folder(dir / "data", false);
+    config = dir / "data/pulsemon.toml";
+    ASSERT_EQ(cli({"meter", "add", "--id", "1", "--name", "Node meter", "--kind", "electricity",
+                   "--ppu", "1000"})
+                  .exit_code,
+              0);
+    ASSERT_EQ(cli({"meter", "add", "--id", "3", "--name", "Old ESP", "--kind", "electricity",
+                   "--ppu", "1000"})
+                  .exit_code,
+              0);
+    const Completed made = cli({"key", "add", "--meter", "1"});
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(made.out, match, std::regex("pmk_\\d+_[0-9a-f]{32}")));
+    key = match.str();
+    std::ofstream(config, std::ios::app)
+        << "\n[mqtt]\nbroker = \"127.0.0.1:" << broker_port << "\"\n"
+        << "\n[[mqtt_power]]\ntopic = \"power_consumed\"\nmeter = 3\n";
+    auto daemon = testing::start_daemon(config);
+    serve = std::move(daemon.process);
+    api_port = daemon.port;
+    ASSERT_TRUE(serve->wait_for_line("mqtt: connected", std::chrono::seconds{15}))
+        << serve->output();
+  }
+
+  Completed cli(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"-c", config.string()});
+    return testing::run(testing::pulsemon_binary(), args);
+  }
+
+  std::int64_t stored_pulses(int meter) const {
+    const auto login =
+        http_request(api_port, "POST", "/api/login",
+                     nlohmann::json{{"username", "admin"}, {"password", password}}.dump(),
+                     {{"Content-Type", "application/json"}});
+    const std::string token = nlohmann::json::parse(login.body)["token"];
+    const auto result = http_request(api_port, "GET", "/api/meters/" + std::to_string(meter), {},
+                                     {{"Authorization", "Bearer " + token}});
+    return nlohmann::json::parse(result.body)["pulses"].get<std::int64_t>();
+  }
+};
+
+TEST_F(Mqtt, ABatchIsAcknowledgedAfterItIsStoredAndStoredOnce) {
+  Client node(broker_port);
+  node.subscribe("pulsemon/cupboard/ack");
+  std::this_thread::sleep_for(std::chrono::milliseconds{200}); // the subscription settles
+  const nlohmann::json batch{
+      {"node", "cupboard"}, {"boot", 3},  {"seq", 1},
+      {"meter", 1},         {"key", key}, {"pulses", {base_us, base_us + s, base_us + 2 * s}}};
+  node.publish("pulsemon/cupboard/pulses", batch.dump());
+  auto acks = node.wait_for(1);
+  ASSERT_EQ(acks.size(), 1U) << serve->output();
+  auto ack = nlohmann::json::parse(acks[0]);
+  EXPECT_EQ(ack["seq"], 1);
+  EXPECT_EQ(ack["accepted"], 3);
+  EXPECT_EQ(stored_pulses(1), 3) << "acknowledged means stored";
+
+  node.publish("pulsemon/cupboard/pulses", batch.dump()); // the node missed the ack
+  acks = node.wait_for(2);
+  ASSERT_EQ(acks.size(), 2U);
+  ack = nlohmann::json::parse(acks[1]);
+  EXPECT_EQ(ack["duplicate_batch"], true);
+  EXPECT_EQ(stored_pulses(1), 3);
+}
+
+TEST_F(Mqtt, ABatchWithABadKeyOrFieldIsRefusedAndLogged) {
+  Client node(broker_port);
+  nlohmann::json batch{{"node", "cupboard"},
+                       {"boot", 3},
+                       {"seq", 1},
+                       {"meter", 1},
+                       {"key", "pmk_1_" + std::string(32, 'a')},
+                       {"pulses", {base_us}}};
+  node.publish("pulsemon/cupboard/pulses", batch.dump());
+  EXPECT_TRUE(serve->wait_for_line("refused: key", std::chrono::seconds{10})) << serve->output();
+  batch["key"] = key;
+  batch["pulses"] = {"soon"};
+  node.publish("pulsemon/cupboard/pulses", batch.dump());
+  EXPECT_TRUE(serve->wait_for_line("refused: pulses[0]", std::chrono::seconds{10}))
+      << serve->output();
+  EXPECT_EQ(stored_pulses(1), 0);
+}
+
+TEST_F(Mqtt, TheOldFirmwaresPowerReportsBecomeEnergy) {
+  Client old_node(broker_port);
+  old_node.publish("power_consumed", "36.0"); // the first report starts the clock
+  std::this_thread::sleep_for(std::chrono::seconds{1});
+  old_node.publish("power_consumed", "36.0"); // 36 kW for about 1 s: about 10 Wh
+  for (int i = 0; i < 100 && stored_pulses(3) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  const std::int64_t pulses = stored_pulses(3);
+  EXPECT_GE(pulses, 8) << "36 kW × the time between the two reports, at 1000 imp/kWh";
+  EXPECT_LE(pulses, 20);
+}
+
+} // namespace
+} // namespace pulsemon
