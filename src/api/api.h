@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 #include <string>
 
 namespace date {
@@ -34,6 +35,8 @@ struct ApiContext {
   std::function<void(const Meter &)> meter_changed;
   FailureLimiter failures_by_address{5, std::chrono::seconds{60}};
   FailureLimiter failures_by_user{5, std::chrono::seconds{60}};
+  // Meters known only from power reports (lower resolution in the API).
+  std::set<std::int64_t> power_report_meters{};
 };
 
 // Builds the route table over `context`, which must outlive the router.

@@ -182,6 +182,14 @@ http::Response pulses(ApiContext &context, const http::Request &request) {
   return response;
 }
 
+// The meter as the API shows it, with how finely its energy is known: from
+// pulses, or only from power reports ([[mqtt_power]], lower resolution).
+nlohmann::json api_meter_view(ApiContext &context, const Meter &meter, UtcTime now) {
+  nlohmann::json view = meter_view(context.store, meter, now, live_power(context, meter.id));
+  view["resolution"] = context.power_report_meters.contains(meter.id) ? "power reports" : "pulses";
+  return view;
+}
+
 } // namespace
 
 void add_meter_routes(http::Router &router, ApiContext &context) {
@@ -192,8 +200,7 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
                 const UtcTime now = api_now();
                 nlohmann::json body = nlohmann::json::array();
                 for (const Meter &meter : context.store.meters()) {
-                  body.push_back(
-                      meter_view(context.store, meter, now, live_power(context, meter.id)));
+                  body.push_back(api_meter_view(context, meter, now));
                 }
                 return json_response(body);
               },
@@ -203,9 +210,7 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
               http::Access::viewer,
               [&context](http::Request &request) {
                 const std::int64_t id = path_meter_id(request);
-                const Meter meter = context.store.meter(id);
-                return json_response(
-                    meter_view(context.store, meter, api_now(), live_power(context, id)));
+                return json_response(api_meter_view(context, context.store.meter(id), api_now()));
               },
               {}});
   router.add({"GET",

@@ -51,6 +51,7 @@ MqttIngest::MqttIngest(MqttSettings settings, const std::filesystem::path &datab
   mosquitto_connect_callback_set(client_, &MqttIngest::on_connect);
   mosquitto_disconnect_callback_set(client_, &MqttIngest::on_disconnect);
   mosquitto_message_callback_set(client_, &MqttIngest::on_message);
+  mosquitto_subscribe_callback_set(client_, &MqttIngest::on_subscribe);
   mosquitto_reconnect_delay_set(client_, 1, 30, true);
   if (!settings_.username.empty()) {
     mosquitto_username_pw_set(client_, settings_.username.c_str(), settings_.password.c_str());
@@ -96,10 +97,27 @@ void MqttIngest::on_connect(mosquitto *client, void *self, int rc) {
   }
   ingest.connected_ = true;
   spdlog::info("mqtt: connected to {}:{}", ingest.settings_.host, ingest.settings_.port);
-  mosquitto_subscribe(client, nullptr, "pulsemon/+/pulses", 1);
-  for (const PowerTopic &topic : ingest.settings_.power_topics) {
-    mosquitto_subscribe(client, nullptr, topic.topic.c_str(), 1);
+  // One request for all topics, so one acknowledgement says they all hold.
+  std::vector<char *> topics;
+  std::string batches = "pulsemon/+/pulses";
+  topics.push_back(batches.data());
+  for (PowerTopic &topic : ingest.settings_.power_topics) {
+    topics.push_back(topic.topic.data());
   }
+  mosquitto_subscribe_multiple(client, nullptr, static_cast<int>(topics.size()), topics.data(), 1,
+                               0, nullptr);
+}
+
+void MqttIngest::on_subscribe(mosquitto * /*client*/, void *self, int /*mid*/, int count,
+                              const int *granted) {
+  auto &ingest = *static_cast<MqttIngest *>(self);
+  for (int i = 0; i < count; ++i) {
+    if (granted[i] > 2) {
+      spdlog::warn("mqtt: the broker refused a subscription (check its ACL)");
+    }
+  }
+  spdlog::info("mqtt: subscribed to pulsemon/+/pulses{}",
+               ingest.settings_.power_topics.empty() ? "" : " and the power-report topics");
 }
 
 void MqttIngest::on_disconnect(mosquitto * /*client*/, void *self, int rc) {

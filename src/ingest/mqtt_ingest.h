@@ -64,6 +64,7 @@ public:
 private:
   static void on_connect(mosquitto *client, void *self, int rc);
   static void on_disconnect(mosquitto *client, void *self, int rc);
+  static void on_subscribe(mosquitto *client, void *self, int mid, int count, const int *granted);
   static void on_message(mosquitto *client, void *self, const mosquitto_message *message);
   void handle(const std::string &topic, const std::string &payload);
   void handle_batch(const std::string &node, const std::string &payload);

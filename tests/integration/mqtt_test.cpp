@@ -50,6 +50,9 @@ public:
           me.received_.emplace_back(static_cast<const char *>(message->payload),
                                     static_cast<std::size_t>(message->payloadlen));
         });
+    mosquitto_subscribe_callback_set(client_, [](mosquitto *, void *self, int, int, const int *) {
+      static_cast<Client *>(self)->subscribed_ = true;
+    });
     EXPECT_EQ(mosquitto_connect(client_, "127.0.0.1", port, 30), MOSQ_ERR_SUCCESS);
     mosquitto_loop_start(client_);
   }
@@ -61,8 +64,13 @@ public:
   Client(const Client &) = delete;
   Client &operator=(const Client &) = delete;
 
+  // Returns once the broker has confirmed the subscription.
   void subscribe(const std::string &topic) {
     mosquitto_subscribe(client_, nullptr, topic.c_str(), 1);
+    for (int i = 0; i < 1500 && !subscribed_; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    EXPECT_TRUE(subscribed_);
   }
   void publish(const std::string &topic, const std::string &payload) {
     mosquitto_publish(client_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
@@ -87,6 +95,7 @@ private:
   mosquitto *client_ = nullptr;
   std::mutex mutex_;
   std::vector<std::string> received_;
+  std::atomic<bool> subscribed_{false};
 };
 
 class Mqtt : public ::testing::Test {
@@ -129,7 +138,7 @@ protected:
     auto daemon = testing::start_daemon(config);
     serve = std::move(daemon.process);
     api_port = daemon.port;
-    ASSERT_TRUE(serve->wait_for_line("mqtt: connected", std::chrono::seconds{15}))
+    ASSERT_TRUE(serve->wait_for_line("mqtt: subscribed", std::chrono::seconds{15}))
         << serve->output();
   }
 
@@ -153,7 +162,6 @@ protected:
 TEST_F(Mqtt, ABatchIsAcknowledgedAfterItIsStoredAndStoredOnce) {
   Client node(broker_port);
   node.subscribe("pulsemon/cupboard/ack");
-  std::this_thread::sleep_for(std::chrono::milliseconds{200}); // the subscription settles
   const nlohmann::json batch{
       {"node", "cupboard"}, {"boot", 3},  {"seq", 1},
       {"meter", 1},         {"key", key}, {"pulses", {base_us, base_us + s, base_us + 2 * s}}};
@@ -196,12 +204,23 @@ TEST_F(Mqtt, TheOldFirmwaresPowerReportsBecomeEnergy) {
   old_node.publish("power_consumed", "36.0"); // the first report starts the clock
   std::this_thread::sleep_for(std::chrono::seconds{1});
   old_node.publish("power_consumed", "36.0"); // 36 kW for about 1 s: about 10 Wh
-  for (int i = 0; i < 100 && stored_pulses(3) == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  for (int i = 0; i < 20 && stored_pulses(3) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
   }
   const std::int64_t pulses = stored_pulses(3);
   EXPECT_GE(pulses, 8) << "36 kW × the time between the two reports, at 1000 imp/kWh";
   EXPECT_LE(pulses, 20);
+
+  const auto login =
+      http_request(api_port, "POST", "/api/login",
+                   nlohmann::json{{"username", "admin"}, {"password", password}}.dump(),
+                   {{"Content-Type", "application/json"}});
+  const std::string token = nlohmann::json::parse(login.body)["token"];
+  const auto meters = nlohmann::json::parse(
+      http_request(api_port, "GET", "/api/meters", {}, {{"Authorization", "Bearer " + token}})
+          .body);
+  EXPECT_EQ(meters[0]["resolution"], "pulses");
+  EXPECT_EQ(meters[1]["resolution"], "power reports") << "flagged as lower resolution";
 }
 
 } // namespace

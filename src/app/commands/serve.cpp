@@ -196,6 +196,11 @@ void run_serve(CliContext &context, const std::string &listen_option) {
           spdlog::info("meter {} '{}': changed settings apply from now on", meter.id, meter.name);
         }
       }};
+  if (config.mqtt) {
+    for (const PowerTopic &topic : config.mqtt->power_topics) {
+      api.power_report_meters.insert(topic.meter_id);
+    }
+  }
   const http::Router router = make_router(api);
   boost::asio::io_context io;
   http::LiveHub live(io);
