@@ -28,6 +28,15 @@ struct DiagnoseOptions {
   bool json = false;
 };
 
+Failure bad_line(const std::string &path, std::size_t number, std::string_view what) {
+  std::string message = path;
+  message += " line ";
+  message += std::to_string(number);
+  message += ": ";
+  message += what;
+  return Failure(ErrorCode::invalid_argument, message);
+}
+
 std::vector<RecordedEdge> read_recording(const std::string &path) {
   std::ifstream in(path);
   if (!in) {
@@ -43,8 +52,7 @@ std::vector<RecordedEdge> read_recording(const std::string &path) {
     }
     if (number == 1) {
       if (line != "t_ns,edge") {
-        throw Failure(ErrorCode::invalid_argument,
-                      path + " line 1: expected the header 't_ns,edge', found '" + line + "'");
+        throw bad_line(path, number, "expected the header 't_ns,edge', found '" + line + "'");
       }
       continue;
     }
@@ -57,13 +65,11 @@ std::vector<RecordedEdge> read_recording(const std::string &path) {
     const auto [parsed_end, ec] = std::from_chars(line.data(), end, edge.t_ns);
     const std::string kind = comma == std::string::npos ? "" : line.substr(comma + 1);
     if (ec != std::errc{} || parsed_end != end || (kind != "rising" && kind != "falling")) {
-      throw Failure(ErrorCode::invalid_argument,
-                    path + " line " + std::to_string(number) + ": '" + line +
-                        "' is not 'nanoseconds,rising' or 'nanoseconds,falling'");
+      throw bad_line(path, number,
+                     "'" + line + "' is not 'nanoseconds,rising' or 'nanoseconds,falling'");
     }
     if (!edges.empty() && edge.t_ns < edges.back().t_ns) {
-      throw Failure(ErrorCode::invalid_argument,
-                    path + " line " + std::to_string(number) + ": time goes backwards");
+      throw bad_line(path, number, "time goes backwards");
     }
     edge.rising = kind == "rising";
     edges.push_back(edge);

@@ -59,8 +59,8 @@ public:
 private:
   struct Held {
     MonoTime time;
-    EdgeKind kind;
-    std::uint64_t lost_before; // events the kernel dropped before this one
+    EdgeKind kind = EdgeKind::leading;
+    std::uint64_t lost_before = 0; // events the kernel dropped before this one
   };
 
   void run();
