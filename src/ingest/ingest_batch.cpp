@@ -27,7 +27,7 @@ std::string node_name(const nlohmann::json &body) {
   if (found == body.end() || !found->is_string()) {
     bad("node", "the node's name (a string) is required");
   }
-  const std::string name = found->get<std::string>();
+  std::string name = found->get<std::string>();
   const bool printable =
       std::all_of(name.begin(), name.end(), [](unsigned char c) { return c > 32 && c < 127; });
   if (name.empty() || name.size() > max_node_name || !printable) {
