@@ -167,7 +167,6 @@ LiveHub::LiveHub(net::io_context &io, std::chrono::seconds heartbeat, std::size_
 }
 
 LiveHub::~LiveHub() {
-  boost::system::error_code ignored;
   state_->timer.cancel();
 }
 
