@@ -83,6 +83,30 @@ std::vector<UtcTime> pulse_times(const nlohmann::json &body, UtcTime received) {
   return times;
 }
 
+std::optional<Micros> boot_clock_now(const nlohmann::json &body) {
+  const auto clock = body.find("clock");
+  if (clock == body.end() || *clock != "boot") {
+    return std::nullopt;
+  }
+  return Micros{whole_number(body, "now_us", 0)};
+}
+
+// The node's count of pulses it had to drop (a full buffer), if it says.
+std::optional<std::int64_t> overflows_of(const nlohmann::json &body) {
+  const auto health = body.find("health");
+  if (health == body.end() || !health->is_object()) {
+    return std::nullopt;
+  }
+  const auto overflows = health->find("overflows");
+  if (overflows == health->end()) {
+    return std::nullopt;
+  }
+  if (!overflows->is_number_integer() || overflows->get<std::int64_t>() < 0) {
+    bad("health.overflows", "a whole number of pulses, at least 0");
+  }
+  return overflows->get<std::int64_t>();
+}
+
 std::string health_of(const nlohmann::json &body) {
   const auto health = body.find("health");
   if (health == body.end()) {
@@ -112,6 +136,8 @@ IngestBatch parse_ingest_batch(const nlohmann::json &body, UtcTime received) {
   const std::int64_t meter = whole_number(body, "meter", 1);
   batch.pulses = PulseBatch{meter, pulse_times(body, received), {}, {}};
   batch.health_json = health_of(body);
+  batch.overflows = overflows_of(body);
+  batch.boot_clock_now = boot_clock_now(body);
   return batch;
 }
 

@@ -79,8 +79,10 @@ struct IngestBatch {
   std::int64_t boot = 0; // changes each time the node restarts
   std::int64_t seq = 0;  // 1, 2, 3, … within a boot
   std::int64_t key_id = 0;
-  PulseBatch pulses;
+  PulseBatch pulses; // with "clock":"boot", anchored on `received` (see boot_clock_now)
   std::string health_json = "{}";
+  std::optional<std::int64_t> overflows; // pulses the node could not keep, this boot
+  std::optional<Micros> boot_clock_now;  // the node's clock at sending, for "clock":"boot"
   UtcTime received;
 };
 

@@ -44,7 +44,7 @@ std::int64_t brute_force(const std::vector<UtcTime> &pulses, UtcTime from, UtcTi
 }
 
 TEST_F(StoreTest, RecordsItsSchemaVersionAndReopens) {
-  EXPECT_EQ(store.schema_version(), 3);
+  EXPECT_EQ(store.schema_version(), 4);
   store.add_meter(electricity(1), utc(2026, 1, 1));
   SqliteStore again(dir / "pulsemon.db", StoreOptions{});
   EXPECT_EQ(again.meters().size(), 1U);
@@ -374,6 +374,61 @@ TEST_F(StoreTest, AddingAMeterTwiceOrABadOneFailsWithTheField) {
     EXPECT_EQ(failure.code(), ErrorCode::invalid_argument);
     EXPECT_NE(std::string(failure.what()).find("ppu"), std::string::npos);
   }
+}
+
+// Sensor-node batches with times since the node's boot.
+class NodeIngest : public StoreTest {
+protected:
+  static constexpr Micros ms{1'000};
+  static constexpr Micros s{1'000'000};
+  const UtcTime boot = utc(2026, 3, 1, 8); // the node's true boot
+
+  void SetUp() override { store.add_meter(electricity(1), utc(2026, 1, 1)); }
+
+  // A batch sent at `sent` after boot, arriving `transit` later.
+  IngestBatch since_boot(std::int64_t seq, std::vector<Micros> pulses, Micros sent, Micros transit,
+                         std::optional<std::int64_t> overflows = {}) {
+    IngestBatch batch;
+    batch.node = "cupboard";
+    batch.boot = 7;
+    batch.seq = seq;
+    batch.received = boot + sent + transit;
+    batch.boot_clock_now = sent;
+    batch.overflows = overflows; // as the parser reads it from the health it keeps
+    if (overflows) {
+      batch.health_json = "{\"overflows\":" + std::to_string(*overflows) + "}";
+    }
+    batch.pulses.meter_id = 1;
+    for (const Micros p : pulses) { // anchored on the batch's own arrival, as the parser does
+      batch.pulses.pulses.push_back(batch.received - (sent - p));
+    }
+    return batch;
+  }
+
+  std::vector<UtcTime> stored() {
+    return store.pulses_page(1, utc(2026, 1, 1), utc(2027, 1, 1), 1000);
+  }
+};
+
+TEST_F(NodeIngest, ABatchDelayedByAnOutageKeepsItsPulsesWhereTheyHappened) {
+  (void)store.ingest(since_boot(1, {10 * s}, 11 * s, 2 * ms));
+  // Sent at 20 s, held by a broker for 90 s while pulsemon was down.
+  (void)store.ingest(since_boot(2, {19 * s}, 20 * s, 90 * s));
+  const auto pulses = stored();
+  ASSERT_EQ(pulses.size(), 2U);
+  EXPECT_EQ(pulses[0], boot + 10 * s + 2 * ms);
+  EXPECT_EQ(pulses[1], boot + 19 * s + 2 * ms) << "not 90 s late";
+}
+
+TEST_F(NodeIngest, PulsesANodeDroppedBecomeAGapOnce) {
+  (void)store.ingest(since_boot(1, {10 * s}, 11 * s, 2 * ms, 0));
+  (void)store.ingest(since_boot(2, {30 * s}, 31 * s, 2 * ms, 25));
+  (void)store.ingest(since_boot(2, {30 * s}, 33 * s, 2 * ms, 25)); // resent: no second gap
+  (void)store.ingest(since_boot(3, {40 * s}, 41 * s, 2 * ms, 25));
+  const auto gaps = store.gaps(1, 10);
+  ASSERT_EQ(gaps.size(), 1U);
+  EXPECT_EQ(gaps[0].missing_pulses, 25);
+  EXPECT_NE(gaps[0].reason.find("cupboard"), std::string::npos) << gaps[0].reason;
 }
 
 } // namespace

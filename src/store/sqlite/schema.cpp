@@ -131,6 +131,12 @@ CREATE TABLE nodes (
   last_seq       INTEGER NOT NULL,
   health         TEXT    NOT NULL DEFAULT '{}'
 );
+)sql",
+                                                                          R"sql(
+-- Where the current boot of a node that sends times since boot lies on the
+-- wall clock (core/boot_anchor.h), so delayed batches do not shift stamps.
+ALTER TABLE nodes ADD COLUMN boot_anchor_us INTEGER;
+ALTER TABLE nodes ADD COLUMN anchor_measured_us INTEGER;
 )sql"};
 
 int read_version(Database &db) {

@@ -1,6 +1,8 @@
 // Sensor nodes: device keys, exactly-once batches, node health.
 #include "store/sqlite/sqlite_store.h"
 
+#include "core/boot_anchor.h"
+
 #include <algorithm>
 
 namespace pulsemon {
@@ -95,16 +97,59 @@ void SqliteStore::revoke_device_key(std::int64_t id, UtcTime now) {
   }
 }
 
+namespace {
+
+// What the store remembers of a node between its batches.
+struct NodeMemory {
+  std::int64_t boot = 0;
+  std::optional<BootAnchor> anchor;
+  std::int64_t overflows = 0;
+};
+
+std::optional<NodeMemory> remembered(sqlite::Database &db, const std::string &node) {
+  sqlite::Statement select(db, "SELECT boot, boot_anchor_us, anchor_measured_us, "
+                               "json_extract(health, '$.overflows') FROM nodes WHERE name = ?1");
+  select.bind(1, node);
+  if (!select.step()) {
+    return std::nullopt;
+  }
+  NodeMemory memory;
+  memory.boot = select.column_int(0);
+  if (!select.column_is_null(1) && !select.column_is_null(2)) {
+    memory.anchor = BootAnchor{utc_from_epoch_us(select.column_int(1)),
+                               utc_from_epoch_us(select.column_int(2))};
+  }
+  memory.overflows = select.column_is_null(3) ? 0 : select.column_int(3);
+  return memory;
+}
+
+} // namespace
+
 IngestOutcome SqliteStore::ingest(const IngestBatch &batch) {
   IngestOutcome outcome;
   sqlite::Transaction transaction(db_);
+  const std::optional<NodeMemory> before = remembered(db_, batch.node);
+  const bool same_boot = before && before->boot == batch.boot;
+
+  PulseBatch pulses = batch.pulses;
+  std::optional<BootAnchor> anchor;
+  if (batch.boot_clock_now) {
+    anchor = next_boot_anchor(same_boot ? before->anchor : std::nullopt, batch.received,
+                              *batch.boot_clock_now);
+    // The parser anchored on this batch's own sample; move to the estimate.
+    const Micros shift = anchor->boot - (batch.received - *batch.boot_clock_now);
+    for (UtcTime &t : pulses.pulses) {
+      t += shift;
+    }
+  }
+
   sqlite::Statement seen(db_, "SELECT 1 FROM ingest_batches WHERE node = ?1 AND boot = ?2 AND "
                               "seq = ?3");
   seen.bind(1, batch.node).bind(2, batch.boot).bind(3, batch.seq);
   outcome.duplicate_batch = seen.step();
   if (!outcome.duplicate_batch) {
     const BatchOutcome stored =
-        commit_in_transaction(std::span<const PulseBatch>(&batch.pulses, 1)).front();
+        commit_in_transaction(std::span<const PulseBatch>(&pulses, 1)).front();
     if (stored.error) {
       throw Failure(*stored.error); // the transaction rolls back: no partial write
     }
@@ -119,20 +164,38 @@ IngestOutcome SqliteStore::ingest(const IngestBatch &batch) {
         .bind(5, static_cast<std::int64_t>(batch.pulses.pulses.size()))
         .run();
   }
+
+  // Pulses the node had to drop since its last report are a gap in the
+  // meter's record (a resent batch may carry a higher count too).
+  const std::int64_t dropped_before = same_boot ? before->overflows : 0;
+  if (batch.overflows && *batch.overflows > dropped_before) {
+    const std::int64_t dropped = *batch.overflows - dropped_before;
+    insert_gap(batch.pulses.meter_id,
+               Gap{pulses.pulses.empty() ? batch.received : pulses.pulses.front(), dropped,
+                   "node " + batch.node + " dropped " + std::to_string(dropped) +
+                       " pulses: its buffer was full"});
+  }
+
   sqlite::Statement node(
-      db_, "INSERT INTO nodes (name, key_id, meter_id, last_heard_us, boot, last_seq, health) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE SET "
+      db_, "INSERT INTO nodes (name, key_id, meter_id, last_heard_us, boot, last_seq, health, "
+           "boot_anchor_us, anchor_measured_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+           "ON CONFLICT (name) DO UPDATE SET "
            "key_id = ?2, meter_id = ?3, last_heard_us = ?4, boot = ?5, "
            "last_seq = CASE WHEN nodes.boot = ?5 THEN max(nodes.last_seq, ?6) ELSE ?6 END, "
-           "health = ?7");
+           "health = ?7, boot_anchor_us = ?8, anchor_measured_us = ?9");
   node.bind(1, batch.node)
       .bind(2, batch.key_id)
       .bind(3, batch.pulses.meter_id)
       .bind(4, to_epoch_us(batch.received))
       .bind(5, batch.boot)
       .bind(6, batch.seq)
-      .bind(7, batch.health_json)
-      .run();
+      .bind(7, batch.health_json);
+  if (anchor) {
+    node.bind(8, to_epoch_us(anchor->boot)).bind(9, to_epoch_us(anchor->measured));
+  } else {
+    node.bind_null(8).bind_null(9);
+  }
+  node.run();
   // Which numbers of this boot are still missing (resend them).
   sqlite::Statement numbers(
       db_, "SELECT seq FROM ingest_batches WHERE node = ?1 AND boot = ?2 ORDER BY seq");

@@ -1,0 +1,53 @@
+#include "core/boot_anchor.h"
+
+#include <gtest/gtest.h>
+
+namespace pulsemon {
+namespace {
+
+constexpr Micros ms{1'000};
+constexpr Micros s{1'000'000};
+const UtcTime boot = utc_from_epoch_us(1'767'225'600'000'000); // the node's true boot
+
+TEST(BootAnchor, TheFirstBatchGivesTheFirstEstimate) {
+  const BootAnchor anchor = next_boot_anchor(std::nullopt, boot + 60 * s + 3 * ms, 60 * s);
+  EXPECT_EQ(anchor.boot, boot + 3 * ms) << "late by the batch's time in transit";
+  EXPECT_EQ(anchor.measured, boot + 60 * s + 3 * ms);
+}
+
+TEST(BootAnchor, AFasterBatchLowersTheEstimate) {
+  const BootAnchor first = next_boot_anchor(std::nullopt, boot + 60 * s + 3 * ms, 60 * s);
+  const BootAnchor second = next_boot_anchor(first, boot + 70 * s + 1 * ms, 70 * s);
+  EXPECT_EQ(second.boot, boot + 1 * ms);
+}
+
+TEST(BootAnchor, ABatchHeldByABrokerDoesNotMoveTheEstimate) {
+  const BootAnchor first = next_boot_anchor(std::nullopt, boot + 60 * s + 2 * ms, 60 * s);
+  // Sent at 70 s, delivered 95 s later when pulsemon came back.
+  const BootAnchor delayed = next_boot_anchor(first, boot + 165 * s, 70 * s);
+  EXPECT_EQ(delayed.boot, first.boot);
+  EXPECT_EQ(delayed.measured, first.measured);
+}
+
+TEST(BootAnchor, ANodeWhoseClockRunsSlowIsFollowed) {
+  // 50 ppm slow: the node's clock reads 50 µs less per second that passes.
+  std::optional<BootAnchor> anchor;
+  for (std::int64_t t = 10; t <= 86'400; t += 10) {
+    const Micros node_now = t * s - Micros{t * 50};
+    anchor = next_boot_anchor(anchor, boot + t * s + 2 * ms, node_now);
+  }
+  const UtcTime true_sample = boot + 86'400 * s + 2 * ms - (86'400 * s - Micros{86'400 * 50});
+  EXPECT_EQ(anchor->boot, true_sample) << "the estimate keeps up with the drift";
+}
+
+TEST(BootAnchor, ANodeWhoseClockRunsFastIsFollowed) {
+  std::optional<BootAnchor> anchor;
+  for (std::int64_t t = 10; t <= 3'600; t += 10) {
+    const Micros node_now = t * s + Micros{t * 50};
+    anchor = next_boot_anchor(anchor, boot + t * s + 2 * ms, node_now);
+  }
+  EXPECT_EQ(anchor->boot, boot + 2 * ms - Micros{3'600 * 50});
+}
+
+} // namespace
+} // namespace pulsemon
