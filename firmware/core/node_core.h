@@ -168,12 +168,20 @@ struct Health {
   const char *firmware = "";
 };
 
-// Writes the batch {node, boot, seq, meter, clock:"boot", now_us, pulses,
-// health} for POST /api/ingest (and the MQTT topic) into `out`, without the
-// heap. Returns the length, or 0 when `capacity` is too small.
+// Who sends a batch. Over MQTT the device key travels in the batch (there
+// are no headers); over HTTP it goes in the Authorization header instead.
+struct NodeIdentity {
+  const char *node = "";
+  int32_t meter = 0;
+  const char *key = nullptr; // nullptr: not written into the batch
+};
+
+// Writes the batch {node, boot, seq, meter, key?, clock:"boot", now_us,
+// pulses, health} for POST /api/ingest (and the MQTT topic) into `out`,
+// without the heap. Returns the length, or 0 when `capacity` is too small.
 template <uint32_t Capacity>
-size_t write_batch(char *out, size_t capacity, const char *node, uint32_t boot, uint32_t seq,
-                   int32_t meter, uint64_t now_us, const Outbox<Capacity> &outbox, uint32_t pulses,
+size_t write_batch(char *out, size_t capacity, const NodeIdentity &identity, uint32_t boot,
+                   uint32_t seq, uint64_t now_us, const Outbox<Capacity> &outbox, uint32_t pulses,
                    const Health &health);
 
 // Text helpers the writer uses (exposed for tests).
@@ -183,18 +191,23 @@ size_t append_signed(char *out, size_t capacity, size_t at, int64_t value);
 size_t append_volts(char *out, size_t capacity, size_t at, float volts);
 
 template <uint32_t Capacity>
-size_t write_batch(char *out, size_t capacity, const char *node, uint32_t boot, uint32_t seq,
-                   int32_t meter, uint64_t now_us, const Outbox<Capacity> &outbox, uint32_t pulses,
+size_t write_batch(char *out, size_t capacity, const NodeIdentity &identity, uint32_t boot,
+                   uint32_t seq, uint64_t now_us, const Outbox<Capacity> &outbox, uint32_t pulses,
                    const Health &health) {
   size_t at = 0;
   at = append_text(out, capacity, at, "{\"node\":\"");
-  at = append_text(out, capacity, at, node);
+  at = append_text(out, capacity, at, identity.node);
   at = append_text(out, capacity, at, "\",\"boot\":");
   at = append_unsigned(out, capacity, at, boot);
   at = append_text(out, capacity, at, ",\"seq\":");
   at = append_unsigned(out, capacity, at, seq);
   at = append_text(out, capacity, at, ",\"meter\":");
-  at = append_signed(out, capacity, at, meter);
+  at = append_signed(out, capacity, at, identity.meter);
+  if (identity.key != nullptr) {
+    at = append_text(out, capacity, at, ",\"key\":\"");
+    at = append_text(out, capacity, at, identity.key);
+    at = append_text(out, capacity, at, "\"");
+  }
   at = append_text(out, capacity, at, ",\"clock\":\"boot\",\"now_us\":");
   at = append_unsigned(out, capacity, at, now_us);
   at = append_text(out, capacity, at, ",\"pulses\":[");

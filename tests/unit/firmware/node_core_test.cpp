@@ -101,14 +101,15 @@ TEST(WriteBatch, TheBatchIsTheJsonTheServerTakes) {
   health.buffered = 2;
   health.firmware = "1.0.0";
   std::array<char, 512> text{};
-  const size_t length = write_batch(text.data(), text.size(), "cupboard", 42, 7, 3,
-                                    9'000'000'000ULL, outbox, 2, health);
+  const size_t length = write_batch(text.data(), text.size(), NodeIdentity{"cupboard", 3, "pmk_1_ab"},
+                                    42, 7, 9'000'000'000ULL, outbox, 2, health);
   ASSERT_GT(length, 0U);
   const auto json = nlohmann::json::parse(std::string(text.data(), length));
   EXPECT_EQ(json["node"], "cupboard");
   EXPECT_EQ(json["boot"], 42);
   EXPECT_EQ(json["seq"], 7);
   EXPECT_EQ(json["meter"], 3);
+  EXPECT_EQ(json["key"], "pmk_1_ab") << "over MQTT the key travels in the batch";
   EXPECT_EQ(json["clock"], "boot");
   EXPECT_EQ(json["now_us"], 9'000'000'000ULL);
   EXPECT_EQ(json["pulses"], nlohmann::json::array({5'000'000ULL, (1ULL << 32) + 7}));
@@ -117,7 +118,9 @@ TEST(WriteBatch, TheBatchIsTheJsonTheServerTakes) {
   EXPECT_EQ(json["health"]["firmware"], "1.0.0");
 
   std::array<char, 40> small{};
-  EXPECT_EQ(write_batch(small.data(), small.size(), "cupboard", 42, 7, 3, 0, outbox, 2, health), 0U)
+  EXPECT_EQ(write_batch(small.data(), small.size(), NodeIdentity{"cupboard", 3, nullptr}, 42, 7, 0,
+                        outbox, 2, health),
+            0U)
       << "too small a buffer is reported, not overrun";
 }
 

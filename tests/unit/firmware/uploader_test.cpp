@@ -1,0 +1,131 @@
+// The node's upload logic on the host: a batch keeps its number and pulses
+// until acknowledged, is resent after failures and missing acknowledgements,
+// and a backlog goes out back to back.
+#include "uploader.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace pulsenode {
+namespace {
+
+UploadSettings settings() {
+  UploadSettings s;
+  s.batch_pulses = 3;
+  s.send_interval_ms = 10'000;
+  s.ack_timeout_ms = 5'000;
+  s.first_retry_ms = 1'000;
+  s.max_retry_ms = 8'000;
+  return s;
+}
+
+class UploaderTest : public ::testing::Test {
+protected:
+  Outbox<16> outbox;
+  Uploader<16> uploader{outbox, settings(), 42};
+
+  nlohmann::json send(uint32_t now_ms) {
+    char text[1024];
+    const size_t length = uploader.write(text, sizeof text, NodeIdentity{"n", 1, nullptr}, 99'000'000,
+                                          Health{}, now_ms);
+    EXPECT_GT(length, 0U);
+    return nlohmann::json::parse(std::string(text, length));
+  }
+  void push(uint64_t first, uint32_t count) {
+    for (uint32_t i = 0; i < count; ++i) {
+      outbox.push(first + i * 1000);
+    }
+  }
+};
+
+TEST_F(UploaderTest, NothingToSendMeansNotReady) { EXPECT_FALSE(uploader.ready(0)); }
+
+TEST_F(UploaderTest, AnAcknowledgedBatchLeavesTheOutboxAndTheNextWaitsForTheInterval) {
+  push(1000, 2);
+  ASSERT_TRUE(uploader.ready(0));
+  const auto batch = send(0);
+  EXPECT_EQ(batch["boot"], 42);
+  EXPECT_EQ(batch["seq"], 1);
+  EXPECT_EQ(batch["pulses"].size(), 2U);
+  EXPECT_FALSE(uploader.ready(100)) << "waiting for the acknowledgement";
+  EXPECT_TRUE(uploader.acknowledged(42, 1, 200));
+  EXPECT_EQ(outbox.size(), 0U);
+  push(9000, 1);
+  EXPECT_FALSE(uploader.ready(5'000));
+  ASSERT_TRUE(uploader.ready(10'200));
+  EXPECT_EQ(send(10'200)["seq"], 2);
+}
+
+TEST_F(UploaderTest, AFailedBatchIsResentUnchangedWithBackoff) {
+  push(1000, 2);
+  ASSERT_TRUE(uploader.ready(0));
+  const auto first = send(0);
+  uploader.failed(10);
+  push(50'000, 1); // arrives meanwhile: not added to the batch being resent
+  EXPECT_FALSE(uploader.ready(500));
+  ASSERT_TRUE(uploader.ready(1'010));
+  EXPECT_EQ(send(1'010), first) << "same number, same pulses";
+  uploader.failed(1'020);
+  EXPECT_FALSE(uploader.ready(2'500)) << "the second wait is twice as long";
+  EXPECT_TRUE(uploader.ready(3'020));
+}
+
+TEST_F(UploaderTest, AMissingAcknowledgementMeansSendAgain) {
+  push(1000, 1);
+  ASSERT_TRUE(uploader.ready(0));
+  const auto first = send(0);
+  EXPECT_FALSE(uploader.ready(4'999));
+  EXPECT_FALSE(uploader.ready(5'000)) << "timed out: now the backoff";
+  ASSERT_TRUE(uploader.ready(6'000));
+  EXPECT_EQ(send(6'000), first);
+  EXPECT_TRUE(uploader.acknowledged(42, 1, 6'100)) << "a late acknowledgement still counts";
+  EXPECT_EQ(outbox.size(), 0U);
+}
+
+TEST_F(UploaderTest, AcknowledgementsOfOtherBatchesChangeNothing) {
+  push(1000, 1);
+  ASSERT_TRUE(uploader.ready(0));
+  (void)send(0);
+  EXPECT_FALSE(uploader.acknowledged(41, 1, 10)) << "a retained ack from the last boot";
+  EXPECT_FALSE(uploader.acknowledged(42, 2, 10));
+  EXPECT_EQ(outbox.size(), 1U);
+  EXPECT_EQ(uploader.seq(), 1U);
+}
+
+TEST_F(UploaderTest, ABacklogGoesOutBatchAfterBatch) {
+  push(1000, 7);
+  ASSERT_TRUE(uploader.ready(0));
+  EXPECT_EQ(send(0)["pulses"].size(), 3U);
+  ASSERT_TRUE(uploader.acknowledged(42, 1, 10));
+  ASSERT_TRUE(uploader.ready(10)) << "4 still waiting: no interval";
+  EXPECT_EQ(send(10)["pulses"][0], 4000);
+  ASSERT_TRUE(uploader.acknowledged(42, 2, 20));
+  EXPECT_FALSE(uploader.ready(20)) << "1 left: wait for the interval";
+}
+
+TEST(ReadAck, ReadsBootAndSeqFromTheServersAnswer) {
+  const std::string ack = nlohmann::json{{"node", "n"},     {"boot", 4'000'000'000U},
+                                         {"seq", 12},       {"accepted", 3},
+                                         {"missing", {5}},  {"duplicate_batch", false},
+                                         {"duplicates", 0}}
+                              .dump();
+  uint32_t boot = 0;
+  uint32_t seq = 0;
+  ASSERT_TRUE(read_ack(ack.data(), ack.size(), boot, seq));
+  EXPECT_EQ(boot, 4'000'000'000U);
+  EXPECT_EQ(seq, 12U);
+}
+
+TEST(ReadAck, RefusesAnswersWithoutBothNumbers) {
+  uint32_t boot = 0;
+  uint32_t seq = 0;
+  for (const std::string text : {R"({"boot":1})", R"({"seq":1})", R"({"boot":"1","seq":2})",
+                                 R"({"boot":99999999999,"seq":2})", ""}) {
+    EXPECT_FALSE(read_ack(text.data(), text.size(), boot, seq)) << text;
+  }
+}
+
+} // namespace
+} // namespace pulsenode
