@@ -21,7 +21,8 @@ size_t chip_check(char *out, size_t capacity, PulseCapture &capture, SketchOutbo
   Health health;
   health.buffered = outbox.size();
   health.overflows = outbox.overflows() + capture.ring_overflows();
-  const size_t length = uploader.write(out, capacity, NodeIdentity{"node", 1, "key"}, 0, health, now_ms);
+  const size_t length =
+      uploader.write(out, capacity, NodeIdentity{"node", 1, "key"}, 0, health, now_ms);
   uint32_t boot = 0;
   uint32_t seq = 0;
   if (length == 0 || !read_ack(out, length, boot, seq)) {

@@ -3,14 +3,13 @@
 // stored once, bad keys refused, and the old firmware's kW reports.
 #include "support/daemon.h"
 #include "support/http_client.h"
+#include "support/mosquitto.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <mosquitto.h>
-#include <netinet/in.h>
 #include <nlohmann/json.hpp>
-#include <sys/socket.h>
 
 #include <fstream>
 #include <regex>
@@ -24,18 +23,6 @@ using testing::http_request;
 
 constexpr std::int64_t s = 1'000'000;
 constexpr std::int64_t base_us = 1'767'225'600LL * s;
-
-unsigned short free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // A test's MQTT client: publishes, and collects what arrives on its topics.
 class Client {
@@ -101,8 +88,8 @@ private:
 class Mqtt : public ::testing::Test {
 protected:
   testing::TempDir dir;
+  std::unique_ptr<testing::Broker> broker;
   unsigned short broker_port = 0;
-  std::unique_ptr<testing::Background> broker;
   std::filesystem::path config;
   std::string password;
   std::string key;
@@ -110,13 +97,8 @@ protected:
   unsigned short api_port = 0;
 
   void SetUp() override {
-    broker_port = free_loopback_port();
-    std::ofstream(dir / "mosquitto.conf") << "listener " << broker_port << " 127.0.0.1\n"
-                                          << "allow_anonymous true\npersistence false\n"
-                                          << "log_dest stderr\n";
-    broker = std::make_unique<testing::Background>(
-        "/usr/sbin/mosquitto", std::vector<std::string>{"-c", (dir / "mosquitto.conf").string()});
-    ASSERT_TRUE(broker->wait_for_line("running", std::chrono::seconds{10})) << broker->output();
+    broker = std::make_unique<testing::Broker>(dir.path());
+    broker_port = broker->port();
 
     password = testing::init_data_folder(dir / "data", false);
     config = dir / "data/pulsemon.toml";

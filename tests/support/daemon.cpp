@@ -33,11 +33,11 @@ void edit_file(const std::filesystem::path &file, const std::string &from, const
   std::ofstream(file) << text;
 }
 
-RunningDaemon start_daemon(const std::filesystem::path &config) {
+RunningDaemon start_daemon(const std::filesystem::path &config, unsigned short port) {
   RunningDaemon daemon;
   daemon.process = std::make_unique<Background>(
-      pulsemon_binary(),
-      std::vector<std::string>{"-c", config.string(), "serve", "--listen", "127.0.0.1:0"});
+      pulsemon_binary(), std::vector<std::string>{"-c", config.string(), "serve", "--listen",
+                                                  "127.0.0.1:" + std::to_string(port)});
   const auto line = daemon.process->wait_for_line("API listening on", std::chrono::seconds{20});
   std::smatch match;
   if (!line || !std::regex_search(*line, match, std::regex("127\\.0\\.0\\.1:(\\d+)"))) {

@@ -22,8 +22,9 @@ struct RunningDaemon {
   unsigned short port = 0;
 };
 
-// Starts `pulsemon -c CONFIG serve --listen 127.0.0.1:0` and waits until its
-// API listens; throws with the daemon's output when it does not.
-RunningDaemon start_daemon(const std::filesystem::path &config);
+// Starts `pulsemon -c CONFIG serve --listen 127.0.0.1:PORT` (0: any free
+// port) and waits until its API listens; throws with the daemon's output
+// when it does not.
+RunningDaemon start_daemon(const std::filesystem::path &config, unsigned short port = 0);
 
 } // namespace pulsemon::testing

@@ -101,8 +101,9 @@ TEST(WriteBatch, TheBatchIsTheJsonTheServerTakes) {
   health.buffered = 2;
   health.firmware = "1.0.0";
   std::array<char, 512> text{};
-  const size_t length = write_batch(text.data(), text.size(), NodeIdentity{"cupboard", 3, "pmk_1_ab"},
-                                    42, 7, 9'000'000'000ULL, outbox, 2, health);
+  const size_t length =
+      write_batch(text.data(), text.size(), NodeIdentity{"cupboard", 3, "pmk_1_ab"}, 42, 7,
+                  9'000'000'000ULL, outbox, 2, health);
   ASSERT_GT(length, 0U);
   const auto json = nlohmann::json::parse(std::string(text.data(), length));
   EXPECT_EQ(json["node"], "cupboard");

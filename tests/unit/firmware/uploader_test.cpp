@@ -28,8 +28,8 @@ protected:
 
   nlohmann::json send(uint32_t now_ms) {
     char text[1024];
-    const size_t length = uploader.write(text, sizeof text, NodeIdentity{"n", 1, nullptr}, 99'000'000,
-                                          Health{}, now_ms);
+    const size_t length = uploader.write(text, sizeof text, NodeIdentity{"n", 1, nullptr},
+                                         99'000'000, Health{}, now_ms);
     EXPECT_GT(length, 0U);
     return nlohmann::json::parse(std::string(text, length));
   }
@@ -40,7 +40,9 @@ protected:
   }
 };
 
-TEST_F(UploaderTest, NothingToSendMeansNotReady) { EXPECT_FALSE(uploader.ready(0)); }
+TEST_F(UploaderTest, NothingToSendMeansNotReady) {
+  EXPECT_FALSE(uploader.ready(0));
+}
 
 TEST_F(UploaderTest, AnAcknowledgedBatchLeavesTheOutboxAndTheNextWaitsForTheInterval) {
   push(1000, 2);
@@ -106,11 +108,11 @@ TEST_F(UploaderTest, ABacklogGoesOutBatchAfterBatch) {
 }
 
 TEST(ReadAck, ReadsBootAndSeqFromTheServersAnswer) {
-  const std::string ack = nlohmann::json{{"node", "n"},     {"boot", 4'000'000'000U},
-                                         {"seq", 12},       {"accepted", 3},
-                                         {"missing", {5}},  {"duplicate_batch", false},
-                                         {"duplicates", 0}}
-                              .dump();
+  const std::string ack =
+      nlohmann::json{{"node", "n"},    {"boot", 4'000'000'000U}, {"seq", 12},
+                     {"accepted", 3},  {"missing", {5}},         {"duplicate_batch", false},
+                     {"duplicates", 0}}
+          .dump();
   uint32_t boot = 0;
   uint32_t seq = 0;
   ASSERT_TRUE(read_ack(ack.data(), ack.size(), boot, seq));

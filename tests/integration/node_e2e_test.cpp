@@ -1,0 +1,364 @@
+// End to end: the sensor node's core (firmware/core), built for this
+// machine with POSIX transports, uploads a simulated pulse train to a real
+// `pulsemon serve`: one node over HTTP, one through a real Mosquitto broker.
+// Mid-run the broker is stopped and started again, and pulsemon is killed
+// with SIGKILL and restarted. At the end the store must hold exactly the
+// pulses the nodes generated, none twice, at the intervals they had, and
+// the API must report no gap.
+#include "node_core.h"
+#include "uploader.h"
+
+#include "support/daemon.h"
+#include "support/http_client.h"
+#include "support/mosquitto.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <mosquitto.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <thread>
+
+namespace pulsemon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr uint32_t outbox_pulses = 2000;
+using NodeUploader = pulsenode::Uploader<outbox_pulses>;
+
+// How batches leave a node: send() hands one over (false: it did not go
+// out); poll() lets acknowledgements come in, as loop() does on the chip.
+class Transport {
+public:
+  virtual ~Transport() = default;
+  virtual bool send(const std::string &batch, NodeUploader &uploader, uint32_t now_ms) = 0;
+  virtual void poll(NodeUploader &uploader, uint32_t now_ms) = 0;
+};
+
+// As the sketch with NODE_USE_MQTT 0: a 200 is the acknowledgement.
+class HttpTransport : public Transport {
+public:
+  HttpTransport(unsigned short port, std::string key) : port_(port), key_(std::move(key)) {}
+
+  bool send(const std::string &batch, NodeUploader &uploader, uint32_t now_ms) override {
+    try {
+      const auto answer = testing::http_request(
+          port_, "POST", "/api/ingest", batch,
+          {{"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}});
+      if (answer.status != 200) {
+        return false;
+      }
+      (void)uploader.acknowledged(uploader.boot(), uploader.seq(), now_ms);
+      return true;
+    } catch (const std::exception &) {
+      return false; // refused or cut off: pulsemon is down
+    }
+  }
+  void poll(NodeUploader & /*uploader*/, uint32_t /*now_ms*/) override {}
+
+private:
+  unsigned short port_;
+  std::string key_;
+};
+
+// As the sketch with NODE_USE_MQTT 1 (PubSubClient): a clean session,
+// batches published at QoS 0, acknowledgements read from pulsemon/<node>/ack.
+class MqttTransport : public Transport {
+public:
+  MqttTransport(unsigned short port, const std::string &node)
+      : port_(port), batches_("pulsemon/" + node + "/pulses"), acks_("pulsemon/" + node + "/ack") {
+    mosquitto_lib_init();
+    client_ = mosquitto_new(node.c_str(), true, this);
+    mosquitto_message_callback_set(client_, &MqttTransport::on_message);
+  }
+  ~MqttTransport() override { mosquitto_destroy(client_); }
+  MqttTransport(const MqttTransport &) = delete;
+  MqttTransport &operator=(const MqttTransport &) = delete;
+
+  bool send(const std::string &batch, NodeUploader & /*uploader*/, uint32_t now_ms) override {
+    if (!connected_ && !connect(now_ms)) {
+      return false;
+    }
+    return mosquitto_publish(client_, nullptr, batches_.c_str(), static_cast<int>(batch.size()),
+                             batch.data(), 0, false) == MOSQ_ERR_SUCCESS;
+  }
+
+  void poll(NodeUploader &uploader, uint32_t now_ms) override {
+    uploader_ = &uploader;
+    ack_time_ms_ = now_ms;
+    if (!connected_ && !connect(now_ms)) {
+      return;
+    }
+    if (mosquitto_loop(client_, 0, 1) != MOSQ_ERR_SUCCESS) {
+      connected_ = false; // the broker went away
+    }
+  }
+
+private:
+  bool connect(uint32_t now_ms) {
+    if (now_ms - last_attempt_ms_ < 200) {
+      return false;
+    }
+    last_attempt_ms_ = now_ms;
+    if (mosquitto_connect(client_, "127.0.0.1", port_, 5) != MOSQ_ERR_SUCCESS) {
+      return false;
+    }
+    connected_ = true;
+    // The ack is retained: one published while this node was away arrives now.
+    mosquitto_subscribe(client_, nullptr, acks_.c_str(), 0);
+    return true;
+  }
+
+  static void on_message(mosquitto * /*client*/, void *self, const mosquitto_message *message) {
+    auto &me = *static_cast<MqttTransport *>(self);
+    uint32_t boot = 0;
+    uint32_t seq = 0;
+    if (me.uploader_ != nullptr &&
+        pulsenode::read_ack(static_cast<const char *>(message->payload),
+                            static_cast<std::size_t>(message->payloadlen), boot, seq)) {
+      (void)me.uploader_->acknowledged(boot, seq, me.ack_time_ms_);
+    }
+  }
+
+  unsigned short port_;
+  std::string batches_;
+  std::string acks_;
+  mosquitto *client_ = nullptr;
+  bool connected_ = false;
+  uint32_t last_attempt_ms_ = 0;
+  NodeUploader *uploader_ = nullptr;
+  uint32_t ack_time_ms_ = 0;
+};
+
+// One node: the core as the sketch wires it, with pulses arriving at
+// random intervals of 30–60 ms for `generate_for`, on a micros() that wraps
+// 4 s into the run.
+class SimulatedNode {
+public:
+  SimulatedNode(std::string name, std::int32_t meter, std::unique_ptr<Transport> transport,
+                const char *key_in_batch, std::uint32_t seed)
+      : name_(std::move(name)), identity_{name_.c_str(), meter, key_in_batch},
+        transport_(std::move(transport)), rng_(seed) {}
+
+  void start(milliseconds generate_for) {
+    thread_ = std::thread([this, generate_for] { run(generate_for); });
+  }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+  // Everything generated has been acknowledged.
+  [[nodiscard]] bool drained() const { return drained_; }
+  // Valid after stop().
+  [[nodiscard]] const std::vector<std::uint64_t> &generated() const { return generated_; }
+  [[nodiscard]] int resends() const { return resends_; }
+  [[nodiscard]] std::uint32_t overflows() const { return outbox_->overflows(); }
+
+private:
+  void run(milliseconds generate_for) {
+    constexpr std::uint64_t micros_at_start = (1ULL << 32) - 4'000'000;
+    const std::uint64_t generate_until_us = static_cast<std::uint64_t>(generate_for.count()) * 1000;
+    std::uniform_int_distribution<std::uint64_t> interval_us(30'000, 60'000);
+    std::uint64_t next_pulse_us = 100'000;
+    std::uint32_t last_written_seq = 0;
+    const Clock::time_point started = Clock::now();
+    std::vector<char> text(pulsenode::PulseCapture::capacity * 21 + 1024);
+    while (!stop_) {
+      const auto elapsed_us = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
+      for (; next_pulse_us <= elapsed_us && next_pulse_us < generate_until_us;
+           next_pulse_us += interval_us(rng_)) {
+        capture_.on_edge(static_cast<std::uint32_t>(micros_at_start + next_pulse_us));
+        generated_.push_back(micros_at_start + next_pulse_us);
+      }
+      std::array<std::uint32_t, pulsenode::PulseCapture::capacity> raw{};
+      const std::uint32_t n = capture_.take(raw.data(), raw.size());
+      for (std::uint32_t i = 0; i < n; ++i) {
+        outbox_->push(extender_.extend(raw[i]));
+      }
+      const auto now_ms = static_cast<std::uint32_t>(elapsed_us / 1000);
+      if (uploader_.ready(now_ms)) {
+        if (uploader_.seq() == last_written_seq) {
+          ++resends_;
+        }
+        last_written_seq = uploader_.seq();
+        pulsenode::Health health;
+        health.buffered = outbox_->size();
+        health.overflows = outbox_->overflows() + capture_.ring_overflows();
+        health.uptime_s = now_ms / 1000;
+        health.firmware = "e2e";
+        const std::uint64_t now_us =
+            extender_.extend(static_cast<std::uint32_t>(micros_at_start + elapsed_us));
+        const std::size_t length =
+            uploader_.write(text.data(), text.size(), identity_, now_us, health, now_ms);
+        if (length == 0 || !transport_->send(std::string(text.data(), length), uploader_, now_ms)) {
+          uploader_.failed(now_ms);
+        }
+      }
+      transport_->poll(uploader_, now_ms);
+      drained_ = next_pulse_us >= generate_until_us && outbox_->size() == 0;
+      std::this_thread::sleep_for(milliseconds{2});
+    }
+  }
+
+  static pulsenode::UploadSettings settings() {
+    pulsenode::UploadSettings settings;
+    settings.batch_pulses = 10;
+    settings.send_interval_ms = 300;
+    settings.ack_timeout_ms = 1500;
+    settings.first_retry_ms = 100;
+    settings.max_retry_ms = 800;
+    return settings;
+  }
+
+  std::string name_;
+  pulsenode::NodeIdentity identity_;
+  std::unique_ptr<Transport> transport_;
+  std::mt19937_64 rng_;
+  pulsenode::PulseCapture capture_{5'000};
+  pulsenode::MicrosExtender extender_;
+  std::unique_ptr<pulsenode::Outbox<outbox_pulses>> outbox_ =
+      std::make_unique<pulsenode::Outbox<outbox_pulses>>();
+  NodeUploader uploader_{*outbox_, settings(), 0xB007'0001U};
+  std::vector<std::uint64_t> generated_;
+  int resends_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> drained_{false};
+  std::thread thread_;
+};
+
+// The stored pulse times of a meter, read straight from the SQLite file.
+std::vector<std::int64_t> stored_times(const std::filesystem::path &database, int meter) {
+  sqlite3 *db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt *select = nullptr;
+  sqlite3_prepare_v2(db, "SELECT ts_us FROM pulses WHERE meter_id = ?1 ORDER BY ts_us", -1, &select,
+                     nullptr);
+  sqlite3_bind_int(select, 1, meter);
+  std::vector<std::int64_t> times;
+  while (sqlite3_step(select) == SQLITE_ROW) {
+    times.push_back(sqlite3_column_int64(select, 0));
+  }
+  sqlite3_finalize(select);
+  sqlite3_close(db);
+  return times;
+}
+
+// The largest difference between an interval the node saw and the same
+// interval as stored.
+std::int64_t worst_interval_error(const std::vector<std::uint64_t> &generated,
+                                  const std::vector<std::int64_t> &stored) {
+  std::int64_t worst = 0;
+  for (std::size_t i = 1; i < generated.size() && i < stored.size(); ++i) {
+    const auto node_interval = static_cast<std::int64_t>(generated[i] - generated[i - 1]);
+    worst = std::max(worst, std::abs((stored[i] - stored[i - 1]) - node_interval));
+  }
+  return worst;
+}
+
+class NodeEndToEnd : public ::testing::Test {
+protected:
+  testing::TempDir dir;
+  std::filesystem::path config;
+  std::string password;
+
+  std::string add_key(int meter) const {
+    const auto made = testing::run(testing::pulsemon_binary(), {"-c", config.string(), "key", "add",
+                                                                "--meter", std::to_string(meter)});
+    std::smatch match;
+    EXPECT_TRUE(std::regex_search(made.out, match, std::regex("pmk_\\d+_[0-9a-f]{32}")))
+        << made.err;
+    return match.str();
+  }
+
+  nlohmann::json meter(unsigned short port, int id) const {
+    const auto login =
+        testing::http_request(port, "POST", "/api/login",
+                              nlohmann::json{{"username", "admin"}, {"password", password}}.dump(),
+                              {{"Content-Type", "application/json"}});
+    const std::string token = nlohmann::json::parse(login.body)["token"];
+    return nlohmann::json::parse(testing::http_request(port, "GET",
+                                                       "/api/meters/" + std::to_string(id), {},
+                                                       {{"Authorization", "Bearer " + token}})
+                                     .body);
+  }
+};
+
+TEST_F(NodeEndToEnd, EveryPulseArrivesOnceThroughBrokerAndDaemonOutages) {
+  testing::Broker broker(dir.path());
+  password = testing::init_data_folder(dir / "data", false);
+  config = dir / "data/pulsemon.toml";
+  for (const std::string id : {"1", "2"}) {
+    ASSERT_EQ(testing::run(testing::pulsemon_binary(),
+                           {"-c", config.string(), "meter", "add", "--id", id, "--name",
+                            "Node " + id, "--kind", "electricity", "--ppu", "1000"})
+                  .exit_code,
+              0);
+  }
+  const std::string http_key = add_key(1);
+  const std::string mqtt_key = add_key(2);
+  std::ofstream(config, std::ios::app)
+      << "\n[mqtt]\nbroker = \"127.0.0.1:" << broker.port() << "\"\n";
+  const unsigned short api_port = testing::free_loopback_port();
+  auto daemon = testing::start_daemon(config, api_port);
+  ASSERT_TRUE(daemon.process->wait_for_line("mqtt: subscribed", seconds{15}))
+      << daemon.process->output();
+
+  SimulatedNode http_node("hall", 1, std::make_unique<HttpTransport>(api_port, http_key), nullptr,
+                          1);
+  SimulatedNode mqtt_node("shed", 2, std::make_unique<MqttTransport>(broker.port(), "shed"),
+                          mqtt_key.c_str(), 2);
+  const auto generate_for = milliseconds{12'000};
+  http_node.start(generate_for);
+  mqtt_node.start(generate_for);
+
+  std::this_thread::sleep_for(seconds{2});
+  broker.stop();
+  std::this_thread::sleep_for(milliseconds{1500});
+  broker.start();
+  std::this_thread::sleep_for(seconds{1});
+  daemon.process->signal(SIGKILL);
+  (void)daemon.process->wait(seconds{10});
+  std::this_thread::sleep_for(milliseconds{500});
+  daemon = testing::start_daemon(config, api_port);
+
+  const auto deadline = Clock::now() + generate_for + seconds{60};
+  while (!(http_node.drained() && mqtt_node.drained()) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds{100});
+  }
+  http_node.stop();
+  mqtt_node.stop();
+  ASSERT_TRUE(http_node.drained()) << daemon.process->output();
+  ASSERT_TRUE(mqtt_node.drained()) << daemon.process->output() << broker.output();
+  EXPECT_GT(http_node.resends(), 0) << "the daemon's outage reached the HTTP node";
+  EXPECT_GT(mqtt_node.resends(), 0) << "the outages reached the MQTT node";
+  EXPECT_EQ(http_node.overflows() + mqtt_node.overflows(), 0U);
+
+  const auto database = dir / "data/pulsemon.db";
+  for (const auto &[id, node] :
+       {std::pair<int, const SimulatedNode *>{1, &http_node}, {2, &mqtt_node}}) {
+    SCOPED_TRACE("meter " + std::to_string(id));
+    const std::vector<std::int64_t> stored = stored_times(database, id);
+    ASSERT_GT(node->generated().size(), 150U);
+    EXPECT_EQ(stored.size(), node->generated().size()) << "exactly the pulses generated";
+    EXPECT_LE(worst_interval_error(node->generated(), stored), 25'000)
+        << "no batch shifted by an outage (µs)";
+    const nlohmann::json status = meter(api_port, id);
+    EXPECT_EQ(status["pulses"], node->generated().size());
+    EXPECT_EQ(status["gaps"], nlohmann::json::array()) << status.dump();
+  }
+}
+
+} // namespace
+} // namespace pulsemon

@@ -1,0 +1,46 @@
+#include "support/mosquitto.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <stdexcept>
+
+namespace pulsemon::testing {
+
+unsigned short free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+Broker::Broker(const std::filesystem::path &dir)
+    : config_(dir / "mosquitto.conf"), port_(free_loopback_port()) {
+  std::ofstream(config_) << "listener " << port_ << " 127.0.0.1\n"
+                         << "allow_anonymous true\npersistence false\n"
+                         << "log_dest stderr\n";
+  start();
+}
+
+void Broker::start() {
+  process_ = std::make_unique<Background>("/usr/sbin/mosquitto",
+                                          std::vector<std::string>{"-c", config_.string()});
+  if (!process_->wait_for_line("running", std::chrono::seconds{10})) {
+    throw std::runtime_error("mosquitto did not start: " + process_->output());
+  }
+}
+
+void Broker::stop() {
+  process_->signal(SIGTERM);
+  (void)process_->wait(std::chrono::seconds{10});
+}
+
+} // namespace pulsemon::testing
