@@ -8,6 +8,7 @@
 // are stored once.
 #include "api/api.h"
 #include "api/http/message.h"
+#include "api/meter_view.h"
 #include "core/time_text.h"
 #include "ingest/ingest_batch.h"
 
@@ -38,16 +39,7 @@ http::Response list_nodes(ApiContext &context) {
   const UtcTime now = api_now();
   nlohmann::json all = nlohmann::json::array();
   for (const NodeStatus &node : context.store.nodes()) {
-    all.push_back(
-        {{"node", node.name},
-         {"meter", node.meter_id},
-         {"key", node.key_id},
-         {"last_heard", format_utc(node.last_heard)},
-         {"seconds_since_heard",
-          std::chrono::duration_cast<std::chrono::seconds>(now - node.last_heard).count()},
-         {"boot", node.boot},
-         {"last_seq", node.last_seq},
-         {"health", nlohmann::json::parse(node.health_json, nullptr, false)}});
+    all.push_back(node_view(node, now));
   }
   return http::json_response(200, all.dump());
 }

@@ -9,6 +9,10 @@ nlohmann::json meter_view(SqliteStore &store, const Meter &meter, UtcTime now,
   const MeterStats stats = store.stats(meter.id);
   const RegisterState state = store.register_state(meter.id, now);
   const std::optional<double> power = live_power ? live_power : store.latest_power(meter.id, now);
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const NodeStatus &node : store.nodes_of_meter(meter.id)) {
+    nodes.push_back(node_view(node, now));
+  }
   nlohmann::json recent_gaps = nlohmann::json::array();
   for (const Gap &gap : store.gaps(meter.id, 10)) {
     recent_gaps.push_back(
@@ -36,6 +40,7 @@ nlohmann::json meter_view(SqliteStore &store, const Meter &meter, UtcTime now,
         {"unpaired", stats.rejected.unpaired}}},
       {"total", state.total},
       {"gaps", recent_gaps},
+      {"nodes", nodes},
       {"power", power ? nlohmann::json(*power) : nlohmann::json()},
       {"power_unit", rate_unit(meter.unit).name},
       {"register", state.register_value},
@@ -45,6 +50,18 @@ nlohmann::json meter_view(SqliteStore &store, const Meter &meter, UtcTime now,
        stats.last_pulse ? nlohmann::json(format_utc(*stats.last_pulse)) : nlohmann::json()},
   };
   return json;
+}
+
+nlohmann::json node_view(const NodeStatus &node, UtcTime now) {
+  return {{"node", node.name},
+          {"meter", node.meter_id},
+          {"key", node.key_id},
+          {"last_heard", format_utc(node.last_heard)},
+          {"seconds_since_heard",
+           std::chrono::duration_cast<std::chrono::seconds>(now - node.last_heard).count()},
+          {"boot", node.boot},
+          {"last_seq", node.last_seq},
+          {"health", nlohmann::json::parse(node.health_json, nullptr, false)}};
 }
 
 } // namespace pulsemon

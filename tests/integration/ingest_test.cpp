@@ -194,6 +194,13 @@ TEST_F(Ingest, NodesShowWhenTheyWereLastHeardAndHowTheyAre) {
   EXPECT_EQ(nodes[0]["last_seq"], 1);
   EXPECT_EQ(nodes[0]["health"]["rssi"], -67);
   EXPECT_LE(nodes[0]["seconds_since_heard"].get<int>(), 5);
+
+  const auto meter = nlohmann::json::parse(
+      http_request(port, "GET", "/api/meters/1", {}, {{"Authorization", "Bearer " + user_token()}})
+          .body);
+  ASSERT_EQ(meter["nodes"].size(), 1U) << "the meter's status shows the node feeding it";
+  EXPECT_EQ(meter["nodes"][0]["node"], "cupboard-esp");
+  EXPECT_EQ(meter["nodes"][0]["health"]["rssi"], -67);
 }
 
 } // namespace

@@ -212,9 +212,8 @@ IngestOutcome SqliteStore::ingest(const IngestBatch &batch) {
   return outcome;
 }
 
-std::vector<NodeStatus> SqliteStore::nodes() {
-  sqlite::Statement select(db_, "SELECT name, key_id, meter_id, last_heard_us, boot, last_seq, "
-                                "health FROM nodes ORDER BY name");
+namespace {
+std::vector<NodeStatus> read_nodes(sqlite::Statement &select) {
   std::vector<NodeStatus> result;
   while (select.step()) {
     result.push_back(NodeStatus{select.column_text(0), select.column_int(1), select.column_int(2),
@@ -222,6 +221,20 @@ std::vector<NodeStatus> SqliteStore::nodes() {
                                 select.column_int(5), select.column_text(6)});
   }
   return result;
+}
+} // namespace
+
+std::vector<NodeStatus> SqliteStore::nodes() {
+  sqlite::Statement select(db_, "SELECT name, key_id, meter_id, last_heard_us, boot, last_seq, "
+                                "health FROM nodes ORDER BY name");
+  return read_nodes(select);
+}
+
+std::vector<NodeStatus> SqliteStore::nodes_of_meter(std::int64_t meter_id) {
+  sqlite::Statement select(db_, "SELECT name, key_id, meter_id, last_heard_us, boot, last_seq, "
+                                "health FROM nodes WHERE meter_id = ?1 ORDER BY name");
+  select.bind(1, meter_id);
+  return read_nodes(select);
 }
 
 } // namespace pulsemon

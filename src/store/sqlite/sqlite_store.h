@@ -119,6 +119,7 @@ public:
   // stores nothing and says so.
   IngestOutcome ingest(const IngestBatch &batch);
   [[nodiscard]] std::vector<NodeStatus> nodes();
+  [[nodiscard]] std::vector<NodeStatus> nodes_of_meter(std::int64_t meter_id); // that upload to it
 
   // Folds the WAL into the database file (for a clean size figure or backup).
   void checkpoint();
