@@ -352,7 +352,9 @@ TEST_F(NodeEndToEnd, EveryPulseArrivesOnceThroughBrokerAndDaemonOutages) {
     const std::vector<std::int64_t> stored = stored_times(database, id);
     ASSERT_GT(node->generated().size(), 150U);
     EXPECT_EQ(stored.size(), node->generated().size()) << "exactly the pulses generated";
-    EXPECT_LE(worst_interval_error(node->generated(), stored), 25'000)
+    // Transit times move stamps by milliseconds (more on a loaded machine);
+    // an outage held for seconds would move them by seconds.
+    EXPECT_LE(worst_interval_error(node->generated(), stored), 100'000)
         << "no batch shifted by an outage (µs)";
     const nlohmann::json status = meter(api_port, id);
     EXPECT_EQ(status["pulses"], node->generated().size());
