@@ -69,6 +69,7 @@ Range range_of(const http::Request &request, const date::time_zone &zone, Micros
 
 http::Response energy(ApiContext &context, const http::Request &request) {
   const std::int64_t id = path_meter_id(request);
+  const auto snapshot = context.store.read_snapshot();
   const Meter meter = context.store.meter(id);
   const date::time_zone &zone = zone_of(context, request);
   const auto bucket_text =
@@ -198,6 +199,7 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
               http::Access::viewer,
               [&context](http::Request &) {
                 const UtcTime now = api_now();
+                const auto snapshot = context.store.read_snapshot();
                 nlohmann::json body = nlohmann::json::array();
                 for (const Meter &meter : context.store.meters()) {
                   body.push_back(api_meter_view(context, meter, now));
@@ -210,6 +212,7 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
               http::Access::viewer,
               [&context](http::Request &request) {
                 const std::int64_t id = path_meter_id(request);
+                const auto snapshot = context.store.read_snapshot();
                 return json_response(api_meter_view(context, context.store.meter(id), api_now()));
               },
               {}});

@@ -137,6 +137,10 @@ CREATE TABLE nodes (
 -- wall clock (core/boot_anchor.h), so delayed batches do not shift stamps.
 ALTER TABLE nodes ADD COLUMN boot_anchor_us INTEGER;
 ALTER TABLE nodes ADD COLUMN anchor_measured_us INTEGER;
+
+-- A meter's latest gaps are part of every meter answer of the API; without
+-- an index each answer scanned and sorted the table (docs/benchmarks.md).
+CREATE INDEX gaps_by_meter ON gaps (meter_id, at_us, id);
 )sql"};
 
 int read_version(Database &db) {

@@ -100,17 +100,47 @@ std::int64_t Database::changes() const {
   return sqlite3_changes64(db_.get());
 }
 
-void Statement::Finalizer::operator()(sqlite3_stmt *statement) const {
+void Database::Finalizer::operator()(sqlite3_stmt *statement) const {
   sqlite3_finalize(statement);
 }
 
-Statement::Statement(Database &db, std::string_view sql) : db_(&db) {
+Database::PreparedStatement Database::take_statement(std::string_view sql) {
+  if (const auto idle = idle_.find(sql); idle != idle_.end()) {
+    PreparedStatement statement = std::move(idle->second);
+    idle_.erase(idle);
+    return statement;
+  }
   sqlite3_stmt *raw = nullptr;
-  const int rc = sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()),
+  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
                                     SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-  statement_.reset(raw);
+  PreparedStatement statement(raw);
   if (rc != SQLITE_OK) {
-    db.fail(rc, "preparing " + std::string(sql.substr(0, 60)));
+    fail(rc, "preparing " + std::string(sql.substr(0, 60)));
+  }
+  return statement;
+}
+
+void Database::give_back(std::string_view sql, PreparedStatement statement) {
+  // The store's SQL is a fixed set of texts; the bound only guards against
+  // a caller that builds SQL on the fly.
+  constexpr std::size_t max_idle = 256;
+  if (idle_.size() < max_idle) {
+    idle_.emplace(std::string(sql), std::move(statement));
+  }
+}
+
+Statement::Statement(Database &db, std::string_view sql)
+    : db_(&db), sql_(sql), statement_(db.take_statement(sql)) {}
+
+Statement::~Statement() {
+  if (statement_) {
+    sqlite3_reset(statement_.get()); // an error it reports was thrown when it happened
+    sqlite3_clear_bindings(statement_.get());
+    try {
+      db_->give_back(sql_, std::move(statement_));
+    } catch (const std::bad_alloc &) {
+      // No room to keep it: it is finalised instead.
+    }
   }
 }
 
@@ -216,6 +246,20 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   db_.execute("COMMIT");
   done_ = true;
+}
+
+// Through cached statements: every API request takes a snapshot.
+ReadSnapshot::ReadSnapshot(Database &db) : db_(db) {
+  Statement(db_, "BEGIN DEFERRED").run();
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  try {
+    Statement(db_, "COMMIT").run();
+  } catch (const Failure &) {
+    // Ending a read transaction cannot usefully fail, and a destructor must
+    // not throw; should it happen, the next BEGIN reports the state.
+  }
 }
 
 } // namespace pulsemon::sqlite

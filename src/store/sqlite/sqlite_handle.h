@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -33,19 +34,44 @@ public:
   // Throws a Failure for an SQLite result code, naming `what` was attempted.
   [[noreturn]] void fail(int code, std::string_view what) const;
 
+  struct Finalizer {
+    void operator()(sqlite3_stmt *statement) const;
+  };
+  using PreparedStatement = std::unique_ptr<sqlite3_stmt, Finalizer>;
+
+  // Prepared statements are kept per SQL text and handed out again (see
+  // Statement): parsing and planning costs more than running most of the
+  // store's queries, and a request runs several of them.
+  [[nodiscard]] PreparedStatement take_statement(std::string_view sql);
+  void give_back(std::string_view sql, PreparedStatement statement);
+
 private:
   struct Closer {
     void operator()(sqlite3 *db) const;
   };
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  // Declared before the cache, so statements are finalised before the close.
   std::unique_ptr<sqlite3, Closer> db_;
   std::filesystem::path path_;
+  std::unordered_multimap<std::string, PreparedStatement, TextHash, std::equal_to<>> idle_;
 };
 
 // A prepared statement. Parameters are bound by position (1-based), never
-// spliced into SQL text.
+// spliced into SQL text. It comes from the database's cache of prepared
+// statements and goes back to it, reset and unbound, when destroyed.
 class Statement {
 public:
   Statement(Database &db, std::string_view sql);
+  ~Statement();
+  Statement(Statement &&) noexcept = default;
+  Statement &operator=(Statement &&) = delete;
+  Statement(const Statement &) = delete;
+  Statement &operator=(const Statement &) = delete;
 
   Statement &bind(int index, std::int64_t value);
   Statement &bind(int index, double value);
@@ -66,11 +92,9 @@ public:
 private:
   void rewind_if_used();
 
-  struct Finalizer {
-    void operator()(sqlite3_stmt *statement) const;
-  };
   Database *db_;
-  std::unique_ptr<sqlite3_stmt, Finalizer> statement_;
+  std::string sql_;
+  Database::PreparedStatement statement_;
 };
 
 // BEGIN IMMEDIATE on construction (takes the write lock at once, so a writer
@@ -87,6 +111,20 @@ public:
 private:
   Database &db_;
   bool done_ = false;
+};
+
+// A read transaction (BEGIN DEFERRED … COMMIT): the queries inside it see
+// one snapshot of the database, and share one WAL read lock instead of
+// taking and dropping it once per statement.
+class ReadSnapshot {
+public:
+  explicit ReadSnapshot(Database &db);
+  ReadSnapshot(const ReadSnapshot &) = delete;
+  ReadSnapshot &operator=(const ReadSnapshot &) = delete;
+  ~ReadSnapshot();
+
+private:
+  Database &db_;
 };
 
 } // namespace pulsemon::sqlite

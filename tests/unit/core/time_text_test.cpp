@@ -48,6 +48,11 @@ TEST(TimeText, RefusesWhatIsNotATime) {
 TEST(TimeText, FormatsUtcWithMicrosecondsOnlyWhenNeeded) {
   EXPECT_EQ(format_utc(utc(2026, 3, 29, 1)), "2026-03-29T01:00:00Z");
   EXPECT_EQ(format_utc(utc(2026, 3, 29, 1) + Micros{1500}), "2026-03-29T01:00:00.001500Z");
+  EXPECT_EQ(format_utc(utc(2026, 12, 31, 23) + std::chrono::minutes{59} + std::chrono::seconds{59} +
+                       Micros{999'999}),
+            "2026-12-31T23:59:59.999999Z");
+  EXPECT_EQ(format_utc(utc_from_epoch_us(0)), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(format_utc(utc_from_epoch_us(-1)), "1969-12-31T23:59:59.999999Z");
 }
 
 } // namespace
