@@ -37,6 +37,8 @@ struct ApiContext {
   FailureLimiter failures_by_user{5, std::chrono::seconds{60}};
   // Meters known only from power reports (lower resolution in the API).
   std::set<std::int64_t> power_report_meters{};
+  // Hands pulses a node uploaded, once stored, to the live figures.
+  std::function<void(std::int64_t meter_id, const std::vector<UtcTime> &pulses)> pulses_stored{};
 };
 
 // Builds the route table over `context`, which must outlive the router.

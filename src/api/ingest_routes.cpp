@@ -32,6 +32,9 @@ http::Response ingest(ApiContext &context, const http::Request &request) {
                                     std::to_string(batch.pulses.meter_id));
   }
   const IngestOutcome outcome = context.store.ingest(batch);
+  if (context.pulses_stored && !outcome.pulses.empty()) {
+    context.pulses_stored(batch.pulses.meter_id, outcome.pulses);
+  }
   return http::json_response(200, ingest_answer(batch, outcome).dump());
 }
 

@@ -178,6 +178,9 @@ void MqttIngest::handle_batch(const std::string &node, const std::string &payloa
   }
   const IngestOutcome outcome = store_->ingest(batch); // committed before the ack goes out
   ++batches_;
+  if (stored_pulses_ && !outcome.pulses.empty()) {
+    stored_pulses_(batch.pulses.meter_id, outcome.pulses);
+  }
   const std::string ack = ingest_answer(batch, outcome).dump();
   const std::string ack_topic = "pulsemon/" + node + "/ack";
   mosquitto_publish(client_, nullptr, ack_topic.c_str(), static_cast<int>(ack.size()), ack.data(),
@@ -202,6 +205,9 @@ void MqttIngest::handle_power(const PowerTopic &topic, const std::string &payloa
   ++power_reports_;
   if (!pulses.empty()) {
     (void)store_->commit_or_throw(PulseBatch{topic.meter_id, pulses, {}, {}});
+    if (stored_pulses_) {
+      stored_pulses_(topic.meter_id, pulses);
+    }
   }
 }
 

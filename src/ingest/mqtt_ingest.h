@@ -57,6 +57,11 @@ public:
   MqttIngest(const MqttIngest &) = delete;
   MqttIngest &operator=(const MqttIngest &) = delete;
 
+  // Receives the pulses of each stored batch or power report (for the live
+  // figures), on the MQTT thread. Set before start().
+  using StoredPulses = std::function<void(std::int64_t meter_id, const std::vector<UtcTime> &)>;
+  void set_stored_pulses_listener(StoredPulses listener) { stored_pulses_ = std::move(listener); }
+
   void start(); // connects in the background; retries until stop()
   void stop();
   [[nodiscard]] MqttStats stats() const;
@@ -73,6 +78,7 @@ private:
   MqttSettings settings_;
   std::unique_ptr<SqliteStore> store_;
   std::function<UtcTime()> now_;
+  StoredPulses stored_pulses_;
   mosquitto *client_ = nullptr;
   std::map<std::string, PowerReportIntegrator> integrators_;
   std::atomic<std::uint64_t> batches_{0};

@@ -1,5 +1,7 @@
 #include "pipeline/meter_pipeline.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace pulsemon {
@@ -79,6 +81,27 @@ void MeterPipelines::accept(Lane &lane, const FilterVerdict &verdict, const Edge
   PulseBatch batch{lane.meter.id, {wall}, rejections_since(counts, lane.reported), {}};
   lane.reported = counts;
   handler_(std::move(batch));
+}
+
+void MeterPipelines::on_stored_pulses(std::int64_t meter_id, std::vector<UtcTime> pulses,
+                                      MonoTime now_monotonic, UtcTime now_wall) {
+  const auto found = lanes_.find(meter_id);
+  if (found == lanes_.end()) {
+    return; // a meter added after the daemon started has no live figures yet
+  }
+  Lane &lane = *found->second;
+  std::sort(pulses.begin(), pulses.end());
+  std::lock_guard lock(lane.mutex);
+  for (const UtcTime wall : pulses) {
+    if (lane.last_pulse && wall <= *lane.last_pulse) {
+      continue;
+    }
+    const std::optional<double> power = lane.power.on_pulse(now_monotonic - (now_wall - wall));
+    if (observer_) {
+      observer_(meter_id, wall, power);
+    }
+    lane.last_pulse = wall;
+  }
 }
 
 void MeterPipelines::on_lost_pulses(std::int64_t meter_id, UtcTime at, std::int64_t pulses,

@@ -46,6 +46,14 @@ public:
       std::function<void(std::int64_t meter_id, UtcTime time, std::optional<double> power)>;
   void set_pulse_observer(PulseObserver observer) { observer_ = std::move(observer); }
 
+  // Pulses stored by another path (a sensor node's batch, a power report)
+  // reach the live figures too: each meter's power estimate, last pulse and
+  // the observer (the live stream). `now_monotonic` and `now_wall` are read
+  // together and place the pulses on the estimate's monotonic clock. Pulses
+  // not after the meter's last one stay out of the live figures only.
+  void on_stored_pulses(std::int64_t meter_id, std::vector<UtcTime> pulses, MonoTime now_monotonic,
+                        UtcTime now_wall);
+
   // Hands on rejections not yet carried by a pulse's batch (called at each
   // status report and at shutdown, so quiet meters' counters still land).
   void hand_on_rejections();

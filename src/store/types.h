@@ -91,6 +91,7 @@ struct IngestOutcome {
   std::int64_t duplicates = 0;       // pulses already stored
   bool duplicate_batch = false;      // this (node, boot, seq) was stored before
   std::vector<std::int64_t> missing; // sequence numbers of this boot not received yet (first 100)
+  std::vector<UtcTime> pulses;       // the batch's pulses as stored (empty for a resent batch)
 };
 
 struct NodeStatus {

@@ -3,6 +3,7 @@
 // that leave the store as it was.
 #include "support/daemon.h"
 #include "support/http_client.h"
+#include "support/live_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -180,6 +181,27 @@ TEST_F(Ingest, ANodeWithoutAClockSendsTimesSinceBootAndTheServerAnchorsThem) {
   const std::time_t last = timegm(&parts);
   EXPECT_GE(last, before - 2);
   EXPECT_LE(last, std::time(nullptr));
+}
+
+TEST_F(Ingest, UploadedPulsesReachTheLiveStreamOnce) {
+  testing::LiveClient live(port, user_token());
+  ASSERT_TRUE(live.connected());
+  ASSERT_EQ(live.read_until("HTTP/1.1 200", 1).rfind("HTTP/1.1 200", 0), 0U);
+  const auto recent = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count() -
+                      10 * s;
+  ASSERT_EQ(upload(batch(1, {recent, recent + 3'600'000}), key).status, 200U);
+  ASSERT_EQ(upload(batch(1, {recent, recent + 3'600'000}), key).status, 200U); // resent
+  ASSERT_EQ(upload(batch(2, {recent + 7'200'000}), key).status, 200U);
+  const std::string events = live.read_until("event: pulse", 4);
+  std::size_t count = 0;
+  for (auto at = events.find("event: pulse"); at != std::string::npos;
+       at = events.find("event: pulse", at + 1)) {
+    ++count;
+  }
+  EXPECT_EQ(count, 3U) << "one event per new pulse, none for the resent batch:\n" << events;
+  EXPECT_NE(events.find("\"meter\":1"), std::string::npos) << events;
 }
 
 TEST_F(Ingest, NodesShowWhenTheyWereLastHeardAndHowTheyAre) {

@@ -201,6 +201,12 @@ void run_serve(CliContext &context, const std::string &listen_option) {
       api.power_report_meters.insert(topic.meter_id);
     }
   }
+  // Pulses that sensor nodes upload are stored by the API's and the MQTT
+  // subscriber's connections; they reach the live figures through here.
+  const auto feed_live = [&pipelines](std::int64_t meter, const std::vector<UtcTime> &pulses) {
+    pipelines.on_stored_pulses(meter, pulses, monotonic_now(), wall_now());
+  };
+  api.pulses_stored = feed_live;
   const http::Router router = make_router(api);
   boost::asio::io_context io;
   http::LiveHub live(io);
@@ -253,6 +259,7 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   if (config.mqtt) {
     mqtt = std::make_unique<MqttIngest>(*config.mqtt, config.database,
                                         StoreOptions{config.durability, false}, &wall_now);
+    mqtt->set_stored_pulses_listener(feed_live);
     spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}", config.mqtt->host,
                  config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
     mqtt->start();

@@ -155,6 +155,7 @@ IngestOutcome SqliteStore::ingest(const IngestBatch &batch) {
     }
     outcome.stored = stored.stored;
     outcome.duplicates = stored.duplicates;
+    outcome.pulses = pulses.pulses;
     sqlite::Statement record(db_, "INSERT INTO ingest_batches (node, boot, seq, received_us, "
                                   "pulses) VALUES (?1, ?2, ?3, ?4, ?5)");
     record.bind(1, batch.node)

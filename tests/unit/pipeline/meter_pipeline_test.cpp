@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <vector>
 
 namespace pulsemon {
@@ -43,6 +44,42 @@ TEST(MeterPipelines, ChangedFilterSettingsApplyToTheRunningLaneFromTheNextEdge) 
   }
   EXPECT_EQ(stored.size(), 4U) << "the new 10 ms interval lets all of them through";
   EXPECT_EQ(pipelines.status(MonoTime{Micros{3'000'000}}).front().name, "Keuken");
+}
+
+TEST(MeterPipelines, PulsesStoredByANodeReachTheLiveFiguresOnce) {
+  Meter meter;
+  meter.id = 2;
+  meter.pulses_per_unit = 1000.0;
+  std::vector<UtcTime> written;
+  MeterPipelines pipelines({meter}, [&](PulseBatch batch) {
+    written.insert(written.end(), batch.pulses.begin(), batch.pulses.end());
+  });
+  std::vector<UtcTime> observed;
+  std::optional<double> last_power;
+  pipelines.set_pulse_observer([&](std::int64_t, UtcTime t, std::optional<double> power) {
+    observed.push_back(t);
+    last_power = power;
+  });
+  const Micros s{1'000'000};
+  const UtcTime wall_now{1'800'000'000 * s};
+  const MonoTime mono_now{50 * s};
+  // Pulses 3.6 s apart (1 kW at 1000 imp/kWh), the last one 1 s ago, out of order.
+  const UtcTime last = wall_now - s;
+  pipelines.on_stored_pulses(2, {last, last - 7200 * Micros{1000}, last - 3600 * Micros{1000}},
+                             mono_now, wall_now);
+  ASSERT_EQ(observed.size(), 3U);
+  EXPECT_EQ(observed.back(), last) << "in time order";
+  ASSERT_TRUE(last_power.has_value());
+  EXPECT_NEAR(*last_power, 1000.0, 0.001) << "watts from the interval";
+  const auto status = pipelines.status(mono_now).front();
+  EXPECT_EQ(status.last_pulse, last);
+  ASSERT_TRUE(status.power.has_value());
+  EXPECT_NEAR(*status.power, 1000.0, 0.001);
+
+  pipelines.on_stored_pulses(2, {last - 3600 * Micros{1000}, last}, mono_now, wall_now);
+  EXPECT_EQ(observed.size(), 3U) << "pulses already seen are not counted again";
+  EXPECT_TRUE(written.empty()) << "they are stored already: nothing goes to the writer";
+  pipelines.on_stored_pulses(7, {last}, mono_now, wall_now); // no lane: ignored
 }
 
 TEST(MeterPipelines, SettingsForAMeterWithoutALaneAreRefused) {
