@@ -36,10 +36,17 @@ std::string node_name(const nlohmann::json &body) {
   return name;
 }
 
+// The pulses of a batch, and the node's clock when it sent them if the
+// times count from its boot.
+struct TimedPulses {
+  std::vector<UtcTime> times;
+  std::optional<Micros> boot_clock_now;
+};
+
 // Pulse times: epoch microseconds (UTC), or, with "clock":"boot",
 // microseconds since the node booted together with its clock now ("now_us"),
 // anchored on the time the batch arrived.
-std::vector<UtcTime> pulse_times(const nlohmann::json &body, UtcTime received) {
+TimedPulses pulse_times(const nlohmann::json &body, UtcTime received) {
   const auto pulses = body.find("pulses");
   if (pulses == body.end() || !pulses->is_array()) {
     bad("pulses", "an array of pulse times is required");
@@ -80,15 +87,7 @@ std::vector<UtcTime> pulse_times(const nlohmann::json &body, UtcTime received) {
       times.push_back(t);
     }
   }
-  return times;
-}
-
-std::optional<Micros> boot_clock_now(const nlohmann::json &body) {
-  const auto clock = body.find("clock");
-  if (clock == body.end() || *clock != "boot") {
-    return std::nullopt;
-  }
-  return Micros{whole_number(body, "now_us", 0)};
+  return {std::move(times), since_boot ? std::optional<Micros>(Micros{now_us}) : std::nullopt};
 }
 
 // The node's count of pulses it had to drop (a full buffer), if it says.
@@ -134,10 +133,11 @@ IngestBatch parse_ingest_batch(const nlohmann::json &body, UtcTime received) {
   batch.seq = whole_number(body, "seq", 1);
   batch.received = received;
   const std::int64_t meter = whole_number(body, "meter", 1);
-  batch.pulses = PulseBatch{meter, pulse_times(body, received), {}, {}};
+  TimedPulses pulses = pulse_times(body, received);
+  batch.pulses = PulseBatch{meter, std::move(pulses.times), {}, {}};
+  batch.boot_clock_now = pulses.boot_clock_now;
   batch.health_json = health_of(body);
   batch.overflows = overflows_of(body);
-  batch.boot_clock_now = boot_clock_now(body);
   return batch;
 }
 

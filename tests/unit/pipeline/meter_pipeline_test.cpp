@@ -79,7 +79,8 @@ TEST(MeterPipelines, PulsesStoredByANodeReachTheLiveFiguresOnce) {
   pipelines.on_stored_pulses(2, {last - 3600 * Micros{1000}, last}, mono_now, wall_now);
   EXPECT_EQ(observed.size(), 3U) << "pulses already seen are not counted again";
   EXPECT_TRUE(written.empty()) << "they are stored already: nothing goes to the writer";
-  pipelines.on_stored_pulses(7, {last}, mono_now, wall_now); // no lane: ignored
+  pipelines.on_stored_pulses(7, {last + s}, mono_now, wall_now);
+  EXPECT_EQ(observed.size(), 3U) << "a meter without a lane is left alone";
 }
 
 TEST(MeterPipelines, SettingsForAMeterWithoutALaneAreRefused) {
