@@ -39,13 +39,13 @@ Result<http::Principal> authenticate(ApiContext &context, const http::Request &r
   }
   const std::int64_t now =
       std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
-  auto claims = auth::verify_token(token, context.secret, now);
+  auto claims = context.verified_tokens.verify(token, now);
   if (!claims.ok()) {
     return claims.error();
   }
   // The user must still exist and not have changed password since; the role
   // comes from the user table, so a demotion takes effect at once.
-  const auto user = context.store.find_user(claims->subject);
+  const auto user = context.reads.find_user(claims->subject);
   if (!user || user->token_generation != claims->generation) {
     return Error{ErrorCode::unauthenticated, "token of a deleted user or an old password"};
   }
@@ -66,7 +66,8 @@ std::int64_t path_meter_id(const http::Request &request) {
 
 http::Router make_router(ApiContext &context) {
   http::Router router(
-      [&context](const http::Request &request) { return authenticate(context, request); });
+      [&context](const http::Request &request) { return authenticate(context, request); },
+      [&context] { context.reads.refresh(); });
   router.add({"GET",
               "/healthz",
               http::Access::open,

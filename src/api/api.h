@@ -2,7 +2,9 @@
 // The HTTP API: every route, and what its handlers share. The server thread
 // owns ApiContext; handlers run on that thread only.
 
+#include "api/auth/verified_tokens.h"
 #include "api/http/router.h"
+#include "api/read_cache.h"
 #include "core/rate_limiter.h"
 #include "pipeline/meter_pipeline.h"
 #include "store/sqlite/sqlite_store.h"
@@ -39,6 +41,11 @@ struct ApiContext {
   std::set<std::int64_t> power_report_meters{};
   // Hands pulses a node uploaded, once stored, to the live figures.
   std::function<void(std::int64_t meter_id, const std::vector<UtcTime> &pulses)> pulses_stored{};
+  // Meters and users as last read from `store`, until the database changes
+  // (brought up to date at the start of each request), and tokens already
+  // verified.
+  ReadCache reads{store};
+  auth::VerifiedTokens verified_tokens{secret};
 };
 
 // Builds the route table over `context`, which must outlive the router.

@@ -2,6 +2,7 @@
 // (a Pimatic plugin polling /api/ipu, Domoticz scripts polling /apiv2/ipu)
 // keep working. Deliberate differences are listed in docs/legacy-api.md.
 #include "api/api.h"
+#include "core/power.h"
 #include "core/time_text.h"
 
 #include <date/date.h>
@@ -33,12 +34,13 @@ http::Response ipu(ApiContext &context) {
     }
   }
   nlohmann::json rows = nlohmann::json::array();
-  for (const Meter &meter : context.store.meters()) {
-    const UtcTime created = context.store.meter_created(meter.id);
-    const auto last_pulse = context.store.stats(meter.id).last_pulse;
+  for (const MeterFacts &facts : context.reads.meters(now)) {
+    const Meter &meter = facts.meter;
+    const UtcTime created = facts.created;
+    const auto last_pulse = facts.stats.last_pulse;
     std::optional<double> power = live.contains(meter.id) ? live[meter.id] : std::nullopt;
     if (!power) {
-      power = context.store.latest_power(meter.id, now);
+      power = power_after_stored_pulses(power_settings_for(meter), facts.last_pulses, now);
     }
     rows.push_back({{"meterid", meter.id},
                     {"created", old_timestamp(created)},

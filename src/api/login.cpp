@@ -80,8 +80,9 @@ http::Response login(ApiContext &context, const http::Request &request) {
   const auto issued =
       std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
   const auto expires = issued + context.settings.token_lifetime.count();
-  const auth::TokenClaims claims{user->name, std::string(to_string(user->role)), issued, expires,
-                                 user->token_generation};
+  const auth::TokenClaims claims{
+      user->name,  std::string(to_string(user->role)), issued, expires, user->token_generation,
+      std::nullopt};
   const nlohmann::json body{{"token", auth::sign_token(claims, context.secret)},
                             {"expires", expires * 1000},
                             {"user", user->name},

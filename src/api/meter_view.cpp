@@ -1,20 +1,69 @@
 #include "api/meter_view.h"
 
+#include "core/power.h"
 #include "core/time_text.h"
+
+#include <algorithm>
 
 namespace pulsemon {
 
-nlohmann::json meter_view(SqliteStore &store, const Meter &meter, UtcTime now,
-                          std::optional<double> live_power) {
-  const MeterStats stats = store.stats(meter.id);
-  const RegisterState state = store.register_state(meter.id, now);
-  const std::optional<double> power = live_power ? live_power : store.latest_power(meter.id, now);
+namespace {
+
+constexpr std::size_t recent_gap_count = 10;
+
+} // namespace
+
+std::optional<RegisterState> MeterFacts::state_if_settled(UtcTime now) const {
+  if (now == state_at || (now >= settled_from && state_at >= settled_from)) {
+    return state;
+  }
+  return std::nullopt;
+}
+
+MeterFacts read_meter_facts(SqliteStore &store, const Meter &meter, UtcTime now) {
+  MeterFacts facts{.meter = meter,
+                   .created = store.meter_created(meter.id),
+                   .stats = store.stats(meter.id),
+                   .state = store.register_state(meter.id, now),
+                   .state_at = now,
+                   .settled_from = {},
+                   .last_pulses = store.last_pulses(meter.id, 2),
+                   .nodes = store.nodes_of_meter(meter.id),
+                   .recent_gaps = store.gaps(meter.id, recent_gap_count)};
+  // The register moves with the clock only while a record or a pulse lies
+  // ahead of it; from the latest of them on, it stays as it is.
+  facts.settled_from = facts.stats.last_pulse.value_or(facts.created);
+  for (const RegisterRecord &record : store.register_records(meter.id)) {
+    facts.settled_from = std::max(facts.settled_from, record.at);
+  }
+  return facts;
+}
+
+MovingFigures moving_figures(const MeterFacts &facts, const RegisterState &state, UtcTime now,
+                             std::optional<double> live_power) {
+  MovingFigures moving{live_power ? live_power
+                                  : power_after_stored_pulses(power_settings_for(facts.meter),
+                                                              facts.last_pulses, now),
+                       state,
+                       {}};
+  for (const NodeStatus &node : facts.nodes) {
+    moving.seconds_since_heard.push_back(
+        std::chrono::duration_cast<std::chrono::seconds>(now - node.last_heard).count());
+  }
+  return moving;
+}
+
+nlohmann::json meter_view(const MeterFacts &facts, const MovingFigures &moving) {
+  const Meter &meter = facts.meter;
+  const MeterStats &stats = facts.stats;
+  const RegisterState &state = moving.state;
+  const std::optional<double> &power = moving.power;
   nlohmann::json nodes = nlohmann::json::array();
-  for (const NodeStatus &node : store.nodes_of_meter(meter.id)) {
-    nodes.push_back(node_view(node, now));
+  for (std::size_t i = 0; i < facts.nodes.size(); ++i) {
+    nodes.push_back(node_view(facts.nodes[i], moving.seconds_since_heard.at(i)));
   }
   nlohmann::json recent_gaps = nlohmann::json::array();
-  for (const Gap &gap : store.gaps(meter.id, 10)) {
+  for (const Gap &gap : facts.recent_gaps) {
     recent_gaps.push_back(
         {{"at", format_utc(gap.at)},
          {"missing_pulses",
@@ -52,13 +101,23 @@ nlohmann::json meter_view(SqliteStore &store, const Meter &meter, UtcTime now,
   return json;
 }
 
+nlohmann::json meter_view(SqliteStore &store, const Meter &meter, UtcTime now,
+                          std::optional<double> live_power) {
+  const MeterFacts facts = read_meter_facts(store, meter, now);
+  return meter_view(facts, moving_figures(facts, facts.state, now, live_power));
+}
+
 nlohmann::json node_view(const NodeStatus &node, UtcTime now) {
+  return node_view(node,
+                   std::chrono::duration_cast<std::chrono::seconds>(now - node.last_heard).count());
+}
+
+nlohmann::json node_view(const NodeStatus &node, std::int64_t seconds_since_heard) {
   return {{"node", node.name},
           {"meter", node.meter_id},
           {"key", node.key_id},
           {"last_heard", format_utc(node.last_heard)},
-          {"seconds_since_heard",
-           std::chrono::duration_cast<std::chrono::seconds>(now - node.last_heard).count()},
+          {"seconds_since_heard", seconds_since_heard},
           {"boot", node.boot},
           {"last_seq", node.last_seq},
           {"health", nlohmann::json::parse(node.health_json, nullptr, false)}};

@@ -44,4 +44,14 @@ std::optional<double> PowerEstimator::power_at(MonoTime now) const {
   return std::min(*last_power_, rate_for_interval(settings_, since_last));
 }
 
+std::optional<double> power_after_stored_pulses(const PowerSettings &settings,
+                                                std::span<const UtcTime> oldest_first,
+                                                UtcTime now) {
+  PowerEstimator estimator(settings);
+  for (const UtcTime pulse : oldest_first) {
+    estimator.on_pulse(mono_from_us(to_epoch_us(pulse)));
+  }
+  return estimator.power_at(mono_from_us(to_epoch_us(now)));
+}
+
 } // namespace pulsemon

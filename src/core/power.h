@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 
 namespace pulsemon {
 
@@ -51,5 +52,13 @@ private:
   std::optional<MonoTime> last_pulse_;
   std::optional<double> last_power_;
 };
+
+// The power at `now` from the last stored pulses (wall times, oldest first),
+// as a PowerEstimator fed them would report it. Used after a restart, before
+// live pulses arrive: stored pulses carry wall times only, so their
+// difference is the best interval there is once the monotonic times are gone.
+[[nodiscard]] std::optional<double> power_after_stored_pulses(const PowerSettings &settings,
+                                                              std::span<const UtcTime> oldest_first,
+                                                              UtcTime now);
 
 } // namespace pulsemon

@@ -29,6 +29,7 @@ struct RegisterRecord {
 struct RegisterState {
   double register_value = 0.0;
   double total = 0.0;
+  friend bool operator==(const RegisterState &, const RegisterState &) = default;
 };
 
 // Pulses strictly after `after` (or from the beginning when empty) and at or

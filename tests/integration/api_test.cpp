@@ -126,11 +126,11 @@ TEST_F(Api, RefusesForgedExpiredAndTamperedTokens) {
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
   const std::string expired =
-      auth::sign_token({"admin", "admin", now - 7200, now - 3600, 0}, secret());
+      auth::sign_token({"admin", "admin", now - 7200, now - 3600, 0, std::nullopt}, secret());
   const std::string future =
-      auth::sign_token({"admin", "admin", now + 3600, now + 7200, 0}, secret());
+      auth::sign_token({"admin", "admin", now + 3600, now + 7200, 0, std::nullopt}, secret());
   const std::string other_secret =
-      auth::sign_token({"admin", "admin", now, now + 3600, 0}, std::string(32, 'x'));
+      auth::sign_token({"admin", "admin", now, now + 3600, 0, std::nullopt}, std::string(32, 'x'));
   const std::string header = good.substr(0, good.find('.'));
   const std::string signature = good.substr(good.rfind('.') + 1);
   const std::string tampered =
@@ -138,7 +138,8 @@ TEST_F(Api, RefusesForgedExpiredAndTamperedTokens) {
       signature;
   const std::string none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." +
                            good.substr(good.find('.') + 1, good.rfind('.') - good.find('.'));
-  const std::string empty_key = auth::sign_token({"admin", "admin", now, now + 3600, 0}, "");
+  const std::string empty_key =
+      auth::sign_token({"admin", "admin", now, now + 3600, 0, std::nullopt}, "");
   for (const std::string &bad :
        {expired, future, other_secret, tampered, none, empty_key, std::string("garbage")}) {
     EXPECT_EQ(get("/api/meters", {{"Authorization", "Bearer " + bad}}).status, 401U) << bad;

@@ -59,11 +59,14 @@ Error refused(std::string why) {
 
 std::string sign_token(const TokenClaims &claims, std::string_view secret) {
   ensure_sodium();
-  const nlohmann::json payload{{"sub", claims.subject},
-                               {"role", claims.role},
-                               {"iat", claims.issued_at},
-                               {"exp", claims.expires_at},
-                               {"gen", claims.generation}};
+  nlohmann::json payload{{"sub", claims.subject},
+                         {"role", claims.role},
+                         {"iat", claims.issued_at},
+                         {"exp", claims.expires_at},
+                         {"gen", claims.generation}};
+  if (claims.not_before) {
+    payload["nbf"] = *claims.not_before;
+  }
   const std::string signed_part = base64url(pinned_header) + "." + base64url(payload.dump());
   const auto mac = hmac(signed_part, secret);
   return signed_part + "." +
@@ -137,7 +140,8 @@ Result<TokenClaims> verify_token(std::string_view token, std::string_view secret
   if (*iat > now + leeway) {
     return refused("issued in the future");
   }
-  if (const auto nbf = integer("nbf"); nbf && *nbf > now + leeway) {
+  const auto nbf = integer("nbf");
+  if (nbf && *nbf > now + leeway) {
     return refused("not yet valid");
   }
   claims.subject = *sub;
@@ -145,6 +149,7 @@ Result<TokenClaims> verify_token(std::string_view token, std::string_view secret
   claims.issued_at = *iat;
   claims.expires_at = *exp;
   claims.generation = integer("gen").value_or(0);
+  claims.not_before = nbf;
   return claims;
 }
 

@@ -7,6 +7,7 @@
 #include "core/result.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,7 +18,8 @@ struct TokenClaims {
   std::string role;           // admin | user | viewer
   std::int64_t issued_at = 0; // seconds since 1970
   std::int64_t expires_at = 0;
-  std::int64_t generation = 0; // the user's token generation when issued
+  std::int64_t generation = 0;            // the user's token generation when issued
+  std::optional<std::int64_t> not_before; // nbf, when the token has one (pulsemon's have none)
 };
 
 // The secret must hold at least 32 bytes (256 bits).

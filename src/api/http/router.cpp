@@ -95,40 +95,45 @@ Response Router::handle(Request &request) const {
     return error_response(404, "not_found", "no such endpoint: " + request.path);
   }
 
-  if (matched->access != Access::open) {
-    auto principal = authenticate_(request);
-    if (!principal.ok()) {
-      spdlog::debug("{} {} from {}: {}", request.method, request.path, request.remote_address,
-                    principal.error().message);
-      if (!matched->legacy_unauthenticated_body.empty()) {
-        return json_response(401, matched->legacy_unauthenticated_body);
-      }
-      return error_response(401, "unauthenticated",
-                            "a valid token is needed: log in at POST /api/login and send it as "
-                            "'Authorization: Bearer TOKEN'");
-    }
-    const bool is_device = principal->role == "device";
-    if (matched->access == Access::device && !is_device) {
-      return error_response(403, "forbidden",
-                            "this endpoint takes a device key ('pulsemon key add'), not a login");
-    }
-    if (matched->access != Access::device &&
-        rank(principal->role) < required_rank(matched->access)) {
-      return error_response(403, "forbidden",
-                            is_device ? "a device key may only upload pulses (POST /api/ingest)"
-                                      : "your role (" + principal->role + ") may not do this");
-    }
-    request.principal = std::move(principal).value();
-  }
-
   try {
-    return matched->handler(request);
+    return run(*matched, request);
   } catch (const Failure &failure) {
     return error_response(Error{failure.code(), failure.what()});
   } catch (const std::exception &unexpected) {
     spdlog::error("{} {}: {}", request.method, request.path, unexpected.what());
     return error_response(500, "internal", "the server failed; the log says why");
   }
+}
+
+Response Router::run(const Route &matched, Request &request) const {
+  if (before_each_) {
+    before_each_();
+  }
+  if (matched.access != Access::open) {
+    auto principal = authenticate_(request);
+    if (!principal.ok()) {
+      spdlog::debug("{} {} from {}: {}", request.method, request.path, request.remote_address,
+                    principal.error().message);
+      if (!matched.legacy_unauthenticated_body.empty()) {
+        return json_response(401, matched.legacy_unauthenticated_body);
+      }
+      return error_response(401, "unauthenticated",
+                            "a valid token is needed: log in at POST /api/login and send it as "
+                            "'Authorization: Bearer TOKEN'");
+    }
+    const bool is_device = principal->role == "device";
+    if (matched.access == Access::device && !is_device) {
+      return error_response(403, "forbidden",
+                            "this endpoint takes a device key ('pulsemon key add'), not a login");
+    }
+    if (matched.access != Access::device && rank(principal->role) < required_rank(matched.access)) {
+      return error_response(403, "forbidden",
+                            is_device ? "a device key may only upload pulses (POST /api/ingest)"
+                                      : "your role (" + principal->role + ") may not do this");
+    }
+    request.principal = std::move(principal).value();
+  }
+  return matched.handler(request);
 }
 
 } // namespace pulsemon::http

@@ -36,19 +36,29 @@ struct Route {
 // legacy `X-Access-Token`) and returns who it is, or an error.
 using Authenticator = std::function<Result<Principal>(const Request &)>;
 
+// Runs once at the start of every request that matched a route, before its
+// authentication: where state that a request reads is brought up to date.
+using RequestHook = std::function<void()>;
+
 class Router {
 public:
-  explicit Router(Authenticator authenticate) : authenticate_(std::move(authenticate)) {}
+  explicit Router(Authenticator authenticate, RequestHook before_each = {})
+      : authenticate_(std::move(authenticate)), before_each_(std::move(before_each)) {}
 
   void add(Route route);
   [[nodiscard]] const std::vector<Route> &routes() const { return routes_; }
 
-  // Finds the route, checks access, runs the handler; turns a thrown Failure
-  // into its JSON error and anything else into a 500 that leaks nothing.
+  // Finds the route, checks access, runs the handler; turns a Failure thrown
+  // by any of them (a store that cannot be read, say) into its JSON error
+  // and anything else into a 500 that leaks nothing.
   [[nodiscard]] Response handle(Request &request) const;
 
 private:
+  // The hook, the access checks and the handler of a matched route.
+  [[nodiscard]] Response run(const Route &matched, Request &request) const;
+
   Authenticator authenticate_;
+  RequestHook before_each_;
   std::vector<Route> routes_;
 };
 

@@ -100,6 +100,10 @@ std::int64_t Database::changes() const {
   return sqlite3_changes64(db_.get());
 }
 
+std::int64_t Database::total_changes() const {
+  return sqlite3_total_changes64(db_.get());
+}
+
 void Database::Finalizer::operator()(sqlite3_stmt *statement) const {
   sqlite3_finalize(statement);
 }

@@ -20,6 +20,14 @@ namespace pulsemon::sqlite {
 
 enum class OpenMode { read_write_create, read_write, read_only };
 
+// What the database held when it was read: `others` is SQLite's data
+// version (commits by other connections), `own` this connection's changes.
+struct DataVersion {
+  std::int64_t others = -1;
+  std::int64_t own = -1;
+  friend bool operator==(const DataVersion &, const DataVersion &) = default;
+};
+
 class Database {
 public:
   // Opens (and with read_write_create creates) the file. Throws Failure:
@@ -28,6 +36,7 @@ public:
 
   void execute(std::string_view sql); // statements without parameters or results
   [[nodiscard]] std::int64_t changes() const;
+  [[nodiscard]] std::int64_t total_changes() const; // by this connection since it opened
   [[nodiscard]] sqlite3 *handle() const { return db_.get(); }
   [[nodiscard]] const std::filesystem::path &path() const { return path_; }
 

@@ -187,20 +187,19 @@ Result<std::vector<PowerRow>> SqliteStore::power(std::int64_t meter_id, UtcTime 
 
 std::optional<double> SqliteStore::latest_power(std::int64_t meter_id, UtcTime now) {
   const Meter found = meter(meter_id);
-  sqlite::Statement last_two(
-      db_, "SELECT ts_us FROM pulses WHERE meter_id = ?1 ORDER BY ts_us DESC LIMIT 2");
-  last_two.bind(1, meter_id);
-  std::vector<std::int64_t> newest_first;
-  while (last_two.step()) {
-    newest_first.push_back(last_two.column_int(0));
+  const std::vector<UtcTime> last_two = last_pulses(meter_id, 2);
+  return power_after_stored_pulses(power_settings_for(found), last_two, now);
+}
+
+std::vector<UtcTime> SqliteStore::last_pulses(std::int64_t meter_id, std::size_t limit) {
+  sqlite::Statement select(
+      db_, "SELECT ts_us FROM pulses WHERE meter_id = ?1 ORDER BY ts_us DESC LIMIT ?2");
+  select.bind(1, meter_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<UtcTime> newest_first;
+  while (select.step()) {
+    newest_first.push_back(utc_from_epoch_us(select.column_int(0)));
   }
-  // Stored pulses carry wall times only; their difference is the best
-  // interval there is once the live monotonic times are gone.
-  PowerEstimator estimator(power_settings_for(found));
-  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
-    estimator.on_pulse(mono_from_us(*it));
-  }
-  return estimator.power_at(mono_from_us(to_epoch_us(now)));
+  return {newest_first.rbegin(), newest_first.rend()};
 }
 
 std::vector<UtcTime> SqliteStore::pulses_page(std::int64_t meter_id, UtcTime from, UtcTime to,

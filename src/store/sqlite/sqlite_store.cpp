@@ -373,6 +373,14 @@ std::int64_t SqliteStore::admin_count() {
   return count.column_int(0);
 }
 
+sqlite::DataVersion SqliteStore::data_version() {
+  auto &pragma = statements_->data_version;
+  pragma.step();
+  const sqlite::DataVersion version{pragma.column_int(0), db_.total_changes()};
+  pragma.reset();
+  return version;
+}
+
 void SqliteStore::checkpoint() {
   db_.execute("PRAGMA wal_checkpoint(TRUNCATE)");
 }

@@ -85,6 +85,8 @@ public:
   // would report it: empty with fewer than two pulses, 0 after the timeout.
   // Used after a restart, before live pulses arrive.
   [[nodiscard]] std::optional<double> latest_power(std::int64_t meter_id, UtcTime now);
+  // The last `limit` stored pulses, oldest first.
+  [[nodiscard]] std::vector<UtcTime> last_pulses(std::int64_t meter_id, std::size_t limit);
 
   // Up to `limit` pulses in [from, to), oldest first: a page of a stream
   // that continues from the last pulse + 1 µs.
@@ -120,6 +122,11 @@ public:
   IngestOutcome ingest(const IngestBatch &batch);
   [[nodiscard]] std::vector<NodeStatus> nodes();
   [[nodiscard]] std::vector<NodeStatus> nodes_of_meter(std::int64_t meter_id); // that upload to it
+
+  // Changes whenever the stored data may have: a commit by any connection or
+  // process (PRAGMA data_version) or a change made through this one. Lets a
+  // reader keep what it read until then.
+  [[nodiscard]] sqlite::DataVersion data_version();
 
   // Folds the WAL into the database file (for a clean size figure or backup).
   void checkpoint();

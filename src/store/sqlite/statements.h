@@ -40,7 +40,8 @@ struct SqliteStore::Statements {
         rollup_rows(db, "SELECT slot_start, pulses FROM rollups WHERE meter_id = ?1 AND "
                         "slot_seconds = ?2 AND slot_start >= ?3 AND slot_start < ?4"),
         pulses_in_range(db, "SELECT ts_us FROM pulses WHERE meter_id = ?1 AND ts_us >= ?2 "
-                            "AND ts_us < ?3 ORDER BY ts_us") {}
+                            "AND ts_us < ?3 ORDER BY ts_us"),
+        data_version(db, "PRAGMA data_version") {}
 
   sqlite::Statement insert_pulse;
   sqlite::Statement add_to_rollup;
@@ -49,6 +50,7 @@ struct SqliteStore::Statements {
   sqlite::Statement sum_rollup;
   sqlite::Statement rollup_rows;
   sqlite::Statement pulses_in_range;
+  sqlite::Statement data_version; // asked at every API request
 };
 
 } // namespace pulsemon

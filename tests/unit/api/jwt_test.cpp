@@ -11,7 +11,7 @@ const std::string other_secret(32, 'o');
 constexpr std::int64_t now = 1'780'000'000;
 
 TokenClaims claims(std::int64_t issued = now, std::int64_t expires = now + 3600) {
-  return TokenClaims{"alice", "viewer", issued, expires, 3};
+  return TokenClaims{"alice", "viewer", issued, expires, 3, std::nullopt};
 }
 
 std::string b64(std::string_view text) {

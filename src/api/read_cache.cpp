@@ -1,0 +1,75 @@
+#include "api/read_cache.h"
+
+namespace pulsemon {
+
+void ReadCache::refresh() {
+  if (store_.data_version() == version_) {
+    return;
+  }
+  all_.reset();
+  one_by_one_.clear();
+  users_.clear();
+  version_ = {};
+  ++generation_;
+}
+
+// The version is read inside the snapshot that the reload reads from: a
+// commit between the check above and the reload then makes the next check
+// reload again, instead of leaving newer data filed under an older version.
+void ReadCache::record_version_of_snapshot() {
+  if (version_ == sqlite::DataVersion{}) {
+    version_ = store_.data_version();
+  }
+}
+
+const std::vector<MeterFacts> &ReadCache::meters(UtcTime now) {
+  if (!all_) {
+    const auto snapshot = store_.read_snapshot();
+    record_version_of_snapshot();
+    std::vector<MeterFacts> facts;
+    for (const Meter &meter : store_.meters()) {
+      facts.push_back(read_meter_facts(store_, meter, now));
+    }
+    all_ = std::move(facts);
+  }
+  return *all_;
+}
+
+const MeterFacts &ReadCache::meter(std::int64_t id, UtcTime now) {
+  if (all_) {
+    for (const MeterFacts &facts : *all_) {
+      if (facts.meter.id == id) {
+        return facts;
+      }
+    }
+  }
+  if (const auto it = one_by_one_.find(id); it != one_by_one_.end()) {
+    return it->second;
+  }
+  const auto snapshot = store_.read_snapshot();
+  record_version_of_snapshot();
+  const Meter meter = store_.meter(id); // throws not_found
+  return one_by_one_.emplace(id, read_meter_facts(store_, meter, now)).first->second;
+}
+
+RegisterState ReadCache::register_state(const MeterFacts &facts, UtcTime now) {
+  if (const auto kept = facts.state_if_settled(now)) {
+    return *kept;
+  }
+  return store_.register_state(facts.meter.id, now);
+}
+
+std::optional<User> ReadCache::find_user(std::string_view name) {
+  if (const auto it = users_.find(name); it != users_.end()) {
+    return it->second;
+  }
+  const auto snapshot = store_.read_snapshot();
+  record_version_of_snapshot();
+  auto user = store_.find_user(name);
+  if (user) {
+    users_.emplace(std::string(name), *user);
+  }
+  return user;
+}
+
+} // namespace pulsemon

@@ -1,0 +1,62 @@
+#pragma once
+// The API's reads of data that changes far less often than it is asked for:
+// the meters with their counts, register, nodes and gaps, and the users
+// that tokens name. What was read is kept until the database changes — a
+// commit by any connection or process, or a write through the API's own
+// connection (SqliteStore::data_version) — so an answer is never staler
+// than the database, and a poll of GET /api/meters between two commits
+// costs one PRAGMA instead of seven queries per meter.
+//
+// refresh() runs at the start of every request (the router's hook), so the
+// reads of one request all see the same state of the database.
+//
+// Thread safety: none; the API thread owns it. References it returns stay
+// valid until the next refresh() or call.
+
+#include "api/meter_view.h"
+#include "store/sqlite/sqlite_store.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pulsemon {
+
+class ReadCache {
+public:
+  explicit ReadCache(SqliteStore &store) : store_(store) {}
+
+  // Forgets everything when the database changed since it was read; what
+  // is asked for then is read again inside a read snapshot.
+  void refresh();
+
+  // Every meter, in id order, as the database holds it now.
+  [[nodiscard]] const std::vector<MeterFacts> &meters(UtcTime now);
+  // One meter; throws Failure(not_found) when there is none with that id.
+  [[nodiscard]] const MeterFacts &meter(std::int64_t id, UtcTime now);
+  // The register of a meter at `now`: kept, or read when the clock has
+  // moved past a record or pulse since.
+  [[nodiscard]] RegisterState register_state(const MeterFacts &facts, UtcTime now);
+
+  [[nodiscard]] std::optional<User> find_user(std::string_view name);
+
+  // Counts the times the cache forgot what it had read: an answer made from
+  // it stays right while this stays the same (and so does the clock's part).
+  [[nodiscard]] std::uint64_t generation() const { return generation_; }
+
+private:
+  // Keeps the version that the snapshot a reload reads from sees.
+  void record_version_of_snapshot();
+
+  SqliteStore &store_;
+  sqlite::DataVersion version_;
+  std::uint64_t generation_ = 0;
+  std::optional<std::vector<MeterFacts>> all_;
+  std::map<std::int64_t, MeterFacts> one_by_one_;
+  std::map<std::string, User, std::less<>> users_;
+};
+
+} // namespace pulsemon
