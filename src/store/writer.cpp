@@ -108,17 +108,22 @@ void PulseWriter::run_loop() {
 }
 
 bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
+  // The batches move out for the commit (no copy of their pulses) and back
+  // in when it fails, so that the retry has them.
   std::vector<PulseBatch> batches;
   batches.reserve(pending.size());
   std::size_t pulses = 0;
-  for (const Pending &item : pending) {
-    batches.push_back(item.batch);
+  for (Pending &item : pending) {
     pulses += item.batch.pulses.size();
+    batches.push_back(std::move(item.batch));
   }
   std::vector<BatchOutcome> outcomes;
   try {
     outcomes = sink_.commit(batches);
   } catch (const std::exception &failure) {
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      pending[i].batch = std::move(batches[i]);
+    }
     std::lock_guard lock(mutex_);
     ++stats_.failed_commits;
     spdlog::error("writer: commit of {} pulses failed, will retry: {}", pulses, failure.what());

@@ -138,10 +138,12 @@ TEST_F(Api, RefusesForgedExpiredAndTamperedTokens) {
       signature;
   const std::string none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." +
                            good.substr(good.find('.') + 1, good.rfind('.') - good.find('.'));
+  const std::string not_yet_valid =
+      auth::sign_token({"admin", "admin", now, now + 7200, 0, now + 3600}, secret());
   const std::string empty_key =
       auth::sign_token({"admin", "admin", now, now + 3600, 0, std::nullopt}, "");
-  for (const std::string &bad :
-       {expired, future, other_secret, tampered, none, empty_key, std::string("garbage")}) {
+  for (const std::string &bad : {expired, future, not_yet_valid, other_secret, tampered, none,
+                                 empty_key, std::string("garbage")}) {
     EXPECT_EQ(get("/api/meters", {{"Authorization", "Bearer " + bad}}).status, 401U) << bad;
   }
   EXPECT_EQ(get("/api/meters", {{"Authorization", "Bearer " + good}}).status, 200U);

@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
+#include <iterator>
 #include <type_traits>
 
 namespace pulsemon::http {
@@ -40,6 +42,28 @@ std::shared_ptr<ssl::context> load_tls(const TlsFiles &files) {
                       " as the PEM private key of the certificate: " + ec.message());
   }
   return context;
+}
+
+// Whether the request frames its body in a way two HTTP parsers could read
+// differently: any Transfer-Encoding but exactly one "chunked". Beast
+// already refuses Content-Length beside Transfer-Encoding, and lengths that
+// disagree; a coding list such as "chunked, identity" it reads as no body,
+// which would make the body's bytes a second, smuggled request. pulsemon
+// takes no transfer coding but chunked, so anything else is a 400.
+bool has_ambiguous_framing(const beast::http::request<beast::http::string_body> &raw) {
+  const auto [first, last] = raw.equal_range(beast::http::field::transfer_encoding);
+  if (first == last) {
+    return false;
+  }
+  if (std::next(first) != last) {
+    return true;
+  }
+  std::string coding(first->value());
+  coding.erase(0, coding.find_first_not_of(" \t"));
+  coding.erase(coding.find_last_not_of(" \t") + 1);
+  std::transform(coding.begin(), coding.end(), coding.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return coding != "chunked";
 }
 
 Request to_request(const beast::http::request<beast::http::string_body> &raw,
@@ -145,6 +169,10 @@ private:
           error_response(400, "bad_request", "malformed HTTP request: " + ec.message()));
     }
     const auto &raw = parser_->get();
+    if (has_ambiguous_framing(raw)) {
+      return reply_and_close(error_response(
+          400, "bad_request", "Transfer-Encoding: only a single 'chunked' is accepted"));
+    }
     Request request = to_request(raw, remote_);
     const Response response = router_.handle(request);
     if (response.live_stream && live_ != nullptr) {
