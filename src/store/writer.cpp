@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <iterator>
+
 namespace pulsemon {
 
 PulseWriter::PulseWriter(PulseSink &sink, WriterSettings settings)
@@ -11,15 +14,44 @@ PulseWriter::~PulseWriter() {
   stop();
 }
 
+namespace {
+
+// The store refuses a whole batch for a pulse before 1970 (an unset clock),
+// so such a batch must not take other pulses down with it.
+bool store_takes_every_pulse(const PulseBatch &batch) {
+  return std::none_of(batch.pulses.begin(), batch.pulses.end(),
+                      [](UtcTime t) { return to_epoch_us(t) < 0; });
+}
+
+} // namespace
+
+bool PulseWriter::joins_last_batch(PulseBatch &batch, bool joinable) {
+  if (!joinable || queue_.empty() || !queue_.back().joinable ||
+      queue_.back().batch.meter_id != batch.meter_id) {
+    return false;
+  }
+  PulseBatch &last = queue_.back().batch;
+  last.pulses.insert(last.pulses.end(), batch.pulses.begin(), batch.pulses.end());
+  last.rejected.accepted += batch.rejected.accepted;
+  last.rejected.too_close += batch.rejected.too_close;
+  last.rejected.too_short += batch.rejected.too_short;
+  last.rejected.unpaired += batch.rejected.unpaired;
+  std::move(batch.gaps.begin(), batch.gaps.end(), std::back_inserter(last.gaps));
+  return true;
+}
+
 void PulseWriter::submit(PulseBatch batch, Ack ack) {
+  const bool joinable = !ack && store_takes_every_pulse(batch);
   {
     std::lock_guard lock(mutex_);
     const std::size_t size = batch.pulses.size();
     if (!stopping_ && stats_.queued_pulses + size <= settings_.max_queued_pulses) {
       stats_.queued_pulses += size;
       const bool was_empty = queue_.empty();
-      queue_.push_back({std::move(batch), std::move(ack)});
-      ++submitted_;
+      if (!joins_last_batch(batch, joinable)) {
+        queue_.push_back({std::move(batch), std::move(ack), joinable});
+        ++submitted_;
+      }
       // Wake the writer to start the group-commit interval, or to commit
       // early when enough is waiting.
       if (was_empty || stats_.queued_pulses >= settings_.commit_at_pulses) {

@@ -67,7 +67,15 @@ private:
   struct Pending {
     PulseBatch batch;
     Ack ack;
+    // Whether later batches may join this one: nobody waits for its outcome
+    // and no pulse in it is one the store refuses (see joins_last_batch).
+    bool joinable = false;
   };
+  // Appends `batch` to the batch queued last when both are joinable and of
+  // the same meter: sources hand over a pulse at a time, and one batch of
+  // many pulses costs the store less than many of one, with the same rows,
+  // counts and outcome. Call with the lock held.
+  bool joins_last_batch(PulseBatch &batch, bool joinable);
   void run();
   void run_loop();
   bool commit_pending(std::deque<Pending> &pending);
@@ -79,7 +87,7 @@ private:
   std::condition_variable wake_writer_;
   std::condition_variable committed_;
   std::deque<Pending> queue_;
-  std::uint64_t submitted_ = 0; // batches ever queued
+  std::uint64_t submitted_ = 0; // batches ever queued (a batch that joined another counts not)
   std::uint64_t done_ = 0;      // batches ever committed or failed for good
   bool flush_requested_ = false;
   bool stopping_ = false;

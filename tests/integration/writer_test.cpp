@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
@@ -22,6 +23,7 @@ public:
     ++transactions;
     std::vector<BatchOutcome> outcomes;
     for (const PulseBatch &batch : batches) {
+      seen_batches.push_back(batch);
       stored.insert(stored.end(), batch.pulses.begin(), batch.pulses.end());
       outcomes.push_back({static_cast<std::int64_t>(batch.pulses.size()), 0, std::nullopt});
     }
@@ -36,6 +38,7 @@ public:
   int failures_left = 0;
   int transactions = 0;
   std::vector<UtcTime> stored;
+  std::vector<PulseBatch> seen_batches;
 };
 
 PulseBatch batch_of(std::int64_t meter, int n) {
@@ -51,6 +54,43 @@ WriterSettings quick() {
   settings.commit_interval = std::chrono::milliseconds{50};
   settings.retry_interval = std::chrono::milliseconds{5};
   return settings;
+}
+
+TEST(Writer, PulsesOfAMeterHandedOverOneByOneReachTheStoreAsOneBatch) {
+  FakeSink sink;
+  WriterSettings settings = quick();
+  settings.commit_interval = std::chrono::milliseconds{2000}; // all in one commit
+  PulseWriter writer(sink, settings);
+  for (int i = 1; i <= 100; ++i) {
+    PulseBatch one{i % 10 == 0 ? 2 : 1, {utc_from_epoch_us(i)}, {}, {}};
+    one.rejected.too_close = 1;
+    if (i == 50) {
+      one.gaps.push_back(Gap{utc_from_epoch_us(i), 3, "GPIO events lost"});
+    }
+    writer.submit(std::move(one));
+  }
+  // A pulse the store refuses (before 1970) and a batch someone waits for
+  // stay batches of their own.
+  writer.submit(PulseBatch{1, {utc_from_epoch_us(-5)}, {}, {}});
+  writer.submit(PulseBatch{1, {utc_from_epoch_us(1000)}, {}, {}});
+  writer.submit(PulseBatch{1, {utc_from_epoch_us(1001)}, {}, {}}, [](const BatchOutcome &) {});
+  writer.flush();
+  writer.stop();
+  std::lock_guard lock(sink.mutex);
+  ASSERT_EQ(sink.stored.size(), 103U);
+  std::uint64_t too_close = 0;
+  std::size_t gaps = 0;
+  for (const PulseBatch &batch : sink.seen_batches) {
+    too_close += batch.rejected.too_close;
+    gaps += batch.gaps.size();
+    EXPECT_TRUE(std::is_sorted(batch.pulses.begin(), batch.pulses.end()));
+  }
+  EXPECT_EQ(too_close, 100U);
+  EXPECT_EQ(gaps, 1U);
+  // Meter 1, 2, 1, 2 … alternate every tenth pulse: 20 runs, then the
+  // refused pulse (the pulse after it may join it no more than it may join
+  // anything), the pulse after it, and the acknowledged one.
+  EXPECT_EQ(sink.seen_batches.size(), 23U);
 }
 
 TEST(Writer, GroupsBatchesIntoOneTransactionAndAcknowledgesAfterIt) {
