@@ -158,7 +158,13 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
     }
     std::lock_guard lock(mutex_);
     ++stats_.failed_commits;
-    spdlog::error("writer: commit of {} pulses failed, will retry: {}", pulses, failure.what());
+    if (stats_.failing_because != failure.what()) {
+      spdlog::error("writer: cannot store pulses: {}; {} pulses wait in memory (up to {}) and "
+                    "the commit is retried every {} ms",
+                    failure.what(), stats_.queued_pulses, settings_.max_queued_pulses,
+                    settings_.retry_interval.count());
+      stats_.failing_because = failure.what();
+    }
     return false;
   }
   std::uint64_t stored = 0;
@@ -177,6 +183,12 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
     ++stats_.commits;
     stats_.queued_pulses -= pulses;
     done_ += pending.size();
+    if (!stats_.failing_because.empty()) {
+      spdlog::info("writer: storing again; {} waiting pulses committed, {} failed commits so far, "
+                   "{} batches refused while the queue was full",
+                   pulses, stats_.failed_commits, stats_.refused_batches);
+      stats_.failing_because.clear();
+    }
   }
   for (std::size_t i = 0; i < pending.size(); ++i) {
     if (pending[i].ack) {

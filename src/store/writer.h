@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace pulsemon {
@@ -38,6 +39,9 @@ struct WriterStats {
   std::uint64_t failed_commits = 0;
   std::uint64_t refused_batches = 0; // queue full
   std::size_t queued_pulses = 0;
+  // Set while commits fail (a full disk, a read-only file): what the store
+  // said last time. Empty once a commit succeeds again.
+  std::string failing_because;
 };
 
 class PulseWriter {

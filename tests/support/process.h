@@ -38,6 +38,7 @@ public:
   // Waits for the exit and returns its code (reading the rest of the output).
   int wait(std::chrono::seconds timeout);
   [[nodiscard]] const std::string &output() const { return output_; }
+  [[nodiscard]] pid_t pid() const { return pid_; }
 
 private:
   bool read_some(std::chrono::milliseconds timeout);

@@ -169,6 +169,9 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   }
 
   raise_open_file_limit();
+  // Past a file-size limit (ulimit -f) a write is to fail with EFBIG, which
+  // the store reports and the writer survives, rather than end the daemon.
+  std::signal(SIGXFSZ, SIG_IGN);
   const sigset_t signals = stop_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr); // before any thread starts, so all inherit it
 
@@ -302,13 +305,18 @@ void run_serve(CliContext &context, const std::string &listen_option) {
         }
       }
       const WriterStats stats = writer.stats();
-      if (stats.failed_commits > 0 || stats.refused_batches > 0) {
+      if (!stats.failing_because.empty()) {
+        spdlog::warn("writer: NOT storing ({}); {} pulses wait in memory, {} batches refused",
+                     stats.failing_because, stats.queued_pulses, stats.refused_batches);
+      } else if (stats.failed_commits > 0 || stats.refused_batches > 0) {
         spdlog::warn("writer: {} failed commits, {} refused batches, {} pulses waiting",
                      stats.failed_commits, stats.refused_batches, stats.queued_pulses);
       }
-      sd_notify(0,
-                fmt::format("STATUS=serving; {} pulses committed{}", stats.committed_pulses, clock)
-                    .c_str());
+      const std::string storing = stats.failing_because.empty()
+                                      ? fmt::format("{} pulses committed", stats.committed_pulses)
+                                      : fmt::format("NOT storing ({}), {} pulses waiting",
+                                                    stats.failing_because, stats.queued_pulses);
+      sd_notify(0, fmt::format("STATUS=serving; {}{}", storing, clock).c_str());
     }
   }
 
