@@ -4,13 +4,13 @@
 // the database intact, and the rollups what a recomputation from the raw
 // pulses gives.
 #include "support/daemon.h"
+#include "support/database_file.h"
 #include "support/http_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include <csignal>
 #include <random>
@@ -26,27 +26,6 @@ using namespace std::chrono_literals;
 constexpr std::int64_t base_us = 1'767'225'600LL * 1'000'000; // 2026-01-01T00:00:00Z
 constexpr int kills = 50;
 constexpr int pulses_per_batch = 25;
-
-// Rows of one query on a database file, as text, one line a row.
-std::vector<std::string> rows_of(const std::filesystem::path &file, const std::string &sql) {
-  sqlite3 *db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  std::vector<std::string> rows;
-  sqlite3_stmt *statement = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr), SQLITE_OK) << sql;
-  while (sqlite3_step(statement) == SQLITE_ROW) {
-    std::string row;
-    for (int column = 0; column < sqlite3_column_count(statement); ++column) {
-      const auto *text = sqlite3_column_text(statement, column);
-      row +=
-          (column > 0 ? "|" : "") + std::string(text ? reinterpret_cast<const char *>(text) : "");
-    }
-    rows.push_back(row);
-  }
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return rows;
-}
 
 TEST(CrashConsistency, FiftySigkillsDuringUploadsLoseNothingAcknowledged) {
   testing::TempDir dir;
@@ -112,11 +91,8 @@ TEST(CrashConsistency, FiftySigkillsDuringUploadsLoseNothingAcknowledged) {
     killer.join();
     daemon.process->wait(30s);
 
-    const auto stored = rows_of(database, "SELECT ts_us FROM pulses WHERE meter_id = 1");
-    std::set<std::int64_t> stored_times;
-    for (const std::string &row : stored) {
-      stored_times.insert(std::stoll(row));
-    }
+    const auto stored = testing::stored_pulse_times(database, 1);
+    const std::set<std::int64_t> stored_times(stored.begin(), stored.end());
     ASSERT_EQ(stored_times.size(), stored.size()) << "a pulse stored twice, round " << round;
     for (const std::int64_t pulse : acknowledged) {
       ASSERT_TRUE(stored_times.contains(pulse)) << "acknowledged pulse lost, round " << round;
@@ -124,7 +100,7 @@ TEST(CrashConsistency, FiftySigkillsDuringUploadsLoseNothingAcknowledged) {
     for (const std::int64_t pulse : stored_times) {
       ASSERT_TRUE(sent.contains(pulse)) << "a pulse nobody sent, round " << round;
     }
-    ASSERT_EQ(rows_of(database, "PRAGMA integrity_check"), std::vector<std::string>{"ok"})
+    ASSERT_EQ(testing::rows_of(database, "PRAGMA integrity_check"), std::vector<std::string>{"ok"})
         << "round " << round;
   }
   EXPECT_GT(acknowledged.size(), 10U * pulses_per_batch);
@@ -135,12 +111,12 @@ TEST(CrashConsistency, FiftySigkillsDuringUploadsLoseNothingAcknowledged) {
                               "ORDER BY meter_id, slot_seconds, slot_start";
   const std::string stats = "SELECT meter_id, pulses, first_pulse_us, last_pulse_us FROM "
                             "meter_stats ORDER BY meter_id";
-  const auto kept_rollups = rows_of(database, rollups);
-  const auto kept_stats = rows_of(database, stats);
+  const auto kept_rollups = testing::rows_of(database, rollups);
+  const auto kept_stats = testing::rows_of(database, stats);
   const auto rebuilt = cli({"rollup", "--rebuild"});
   ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
-  EXPECT_EQ(kept_rollups, rows_of(database, rollups));
-  EXPECT_EQ(kept_stats, rows_of(database, stats));
+  EXPECT_EQ(kept_rollups, testing::rows_of(database, rollups));
+  EXPECT_EQ(kept_stats, testing::rows_of(database, stats));
   EXPECT_FALSE(kept_rollups.empty());
   std::cout << "acknowledged " << acknowledged.size() << " pulses, sent " << sent.size()
             << ", resends after a kill " << resends << "\n";

@@ -3,11 +3,11 @@
 // daemon says so, keeps the simulator's pulses in memory, and stores every
 // one of them by itself once writing works again.
 #include "support/daemon.h"
+#include "support/database_file.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <sys/resource.h>
 
@@ -22,19 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 
 std::vector<std::int64_t> stored_pulses(const std::filesystem::path &database) {
-  sqlite3 *db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt *select = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT ts_us FROM pulses ORDER BY ts_us", -1, &select, nullptr),
-            SQLITE_OK);
-  std::vector<std::int64_t> times;
-  while (sqlite3_step(select) == SQLITE_ROW) {
-    times.push_back(sqlite3_column_int64(select, 0));
-  }
-  sqlite3_finalize(select);
-  sqlite3_close(db);
-  return times;
+  return testing::stored_pulse_times(database, 1);
 }
 
 void set_file_size_limit(pid_t pid, rlim_t limit) {

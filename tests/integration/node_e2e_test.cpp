@@ -9,6 +9,7 @@
 #include "uploader.h"
 
 #include "support/daemon.h"
+#include "support/database_file.h"
 #include "support/http_client.h"
 #include "support/mosquitto.h"
 #include "support/temp_dir.h"
@@ -16,7 +17,6 @@
 #include <gtest/gtest.h>
 #include <mosquitto.h>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include <atomic>
 #include <csignal>
@@ -238,23 +238,6 @@ private:
   std::thread thread_;
 };
 
-// The stored pulse times of a meter, read straight from the SQLite file.
-std::vector<std::int64_t> stored_times(const std::filesystem::path &database, int meter) {
-  sqlite3 *db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt *select = nullptr;
-  sqlite3_prepare_v2(db, "SELECT ts_us FROM pulses WHERE meter_id = ?1 ORDER BY ts_us", -1, &select,
-                     nullptr);
-  sqlite3_bind_int(select, 1, meter);
-  std::vector<std::int64_t> times;
-  while (sqlite3_step(select) == SQLITE_ROW) {
-    times.push_back(sqlite3_column_int64(select, 0));
-  }
-  sqlite3_finalize(select);
-  sqlite3_close(db);
-  return times;
-}
-
 // The largest difference between an interval the node saw and the same
 // interval as stored.
 std::int64_t worst_interval_error(const std::vector<std::uint64_t> &generated,
@@ -349,7 +332,7 @@ TEST_F(NodeEndToEnd, EveryPulseArrivesOnceThroughBrokerAndDaemonOutages) {
   for (const auto &[id, node] :
        {std::pair<int, const SimulatedNode *>{1, &http_node}, {2, &mqtt_node}}) {
     SCOPED_TRACE("meter " + std::to_string(id));
-    const std::vector<std::int64_t> stored = stored_times(database, id);
+    const std::vector<std::int64_t> stored = testing::stored_pulse_times(database, id);
     ASSERT_GT(node->generated().size(), 150U);
     EXPECT_EQ(stored.size(), node->generated().size()) << "exactly the pulses generated";
     // Transit times move stamps by milliseconds (more on a loaded machine);
