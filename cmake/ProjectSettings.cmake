@@ -12,5 +12,11 @@ if(PULSEMON_SANITIZE)
   target_link_options(pulsemon_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 
+if(PULSEMON_FUZZ)
+  # Coverage for libFuzzer in every library the targets link; the targets
+  # themselves add -fsanitize=fuzzer (libFuzzer's main).
+  target_compile_options(pulsemon_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
 add_library(pulsemon_settings INTERFACE)
 target_link_libraries(pulsemon_settings INTERFACE pulsemon_warnings pulsemon_sanitizers)

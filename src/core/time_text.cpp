@@ -52,9 +52,7 @@ std::optional<UtcTime> parse_epoch_seconds(std::string_view text) {
   return utc_from_epoch_us(std::llround(seconds * 1e6));
 }
 
-} // namespace
-
-Result<UtcTime> parse_time(std::string_view text, const date::time_zone &zone) {
+Result<UtcTime> parse_time_in_any_year(std::string_view text, const date::time_zone &zone) {
   if (text.find('-', 1) == std::string_view::npos) {
     if (auto epoch = parse_epoch_seconds(text)) {
       return *epoch;
@@ -133,8 +131,31 @@ Result<UtcTime> parse_time(std::string_view text, const date::time_zone &zone) {
   if (!rest.empty() && (!take_number(rest, 2, offset_minutes) || !rest.empty())) {
     return time_error(text);
   }
+  // Real offsets run from -12:00 to +14:00; "+60" is a typo, not 60 hours.
+  if (offset_hours > 14 || offset_minutes > 59) {
+    return invalid_argument("time: '" + std::string(text) +
+                            "' has an offset beyond ±14:00 (write it as +02:00)");
+  }
   const auto offset = std::chrono::hours{offset_hours} + std::chrono::minutes{offset_minutes};
   return negative ? as_utc + offset : as_utc - offset;
+}
+
+} // namespace
+
+// Years 1 to 9999 only: what format_utc writes as four digits, and far
+// beyond any meter (an offset or epoch seconds could otherwise reach
+// outside them).
+Result<UtcTime> parse_time(std::string_view text, const date::time_zone &zone) {
+  auto parsed = parse_time_in_any_year(text, zone);
+  if (!parsed.ok()) {
+    return parsed;
+  }
+  constexpr auto first = date::sys_days{date::year{1} / 1 / 1};
+  constexpr auto after_last = date::sys_days{date::year{10000} / 1 / 1};
+  if (*parsed < first || *parsed >= after_last) {
+    return invalid_argument("time: '" + std::string(text) + "' lies outside the years 1 to 9999");
+  }
+  return parsed;
 }
 
 // Written out by hand rather than with date::format, whose stream and

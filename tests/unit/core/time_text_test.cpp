@@ -45,6 +45,19 @@ TEST(TimeText, RefusesWhatIsNotATime) {
   }
 }
 
+// Found by tests/fuzz/fuzz_time_text: these parsed, but to instants that
+// format_utc cannot write back as the four-digit years it reads.
+TEST(TimeText, RefusesOffsetsBeyondFourteenHoursAndYearsOutsideOneTo9999) {
+  for (const char *bad : {"0000-01-02+60", "2026-03-29T14:05+15:00", "2026-03-29T14:05+02:60",
+                          "0001-01-01T00:00+01:00", "-99999999999"}) {
+    const auto result = parse_time(bad, amsterdam());
+    EXPECT_FALSE(result.ok()) << bad;
+  }
+  EXPECT_TRUE(parse_time("2026-03-29T14:05+14:00", amsterdam()).ok());
+  EXPECT_TRUE(parse_time("0001-01-01T00:00Z", amsterdam()).ok());
+  EXPECT_TRUE(parse_time("9999-12-31T23:59:59.999999Z", amsterdam()).ok());
+}
+
 TEST(TimeText, FormatsUtcWithMicrosecondsOnlyWhenNeeded) {
   EXPECT_EQ(format_utc(utc(2026, 3, 29, 1)), "2026-03-29T01:00:00Z");
   EXPECT_EQ(format_utc(utc(2026, 3, 29, 1) + Micros{1500}), "2026-03-29T01:00:00.001500Z");
