@@ -23,10 +23,14 @@ Credentials read_credentials(const http::Request &request) {
   Credentials credentials;
   if (request.header("content-type").find("json") != std::string::npos) {
     const auto body = nlohmann::json::parse(request.body, nullptr, false);
-    if (body.is_object()) {
-      credentials.username = body.value("username", "");
-      credentials.password = body.value("password", "");
-    }
+    // Only strings count: value() would throw for {"username": 1}, and a
+    // login of the wrong shape is a failed login, not a server failure.
+    const auto text = [&body](const char *key) {
+      const auto it = body.find(key);
+      return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    credentials.username = text("username");
+    credentials.password = text("password");
     return credentials;
   }
   const auto form = http::parse_form(request.body);

@@ -100,6 +100,15 @@ TEST_F(Api, LoginWithJsonOrFormGivesATokenInTheOldServicesShape) {
   EXPECT_EQ(get("/api/meters", {{"X-Access-Token", token}}).status, 200U);
 }
 
+TEST_F(Api, ALoginWhoseFieldsAreNotStringsIsRefusedNotAServerFailure) {
+  for (const std::string body : {R"({"username":1,"password":"x"})",
+                                 R"({"username":"admin","password":["x"]})", R"([1,2])"}) {
+    const HttpResult result =
+        http_request(port, "POST", "/api/login", body, {{"Content-Type", "application/json"}});
+    EXPECT_EQ(result.status, 401U) << body << " → " << result.body;
+  }
+}
+
 TEST_F(Api, AFailedLoginSaysTheSameWhetherOrNotTheUserExists) {
   const HttpResult wrong_password = login("admin", "wrong");
   const HttpResult no_such_user = login("mallory", "wrong");

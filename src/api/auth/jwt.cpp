@@ -93,9 +93,14 @@ Result<TokenClaims> verify_token(std::string_view token, std::string_view secret
     return refused("not base64url");
   }
   const auto header_json = nlohmann::json::parse(*header, nullptr, false);
-  if (!header_json.is_object() || header_json.value("alg", "") != "HS256" ||
-      header_json.size() > 2 ||
-      (header_json.size() == 2 && header_json.value("typ", "") != "JWT")) {
+  // Compared as JSON values, not read with value(), which throws for a
+  // member of another type ({"alg":0}, found by tests/fuzz/fuzz_jwt).
+  const auto member_is = [&](const char *key, const char *text) {
+    const auto it = header_json.find(key);
+    return it != header_json.end() && *it == text;
+  };
+  if (!header_json.is_object() || !member_is("alg", "HS256") || header_json.size() > 2 ||
+      (header_json.size() == 2 && !member_is("typ", "JWT"))) {
     return refused("header is not the pinned HS256 header");
   }
   if (signature->size() != crypto_auth_hmacsha256_BYTES) {
