@@ -19,6 +19,23 @@ MonoTime api_monotonic_now() {
       std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now().time_since_epoch())};
 }
 
+LivePowers live_powers(ApiContext &context) {
+  LivePowers powers;
+  if (context.live) {
+    for (const MeterLiveStatus &status : context.live()) {
+      if (status.power) {
+        powers.emplace(status.meter_id, *status.power);
+      }
+    }
+  }
+  return powers;
+}
+
+std::optional<double> live_power(const LivePowers &powers, std::int64_t meter_id) {
+  const auto it = powers.find(meter_id);
+  return it == powers.end() ? std::nullopt : std::optional(it->second);
+}
+
 Result<http::Principal> authenticate(ApiContext &context, const http::Request &request) {
   std::string token;
   const std::string authorization = request.header("authorization");

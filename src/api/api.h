@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -64,6 +66,12 @@ void add_ingest_routes(http::Router &router, ApiContext &context);
 // Verifies a request's token against the secret and the user table.
 [[nodiscard]] Result<http::Principal> authenticate(ApiContext &context,
                                                    const http::Request &request);
+
+// The running pipelines' power per meter at the moment asked (empty when
+// none run), read once per answer; live_power finds one meter's.
+using LivePowers = std::map<std::int64_t, double>;
+[[nodiscard]] LivePowers live_powers(ApiContext &context);
+[[nodiscard]] std::optional<double> live_power(const LivePowers &powers, std::int64_t meter_id);
 
 // The wall and monotonic clocks, read at the API's edge.
 [[nodiscard]] UtcTime api_now();

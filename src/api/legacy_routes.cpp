@@ -2,7 +2,6 @@
 // (a Pimatic plugin polling /api/ipu, Domoticz scripts polling /apiv2/ipu)
 // keep working. Deliberate differences are listed in docs/legacy-api.md.
 #include "api/api.h"
-#include "core/power.h"
 #include "core/time_text.h"
 
 #include <date/date.h>
@@ -27,21 +26,13 @@ http::Response json_response(const nlohmann::json &body) {
 
 http::Response ipu(ApiContext &context) {
   const UtcTime now = api_now();
-  std::map<std::int64_t, std::optional<double>> live;
-  if (context.live) {
-    for (const MeterLiveStatus &status : context.live()) {
-      live[status.meter_id] = status.power;
-    }
-  }
+  const LivePowers live = live_powers(context);
   nlohmann::json rows = nlohmann::json::array();
   for (const MeterFacts &facts : context.reads.meters(now)) {
     const Meter &meter = facts.meter;
     const UtcTime created = facts.created;
     const auto last_pulse = facts.stats.last_pulse;
-    std::optional<double> power = live.contains(meter.id) ? live[meter.id] : std::nullopt;
-    if (!power) {
-      power = power_after_stored_pulses(power_settings_for(meter), facts.last_pulses, now);
-    }
+    const std::optional<double> power = power_now(facts, now, live_power(live, meter.id));
     rows.push_back({{"meterid", meter.id},
                     {"created", old_timestamp(created)},
                     {"updated", old_timestamp(last_pulse.value_or(created))},

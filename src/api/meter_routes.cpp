@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
-#include <map>
 #include <memory>
 
 namespace pulsemon {
@@ -17,19 +16,6 @@ namespace {
 
 http::Response json_response(const nlohmann::json &body) {
   return http::json_response(200, body.dump());
-}
-
-// The running pipelines' power per meter, read once per answer.
-std::map<std::int64_t, double> live_powers(ApiContext &context) {
-  std::map<std::int64_t, double> powers;
-  if (context.live) {
-    for (const MeterLiveStatus &status : context.live()) {
-      if (status.power) {
-        powers.emplace(status.meter_id, *status.power);
-      }
-    }
-  }
-  return powers;
 }
 
 const date::time_zone &zone_of(const ApiContext &context, const http::Request &request) {
@@ -197,11 +183,9 @@ nlohmann::json api_meter_view(ApiContext &context, const MeterFacts &facts,
 }
 
 MovingFigures moving_at(ApiContext &context, const MeterFacts &facts, UtcTime now,
-                        const std::map<std::int64_t, double> &live) {
-  const auto live_power = live.find(facts.meter.id);
+                        const LivePowers &live) {
   return moving_figures(facts, context.reads.register_state(facts, now), now,
-                        live_power == live.end() ? std::nullopt
-                                                 : std::optional(live_power->second));
+                        live_power(live, facts.meter.id));
 }
 
 // GET /api/meters, which dashboards and scripts poll far more often than

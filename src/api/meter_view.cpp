@@ -39,13 +39,17 @@ MeterFacts read_meter_facts(SqliteStore &store, const Meter &meter, UtcTime now)
   return facts;
 }
 
+std::optional<double> power_now(const MeterFacts &facts, UtcTime now,
+                                std::optional<double> live_power) {
+  if (live_power) {
+    return live_power;
+  }
+  return power_after_stored_pulses(power_settings_for(facts.meter), facts.last_pulses, now);
+}
+
 MovingFigures moving_figures(const MeterFacts &facts, const RegisterState &state, UtcTime now,
                              std::optional<double> live_power) {
-  MovingFigures moving{live_power ? live_power
-                                  : power_after_stored_pulses(power_settings_for(facts.meter),
-                                                              facts.last_pulses, now),
-                       state,
-                       {}};
+  MovingFigures moving{power_now(facts, now, live_power), state, {}};
   for (const NodeStatus &node : facts.nodes) {
     moving.seconds_since_heard.push_back(
         std::chrono::duration_cast<std::chrono::seconds>(now - node.last_heard).count());

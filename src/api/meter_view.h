@@ -43,6 +43,11 @@ struct MovingFigures {
   friend bool operator==(const MovingFigures &, const MovingFigures &) = default;
 };
 
+// The power at `now`: the live pipeline's when given, else what the last
+// stored pulses allow (after a restart, before live pulses arrive).
+[[nodiscard]] std::optional<double> power_now(const MeterFacts &facts, UtcTime now,
+                                              std::optional<double> live_power);
+
 [[nodiscard]] MovingFigures moving_figures(const MeterFacts &facts, const RegisterState &state,
                                            UtcTime now, std::optional<double> live_power);
 
