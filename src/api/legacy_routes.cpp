@@ -21,7 +21,7 @@ std::string old_timestamp(UtcTime t) {
 }
 
 http::Response json_response(const nlohmann::json &body) {
-  return http::json_response(200, body.dump());
+  return http::json_response(200, http::json_text(body));
 }
 
 http::Response ipu(ApiContext &context) {

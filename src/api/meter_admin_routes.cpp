@@ -93,7 +93,7 @@ http::Response create(ApiContext &context, const http::Request &request) {
     meter.unit = std::string(default_unit(meter.kind));
   }
   context.store.add_meter(meter, api_now());
-  return http::json_response(201, meter_view(context.store, meter, api_now()).dump());
+  return http::json_response(201, http::json_text(meter_view(context.store, meter, api_now())));
 }
 
 http::Response update(ApiContext &context, const http::Request &request, std::int64_t id) {
@@ -104,7 +104,7 @@ http::Response update(ApiContext &context, const http::Request &request, std::in
   if (context.meter_changed) {
     context.meter_changed(meter);
   }
-  return http::json_response(200, meter_view(context.store, meter, api_now()).dump());
+  return http::json_response(200, http::json_text(meter_view(context.store, meter, api_now())));
 }
 
 } // namespace

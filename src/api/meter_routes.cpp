@@ -15,7 +15,7 @@ namespace pulsemon {
 namespace {
 
 http::Response json_response(const nlohmann::json &body) {
-  return http::json_response(200, body.dump());
+  return http::json_response(200, http::json_text(body));
 }
 
 const date::time_zone &zone_of(const ApiContext &context, const http::Request &request) {
@@ -210,7 +210,7 @@ public:
     for (std::size_t i = 0; i < all.size(); ++i) {
       body.push_back(api_meter_view(context, all[i], moving[i]));
     }
-    body_ = body.dump();
+    body_ = http::json_text(body);
     generation_ = context.reads.generation();
     moving_ = std::move(moving);
     return http::json_response(200, body_);

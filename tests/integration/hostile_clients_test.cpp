@@ -222,5 +222,22 @@ TEST_F(HostileClients, RequestSmugglingIsRefusedWith400AndTheConnectionClosed) {
   expect_clean_stop();
 }
 
+// Found by fuzzing: the 404 for a path with a byte that is not UTF-8 made
+// the JSON serializer throw, which ended the daemon — one request, no
+// token needed. Now it is an ordinary 404 and the daemon serves on.
+TEST_F(HostileClients, APathThatIsNotUtf8GetsA404AndTheDaemonServesOn) {
+  for (const char *path : {"/%ff", "/api/%c3%28", "/%ed%a0%80"}) {
+    Connection connection(port);
+    ASSERT_TRUE(connection.connected());
+    ASSERT_TRUE(connection.send("GET " + std::string(path) + " HTTP/1.1\r\nHost: a\r\n\r\n"));
+    bool closed = false;
+    const std::string answer = connection.read_until_closed(5000ms, closed, "}");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 404", 0), 0U) << path << "\n→\n" << answer;
+    EXPECT_NE(answer.find("no such endpoint"), std::string::npos) << answer;
+  }
+  EXPECT_EQ(testing::http_request(port, "GET", "/healthz").status, 200U);
+  expect_clean_stop();
+}
+
 } // namespace
 } // namespace pulsemon

@@ -1,6 +1,7 @@
 // Walks the router's own table: every route not on the explicit public list
 // must refuse a caller without a token.
 #include "api/api.h"
+#include "api/auth/jwt.h"
 #include "api/openapi.h"
 #include "support/temp_dir.h"
 
@@ -86,6 +87,48 @@ TEST(Routes, TheOpenApiDocumentListsEveryRouteAndNoOther) {
     served.insert(route.method + " " + route.pattern);
   }
   EXPECT_EQ(served, documented);
+}
+
+// Found by fuzz_api_request: a percent-decoded byte that is not UTF-8,
+// echoed in an error message, made the JSON serializer throw out of the
+// router, and a single `GET /%ff` ended the daemon. Every answer is JSON,
+// with U+FFFD for such bytes.
+TEST(Routes, AnswersAreJsonEvenWhenWhatTheyEchoIsNotUtf8) {
+  testing::TempDir dir;
+  SqliteStore store(dir / "pulsemon.db", StoreOptions{Durability::full, true});
+  Meter meter;
+  meter.id = 1;
+  meter.name = "caf\xe9"; // Latin-1, as a shell in such a locale would pass it
+  store.add_meter(meter, utc_from_epoch_us(0));
+  store.add_user(User{0, "ada", Role::admin, "hash", 0, false}, utc_from_epoch_us(0));
+  ApiContext context{store, std::string(32, 'k'), ApiSettings{}, {}, {}};
+  const http::Router router = make_router(context);
+  const std::int64_t issued =
+      std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+  const std::string token = auth::sign_token(
+      auth::TokenClaims{"ada", "admin", issued, issued + 3600, 0, std::nullopt}, context.secret);
+  const std::string replacement = "\xef\xbf\xbd";
+
+  const auto answer = [&](const std::string &path, std::map<std::string, std::string> query) {
+    http::Request request;
+    request.method = "GET";
+    request.path = path;
+    request.query = std::move(query);
+    request.headers["authorization"] = "Bearer " + token;
+    return router.handle(request);
+  };
+  const http::Response unknown = answer("/\xff", {});
+  EXPECT_EQ(unknown.status, 404U);
+  EXPECT_NE(nlohmann::json::parse(unknown.body)["error"]["message"].get<std::string>().find(
+                replacement),
+            std::string::npos)
+      << unknown.body;
+  const http::Response bad_time = answer("/api/meters/1/pulses", {{"from", "17800\xbc"}});
+  EXPECT_EQ(bad_time.status, 400U);
+  EXPECT_TRUE(nlohmann::json::accept(bad_time.body)) << bad_time.body;
+  const http::Response meters = answer("/api/meters", {});
+  ASSERT_EQ(meters.status, 200U) << meters.body;
+  EXPECT_EQ(nlohmann::json::parse(meters.body)[0]["name"], "caf" + replacement);
 }
 
 } // namespace

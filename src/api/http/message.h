@@ -4,6 +4,8 @@
 
 #include "core/result.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <functional>
 #include <map>
 #include <optional>
@@ -52,6 +54,11 @@ struct Response {
 
 // A complete JSON answer.
 [[nodiscard]] Response json_response(unsigned status, std::string body);
+
+// The text of a JSON answer. Bytes that are not UTF-8 (a percent-decoded
+// path or query echoed in an error, a name set from a shell) become U+FFFD
+// instead of making the serializer throw: every answer must be writable.
+[[nodiscard]] std::string json_text(const nlohmann::json &value);
 
 // {"error":{"code":"…","message":"…"}} with the status for `code`.
 [[nodiscard]] Response error_response(unsigned status, std::string_view code,

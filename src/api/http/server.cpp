@@ -174,7 +174,15 @@ private:
           400, "bad_request", "Transfer-Encoding: only a single 'chunked' is accepted"));
     }
     Request request = to_request(raw, remote_);
-    const Response response = router_.handle(request);
+    Response response;
+    try {
+      response = router_.handle(request);
+    } catch (const std::exception &unexpected) {
+      // The router turns failures into answers; this is the last line, so
+      // that no request can end the event loop and with it the daemon.
+      spdlog::error("{} {}: {}", request.method, request.path, unexpected.what());
+      return reply_and_close(error_response(500, "internal", "the server failed; the log says why"));
+    }
     if (response.live_stream && live_ != nullptr) {
       transport().expires_never();
       if constexpr (over_tls) {
