@@ -142,17 +142,18 @@ Result<UtcTime> parse_time_in_any_year(std::string_view text, const date::time_z
 
 } // namespace
 
-// Years 1 to 9999 only: what format_utc writes as four digits, and far
-// beyond any meter (an offset or epoch seconds could otherwise reach
-// outside them).
+bool in_supported_years(UtcTime t) {
+  constexpr auto first = date::sys_days{date::year{1} / 1 / 1};
+  constexpr auto after_last = date::sys_days{date::year{10000} / 1 / 1};
+  return t >= first && t < after_last;
+}
+
 Result<UtcTime> parse_time(std::string_view text, const date::time_zone &zone) {
   auto parsed = parse_time_in_any_year(text, zone);
   if (!parsed.ok()) {
     return parsed;
   }
-  constexpr auto first = date::sys_days{date::year{1} / 1 / 1};
-  constexpr auto after_last = date::sys_days{date::year{10000} / 1 / 1};
-  if (*parsed < first || *parsed >= after_last) {
+  if (!in_supported_years(*parsed)) {
     return invalid_argument("time: '" + std::string(text) + "' lies outside the years 1 to 9999");
   }
   return parsed;

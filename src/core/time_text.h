@@ -22,6 +22,11 @@ namespace pulsemon {
 // is refused; one it repeats (DST end) takes the earlier instant.
 [[nodiscard]] Result<UtcTime> parse_time(std::string_view text, const date::time_zone &zone);
 
+// Years 1 to 9999 only: what format_utc writes as four digits, and far
+// beyond any meter (an offset or epoch seconds could otherwise reach
+// outside them). parse_time refuses the rest.
+[[nodiscard]] bool in_supported_years(UtcTime t);
+
 // 2026-03-29T01:00:00.123456Z (fraction only when not whole seconds).
 [[nodiscard]] std::string format_utc(UtcTime t);
 

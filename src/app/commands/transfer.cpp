@@ -1,15 +1,14 @@
 // pulsemon import csv FILE --meter N ; pulsemon export csv --meter N [--from T] [--to T]
 //
-// One pulse per line: ISO-8601 (2026-03-29T01:00:00.123456Z; without an
-// offset, the config's time zone) or whole epoch microseconds. An optional
-// first line "time" is a header. Export writes the header and ISO-8601 UTC
-// with microseconds, so export → import reproduces every pulse exactly.
+// The format is core/pulse_csv.h's, with the config's time zone for times
+// without an offset. Export writes the header and ISO-8601 UTC with
+// microseconds, so export → import reproduces every pulse exactly.
 #include "app/cli_context.h"
+#include "core/pulse_csv.h"
 #include "core/time_text.h"
 
 #include <date/tz.h>
 
-#include <charconv>
 #include <fstream>
 #include <iostream>
 
@@ -19,22 +18,8 @@ namespace {
 
 constexpr std::size_t pulses_per_commit = 250'000;
 
-Result<UtcTime> parse_csv_time(std::string_view text, const date::time_zone &zone) {
-  const bool digits_only =
-      !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
-  if (digits_only) {
-    std::int64_t microseconds = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), microseconds);
-    if (ec != std::errc{} || end != text.data() + text.size()) {
-      return invalid_argument("'" + std::string(text) + "' is not a number of microseconds");
-    }
-    return utc_from_epoch_us(microseconds);
-  }
-  return parse_time(text, zone);
-}
-
-// Calls `visit(line_number, time)` for each pulse; stops at the first bad
-// line with an error naming it.
+// Calls `visit(time)` for each pulse; stops at the first bad line with an
+// error naming the file and the line.
 template <class Visit>
 void read_pulse_file(const std::string &path, const date::time_zone &zone, Visit visit) {
   std::ifstream in(path);
@@ -44,20 +29,13 @@ void read_pulse_file(const std::string &path, const date::time_zone &zone, Visit
   std::string line;
   std::size_t number = 0;
   while (std::getline(in, line)) {
-    ++number;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
-      line.pop_back();
+    auto pulse = read_pulse_csv_line(line, ++number, zone);
+    if (!pulse.ok()) {
+      throw Failure(ErrorCode::invalid_argument, path + " " + pulse.error().message);
     }
-    if (line.empty() || (number == 1 && line == "time")) {
-      continue;
+    if (*pulse) {
+      visit(**pulse);
     }
-    const std::string_view first_field = std::string_view(line).substr(0, line.find(','));
-    auto time = parse_csv_time(first_field, zone);
-    if (!time.ok()) {
-      throw Failure(ErrorCode::invalid_argument,
-                    path + " line " + std::to_string(number) + ": " + time.error().message);
-    }
-    visit(*time);
   }
 }
 
