@@ -1,0 +1,91 @@
+// Any bytes sent to the real HTTP server (Boost.Beast, pulsemon's session
+// code, the real router and API over a real SQLite file) on a loopback
+// port, as one connection that then half-closes. The server must answer
+// with an HTTP status line below 500, or close without a word, and never
+// crash, hang or leak.
+//
+// So that fuzzed requests also reach what lies behind sign-in, "@T" in the
+// input stands for a valid admin token and "@K" for a device key.
+#include "api/http/server.h"
+#include "support/api_under_fuzz.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct ServerUnderFuzz {
+  net::io_context io;
+  pulsemon::http::Server server{io, "127.0.0.1", 0, pulsemon::fuzzing::api_under_fuzz().router(),
+                                pulsemon::http::ServerLimits{}};
+};
+
+std::string with_credentials(std::string text) {
+  const auto &api = pulsemon::fuzzing::api_under_fuzz();
+  for (const auto &[marker, value] :
+       {std::pair<std::string_view, const std::string &>{"@T", api.admin_token()},
+        std::pair<std::string_view, const std::string &>{"@K", api.device_key()}}) {
+    for (auto at = text.find(marker); at != std::string::npos;
+         at = text.find(marker, at + value.size())) {
+      text.replace(at, marker.size(), value);
+    }
+  }
+  return text;
+}
+
+// The first response's status, or 0 when there is none to read.
+unsigned first_status(std::string_view answer) {
+  if (answer.substr(0, 7) != "HTTP/1." || answer.size() < 12) {
+    return 0;
+  }
+  return static_cast<unsigned>(std::stoul(std::string(answer.substr(9, 3))));
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+  static ServerUnderFuzz under_fuzz;
+  const std::string request =
+      with_credentials(std::string(reinterpret_cast<const char *>(data), size));
+
+  // The client side runs on the same event loop as the server, so one
+  // thread drives both until the server has closed the connection.
+  tcp::socket client(under_fuzz.io);
+  client.connect({net::ip::make_address("127.0.0.1"), under_fuzz.server.port()});
+  std::string answer;
+  bool closed = false;
+  net::async_write(client, net::buffer(request),
+                   [&client](boost::system::error_code ec, std::size_t) {
+                     if (!ec) {
+                       client.shutdown(tcp::socket::shutdown_send, ec);
+                     }
+                   });
+  net::async_read(client, net::dynamic_buffer(answer),
+                  [&closed](boost::system::error_code, std::size_t) { closed = true; });
+  under_fuzz.io.restart();
+  while (!closed) {
+    under_fuzz.io.run_one();
+  }
+  // Let the server finish with the connection (its close) before the next.
+  under_fuzz.io.poll();
+
+  if (!answer.empty()) {
+    const unsigned status = first_status(answer);
+    if (status == 0 || pulsemon::fuzzing::is_server_failure(status)) {
+      std::fprintf(stderr, "the server answered:\n%.2000s\n", answer.c_str());
+      std::abort();
+    }
+  }
+  return 0;
+}
