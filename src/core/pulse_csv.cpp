@@ -31,8 +31,8 @@ Result<UtcTime> parse_pulse_time(std::string_view text, const date::time_zone &z
 
 } // namespace
 
-Result<std::optional<UtcTime>>
-read_pulse_csv_line(std::string_view line, std::size_t number, const date::time_zone &zone) {
+Result<std::optional<UtcTime>> read_pulse_csv_line(std::string_view line, std::size_t number,
+                                                   const date::time_zone &zone) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
     line.remove_suffix(1);
   }

@@ -50,8 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   request.remote_address = "127.0.0.1";
   request.headers["content-type"] = json ? "application/json" : "application/x-www-form-urlencoded";
   request.headers["authorization"] =
-      "Bearer " + (route.access == pulsemon::http::Access::device ? api.device_key()
-                                                                  : api.admin_token());
+      "Bearer " +
+      (route.access == pulsemon::http::Access::device ? api.device_key() : api.admin_token());
   const pulsemon::http::Response response = api.router().handle(request);
   if (pulsemon::fuzzing::is_server_failure(response.status)) {
     std::fprintf(stderr, "%s %s answered %u: %s\n", route.method.c_str(), request.target.c_str(),

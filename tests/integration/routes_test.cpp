@@ -119,9 +119,9 @@ TEST(Routes, AnswersAreJsonEvenWhenWhatTheyEchoIsNotUtf8) {
   };
   const http::Response unknown = answer("/\xff", {});
   EXPECT_EQ(unknown.status, 404U);
-  EXPECT_NE(nlohmann::json::parse(unknown.body)["error"]["message"].get<std::string>().find(
-                replacement),
-            std::string::npos)
+  EXPECT_NE(
+      nlohmann::json::parse(unknown.body)["error"]["message"].get<std::string>().find(replacement),
+      std::string::npos)
       << unknown.body;
   const http::Response bad_time = answer("/api/meters/1/pulses", {{"from", "17800\xbc"}});
   EXPECT_EQ(bad_time.status, 400U);

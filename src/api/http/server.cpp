@@ -181,7 +181,8 @@ private:
       // The router turns failures into answers; this is the last line, so
       // that no request can end the event loop and with it the daemon.
       spdlog::error("{} {}: {}", request.method, request.path, unexpected.what());
-      return reply_and_close(error_response(500, "internal", "the server failed; the log says why"));
+      return reply_and_close(
+          error_response(500, "internal", "the server failed; the log says why"));
     }
     if (response.live_stream && live_ != nullptr) {
       transport().expires_never();

@@ -41,10 +41,11 @@ ApiUnderFuzz::ApiUnderFuzz()
   admin.role = Role::admin;
   admin.password_hash = auth::hash_password(auth::random_password());
   store_.add_user(admin, now);
-  const std::int64_t issued = std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
+  const std::int64_t issued =
+      std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
   // Valid for a year: a long fuzzing run must not see its token expire.
-  admin_token_ = auth::sign_token({"admin", "admin", issued, issued + 366 * 24 * 3600, 0, std::nullopt},
-                                  context_.secret);
+  admin_token_ = auth::sign_token(
+      {"admin", "admin", issued, issued + 366 * 24 * 3600, 0, std::nullopt}, context_.secret);
 
   const std::int64_t key_id = store_.add_device_key("fuzz node", {meter_id}, now);
   device_key_ = auth::make_device_key(key_id);
