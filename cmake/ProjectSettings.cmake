@@ -12,6 +12,14 @@ if(PULSEMON_SANITIZE)
   target_link_options(pulsemon_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 
+if(PULSEMON_SANITIZE_THREAD)
+  if(PULSEMON_SANITIZE)
+    message(FATAL_ERROR "PULSEMON_SANITIZE_THREAD and PULSEMON_SANITIZE cannot be combined")
+  endif()
+  target_compile_options(pulsemon_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(pulsemon_sanitizers INTERFACE -fsanitize=thread)
+endif()
+
 if(PULSEMON_FUZZ)
   # Coverage for libFuzzer in every library the targets link; the targets
   # themselves add -fsanitize=fuzzer (libFuzzer's main).

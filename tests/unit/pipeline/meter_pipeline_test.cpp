@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 namespace pulsemon {
@@ -88,6 +92,57 @@ TEST(MeterPipelines, SettingsForAMeterWithoutALaneAreRefused) {
   Meter other;
   other.id = 9;
   EXPECT_FALSE(pipelines.apply_settings(other));
+}
+
+// In the daemon each source feeds its meters from its own thread while the
+// API reads status and applies settings and the ingest path hands on
+// stored pulses. ThreadSanitizer runs this test too (scripts/test).
+TEST(MeterPipelines, SourcesOnTheirOwnThreadsWhileOthersReadAndChangeSettings) {
+  Meter kitchen;
+  kitchen.id = 1;
+  kitchen.filter.min_interval = Micros{10'000};
+  Meter garage = kitchen;
+  garage.id = 2;
+  std::mutex written_mutex;
+  std::map<std::int64_t, std::size_t> written;
+  MeterPipelines pipelines({kitchen, garage}, [&](PulseBatch batch) {
+    std::lock_guard lock(written_mutex);
+    written[batch.meter_id] += batch.pulses.size();
+  });
+  std::atomic<std::size_t> observed{0};
+  pipelines.set_pulse_observer([&](std::int64_t, UtcTime, std::optional<double>) { ++observed; });
+
+  constexpr int per_meter = 500;
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    for (int i = 0; !done; ++i) {
+      (void)pipelines.status(MonoTime{Micros{i}});
+      kitchen.power_timeout = std::chrono::seconds{60 + i % 2};
+      (void)pipelines.apply_settings(kitchen);
+      pipelines.hand_on_rejections();
+    }
+  });
+  std::vector<std::thread> sources;
+  for (const std::int64_t meter : {std::int64_t{1}, std::int64_t{2}}) {
+    sources.emplace_back([&pipelines, meter] {
+      for (const Edge &edge : pulses(meter, Micros{100'000}, per_meter, Micros{1'000'000})) {
+        pipelines.on_edge(edge);
+      }
+    });
+  }
+  // A node's pulses for the garage, stored elsewhere, long after the others.
+  const UtcTime later = UtcTime{Micros{1'000'000 + 100'000 * per_meter + 5'000'000}};
+  pipelines.on_stored_pulses(2, {later, later + Micros{1'000'000}}, MonoTime{Micros{0}}, later);
+  for (std::thread &source : sources) {
+    source.join();
+  }
+  done = true;
+  reader.join();
+
+  std::lock_guard lock(written_mutex);
+  EXPECT_EQ(written[1], std::size_t{per_meter});
+  EXPECT_EQ(written[2], std::size_t{per_meter});
+  EXPECT_GE(observed.load(), std::size_t{2 * per_meter});
 }
 
 } // namespace
