@@ -35,7 +35,7 @@ http::Response ingest(ApiContext &context, const http::Request &request) {
   if (context.pulses_stored && !outcome.pulses.empty()) {
     context.pulses_stored(batch.pulses.meter_id, outcome.pulses);
   }
-  return http::json_response(200, http::json_text(ingest_answer(batch, outcome)));
+  return http::json_ok(ingest_answer(batch, outcome));
 }
 
 http::Response list_nodes(ApiContext &context) {
@@ -44,7 +44,7 @@ http::Response list_nodes(ApiContext &context) {
   for (const NodeStatus &node : context.store.nodes()) {
     all.push_back(node_view(node, now));
   }
-  return http::json_response(200, http::json_text(all));
+  return http::json_ok(all);
 }
 
 } // namespace

@@ -20,10 +20,6 @@ std::string old_timestamp(UtcTime t) {
   return date::format("%F %T", std::chrono::floor<std::chrono::seconds>(t));
 }
 
-http::Response json_response(const nlohmann::json &body) {
-  return http::json_response(200, http::json_text(body));
-}
-
 http::Response ipu(ApiContext &context) {
   const UtcTime now = api_now();
   const LivePowers live = live_powers(context);
@@ -40,7 +36,7 @@ http::Response ipu(ApiContext &context) {
                     {"location", meter.location},
                     {"ipu", static_cast<std::int64_t>(std::llround(power.value_or(0.0)))}});
   }
-  return json_response(rows);
+  return http::json_ok(rows);
 }
 
 // A body field that must be a whole number: a JSON number, or digits in a
@@ -105,7 +101,7 @@ http::Response day_series(ApiContext &context, const http::Request &request, boo
          {"energy", power ? row.average : energy}});
   }
   const std::string unit = rate_unit(meter.unit).name == "W" ? (power ? "W" : "Wh") : meter.unit;
-  return json_response(
+  return http::json_ok(
       {{"mid", mid}, {"unit", unit}, {"nrDayBacks", days_back}, {"values", values}});
 }
 

@@ -92,7 +92,7 @@ http::Response login(ApiContext &context, const http::Request &request) {
                             {"user", user->name},
                             {"role", to_string(user->role)},
                             {"password_change_required", user->must_change_password}};
-  return http::json_response(200, http::json_text(body));
+  return http::json_ok(body);
 }
 
 } // namespace

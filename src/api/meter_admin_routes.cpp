@@ -104,7 +104,7 @@ http::Response update(ApiContext &context, const http::Request &request, std::in
   if (context.meter_changed) {
     context.meter_changed(meter);
   }
-  return http::json_response(200, http::json_text(meter_view(context.store, meter, api_now())));
+  return http::json_ok(meter_view(context.store, meter, api_now()));
 }
 
 } // namespace

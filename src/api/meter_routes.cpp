@@ -14,10 +14,6 @@ namespace pulsemon {
 
 namespace {
 
-http::Response json_response(const nlohmann::json &body) {
-  return http::json_response(200, http::json_text(body));
-}
-
 const date::time_zone &zone_of(const ApiContext &context, const http::Request &request) {
   const auto it = request.query.find("tz");
   const std::string name = it == request.query.end() ? context.settings.zone : it->second;
@@ -84,7 +80,7 @@ http::Response energy(ApiContext &context, const http::Request &request) {
     }
     body.push_back(std::move(item));
   }
-  return json_response(body);
+  return http::json_ok(body);
 }
 
 http::Response power(ApiContext &context, const http::Request &request) {
@@ -115,7 +111,7 @@ http::Response power(ApiContext &context, const http::Request &request) {
                     {"average", row.average},
                     {"unit", unit}});
   }
-  return json_response(body);
+  return http::json_ok(body);
 }
 
 // Pulses as JSON (an array of UTC times) or CSV (Accept: text/csv; a header
@@ -239,7 +235,7 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
                 const std::int64_t id = path_meter_id(request);
                 const UtcTime now = api_now();
                 const MeterFacts &facts = context.reads.meter(id, now);
-                return json_response(api_meter_view(
+                return http::json_ok(api_meter_view(
                     context, facts, moving_at(context, facts, now, live_powers(context))));
               },
               {}});

@@ -34,14 +34,14 @@ double coefficient_of_variation(const std::vector<std::int64_t> &values) {
   return mean > 0 ? std::sqrt(variance) / mean : 0.0;
 }
 
-std::string milliseconds(std::int64_t ns) {
+std::string milliseconds_text(std::int64_t ns) {
   const double ms = static_cast<double>(ns) / 1e6;
   std::array<char, 32> text{};
   std::snprintf(text.data(), text.size(), ms < 10 ? "%.1f ms" : "%.0f ms", ms);
   return text.data();
 }
 
-std::string seconds(std::int64_t ns) {
+std::string seconds_text(std::int64_t ns) {
   std::array<char, 32> text{};
   std::snprintf(text.data(), text.size(), "%.1f s", static_cast<double>(ns) / 1e9);
   return text.data();
@@ -173,7 +173,7 @@ EdgeReport analyse_edges(std::span<const RecordedEdge> edges) {
     return report;
   }
   if (report.interval_ns && report.interval_ns->median < 25'000'000) {
-    advice.emplace_back("The pulses come every " + milliseconds(report.interval_ns->median) +
+    advice.emplace_back("The pulses come every " + milliseconds_text(report.interval_ns->median) +
                         ": that is the flicker of a mains-powered light (100 Hz), not a meter. "
                         "Shield the sensor from room light (black tape around it) and turn the "
                         "potentiometer down until the flicker is gone.");
@@ -182,7 +182,7 @@ EdgeReport analyse_edges(std::span<const RecordedEdge> edges) {
     advice.emplace_back(
         std::to_string(report.bounces) +
         " bounces: the signal chatters when it switches (bursts up to " +
-        milliseconds(report.longest_bounce_ns) +
+        milliseconds_text(report.longest_bounce_ns) +
         "). With an LDR or phototransistor and a comparator this means the threshold sits at the "
         "edge of the LED's brightness: turn the potentiometer a little away from the point where "
         "the module's LED starts to flicker. With a reed contact it is normal. Either way set "
@@ -192,9 +192,9 @@ EdgeReport analyse_edges(std::span<const RecordedEdge> edges) {
   if (report.foreign_pulses > 0) {
     std::string sentence = std::to_string(report.foreign_pulses) +
                            " pulses have a width far from the typical " +
-                           milliseconds(report.width_ns->median);
+                           milliseconds_text(report.width_ns->median);
     sentence += report.foreign_period_ns
-                    ? " and come every " + seconds(*report.foreign_period_ns) +
+                    ? " and come every " + seconds_text(*report.foreign_period_ns) +
                           ", whatever the load: another light reaches the sensor (a neighbouring "
                           "LED on the meter, or a standby light). Cover it, or move the sensor "
                           "so only the energy LED is in view."
@@ -203,7 +203,7 @@ EdgeReport analyse_edges(std::span<const RecordedEdge> edges) {
     advice.push_back(sentence);
   }
   if (report.steady_rate) {
-    advice.emplace_back("Every interval is the same (" + seconds(report.interval_ns->median) +
+    advice.emplace_back("Every interval is the same (" + seconds_text(report.interval_ns->median) +
                         "): either the load was perfectly constant, or the sensor sees a light "
                         "that blinks at a fixed rate (a standby or communication LED), not the "
                         "energy LED. Switch a kettle on; the meter's pulses must come faster.");
@@ -214,9 +214,9 @@ EdgeReport analyse_edges(std::span<const RecordedEdge> edges) {
                       (report.pulse_is_low ? " with active_low = true" : "") +
                       " to let the filter judge pulse widths too.");
   if (report.width_ns) {
-    advice.emplace_back("Pulses are " + milliseconds(report.width_ns->min) + " to " +
-                        milliseconds(report.width_ns->max) + " wide (typical " +
-                        milliseconds(report.width_ns->median) +
+    advice.emplace_back("Pulses are " + milliseconds_text(report.width_ns->min) + " to " +
+                        milliseconds_text(report.width_ns->max) + " wide (typical " +
+                        milliseconds_text(report.width_ns->median) +
                         "); meter LEDs give 2 to 100 ms, so min_width_ms up to half the shortest "
                         "is safe.");
   }

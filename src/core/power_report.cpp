@@ -1,8 +1,25 @@
 #include "core/power_report.h"
 
+#include <charconv>
 #include <cmath>
+#include <string>
 
 namespace pulsemon {
+
+Result<double> parse_kilowatts(std::string_view payload) {
+  const std::string_view blank = " \t\r\n";
+  const auto first = payload.find_first_not_of(blank);
+  const std::string_view number =
+      first == std::string_view::npos
+          ? std::string_view{}
+          : payload.substr(first, payload.find_last_not_of(blank) - first + 1);
+  double kilowatts = 0;
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), kilowatts);
+  if (number.empty() || ec != std::errc{} || end != number.data() + number.size()) {
+    return invalid_argument("'" + std::string(payload) + "' is not a number of kW");
+  }
+  return kilowatts;
+}
 
 std::vector<UtcTime> PowerReportIntegrator::on_report(UtcTime at, double kilowatts) {
   std::vector<UtcTime> pulses;

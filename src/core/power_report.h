@@ -11,12 +11,18 @@
 // pulses in it are spread evenly over the period and the fraction carries
 // over to the next report, so no energy is lost to rounding.
 
+#include "core/result.h"
 #include "core/time.h"
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace pulsemon {
+
+// A report's payload as the old firmware sends it: a decimal number of kW
+// ("0.412"), with spaces or a line end around it allowed.
+[[nodiscard]] Result<double> parse_kilowatts(std::string_view payload);
 
 class PowerReportIntegrator {
 public:

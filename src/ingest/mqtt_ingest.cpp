@@ -6,7 +6,6 @@
 #include <mosquitto.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <mutex>
 
 namespace pulsemon {
@@ -188,19 +187,7 @@ void MqttIngest::handle_batch(const std::string &node, const std::string &payloa
 }
 
 void MqttIngest::handle_power(const PowerTopic &topic, const std::string &payload) {
-  double kilowatts = 0;
-  const char *begin = payload.data();
-  const char *end = payload.data() + payload.size();
-  while (begin < end && (*begin == ' ' || *begin == '\n')) {
-    ++begin;
-  }
-  while (end > begin && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r')) {
-    --end;
-  }
-  const auto [parsed, ec] = std::from_chars(begin, end, kilowatts);
-  if (ec != std::errc{} || parsed != end) {
-    throw Failure(ErrorCode::invalid_argument, "'" + payload + "' is not a number of kW");
-  }
+  const double kilowatts = value_or_throw(parse_kilowatts(payload));
   const auto pulses = integrators_.at(topic.topic).on_report(now_(), kilowatts);
   ++power_reports_;
   if (!pulses.empty()) {

@@ -77,6 +77,10 @@ std::string json_text(const nlohmann::json &value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+Response json_ok(const nlohmann::json &body) {
+  return json_response(200, json_text(body));
+}
+
 Response error_response(unsigned status, std::string_view code, std::string_view message) {
   const nlohmann::json body{{"error", {{"code", code}, {"message", message}}}};
   return json_response(status, json_text(body));

@@ -60,6 +60,9 @@ struct Response {
 // instead of making the serializer throw: every answer must be writable.
 [[nodiscard]] std::string json_text(const nlohmann::json &value);
 
+// 200 with `body` as its JSON text.
+[[nodiscard]] Response json_ok(const nlohmann::json &body);
+
 // {"error":{"code":"…","message":"…"}} with the status for `code`.
 [[nodiscard]] Response error_response(unsigned status, std::string_view code,
                                       std::string_view message);

@@ -20,8 +20,6 @@ namespace pulsemon {
 
 namespace {
 
-constexpr std::size_t pulses_per_commit = 250'000;
-
 struct EmonImportOptions {
   std::string file;
   double pulses_per_unit = 1000.0; // the old stack assumed 1000 imp/kWh everywhere

@@ -23,8 +23,6 @@ struct SimulateOptions {
   bool glitches = false;
 };
 
-constexpr std::size_t pulses_per_commit = 250'000;
-
 void run_simulate(CliContext &context, const SimulateOptions &options) {
   if (options.days <= 0) {
     throw Failure(invalid_argument("--days: must be at least 1"));

@@ -16,8 +16,6 @@ namespace pulsemon {
 
 namespace {
 
-constexpr std::size_t pulses_per_commit = 250'000;
-
 // Calls `visit(time)` for each pulse; stops at the first bad line with an
 // error naming the file and the line.
 template <class Visit>

@@ -45,5 +45,19 @@ TEST(PowerReportIntegrator, NonsenseReportsAddNothing) {
   EXPECT_TRUE(integrator.on_report(t0 + Micros{50 * s}, 1.0).empty()) << "out of order";
 }
 
+TEST(PowerReportPayload, ReadsTheOldFirmwaresKilowattsWithBlanksAround) {
+  EXPECT_DOUBLE_EQ(*parse_kilowatts("0.412"), 0.412);
+  EXPECT_DOUBLE_EQ(*parse_kilowatts(" 2\r\n"), 2.0);
+  EXPECT_DOUBLE_EQ(*parse_kilowatts("\t1e-3 "), 0.001);
+}
+
+TEST(PowerReportPayload, RefusesWhatIsNotOneNumberAndSaysWhat) {
+  for (const char *bad : {"", " ", "abc", "1.2.3", "1,5", "0.4 kW", "--1"}) {
+    const auto parsed = parse_kilowatts(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.error().message.find("is not a number of kW"), std::string::npos);
+  }
+}
+
 } // namespace
 } // namespace pulsemon
