@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <iterator>
 #include <type_traits>
@@ -266,11 +267,41 @@ private:
     beast::http::async_write(
         stream_, *shared,
         [self = shared_from_this(), shared, keep_alive](beast::error_code ec, std::size_t) {
-          if (ec || !keep_alive) {
+          if (ec) {
             return self->close();
+          }
+          if (!keep_alive) {
+            return self->close_after_answer();
           }
           self->read_request();
         });
+  }
+
+  // After an answer that ends the connection (a 413 for a body too large, a
+  // 400): the client may still be sending. Closing a socket with unread
+  // bytes makes the kernel send a reset, which can destroy the answer before
+  // the client reads it, so the sending side is shut first and whatever
+  // still arrives is read and dropped until the client closes, for a few
+  // seconds at most.
+  void close_after_answer() {
+    if constexpr (over_tls) {
+      close();
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      transport().expires_after(std::chrono::seconds{5});
+      drain();
+    }
+  }
+
+  void drain() {
+    stream_.async_read_some(net::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) {
+                                return self->stream_.close();
+                              }
+                              self->drain();
+                            });
   }
 
   void close() {
@@ -289,6 +320,7 @@ private:
 
   Stream stream_;
   beast::flat_buffer buffer_;
+  std::array<char, 4096> discard_{}; // what close_after_answer() drops
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   const Router &router_;
   ServerLimits limits_;
