@@ -1,4 +1,5 @@
 #include "api/api.h"
+#include "core/quoted_input.h"
 
 #include "api/auth/jwt.h"
 #include "api/auth/secrets.h"
@@ -62,23 +63,55 @@ Result<http::Principal> authenticate(ApiContext &context, const http::Request &r
   }
   // The user must still exist and not have changed password since; the role
   // comes from the user table, so a demotion takes effect at once.
+  // A token issued before the account existed was another account's, one
+  // since deleted under the same name.
   const auto user = context.reads.find_user(claims->subject);
-  if (!user || user->token_generation != claims->generation) {
+  if (!user || user->token_generation != claims->generation ||
+      claims->issued_at <
+          std::chrono::floor<std::chrono::seconds>(user->created).time_since_epoch().count()) {
     return Error{ErrorCode::unauthenticated, "token of a deleted user or an old password"};
   }
   return http::Principal{user->name, std::string(to_string(user->role)), 0};
 }
 
+namespace {
+std::optional<std::int64_t> whole_number_in(std::string_view text, std::int64_t low,
+                                            std::int64_t high) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < low || value > high) {
+    return std::nullopt;
+  }
+  return value;
+}
+} // namespace
+
 // Path ids are whole positive numbers; anything else is a 400 that names it.
 std::int64_t path_meter_id(const http::Request &request) {
   const std::string &text = request.params.at("id");
-  std::int64_t id = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) {
-    throw Failure(ErrorCode::invalid_argument,
-                  "id: '" + text + "' is not a meter id (a positive whole number)");
+  const auto id = whole_number_in(text, 1, max_meter_id);
+  if (!id) {
+    throw Failure(ErrorCode::invalid_argument, "id: " + quoted_input(text) +
+                                                   " is not a meter id (a whole number from 1 "
+                                                   "to " +
+                                                   std::to_string(max_meter_id) + ")");
   }
-  return id;
+  return *id;
+}
+
+std::int64_t integer_query(const http::Request &request, const std::string &name, std::int64_t low,
+                           std::int64_t high, std::int64_t fallback) {
+  const auto it = request.query.find(name);
+  if (it == request.query.end() || it->second.empty()) {
+    return fallback;
+  }
+  const auto value = whole_number_in(it->second, low, high);
+  if (!value) {
+    throw Failure(ErrorCode::invalid_argument,
+                  name + ": " + quoted_input(it->second) + " is not a whole number from " +
+                      std::to_string(low) + " to " + std::to_string(high));
+  }
+  return *value;
 }
 
 http::Router make_router(ApiContext &context) {

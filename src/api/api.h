@@ -63,6 +63,12 @@ void add_ingest_routes(http::Router &router, ApiContext &context);
 // The {id} of a path as a meter id; a 400 naming it when it is not one.
 [[nodiscard]] std::int64_t path_meter_id(const http::Request &request);
 
+// A whole-number query parameter from `low` to `high`, `fallback` when it
+// is absent or empty; a 400 that names it and the range otherwise.
+[[nodiscard]] std::int64_t integer_query(const http::Request &request, const std::string &name,
+                                         std::int64_t low, std::int64_t high,
+                                         std::int64_t fallback);
+
 // Verifies a request's token against the secret and the user table.
 [[nodiscard]] Result<http::Principal> authenticate(ApiContext &context,
                                                    const http::Request &request);

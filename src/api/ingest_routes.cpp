@@ -10,6 +10,7 @@
 #include "api/http/message.h"
 #include "api/meter_view.h"
 #include "core/time_text.h"
+#include "core/untrusted_json.h"
 #include "ingest/ingest_batch.h"
 
 #include <nlohmann/json.hpp>
@@ -19,11 +20,7 @@ namespace pulsemon {
 namespace {
 
 http::Response ingest(ApiContext &context, const http::Request &request) {
-  const auto body = nlohmann::json::parse(request.body, nullptr, false);
-  if (body.is_discarded()) {
-    throw Failure(ErrorCode::invalid_argument,
-                  "body: must be a JSON object {node, boot, seq, meter, pulses}");
-  }
+  const nlohmann::json body = value_or_throw(parse_untrusted_json(request.body, "body"));
   IngestBatch batch = parse_ingest_batch(body, api_now());
   batch.key_id = request.principal->key_id;
   if (!key_may_write(context.store, batch.key_id, batch.pulses.meter_id)) {

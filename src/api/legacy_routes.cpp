@@ -2,7 +2,9 @@
 // (a Pimatic plugin polling /api/ipu, Domoticz scripts polling /apiv2/ipu)
 // keep working. Deliberate differences are listed in docs/legacy-api.md.
 #include "api/api.h"
+#include "core/quoted_input.h"
 #include "core/time_text.h"
+#include "core/untrusted_json.h"
 
 #include <date/date.h>
 #include <nlohmann/json.hpp>
@@ -53,7 +55,7 @@ std::int64_t whole_number(const std::map<std::string, std::string> &fields, cons
   if (ec != std::errc{} || end != it->second.data() + it->second.size() || value < low ||
       value > high) {
     throw Failure(ErrorCode::invalid_argument,
-                  name + ": '" + it->second + "' is not a whole number from " +
+                  name + ": " + quoted_input(it->second) + " is not a whole number from " +
                       std::to_string(low) + " to " + std::to_string(high));
   }
   return value;
@@ -63,19 +65,20 @@ std::map<std::string, std::string> body_fields(const http::Request &request) {
   if (request.header("content-type").find("json") == std::string::npos) {
     return http::parse_form(request.body);
   }
-  const auto body = nlohmann::json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
+  const auto parsed = parse_untrusted_json(request.body, "body");
+  const nlohmann::json body = parsed.ok() ? *parsed : nlohmann::json();
+  if (!body.is_object()) {
     throw Failure(ErrorCode::invalid_argument,
                   "body: not a JSON object like {\"mid\":1,\"nrDaysBack\":1}");
   }
   std::map<std::string, std::string> fields;
   for (const auto &[key, value] : body.items()) {
     if (value.is_number_integer()) {
-      fields[key] = std::to_string(value.get<std::int64_t>());
+      fields[key] = value.dump(); // digits, signed or unsigned
     } else if (value.is_string()) {
       fields[key] = value.get<std::string>();
     } else {
-      fields[key] = value.dump(); // refused below as not a whole number
+      fields[key] = json_kind(value); // refused below as not a whole number, never echoed whole
     }
   }
   return fields;
@@ -85,7 +88,7 @@ std::map<std::string, std::string> body_fields(const http::Request &request) {
 // day `nrDaysBack` days ago.
 http::Response day_series(ApiContext &context, const http::Request &request, bool power) {
   const auto fields = body_fields(request);
-  const std::int64_t mid = whole_number(fields, "mid", 21, 1, INT64_MAX);
+  const std::int64_t mid = whole_number(fields, "mid", 21, 1, max_meter_id);
   const std::int64_t days_back = whole_number(fields, "nrDaysBack", 1, 0, 36'500);
   const Meter meter = context.store.meter(mid);
   const UtcTime day = std::chrono::floor<date::days>(api_now()) - date::days{days_back};

@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "api/auth/jwt.h"
 #include "api/auth/secrets.h"
+#include "core/untrusted_json.h"
 
 #include <nlohmann/json.hpp>
 
@@ -22,12 +23,15 @@ struct Credentials {
 Credentials read_credentials(const http::Request &request) {
   Credentials credentials;
   if (request.header("content-type").find("json") != std::string::npos) {
-    const auto body = nlohmann::json::parse(request.body, nullptr, false);
+    // A body that is not JSON, or nested too deep, is a failed login too.
+    const auto parsed = parse_untrusted_json(request.body, "body");
+    const nlohmann::json body = parsed.ok() ? *parsed : nlohmann::json();
     // Only strings count: value() would throw for {"username": 1}, and a
     // login of the wrong shape is a failed login, not a server failure.
     const auto text = [&body](const char *key) {
       const auto it = body.find(key);
-      return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+      return body.is_object() && it != body.end() && it->is_string() ? it->get<std::string>()
+                                                                     : std::string();
     };
     credentials.username = text("username");
     credentials.password = text("password");

@@ -3,6 +3,7 @@
 #include "api/api.h"
 #include "api/meter_view.h"
 #include "core/tariff.h"
+#include "core/untrusted_json.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,8 +17,8 @@ const char *const settable_fields =
     "name, location, kind, unit, ppu, tariff, min_interval_ms, min_width_ms, power_timeout_s";
 
 nlohmann::json parse_object(const http::Request &request) {
-  auto body = nlohmann::json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
+  nlohmann::json body = value_or_throw(parse_untrusted_json(request.body, "body"));
+  if (!body.is_object()) {
     throw Failure(ErrorCode::invalid_argument, "body: must be a JSON object");
   }
   return body;
@@ -63,11 +64,12 @@ void apply(Meter &meter, const nlohmann::json &body, bool is_admin) {
         (void)value_or_throw(parse_tariff(meter.tariff));
       }
     } else if (key == "min_interval_ms") {
-      meter.filter.min_interval = Micros{std::llround(number_field(value, key) * 1000.0)};
+      meter.filter.min_interval =
+          value_or_throw(filter_milliseconds(key, number_field(value, key)));
     } else if (key == "min_width_ms") {
-      meter.filter.min_width = Micros{std::llround(number_field(value, key) * 1000.0)};
+      meter.filter.min_width = value_or_throw(filter_milliseconds(key, number_field(value, key)));
     } else if (key == "power_timeout_s") {
-      meter.power_timeout = std::chrono::seconds{std::llround(number_field(value, key))};
+      meter.power_timeout = value_or_throw(power_timeout_seconds(key, number_field(value, key)));
     } else {
       throw Failure(ErrorCode::invalid_argument,
                     key + ": is not a meter field (" + std::string(settable_fields) + ")");
@@ -79,10 +81,12 @@ http::Response create(ApiContext &context, const http::Request &request) {
   const nlohmann::json body = parse_object(request);
   Meter meter;
   const auto id = body.find("id");
-  if (id == body.end() || !id->is_number_integer()) {
-    throw Failure(ErrorCode::invalid_argument, "id: a positive whole number is required");
+  const auto id_value = id == body.end() ? std::nullopt : json_integer_in(*id, 1, max_meter_id);
+  if (!id_value) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "id: a whole number from 1 to " + std::to_string(max_meter_id) + " is required");
   }
-  meter.id = id->get<std::int64_t>();
+  meter.id = *id_value;
   for (const char *required : {"name", "kind", "ppu"}) {
     if (!body.contains(required)) {
       throw Failure(ErrorCode::invalid_argument, std::string(required) + ": is required");

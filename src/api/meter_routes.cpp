@@ -2,12 +2,13 @@
 #include "api/api.h"
 #include "api/meter_view.h"
 #include "core/calendar.h"
+#include "core/power.h"
+#include "core/quoted_input.h"
 #include "core/time_text.h"
 
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
 
-#include <charconv>
 #include <memory>
 
 namespace pulsemon {
@@ -21,7 +22,8 @@ const date::time_zone &zone_of(const ApiContext &context, const http::Request &r
     return *date::locate_zone(name);
   } catch (const std::exception &) {
     throw Failure(ErrorCode::invalid_argument,
-                  "tz: '" + name + "' is not an IANA time zone (e.g. Europe/Amsterdam)");
+                  "tz: " + quoted_input(name) +
+                      " is not an IANA time zone (e.g. Europe/Amsterdam)");
   }
 }
 
@@ -87,15 +89,7 @@ http::Response power(ApiContext &context, const http::Request &request) {
   const std::int64_t id = path_meter_id(request);
   const Meter meter = context.store.meter(id);
   const date::time_zone &zone = zone_of(context, request);
-  std::int64_t step = 60;
-  if (const auto it = request.query.find("step"); it != request.query.end()) {
-    const auto [end, ec] =
-        std::from_chars(it->second.data(), it->second.data() + it->second.size(), step);
-    if (ec != std::errc{} || end != it->second.data() + it->second.size() || step <= 0) {
-      throw Failure(ErrorCode::invalid_argument,
-                    "step: '" + it->second + "' is not a whole number of seconds above 0");
-    }
-  }
+  const std::int64_t step = integer_query(request, "step", 1, max_power_step.count(), 60);
   const Range range = range_of(request, zone, std::chrono::hours{1});
   auto rows = context.store.power(id, range.from, range.to, std::chrono::seconds{step},
                                   context.settings.max_rows);

@@ -2,6 +2,8 @@
 
 #include "core/power.h"
 #include "core/time_text.h"
+#include "core/untrusted_json.h"
+#include "ingest/ingest_batch.h"
 
 #include <algorithm>
 
@@ -116,6 +118,25 @@ nlohmann::json node_view(const NodeStatus &node, UtcTime now) {
                    std::chrono::duration_cast<std::chrono::seconds>(now - node.last_heard).count());
 }
 
+namespace {
+
+// What a node reported, through the same policy as when it arrived: a
+// report stored before that policy (nested, or with other fields) is shown
+// as its documented fields, or as {} when those are out of range.
+nlohmann::json shown_health(const std::string &stored) {
+  const auto parsed = parse_untrusted_json(stored, "health");
+  if (!parsed.ok()) {
+    return nlohmann::json::object();
+  }
+  try {
+    return node_health(*parsed);
+  } catch (const Failure &) {
+    return nlohmann::json::object();
+  }
+}
+
+} // namespace
+
 nlohmann::json node_view(const NodeStatus &node, std::int64_t seconds_since_heard) {
   return {{"node", node.name},
           {"meter", node.meter_id},
@@ -124,7 +145,7 @@ nlohmann::json node_view(const NodeStatus &node, std::int64_t seconds_since_hear
           {"seconds_since_heard", seconds_since_heard},
           {"boot", node.boot},
           {"last_seq", node.last_seq},
-          {"health", nlohmann::json::parse(node.health_json, nullptr, false)}};
+          {"health", shown_health(node.health_json)}};
 }
 
 } // namespace pulsemon

@@ -1,4 +1,5 @@
 #include "core/calendar.h"
+#include "core/quoted_input.h"
 
 #include <array>
 #include <chrono>
@@ -68,8 +69,8 @@ Result<BucketSize> parse_bucket_size(std::string_view text) {
       return size;
     }
   }
-  return invalid_argument("bucket: '" + std::string(text) +
-                          "' is not one of minute, 15min, 30min, hour, day, week, month, year");
+  return invalid_argument("bucket: " + quoted_input(text) +
+                          " is not one of minute, 15min, 30min, hour, day, week, month, year");
 }
 
 std::string_view to_string(BucketSize size) {

@@ -40,6 +40,23 @@ struct Meter {
   std::chrono::seconds power_timeout{600};
 };
 
+// What a meter's settings may be, whichever way they come (CLI, API,
+// import): every number from outside is checked against these before use.
+inline constexpr std::int64_t max_meter_id = 9'007'199'254'740'991; // 2^53 - 1: exact in JavaScript
+inline constexpr double max_pulses_per_unit = 1'000'000.0;
+inline constexpr double max_filter_milliseconds = 60'000.0;
+inline constexpr std::int64_t max_power_timeout_seconds = 7 * 24 * 3600;
+inline constexpr std::size_t max_meter_text_bytes = 200; // name, location
+inline constexpr std::size_t max_unit_bytes = 16;
+inline constexpr std::size_t max_tariff_bytes = 2000;
+
+// A filter setting given in milliseconds (min_interval_ms, min_width_ms),
+// from 0 to max_filter_milliseconds; `field` names it when it is not.
+[[nodiscard]] Result<Micros> filter_milliseconds(std::string_view field, double milliseconds);
+// power_timeout_s: whole seconds from 1 to max_power_timeout_seconds.
+[[nodiscard]] Result<std::chrono::seconds> power_timeout_seconds(std::string_view field,
+                                                                 double seconds);
+
 // Checks the invariants every stored meter must hold; names the bad field.
 [[nodiscard]] std::optional<Error> validate_meter(const Meter &meter);
 

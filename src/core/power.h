@@ -19,6 +19,11 @@
 
 namespace pulsemon {
 
+// The longest step of a power series (GET /api/meters/{id}/power?step=):
+// a leap year. Longer steps are refused before any arithmetic, so a step
+// can always be converted to microseconds and added to a time.
+inline constexpr std::chrono::seconds max_power_step{366LL * 24 * 3600};
+
 struct PowerSettings {
   double pulses_per_unit = 1000.0;
   double per_unit_per_hour = 1000.0; // RateUnit factor: kWh/h → W

@@ -1,4 +1,5 @@
 #include "core/power_report.h"
+#include "core/quoted_input.h"
 
 #include <charconv>
 #include <cmath>
@@ -16,7 +17,7 @@ Result<double> parse_kilowatts(std::string_view payload) {
   double kilowatts = 0;
   const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), kilowatts);
   if (number.empty() || ec != std::errc{} || end != number.data() + number.size()) {
-    return invalid_argument("'" + std::string(payload) + "' is not a number of kW");
+    return invalid_argument(quoted_input(payload) + " is not a number of kW");
   }
   return kilowatts;
 }

@@ -1,4 +1,5 @@
 #include "core/pulse_csv.h"
+#include "core/quoted_input.h"
 
 #include "core/time_text.h"
 
@@ -19,12 +20,11 @@ Result<UtcTime> parse_pulse_time(std::string_view text, const date::time_zone &z
   std::int64_t microseconds = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), microseconds);
   if (ec != std::errc{} || end != text.data() + text.size()) {
-    return invalid_argument("'" + std::string(text) + "' is not a number of microseconds");
+    return invalid_argument(quoted_input(text) + " is not a number of microseconds");
   }
   const UtcTime time = utc_from_epoch_us(microseconds);
   if (!in_supported_years(time)) {
-    return invalid_argument("'" + std::string(text) +
-                            "' microseconds lie outside the years 1 to 9999");
+    return invalid_argument(quoted_input(text) + " microseconds lie outside the years 1 to 9999");
   }
   return time;
 }

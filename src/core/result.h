@@ -56,12 +56,17 @@ private:
 // program's boundaries. Carries the same ErrorCode as Result.
 class Failure : public std::runtime_error {
 public:
-  Failure(ErrorCode code, const std::string &message) : std::runtime_error(message), code_(code) {}
+  Failure(ErrorCode code, const std::string &message)
+      : std::runtime_error(message), code_(code), message_(message) {}
   explicit Failure(Error error) : Failure(error.code, error.message) {}
   [[nodiscard]] ErrorCode code() const { return code_; }
+  // The whole message; what() ends at the first NUL byte.
+  [[nodiscard]] const std::string &message() const { return message_; }
+  [[nodiscard]] Error error() const { return Error{code_, message_}; }
 
 private:
   ErrorCode code_;
+  std::string message_;
 };
 
 // Unwraps a Result at a boundary where an error must become a Failure.

@@ -1,4 +1,5 @@
 #include "core/tariff.h"
+#include "core/quoted_input.h"
 
 #include <array>
 #include <charconv>
@@ -27,7 +28,7 @@ std::string_view trim(std::string_view text) {
 }
 
 Error tariff_error(std::string_view part, const std::string &why) {
-  return invalid_argument("tariff: '" + std::string(part) + "' " + why);
+  return invalid_argument("tariff: " + quoted_input(part) + " " + why);
 }
 
 Result<double> parse_price(std::string_view text) {

@@ -1,4 +1,5 @@
 #include "core/time_text.h"
+#include "core/quoted_input.h"
 
 #include <array>
 #include <charconv>
@@ -14,8 +15,8 @@ namespace pulsemon {
 namespace {
 
 Error time_error(std::string_view text) {
-  return invalid_argument("time: '" + std::string(text) +
-                          "' is not a time (use 2026-03-29, 2026-03-29T14:05:00Z, "
+  return invalid_argument("time: " + quoted_input(text) +
+                          " is not a time (use 2026-03-29, 2026-03-29T14:05:00Z, "
                           "2026-03-29T14:05+02:00 or seconds since 1970)");
 }
 
@@ -70,7 +71,7 @@ Result<UtcTime> parse_time_in_any_year(std::string_view text, const date::time_z
   const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
                                  date::day{static_cast<unsigned>(day)}};
   if (!ymd.ok()) {
-    return invalid_argument("time: '" + std::string(text) + "' is not a date in the calendar");
+    return invalid_argument("time: " + quoted_input(text) + " is not a date in the calendar");
   }
   int hour = 0;
   int minute = 0;
@@ -109,7 +110,7 @@ Result<UtcTime> parse_time_in_any_year(std::string_view text, const date::time_z
     const auto local = date::local_days{ymd} + clock;
     const auto info = zone.get_info(local);
     if (info.result == date::local_info::nonexistent) {
-      return invalid_argument("time: '" + std::string(text) + "' does not exist in " + zone.name() +
+      return invalid_argument("time: " + quoted_input(text) + " does not exist in " + zone.name() +
                               " (the clock skips it)");
     }
     return UtcTime{local.time_since_epoch() - Micros{info.first.offset}};
@@ -133,8 +134,8 @@ Result<UtcTime> parse_time_in_any_year(std::string_view text, const date::time_z
   }
   // Real offsets run from -12:00 to +14:00; "+60" is a typo, not 60 hours.
   if (offset_hours > 14 || offset_minutes > 59) {
-    return invalid_argument("time: '" + std::string(text) +
-                            "' has an offset beyond ±14:00 (write it as +02:00)");
+    return invalid_argument("time: " + quoted_input(text) +
+                            " has an offset beyond ±14:00 (write it as +02:00)");
   }
   const auto offset = std::chrono::hours{offset_hours} + std::chrono::minutes{offset_minutes};
   return negative ? as_utc + offset : as_utc - offset;
@@ -154,7 +155,7 @@ Result<UtcTime> parse_time(std::string_view text, const date::time_zone &zone) {
     return parsed;
   }
   if (!in_supported_years(*parsed)) {
-    return invalid_argument("time: '" + std::string(text) + "' lies outside the years 1 to 9999");
+    return invalid_argument("time: " + quoted_input(text) + " lies outside the years 1 to 9999");
   }
   return parsed;
 }

@@ -1,4 +1,5 @@
 #include "core/wall_stamper.h"
+#include "core/quoted_input.h"
 
 namespace pulsemon {
 
@@ -12,7 +13,7 @@ Result<ClockSyncPolicy> parse_clock_sync_policy(std::string_view text) {
   if (text == "never") {
     return ClockSyncPolicy::never;
   }
-  return invalid_argument("'" + std::string(text) + "' is not auto, always or never");
+  return invalid_argument(quoted_input(text) + " is not auto, always or never");
 }
 
 std::string_view to_string(ClockSyncPolicy policy) {

@@ -1,25 +1,35 @@
 #include "ingest/ingest_batch.h"
 
+#include "core/untrusted_json.h"
+
 #include <algorithm>
+#include <array>
 
 namespace pulsemon {
 
 namespace {
 
 constexpr std::size_t max_pulses_per_batch = 10'000;
-constexpr std::size_t max_health_bytes = 2048;
 constexpr std::size_t max_node_name = 64;
+// Sequence and boot numbers, meter ids and the node's clock stay exact in
+// JavaScript (2^53 - 1), far beyond what a node counts to (its uint32 and
+// uint64 microsecond counters), and far from any overflow in the anchoring
+// arithmetic: 2^53 µs is 285 years.
+constexpr std::int64_t max_exact = 9'007'199'254'740'991;
 
 [[noreturn]] void bad(const std::string &field, const std::string &what) {
   throw Failure(ErrorCode::invalid_argument, field + ": " + what);
 }
 
-std::int64_t whole_number(const nlohmann::json &body, const std::string &key, std::int64_t low) {
+std::int64_t whole_number(const nlohmann::json &body, const std::string &key, std::int64_t low,
+                          std::int64_t high) {
   const auto found = body.find(key);
-  if (found == body.end() || !found->is_number_integer() || found->get<std::int64_t>() < low) {
-    bad(key, "a whole number of at least " + std::to_string(low) + " is required");
+  const auto value = found == body.end() ? std::nullopt : json_integer_in(*found, low, high);
+  if (!value) {
+    bad(key, "a whole number from " + std::to_string(low) + " to " + std::to_string(high) +
+                 " is required");
   }
-  return found->get<std::int64_t>();
+  return *value;
 }
 
 std::string node_name(const nlohmann::json &body) {
@@ -61,7 +71,7 @@ TimedPulses pulse_times(const nlohmann::json &body, UtcTime received) {
     bad("clock", "\"utc\" (epoch microseconds) or \"boot\" (microseconds since boot)");
   }
   const bool since_boot = clock_kind == "boot";
-  const std::int64_t now_us = since_boot ? whole_number(body, "now_us", 0) : 0;
+  const std::int64_t now_us = since_boot ? whole_number(body, "now_us", 0, max_exact) : 0;
   const UtcTime earliest = utc_from_epoch_us(946'684'800LL * 1'000'000); // 2000-01-01
   const UtcTime latest = received + std::chrono::hours{24};
   std::vector<UtcTime> times;
@@ -69,59 +79,92 @@ TimedPulses pulse_times(const nlohmann::json &body, UtcTime received) {
   for (std::size_t i = 0; i < pulses->size(); ++i) {
     const auto &value = (*pulses)[i];
     const std::string field = "pulses[" + std::to_string(i) + "]";
-    if (!value.is_number_integer()) {
-      bad(field, "a whole number of microseconds");
-    }
-    const auto us = value.get<std::int64_t>();
     if (since_boot) {
-      if (us < 0 || us > now_us) {
-        bad(field, "microseconds since boot, between 0 and now_us");
+      const auto us = json_integer_in(value, 0, now_us);
+      if (!us) {
+        bad(field, "microseconds since boot, a whole number from 0 to now_us");
       }
-      times.push_back(received - Micros{now_us - us});
+      const UtcTime t = received - Micros{now_us - *us};
+      if (t < earliest) {
+        bad(field, "lies before 2000 on the server's clock: now_us is not the node's clock");
+      }
+      times.push_back(t);
     } else {
-      const UtcTime t = utc_from_epoch_us(us);
-      if (t < earliest || t > latest) {
+      const auto us = json_integer_in(value, to_epoch_us(earliest), to_epoch_us(latest));
+      if (!us) {
         bad(field, "epoch microseconds between 2000 and tomorrow; send \"clock\":\"boot\" if "
                    "the node's clock is not set");
       }
-      times.push_back(t);
+      times.push_back(utc_from_epoch_us(*us));
     }
   }
   return {std::move(times), since_boot ? std::optional<Micros>(Micros{now_us}) : std::nullopt};
 }
 
-// The node's count of pulses it had to drop (a full buffer), if it says.
-std::optional<std::int64_t> overflows_of(const nlohmann::json &body) {
-  const auto health = body.find("health");
-  if (health == body.end() || !health->is_object()) {
-    return std::nullopt;
-  }
-  const auto overflows = health->find("overflows");
-  if (overflows == health->end()) {
-    return std::nullopt;
-  }
-  if (!overflows->is_number_integer() || overflows->get<std::int64_t>() < 0) {
-    bad("health.overflows", "a whole number of pulses, at least 0");
-  }
-  return overflows->get<std::int64_t>();
-}
+// A documented health field: its name and what it may hold.
+struct HealthField {
+  const char *name;
+  double low;
+  double high;
+  bool whole;
+};
 
-std::string health_of(const nlohmann::json &body) {
-  const auto health = body.find("health");
-  if (health == body.end()) {
-    return "{}";
-  }
-  if (!health->is_object()) {
-    bad("health", "an object such as {\"rssi\":-67,\"voltage\":3.3,\"firmware\":\"1.0\"}");
-  }
-  std::string text = health->dump();
-  if (text.size() > max_health_bytes) {
-    bad("health", "at most " + std::to_string(max_health_bytes) + " bytes");
-  }
-  return text;
-}
+// What the firmware reports (firmware/core/node_core.h, Health): the
+// counters are uint32 there, RSSI is dBm, the supply at most a few volts
+// (60 leaves room for a divider on a battery pack).
+constexpr std::array<HealthField, 6> health_numbers{{
+    {"rssi", -150, 50, true},
+    {"voltage", 0, 60, false},
+    {"uptime_s", 0, 4'294'967'295.0, true},
+    {"buffer", 0, 4'294'967'295.0, true},
+    {"overflows", 0, 4'294'967'295.0, true},
+    {"glitches", 0, 4'294'967'295.0, true},
+}};
+constexpr std::size_t max_firmware_text = 32;
 
 } // namespace
+
+nlohmann::json node_health(const nlohmann::json &health) {
+  if (!health.is_object()) {
+    bad("health", "an object such as {\"rssi\":-67,\"voltage\":3.3,\"firmware\":\"1.0\"}");
+  }
+  nlohmann::json kept = nlohmann::json::object();
+  for (const HealthField &field : health_numbers) {
+    const auto found = health.find(field.name);
+    if (found == health.end()) {
+      continue;
+    }
+    const std::string name = std::string("health.") + field.name;
+    if (field.whole) {
+      const auto value = json_integer_in(*found, static_cast<std::int64_t>(field.low),
+                                         static_cast<std::int64_t>(field.high));
+      if (!value) {
+        bad(name, "a whole number from " + std::to_string(static_cast<std::int64_t>(field.low)) +
+                      " to " + std::to_string(static_cast<std::int64_t>(field.high)));
+      }
+      kept[field.name] = *value;
+    } else {
+      if (!found->is_number() || !(found->get<double>() >= field.low) ||
+          !(found->get<double>() <= field.high)) {
+        bad(name, "a number from " + std::to_string(static_cast<int>(field.low)) + " to " +
+                      std::to_string(static_cast<int>(field.high)));
+      }
+      kept[field.name] = found->get<double>();
+    }
+  }
+  if (const auto firmware = health.find("firmware"); firmware != health.end()) {
+    const bool printable =
+        firmware->is_string() && std::all_of(firmware->get_ref<const std::string &>().begin(),
+                                             firmware->get_ref<const std::string &>().end(),
+                                             [](unsigned char c) { return c >= 32 && c < 127; });
+    if (!printable || firmware->get_ref<const std::string &>().size() > max_firmware_text) {
+      bad("health.firmware", "a version text of at most " + std::to_string(max_firmware_text) +
+                                 " printable characters");
+    }
+    kept["firmware"] = *firmware;
+  }
+  return kept;
+}
 
 IngestBatch parse_ingest_batch(const nlohmann::json &body, UtcTime received) {
   if (!body.is_object()) {
@@ -129,15 +172,20 @@ IngestBatch parse_ingest_batch(const nlohmann::json &body, UtcTime received) {
   }
   IngestBatch batch;
   batch.node = node_name(body);
-  batch.boot = whole_number(body, "boot", 0);
-  batch.seq = whole_number(body, "seq", 1);
+  batch.boot = whole_number(body, "boot", 0, max_exact);
+  batch.seq = whole_number(body, "seq", 1, max_exact);
   batch.received = received;
-  const std::int64_t meter = whole_number(body, "meter", 1);
+  const std::int64_t meter = whole_number(body, "meter", 1, max_meter_id);
   TimedPulses pulses = pulse_times(body, received);
   batch.pulses = PulseBatch{meter, std::move(pulses.times), {}, {}};
   batch.boot_clock_now = pulses.boot_clock_now;
-  batch.health_json = health_of(body);
-  batch.overflows = overflows_of(body);
+  if (const auto health = body.find("health"); health != body.end()) {
+    const nlohmann::json kept = node_health(*health);
+    batch.health_json = kept.dump();
+    if (const auto overflows = kept.find("overflows"); overflows != kept.end()) {
+      batch.overflows = overflows->get<std::int64_t>();
+    }
+  }
   return batch;
 }
 

@@ -19,6 +19,13 @@ namespace pulsemon {
 // the caller's to check (see key_may_write).
 [[nodiscard]] IngestBatch parse_ingest_batch(const nlohmann::json &body, UtcTime received);
 
+// A node's report of its health, as kept and shown: only the documented
+// fields (rssi, voltage, uptime_s, buffer, overflows, glitches, firmware),
+// each within a plausible range. Throws Failure(invalid_argument) naming
+// the field (health.rssi, …) when a documented one is out of range; other
+// fields are dropped.
+[[nodiscard]] nlohmann::json node_health(const nlohmann::json &health);
+
 // Whether the device key may write the meter.
 [[nodiscard]] bool key_may_write(SqliteStore &store, std::int64_t key_id, std::int64_t meter_id);
 

@@ -1,4 +1,6 @@
 #include "ingest/mqtt_ingest.h"
+#include "core/quoted_input.h"
+#include "core/untrusted_json.h"
 
 #include "api/auth/secrets.h"
 #include "ingest/ingest_batch.h"
@@ -152,8 +154,8 @@ void MqttIngest::handle(const std::string &topic, const std::string &payload) {
 }
 
 void MqttIngest::handle_batch(const std::string &node, const std::string &payload) {
-  const auto body = nlohmann::json::parse(payload, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
+  const nlohmann::json body = value_or_throw(parse_untrusted_json(payload, "body"));
+  if (!body.is_object()) {
     throw Failure(ErrorCode::invalid_argument, "body: not a JSON object");
   }
   const auto key_field = body.find("key");
@@ -168,8 +170,9 @@ void MqttIngest::handle_batch(const std::string &node, const std::string &payloa
   IngestBatch batch = parse_ingest_batch(body, now_());
   batch.key_id = stored_key->id;
   if (batch.node != node) {
-    throw Failure(ErrorCode::invalid_argument,
-                  "node: '" + batch.node + "' does not match the topic's '" + node + "'");
+    throw Failure(ErrorCode::invalid_argument, "node: " + quoted_input(batch.node) +
+                                                   " does not match the topic's " +
+                                                   quoted_input(node));
   }
   if (!key_may_write(*store_, batch.key_id, batch.pulses.meter_id)) {
     throw Failure(ErrorCode::permission_denied, "meter: this device key may not write meter " +

@@ -1,4 +1,5 @@
 #include "store/types.h"
+#include "core/quoted_input.h"
 
 namespace pulsemon {
 
@@ -20,7 +21,7 @@ Result<Role> parse_role(std::string_view text) {
       return role;
     }
   }
-  return invalid_argument("role: '" + std::string(text) + "' is not one of admin, user, viewer");
+  return invalid_argument("role: " + quoted_input(text) + " is not one of admin, user, viewer");
 }
 
 } // namespace pulsemon

@@ -115,6 +115,7 @@ struct User {
   std::string password_hash;
   std::int64_t token_generation = 0; // bumped to invalidate outstanding tokens
   bool must_change_password = false; // set for users imported with a plaintext password
+  UtcTime created{};                 // tokens issued before this belong to someone else
 };
 
 } // namespace pulsemon

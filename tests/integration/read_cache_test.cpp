@@ -108,8 +108,10 @@ TEST_F(ReadCacheTest, TheMeterListAnswersWithTheDatabaseAsItIsNow) {
   const http::Router router = make_router(context);
   const std::int64_t issued =
       std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+  const std::int64_t generation = own.find_user("vic")->token_generation;
   const std::string token = auth::sign_token(
-      auth::TokenClaims{"vic", "viewer", issued, issued + 3600, 0, std::nullopt}, context.secret);
+      auth::TokenClaims{"vic", "viewer", issued, issued + 3600, generation, std::nullopt},
+      context.secret);
   const auto meters = [&] {
     http::Request request;
     request.method = "GET";

@@ -105,8 +105,10 @@ TEST(Routes, AnswersAreJsonEvenWhenWhatTheyEchoIsNotUtf8) {
   const http::Router router = make_router(context);
   const std::int64_t issued =
       std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+  const std::int64_t generation = store.find_user("ada")->token_generation;
   const std::string token = auth::sign_token(
-      auth::TokenClaims{"ada", "admin", issued, issued + 3600, 0, std::nullopt}, context.secret);
+      auth::TokenClaims{"ada", "admin", issued, issued + 3600, generation, std::nullopt},
+      context.secret);
   const std::string replacement = "\xef\xbf\xbd";
 
   const auto answer = [&](const std::string &path, std::map<std::string, std::string> query) {

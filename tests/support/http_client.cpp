@@ -9,6 +9,9 @@
 
 #include <algorithm>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 namespace pulsemon::testing {
 
 namespace beast = boost::beast;
@@ -72,6 +75,9 @@ HttpResult http_request(unsigned short port, const std::string &method, const st
   net::io_context io;
   beast::tcp_stream stream(io);
   stream.connect(loopback(port));
+  // A daemon that stops answering fails the test instead of hanging it.
+  const timeval limit{30, 0};
+  ::setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   HttpResult result = exchange(stream, method, target, body, headers);
   beast::error_code ignored;
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);

@@ -1,12 +1,14 @@
 #include "api/auth/jwt.h"
 
 #include "api/auth/secrets.h"
+#include "core/untrusted_json.h"
 
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 #include <sys/stat.h>
 
 #include <array>
+#include <cmath>
 #include <fstream>
 #include <optional>
 
@@ -92,7 +94,8 @@ Result<TokenClaims> verify_token(std::string_view token, std::string_view secret
   if (!header || !payload || !signature) {
     return refused("not base64url");
   }
-  const auto header_json = nlohmann::json::parse(*header, nullptr, false);
+  const auto header_parsed = parse_untrusted_json(*header, "header");
+  const nlohmann::json header_json = header_parsed.ok() ? *header_parsed : nlohmann::json();
   // Compared as JSON values, not read with value(), which throws for a
   // member of another type ({"alg":0}, found by tests/fuzz/fuzz_jwt).
   const auto member_is = [&](const char *key, const char *text) {
@@ -110,17 +113,11 @@ Result<TokenClaims> verify_token(std::string_view token, std::string_view secret
   if (sodium_memcmp(expected.data(), signature->data(), expected.size()) != 0) {
     return refused("bad signature");
   }
-  const auto claims_json = nlohmann::json::parse(*payload, nullptr, false);
+  const auto claims_parsed = parse_untrusted_json(*payload, "payload");
+  const nlohmann::json claims_json = claims_parsed.ok() ? *claims_parsed : nlohmann::json();
   if (!claims_json.is_object()) {
     return refused("payload is not a JSON object");
   }
-  const auto integer = [&](const char *key) -> std::optional<std::int64_t> {
-    const auto it = claims_json.find(key);
-    if (it == claims_json.end() || !it->is_number_integer()) {
-      return std::nullopt;
-    }
-    return it->get<std::int64_t>();
-  };
   const auto text = [&](const char *key) -> std::optional<std::string> {
     const auto it = claims_json.find(key);
     if (it == claims_json.end() || !it->is_string()) {
@@ -128,33 +125,67 @@ Result<TokenClaims> verify_token(std::string_view token, std::string_view secret
     }
     return it->get<std::string>();
   };
+  // A time claim is a NumericDate (RFC 7519 §2): seconds since 1970, which
+  // may have a fraction. Read as a whole second on the safe side (exp
+  // earlier, iat and nbf later); a claim that is there but is not a number
+  // in range refuses the token rather than being ignored.
+  enum class Round { down, up };
+  struct TimeClaim {
+    bool present = false;
+    std::optional<std::int64_t> seconds;
+  };
+  const auto time_claim = [&](const char *key, Round round) {
+    const auto it = claims_json.find(key);
+    if (it == claims_json.end()) {
+      return TimeClaim{};
+    }
+    if (!it->is_number()) {
+      return TimeClaim{true, std::nullopt};
+    }
+    const double value = it->get<double>();
+    if (!std::isfinite(value) || value < 0 ||
+        value > static_cast<double>(latest_plausible_seconds)) {
+      return TimeClaim{true, std::nullopt};
+    }
+    if (it->is_number_integer()) {
+      return TimeClaim{true, json_integer_in(*it, 0, latest_plausible_seconds)};
+    }
+    const double whole = round == Round::down ? std::floor(value) : std::ceil(value);
+    return TimeClaim{true, static_cast<std::int64_t>(whole)};
+  };
   TokenClaims claims;
   const auto sub = text("sub");
   const auto role = text("role");
-  const auto iat = integer("iat");
-  const auto exp = integer("exp");
-  if (!sub || !role || !iat || !exp) {
+  const TimeClaim iat = time_claim("iat", Round::up);
+  const TimeClaim exp = time_claim("exp", Round::down);
+  const TimeClaim nbf = time_claim("nbf", Round::up);
+  if (!sub || !role || !iat.present || !exp.present) {
     return refused("sub, role, iat and exp are required");
   }
-  if (*exp > latest_plausible_seconds || *iat > latest_plausible_seconds) {
-    return refused("exp and iat must be seconds, not milliseconds");
+  if (!iat.seconds || !exp.seconds || (nbf.present && !nbf.seconds)) {
+    return refused("exp, iat and nbf must be seconds since 1970 (not milliseconds, not text)");
   }
-  if (now > *exp + leeway) {
+  if (now > *exp.seconds + leeway) {
     return refused("expired");
   }
-  if (*iat > now + leeway) {
+  if (*iat.seconds > now + leeway) {
     return refused("issued in the future");
   }
-  const auto nbf = integer("nbf");
-  if (nbf && *nbf > now + leeway) {
+  if (nbf.seconds && *nbf.seconds > now + leeway) {
     return refused("not yet valid");
+  }
+  const auto generation = claims_json.find("gen");
+  if (generation != claims_json.end() && !generation->is_number_integer()) {
+    return refused("gen must be a whole number");
   }
   claims.subject = *sub;
   claims.role = *role;
-  claims.issued_at = *iat;
-  claims.expires_at = *exp;
-  claims.generation = integer("gen").value_or(0);
-  claims.not_before = nbf;
+  claims.issued_at = *iat.seconds;
+  claims.expires_at = *exp.seconds;
+  claims.generation = generation == claims_json.end()
+                          ? 0
+                          : json_integer_in(*generation, INT64_MIN, INT64_MAX).value_or(-1);
+  claims.not_before = nbf.seconds;
   return claims;
 }
 

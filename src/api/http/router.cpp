@@ -1,5 +1,7 @@
 #include "api/http/router.h"
 
+#include "core/quoted_input.h"
+
 #include <spdlog/spdlog.h>
 
 namespace pulsemon::http {
@@ -92,13 +94,13 @@ Response Router::handle(Request &request) const {
       response.headers.emplace_back("Allow", allowed);
       return response;
     }
-    return error_response(404, "not_found", "no such endpoint: " + request.path);
+    return error_response(404, "not_found", "no such endpoint: " + quoted_input(request.path));
   }
 
   try {
     return run(*matched, request);
   } catch (const Failure &failure) {
-    return error_response(Error{failure.code(), failure.what()});
+    return error_response(failure.error());
   } catch (const std::exception &unexpected) {
     spdlog::error("{} {}: {}", request.method, request.path, unexpected.what());
     return error_response(500, "internal", "the server failed; the log says why");

@@ -1,4 +1,5 @@
 #include "api/http/server.h"
+#include "core/quoted_input.h"
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
@@ -392,7 +393,8 @@ Server::Server(net::io_context &io, const std::string &host, unsigned short port
   beast::error_code ec;
   const auto address = net::ip::make_address(host, ec);
   if (ec) {
-    throw Failure(ErrorCode::invalid_argument, "listen: '" + host + "' is not an IP address");
+    throw Failure(ErrorCode::invalid_argument,
+                  "listen: " + quoted_input(host) + " is not an IP address");
   }
   listener_ = std::make_shared<Listener>(io, tcp::endpoint{address, port}, router, limits, live,
                                          tls ? load_tls(*tls) : nullptr);

@@ -1,6 +1,7 @@
 // pulsemon meter add | list | set | reading | calorific
 #include "api/meter_view.h"
 #include "app/cli_context.h"
+#include "core/quoted_input.h"
 #include "core/tariff.h"
 #include "core/time_text.h"
 
@@ -25,16 +26,12 @@ struct AddOptions {
   std::int64_t power_timeout_s = 600;
 };
 
-Micros from_milliseconds(double ms) {
-  return Micros{std::llround(ms * 1000.0)};
-}
-
 Result<double> parse_number(std::string_view key, std::string_view text) {
   double value = 0.0;
   const auto *end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc{} || ptr != end || !std::isfinite(value)) {
-    return invalid_argument(std::string(key) + ": '" + std::string(text) + "' is not a number");
+    return invalid_argument(std::string(key) + ": " + quoted_input(text) + " is not a number");
   }
   return value;
 }
@@ -43,9 +40,12 @@ void run_add(CliContext &context, AddOptions options) {
   Meter &meter = options.meter;
   meter.kind = value_or_throw(parse_meter_kind(options.kind));
   meter.unit = options.unit.empty() ? std::string(default_unit(meter.kind)) : options.unit;
-  meter.filter.min_interval = from_milliseconds(options.min_interval_ms);
-  meter.filter.min_width = from_milliseconds(options.min_width_ms);
-  meter.power_timeout = std::chrono::seconds{options.power_timeout_s};
+  meter.filter.min_interval =
+      value_or_throw(filter_milliseconds("--min-interval-ms", options.min_interval_ms));
+  meter.filter.min_width =
+      value_or_throw(filter_milliseconds("--min-width-ms", options.min_width_ms));
+  meter.power_timeout = value_or_throw(
+      power_timeout_seconds("--power-timeout-s", static_cast<double>(options.power_timeout_s)));
   if (auto error = validate_meter(meter)) {
     throw Failure(*error);
   }
@@ -111,15 +111,17 @@ void apply_setting(Meter &meter, const std::string &assignment) {
     }
     meter.tariff = value;
   } else if (key == "min_interval_ms") {
-    meter.filter.min_interval = from_milliseconds(value_or_throw(parse_number(key, value)));
+    meter.filter.min_interval =
+        value_or_throw(filter_milliseconds(key, value_or_throw(parse_number(key, value))));
   } else if (key == "min_width_ms") {
-    meter.filter.min_width = from_milliseconds(value_or_throw(parse_number(key, value)));
+    meter.filter.min_width =
+        value_or_throw(filter_milliseconds(key, value_or_throw(parse_number(key, value))));
   } else if (key == "power_timeout_s") {
     meter.power_timeout =
-        std::chrono::seconds{std::llround(value_or_throw(parse_number(key, value)))};
+        value_or_throw(power_timeout_seconds(key, value_or_throw(parse_number(key, value))));
   } else {
-    throw Failure(invalid_argument("'" + key +
-                                   "' is not a meter setting (name, location, kind, unit, ppu, "
+    throw Failure(invalid_argument(quoted_input(key) +
+                                   " is not a meter setting (name, location, kind, unit, ppu, "
                                    "tariff, min_interval_ms, min_width_ms, power_timeout_s)"));
   }
 }

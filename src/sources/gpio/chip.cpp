@@ -1,4 +1,5 @@
 #include "sources/gpio/chip.h"
+#include "core/quoted_input.h"
 
 #include "core/result.h"
 
@@ -78,7 +79,7 @@ std::pair<std::filesystem::path, OpenChip> find_chip(const std::string &wanted) 
     known += "\n  " + line;
   }
   throw Failure(ErrorCode::unavailable,
-                "gpio: no chip '" + wanted + "'; " +
+                "gpio: no chip " + quoted_input(wanted) + "; " +
                     (known.empty() ? "this machine has no GPIO chips (/dev/gpiochip*)"
                                    : "the chips here are:" + known));
 }
@@ -116,7 +117,7 @@ std::uint32_t find_line(const OpenChip &chip, const std::string &chip_path,
     }
   }
   throw Failure(ErrorCode::unavailable,
-                "gpio: " + chip_path + " has no line named '" + wanted + "'; " +
+                "gpio: " + chip_path + " has no line named " + quoted_input(wanted) + "; " +
                     (named.empty() ? "its lines have no names, so give the offset (0 to " +
                                          std::to_string(chip.info.lines - 1) + ")"
                                    : "its named lines are " + named));
@@ -154,14 +155,14 @@ RequestedLine request_line(const LineSettings &settings, std::string_view consum
   }
   if (rc != 0) {
     const int error = errno;
-    const std::string line =
-        path.string() + " line " + std::to_string(offset) + " ('" + settings.line + "')";
+    const std::string line = path.string() + " line " + std::to_string(offset) + " (" +
+                             quoted_input(settings.line) + ")";
     if (error == EBUSY) {
       const gpio_v2_line_info info = line_info(chip.fd.get(), offset);
       throw Failure(ErrorCode::unavailable,
                     "gpio: " + line + " is busy: another program holds it" +
                         (info.consumer[0] != '\0'
-                             ? " (it calls itself '" + std::string(info.consumer) + "')"
+                             ? " (it calls itself " + quoted_input(info.consumer) + ")"
                              : std::string()) +
                         "; stop it, or pick another line");
     }

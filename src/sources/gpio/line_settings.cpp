@@ -1,4 +1,5 @@
 #include "sources/gpio/line_settings.h"
+#include "core/quoted_input.h"
 
 #include <algorithm>
 #include <cstring>
@@ -15,7 +16,7 @@ Result<EdgeChoice> parse_edge_choice(std::string_view text) {
   if (text == "both") {
     return EdgeChoice::both;
   }
-  return invalid_argument("'" + std::string(text) + "' is not falling, rising or both");
+  return invalid_argument(quoted_input(text) + " is not falling, rising or both");
 }
 
 Result<Bias> parse_bias(std::string_view text) {
@@ -31,8 +32,7 @@ Result<Bias> parse_bias(std::string_view text) {
   if (text == "as-is") {
     return Bias::as_is;
   }
-  return invalid_argument("'" + std::string(text) +
-                          "' is not pull-up, pull-down, disabled or as-is");
+  return invalid_argument(quoted_input(text) + " is not pull-up, pull-down, disabled or as-is");
 }
 
 Result<EventClock> parse_event_clock(std::string_view text) {
@@ -45,7 +45,7 @@ Result<EventClock> parse_event_clock(std::string_view text) {
   if (text == "hte") {
     return EventClock::hte;
   }
-  return invalid_argument("'" + std::string(text) + "' is not monotonic, realtime or hte");
+  return invalid_argument(quoted_input(text) + " is not monotonic, realtime or hte");
 }
 
 int events_per_pulse(EdgeChoice edge) {

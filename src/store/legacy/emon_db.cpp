@@ -1,4 +1,5 @@
 #include "store/legacy/emon_db.h"
+#include "core/quoted_input.h"
 
 #include "core/time_text.h"
 
@@ -225,22 +226,23 @@ void EmonDb::for_each_measurement(const std::function<void(std::int64_t, UtcTime
     if (select.column_is_null(1)) {
       throw Failure(ErrorCode::invalid_argument,
                     refuse_prefix() + "measurement row " + std::to_string(row) +
-                        " has no meter in column '" + meter_column_ + "'");
+                        " has no meter in column " + quoted_input(meter_column_));
     }
     const std::int64_t meter_id = select.column_int(1);
     const std::string text = select.column_is_null(2) ? "" : select.column_text(2);
     const auto stamp = parse_old_time(text);
     if (!stamp) {
       throw Failure(ErrorCode::invalid_argument,
-                    refuse_prefix() + "measurement row " + std::to_string(row) + ": '" +
-                        time_column_ + "' is '" + text +
-                        "', not epoch seconds or YYYY-MM-DD HH:MM:SS between 1990 and 2100");
+                    refuse_prefix() + "measurement row " + std::to_string(row) + ": " +
+                        quoted_input(time_column_) + " is " + quoted_input(text) +
+                        ", not epoch seconds or YYYY-MM-DD HH:MM:SS between 1990 and 2100");
     }
     if (previous_meter == meter_id && *stamp < previous_stamp) {
       throw Failure(ErrorCode::invalid_argument,
                     refuse_prefix() + "measurement row " + std::to_string(row) +
-                        ": its time sorts before the row ahead of it (column '" + time_column_ +
-                        "' mixes numbers and text, or text with different offsets)");
+                        ": its time sorts before the row ahead of it (column " +
+                        quoted_input(time_column_) +
+                        " mixes numbers and text, or text with different offsets)");
     }
     previous_meter = meter_id;
     previous_stamp = *stamp;

@@ -141,6 +141,18 @@ ALTER TABLE nodes ADD COLUMN anchor_measured_us INTEGER;
 -- A meter's latest gaps are part of every meter answer of the API; without
 -- an index each answer scanned and sorted the table (docs/benchmarks.md).
 CREATE INDEX gaps_by_meter ON gaps (meter_id, at_us, id);
+)sql",
+                                                                          R"sql(
+-- Token generations come from one counter for all users, so a user deleted
+-- and created again under the same name never gets a generation that an
+-- old token of the first account carries (before, each user counted from
+-- 0). A token also refers to a user created before it was issued.
+CREATE TABLE counters (
+  name   TEXT    PRIMARY KEY,
+  value  INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters (name, value)
+  SELECT 'token_generation', coalesce(max(token_generation), 0) + 1 FROM users;
 )sql"};
 
 int read_version(Database &db) {

@@ -2,6 +2,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include "core/boot_anchor.h"
+#include "core/quoted_input.h"
 
 #include <algorithm>
 
@@ -101,6 +102,7 @@ namespace {
 
 // What the store remembers of a node between its batches.
 struct NodeMemory {
+  std::int64_t key_id = 0;
   std::int64_t boot = 0;
   std::optional<BootAnchor> anchor;
   std::int64_t overflows = 0;
@@ -108,7 +110,8 @@ struct NodeMemory {
 
 std::optional<NodeMemory> remembered(sqlite::Database &db, const std::string &node) {
   sqlite::Statement select(db, "SELECT boot, boot_anchor_us, anchor_measured_us, "
-                               "json_extract(health, '$.overflows') FROM nodes WHERE name = ?1");
+                               "json_extract(health, '$.overflows'), key_id FROM nodes "
+                               "WHERE name = ?1");
   select.bind(1, node);
   if (!select.step()) {
     return std::nullopt;
@@ -120,6 +123,7 @@ std::optional<NodeMemory> remembered(sqlite::Database &db, const std::string &no
                                utc_from_epoch_us(select.column_int(2))};
   }
   memory.overflows = select.column_is_null(3) ? 0 : select.column_int(3);
+  memory.key_id = select.column_int(4);
   return memory;
 }
 
@@ -128,7 +132,24 @@ std::optional<NodeMemory> remembered(sqlite::Database &db, const std::string &no
 IngestOutcome SqliteStore::ingest(const IngestBatch &batch) {
   IngestOutcome outcome;
   sqlite::Transaction transaction(db_);
-  const std::optional<NodeMemory> before = remembered(db_, batch.node);
+  std::optional<NodeMemory> before = remembered(db_, batch.node);
+  // A node's name belongs to the key that uploaded for it first, for as
+  // long as that key is not revoked: another key can neither write under
+  // it nor make the real node's batches look like duplicates. Once the key
+  // is revoked, a new one takes the node over, and the batch numbers the
+  // old key's uploads used are forgotten with it.
+  if (before && before->key_id != batch.key_id) {
+    const auto owner = find_device_key(before->key_id);
+    if (owner && !owner->revoked) {
+      throw Failure(ErrorCode::permission_denied,
+                    "node: " + quoted_input(batch.node) + " uploads with device key " +
+                        std::to_string(before->key_id) +
+                        ", not this one; give each node a name of its own");
+    }
+    sqlite::Statement forget(db_, "DELETE FROM ingest_batches WHERE node = ?1");
+    forget.bind(1, batch.node).run();
+    before.reset();
+  }
   const bool same_boot = before && before->boot == batch.boot;
 
   PulseBatch pulses = batch.pulses;

@@ -161,8 +161,8 @@ Result<std::vector<EnergyRow>> SqliteStore::energy(std::int64_t meter_id, UtcTim
 
 Result<std::vector<PowerRow>> SqliteStore::power(std::int64_t meter_id, UtcTime from, UtcTime to,
                                                  std::chrono::seconds step, std::size_t max_rows) {
-  if (step <= std::chrono::seconds{0}) {
-    return invalid_argument("step: must be at least 1 second");
+  if (step <= std::chrono::seconds{0} || step > max_power_step) {
+    return invalid_argument("step: seconds from 1 to " + std::to_string(max_power_step.count()));
   }
   const Meter found = meter(meter_id);
   const RateUnit rate = rate_unit(found.unit);
@@ -170,13 +170,19 @@ Result<std::vector<PowerRow>> SqliteStore::power(std::int64_t meter_id, UtcTime 
   if (to <= from) {
     return rows;
   }
-  const auto span = to - from;
-  if (static_cast<std::size_t>((span + step - Micros{1}) / step) > max_rows) {
+  // Times lie within the years 1 to 9999 and a step within a year, so
+  // none of this can overflow; the count is checked before any row is made.
+  const Micros step_us = step;
+  const Micros span = to - from;
+  const std::int64_t steps = span / step_us + (span % step_us != Micros{0} ? 1 : 0);
+  if (steps > static_cast<std::int64_t>(max_rows)) {
     return invalid_argument("step: the range holds more than " + std::to_string(max_rows) +
                             " steps; choose a longer step or a shorter range");
   }
-  for (UtcTime start = from; start < to; start += step) {
-    const UtcTime end = std::min(start + step, to);
+  rows.reserve(static_cast<std::size_t>(steps));
+  for (std::int64_t i = 0; i < steps; ++i) {
+    const UtcTime start = from + i * step_us;
+    const UtcTime end = std::min(start + step_us, to);
     PowerRow row{{start, end}, count_pulses(meter_id, start, end), 0.0};
     const double hours = to_seconds(end - start) / 3600.0;
     row.average = energy_of(row.pulses, found.pulses_per_unit) / hours * rate.per_unit_per_hour;

@@ -2,6 +2,7 @@
 // calorific values, users. Pulse writes are in sqlite_writes.cpp, queries in
 // sqlite_queries.cpp.
 #include "store/sqlite/sqlite_store.h"
+#include "core/quoted_input.h"
 
 #include "core/tariff.h"
 #include "store/sqlite/schema.h"
@@ -285,30 +286,50 @@ void SqliteStore::add_user(const User &user, UtcTime now) {
   if (user.name.empty()) {
     throw Failure(ErrorCode::invalid_argument, "name: must not be empty");
   }
+  sqlite::Transaction transaction(db_);
   if (find_user(user.name)) {
-    throw Failure(ErrorCode::already_exists, "name: user '" + user.name + "' already exists");
+    throw Failure(ErrorCode::already_exists,
+                  "name: user " + quoted_input(user.name) + " already exists");
   }
   sqlite::Statement insert(db_, "INSERT INTO users (name, role, password_hash, created_us, "
-                                "must_change_password) VALUES (?1, ?2, ?3, ?4, ?5)");
+                                "must_change_password, token_generation) VALUES (?1, ?2, ?3, ?4, "
+                                "?5, ?6)");
   insert.bind(1, user.name)
       .bind(2, to_string(user.role))
       .bind(3, user.password_hash)
       .bind(4, to_epoch_us(now))
       .bind(5, std::int64_t{user.must_change_password ? 1 : 0})
+      .bind(6, next_token_generation())
       .run();
+  transaction.commit();
+}
+
+// Every generation a user gets (created, new password, new role) is new to
+// the whole table, so a token names one account's one state, forever.
+std::int64_t SqliteStore::next_token_generation() {
+  sqlite::Statement next(db_, "UPDATE counters SET value = value + 1 "
+                              "WHERE name = 'token_generation' RETURNING value - 1");
+  if (!next.step()) {
+    throw Failure(ErrorCode::internal, "the token generation counter is missing");
+  }
+  return next.column_int(0);
 }
 
 namespace {
 User read_user(const sqlite::Statement &row) {
-  return User{
-      row.column_int(0),  row.column_text(1), value_or_throw(parse_role(row.column_text(2))),
-      row.column_text(3), row.column_int(4),  row.column_int(5) != 0};
+  return User{row.column_int(0),
+              row.column_text(1),
+              value_or_throw(parse_role(row.column_text(2))),
+              row.column_text(3),
+              row.column_int(4),
+              row.column_int(5) != 0,
+              utc_from_epoch_us(row.column_int(6))};
 }
 } // namespace
 
 std::optional<User> SqliteStore::find_user(std::string_view name) {
   sqlite::Statement select(db_, "SELECT id, name, role, password_hash, token_generation, "
-                                "must_change_password FROM users WHERE name = ?1");
+                                "must_change_password, created_us FROM users WHERE name = ?1");
   select.bind(1, name);
   if (!select.step()) {
     return std::nullopt;
@@ -318,7 +339,7 @@ std::optional<User> SqliteStore::find_user(std::string_view name) {
 
 std::vector<User> SqliteStore::users() {
   sqlite::Statement select(db_, "SELECT id, name, role, password_hash, token_generation, "
-                                "must_change_password FROM users ORDER BY name");
+                                "must_change_password, created_us FROM users ORDER BY name");
   std::vector<User> result;
   while (select.step()) {
     result.push_back(read_user(select));
@@ -332,7 +353,7 @@ void SqliteStore::set_password(std::string_view name, const std::string &passwor
            "must_change_password = 0 WHERE name = ?1");
   update.bind(1, name).bind(2, password_hash).run();
   if (db_.changes() == 0) {
-    throw Failure(ErrorCode::not_found, "user '" + std::string(name) + "' does not exist");
+    throw Failure(ErrorCode::not_found, "user " + quoted_input(name) + " does not exist");
   }
 }
 
@@ -340,15 +361,15 @@ void SqliteStore::set_role(std::string_view name, Role role) {
   sqlite::Transaction transaction(db_);
   const auto user = find_user(name);
   if (!user) {
-    throw Failure(ErrorCode::not_found, "user '" + std::string(name) + "' does not exist");
+    throw Failure(ErrorCode::not_found, "user " + quoted_input(name) + " does not exist");
   }
   if (user->role == Role::admin && role != Role::admin && admin_count() == 1) {
     throw Failure(ErrorCode::invalid_argument,
-                  "role: '" + std::string(name) + "' is the last admin");
+                  "role: " + quoted_input(name) + " is the last admin");
   }
-  sqlite::Statement update(
-      db_, "UPDATE users SET role = ?2, token_generation = token_generation + 1 WHERE name = ?1");
-  update.bind(1, name).bind(2, to_string(role)).run();
+  sqlite::Statement update(db_,
+                           "UPDATE users SET role = ?2, token_generation = ?3 WHERE name = ?1");
+  update.bind(1, name).bind(2, to_string(role)).bind(3, next_token_generation()).run();
   transaction.commit();
 }
 
@@ -356,11 +377,11 @@ void SqliteStore::delete_user(std::string_view name) {
   sqlite::Transaction transaction(db_);
   const auto user = find_user(name);
   if (!user) {
-    throw Failure(ErrorCode::not_found, "user '" + std::string(name) + "' does not exist");
+    throw Failure(ErrorCode::not_found, "user " + quoted_input(name) + " does not exist");
   }
   if (user->role == Role::admin && admin_count() == 1) {
     throw Failure(ErrorCode::invalid_argument,
-                  "'" + std::string(name) + "' is the last admin; add another admin first");
+                  quoted_input(name) + " is the last admin; add another admin first");
   }
   sqlite::Statement remove(db_, "DELETE FROM users WHERE name = ?1");
   remove.bind(1, name).run();

@@ -143,6 +143,7 @@ private:
   // The body of commit(), inside a transaction the caller holds.
   std::vector<BatchOutcome> commit_in_transaction(std::span<const PulseBatch> batches);
   [[nodiscard]] std::int64_t admin_count();
+  [[nodiscard]] std::int64_t next_token_generation();
   [[nodiscard]] std::int64_t count_rollup(std::int64_t meter_id, std::chrono::seconds slot,
                                           UtcTime from, UtcTime to);
   [[nodiscard]] PulseCounter pulse_counter(std::int64_t meter_id);

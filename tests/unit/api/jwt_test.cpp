@@ -101,3 +101,60 @@ TEST(Jwt, RefusesGarbage) {
 
 } // namespace
 } // namespace pulsemon::auth
+
+namespace pulsemon::auth {
+namespace {
+
+// A token with the right signature over any payload text, as someone who
+// holds the secret (or a buggy issuer) could make it.
+std::string signed_with_payload(const std::string &payload) {
+  const std::string signed_part = b64(R"({"alg":"HS256","typ":"JWT"})") + "." + b64(payload);
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char *>(secret.data()),
+                              secret.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char *>(signed_part.data()),
+                                signed_part.size());
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  return signed_part + "." +
+         b64(std::string_view(reinterpret_cast<const char *>(mac.data()), mac.size()));
+}
+
+std::string payload_with(const std::string &time_claims) {
+  return R"({"sub":"alice","role":"viewer","gen":3,)" + time_claims + "}";
+}
+
+// RFC 7519 NumericDate may have a fraction: an nbf an hour ahead written as
+// a float was ignored, and so was one written as a string.
+TEST(Jwt, TimeClaimsWithFractionsCountAndTimeClaimsThatAreNotNumbersRefuse) {
+  const std::string iat = std::to_string(now);
+  const std::string exp = std::to_string(now + 7200);
+  const auto verify = [](const std::string &time_claims) {
+    return verify_token(signed_with_payload(payload_with(time_claims)), secret, now);
+  };
+  ASSERT_TRUE(verify(R"("iat":)" + iat + R"(,"exp":)" + exp).ok());
+  EXPECT_TRUE(verify(R"("iat":)" + iat + R"(.5,"exp":)" + exp + ".25").ok());
+
+  const std::string hour_ahead = std::to_string(now + 3600);
+  EXPECT_FALSE(
+      verify(R"("iat":)" + iat + R"(,"exp":)" + exp + R"(,"nbf":)" + hour_ahead + ".0").ok())
+      << "a float nbf an hour ahead";
+  EXPECT_FALSE(
+      verify(R"("iat":)" + iat + R"(,"exp":)" + exp + R"(,"nbf":")" + hour_ahead + R"(")").ok())
+      << "an nbf written as a string";
+  EXPECT_FALSE(verify(R"("iat":)" + iat + R"(,"exp":")" + exp + R"(")").ok()) << "exp as text";
+  EXPECT_FALSE(verify(R"("iat":)" + iat + R"(,"exp":)" + std::to_string(now - 3600) + ".9").ok())
+      << "a float exp in the past";
+  EXPECT_FALSE(verify(R"("iat":)" + iat + R"(,"exp":1e308)").ok()) << "beyond any plausible time";
+  EXPECT_FALSE(verify(R"("iat":)" + iat + R"(,"exp":)" + exp + R"(,"nbf":null)").ok());
+  EXPECT_FALSE(verify(R"("iat":)" + iat + R"(,"exp":)" + exp + R"(,"gen":"3")").ok());
+
+  const auto fractional = verify(R"("iat":)" + iat + R"(,"exp":)" + exp + R"(.75,"nbf":)" +
+                                 std::to_string(now - 10) + ".5");
+  ASSERT_TRUE(fractional.ok());
+  EXPECT_EQ(fractional->expires_at, now + 7200) << "exp rounds down";
+  EXPECT_EQ(fractional->not_before, now - 9) << "nbf rounds up";
+}
+
+} // namespace
+} // namespace pulsemon::auth
