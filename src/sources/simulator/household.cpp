@@ -171,12 +171,13 @@ void PulseTrain::run(UtcTime from, UtcTime to, double rate, std::vector<UtcTime>
   phase_ = 1.0 - (position - span_us) / interval_us;
 }
 
-void pulses_to_edges(const std::vector<UtcTime> &pulses, EdgeNoise noise, Random &random,
-                     std::vector<SimulatedEdge> &edges) {
+void pulses_to_edges(std::span<const UtcTime> pulses, EdgeNoise noise, Random &random,
+                     std::vector<SimulatedEdge> &edges, std::optional<UtcTime> following) {
   constexpr Micros nominal_width{30'000};
   for (std::size_t i = 0; i < pulses.size(); ++i) {
     const UtcTime pulse = pulses[i];
-    const Micros gap = i + 1 < pulses.size() ? pulses[i + 1] - pulse : Micros{1'000'000};
+    const std::optional<UtcTime> next = i + 1 < pulses.size() ? pulses[i + 1] : following;
+    const Micros gap = next ? *next - pulse : Micros{1'000'000};
     const Micros width = std::min(nominal_width, gap / 2);
     if (noise.bounce && random.chance(0.25)) {
       edges.push_back({pulse, true});
@@ -186,8 +187,7 @@ void pulses_to_edges(const std::vector<UtcTime> &pulses, EdgeNoise noise, Random
       edges.push_back({pulse, true});
     }
     edges.push_back({pulse + width, false});
-    if (noise.glitches && i + 1 < pulses.size() &&
-        random.chance(std::min(1.0, to_seconds(gap) / 3600.0))) {
+    if (noise.glitches && next && random.chance(std::min(1.0, to_seconds(gap) / 3600.0))) {
       const UtcTime middle = pulse + gap / 2;
       if (middle > pulse + width + Micros{1000}) {
         edges.push_back({middle, true});

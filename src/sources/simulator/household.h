@@ -13,6 +13,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <vector>
 
 namespace pulsemon::simulator {
@@ -78,7 +80,11 @@ struct EdgeNoise {
   bool glitches = false; // about one 0.2 ms spike an hour
 };
 
-void pulses_to_edges(const std::vector<UtcTime> &pulses, EdgeNoise noise, Random &random,
-                     std::vector<SimulatedEdge> &edges);
+// Appends the edges of `pulses`. A pulse lasts at most half the time to the
+// next one, so the last needs `following` (the pulse after it) when the
+// pulses come in pieces; without it, the last lasts the nominal width.
+void pulses_to_edges(std::span<const UtcTime> pulses, EdgeNoise noise, Random &random,
+                     std::vector<SimulatedEdge> &edges,
+                     std::optional<UtcTime> following = std::nullopt);
 
 } // namespace pulsemon::simulator
