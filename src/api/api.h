@@ -2,6 +2,7 @@
 // The HTTP API: every route, and what its handlers share. The server thread
 // owns ApiContext; handlers run on that thread only.
 
+#include "api/auth/hash_pool.h"
 #include "api/auth/verified_tokens.h"
 #include "api/http/router.h"
 #include "api/read_cache.h"
@@ -48,6 +49,10 @@ struct ApiContext {
   // verified.
   ReadCache reads{store};
   auth::VerifiedTokens verified_tokens{secret};
+  // Why node uploads cannot be stored (a full disk), while they cannot.
+  std::string ingest_failing_because{};
+  // Password checks run here, off the event loop (POST /api/login).
+  auth::HashPool hashing{};
 };
 
 // Builds the route table over `context`, which must outlive the router.

@@ -14,6 +14,7 @@
 #include "ingest/ingest_batch.h"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 namespace pulsemon {
 
@@ -28,7 +29,31 @@ http::Response ingest(ApiContext &context, const http::Request &request) {
                                 "meter: this device key may not write meter " +
                                     std::to_string(batch.pulses.meter_id));
   }
-  const IngestOutcome outcome = context.store.ingest(batch);
+  IngestOutcome outcome;
+  try {
+    outcome = context.store.ingest(batch);
+  } catch (const Failure &failure) {
+    // A full or read-only disk: the node keeps the batch and resends it,
+    // but the owner must hear of it, once per cause, as from the writer.
+    if (failure.code() == ErrorCode::unavailable &&
+        context.ingest_failing_because != failure.message()) {
+      spdlog::error("ingest: cannot store node {}'s batch: {}; nodes keep their batches and "
+                    "resend them",
+                    batch.node, failure.message());
+      context.ingest_failing_because = failure.message();
+    }
+    throw;
+  }
+  if (!context.ingest_failing_because.empty()) {
+    spdlog::info("ingest: storing node batches again");
+    context.ingest_failing_because.clear();
+    try {
+      context.store.release_space();
+    } catch (const Failure &failure) {
+      spdlog::warn("ingest: could not give back the write-ahead log's space: {}",
+                   failure.message());
+    }
+  }
   if (context.pulses_stored && !outcome.pulses.empty()) {
     context.pulses_stored(batch.pulses.meter_id, outcome.pulses);
   }

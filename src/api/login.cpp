@@ -62,22 +62,22 @@ http::Response too_many(std::chrono::seconds wait) {
   return response;
 }
 
-http::Response login(ApiContext &context, const http::Request &request) {
-  const Credentials credentials = read_credentials(request);
+// Too many logins are being checked already: come back in a moment.
+http::Response busy() {
+  http::Response response = http::error_response(
+      503, "unavailable", "too many logins are being checked at once; try again in 1 s");
+  response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
+// What a login gets once its password was checked.
+http::Response login_answer(ApiContext &context, const Credentials &credentials,
+                            const std::optional<User> &user, const std::string &address,
+                            bool valid) {
   const MonoTime now = api_monotonic_now();
   const std::string user_key = "user:" + credentials.username;
-  const auto wait = std::max(context.failures_by_address.wait_time(request.remote_address, now),
-                             context.failures_by_user.wait_time(user_key, now));
-  if (wait.count() > 0) {
-    return too_many(wait);
-  }
-  const auto user =
-      credentials.username.empty() ? std::nullopt : context.store.find_user(credentials.username);
-  const bool valid =
-      auth::verify_password(credentials.password, user ? user->password_hash : decoy_hash()) &&
-      user.has_value() && !credentials.password.empty();
   if (!valid) {
-    context.failures_by_address.record_failure(request.remote_address, now);
+    context.failures_by_address.record_failure(address, now);
     if (!credentials.username.empty()) {
       context.failures_by_user.record_failure(user_key, now);
     }
@@ -99,6 +99,37 @@ http::Response login(ApiContext &context, const http::Request &request) {
   return http::json_ok(body);
 }
 
+http::Response login(ApiContext &context, const http::Request &request) {
+  const Credentials credentials = read_credentials(request);
+  const MonoTime now = api_monotonic_now();
+  const std::string user_key = "user:" + credentials.username;
+  const auto wait = std::max(context.failures_by_address.wait_time(request.remote_address, now),
+                             context.failures_by_user.wait_time(user_key, now));
+  if (wait.count() > 0) {
+    return too_many(wait);
+  }
+  auto user =
+      credentials.username.empty() ? std::nullopt : context.store.find_user(credentials.username);
+
+  // The hash is checked on the hashing pool; the answer is made back on the
+  // event loop, where the limiters and the store may be used.
+  http::Response deferred;
+  deferred.deferred = [&context, credentials, user = std::move(user),
+                       address = request.remote_address](http::Response::Finish finish) {
+    const bool queued = context.hashing.submit([&context, credentials, user, address, finish] {
+      const bool valid =
+          auth::verify_password(credentials.password, user ? user->password_hash : decoy_hash()) &&
+          user.has_value() && !credentials.password.empty();
+      finish([&context, credentials, user, address, valid] {
+        return login_answer(context, credentials, user, address, valid);
+      });
+    });
+    if (!queued) {
+      finish([] { return busy(); });
+    }
+  };
+  return deferred;
+}
 } // namespace
 
 void add_login_routes(http::Router &router, ApiContext &context) {

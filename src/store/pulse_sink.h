@@ -15,6 +15,11 @@ public:
   // Stores the batches in one transaction: all of them, or none and throws.
   // Returns one outcome per batch, in order.
   virtual std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) = 0;
+  // Gives back the space the store holds beyond its data (SQLite: the
+  // write-ahead log, which never shrinks by itself). The writer calls it
+  // when writing works again after a failure (a full disk) and when it
+  // stops. Best effort: may throw, and the writer only logs that.
+  virtual void release_space() {}
 };
 
 } // namespace pulsemon

@@ -96,8 +96,17 @@ WriterStats PulseWriter::stats() const {
   return stats_;
 }
 
+void PulseWriter::release_space() {
+  try {
+    sink_.release_space();
+  } catch (const std::exception &failure) {
+    spdlog::warn("writer: could not give back the write-ahead log's space: {}", failure.what());
+  }
+}
+
 void PulseWriter::run() {
   run_loop();
+  release_space();
   std::lock_guard lock(mutex_);
   finished_ = true;
   committed_.notify_all();
@@ -167,6 +176,7 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
     }
     return false;
   }
+  bool recovered = false;
   std::uint64_t stored = 0;
   std::uint64_t duplicates = 0;
   for (const BatchOutcome &outcome : outcomes) {
@@ -188,7 +198,11 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
                    "{} batches refused while the queue was full",
                    pulses, stats_.failed_commits, stats_.refused_batches);
       stats_.failing_because.clear();
+      recovered = true;
     }
+  }
+  if (recovered) {
+    release_space(); // the log may have filled the disk; it keeps its size otherwise
   }
   for (std::size_t i = 0; i < pending.size(); ++i) {
     if (pending[i].ack) {

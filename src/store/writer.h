@@ -68,6 +68,7 @@ public:
   [[nodiscard]] WriterStats stats() const;
 
 private:
+  void release_space(); // the sink's, with a failure logged
   struct Pending {
     PulseBatch batch;
     Ack ack;

@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   request.headers["authorization"] =
       "Bearer " +
       (route.access == pulsemon::http::Access::device ? api.device_key() : api.admin_token());
-  const pulsemon::http::Response response = api.router().handle(request);
+  const pulsemon::http::Response response = pulsemon::http::settle(api.router().handle(request));
   if (pulsemon::fuzzing::is_server_failure(response.status)) {
     std::fprintf(stderr, "%s %s answered %u: %s\n", route.method.c_str(), request.target.c_str(),
                  response.status, response.body.c_str());

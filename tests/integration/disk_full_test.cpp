@@ -4,10 +4,12 @@
 // one of them by itself once writing works again.
 #include "support/daemon.h"
 #include "support/database_file.h"
+#include "support/http_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/resource.h>
 
@@ -64,6 +66,72 @@ TEST(DiskFull, TheDaemonSaysSoKeepsThePulsesAndStoresThemWhenItCanAgain) {
   for (std::size_t i = 1; i < times.size(); ++i) {
     ASSERT_LT(times[i] - times[i - 1], 150'000) << "pulses lost before pulse " << i;
   }
+}
+
+std::uintmax_t wal_bytes(const std::filesystem::path &database) {
+  std::error_code ignored;
+  const auto size = std::filesystem::file_size(database.string() + "-wal", ignored);
+  return ignored ? 0 : size;
+}
+
+// On a 3 MiB file system the write-ahead log filled the disk and kept its
+// 3 MB after space came back and after a clean stop: SQLite reuses the log
+// but never shrinks it. It is truncated once writing works again, and at
+// the stop. A node's upload refused meanwhile is logged, not only answered.
+TEST(DiskFull, TheWriteAheadLogGivesItsSpaceBackAndRefusedUploadsAreLogged) {
+  testing::TempDir dir;
+  testing::init_data_folder(dir / "data", false);
+  const auto config = dir / "data/pulsemon.toml";
+  const auto database = dir / "data/pulsemon.db";
+  const auto cli = [&config](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", config.string()});
+    return testing::run(testing::pulsemon_binary(), args);
+  };
+  ASSERT_EQ(
+      cli({"meter", "add", "--id", "1", "--name", "S0", "--kind", "electricity", "--ppu", "10000"})
+          .exit_code,
+      0);
+  const testing::Completed key_added = cli({"key", "add", "--meter", "1"});
+  const auto key_at = key_added.out.find("pmk_");
+  ASSERT_NE(key_at, std::string::npos) << key_added.out;
+  const std::string key =
+      key_added.out.substr(key_at, key_added.out.find_first_of(" \n", key_at) - key_at);
+  auto daemon = testing::start_daemon(config);
+
+  constexpr std::int64_t base_us = 1'767'225'600LL * 1'000'000;
+  const auto upload = [&](std::int64_t seq) {
+    std::vector<std::int64_t> pulses(10'000);
+    for (std::size_t i = 0; i < pulses.size(); ++i) {
+      pulses[i] = base_us + (seq * 10'000 + static_cast<std::int64_t>(i)) * 10'000;
+    }
+    const nlohmann::json body{
+        {"node", "s0"}, {"boot", 1}, {"seq", seq}, {"meter", 1}, {"pulses", pulses}};
+    return testing::http_request(
+        daemon.port, "POST", "/api/ingest", body.dump(),
+        {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + key}});
+  };
+  std::int64_t seq = 1;
+  for (; seq <= 8; ++seq) {
+    ASSERT_EQ(upload(seq).status, 200U);
+  }
+  const std::uintmax_t grown = wal_bytes(database);
+  ASSERT_GT(grown, 1'000'000U) << "80 000 pulses should have grown the log";
+
+  set_file_size_limit(daemon.process->pid(), 0);
+  const testing::HttpResult refused = upload(seq);
+  EXPECT_EQ(refused.status, 503U) << refused.body;
+  ASSERT_TRUE(daemon.process->wait_for_line("ingest: cannot store node s0's batch", 10s))
+      << daemon.process->output();
+
+  set_file_size_limit(daemon.process->pid(), RLIM_INFINITY);
+  ASSERT_EQ(upload(seq).status, 200U) << "the node resends, and now it is stored";
+  ASSERT_TRUE(daemon.process->wait_for_line("ingest: storing node batches again", 10s));
+  EXPECT_LT(wal_bytes(database), grown / 4) << "the log kept the space it had grown to";
+
+  daemon.process->signal(SIGTERM);
+  EXPECT_EQ(daemon.process->wait(30s), 0) << daemon.process->output();
+  EXPECT_EQ(wal_bytes(database), 0U) << "a clean stop leaves no log behind";
+  EXPECT_EQ(testing::stored_pulse_times(database, 1).size(), 90'000U);
 }
 
 } // namespace

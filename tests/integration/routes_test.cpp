@@ -56,7 +56,7 @@ TEST(Routes, EveryRouteOffThePublicListRefusesACallerWithoutAToken) {
       } else if (!token_header.empty()) {
         request.headers[token_header] = "not-a-token";
       }
-      const http::Response response = router.handle(request);
+      const http::Response response = http::settle(router.handle(request));
       EXPECT_EQ(response.status, 401U)
           << name << " with " << (token_header.empty() ? "no token" : token_header);
     }

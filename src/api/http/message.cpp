@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <future>
+
 namespace pulsemon::http {
 
 namespace {
@@ -75,6 +77,16 @@ unsigned status_for(ErrorCode code) {
 
 std::string json_text(const nlohmann::json &value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Response settle(Response response) {
+  if (!response.deferred) {
+    return response;
+  }
+  std::promise<Response::MakeResponse> made;
+  std::future<Response::MakeResponse> make = made.get_future();
+  response.deferred([&made](Response::MakeResponse result) { made.set_value(std::move(result)); });
+  return make.get()();
 }
 
 Response json_ok(const nlohmann::json &body) {

@@ -50,7 +50,19 @@ struct Response {
   // When set, the body is sent in chunks as this returns them, until it
   // returns nothing: a large answer is never built whole in memory.
   std::function<std::optional<std::string>()> next_chunk;
+  // When set, the answer is worked out off the event loop (a password
+  // hash): the server calls this with `finish`, which the work must call
+  // exactly once, from any thread, with what makes the answer; that runs
+  // on the event loop again, so it may use what handlers use. The other
+  // fields are not used.
+  using MakeResponse = std::function<Response()>;
+  using Finish = std::function<void(MakeResponse)>;
+  std::function<void(Finish)> deferred;
 };
+
+// The answer itself, for callers without an event loop (tests, fuzz
+// targets): a deferred answer is waited for and made on this thread.
+[[nodiscard]] Response settle(Response response);
 
 // A complete JSON answer.
 [[nodiscard]] Response json_response(unsigned status, std::string body);

@@ -198,7 +198,31 @@ private:
     if (response.next_chunk) {
       return write_chunked(response, raw.version(), raw.keep_alive());
     }
+    if (response.deferred) {
+      return answer_later(response.deferred, raw.version(), raw.keep_alive());
+    }
     write(to_beast(response, raw.version(), raw.keep_alive()), raw.keep_alive());
+  }
+
+  // The work runs elsewhere; its answer is made and written back on this
+  // session's strand. The connection reads nothing meanwhile.
+  void answer_later(const std::function<void(Response::Finish)> &deferred, unsigned version,
+                    bool keep_alive) {
+    deferred([self = shared_from_this(), version, keep_alive](Response::MakeResponse make) {
+      net::post(self->stream_.get_executor(), [self, make = std::move(make), version, keep_alive] {
+        Response response;
+        try {
+          response = make();
+        } catch (const Failure &failure) {
+          response = error_response(failure.error());
+        } catch (const std::exception &unexpected) {
+          spdlog::error("a deferred answer failed: {}", unexpected.what());
+          return self->reply_and_close(
+              error_response(500, "internal", "the server failed; the log says why"));
+        }
+        self->write(to_beast(response, version, keep_alive), keep_alive);
+      });
+    });
   }
 
   // Header first, then one chunk per call of next_chunk, then the last chunk.

@@ -338,6 +338,7 @@ void run_serve(CliContext &context, const std::string &listen_option) {
     io.stop();
   });
   http_thread.join();
+  api.hashing.stop(); // before the event loop it answers on goes away
   pipelines.hand_on_rejections();
   writer.stop();
   const WriterStats stats = writer.stats();
