@@ -210,7 +210,7 @@ void read_gpio_lines(TableReader &top, Config &config) {
       throw ConfigError{"config key '" + table.name("meter") +
                         "' is required: the id of the meter whose pulses this line carries"};
     }
-    line.meter_id = table.integer("meter", 0, 1, INT64_MAX);
+    line.meter_id = table.integer("meter", 0, 1, max_meter_id);
     line.chip = table.string("chip", "gpiochip0");
     line.line = line_of(table);
     line.edge = value_or_throw_config(
@@ -253,7 +253,7 @@ void read_mqtt(TableReader &top, Config &config) {
       if (table.take("meter") == nullptr) {
         throw ConfigError{"config key '" + table.name("meter") + "' is required"};
       }
-      topic.meter_id = table.integer("meter", 0, 1, INT64_MAX);
+      topic.meter_id = table.integer("meter", 0, 1, max_meter_id);
       table.refuse_unknown_keys();
       settings.power_topics.push_back(topic);
     }
@@ -352,7 +352,7 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
         throw ConfigError{"config key '" + sim.name("meter") +
                           "' is required: the id of the meter it feeds"};
       }
-      simulator.meter = sim.integer("meter", 0, 1, INT64_MAX);
+      simulator.meter = sim.integer("meter", 0, 1, max_meter_id);
       simulator.profile = sim.choice("profile", "household", {"household", "gas"});
       simulator.seed = static_cast<std::uint64_t>(sim.integer("seed", 1, 0, INT64_MAX));
       if (auto watts = sim.number("watts", 0.001, 1e6)) {

@@ -6,7 +6,7 @@
 //
 // Input: byte 0 picks the route, byte 1 bit 0 the body's type (JSON or a
 // form), and the rest is "QUERY\nBODY".
-#include "support/api_under_fuzz.h"
+#include "support/api_in_process.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -17,7 +17,7 @@
 
 namespace {
 
-using pulsemon::fuzzing::api_under_fuzz;
+using pulsemon::testing::api_in_process;
 
 std::string concrete_path(std::string pattern) {
   for (auto open = pattern.find('{'); open != std::string::npos; open = pattern.find('{')) {
@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   if (size < 2) {
     return 0;
   }
-  auto &api = api_under_fuzz();
+  auto &api = api_in_process();
   const auto &routes = api.router().routes();
   const pulsemon::http::Route &route = routes[data[0] % routes.size()];
   const bool json = (data[1] & 1U) == 0;
@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       "Bearer " +
       (route.access == pulsemon::http::Access::device ? api.device_key() : api.admin_token());
   const pulsemon::http::Response response = pulsemon::http::settle(api.router().handle(request));
-  if (pulsemon::fuzzing::is_server_failure(response.status)) {
+  if (pulsemon::testing::is_server_failure(response.status)) {
     std::fprintf(stderr, "%s %s answered %u: %s\n", route.method.c_str(), request.target.c_str(),
                  response.status, response.body.c_str());
     std::abort();

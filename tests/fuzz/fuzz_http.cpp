@@ -7,7 +7,7 @@
 // So that fuzzed requests also reach what lies behind sign-in, "@T" in the
 // input stands for a valid admin token and "@K" for a device key.
 #include "api/http/server.h"
-#include "support/api_under_fuzz.h"
+#include "support/api_in_process.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
@@ -27,12 +27,12 @@ using tcp = net::ip::tcp;
 
 struct ServerUnderFuzz {
   net::io_context io;
-  pulsemon::http::Server server{io, "127.0.0.1", 0, pulsemon::fuzzing::api_under_fuzz().router(),
+  pulsemon::http::Server server{io, "127.0.0.1", 0, pulsemon::testing::api_in_process().router(),
                                 pulsemon::http::ServerLimits{}};
 };
 
 std::string with_credentials(std::string text) {
-  const auto &api = pulsemon::fuzzing::api_under_fuzz();
+  const auto &api = pulsemon::testing::api_in_process();
   for (const auto &[marker, value] :
        {std::pair<std::string_view, const std::string &>{"@T", api.admin_token()},
         std::pair<std::string_view, const std::string &>{"@K", api.device_key()}}) {
@@ -82,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 
   if (!answer.empty()) {
     const unsigned status = first_status(answer);
-    if (status == 0 || pulsemon::fuzzing::is_server_failure(status)) {
+    if (status == 0 || pulsemon::testing::is_server_failure(status)) {
       std::fprintf(stderr, "the server answered:\n%.2000s\n", answer.c_str());
       std::abort();
     }

@@ -24,8 +24,8 @@ struct SimulateOptions {
 };
 
 void run_simulate(CliContext &context, const SimulateOptions &options) {
-  if (options.days <= 0) {
-    throw Failure(invalid_argument("--days: must be at least 1"));
+  if (options.days <= 0 || options.days > 36'500) {
+    throw Failure(invalid_argument("--days: from 1 to 36500 (a hundred years)"));
   }
   const Config &config = context.config();
   const date::time_zone &zone = *date::locate_zone(config.zone);

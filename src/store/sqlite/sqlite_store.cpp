@@ -269,9 +269,12 @@ void SqliteStore::add_calorific_value(std::int64_t meter_id, const CalorificValu
     throw Failure(ErrorCode::invalid_argument,
                   "meter: " + std::to_string(meter_id) + " is not a gas meter");
   }
-  if (!(value.megajoules_per_m3 > 0) || !(value.volume_correction > 0)) {
+  // Natural gas is 30–45 MJ/m³, propane about 95; corrections lie near 1.
+  if (!(value.megajoules_per_m3 > 0) || !(value.megajoules_per_m3 <= 200) ||
+      !(value.volume_correction > 0) || !(value.volume_correction <= 2)) {
     throw Failure(ErrorCode::invalid_argument,
-                  "calorific value and volume correction must be above 0");
+                  "calorific value: MJ/m³ above 0 and at most 200, with a volume correction "
+                  "above 0 and at most 2");
   }
   sqlite::Statement insert(db_, "INSERT INTO calorific_values (meter_id, effective_us, "
                                 "megajoules_per_m3, volume_correction) VALUES (?1, ?2, ?3, ?4)");

@@ -1,19 +1,19 @@
 #pragma once
 // The real API over a real SQLite file in a temporary folder, set up once
-// per fuzzing process: one electricity meter (id 1) with pulses, an admin
-// token and a device key for meter 1, so that fuzzed requests get past the
-// access checks into the handlers.
+// per process (the request-level fuzz targets, the route walk): one electricity meter (id 1) with
+// pulses, an admin token and a device key for meter 1, so that fuzzed requests get past the access
+// checks into the handlers.
 
 #include "api/api.h"
 #include "support/temp_dir.h"
 
 #include <string>
 
-namespace pulsemon::fuzzing {
+namespace pulsemon::testing {
 
-class ApiUnderFuzz {
+class ApiInProcess {
 public:
-  ApiUnderFuzz();
+  ApiInProcess();
 
   [[nodiscard]] const http::Router &router() const { return router_; }
   [[nodiscard]] const std::string &admin_token() const { return admin_token_; }
@@ -29,7 +29,7 @@ private:
 };
 
 // The one instance of this process, made on first use.
-[[nodiscard]] ApiUnderFuzz &api_under_fuzz();
+[[nodiscard]] ApiInProcess &api_in_process();
 
 // A response that a fuzzed request must never get: a 5xx, which the error
 // policy keeps for failures of the machine, never for what a client sent.
@@ -37,4 +37,4 @@ private:
   return status >= 500;
 }
 
-} // namespace pulsemon::fuzzing
+} // namespace pulsemon::testing

@@ -1,11 +1,11 @@
-#include "support/api_under_fuzz.h"
+#include "support/api_in_process.h"
 
 #include "api/auth/jwt.h"
 #include "api/auth/secrets.h"
 
 #include <chrono>
 
-namespace pulsemon::fuzzing {
+namespace pulsemon::testing {
 
 namespace {
 
@@ -21,7 +21,7 @@ Meter electricity_meter() {
 
 } // namespace
 
-ApiUnderFuzz::ApiUnderFuzz()
+ApiInProcess::ApiInProcess()
     // Durability::normal: no fsync per commit, so the fuzzer is not bound
     // by the disk; what is checked does not depend on it.
     : store_(dir_ / "pulsemon.db", StoreOptions{Durability::normal, true}),
@@ -44,17 +44,18 @@ ApiUnderFuzz::ApiUnderFuzz()
   const std::int64_t issued =
       std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
   // Valid for a year: a long fuzzing run must not see its token expire.
-  admin_token_ = auth::sign_token(
-      {"admin", "admin", issued, issued + 366 * 24 * 3600, 0, std::nullopt}, context_.secret);
+  admin_token_ = auth::sign_token({"admin", "admin", issued, issued + 366 * 24 * 3600,
+                                   store_.find_user("admin")->token_generation, std::nullopt},
+                                  context_.secret);
 
   const std::int64_t key_id = store_.add_device_key("fuzz node", {meter_id}, now);
   device_key_ = auth::make_device_key(key_id);
   store_.set_device_key_hash(key_id, auth::hash_device_key(device_key_));
 }
 
-ApiUnderFuzz &api_under_fuzz() {
-  static ApiUnderFuzz api;
+ApiInProcess &api_in_process() {
+  static ApiInProcess api;
   return api;
 }
 
-} // namespace pulsemon::fuzzing
+} // namespace pulsemon::testing
