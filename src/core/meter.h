@@ -45,7 +45,7 @@ struct Meter {
 inline constexpr std::int64_t max_meter_id = 9'007'199'254'740'991; // 2^53 - 1: exact in JavaScript
 inline constexpr double max_pulses_per_unit = 1'000'000.0;
 inline constexpr double max_filter_milliseconds = 60'000.0;
-inline constexpr std::int64_t max_power_timeout_seconds = 7 * 24 * 3600;
+inline constexpr std::int64_t max_power_timeout_seconds = 7LL * 24 * 3600;
 inline constexpr std::size_t max_meter_text_bytes = 200; // name, location
 inline constexpr std::size_t max_unit_bytes = 16;
 inline constexpr std::size_t max_tariff_bytes = 2000;

@@ -181,6 +181,40 @@ TEST_F(Mqtt, ABatchWithABadKeyOrFieldIsRefusedAndLogged) {
   EXPECT_EQ(stored_pulses(1), 0);
 }
 
+// MQTT reads batches with the same parser and rules as HTTP: a health
+// object nested 100 000 deep is refused while parsing (it ran the stack
+// out), and a key cannot write under a node name another key owns.
+TEST_F(Mqtt, DeepPayloadsAndAnotherKeysNodeNameAreRefusedAndTheDaemonServesOn) {
+  Client node(broker_port);
+  node.subscribe("pulsemon/+/ack");
+  std::string deep = R"({"node":"cupboard","boot":3,"seq":1,"meter":1,"key":")" + key +
+                     R"(","pulses":[],"health":)";
+  for (int i = 0; i < 100'000; ++i) {
+    deep += R"({"a":)";
+  }
+  deep += "1" + std::string(100'000, '}') + "}";
+  node.publish("pulsemon/cupboard/pulses", deep);
+  EXPECT_TRUE(serve->wait_for_line("refused: body: JSON nested deeper", std::chrono::seconds{10}))
+      << serve->output();
+
+  const nlohmann::json owned{{"node", "cupboard"}, {"boot", 3},  {"seq", 1},
+                             {"meter", 1},         {"key", key}, {"pulses", {base_us}}};
+  node.publish("pulsemon/cupboard/pulses", owned.dump());
+  ASSERT_EQ(node.wait_for(1).size(), 1U) << serve->output();
+
+  const Completed second = cli({"key", "add", "--meter", "3"});
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(second.out, match, std::regex("pmk_\\d+_[0-9a-f]{32}")));
+  nlohmann::json forged = owned;
+  forged["key"] = match.str();
+  forged["meter"] = 3;
+  forged["seq"] = 2;
+  node.publish("pulsemon/cupboard/pulses", forged.dump());
+  EXPECT_TRUE(serve->wait_for_line("refused: node", std::chrono::seconds{10})) << serve->output();
+  EXPECT_EQ(stored_pulses(3), 0);
+  EXPECT_EQ(stored_pulses(1), 1);
+}
+
 TEST_F(Mqtt, TheOldFirmwaresPowerReportsBecomeEnergy) {
   Client old_node(broker_port);
   old_node.publish("power_consumed", "36.0"); // the first report starts the clock
