@@ -1,13 +1,12 @@
 #include "api/api.h"
 #include "core/quoted_input.h"
+#include "core/whole_number.h"
 
 #include "api/auth/jwt.h"
 #include "api/auth/secrets.h"
 #include "api/openapi.h"
 
 #include <nlohmann/json.hpp>
-
-#include <charconv>
 
 namespace pulsemon {
 
@@ -73,18 +72,6 @@ Result<http::Principal> authenticate(ApiContext &context, const http::Request &r
   }
   return http::Principal{user->name, std::string(to_string(user->role)), 0};
 }
-
-namespace {
-std::optional<std::int64_t> whole_number_in(std::string_view text, std::int64_t low,
-                                            std::int64_t high) {
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < low || value > high) {
-    return std::nullopt;
-  }
-  return value;
-}
-} // namespace
 
 // Path ids are whole positive numbers; anything else is a 400 that names it.
 std::int64_t path_meter_id(const http::Request &request) {

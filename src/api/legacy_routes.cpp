@@ -5,11 +5,11 @@
 #include "core/quoted_input.h"
 #include "core/time_text.h"
 #include "core/untrusted_json.h"
+#include "core/whole_number.h"
 
 #include <date/date.h>
 #include <nlohmann/json.hpp>
 
-#include <charconv>
 #include <cmath>
 
 namespace pulsemon {
@@ -49,16 +49,13 @@ std::int64_t whole_number(const std::map<std::string, std::string> &fields, cons
   if (it == fields.end() || it->second.empty()) {
     return fallback;
   }
-  std::int64_t value = 0;
-  const auto [end, ec] =
-      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
-  if (ec != std::errc{} || end != it->second.data() + it->second.size() || value < low ||
-      value > high) {
+  const auto value = whole_number_in(it->second, low, high);
+  if (!value) {
     throw Failure(ErrorCode::invalid_argument,
                   name + ": " + quoted_input(it->second) + " is not a whole number from " +
                       std::to_string(low) + " to " + std::to_string(high));
   }
-  return value;
+  return *value;
 }
 
 std::map<std::string, std::string> body_fields(const http::Request &request) {

@@ -130,6 +130,7 @@ http::Response login(ApiContext &context, const http::Request &request) {
   };
   return deferred;
 }
+
 } // namespace
 
 void add_login_routes(http::Router &router, ApiContext &context) {

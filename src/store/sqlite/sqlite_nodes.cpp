@@ -142,9 +142,8 @@ IngestOutcome SqliteStore::ingest(const IngestBatch &batch) {
     const auto owner = find_device_key(before->key_id);
     if (owner && !owner->revoked) {
       throw Failure(ErrorCode::permission_denied,
-                    "node: " + quoted_input(batch.node) + " uploads with device key " +
-                        std::to_string(before->key_id) +
-                        ", not this one; give each node a name of its own");
+                    "node: " + quoted_input(batch.node) +
+                        " uploads with another device key; give each node a name of its own");
     }
     sqlite::Statement forget(db_, "DELETE FROM ingest_batches WHERE node = ?1");
     forget.bind(1, batch.node).run();
