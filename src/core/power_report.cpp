@@ -35,6 +35,13 @@ std::vector<UtcTime> PowerReportIntegrator::on_report(UtcTime at, double kilowat
   const Micros period = std::min(at - *previous, max_period_);
   const double hours = to_seconds(period) / 3600.0;
   const double exact = kilowatts * hours * pulses_per_kwh_ + carry_;
+  // No meter pulses faster than a kilohertz (S0 outputs manage some 16 Hz):
+  // a report that would need more, with a meter of very many pulses per
+  // kWh, is implausible like one above 1000 kW, and is not turned into
+  // millions of pulses.
+  if (exact > to_seconds(period) * max_pulses_per_second) {
+    return pulses;
+  }
   // A hair of tolerance, so 99.9999999 pulses from binary rounding count as 100.
   const auto whole = static_cast<std::int64_t>(std::floor(exact + 1e-9));
   carry_ = exact - static_cast<double>(whole);

@@ -26,6 +26,10 @@ namespace pulsemon {
 
 class PowerReportIntegrator {
 public:
+  // Faster than any meter's pulse output; a report that would need more
+  // pulses than this over its period is refused like one above 1000 kW.
+  static constexpr double max_pulses_per_second = 1000.0;
+
   PowerReportIntegrator(double pulses_per_kwh, Micros max_period)
       : pulses_per_kwh_(pulses_per_kwh), max_period_(max_period) {}
 

@@ -45,6 +45,17 @@ TEST(PowerReportIntegrator, NonsenseReportsAddNothing) {
   EXPECT_TRUE(integrator.on_report(t0 + Micros{50 * s}, 1.0).empty()) << "out of order";
 }
 
+// Anyone on the broker may publish on a power topic: 1000 kW on a meter of
+// a million pulses per kWh would be 83 million pulses for a 5-minute
+// period. More than a kilohertz of pulses is refused as implausible.
+TEST(PowerReportIntegrator, AReportNeedingMoreThanAKilohertzOfPulsesAddsNothing) {
+  PowerReportIntegrator integrator(1'000'000.0, Micros{300 * s});
+  (void)integrator.on_report(t0, 1000.0);
+  EXPECT_TRUE(integrator.on_report(t0 + Micros{300 * s}, 1000.0).empty());
+  // 3.6 kW at 1e6 imp/kWh is exactly 1000 pulses a second: still taken.
+  EXPECT_EQ(integrator.on_report(t0 + Micros{301 * s}, 3.6).size(), 1000U);
+}
+
 TEST(PowerReportPayload, ReadsTheOldFirmwaresKilowattsWithBlanksAround) {
   EXPECT_DOUBLE_EQ(*parse_kilowatts("0.412"), 0.412);
   EXPECT_DOUBLE_EQ(*parse_kilowatts(" 2\r\n"), 2.0);
