@@ -1,10 +1,10 @@
 #include "api/api.h"
-#include "core/quoted_input.h"
-#include "core/whole_number.h"
 
 #include "api/auth/jwt.h"
 #include "api/auth/secrets.h"
 #include "api/openapi.h"
+#include "core/quoted_input.h"
+#include "core/whole_number.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,5 @@
 #include "core/calendar.h"
+
 #include "core/quoted_input.h"
 
 #include <array>

@@ -1,4 +1,5 @@
 #include "core/meter.h"
+
 #include "core/quoted_input.h"
 
 #include <array>

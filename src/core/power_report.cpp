@@ -1,4 +1,5 @@
 #include "core/power_report.h"
+
 #include "core/quoted_input.h"
 
 #include <charconv>

@@ -1,6 +1,6 @@
 #include "core/pulse_csv.h"
-#include "core/quoted_input.h"
 
+#include "core/quoted_input.h"
 #include "core/time_text.h"
 
 #include <charconv>

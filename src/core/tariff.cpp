@@ -1,4 +1,5 @@
 #include "core/tariff.h"
+
 #include "core/quoted_input.h"
 
 #include <array>

@@ -1,4 +1,5 @@
 #include "core/time_text.h"
+
 #include "core/quoted_input.h"
 
 #include <array>

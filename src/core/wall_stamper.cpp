@@ -1,4 +1,5 @@
 #include "core/wall_stamper.h"
+
 #include "core/quoted_input.h"
 
 namespace pulsemon {

@@ -1,13 +1,14 @@
 #include "ingest/mqtt_ingest.h"
-#include "core/quoted_input.h"
-#include "core/untrusted_json.h"
 
 #include "api/auth/secrets.h"
+#include "core/quoted_input.h"
+#include "core/untrusted_json.h"
 #include "ingest/ingest_batch.h"
 
 #include <mosquitto.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 
 namespace pulsemon {
@@ -131,8 +132,17 @@ void MqttIngest::on_disconnect(mosquitto * /*client*/, void *self, int rc) {
 
 void MqttIngest::on_message(mosquitto * /*client*/, void *self, const mosquitto_message *message) {
   auto &ingest = *static_cast<MqttIngest *>(self);
-  const std::string payload(static_cast<const char *>(message->payload),
-                            static_cast<std::size_t>(message->payloadlen));
+  // A full batch (10 000 pulses) is about 200 KB; HTTP bodies stop at 1 MiB
+  // by default, and so do payloads here, before any parsing.
+  constexpr std::size_t max_payload_bytes = std::size_t{1024} * 1024;
+  const auto length = static_cast<std::size_t>(std::max(message->payloadlen, 0));
+  if (length > max_payload_bytes) {
+    ++ingest.refused_;
+    spdlog::warn("mqtt: {}: refused: payload: {} bytes, more than {}", message->topic, length,
+                 max_payload_bytes);
+    return;
+  }
+  const std::string payload(static_cast<const char *>(message->payload), length);
   try {
     ingest.handle(message->topic, payload);
   } catch (const std::exception &failure) {

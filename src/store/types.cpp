@@ -1,4 +1,5 @@
 #include "store/types.h"
+
 #include "core/quoted_input.h"
 
 namespace pulsemon {

@@ -183,7 +183,8 @@ TEST_F(Mqtt, ABatchWithABadKeyOrFieldIsRefusedAndLogged) {
 
 // MQTT reads batches with the same parser and rules as HTTP: a health
 // object nested 100 000 deep is refused while parsing (it ran the stack
-// out), and a key cannot write under a node name another key owns.
+// out), a payload over 1 MiB before parsing, and a key cannot write under a
+// node name another key owns.
 TEST_F(Mqtt, DeepPayloadsAndAnotherKeysNodeNameAreRefusedAndTheDaemonServesOn) {
   Client node(broker_port);
   node.subscribe("pulsemon/+/ack");
@@ -195,6 +196,9 @@ TEST_F(Mqtt, DeepPayloadsAndAnotherKeysNodeNameAreRefusedAndTheDaemonServesOn) {
   deep += "1" + std::string(100'000, '}') + "}";
   node.publish("pulsemon/cupboard/pulses", deep);
   EXPECT_TRUE(serve->wait_for_line("refused: body: JSON nested deeper", std::chrono::seconds{10}))
+      << serve->output();
+  node.publish("pulsemon/cupboard/pulses", std::string(2 * 1024 * 1024, ' '));
+  EXPECT_TRUE(serve->wait_for_line("refused: payload: 2097152 bytes", std::chrono::seconds{10}))
       << serve->output();
 
   const nlohmann::json owned{{"node", "cupboard"}, {"boot", 3},  {"seq", 1},

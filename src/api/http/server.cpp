@@ -1,4 +1,5 @@
 #include "api/http/server.h"
+
 #include "core/quoted_input.h"
 
 #include <boost/asio/ssl/context.hpp>

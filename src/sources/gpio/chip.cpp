@@ -1,6 +1,6 @@
 #include "sources/gpio/chip.h"
-#include "core/quoted_input.h"
 
+#include "core/quoted_input.h"
 #include "core/result.h"
 
 #include <fcntl.h>

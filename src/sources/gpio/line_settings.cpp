@@ -1,4 +1,5 @@
 #include "sources/gpio/line_settings.h"
+
 #include "core/quoted_input.h"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 #include "store/legacy/emon_db.h"
-#include "core/quoted_input.h"
 
+#include "core/quoted_input.h"
 #include "core/time_text.h"
 
 #include <date/tz.h>
