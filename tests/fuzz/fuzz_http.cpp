@@ -62,7 +62,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   // The client side runs on the same event loop as the server, so one
   // thread drives both until the server has closed the connection.
   tcp::socket client(under_fuzz.io);
-  client.connect({net::ip::make_address("127.0.0.1"), under_fuzz.server.port()});
+  boost::system::error_code connect_error;
+  client.connect({net::ip::make_address("127.0.0.1"), under_fuzz.server.port()}, connect_error);
+  if (connect_error) {
+    // The harness's own limit, not the server's: each input leaves a
+    // loopback port in TIME_WAIT for a minute, and at a thousand inputs a
+    // second a connect failed once in a 60 s run (2026-12-02). Say so and
+    // skip the input rather than report the server.
+    std::fprintf(stderr, "fuzz_http: cannot connect (%s); input skipped\n",
+                 connect_error.message().c_str());
+    return 0;
+  }
   std::string answer;
   bool closed = false;
   net::async_write(client, net::buffer(request),
