@@ -38,6 +38,31 @@ INSERT INTO measurement (meterid, epoch) VALUES (9, 1700000100);
 INSERT INTO user (username, password) VALUES ('pi', 'raspberry'), ('nopass', '');
 )sql";
 
+// The old stack's schema exactly as its logger, schema file and cron job
+// made it: the meter column is m_id, `created` is datetime('now') text,
+// the cron job's tables hold counts per epoch / seconds, and the schema
+// file's sample user sits in a user table that the old service never read.
+constexpr const char *real_schema = R"sql(
+CREATE TABLE meter (id INTEGER PRIMARY KEY, created NUMERIC NOT NULL, description TEXT NOT NULL,
+                    location TEXT NOT NULL, ipu INTEGER DEFAULT 0);
+CREATE TABLE measurement (id INTEGER PRIMARY KEY, epoch NUMERIC NOT NULL, m_id INTEGER NOT NULL,
+                          FOREIGN KEY (m_id) REFERENCES meter(id) ON UPDATE CASCADE);
+CREATE TABLE user (id INTEGER PRIMARY KEY, username TEXT, password TEXT);
+INSERT INTO user (username, password) VALUES ('admin', 'admin');
+INSERT INTO meter (id, created, description, location) VALUES
+  (1, datetime('now'), 'Elektra', 'meterkast');
+-- 1700000000 = 2023-11-14T22:13:20Z; two pulses share a second, one falls
+-- in the next hour and day.
+INSERT INTO measurement (epoch, m_id) VALUES (1700000000, 1), (1700000000, 1), (1700000030, 1),
+  (1700000090, 1), (1700003600, 1), (1700100000, 1);
+CREATE TABLE emon_60 AS SELECT m_id, epoch / 60 AS epoch, count(*) AS count FROM measurement
+  GROUP BY m_id, epoch / 60;
+CREATE TABLE emon_3600 AS SELECT m_id, epoch / 3600 AS epoch, count(*) AS count FROM measurement
+  GROUP BY m_id, epoch / 3600;
+CREATE TABLE emon_86400 AS SELECT m_id, epoch / 86400 AS epoch, count(*) AS count
+  FROM measurement GROUP BY m_id, epoch / 86400;
+)sql";
+
 void write_database(const std::filesystem::path &path, const std::string &sql) {
   sqlite3 *db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
@@ -131,36 +156,79 @@ TEST_F(EmonImport, MetersPulsesAndUsersArriveWithoutLoss) {
             "time\n2023-11-14T22:13:20Z\n2023-11-14T22:14:00Z\n");
 
   const nlohmann::json people = users();
-  const auto pi = std::find_if(people.begin(), people.end(),
-                               [](const nlohmann::json &u) { return u["name"] == "pi"; });
-  ASSERT_NE(pi, people.end()) << people.dump();
-  EXPECT_EQ((*pi)["role"], "viewer");
-  EXPECT_EQ((*pi)["must_change_password"], true);
-  EXPECT_NE(done.out.find("'nopass' has no password"), std::string::npos) << done.out;
-  sqlite3 *db = nullptr;
-  ASSERT_EQ(sqlite3_open((target() / "pulsemon.db").c_str(), &db), SQLITE_OK);
-  sqlite3_stmt *hash = nullptr;
-  sqlite3_prepare_v2(db, "SELECT password_hash FROM users WHERE name = 'pi'", -1, &hash, nullptr);
-  ASSERT_EQ(sqlite3_step(hash), SQLITE_ROW);
-  const std::string stored(reinterpret_cast<const char *>(sqlite3_column_text(hash, 0)));
-  sqlite3_finalize(hash);
-  sqlite3_close(db);
-  EXPECT_TRUE(stored.starts_with("$argon2id$")) << "never the plaintext";
+  EXPECT_EQ(people.size(), 1U) << "only init's admin: the user table is not imported";
+  EXPECT_NE(done.out.find("the file's user table has 2 rows; none was imported"), std::string::npos)
+      << done.out;
 }
 
-TEST_F(EmonImport, AnImportedUserLogsInWithTheOldPasswordAndIsToldToChangeIt) {
-  write_database(dir / "emon.db", old_schema);
-  ASSERT_EQ(import(dir / "emon.db").exit_code, 0);
+TEST_F(EmonImport, TheRealOldSchemaImportsAndIsCheckedAgainstTheCronTables) {
+  write_database(dir / "emon.db", real_schema);
+  const Completed done = import(dir / "emon.db");
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.out.find("6 measurement rows, 6 new"), std::string::npos) << done.out;
+  for (const char *table : {"emon_60 (counts per 60 s): 4 intervals, all agree",
+                            "emon_3600 (counts per 3600 s): 3 intervals, all agree",
+                            "emon_86400 (counts per 86400 s): 2 intervals, all agree"}) {
+    EXPECT_NE(done.out.find(table), std::string::npos) << table << "\n" << done.out;
+  }
+  const nlohmann::json list = meters();
+  ASSERT_EQ(list.size(), 1U);
+  EXPECT_EQ(list[0]["name"], "Elektra");
+  EXPECT_EQ(list[0]["pulses"], 6);
+  const Completed again = import(dir / "emon.db");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("6 measurement rows, 0 new, 6 already there"), std::string::npos)
+      << again.out;
+  EXPECT_EQ(meters()[0]["pulses"], 6);
+}
+
+TEST_F(EmonImport, AStaleCronTableIsReportedNotRefused) {
+  write_database(dir / "emon.db", std::string(real_schema) +
+                                      "UPDATE emon_3600 SET count = 9 WHERE epoch = 1700000000 / "
+                                      "3600; DELETE FROM measurement WHERE epoch = 1700100000;");
+  const Completed done = import(dir / "emon.db");
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.out.find("emon_3600 (counts per 3600 s): 3 intervals, 2 disagree (the first: "
+                          "meter 1, 2023-11-14T22:00:00Z: the table says 9, the import has 4)"),
+            std::string::npos)
+      << done.out;
+  EXPECT_NE(done.out.find("likely stale"), std::string::npos) << done.out;
+  EXPECT_EQ(meters()[0]["pulses"], 5) << "the pulses are the measurement table's";
+}
+
+// The schema file's sample user (admin/admin) could never log in to the old
+// service, which checked only its config.json; it must not log in now. The
+// config.json's user does, with its old password, told to change it.
+TEST_F(EmonImport, OnlyTheOldServicesConfiguredUserLogsIn) {
+  write_database(dir / "emon.db", real_schema);
+  std::ofstream(dir / "config.json") << R"({"secretkey":"s3cret","username":"pi",)"
+                                     << R"("password":"raspberry","webPort":3000,)"
+                                     << R"("database":"emon.db"})";
+  const Completed done = pulsemon({"import", "emon-db", (dir / "emon.db").string(), "--users-from",
+                                   (dir / "config.json").string()});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.out.find("users: 'pi' from"), std::string::npos) << done.out;
+  EXPECT_NE(done.out.find("user table has 1 rows; none was imported"), std::string::npos)
+      << done.out;
+
   const testing::RunningDaemon daemon = testing::start_daemon(target() / "pulsemon.toml");
-  const auto login = [&](const std::string &password) {
+  const auto login = [&](const std::string &user, const std::string &password) {
     return testing::http_request(daemon.port, "POST", "/apiv2/login",
-                                 R"({"username":"pi","password":")" + password + R"("})",
+                                 nlohmann::json{{"username", user}, {"password", password}}.dump(),
                                  {{"Content-Type", "application/json"}});
   };
-  const testing::HttpResult ok = login("raspberry");
+  EXPECT_EQ(login("admin", "admin").status, 401U) << "the sample row is not an account";
+  const testing::HttpResult ok = login("pi", "raspberry");
   ASSERT_EQ(ok.status, 200U) << ok.body;
   EXPECT_EQ(nlohmann::json::parse(ok.body)["password_change_required"], true);
-  EXPECT_EQ(login("Raspberry").status, 401U);
+  EXPECT_EQ(login("pi", "Raspberry").status, 401U);
+
+  std::ofstream(dir / "broken.json") << R"({"username":"pi"})";
+  const Completed refused = pulsemon({"import", "emon-db", (dir / "emon.db").string(),
+                                      "--users-from", (dir / "broken.json").string()});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--users-from"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("\"password\""), std::string::npos) << refused.err;
 }
 
 TEST_F(EmonImport, ImportingTheSameFileTwiceAddsNothing) {
@@ -171,7 +239,6 @@ TEST_F(EmonImport, ImportingTheSameFileTwiceAddsNothing) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("8 measurement rows, 0 new, 8 already there"), std::string::npos)
       << again.out;
-  EXPECT_NE(again.out.find("user 'pi' already exists"), std::string::npos) << again.out;
   EXPECT_EQ(target_state(), before);
 }
 

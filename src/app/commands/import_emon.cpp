@@ -1,20 +1,30 @@
 // pulsemon import emon-db FILE
 //
 // Moves an old-stack emon.db into the store: meters keep their ids,
-// descriptions and locations; every measurement row becomes a pulse; users
-// come along with their plaintext passwords hashed and flagged for a change.
-// The whole file is read and checked before anything is written, so a
-// damaged or foreign file leaves the target as it was; importing the same
-// file again stores nothing new.
+// descriptions and locations; every measurement row becomes a pulse. The
+// whole file is read and checked before anything is written, so a damaged
+// or foreign file leaves the target as it was; importing the same file
+// again stores nothing new. Where the cron job's count tables (emon_<s>)
+// are present, the imported pulses are checked against them.
+//
+// Users: the old service checked the one user name and password of its
+// config.json and never read a user table, so no row of one becomes an
+// account (a sample row would have become a login the old system never
+// had). --users-from CONFIG.json creates that one user instead.
 #include "api/auth/secrets.h"
 #include "app/cli_context.h"
 #include "core/same_time_spreader.h"
+#include "core/time_text.h"
+#include "core/untrusted_json.h"
 #include "store/legacy/emon_db.h"
 
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
+#include <optional>
 
 namespace pulsemon {
 
@@ -23,7 +33,80 @@ namespace {
 struct EmonImportOptions {
   std::string file;
   double pulses_per_unit = 1000.0; // the old stack assumed 1000 imp/kWh everywhere
+  std::string users_from;          // the old service's config.json, if given
 };
+
+// The one user of the old service: "username" and "password" of its
+// config.json (beside "secretkey", "webPort" and "database").
+struct OldServiceUser {
+  std::string name;
+  std::string password;
+};
+
+OldServiceUser read_old_service_user(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Failure(ErrorCode::invalid_argument, "--users-from: cannot read " + path);
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > 1024 * 1024) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "--users-from: " + path + " is larger than 1 MiB; not a config.json");
+  }
+  const auto parsed = parse_untrusted_json(text, "--users-from");
+  if (!parsed.ok() || !parsed->is_object()) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "--users-from: " + path +
+                      " is not the old service's config.json (a JSON object)");
+  }
+  const auto text_of = [&](const char *key) {
+    const auto it = parsed->find(key);
+    if (it == parsed->end() || !it->is_string() || it->get_ref<const std::string &>().empty()) {
+      throw Failure(ErrorCode::invalid_argument, "--users-from: " + path + " has no \"" + key +
+                                                     "\" (the old service's login " + key + ")");
+    }
+    return it->get<std::string>();
+  };
+  return OldServiceUser{text_of("username"), text_of("password")};
+}
+
+// Each interval of the cron job's tables against the pulses now stored.
+// The tables may be stale (the cron job ran last some time ago): a
+// difference is reported, never refused.
+void check_count_tables(EmonDb &old, SqliteStore &store, const std::vector<Meter> &meters) {
+  for (const EmonCountTable &table : old.count_tables()) {
+    std::int64_t intervals = 0;
+    std::int64_t disagree = 0;
+    std::string first;
+    old.for_each_count(table, [&](const EmonCount &row) {
+      ++intervals;
+      const UtcTime end = row.start + std::chrono::seconds{table.seconds};
+      std::int64_t stored = 0;
+      if (row.meter_id) {
+        stored =
+            store.find_meter(*row.meter_id) ? store.count_pulses(*row.meter_id, row.start, end) : 0;
+      } else {
+        for (const Meter &meter : meters) {
+          stored += store.count_pulses(meter.id, row.start, end);
+        }
+      }
+      if (stored != row.pulses && ++disagree == 1) {
+        first = (row.meter_id ? "meter " + std::to_string(*row.meter_id) + ", " : "") +
+                format_utc(row.start) + ": the table says " + std::to_string(row.pulses) +
+                ", the import has " + std::to_string(stored);
+      }
+    });
+    std::cout << "  " << table.name << " (counts per " << table.seconds << " s): " << intervals
+              << " intervals, ";
+    if (disagree == 0) {
+      std::cout << "all agree with the imported pulses\n";
+    } else {
+      std::cout << disagree << " disagree (the first: " << first
+                << "); the cron job's table is likely stale: the pulses come from the "
+                   "measurement table, row by row\n";
+    }
+  }
+}
 
 Meter meter_from(const EmonMeter &old, double pulses_per_unit) {
   Meter meter;
@@ -102,7 +185,10 @@ void import_emon_db(CliContext &context, const EmonImportOptions &options) {
   }
   EmonDb old(options.file);
   const std::vector<EmonMeter> old_meters = old.meters();
-  const std::vector<EmonUser> old_users = old.users();
+  const std::int64_t user_rows = old.user_rows();
+  const std::optional<OldServiceUser> service_user =
+      options.users_from.empty() ? std::nullopt
+                                 : std::optional(read_old_service_user(options.users_from));
   // Read every row once before writing: a bad row refuses the whole file.
   std::map<std::int64_t, std::int64_t> rows_per_meter;
   old.for_each_measurement([&](std::int64_t meter_id, UtcTime) { ++rows_per_meter[meter_id]; });
@@ -129,21 +215,20 @@ void import_emon_db(CliContext &context, const EmonImportOptions &options) {
   }
   const PulseTotals pulses = import_pulses(old, *store);
 
-  int new_users = 0;
-  std::vector<std::string> kept_users;
-  std::vector<std::string> users_without_password;
-  for (const EmonUser &old_user : old_users) {
-    if (store->find_user(old_user.name)) {
-      kept_users.push_back(old_user.name);
-      continue;
-    }
-    if (old_user.password.empty()) {
-      users_without_password.push_back(old_user.name);
-      continue;
-    }
-    store->add_user(
-        User{0, old_user.name, Role::viewer, auth::hash_password(old_user.password), 0, true}, now);
-    ++new_users;
+  std::string user_line;
+  if (!service_user) {
+    user_line = "none (the old service's one user is in its config.json: add --users-from "
+                "CONFIG.json to bring it along)";
+  } else if (store->find_user(service_user->name)) {
+    user_line = "'" + service_user->name + "' from " + options.users_from +
+                " exists here already; kept the existing one";
+  } else {
+    store->add_user(User{0, service_user->name, Role::viewer,
+                         auth::hash_password(service_user->password), 0, true},
+                    now);
+    user_line = "'" + service_user->name + "' from " + options.users_from +
+                ", role viewer, flagged to change the password (the old one works until "
+                "'pulsemon user passwd NAME' sets a new one)";
   }
 
   std::cout << "Imported " << options.file << ":\n"
@@ -153,16 +238,13 @@ void import_emon_db(CliContext &context, const EmonImportOptions &options) {
             << pulses.duplicates << " already there\n"
             << "  " << pulses.spread
             << " rows shared their second with another row and were spread evenly within it\n"
-            << "  users: " << new_users << " new, role viewer, flagged to change their password "
-            << "(the old one works until 'pulsemon user passwd NAME' sets a new one)\n";
-  for (const std::string &name : kept_users) {
-    std::cout << "  user '" << name << "' already exists here; kept the existing one\n";
+            << "  users: " << user_line << "\n";
+  if (user_rows > 0) {
+    std::cout << "  the file's user table has " << user_rows
+              << " rows; none was imported: the old service never read that table, so none "
+                 "of them could log in\n";
   }
-  for (const std::string &name : users_without_password) {
-    std::cout << "  user '" << name
-              << "' has no password in the old file; not imported (add it with 'pulsemon user "
-                 "add')\n";
-  }
+  check_count_tables(old, *store, meters);
   for (const Meter &meter : meters) {
     const auto rows = rows_per_meter.find(meter.id);
     spdlog::info("meter {} '{}': {} measurement rows, {} pulses per {}", meter.id, meter.name,
@@ -176,12 +258,15 @@ void import_emon_db(CliContext &context, const EmonImportOptions &options) {
 void add_import_emon_command(CLI::App &import, CliContext &context) {
   auto options = std::make_shared<EmonImportOptions>();
   CLI::App *command = import.add_subcommand(
-      "emon-db", "Import an old-stack emon.db: meters, every measurement as a pulse, users");
+      "emon-db", "Import an old-stack emon.db: meters, and every measurement as a pulse");
   command->add_option("file", options->file, "the old SQLite file (opened read-only)")->required();
   command
       ->add_option("--ppu", options->pulses_per_unit,
                    "pulses per kWh of the imported meters (the old stack assumed 1000)")
       ->capture_default_str();
+  command->add_option("--users-from", options->users_from,
+                      "the old service's config.json: its one user becomes a viewer here, "
+                      "flagged to change the password");
   command->callback([&context, options] { import_emon_db(context, *options); });
 }
 

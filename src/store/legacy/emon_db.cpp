@@ -15,7 +15,12 @@ namespace {
 
 // Column names are chosen from these fixed lists, never taken from the file,
 // so they are safe to place in SQL text (SQL cannot bind identifiers).
-constexpr std::array<std::string_view, 4> meter_column_names{"meterid", "meter_id", "mid", "meter"};
+constexpr std::array<std::string_view, 5> meter_column_names{"m_id", "meterid", "meter_id", "mid",
+                                                             "meter"};
+constexpr std::array<std::string_view, 6> count_column_names{"count", "cnt", "pulses",
+                                                             "total", "n",   "count(*)"};
+constexpr std::array<std::string_view, 7> interval_column_names{
+    "epoch", "interval", "slot", "period", "bucket", "time", "start"};
 constexpr std::array<std::string_view, 6> time_column_names{"epoch", "timestamp", "time",
                                                             "ts",    "created",   "datetime"};
 
@@ -138,13 +143,8 @@ EmonDb::EmonDb(const std::filesystem::path &path)
                       "); it has " + join(measurement_columns));
   }
   for (const std::string_view table : {"user", "users"}) {
-    const auto columns = columns_of(db_, table);
-    const std::string name_column = has_column(columns, "username") ? "username"
-                                    : has_column(columns, "name")   ? "name"
-                                                                    : "";
-    if (!name_column.empty() && has_column(columns, "password")) {
+    if (!columns_of(db_, table).empty()) {
       user_table_ = table;
-      user_name_column_ = name_column;
       break;
     }
   }
@@ -191,20 +191,59 @@ std::vector<EmonMeter> EmonDb::meters() {
   return result;
 }
 
-std::vector<EmonUser> EmonDb::users() {
-  std::vector<EmonUser> result;
+std::int64_t EmonDb::user_rows() {
   if (user_table_.empty()) {
-    return result;
+    return 0;
   }
-  sqlite::Statement select(db_, "SELECT CAST(" + sql_identifier(user_name_column_) +
-                                    " AS TEXT), COALESCE(CAST(password AS TEXT), '') FROM " +
-                                    sql_identifier(user_table_) + " ORDER BY 1");
-  while (select.step()) {
-    if (!select.column_is_null(0)) {
-      result.push_back(EmonUser{select.column_text(0), select.column_text(1)});
+  sqlite::Statement count(db_, "SELECT count(*) FROM " + sql_identifier(user_table_));
+  count.step();
+  return count.column_int(0);
+}
+
+std::vector<EmonCountTable> EmonDb::count_tables() {
+  std::vector<EmonCountTable> tables;
+  sqlite::Statement names(db_, "SELECT name FROM sqlite_master WHERE type = 'table' AND name "
+                               "GLOB 'emon_[0-9]*' ORDER BY name");
+  while (names.step()) {
+    const std::string name = names.column_text(0);
+    const std::string digits = name.substr(5);
+    if (digits.empty() || digits.size() > 7 ||
+        digits.find_first_not_of("0123456789") != std::string::npos) {
+      continue; // emon_<meter>_<seconds> and the like: not a layout we know
+    }
+    const std::int64_t seconds = std::stoll(digits);
+    const auto columns = columns_of(db_, name);
+    if (seconds > 0 && !first_present(columns, count_column_names).empty() &&
+        !first_present(columns, interval_column_names).empty()) {
+      tables.push_back(EmonCountTable{name, seconds});
     }
   }
-  return result;
+  return tables;
+}
+
+void EmonDb::for_each_count(const EmonCountTable &table,
+                            const std::function<void(const EmonCount &)> &visit) {
+  const auto columns = columns_of(db_, table.name);
+  const std::string count = sql_identifier(first_present(columns, count_column_names));
+  const std::string interval = sql_identifier(first_present(columns, interval_column_names));
+  const std::string meter = first_present(columns, meter_column_names);
+  sqlite::Statement select(db_, "SELECT " + (meter.empty() ? "NULL" : sql_identifier(meter)) +
+                                    ", CAST(" + interval + " AS INTEGER), CAST(" + count +
+                                    " AS INTEGER) FROM " + sql_identifier(table.name));
+  while (select.step()) {
+    const std::int64_t value = select.column_int(1);
+    // epoch / seconds (what the cron job grouped by), or the interval's
+    // start in epoch seconds: whichever lands in 1990–2100.
+    const bool is_index = value > 0 && value <= latest_epoch_s / table.seconds &&
+                          value * table.seconds >= earliest_epoch_s;
+    const std::int64_t start = is_index ? value * table.seconds : value;
+    if (start < earliest_epoch_s || start >= latest_epoch_s) {
+      continue;
+    }
+    visit(EmonCount{select.column_is_null(0) ? std::nullopt
+                                             : std::optional<std::int64_t>(select.column_int(0)),
+                    utc_from_epoch_us(start * 1'000'000), select.column_int(2)});
+  }
 }
 
 std::int64_t EmonDb::measurement_count() {

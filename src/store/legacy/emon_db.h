@@ -2,12 +2,13 @@
 // Reads an old-stack emon.db (the Python logger's SQLite file) without ever
 // writing to it. The old layout, as its services used it:
 //
-//   meter(id, created, updated, description, location, ipu)
-//   measurement(…, <meter id>, <time>)   one row per falling edge
-//   user(username, password)             plaintext passwords, optional
+//   meter(id, created, description, location, ipu)
+//   measurement(id, epoch, m_id)         one row per falling edge
+//   emon_<seconds>(…)                    the cron job's counts per interval, optional
+//   user(username, password)             a table the old service never read, optional
 //
 // The logger's column names varied between versions, so the measurement's
-// meter column may be meterid | meter_id | mid | meter and its time column
+// meter column may be m_id | meterid | meter_id | mid | meter and its time column
 // epoch | timestamp | time | ts | created | datetime; times are whole or
 // fractional epoch seconds or "YYYY-MM-DD HH:MM:SS" (UTC). Anything else is
 // refused with a message saying what was expected.
@@ -32,9 +33,18 @@ struct EmonMeter {
   bool listed = true; // false: only measurements name it, the meter table does not
 };
 
-struct EmonUser {
+// One of the cron job's count tables, emon_<seconds>: pulses per interval
+// of `seconds`, per meter when it has a meter column.
+struct EmonCountTable {
   std::string name;
-  std::string password; // plaintext, as the old stack kept it
+  std::int64_t seconds = 0;
+};
+
+// A row of such a table: the interval [start, start + seconds).
+struct EmonCount {
+  std::optional<std::int64_t> meter_id; // none: all meters together
+  UtcTime start;
+  std::int64_t pulses = 0;
 };
 
 class EmonDb {
@@ -44,8 +54,19 @@ public:
   explicit EmonDb(const std::filesystem::path &path);
 
   [[nodiscard]] std::vector<EmonMeter> meters();
-  [[nodiscard]] std::vector<EmonUser> users(); // empty without a user table
+  // Rows of a user/users table (0 without one). The old service never read
+  // them (it checked the one user of its config.json), so they are counted
+  // for the report, never imported.
+  [[nodiscard]] std::int64_t user_rows();
   [[nodiscard]] std::int64_t measurement_count();
+
+  // The cron job's count tables whose layout is recognised: a count column
+  // (count | cnt | pulses | total | n), an interval column (epoch / seconds,
+  // or the interval's start in epoch seconds) and optionally a meter column.
+  [[nodiscard]] std::vector<EmonCountTable> count_tables();
+  // Calls visit for every row of `table` (one of count_tables()).
+  void for_each_count(const EmonCountTable &table,
+                      const std::function<void(const EmonCount &)> &visit);
 
   // Calls visit(meter, stamp) for every measurement in (meter, time, row)
   // order. Throws Failure(invalid_argument) naming the row whose time is
@@ -60,7 +81,6 @@ private:
   std::string meter_column_;
   std::string time_column_;
   std::string user_table_;
-  std::string user_name_column_;
 };
 
 } // namespace pulsemon
