@@ -16,6 +16,10 @@ namespace pulsemon {
 
 namespace {
 
+// What each version of the old service said to a request without a valid
+// token: /api/* was the older version's, /apiv2/* the later one's.
+constexpr std::string_view not_authorized =
+    R"({"status":401,"message":"You're not authorized, bye"})";
 constexpr std::string_view unknown_userid = R"({"status":401,"message":"unknown userid, bye"})";
 
 std::string old_timestamp(UtcTime t) {
@@ -62,6 +66,9 @@ std::map<std::string, std::string> body_fields(const http::Request &request) {
   if (request.header("content-type").find("json") == std::string::npos) {
     return http::parse_form(request.body);
   }
+  if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return {}; // no body: the defaults, as the old service took them
+  }
   const auto parsed = parse_untrusted_json(request.body, "body");
   const nlohmann::json body = parsed.ok() ? *parsed : nlohmann::json();
   if (!body.is_object()) {
@@ -81,6 +88,18 @@ std::map<std::string, std::string> body_fields(const http::Request &request) {
   return fields;
 }
 
+// A figure as the old service wrote it: a whole number when it is one (Wh
+// per hour at 1000 imp/kWh always is), else rounded to a thousandth, which
+// is finer than any meter resolves and drops binary noise such as
+// 120.00000000000001.
+nlohmann::json old_number(double value) {
+  const double rounded = std::round(value * 1000.0) / 1000.0;
+  if (rounded == std::floor(rounded) && std::abs(rounded) < 9.0e15) {
+    return static_cast<std::int64_t>(rounded);
+  }
+  return rounded;
+}
+
 // e-energy: Wh per hour; e-power: average W per minute; both for the UTC
 // day `nrDaysBack` days ago.
 http::Response day_series(ApiContext &context, const http::Request &request, bool power) {
@@ -94,11 +113,14 @@ http::Response day_series(ApiContext &context, const http::Request &request, boo
   auto rows = context.store.power(mid, day, day + date::days{1}, step, 2000);
   nlohmann::json values = nlohmann::json::array();
   for (const PowerRow &row : value_or_throw(std::move(rows))) {
+    if (row.pulses == 0) {
+      continue; // the old service answered the buckets that had pulses, never the future
+    }
     const double energy = energy_of(row.pulses, meter.pulses_per_unit) * to_watt_hours;
     values.push_back(
         {{"time",
           std::chrono::floor<std::chrono::seconds>(row.span.start).time_since_epoch().count()},
-         {"energy", power ? row.average : energy}});
+         {"energy", old_number(power ? row.average : energy)}});
   }
   const std::string unit = rate_unit(meter.unit).name == "W" ? (power ? "W" : "Wh") : meter.unit;
   return http::json_ok(
@@ -108,17 +130,16 @@ http::Response day_series(ApiContext &context, const http::Request &request, boo
 } // namespace
 
 void add_legacy_routes(http::Router &router, ApiContext &context) {
-  const std::string refused(unknown_userid);
-  for (const char *path : {"/api/ipu", "/apiv2/ipu"}) {
-    router.add({"GET", path, http::Access::viewer,
-                [&context](http::Request &) { return ipu(context); }, refused});
-  }
+  router.add({"GET", "/api/ipu", http::Access::viewer,
+              [&context](http::Request &) { return ipu(context); }, std::string(not_authorized)});
+  router.add({"GET", "/apiv2/ipu", http::Access::viewer,
+              [&context](http::Request &) { return ipu(context); }, std::string(unknown_userid)});
   router.add({"PUT", "/apiv2/e-energy", http::Access::viewer,
               [&context](http::Request &request) { return day_series(context, request, false); },
-              refused});
+              std::string(unknown_userid)});
   router.add({"PUT", "/apiv2/e-power", http::Access::viewer,
               [&context](http::Request &request) { return day_series(context, request, true); },
-              refused});
+              std::string(unknown_userid)});
   router.add({"GET",
               "/apiv2/",
               http::Access::open,
@@ -127,12 +148,13 @@ void add_legacy_routes(http::Router &router, ApiContext &context) {
                     200, R"({"description":"Project EMON API version 2. Welcome"})");
               },
               {}});
+  // Version 1 was retired: any path under it answered this, with a 200.
   router.add({"GET",
-              "/apiv1/",
+              "/apiv1/*",
               http::Access::open,
               [](http::Request &) {
                 return http::json_response(
-                    200, R"({"description":"Project EMON API version 1. Welcome"})");
+                    200, R"({"description":"Project X API version 1. Please use API version 2"})");
               },
               {}});
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <regex>
 
@@ -76,17 +77,57 @@ TEST_F(LegacyApi, IpuHasTheOldFieldsAndTypes) {
   }
 }
 
+// Each endpoint says what the version of the old service that had it said:
+// /api/* was the older version's, /apiv2/* the later one's.
 TEST_F(LegacyApi, WithoutATokenAnswersAsTheOldServiceDid) {
-  for (const char *path : {"/api/ipu", "/apiv2/ipu"}) {
-    const HttpResult result = http_request(port, "GET", path);
+  for (const auto &[path, body] :
+       {std::pair{"/api/ipu", R"({"status":401,"message":"You're not authorized, bye"})"},
+        std::pair{"/apiv2/ipu", R"({"status":401,"message":"unknown userid, bye"})"}}) {
+    const HttpResult result = http_request(port, "GET", path, {}, {{"X-Access-Token", "nonsense"}});
     EXPECT_EQ(result.status, 401U);
-    EXPECT_EQ(result.body, R"({"status":401,"message":"unknown userid, bye"})");
+    EXPECT_EQ(result.body, body) << path;
+    EXPECT_EQ(http_request(port, "GET", path).body, body) << path << " without any token";
   }
   const HttpResult energy = http_request(port, "PUT", "/apiv2/e-energy", R"({"mid":21})",
                                          {{"Content-Type", "application/json"}});
   EXPECT_EQ(energy.status, 401U);
+  EXPECT_EQ(energy.body, R"({"status":401,"message":"unknown userid, bye"})");
   EXPECT_EQ(nlohmann::json::parse(http_request(port, "GET", "/apiv2/").body)["description"],
             "Project EMON API version 2. Welcome");
+  // Version 1 was retired: any path under it said so, with a 200 and no token.
+  for (const char *path : {"/apiv1", "/apiv1/", "/apiv1/ipu", "/apiv1/a/b?c=d"}) {
+    const HttpResult retired = http_request(port, "GET", path);
+    EXPECT_EQ(retired.status, 200U) << path;
+    EXPECT_EQ(retired.body,
+              R"({"description":"Project X API version 1. Please use API version 2"})")
+        << path;
+  }
+}
+
+// Today's answer has no hours or minutes that have not happened (the old
+// service answered only buckets with pulses); values are written without
+// binary noise, whole numbers as whole numbers; an empty JSON body takes
+// the defaults (mid 21, one day back) as the old service did.
+TEST_F(LegacyApi, AnswersHoldOnlyWhatHappenedInTheOldNumberFormAndEmptyBodiesTakeDefaults) {
+  const std::time_t now = std::time(nullptr);
+  for (const char *path : {"/apiv2/e-energy", "/apiv2/e-power"}) {
+    const HttpResult today = put(path, R"({"mid":21,"nrDaysBack":0})");
+    ASSERT_EQ(today.status, 200U) << today.body;
+    for (const auto &value : nlohmann::json::parse(today.body)["values"]) {
+      EXPECT_LE(value["time"].get<std::int64_t>(), now) << path << ": a bucket from the future";
+      const double figure = value["energy"].get<double>();
+      EXPECT_GT(figure, 0.0) << path << ": a bucket without pulses";
+      EXPECT_EQ(value["energy"].is_number_integer(), figure == std::floor(figure)) << value;
+      EXPECT_NEAR(figure * 1000.0, std::round(figure * 1000.0), 1e-6) << "no binary noise";
+    }
+    const HttpResult empty = put(path, "");
+    ASSERT_EQ(empty.status, 200U) << empty.body;
+    const auto defaults = nlohmann::json::parse(empty.body);
+    EXPECT_EQ(defaults["mid"], 21);
+    EXPECT_EQ(defaults["nrDayBacks"], 1);
+    EXPECT_EQ(defaults["values"],
+              nlohmann::json::parse(put(path, R"({"mid":21,"nrDaysBack":1})").body)["values"]);
+  }
 }
 
 TEST_F(LegacyApi, EnergyIsWattHoursPerHourFromTheMetersRealPulsesPerUnit) {

@@ -17,7 +17,7 @@ namespace {
 
 const std::set<std::string> public_routes{"GET /healthz",    "GET /api/openapi.json",
                                           "POST /api/login", "POST /apiv2/login",
-                                          "GET /apiv2/",     "GET /apiv1/"};
+                                          "GET /apiv2/",     "GET /apiv1/*"};
 
 std::string concrete_path(std::string pattern) {
   for (auto open = pattern.find('{'); open != std::string::npos; open = pattern.find('{')) {

@@ -49,6 +49,9 @@ bool match_path(std::string_view pattern, std::string_view path,
                 std::map<std::string, std::string> &params) {
   std::map<std::string, std::string> found;
   while (!pattern.empty() || !path.empty()) {
+    if (pattern == "*") {
+      break; // a trailing * takes the rest of the path, or none of it
+    }
     if (pattern.empty() || path.empty()) {
       return false;
     }

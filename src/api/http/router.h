@@ -62,7 +62,8 @@ private:
   std::vector<Route> routes_;
 };
 
-// Whether `path` matches `pattern`, filling `params` from {placeholders}.
+// Whether `path` matches `pattern`, filling `params` from {placeholders}; a
+// pattern that ends in "/*" takes any rest of the path, or none.
 [[nodiscard]] bool match_path(std::string_view pattern, std::string_view path,
                               std::map<std::string, std::string> &params);
 
