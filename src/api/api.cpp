@@ -105,6 +105,7 @@ http::Router make_router(ApiContext &context) {
   http::Router router(
       [&context](const http::Request &request) { return authenticate(context, request); },
       [&context] { context.reads.refresh(); });
+  router.set_cors_origins(context.settings.cors_origins);
   router.add({"GET",
               "/healthz",
               http::Access::open,

@@ -28,6 +28,8 @@ struct ApiSettings {
   std::string zone = "UTC"; // default for ?tz=
   int billing_day = 1;
   std::size_t max_rows = 10'000; // buckets or steps in one answer
+  // Origins whose browser pages may call the v1 API (http.cors_origins).
+  std::vector<std::string> cors_origins{};
 };
 
 struct ApiContext {

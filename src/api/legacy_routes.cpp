@@ -131,15 +131,17 @@ http::Response day_series(ApiContext &context, const http::Request &request, boo
 
 void add_legacy_routes(http::Router &router, ApiContext &context) {
   router.add({"GET", "/api/ipu", http::Access::viewer,
-              [&context](http::Request &) { return ipu(context); }, std::string(not_authorized)});
+              [&context](http::Request &) { return ipu(context); }, std::string(not_authorized),
+              true});
   router.add({"GET", "/apiv2/ipu", http::Access::viewer,
-              [&context](http::Request &) { return ipu(context); }, std::string(unknown_userid)});
+              [&context](http::Request &) { return ipu(context); }, std::string(unknown_userid),
+              true});
   router.add({"PUT", "/apiv2/e-energy", http::Access::viewer,
               [&context](http::Request &request) { return day_series(context, request, false); },
-              std::string(unknown_userid)});
+              std::string(unknown_userid), true});
   router.add({"PUT", "/apiv2/e-power", http::Access::viewer,
               [&context](http::Request &request) { return day_series(context, request, true); },
-              std::string(unknown_userid)});
+              std::string(unknown_userid), true});
   router.add({"GET",
               "/apiv2/",
               http::Access::open,
@@ -147,7 +149,8 @@ void add_legacy_routes(http::Router &router, ApiContext &context) {
                 return http::json_response(
                     200, R"({"description":"Project EMON API version 2. Welcome"})");
               },
-              {}});
+              {},
+              true});
   // Version 1 was retired: any path under it answered this, with a 200.
   router.add({"GET",
               "/apiv1/*",
@@ -156,7 +159,8 @@ void add_legacy_routes(http::Router &router, ApiContext &context) {
                 return http::json_response(
                     200, R"({"description":"Project X API version 1. Please use API version 2"})");
               },
-              {}});
+              {},
+              true});
 }
 
 } // namespace pulsemon

@@ -139,7 +139,8 @@ void add_login_routes(http::Router &router, ApiContext &context) {
                 path,
                 http::Access::open,
                 [&context](http::Request &request) { return login(context, request); },
-                {}});
+                {},
+                true}); // the old service's endpoint, and also pulsemon's own login
   }
 }
 

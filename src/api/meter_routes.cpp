@@ -125,7 +125,7 @@ http::Response pulses(ApiContext &context, const http::Request &request) {
   };
   auto cursor = std::make_shared<Cursor>(Cursor{range.from});
   http::Response response;
-  response.content_type = csv ? "text/csv" : "application/json";
+  response.content_type = csv ? "text/csv" : "application/json; charset=utf-8";
   response.next_chunk = [&context, id, to = range.to, csv, cursor]() -> std::optional<std::string> {
     if (cursor->finished) {
       return std::nullopt;

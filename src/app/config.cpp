@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -96,6 +97,33 @@ public:
                         std::to_string(high)};
     }
     return value;
+  }
+
+  // A list of strings, each checked by `valid` (which says what is wrong,
+  // or nothing).
+  std::vector<std::string>
+  strings(std::string_view key,
+          const std::function<std::optional<std::string>(const std::string &)> &valid) {
+    std::vector<std::string> values;
+    const toml::node *node = take(key);
+    if (node == nullptr) {
+      return values;
+    }
+    const auto *array = node->as_array();
+    if (array == nullptr) {
+      throw wrong_type(key, *node, "a list of strings");
+    }
+    for (const toml::node &item : *array) {
+      const auto *text = item.as_string();
+      if (text == nullptr) {
+        throw wrong_type(key, item, "a list of strings");
+      }
+      if (auto why = valid(text->get())) {
+        throw ConfigError{"config key '" + name(key) + "': \"" + text->get() + "\" " + *why};
+      }
+      values.push_back(text->get());
+    }
+    return values;
   }
 
   bool boolean(std::string_view key, bool fallback) {
@@ -330,6 +358,15 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
     config.tls_cert_file = anchored(folder, certificate);
     config.tls_key_file = anchored(folder, key);
   }
+  config.cors_origins =
+      http.strings("cors_origins", [](const std::string &origin) -> std::optional<std::string> {
+        const bool web = origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
+        if (origin == "*" || (web && origin.size() < 256 && origin.back() != '/')) {
+          return std::nullopt;
+        }
+        return "is not an origin such as \"https://dashboard.example\" (scheme://host[:port], "
+               "no path) or \"*\"";
+      });
   http.refuse_unknown_keys();
 
   TableReader auth(section(top, "auth", empty), "auth");
@@ -470,6 +507,8 @@ request_timeout_s = 30      # a request must arrive whole within this; idle conn
 # HTTPS: a PEM certificate (chain) and its key; both, or neither for plain HTTP.
 # tls_cert_file = "/etc/letsencrypt/live/example.org/fullchain.pem"
 # tls_key_file = "/etc/letsencrypt/live/example.org/privkey.pem"
+# Web pages from these origins may call the API from a browser (CORS); none by default.
+# cors_origins = ["https://dashboard.example.org"]
 
 [auth]
 secret_file = "jwt.secret"  # the token-signing secret, created by init with mode 0600

@@ -53,6 +53,8 @@ struct Config {
   unsigned short listen_port = 8080;
   std::size_t body_limit_bytes = std::size_t{1024} * 1024;
   std::chrono::seconds request_timeout{30};
+  // Origins whose browser pages may call the v1 API; none by default.
+  std::vector<std::string> cors_origins;
   // HTTPS when both are set (relative paths are relative to the config file).
   std::filesystem::path tls_cert_file;
   std::filesystem::path tls_key_file;

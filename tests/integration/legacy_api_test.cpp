@@ -104,6 +104,29 @@ TEST_F(LegacyApi, WithoutATokenAnswersAsTheOldServiceDid) {
   }
 }
 
+// Browser clients of the old service keep working: its endpoints answer a
+// preflight and carry its CORS headers; JSON says its charset.
+TEST_F(LegacyApi, ThePreflightAndTheAnswersCarryTheOldServicesCorsHeaders) {
+  const HttpResult preflight = http_request(port, "OPTIONS", "/api/ipu", {},
+                                            {{"Origin", "http://pimatic.local"},
+                                             {"Access-Control-Request-Method", "GET"},
+                                             {"Access-Control-Request-Headers", "x-access-token"}});
+  EXPECT_EQ(preflight.status, 204U);
+  EXPECT_EQ(preflight.headers.at("access-control-allow-origin"), "*");
+  EXPECT_NE(preflight.headers.at("access-control-allow-headers").find("X-Access-Token"),
+            std::string::npos);
+  const HttpResult ipu = http_request(
+      port, "GET", "/api/ipu", {}, {{"X-Access-Token", token}, {"Origin", "http://pimatic.local"}});
+  ASSERT_EQ(ipu.status, 200U);
+  EXPECT_EQ(ipu.headers.at("access-control-allow-origin"), "*");
+  EXPECT_EQ(ipu.headers.at("content-type"), "application/json; charset=utf-8");
+  const HttpResult meters =
+      http_request(port, "GET", "/api/meters", {},
+                   {{"X-Access-Token", token}, {"Origin", "http://pimatic.local"}});
+  EXPECT_EQ(meters.headers.count("access-control-allow-origin"), 0U)
+      << "the v1 API allows no origin unless http.cors_origins names it";
+}
+
 // Today's answer has no hours or minutes that have not happened (the old
 // service answered only buckets with pulses); values are written without
 // binary noise, whole numbers as whole numbers; an empty JSON body takes

@@ -135,3 +135,69 @@ TEST(Routes, AnswersAreJsonEvenWhenWhatTheyEchoIsNotUtf8) {
 
 } // namespace
 } // namespace pulsemon
+
+namespace pulsemon {
+namespace {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+std::string header_of(const Headers &headers, const std::string &name) {
+  for (const auto &[key, value] : headers) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return {};
+}
+
+// Browser pages may read the v1 API only from the configured origins (none
+// by default); the old service's endpoints allow any origin, as it did.
+TEST(Routes, CorsHeadersFollowTheConfiguredOriginsAndTheOldServicesEndpointsAllowAny) {
+  testing::TempDir dir;
+  SqliteStore store(dir / "pulsemon.db", StoreOptions{Durability::full, true});
+  ApiSettings settings;
+  settings.cors_origins = {"https://dash.example"};
+  ApiContext context{store, std::string(32, 'k'), settings, {}, {}};
+  const http::Router router = make_router(context);
+  const auto answer = [&](const std::string &method, const std::string &path,
+                          const std::string &origin) {
+    http::Request request;
+    request.method = method;
+    request.path = path;
+    request.remote_address = "127.0.0.1";
+    request.headers["origin"] = origin;
+    return http::settle(router.handle(request));
+  };
+
+  http::Response response = answer("GET", "/api/meters", "https://dash.example");
+  EXPECT_EQ(response.status, 401U);
+  EXPECT_EQ(header_of(response.headers, "Access-Control-Allow-Origin"), "https://dash.example");
+  EXPECT_EQ(header_of(response.headers, "Vary"), "Origin");
+  response = answer("GET", "/api/meters", "https://evil.example");
+  EXPECT_EQ(header_of(response.headers, "Access-Control-Allow-Origin"), "");
+
+  response = answer("OPTIONS", "/api/meters/1", "https://dash.example");
+  EXPECT_EQ(response.status, 204U);
+  EXPECT_NE(header_of(response.headers, "Access-Control-Allow-Headers").find("Authorization"),
+            std::string::npos);
+  EXPECT_EQ(header_of(response.headers, "Allow"), "GET, PUT, OPTIONS");
+  response = answer("OPTIONS", "/api/meters/1", "https://evil.example");
+  EXPECT_EQ(response.status, 204U);
+  EXPECT_EQ(header_of(response.headers, "Access-Control-Allow-Origin"), "");
+  EXPECT_EQ(answer("OPTIONS", "/nothing", "https://dash.example").status, 404U);
+
+  for (const auto &[method, path] :
+       {std::pair{"GET", "/api/ipu"}, std::pair{"OPTIONS", "/api/ipu"},
+        std::pair{"PUT", "/apiv2/e-energy"}, std::pair{"POST", "/api/login"},
+        std::pair{"GET", "/apiv1/x"}}) {
+    response = answer(method, path, "https://anywhere.example");
+    EXPECT_EQ(header_of(response.headers, "Access-Control-Allow-Origin"), "*") << method << path;
+    EXPECT_EQ(header_of(response.headers, "Access-Control-Allow-Headers"),
+              "X-Requested-With,Content-type,Accept,X-Access-Token,X-Key")
+        << method << path;
+  }
+  EXPECT_EQ(answer("GET", "/api/ipu", "").content_type, "application/json; charset=utf-8");
+}
+
+} // namespace
+} // namespace pulsemon

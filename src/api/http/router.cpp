@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace pulsemon::http {
 
 namespace {
@@ -76,12 +78,14 @@ void Router::add(Route route) {
 
 Response Router::handle(Request &request) const {
   const Route *matched = nullptr;
+  std::vector<const Route *> on_path;
   std::string allowed;
   for (const Route &route : routes_) {
     std::map<std::string, std::string> params;
     if (!match_path(route.pattern, request.path, params)) {
       continue;
     }
+    on_path.push_back(&route);
     if (route.method != request.method) {
       allowed += (allowed.empty() ? "" : ", ") + route.method;
       continue;
@@ -91,6 +95,9 @@ Response Router::handle(Request &request) const {
     break;
   }
   if (matched == nullptr) {
+    if (request.method == "OPTIONS" && !on_path.empty()) {
+      return preflight(on_path, request);
+    }
     if (!allowed.empty()) {
       Response response = error_response(405, "method_not_allowed",
                                          request.method + " is not allowed here; use " + allowed);
@@ -100,14 +107,76 @@ Response Router::handle(Request &request) const {
     return error_response(404, "not_found", "no such endpoint: " + quoted_input(request.path));
   }
 
+  Response response;
   try {
-    return run(*matched, request);
+    response = run(*matched, request);
   } catch (const Failure &failure) {
-    return error_response(failure.error());
+    response = error_response(failure.error());
   } catch (const std::exception &unexpected) {
     spdlog::error("{} {}: {}", request.method, request.path, unexpected.what());
-    return error_response(500, "internal", "the server failed; the log says why");
+    response = error_response(500, "internal", "the server failed; the log says why");
   }
+  const auto cors = cors_headers(matched->legacy, request);
+  if (cors.empty()) {
+    return response;
+  }
+  if (response.deferred) {
+    // The answer is made later; it gets the headers then.
+    response.deferred = [deferred = std::move(response.deferred),
+                         cors](const Response::Finish &finish) {
+      deferred([finish, cors](Response::MakeResponse make) {
+        finish([make = std::move(make), cors] {
+          Response made = make();
+          made.headers.insert(made.headers.end(), cors.begin(), cors.end());
+          return made;
+        });
+      });
+    };
+    return response;
+  }
+  response.headers.insert(response.headers.end(), cors.begin(), cors.end());
+  return response;
+}
+
+std::vector<std::pair<std::string, std::string>>
+Router::cors_headers(bool legacy, const Request &request) const {
+  if (legacy) {
+    // What the old service sent on every answer.
+    return {{"Access-Control-Allow-Origin", "*"},
+            {"Access-Control-Allow-Methods", "GET,PUT,POST,DELETE,OPTIONS"},
+            {"Access-Control-Allow-Headers",
+             "X-Requested-With,Content-type,Accept,X-Access-Token,X-Key"}};
+  }
+  const std::string origin = request.header("origin");
+  if (origin.empty()) {
+    return {};
+  }
+  const bool allowed = std::any_of(cors_origins_.begin(), cors_origins_.end(),
+                                   [&](const std::string &o) { return o == "*" || o == origin; });
+  if (!allowed) {
+    return {};
+  }
+  return {{"Access-Control-Allow-Origin", origin},
+          {"Vary", "Origin"},
+          {"Access-Control-Allow-Methods", "GET,PUT,POST,OPTIONS"},
+          {"Access-Control-Allow-Headers", "Authorization,Content-Type,X-Access-Token"}};
+}
+
+Response Router::preflight(const std::vector<const Route *> &matching,
+                           const Request &request) const {
+  std::string methods;
+  bool legacy = false;
+  for (const Route *route : matching) {
+    methods += (methods.empty() ? "" : ", ") + route->method;
+    legacy = legacy || route->legacy;
+  }
+  Response response;
+  response.status = 204;
+  response.content_type.clear();
+  response.headers.emplace_back("Allow", methods + ", OPTIONS");
+  const auto cors = cors_headers(legacy, request);
+  response.headers.insert(response.headers.end(), cors.begin(), cors.end());
+  return response;
 }
 
 Response Router::run(const Route &matched, Request &request) const {

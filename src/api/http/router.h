@@ -30,6 +30,9 @@ struct Route {
   // The body a legacy client expects when its token is missing or bad;
   // empty for the JSON error of the v1 API.
   std::string legacy_unauthenticated_body;
+  // One of the old service's endpoints: its answers carry the CORS headers
+  // the old service sent (any origin), so browser clients keep working.
+  bool legacy = false;
 };
 
 // Verifies the token of a request (from `Authorization: Bearer` or the
@@ -48,6 +51,11 @@ public:
   void add(Route route);
   [[nodiscard]] const std::vector<Route> &routes() const { return routes_; }
 
+  // The origins (scheme://host[:port]) whose browser pages may call the v1
+  // API (http.cors_origins; "*" for any). None by default: a page from
+  // elsewhere cannot read the answers. Legacy routes allow any origin.
+  void set_cors_origins(std::vector<std::string> origins) { cors_origins_ = std::move(origins); }
+
   // Finds the route, checks access, runs the handler; turns a Failure thrown
   // by any of them (a store that cannot be read, say) into its JSON error
   // and anything else into a 500 that leaks nothing.
@@ -56,10 +64,18 @@ public:
 private:
   // The hook, the access checks and the handler of a matched route.
   [[nodiscard]] Response run(const Route &matched, Request &request) const;
+  // The answer to a CORS preflight (OPTIONS) for a path some routes take.
+  [[nodiscard]] Response preflight(const std::vector<const Route *> &matching,
+                                   const Request &request) const;
+  // The CORS headers for an answer of `route` to `request` (none when the
+  // request's origin may not read it).
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>>
+  cors_headers(bool legacy, const Request &request) const;
 
   Authenticator authenticate_;
   RequestHook before_each_;
   std::vector<Route> routes_;
+  std::vector<std::string> cors_origins_;
 };
 
 // Whether `path` matches `pattern`, filling `params` from {placeholders}; a

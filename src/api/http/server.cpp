@@ -95,7 +95,9 @@ beast::http::response<beast::http::string_body> to_beast(const Response &respons
   beast::http::response<beast::http::string_body> out{
       static_cast<beast::http::status>(response.status), version};
   out.set(beast::http::field::server, "pulsemon");
-  out.set(beast::http::field::content_type, response.content_type);
+  if (!response.content_type.empty()) {
+    out.set(beast::http::field::content_type, response.content_type);
+  }
   out.set(beast::http::field::cache_control, "no-store");
   for (const auto &[name, value] : response.headers) {
     out.set(name, value);

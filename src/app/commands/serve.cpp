@@ -192,6 +192,7 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   api_settings.token_lifetime = config.token_lifetime;
   api_settings.zone = config.zone;
   api_settings.billing_day = config.billing_day;
+  api_settings.cors_origins = config.cors_origins;
   ApiContext api{
       api_store, secret, api_settings, [&pipelines] { return pipelines.status(monotonic_now()); },
       [&pipelines](const Meter &meter) {

@@ -146,3 +146,24 @@ TEST(Config, BadGpioSettingsNameTheKey) {
 
 } // namespace
 } // namespace pulsemon
+
+namespace pulsemon {
+namespace {
+
+TEST(Config, CorsOriginsAreNoneByDefaultAndEachMustBeAnOrigin) {
+  EXPECT_TRUE(parse("").value().cors_origins.empty());
+  const auto config = parse("[http]\ncors_origins = [\"https://dash.example:8443\", \"*\"]\n");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->cors_origins, (std::vector<std::string>{"https://dash.example:8443", "*"}));
+  for (const char *bad : {"[http]\ncors_origins = [\"dash.example\"]\n",
+                          "[http]\ncors_origins = [\"https://dash.example/app/\"]\n",
+                          "[http]\ncors_origins = [1]\n", "[http]\ncors_origins = \"*\"\n"}) {
+    const auto refused = parse(bad);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error().message.find("http.cors_origins"), std::string::npos)
+        << refused.error().message;
+  }
+}
+
+} // namespace
+} // namespace pulsemon
