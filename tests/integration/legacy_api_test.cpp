@@ -136,7 +136,8 @@ TEST_F(LegacyApi, AnswersHoldOnlyWhatHappenedInTheOldNumberFormAndEmptyBodiesTak
   for (const char *path : {"/apiv2/e-energy", "/apiv2/e-power"}) {
     const HttpResult today = put(path, R"({"mid":21,"nrDaysBack":0})");
     ASSERT_EQ(today.status, 200U) << today.body;
-    for (const auto &value : nlohmann::json::parse(today.body)["values"]) {
+    const auto answer = nlohmann::json::parse(today.body);
+    for (const auto &value : answer["values"]) {
       EXPECT_LE(value["time"].get<std::int64_t>(), now) << path << ": a bucket from the future";
       const double figure = value["energy"].get<double>();
       EXPECT_GT(figure, 0.0) << path << ": a bucket without pulses";
