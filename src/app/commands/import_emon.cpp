@@ -49,7 +49,7 @@ OldServiceUser read_old_service_user(const std::string &path) {
     throw Failure(ErrorCode::invalid_argument, "--users-from: cannot read " + path);
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.size() > 1024 * 1024) {
+  if (text.size() > std::size_t{1024} * 1024) {
     throw Failure(ErrorCode::invalid_argument,
                   "--users-from: " + path + " is larger than 1 MiB; not a config.json");
   }
