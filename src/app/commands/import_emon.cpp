@@ -25,6 +25,7 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <set>
 
 namespace pulsemon {
 
@@ -74,6 +75,10 @@ OldServiceUser read_old_service_user(const std::string &path) {
 // The tables may be stale (the cron job ran last some time ago): a
 // difference is reported, never refused.
 void check_count_tables(EmonDb &old, SqliteStore &store, const std::vector<Meter> &meters) {
+  std::set<std::int64_t> imported;
+  for (const Meter &meter : meters) {
+    imported.insert(meter.id);
+  }
   for (const EmonCountTable &table : old.count_tables()) {
     std::int64_t intervals = 0;
     std::int64_t disagree = 0;
@@ -83,8 +88,9 @@ void check_count_tables(EmonDb &old, SqliteStore &store, const std::vector<Meter
       const UtcTime end = row.start + std::chrono::seconds{table.seconds};
       std::int64_t stored = 0;
       if (row.meter_id) {
-        stored =
-            store.find_meter(*row.meter_id) ? store.count_pulses(*row.meter_id, row.start, end) : 0;
+        stored = imported.contains(*row.meter_id)
+                     ? store.count_pulses(*row.meter_id, row.start, end)
+                     : 0;
       } else {
         for (const Meter &meter : meters) {
           stored += store.count_pulses(meter.id, row.start, end);

@@ -31,6 +31,21 @@ std::string part(const std::string &token, int index) {
   return token.substr(start, token.find('.', start) - start);
 }
 
+// A token with the right signature over any payload text, as someone who
+// holds the secret (or a buggy issuer) could make it.
+std::string signed_with_payload(const std::string &payload) {
+  const std::string signed_part = b64(R"({"alg":"HS256","typ":"JWT"})") + "." + b64(payload);
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char *>(secret.data()),
+                              secret.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char *>(signed_part.data()),
+                                signed_part.size());
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  return signed_part + "." +
+         b64(std::string_view(reinterpret_cast<const char *>(mac.data()), mac.size()));
+}
+
 TEST(Jwt, ASignedTokenVerifiesWithItsClaims) {
   const auto verified = verify_token(sign_token(claims(), secret), secret, now + 10);
   ASSERT_TRUE(verified.ok()) << verified.error().message;
@@ -72,20 +87,7 @@ TEST(Jwt, RefusesTokensWithoutExpiryOrWithMilliseconds) {
        {R"({"sub":"a","role":"admin","iat":1780000000})",
         R"({"sub":"a","role":"admin","iat":1780000000,"exp":1780003600000})",
         R"({"sub":"a","role":"admin","iat":1780000000,"exp":"1780003600"})"}) {
-    const std::string unsigned_part = b64(R"({"alg":"HS256","typ":"JWT"})") + "." + b64(payload);
-    // Re-sign with the real secret through the public API is impossible for
-    // arbitrary claims, so sign by hand here.
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char *>(secret.data()),
-                                secret.size());
-    crypto_auth_hmacsha256_update(&state,
-                                  reinterpret_cast<const unsigned char *>(unsigned_part.data()),
-                                  unsigned_part.size());
-    crypto_auth_hmacsha256_final(&state, mac);
-    const std::string token =
-        unsigned_part + "." +
-        b64(std::string_view(reinterpret_cast<const char *>(mac), sizeof mac));
+    const std::string token = signed_with_payload(payload);
     EXPECT_FALSE(verify_token(token, secret, now).ok()) << payload;
   }
 }
@@ -104,21 +106,6 @@ TEST(Jwt, RefusesGarbage) {
 
 namespace pulsemon::auth {
 namespace {
-
-// A token with the right signature over any payload text, as someone who
-// holds the secret (or a buggy issuer) could make it.
-std::string signed_with_payload(const std::string &payload) {
-  const std::string signed_part = b64(R"({"alg":"HS256","typ":"JWT"})") + "." + b64(payload);
-  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char *>(secret.data()),
-                              secret.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char *>(signed_part.data()),
-                                signed_part.size());
-  crypto_auth_hmacsha256_final(&state, mac.data());
-  return signed_part + "." +
-         b64(std::string_view(reinterpret_cast<const char *>(mac.data()), mac.size()));
-}
 
 std::string payload_with(const std::string &time_claims) {
   return R"({"sub":"alice","role":"viewer","gen":3,)" + time_claims + "}";
