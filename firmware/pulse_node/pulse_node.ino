@@ -3,27 +3,33 @@
 // Counts every flash of a meter's LED on NODE_PULSE_PIN, keeps each pulse's
 // time, and uploads batches to pulsemon with a device key, over HTTP
 // (POST /api/ingest) or MQTT (pulsemon/<node>/pulses, acknowledged on
-// pulsemon/<node>/ack). A pulse leaves the node's memory only when the
-// server has said that the batch carrying it is committed; while WiFi, the
-// broker or the server is down the outbox keeps up to NODE_OUTBOX_PULSES
-// pulses and counts any beyond. The logic lives in ../core (host-tested,
-// and driven end to end by tests/integration/node_e2e_test.cpp); this file
-// is the wiring.
+// pulsemon/<node>/ack with a signature only pulsemon can make). A pulse
+// leaves the node's memory only when the server has said that the batch
+// carrying it is committed; while WiFi, the broker or the server is down
+// the outbox keeps up to NODE_OUTBOX_PULSES pulses and counts any beyond.
+// The logic lives in src/pulsenode (host-tested, and driven end to end by
+// tests/integration/node_e2e_test.cpp); this file is the wiring.
+// Settings: config.h, overridden by config_local.h (docs/sensor-node.md).
 #if __has_include("config_local.h")
 #include "config_local.h"
-#else
-#include "config.h"
 #endif
+#include "config.h"
 
-#include "../core/node_core.h"
-#include "../core/uploader.h"
+#include "src/pulsenode/ack_check.h"
+#include "src/pulsenode/node_core.h"
+#include "src/pulsenode/uploader.h"
 
 #include <ESP8266WiFi.h>
+#if NODE_TLS
+#include <WiFiClientSecure.h>
+#include <time.h>
+#else
+#include <WiFiClient.h>
+#endif
 #if NODE_USE_MQTT
 #include <PubSubClient.h> // "PubSubClient" by Nick O'Leary, from the Library Manager
 #else
 #include <ESP8266HTTPClient.h>
-#include <WiFiClient.h>
 #endif
 
 namespace {
@@ -31,7 +37,10 @@ namespace {
 pulsenode::PulseCapture capture(NODE_MIN_INTERVAL_US);
 pulsenode::Outbox<NODE_OUTBOX_PULSES> outbox;
 pulsenode::MicrosExtender extender;
-pulsenode::BatterySettings battery{1.0f, NODE_BATTERY_DIVIDER, NODE_BATTERY_CUTOFF_V};
+pulsenode::BatteryGuard battery(pulsenode::BatterySettings{
+    NODE_BATTERY_DIVIDER, NODE_BATTERY_CUTOFF_V, NODE_BATTERY_RESUME_V});
+uint32_t last_battery_sample_ms = 0;
+
 pulsenode::UploadSettings upload_settings() {
   pulsenode::UploadSettings settings;
   settings.batch_pulses = NODE_BATCH_PULSES;
@@ -42,10 +51,21 @@ pulsenode::UploadSettings upload_settings() {
 pulsenode::Uploader<NODE_OUTBOX_PULSES> *uploader = nullptr; // made in setup(), with the boot id
 char batch_text[NODE_BATCH_PULSES * 21 + 640];
 
-#if NODE_USE_MQTT
+#if NODE_TLS
+BearSSL::WiFiClientSecure network;
+#ifdef NODE_TLS_CA_CERT
+BearSSL::X509List trusted_ca(NODE_TLS_CA_CERT);
+#endif
+#else
 WiFiClient network;
+#endif
+
+#if NODE_USE_MQTT
 PubSubClient mqtt(network);
 const pulsenode::NodeIdentity identity{NODE_NAME, NODE_METER_ID, NODE_DEVICE_KEY};
+pulsenode::AckKey ack_key;
+bool subscribed = false;
+uint32_t last_subscribe_ms = 0;
 #else
 const pulsenode::NodeIdentity identity{NODE_NAME, NODE_METER_ID, nullptr};
 #endif
@@ -55,47 +75,59 @@ void IRAM_ATTR on_pulse() {
   capture.on_edge(micros());
 }
 
-void drain_capture() {
-  uint32_t raw[pulsenode::PulseCapture::capacity];
-  const uint32_t n = capture.take(raw, pulsenode::PulseCapture::capacity);
-  for (uint32_t i = 0; i < n; ++i) {
-    outbox.push(extender.extend(raw[i]));
-  }
-}
-
-float read_battery() {
-  return NODE_BATTERY_DIVIDER > 0.0f ? pulsenode::battery_volts(analogRead(A0), battery) : 0.0f;
-}
-
 pulsenode::Health health() {
   pulsenode::Health health;
   health.rssi = WiFi.RSSI();
-  health.volts = read_battery();
+  health.volts = battery.volts();
   health.uptime_s = millis() / 1000;
   health.buffered = outbox.size();
   health.overflows = outbox.overflows() + capture.ring_overflows();
-  health.glitches = capture.glitches();
+  health.too_close = capture.too_close();
   health.firmware = NODE_FIRMWARE_VERSION;
   return health;
 }
 
+void set_up_tls() {
+#if NODE_TLS
+#ifdef NODE_TLS_CA_CERT
+  configTime(0, 0, NODE_NTP_SERVER); // a CA's certificates are checked against the date
+  network.setTrustAnchors(&trusted_ca);
+#else
+  network.setFingerprint(NODE_TLS_FINGERPRINT);
+#endif
+#endif
+}
+
 #if NODE_USE_MQTT
+// Only an ack signed with this node's key drops pulses: anyone else on the
+// broker could write to the ack topic.
 void on_ack(char * /*topic*/, uint8_t *payload, unsigned int length) {
   uint32_t boot = 0;
   uint32_t seq = 0;
-  if (pulsenode::read_ack(reinterpret_cast<const char *>(payload), length, boot, seq)) {
+  if (pulsenode::read_signed_ack(reinterpret_cast<const char *>(payload), length, NODE_NAME,
+                                 ack_key, boot, seq)) {
     uploader->acknowledged(boot, seq, millis());
+  } else {
+    Serial.println("pulsemon: an ack without pulsemon's signature was ignored");
   }
 }
 
+// Connects, and subscribes to the acks until the broker has granted it
+// (a refused subscription is tried again every few seconds: without it no
+// ack arrives and every batch would be resent for ever).
 bool connect_broker() {
-  if (mqtt.connected()) {
-    return true;
+  if (!mqtt.connected()) {
+    subscribed = false;
+    if (!mqtt.connect(NODE_NAME, NODE_MQTT_USER, NODE_MQTT_PASSWORD)) {
+      return false;
+    }
   }
-  if (!mqtt.connect(NODE_NAME, NODE_MQTT_USER, NODE_MQTT_PASSWORD)) {
-    return false;
+  const uint32_t now = millis();
+  if (!subscribed && (last_subscribe_ms == 0 || now - last_subscribe_ms >= 5000)) {
+    last_subscribe_ms = now;
+    subscribed = mqtt.subscribe("pulsemon/" NODE_NAME "/ack", 1);
   }
-  return mqtt.subscribe("pulsemon/" NODE_NAME "/ack");
+  return subscribed;
 }
 
 // Publishes the batch; the acknowledgement arrives later through on_ack.
@@ -107,9 +139,8 @@ bool send(size_t length) {
 #else
 // Posts the batch; a 200 means the server committed it.
 bool send(size_t length) {
-  WiFiClient client;
   HTTPClient http;
-  http.begin(client, NODE_SERVER_URL);
+  http.begin(network, NODE_SERVER_URL);
   http.addHeader("Content-Type", "application/json");
   http.addHeader("Authorization", "Bearer " NODE_DEVICE_KEY);
   const int status = http.POST(reinterpret_cast<uint8_t *>(batch_text), length);
@@ -123,9 +154,10 @@ bool send(size_t length) {
 #endif
 
 // Sends the next batch if one is due; a failure waits out the backoff.
+// ready() runs on every pass, connected or not (it keeps its timers right).
 void upload() {
   const uint32_t now = millis();
-  if (WiFi.status() != WL_CONNECTED || !uploader->ready(now)) {
+  if (!uploader->ready(now) || WiFi.status() != WL_CONNECTED) {
     return;
   }
   const uint64_t now_us = extender.extend(micros());
@@ -136,17 +168,68 @@ void upload() {
   }
 }
 
+void one_pass() {
+  (void)pulsenode::drain_capture(micros(), extender, capture, outbox);
+  upload();
+#if NODE_USE_MQTT
+  if (WiFi.status() == WL_CONNECTED) {
+    connect_broker(); // keeps the subscription, so that acks come in
+    mqtt.loop();      // delivers acknowledgements to on_ack
+  }
+#endif
+}
+
+// Deep sleep ends in a reset (D0 wired to RST), which starts setup() again.
+void sleep_for_battery() {
+  ESP.deepSleep(static_cast<uint64_t>(NODE_BATTERY_RECHECK_MIN) * 60ULL * 1000000ULL);
+}
+
+// The battery is low: send what is held (for up to a minute), say goodbye
+// to the broker and WiFi, and sleep; pulses during the sleep are not seen.
+void flush_and_sleep() {
+  Serial.println("pulsemon: battery low, sending what is held, then deep sleep");
+  const uint32_t started = millis();
+  while (outbox.size() > 0 && millis() - started < 60000) {
+    one_pass();
+    delay(10);
+  }
+#if NODE_USE_MQTT
+  mqtt.disconnect();
+#endif
+  WiFi.disconnect(true);
+  sleep_for_battery();
+}
+
+// After a low-battery sleep: back to sleep unless the battery has recovered.
+void check_battery_after_sleep() {
+  if (!battery.enabled() || ESP.getResetInfoPtr()->reason != REASON_DEEP_SLEEP_AWAKE) {
+    return;
+  }
+  for (uint32_t i = 0; i < pulsenode::BatteryGuard::samples; ++i) {
+    battery.add_sample(analogRead(A0));
+    delay(2);
+  }
+  if (!battery.recovered()) {
+    sleep_for_battery();
+  }
+}
+
 } // namespace
 
 void setup() {
   Serial.begin(115200);
+  check_battery_after_sleep();
   static pulsenode::Uploader<NODE_OUTBOX_PULSES> the_uploader(outbox, upload_settings(),
                                                               RANDOM_REG32);
   uploader = &the_uploader;
+#if NODE_USE_MQTT
+  ack_key = pulsenode::derive_ack_key(NODE_DEVICE_KEY);
+#endif
   pinMode(NODE_PULSE_PIN, INPUT_PULLUP);
   attachInterrupt(digitalPinToInterrupt(NODE_PULSE_PIN), on_pulse, NODE_PULSE_EDGE);
   WiFi.mode(WIFI_STA);
   WiFi.begin(NODE_WIFI_SSID, NODE_WIFI_PASSWORD);
+  set_up_tls();
 #if NODE_USE_MQTT
   mqtt.setServer(NODE_MQTT_HOST, NODE_MQTT_PORT);
   mqtt.setBufferSize(sizeof batch_text + 64);
@@ -155,14 +238,14 @@ void setup() {
 }
 
 void loop() {
-  drain_capture(); // often: keeps micros() extension right and the ring empty
-  upload();
-#if NODE_USE_MQTT
-  mqtt.loop(); // delivers acknowledgements to on_ack
-#endif
-  if (pulsenode::battery_too_low(read_battery(), battery)) {
-    upload(); // the last pulses, if the server can be reached
-    ESP.deepSleep(0); // until someone charges the battery and resets the node
+  one_pass();
+  // Once a second: more often disturbs the ESP8266's WiFi.
+  if (battery.enabled() && millis() - last_battery_sample_ms >= 1000) {
+    last_battery_sample_ms = millis();
+    battery.add_sample(analogRead(A0));
+    if (battery.too_low()) {
+      flush_and_sleep();
+    }
   }
   delay(5);
 }

@@ -1,27 +1,29 @@
 #include "core/pulse_filter.h"
 
+#include "pulsenode/pulse_rule.h"
+
 namespace pulsemon {
 
 FilterVerdict PulseFilter::judge(MonoTime leading, std::optional<Micros> width) {
-  FilterVerdict verdict{leading, std::nullopt};
-  if (width && settings_.min_width > Micros{0} && *width < settings_.min_width) {
-    verdict.rejected = RejectReason::too_short;
+  const pulserule::Settings rule{settings_.min_interval.count(), settings_.min_width.count()};
+  const std::int64_t since_last = last_accepted_ ? (leading - *last_accepted_).count() : 0;
+  const pulserule::Verdict verdict =
+      pulserule::judge(rule, last_accepted_.has_value(), since_last,
+                       width ? width->count() : pulserule::width_unknown);
+  switch (verdict) {
+  case pulserule::Verdict::accepted:
+    last_accepted_ = leading;
+    ++counts_.accepted;
+    return FilterVerdict{leading, std::nullopt};
+  case pulserule::Verdict::too_short:
     ++counts_.too_short;
-    return verdict;
+    return FilterVerdict{leading, RejectReason::too_short};
+  case pulserule::Verdict::too_close:
+  case pulserule::Verdict::unpaired: // judge() never returns it: on_edge() decides that one
+    ++counts_.too_close;
+    return FilterVerdict{leading, RejectReason::too_close};
   }
-  // An edge at or before the last accepted pulse can only come from a clock
-  // anomaly; it is treated as a bounce, never as a negative interval.
-  if (last_accepted_) {
-    const Micros since_last = leading - *last_accepted_;
-    if (since_last <= Micros{0} || since_last < settings_.min_interval) {
-      verdict.rejected = RejectReason::too_close;
-      ++counts_.too_close;
-      return verdict;
-    }
-  }
-  last_accepted_ = leading;
-  ++counts_.accepted;
-  return verdict;
+  return FilterVerdict{leading, RejectReason::too_close};
 }
 
 FilterVerdict PulseFilter::on_pulse(MonoTime leading_edge) {

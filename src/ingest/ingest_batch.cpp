@@ -109,15 +109,18 @@ struct HealthField {
   bool whole;
 };
 
-// What the firmware reports (firmware/core/node_core.h, Health): the
-// counters are uint32 there, RSSI is dBm, the supply at most a few volts
-// (60 leaves room for a divider on a battery pack).
-constexpr std::array<HealthField, 6> health_numbers{{
+// What the firmware reports (firmware/pulse_node/src/pulsenode/node_core.h,
+// Health): the counters are uint32 there, RSSI is dBm, the supply at most a
+// few volts (60 leaves room for a divider on a battery pack). too_close is
+// the pulse rule's reason, as in a meter's "rejected"; firmware 1.0 called
+// the same count "glitches".
+constexpr std::array<HealthField, 7> health_numbers{{
     {"rssi", -150, 50, true},
     {"voltage", 0, 60, false},
     {"uptime_s", 0, 4'294'967'295.0, true},
     {"buffer", 0, 4'294'967'295.0, true},
     {"overflows", 0, 4'294'967'295.0, true},
+    {"too_close", 0, 4'294'967'295.0, true},
     {"glitches", 0, 4'294'967'295.0, true},
 }};
 constexpr std::size_t max_firmware_text = 32;

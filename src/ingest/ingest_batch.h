@@ -20,7 +20,7 @@ namespace pulsemon {
 [[nodiscard]] IngestBatch parse_ingest_batch(const nlohmann::json &body, UtcTime received);
 
 // A node's report of its health, as kept and shown: only the documented
-// fields (rssi, voltage, uptime_s, buffer, overflows, glitches, firmware),
+// fields (rssi, voltage, uptime_s, buffer, overflows, too_close, glitches, firmware),
 // each within a plausible range. Throws Failure(invalid_argument) naming
 // the field (health.rssi, …) when a documented one is out of range; other
 // fields are dropped.

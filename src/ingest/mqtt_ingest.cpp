@@ -3,6 +3,7 @@
 #include "api/auth/secrets.h"
 #include "core/quoted_input.h"
 #include "core/untrusted_json.h"
+#include "ingest/ack_signature.h"
 #include "ingest/ingest_batch.h"
 
 #include <mosquitto.h>
@@ -193,7 +194,11 @@ void MqttIngest::handle_batch(const std::string &node, const std::string &payloa
   if (stored_pulses_ && !outcome.pulses.empty()) {
     stored_pulses_(batch.pulses.meter_id, outcome.pulses);
   }
-  const std::string ack = ingest_answer(batch, outcome).dump();
+  nlohmann::json answer = ingest_answer(batch, outcome);
+  answer["mac"] = ack_signature(key_field->get<std::string>(), batch.node,
+                                static_cast<std::uint64_t>(batch.boot),
+                                static_cast<std::uint64_t>(batch.seq)); // both checked ≥ 0
+  const std::string ack = answer.dump();
   const std::string ack_topic = "pulsemon/" + node + "/ack";
   mosquitto_publish(client_, nullptr, ack_topic.c_str(), static_cast<int>(ack.size()), ack.data(),
                     1, true);

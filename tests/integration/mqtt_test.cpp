@@ -1,6 +1,7 @@
 // MQTT in, with a real Mosquitto broker started for the test: node batches
 // acknowledged on pulsemon/<node>/ack after they are stored, resent batches
 // stored once, bad keys refused, and the old firmware's kW reports.
+#include "ingest/ack_signature.h"
 #include "support/daemon.h"
 #include "support/http_client.h"
 #include "support/mosquitto.h"
@@ -153,6 +154,8 @@ TEST_F(Mqtt, ABatchIsAcknowledgedAfterItIsStoredAndStoredOnce) {
   auto ack = nlohmann::json::parse(acks[0]);
   EXPECT_EQ(ack["seq"], 1);
   EXPECT_EQ(ack["accepted"], 3);
+  EXPECT_EQ(ack["mac"], ack_signature(key, "cupboard", 3, 1))
+      << "signed with the node's key: no one else on the broker can make a node drop pulses";
   EXPECT_EQ(stored_pulses(1), 3) << "acknowledged means stored";
 
   node.publish("pulsemon/cupboard/pulses", batch.dump()); // the node missed the ack

@@ -5,8 +5,9 @@
 // with SIGKILL and restarted. At the end the store must hold exactly the
 // pulses the nodes generated, none twice, at the intervals they had, and
 // the API must report no gap.
-#include "node_core.h"
-#include "uploader.h"
+#include "pulsenode/ack_check.h"
+#include "pulsenode/node_core.h"
+#include "pulsenode/uploader.h"
 
 #include "support/daemon.h"
 #include "support/database_file.h"
@@ -23,6 +24,7 @@
 #include <fstream>
 #include <random>
 #include <regex>
+#include <stdexcept>
 #include <thread>
 
 namespace pulsemon {
@@ -74,8 +76,10 @@ private:
 // batches published at QoS 0, acknowledgements read from pulsemon/<node>/ack.
 class MqttTransport : public Transport {
 public:
-  MqttTransport(unsigned short port, const std::string &node)
-      : port_(port), batches_("pulsemon/" + node + "/pulses"), acks_("pulsemon/" + node + "/ack") {
+  MqttTransport(unsigned short port, const std::string &node, const std::string &device_key)
+      : port_(port), node_(node), batches_("pulsemon/" + node + "/pulses"),
+        acks_("pulsemon/" + node + "/ack"),
+        ack_key_(pulsenode::derive_ack_key(device_key.c_str())) {
     mosquitto_lib_init();
     client_ = mosquitto_new(node.c_str(), true, this);
     mosquitto_message_callback_set(client_, &MqttTransport::on_message);
@@ -123,15 +127,18 @@ private:
     uint32_t boot = 0;
     uint32_t seq = 0;
     if (me.uploader_ != nullptr &&
-        pulsenode::read_ack(static_cast<const char *>(message->payload),
-                            static_cast<std::size_t>(message->payloadlen), boot, seq)) {
+        pulsenode::read_signed_ack(static_cast<const char *>(message->payload),
+                                   static_cast<std::size_t>(message->payloadlen), me.node_.c_str(),
+                                   me.ack_key_, boot, seq)) {
       (void)me.uploader_->acknowledged(boot, seq, me.ack_time_ms_);
     }
   }
 
   unsigned short port_;
+  std::string node_;
   std::string batches_;
   std::string acks_;
+  pulsenode::AckKey ack_key_;
   mosquitto *client_ = nullptr;
   bool connected_ = false;
   uint32_t last_attempt_ms_ = 0;
@@ -160,6 +167,10 @@ public:
   }
   // Everything generated has been acknowledged.
   [[nodiscard]] bool drained() const { return drained_; }
+  // Pulses generated so far, and how many of them have left the node's
+  // outbox (as of the end of its last pass).
+  [[nodiscard]] std::size_t generated_so_far() const { return generated_count_; }
+  [[nodiscard]] std::size_t dropped() const { return dropped_; }
   // Valid after stop().
   [[nodiscard]] const std::vector<std::uint64_t> &generated() const { return generated_; }
   [[nodiscard]] int resends() const { return resends_; }
@@ -182,11 +193,8 @@ private:
         capture_.on_edge(static_cast<std::uint32_t>(micros_at_start + next_pulse_us));
         generated_.push_back(micros_at_start + next_pulse_us);
       }
-      std::array<std::uint32_t, pulsenode::PulseCapture::capacity> raw{};
-      const std::uint32_t n = capture_.take(raw.data(), raw.size());
-      for (std::uint32_t i = 0; i < n; ++i) {
-        outbox_->push(extender_.extend(raw[i]));
-      }
+      (void)pulsenode::drain_capture(static_cast<std::uint32_t>(micros_at_start + elapsed_us),
+                                     extender_, capture_, *outbox_);
       const auto now_ms = static_cast<std::uint32_t>(elapsed_us / 1000);
       if (uploader_.ready(now_ms)) {
         if (uploader_.seq() == last_written_seq) {
@@ -208,6 +216,8 @@ private:
       }
       transport_->poll(uploader_, now_ms);
       drained_ = next_pulse_us >= generate_until_us && outbox_->size() == 0;
+      dropped_ = generated_.size() - outbox_->size();
+      generated_count_ = generated_.size();
       std::this_thread::sleep_for(milliseconds{2});
     }
   }
@@ -235,6 +245,8 @@ private:
   int resends_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<bool> drained_{false};
+  std::atomic<std::size_t> generated_count_{0};
+  std::atomic<std::size_t> dropped_{0};
   std::thread thread_;
 };
 
@@ -300,7 +312,8 @@ TEST_F(NodeEndToEnd, EveryPulseArrivesOnceThroughBrokerAndDaemonOutages) {
 
   SimulatedNode http_node("hall", 1, std::make_unique<HttpTransport>(api_port, http_key), nullptr,
                           1);
-  SimulatedNode mqtt_node("shed", 2, std::make_unique<MqttTransport>(broker.port(), "shed"),
+  SimulatedNode mqtt_node("shed", 2,
+                          std::make_unique<MqttTransport>(broker.port(), "shed", mqtt_key),
                           mqtt_key.c_str(), 2);
   const auto generate_for = milliseconds{12'000};
   http_node.start(generate_for);
@@ -343,6 +356,104 @@ TEST_F(NodeEndToEnd, EveryPulseArrivesOnceThroughBrokerAndDaemonOutages) {
     EXPECT_EQ(status["pulses"], node->generated().size());
     EXPECT_EQ(status["gaps"], nlohmann::json::array()) << status.dump();
   }
+}
+
+// Someone else on the broker: answers every batch of `node` at once with a
+// retained ack for it, as pulsemon would, but without pulsemon's signature
+// (one with none, as the old firmware expected; one with a made-up one).
+class AckForger {
+public:
+  AckForger(unsigned short port, std::string node)
+      : node_(std::move(node)), acks_("pulsemon/" + node_ + "/ack") {
+    mosquitto_lib_init();
+    client_ = mosquitto_new("forger", true, this);
+    mosquitto_message_callback_set(client_, &AckForger::on_batch);
+    if (mosquitto_connect(client_, "127.0.0.1", port, 5) != MOSQ_ERR_SUCCESS ||
+        mosquitto_subscribe(client_, nullptr, ("pulsemon/" + node_ + "/pulses").c_str(), 0) !=
+            MOSQ_ERR_SUCCESS ||
+        mosquitto_loop_start(client_) != MOSQ_ERR_SUCCESS) {
+      throw std::runtime_error("the forger could not reach the broker");
+    }
+  }
+  ~AckForger() {
+    mosquitto_disconnect(client_);
+    mosquitto_loop_stop(client_, true);
+    mosquitto_destroy(client_);
+  }
+  AckForger(const AckForger &) = delete;
+  AckForger &operator=(const AckForger &) = delete;
+
+  [[nodiscard]] int forged() const { return forged_; }
+
+private:
+  static void on_batch(mosquitto *client, void *self, const mosquitto_message *message) {
+    auto &me = *static_cast<AckForger *>(self);
+    const auto batch =
+        nlohmann::json::parse(std::string(static_cast<const char *>(message->payload),
+                                          static_cast<std::size_t>(message->payloadlen)),
+                              nullptr, false);
+    if (!batch.is_object() || !batch.contains("boot") || !batch.contains("seq")) {
+      return;
+    }
+    nlohmann::json ack{{"node", me.node_},    {"boot", batch["boot"]},
+                       {"seq", batch["seq"]}, {"accepted", batch["pulses"].size()},
+                       {"duplicates", 0},     {"duplicate_batch", false},
+                       {"missing", 0}};
+    for (const bool with_mac : {false, true}) {
+      if (with_mac) {
+        ack["mac"] = std::string(64, 'a');
+      }
+      const std::string text = ack.dump();
+      mosquitto_publish(client, nullptr, me.acks_.c_str(), static_cast<int>(text.size()),
+                        text.data(), 1, true);
+      ++me.forged_;
+    }
+  }
+
+  std::string node_;
+  std::string acks_;
+  mosquitto *client_ = nullptr;
+  std::atomic<int> forged_{0};
+};
+
+TEST_F(NodeEndToEnd, AForgedAckOnTheBrokerMakesTheNodeDropNothing) {
+  testing::Broker broker(dir.path());
+  password = testing::init_data_folder(dir / "data", false);
+  config = dir / "data/pulsemon.toml";
+  ASSERT_EQ(testing::run(testing::pulsemon_binary(),
+                         {"-c", config.string(), "meter", "add", "--id", "2", "--name", "Shed",
+                          "--kind", "electricity", "--ppu", "1000"})
+                .exit_code,
+            0);
+  const std::string key = add_key(2);
+  std::ofstream(config, std::ios::app)
+      << "\n[mqtt]\nbroker = \"127.0.0.1:" << broker.port() << "\"\n";
+
+  // pulsemon is not running yet: every ack the node sees is forged.
+  AckForger forger(broker.port(), "shed");
+  SimulatedNode node("shed", 2, std::make_unique<MqttTransport>(broker.port(), "shed", key),
+                     key.c_str(), 3);
+  node.start(milliseconds{3'000});
+  const auto attack_until = Clock::now() + seconds{5};
+  while (Clock::now() < attack_until) {
+    ASSERT_EQ(node.dropped(), 0U) << "the node dropped pulses on an ack pulsemon did not sign";
+    std::this_thread::sleep_for(milliseconds{20});
+  }
+  EXPECT_GT(forger.forged(), 4) << "the forger answered the node's batches";
+  EXPECT_GT(node.generated_so_far(), 40U);
+  EXPECT_EQ(node.dropped(), 0U);
+
+  // Now pulsemon comes: its signed acks drain the node, every pulse once.
+  const unsigned short api_port = testing::free_loopback_port();
+  auto daemon = testing::start_daemon(config, api_port);
+  const auto deadline = Clock::now() + seconds{30};
+  while (!node.drained() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds{100});
+  }
+  node.stop();
+  ASSERT_TRUE(node.drained()) << daemon.process->output() << broker.output();
+  const std::vector<std::int64_t> stored = testing::stored_pulse_times(dir / "data/pulsemon.db", 2);
+  EXPECT_EQ(stored.size(), node.generated().size());
 }
 
 } // namespace

@@ -1,6 +1,6 @@
 // The sensor node's core on the host, with a fake clock: micros() wraps,
 // bursts, bounce, outages and overflow.
-#include "node_core.h"
+#include "pulsenode/node_core.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -16,11 +16,57 @@ TEST(MicrosExtender, CarriesTimesPastThe71MinuteWrap) {
   EXPECT_EQ(extender.extend(4'294'000'000U), 4'294'000'000ULL);
   EXPECT_EQ(extender.extend(4'294'967'000U), 4'294'967'000ULL);
   EXPECT_EQ(extender.extend(1'000U), (1ULL << 32) + 1'000ULL) << "wrapped once";
+  // loop() reads micros() every few ms; 33 minutes between readings still works.
+  EXPECT_EQ(extender.extend(2'000'000'000U), (1ULL << 32) + 2'000'000'000ULL);
   EXPECT_EQ(extender.extend(4'000'000'000U), (1ULL << 32) + 4'000'000'000ULL);
   EXPECT_EQ(extender.extend(5U), (2ULL << 32) + 5ULL) << "wrapped twice";
 }
 
-TEST(PulseCapture, TheGlitchFilterDropsBounceWithoutDelayingTheInterrupt) {
+TEST(MicrosExtender, AReadingOlderThanTheLatestIsNotAWrap) {
+  // loop() drains the ring, then reads micros() for a batch; a pulse the
+  // interrupt captured in between is older than that reading.
+  MicrosExtender extender;
+  EXPECT_EQ(extender.extend(1'000'000U), 1'000'000ULL);
+  EXPECT_EQ(extender.extend(1'000'700U), 1'000'700ULL); // the batch's now_us
+  EXPECT_EQ(extender.extend(1'000'400U), 1'000'400ULL) << "the pulse: 0.3 ms earlier";
+  EXPECT_EQ(extender.extend(1'001'000U), 1'001'000ULL) << "and time goes on unshifted";
+}
+
+TEST(MicrosExtender, AnOlderReadingJustAfterTheWrapBelongsBeforeIt) {
+  MicrosExtender extender;
+  (void)extender.extend(4'294'967'000U);
+  EXPECT_EQ(extender.extend(200U), (1ULL << 32) + 200ULL);
+  EXPECT_EQ(extender.extend(4'294'967'100U), 4'294'967'100ULL)
+      << "captured before the wrap, drained after it";
+  EXPECT_EQ(extender.extend(300U), (1ULL << 32) + 300ULL);
+}
+
+TEST(MicrosExtender, NoTimeBeforeBoot) {
+  MicrosExtender extender;
+  (void)extender.extend(1'000U);
+  EXPECT_EQ(extender.extend(4'294'966'000U), 0U) << "2.3 ms before boot cannot be";
+}
+
+TEST(DrainCapture, AQuietSpellOfThreeDaysShiftsNothing) {
+  // A gas meter over a holiday: no pulse for 72 hours, while loop() goes
+  // on passing (here every 10 s).
+  MicrosExtender extender;
+  PulseCapture capture(10'000);
+  Outbox<8> outbox;
+  uint64_t now = 5'000'000;
+  capture.on_edge(static_cast<uint32_t>(now));
+  (void)drain_capture(static_cast<uint32_t>(now), extender, capture, outbox);
+  const uint64_t quiet_until = now + 72ULL * 3600 * 1'000'000;
+  for (; now < quiet_until; now += 10'000'000) {
+    EXPECT_EQ(drain_capture(static_cast<uint32_t>(now), extender, capture, outbox), now);
+  }
+  capture.on_edge(static_cast<uint32_t>(now));
+  (void)drain_capture(static_cast<uint32_t>(now + 5'000), extender, capture, outbox);
+  ASSERT_EQ(outbox.size(), 2U);
+  EXPECT_EQ(outbox.at(1) - outbox.at(0), 72ULL * 3600 * 1'000'000) << "exactly 72 hours apart";
+}
+
+TEST(PulseCapture, ThePulseRuleDropsBounceWithoutDelayingTheInterrupt) {
   PulseCapture capture(10'000); // 10 ms
   capture.on_edge(1'000'000);
   capture.on_edge(1'000'300); // bounce
@@ -30,17 +76,17 @@ TEST(PulseCapture, TheGlitchFilterDropsBounceWithoutDelayingTheInterrupt) {
   ASSERT_EQ(capture.take(out.data(), out.size()), 2U);
   EXPECT_EQ(out[0], 1'000'000U);
   EXPECT_EQ(out[1], 1'500'000U);
-  EXPECT_EQ(capture.glitches(), 2U);
+  EXPECT_EQ(capture.too_close(), 2U);
 }
 
-TEST(PulseCapture, TheFilterWorksAcrossTheWrapOfMicros) {
+TEST(PulseCapture, TheRuleWorksAcrossTheWrapOfMicros) {
   PulseCapture capture(10'000);
   capture.on_edge(4'294'966'000U);
   capture.on_edge(3'000U); // 4.3 ms later, across the wrap: bounce
   capture.on_edge(20'000U);
   std::array<uint32_t, 4> out{};
   EXPECT_EQ(capture.take(out.data(), out.size()), 2U);
-  EXPECT_EQ(capture.glitches(), 1U);
+  EXPECT_EQ(capture.too_close(), 1U);
 }
 
 TEST(PulseCapture, ABurstLargerThanTheRingIsCountedNotHidden) {
@@ -81,13 +127,78 @@ TEST(Backoff, DoublesUpToTheMaximumAndResetsAfterASuccess) {
   EXPECT_EQ(backoff.after_failure(), 1000U);
 }
 
-TEST(Battery, BelowTheCutOffTheNodeSleeps) {
-  BatterySettings settings;
-  settings.divider_ratio = 15.0f; // 150 kΩ over 10 kΩ: 15 V → 1 V
-  EXPECT_NEAR(battery_volts(1023, settings), 15.0f, 0.01f);
-  EXPECT_FALSE(battery_too_low(battery_volts(800, settings), settings)); // 11.7 V
-  EXPECT_TRUE(battery_too_low(battery_volts(700, settings), settings));  // 10.3 V
-  EXPECT_FALSE(battery_too_low(3.0f, BatterySettings{})) << "no divider: never sleeps";
+TEST(Battery, TheDividerRatioTurnsTheAdcReadingIntoBatteryVolts) {
+  BatterySettings bare_module;
+  bare_module.divider_ratio = 16.0f; // 150 kΩ over 10 kΩ: (150 + 10) / 10
+  EXPECT_NEAR(battery_volts(1023, bare_module), 16.0f, 0.01f);
+  BatterySettings nodemcu;
+  nodemcu.divider_ratio = 13.2f; // 1 MΩ in front of the board's 220k/100k: (1000 + 320) / 100
+  EXPECT_NEAR(battery_volts(960, nodemcu), 12.39f, 0.01f);
+}
+
+class BatteryGuardTest : public ::testing::Test {
+protected:
+  static BatterySettings twelve_volts() {
+    BatterySettings settings;
+    settings.divider_ratio = 16.0f; // 1023 ≙ 16 V: 1 step ≈ 15.6 mV
+    settings.cutoff_volts = 10.5f;
+    settings.resume_volts = 11.5f;
+    return settings;
+  }
+  static uint16_t adc(float volts) { return static_cast<uint16_t>(volts / 16.0f * 1023.0f + 0.5f); }
+  BatteryGuard guard{twelve_volts()};
+};
+
+TEST_F(BatteryGuardTest, OneLowReadingDoesNotPutTheNodeToSleep) {
+  for (int i = 0; i < 40; ++i) {
+    guard.add_sample(adc(i == 20 ? 3.0f : 12.4f)); // a dip while WiFi transmits
+    EXPECT_FALSE(guard.too_low()) << "sample " << i;
+  }
+}
+
+TEST_F(BatteryGuardTest, NothingIsDecidedBeforeEnoughReadings) {
+  for (uint32_t i = 0; i + 1 < BatteryGuard::samples; ++i) {
+    guard.add_sample(adc(9.0f));
+    EXPECT_FALSE(guard.too_low()) << "the first loop, before WiFi is up, decides nothing";
+  }
+  guard.add_sample(adc(9.0f));
+  EXPECT_TRUE(guard.too_low());
+}
+
+TEST_F(BatteryGuardTest, AFallingBatteryIsNoticedOnTheAverage) {
+  float volts = 12.0f;
+  int samples_until_low = 0;
+  while (!guard.too_low() && samples_until_low < 10'000) {
+    // Falling 1 mV a reading, with ±0.3 V of noise.
+    guard.add_sample(adc(volts + ((samples_until_low % 2 == 0) ? 0.3f : -0.3f)));
+    volts -= 0.001f;
+    ++samples_until_low;
+  }
+  EXPECT_LT(guard.volts(), 10.5f);
+  EXPECT_NEAR(volts, 10.5f, 0.05f) << "noticed within the averaging window of the cut-off";
+}
+
+TEST_F(BatteryGuardTest, AfterASleepTheNodeRunsAgainOnlyAboveTheResumeVoltage) {
+  for (uint32_t i = 0; i < BatteryGuard::samples; ++i) {
+    guard.add_sample(adc(11.0f)); // above the cut-off, below resume: a battery barely recovered
+  }
+  EXPECT_FALSE(guard.too_low());
+  EXPECT_FALSE(guard.recovered()) << "hysteresis: do not wake, drain and sleep again";
+  BatteryGuard charged(twelve_volts());
+  for (uint32_t i = 0; i < BatteryGuard::samples; ++i) {
+    charged.add_sample(adc(12.6f));
+  }
+  EXPECT_TRUE(charged.recovered());
+}
+
+TEST(Battery, WithoutADividerTheNodeNeverSleeps) {
+  BatteryGuard guard{BatterySettings{}};
+  for (int i = 0; i < 40; ++i) {
+    guard.add_sample(0);
+  }
+  EXPECT_FALSE(guard.enabled());
+  EXPECT_FALSE(guard.too_low());
+  EXPECT_TRUE(guard.recovered());
 }
 
 TEST(WriteBatch, TheBatchIsTheJsonTheServerTakes) {

@@ -1,7 +1,7 @@
 // The node's upload logic on the host: a batch keeps its number and pulses
 // until acknowledged, is resent after failures and missing acknowledgements,
 // and a backlog goes out back to back.
-#include "uploader.h"
+#include "pulsenode/uploader.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -105,6 +105,30 @@ TEST_F(UploaderTest, ABacklogGoesOutBatchAfterBatch) {
   EXPECT_EQ(send(10)["pulses"][0], 4000);
   ASSERT_TRUE(uploader.acknowledged(42, 2, 20));
   EXPECT_FALSE(uploader.ready(20)) << "1 left: wait for the interval";
+}
+
+TEST_F(UploaderTest, APulseAfterTwentyFiveQuietDaysGoesOutAtOnce) {
+  push(1000, 1);
+  ASSERT_TRUE(uploader.ready(0));
+  send(0);
+  ASSERT_TRUE(uploader.acknowledged(42, 1, 0));
+  // No pulse for 25 days (more than 2^31 ms); loop() asks every second.
+  const uint32_t quiet_ms = 25U * 24 * 3600 * 1000;
+  for (uint32_t now = 0; now < quiet_ms; now += 1000) {
+    ASSERT_FALSE(uploader.ready(now)) << "nothing to send";
+  }
+  push(5000, 1);
+  EXPECT_TRUE(uploader.ready(quiet_ms)) << "not another 24.9 days of waiting";
+}
+
+TEST_F(UploaderTest, ABackoffThatSpansTheWrapOfMillisEndsOnTime) {
+  push(1000, 1);
+  const uint32_t before_wrap = 0xFFFF'FC18U; // 1 s before millis() wraps
+  ASSERT_TRUE(uploader.ready(before_wrap));
+  send(before_wrap);
+  uploader.failed(before_wrap); // retry in 1 s, which is after the wrap
+  EXPECT_FALSE(uploader.ready(before_wrap + 500));
+  EXPECT_TRUE(uploader.ready(before_wrap + 1000)) << "0 after the wrap";
 }
 
 TEST(ReadAck, ReadsBootAndSeqFromTheServersAnswer) {

@@ -5,50 +5,66 @@
 // standard library beyond <stdint.h>/<stddef.h>. The interrupt handler only
 // calls PulseCapture::on_edge; everything else runs in loop().
 //
-//   interrupt:  on_edge(micros())  → glitch filter → EdgeRing (raw 32-bit)
-//   loop():     drain() extends the times past micros()' 71-minute wrap into
-//               the Outbox, which keeps them through WiFi and broker outages
-//               until the server acknowledges the batch that carried them.
+//   interrupt:  on_edge(micros())  → pulse rule → ring (raw 32-bit)
+//   loop():     extends micros() past its 71-minute wrap on every pass,
+//               and the captured times with it, into the Outbox, which keeps them through WiFi and
+//               broker outages until the server acknowledges the batch that carried them.
+
+#include "pulse_rule.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 namespace pulsenode {
 
-// micros() is 32 bits and wraps every 2^32 µs (71.6 minutes). Extending a
-// sequence of readings to 64 bits works as long as two consecutive readings
-// are less than one wrap apart, which loop() guarantees by draining often.
+// micros() is 32 bits and wraps every 2^32 µs (71.6 minutes). MicrosExtender
+// turns readings into a 64-bit time since boot. Each reading is taken as the
+// nearest time to the latest one: a later reading moves the time on (across
+// a wrap, too), and a reading up to 35 minutes older than the latest, such
+// as a pulse the interrupt captured just before loop() read micros() for a
+// batch, is placed before it without moving anything. That holds as long
+// as loop() extends micros() at least every 35 minutes, which it does on
+// every pass (every few milliseconds), pulses or not.
 class MicrosExtender {
 public:
-  uint64_t extend(uint32_t now) {
-    if (started_ && now < last_) {
-      high_ += uint64_t{1} << 32;
+  uint64_t extend(uint32_t reading) {
+    if (!started_) {
+      started_ = true;
+      latest_ = reading;
+      return latest_;
     }
-    started_ = true;
-    last_ = now;
-    return high_ | now;
+    const auto step = static_cast<int32_t>(reading - static_cast<uint32_t>(latest_));
+    if (step >= 0) {
+      latest_ += static_cast<uint32_t>(step);
+      return latest_;
+    }
+    const uint64_t back = static_cast<uint64_t>(-static_cast<int64_t>(step));
+    return back <= latest_ ? latest_ - back : 0; // never before boot
   }
 
 private:
-  uint64_t high_ = 0;
-  uint32_t last_ = 0;
+  uint64_t latest_ = 0;
   bool started_ = false;
 };
 
-// Interrupt side: a glitch filter (an edge sooner than min_interval_us after
-// the last accepted one is bounce or noise; this replaces the old
-// "delay(10) in the interrupt") and a single-producer, single-consumer ring
-// of raw micros() values. The interrupt writes head_, loop() writes tail_.
+// Interrupt side: the pulse rule (pulse_rule.h, the server's rule; an edge
+// sooner than min_interval_us after the last accepted one is bounce or
+// noise, which replaces the old "delay(10) in the interrupt") and a
+// single-producer, single-consumer ring of raw micros() values. The
+// interrupt writes head_, loop() writes tail_. The node sees one edge per
+// pulse, so of the rule's reasons only too_close can occur here.
 class PulseCapture {
 public:
   static constexpr uint32_t capacity = 64; // a power of two
 
-  explicit PulseCapture(uint32_t min_interval_us) : min_interval_us_(min_interval_us) {}
+  explicit PulseCapture(uint32_t min_interval_us) : rule_{min_interval_us, 0} {}
 
   // Call from the interrupt handler with micros() read first thing.
   void on_edge(uint32_t now) {
-    if (have_last_ && now - last_ < min_interval_us_) { // wrap-safe subtraction
-      ++glitches_;
+    const uint32_t since_last = now - last_; // wrap-safe subtraction
+    if (pulserule::judge(rule_, have_last_, since_last, pulserule::width_unknown) !=
+        pulserule::Verdict::accepted) {
+      ++too_close_;
       return;
     }
     have_last_ = true;
@@ -75,17 +91,18 @@ public:
     return n;
   }
 
-  uint32_t glitches() const { return __atomic_load_n(&glitches_, __ATOMIC_RELAXED); }
+  // Edges the rule rejected as too close to the pulse before.
+  uint32_t too_close() const { return __atomic_load_n(&too_close_, __ATOMIC_RELAXED); }
   uint32_t ring_overflows() const { return __atomic_load_n(&ring_overflows_, __ATOMIC_RELAXED); }
 
 private:
-  uint32_t min_interval_us_;
+  pulserule::Settings rule_;
   uint32_t last_ = 0;
   bool have_last_ = false;
   uint32_t times_[capacity] = {};
   uint32_t head_ = 0;
   uint32_t tail_ = 0;
-  uint32_t glitches_ = 0;
+  uint32_t too_close_ = 0;
   uint32_t ring_overflows_ = 0;
 };
 
@@ -122,6 +139,22 @@ private:
   uint32_t overflows_ = 0;
 };
 
+// The first thing loop() does on every pass: moves the node's 64-bit time
+// on with micros() (pulses or not, so that a quiet spell longer than
+// micros()' wrap changes nothing) and moves the captured pulses into the
+// outbox. Returns the time now, in µs since boot.
+template <uint32_t Capacity>
+uint64_t drain_capture(uint32_t micros_now, MicrosExtender &extender, PulseCapture &capture,
+                       Outbox<Capacity> &outbox) {
+  const uint64_t now = extender.extend(micros_now);
+  uint32_t raw[PulseCapture::capacity];
+  const uint32_t n = capture.take(raw, PulseCapture::capacity);
+  for (uint32_t i = 0; i < n; ++i) {
+    outbox.push(extender.extend(raw[i])); // captured before micros_now: placed before it
+  }
+  return now;
+}
+
 // Retries with exponential backoff: 1 s, 2 s, 4 s … up to max_ms, back to
 // the start after a success.
 class Backoff {
@@ -141,21 +174,66 @@ private:
   uint32_t next_ms_;
 };
 
-// Battery: the ADC reading through a divider, and the decision to sleep.
+// Battery: whether the supply is too low to go on. A single ADC reading is
+// noisy (and dips while WiFi transmits), so the decision is taken on the
+// mean of the last `samples` readings, and only once that many have come
+// in; after a low-battery sleep the node runs again only above resume_volts
+// (hysteresis), so it does not wake, drain the battery and fall asleep
+// again in a loop.
 struct BatterySettings {
-  float adc_full_scale_volts = 1.0f; // the ESP8266's A0 reads 0..1 V as 0..1023
-  float divider_ratio = 0.0f;        // (R1 + R2) / R2; 0 = no battery measurement
-  float cutoff_volts = 10.5f;        // e.g. a 12 V AGM battery
+  // Battery volts per volt at the chip's ADC input, which reads 0–1 V as
+  // 0–1023: (R1 + R2) / R2 for a divider R1 over R2 on a bare ESP-12;
+  // NodeMCU and D1 mini boards already have 220k over 100k in front of A0,
+  // so there it is (R_external + 320k) / 100k (3.2 with nothing added).
+  // 0 = no battery measurement.
+  float divider_ratio = 0.0f;
+  float cutoff_volts = 10.5f; // e.g. a 12 V AGM battery
+  float resume_volts = 11.5f; // after a low-battery sleep: run again only above this
 };
 
 inline float battery_volts(uint16_t adc_raw, const BatterySettings &settings) {
-  return static_cast<float>(adc_raw) / 1023.0f * settings.adc_full_scale_volts *
-         settings.divider_ratio;
+  return static_cast<float>(adc_raw) / 1023.0f * settings.divider_ratio;
 }
 
-inline bool battery_too_low(float volts, const BatterySettings &settings) {
-  return settings.divider_ratio > 0.0f && volts < settings.cutoff_volts;
-}
+class BatteryGuard {
+public:
+  static constexpr uint32_t samples = 16;
+
+  explicit BatteryGuard(const BatterySettings &settings) : settings_(settings) {}
+
+  bool enabled() const { return settings_.divider_ratio > 0.0f; }
+
+  // One ADC reading; take them at a steady pace (the sketch: once a second).
+  void add_sample(uint16_t adc_raw) {
+    sum_ -= readings_[next_];
+    readings_[next_] = adc_raw;
+    sum_ += adc_raw;
+    next_ = (next_ + 1) % samples;
+    if (count_ < samples) {
+      ++count_;
+    }
+  }
+
+  // The mean of the readings so far, in volts at the battery (0 without any).
+  float volts() const {
+    return count_ == 0 ? 0.0f : battery_volts(static_cast<uint16_t>(sum_ / count_), settings_);
+  }
+
+  // Running: send what is held and sleep now.
+  bool too_low() const { return decided() && volts() < settings_.cutoff_volts; }
+
+  // Just woken from a low-battery sleep: may the node start again?
+  bool recovered() const { return !enabled() || (decided() && volts() >= settings_.resume_volts); }
+
+private:
+  bool decided() const { return enabled() && count_ == samples; }
+
+  BatterySettings settings_;
+  uint16_t readings_[samples] = {};
+  uint32_t sum_ = 0;
+  uint32_t next_ = 0;
+  uint32_t count_ = 0;
+};
 
 // What a node reports about itself with every batch.
 struct Health {
@@ -164,7 +242,7 @@ struct Health {
   uint32_t uptime_s = 0;
   uint32_t buffered = 0;
   uint32_t overflows = 0;
-  uint32_t glitches = 0;
+  uint32_t too_close = 0; // edges the pulse rule rejected
   const char *firmware = "";
 };
 
@@ -227,8 +305,8 @@ size_t write_batch(char *out, size_t capacity, const NodeIdentity &identity, uin
   at = append_unsigned(out, capacity, at, health.buffered);
   at = append_text(out, capacity, at, ",\"overflows\":");
   at = append_unsigned(out, capacity, at, health.overflows);
-  at = append_text(out, capacity, at, ",\"glitches\":");
-  at = append_unsigned(out, capacity, at, health.glitches);
+  at = append_text(out, capacity, at, ",\"too_close\":");
+  at = append_unsigned(out, capacity, at, health.too_close);
   at = append_text(out, capacity, at, ",\"firmware\":\"");
   at = append_text(out, capacity, at, health.firmware);
   at = append_text(out, capacity, at, "\"}}");

@@ -33,7 +33,10 @@ public:
         backoff_(settings.first_retry_ms, settings.max_retry_ms), boot_(boot) {}
 
   // Whether to write and send a batch now. Also notices an acknowledgement
-  // that did not come in time, which counts as a failure.
+  // that did not come in time, which counts as a failure. Call it on every
+  // pass of loop(), connected or not: it compares elapsed times, which
+  // millis() gives right across its wrap (49.7 days) only when they are
+  // looked at more often than that.
   bool ready(uint32_t now_ms) {
     if (waiting_) {
       if (now_ms - sent_ms_ < settings_.ack_timeout_ms) {
@@ -41,7 +44,10 @@ public:
       }
       failed(now_ms);
     }
-    return outbox_.size() > 0 && static_cast<int32_t>(now_ms - next_try_ms_) >= 0;
+    if (!due_ && now_ms - pause_from_ms_ >= pause_ms_) {
+      due_ = true; // stays due however long the outbox then stays empty
+    }
+    return due_ && outbox_.size() > 0;
   }
 
   // Writes the batch to send (the same one again after a failure) and
@@ -69,15 +75,14 @@ public:
     ++seq_;
     waiting_ = false;
     backoff_.after_success();
-    next_try_ms_ =
-        outbox_.size() >= settings_.batch_pulses ? now_ms : now_ms + settings_.send_interval_ms;
+    pause(now_ms, outbox_.size() >= settings_.batch_pulses ? 0 : settings_.send_interval_ms);
     return true;
   }
 
   // The batch did not reach the server (no connection, an error answer).
   void failed(uint32_t now_ms) {
     waiting_ = false;
-    next_try_ms_ = now_ms + backoff_.after_failure();
+    pause(now_ms, backoff_.after_failure());
   }
 
   uint32_t boot() const { return boot_; }
@@ -86,6 +91,13 @@ public:
   bool waiting() const { return waiting_; }
 
 private:
+  // No batch before pause_ms after now_ms.
+  void pause(uint32_t now_ms, uint32_t pause_ms) {
+    pause_from_ms_ = now_ms;
+    pause_ms_ = pause_ms;
+    due_ = pause_ms == 0;
+  }
+
   Outbox<Capacity> &outbox_;
   UploadSettings settings_;
   Backoff backoff_;
@@ -94,7 +106,9 @@ private:
   uint32_t in_flight_ = 0;
   bool waiting_ = false;
   uint32_t sent_ms_ = 0;
-  uint32_t next_try_ms_ = 0;
+  bool due_ = true; // the first pulses go out at once
+  uint32_t pause_from_ms_ = 0;
+  uint32_t pause_ms_ = 0;
 };
 
 // Reads "boot" and "seq" from the server's acknowledgement
