@@ -64,8 +64,7 @@ WiFiClient network;
 PubSubClient mqtt(network);
 const pulsenode::NodeIdentity identity{NODE_NAME, NODE_METER_ID, NODE_DEVICE_KEY};
 pulsenode::AckKey ack_key;
-bool subscribed = false;
-uint32_t last_subscribe_ms = 0;
+pulsenode::AckSubscription ack_subscription;
 #else
 const pulsenode::NodeIdentity identity{NODE_NAME, NODE_METER_ID, nullptr};
 #endif
@@ -112,22 +111,23 @@ void on_ack(char * /*topic*/, uint8_t *payload, unsigned int length) {
   }
 }
 
-// Connects, and subscribes to the acks until the broker has granted it
-// (a refused subscription is tried again every few seconds: without it no
-// ack arrives and every batch would be resent for ever).
-bool connect_broker() {
-  if (!mqtt.connected()) {
-    subscribed = false;
-    if (!mqtt.connect(NODE_NAME, NODE_MQTT_USER, NODE_MQTT_PASSWORD)) {
-      return false;
-    }
-  }
+// Keeps the subscription to the acks (AckSubscription says when to
+// subscribe again); true while it holds.
+bool keep_subscribed() {
   const uint32_t now = millis();
-  if (!subscribed && (last_subscribe_ms == 0 || now - last_subscribe_ms >= 5000)) {
-    last_subscribe_ms = now;
-    subscribed = mqtt.subscribe("pulsemon/" NODE_NAME "/ack", 1);
+  if (ack_subscription.due(mqtt.connected(), uploader->ack_timeouts(), now)) {
+    ack_subscription.subscribed(mqtt.subscribe("pulsemon/" NODE_NAME "/ack", 1), now);
   }
-  return subscribed;
+  return ack_subscription.active();
+}
+
+// Connecting blocks, so it happens only when a batch is due (after the
+// uploader's backoff), not on every pass.
+bool connect_broker() {
+  if (!mqtt.connected() && !mqtt.connect(NODE_NAME, NODE_MQTT_USER, NODE_MQTT_PASSWORD)) {
+    return false;
+  }
+  return keep_subscribed();
 }
 
 // Publishes the batch; the acknowledgement arrives later through on_ack.
@@ -172,9 +172,9 @@ void one_pass() {
   (void)pulsenode::drain_capture(micros(), extender, capture, outbox);
   upload();
 #if NODE_USE_MQTT
-  if (WiFi.status() == WL_CONNECTED) {
-    connect_broker(); // keeps the subscription, so that acks come in
-    mqtt.loop();      // delivers acknowledgements to on_ack
+  if (mqtt.connected()) {
+    keep_subscribed(); // so that acks come in
+    mqtt.loop();       // delivers acknowledgements to on_ack
   }
 #endif
 }

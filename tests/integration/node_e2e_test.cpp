@@ -88,11 +88,13 @@ public:
   MqttTransport(const MqttTransport &) = delete;
   MqttTransport &operator=(const MqttTransport &) = delete;
 
-  bool send(const std::string &batch, NodeUploader & /*uploader*/, uint32_t now_ms) override {
+  bool send(const std::string &batch, NodeUploader &uploader, uint32_t now_ms) override {
     if (!connected_ && !connect(now_ms)) {
       return false;
     }
-    return mosquitto_publish(client_, nullptr, batches_.c_str(), static_cast<int>(batch.size()),
+    keep_subscribed(uploader, now_ms);
+    return subscription_.active() &&
+           mosquitto_publish(client_, nullptr, batches_.c_str(), static_cast<int>(batch.size()),
                              batch.data(), 0, false) == MOSQ_ERR_SUCCESS;
   }
 
@@ -102,6 +104,7 @@ public:
     if (!connected_ && !connect(now_ms)) {
       return;
     }
+    keep_subscribed(uploader, now_ms);
     if (mosquitto_loop(client_, 0, 1) != MOSQ_ERR_SUCCESS) {
       connected_ = false; // the broker went away
     }
@@ -117,9 +120,16 @@ private:
       return false;
     }
     connected_ = true;
-    // The ack is retained: one published while this node was away arrives now.
-    mosquitto_subscribe(client_, nullptr, acks_.c_str(), 0);
     return true;
+  }
+
+  // As the sketch's keep_subscribed(). The ack is retained: one published
+  // while this node was away arrives when it subscribes.
+  void keep_subscribed(const NodeUploader &uploader, uint32_t now_ms) {
+    if (subscription_.due(connected_, uploader.ack_timeouts(), now_ms)) {
+      subscription_.subscribed(
+          mosquitto_subscribe(client_, nullptr, acks_.c_str(), 1) == MOSQ_ERR_SUCCESS, now_ms);
+    }
   }
 
   static void on_message(mosquitto * /*client*/, void *self, const mosquitto_message *message) {
@@ -139,6 +149,7 @@ private:
   std::string batches_;
   std::string acks_;
   pulsenode::AckKey ack_key_;
+  pulsenode::AckSubscription subscription_;
   mosquitto *client_ = nullptr;
   bool connected_ = false;
   uint32_t last_attempt_ms_ = 0;

@@ -155,3 +155,51 @@ TEST(ReadAck, RefusesAnswersWithoutBothNumbers) {
 
 } // namespace
 } // namespace pulsenode
+
+namespace pulsenode {
+namespace {
+
+TEST(AckSubscription, ARefusedSubscribeIsTriedAgainWhileTheConnectionStays) {
+  AckSubscription subscription(5000);
+  EXPECT_FALSE(subscription.due(false, 0, 0)) << "not connected: nothing to do";
+  ASSERT_TRUE(subscription.due(true, 0, 100));
+  subscription.subscribed(false, 100); // subscribe() failed; the connection is still up
+  EXPECT_FALSE(subscription.active());
+  EXPECT_FALSE(subscription.due(true, 0, 4000));
+  ASSERT_TRUE(subscription.due(true, 0, 5100)) << "tried again, not never";
+  subscription.subscribed(true, 5100);
+  EXPECT_TRUE(subscription.active());
+  EXPECT_FALSE(subscription.due(true, 0, 60'000));
+}
+
+TEST(AckSubscription, AReconnectionOrAMissingAckSubscribesAgain) {
+  AckSubscription subscription;
+  ASSERT_TRUE(subscription.due(true, 0, 0));
+  subscription.subscribed(true, 0);
+  EXPECT_FALSE(subscription.due(false, 0, 10)) << "the broker went away";
+  EXPECT_TRUE(subscription.due(true, 0, 20)) << "a new connection has no subscriptions";
+  subscription.subscribed(true, 20);
+  EXPECT_FALSE(subscription.due(true, 0, 30));
+  EXPECT_TRUE(subscription.due(true, 1, 40)) << "an ack that never came: the broker may have "
+                                                "refused the subscription without a word";
+  subscription.subscribed(true, 40);
+  EXPECT_FALSE(subscription.due(true, 1, 50));
+}
+
+TEST(AckSubscription, TheUploaderCountsAcknowledgementsThatNeverCame) {
+  Outbox<4> outbox;
+  UploadSettings settings;
+  settings.ack_timeout_ms = 1000;
+  Uploader<4> uploader(outbox, settings, 1);
+  outbox.push(5);
+  ASSERT_TRUE(uploader.ready(0));
+  char text[512];
+  ASSERT_GT(uploader.write(text, sizeof text, NodeIdentity{"n", 1, "k"}, 10, Health{}, 0), 0U);
+  EXPECT_FALSE(uploader.ready(999));
+  EXPECT_EQ(uploader.ack_timeouts(), 0U);
+  (void)uploader.ready(1000);
+  EXPECT_EQ(uploader.ack_timeouts(), 1U);
+}
+
+} // namespace
+} // namespace pulsenode

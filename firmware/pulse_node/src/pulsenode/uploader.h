@@ -42,6 +42,7 @@ public:
       if (now_ms - sent_ms_ < settings_.ack_timeout_ms) {
         return false;
       }
+      ++ack_timeouts_;
       failed(now_ms);
     }
     if (!due_ && now_ms - pause_from_ms_ >= pause_ms_) {
@@ -89,6 +90,7 @@ public:
   uint32_t seq() const { return seq_; }             // the batch being sent
   uint32_t in_flight() const { return in_flight_; } // its pulses (0: none yet)
   bool waiting() const { return waiting_; }
+  uint32_t ack_timeouts() const { return ack_timeouts_; } // acknowledgements that never came
 
 private:
   // No batch before pause_ms after now_ms.
@@ -106,9 +108,51 @@ private:
   uint32_t in_flight_ = 0;
   bool waiting_ = false;
   uint32_t sent_ms_ = 0;
+  uint32_t ack_timeouts_ = 0;
   bool due_ = true; // the first pulses go out at once
   uint32_t pause_from_ms_ = 0;
   uint32_t pause_ms_ = 0;
+};
+
+// Keeps an MQTT node subscribed to its acknowledgements. Subscribe when
+// due() says so and report the outcome with subscribed(): after every
+// (re)connection; again every retry_ms while subscribing fails on a
+// connection that stays up; and again when an acknowledgement did not come
+// (the broker may have refused the subscription: PubSubClient's
+// subscribe() only says the request went out). Without it no ack would
+// ever arrive and every batch would be resent for ever.
+class AckSubscription {
+public:
+  explicit AckSubscription(uint32_t retry_ms = 5000) : retry_ms_(retry_ms) {}
+
+  bool due(bool connected, uint32_t ack_timeouts, uint32_t now_ms) {
+    if (!connected) {
+      state_ = State::unsubscribed; // a new connection starts without subscriptions
+      return false;
+    }
+    if (state_ == State::subscribed && ack_timeouts != timeouts_at_subscribe_) {
+      state_ = State::unsubscribed;
+    }
+    timeouts_now_ = ack_timeouts;
+    return state_ == State::unsubscribed ||
+           (state_ == State::refused && now_ms - tried_ms_ >= retry_ms_);
+  }
+
+  void subscribed(bool sent, uint32_t now_ms) {
+    tried_ms_ = now_ms;
+    timeouts_at_subscribe_ = timeouts_now_;
+    state_ = sent ? State::subscribed : State::refused;
+  }
+
+  bool active() const { return state_ == State::subscribed; }
+
+private:
+  enum class State : uint8_t { unsubscribed, subscribed, refused };
+  uint32_t retry_ms_;
+  State state_ = State::unsubscribed;
+  uint32_t tried_ms_ = 0;
+  uint32_t timeouts_now_ = 0;
+  uint32_t timeouts_at_subscribe_ = 0;
 };
 
 // Reads "boot" and "seq" from the server's acknowledgement
