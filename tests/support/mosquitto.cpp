@@ -22,10 +22,10 @@ unsigned short free_loopback_port() {
   return ntohs(address.sin_port);
 }
 
-Broker::Broker(const std::filesystem::path &dir)
+Broker::Broker(const std::filesystem::path &dir, const std::string &access)
     : config_(dir / "mosquitto.conf"), port_(free_loopback_port()) {
   std::ofstream(config_) << "listener " << port_ << " 127.0.0.1\n"
-                         << "allow_anonymous true\npersistence false\n"
+                         << access << "persistence false\n"
                          << "log_dest stderr\n";
   start();
 }

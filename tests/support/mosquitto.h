@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 
 namespace pulsemon::testing {
 
@@ -14,8 +15,10 @@ unsigned short free_loopback_port();
 
 class Broker {
 public:
-  // Writes DIR/mosquitto.conf and starts the broker; throws when it does not start.
-  explicit Broker(const std::filesystem::path &dir);
+  // Writes DIR/mosquitto.conf and starts the broker; throws when it does
+  // not start. `access`: the lines that say who may connect and do what.
+  explicit Broker(const std::filesystem::path &dir,
+                  const std::string &access = "allow_anonymous true\n");
 
   void stop();  // SIGTERM, and waits for the exit
   void start(); // on the same port; throws when it does not start
