@@ -62,6 +62,13 @@
 #ifndef NODE_NTP_SERVER
 #define NODE_NTP_SERVER "pool.ntp.org"
 #endif
+// TLS needs RAM for its buffers: a 16 KB receive buffer by default, which
+// with the outbox does not fit. pulsemon's and Mosquitto's answers are
+// small, so 4 KB is enough as long as the server's certificate chain is
+// (one certificate of a few KB); set 16384 if the handshake fails.
+#ifndef NODE_TLS_RECEIVE_BUFFER
+#define NODE_TLS_RECEIVE_BUFFER 4096
+#endif
 
 // The pulse input: D6 (GPIO12) as in the old set-up; the sensor pulls it low.
 #ifndef NODE_PULSE_PIN
@@ -86,9 +93,14 @@
 #ifndef NODE_ACK_TIMEOUT_MS
 #define NODE_ACK_TIMEOUT_MS 10000
 #endif
-// Pulses kept through WiFi or server outages (8 bytes each).
+// Pulses kept through WiFi or server outages (8 bytes each); fewer with
+// TLS, which needs about 12 KB more RAM (docs/sensor-node.md, RAM).
 #ifndef NODE_OUTBOX_PULSES
+#if NODE_TLS
+#define NODE_OUTBOX_PULSES 1000
+#else
 #define NODE_OUTBOX_PULSES 2000
+#endif
 #endif
 
 // Battery (optional). The one setting is the divider ratio: battery volts

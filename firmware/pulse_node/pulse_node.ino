@@ -88,6 +88,7 @@ pulsenode::Health health() {
 
 void set_up_tls() {
 #if NODE_TLS
+  network.setBufferSizes(NODE_TLS_RECEIVE_BUFFER, 512);
 #ifdef NODE_TLS_CA_CERT
   configTime(0, 0, NODE_NTP_SERVER); // a CA's certificates are checked against the date
   network.setTrustAnchors(&trusted_ca);

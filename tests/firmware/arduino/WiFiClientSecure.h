@@ -16,6 +16,7 @@ public:
   bool setFingerprint(const char *fingerprint);
   void setTrustAnchors(const X509List *anchors);
   void setInsecure();
+  void setBufferSizes(int recv, int xmit);
 };
 
 } // namespace BearSSL

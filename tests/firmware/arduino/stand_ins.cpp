@@ -125,6 +125,7 @@ bool WiFiClientSecure::setFingerprint(const char *) {
 }
 void WiFiClientSecure::setTrustAnchors(const X509List *) {}
 void WiFiClientSecure::setInsecure() {}
+void WiFiClientSecure::setBufferSizes(int, int) {}
 } // namespace BearSSL
 
 bool HTTPClient::begin(WiFiClient &, const String &) {
