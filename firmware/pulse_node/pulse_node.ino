@@ -34,6 +34,34 @@
 
 namespace {
 
+// Settings that cannot work stop the build here, with a message, rather
+// than on the chip.
+constexpr bool valid_node_name(const char *name) {
+  if (*name == '\0') {
+    return false;
+  }
+  for (; *name != '\0'; ++name) {
+    const char c = *name;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(valid_node_name(NODE_NAME),
+              "NODE_NAME: use letters, digits, '-' and '_' only (it is part of MQTT topics)");
+static_assert(NODE_BATCH_PULSES >= 1 && NODE_BATCH_PULSES <= NODE_OUTBOX_PULSES,
+              "NODE_BATCH_PULSES: between 1 and NODE_OUTBOX_PULSES");
+static_assert(NODE_OUTBOX_PULSES >= 1 && NODE_OUTBOX_PULSES <= 4000,
+              "NODE_OUTBOX_PULSES: between 1 and 4000 (8 bytes of RAM each)");
+static_assert(NODE_MIN_INTERVAL_US >= 0 && NODE_MIN_INTERVAL_US <= 60000000,
+              "NODE_MIN_INTERVAL_US: between 0 and 60 s");
+static_assert(NODE_BATTERY_RECHECK_MIN >= 1 && NODE_BATTERY_RECHECK_MIN <= 180,
+              "NODE_BATTERY_RECHECK_MIN: between 1 and 180 (the chip sleeps at most ~3.5 h)");
+static_assert(NODE_BATTERY_DIVIDER == 0.0f || NODE_BATTERY_RESUME_V > NODE_BATTERY_CUTOFF_V,
+              "NODE_BATTERY_RESUME_V must be above NODE_BATTERY_CUTOFF_V");
+
 pulsenode::PulseCapture capture(NODE_MIN_INTERVAL_US);
 pulsenode::Outbox<NODE_OUTBOX_PULSES> outbox;
 pulsenode::MicrosExtender extender;
