@@ -8,6 +8,7 @@
 #include "support/daemon.h"
 #include "support/database_file.h"
 #include "support/mosquitto.h"
+#include "support/mqtt_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -16,7 +17,6 @@
 
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <regex>
 #include <thread>
 
@@ -25,52 +25,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// A logged-in MQTT client that keeps what arrives on its subscriptions.
-class Client {
-public:
-  Client(unsigned short port, const std::string &user, const std::string &password,
-         const std::string &client_id) {
-    mosquitto_lib_init();
-    client_ = mosquitto_new(client_id.c_str(), true, this);
-    mosquitto_username_pw_set(client_, user.c_str(), password.c_str());
-    mosquitto_message_callback_set(
-        client_, [](mosquitto *, void *self, const mosquitto_message *message) {
-          auto &me = *static_cast<Client *>(self);
-          const std::lock_guard lock(me.mutex_);
-          me.received_.emplace_back(static_cast<const char *>(message->payload),
-                                    static_cast<std::size_t>(message->payloadlen));
-        });
-    if (mosquitto_connect(client_, "127.0.0.1", port, 5) != MOSQ_ERR_SUCCESS ||
-        mosquitto_loop_start(client_) != MOSQ_ERR_SUCCESS) {
-      throw std::runtime_error("could not reach the broker");
-    }
-  }
-  ~Client() {
-    mosquitto_disconnect(client_);
-    mosquitto_loop_stop(client_, true);
-    mosquitto_destroy(client_);
-  }
-  Client(const Client &) = delete;
-  Client &operator=(const Client &) = delete;
-
-  void subscribe(const std::string &topic) {
-    mosquitto_subscribe(client_, nullptr, topic.c_str(), 1);
-  }
-  void publish(const std::string &topic, const std::string &payload) {
-    mosquitto_publish(client_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
-                      payload.data(), 1, false);
-  }
-  [[nodiscard]] std::vector<std::string> received() const {
-    const std::lock_guard lock(mutex_);
-    return received_;
-  }
-
-private:
-  mosquitto *client_ = nullptr;
-  mutable std::mutex mutex_;
-  std::vector<std::string> received_;
-};
 
 std::filesystem::path source_tree() {
   return std::filesystem::path(PULSEMON_SOURCE_DIR);
@@ -117,14 +71,13 @@ TEST(BrokerAcl, AnotherNodeCanNeitherReadABatchNorWriteAnAck) {
       << daemon.process->output() << broker.output();
 
   // hall is a node of this broker too, with its own login, and curious.
-  Client hall(broker.port(), "hall", passwords.at("hall"), "hall");
+  testing::MqttClient hall(broker.port(), "hall", passwords.at("hall"), "hall");
   hall.subscribe("pulsemon/+/pulses");
   hall.subscribe("pulsemon/shed/pulses");
   hall.subscribe("#");
   // A second login as shed sees what reaches shed's ack topic.
-  Client witness(broker.port(), "shed", passwords.at("shed"), "shed-witness");
+  testing::MqttClient witness(broker.port(), "shed", passwords.at("shed"), "shed-witness");
   witness.subscribe("pulsemon/shed/ack");
-  std::this_thread::sleep_for(milliseconds{300});
 
   auto transport =
       std::make_unique<testing::MqttTransport>(broker.port(), "shed", key, passwords.at("shed"));

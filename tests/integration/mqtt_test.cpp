@@ -5,6 +5,7 @@
 #include "support/daemon.h"
 #include "support/http_client.h"
 #include "support/mosquitto.h"
+#include "support/mqtt_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -25,66 +26,7 @@ using testing::http_request;
 constexpr std::int64_t s = 1'000'000;
 constexpr std::int64_t base_us = 1'767'225'600LL * s;
 
-// A test's MQTT client: publishes, and collects what arrives on its topics.
-class Client {
-public:
-  explicit Client(unsigned short port) {
-    mosquitto_lib_init();
-    client_ = mosquitto_new(nullptr, true, this);
-    mosquitto_message_callback_set(
-        client_, [](mosquitto *, void *self, const mosquitto_message *message) {
-          auto &me = *static_cast<Client *>(self);
-          const std::lock_guard lock(me.mutex_);
-          me.received_.emplace_back(static_cast<const char *>(message->payload),
-                                    static_cast<std::size_t>(message->payloadlen));
-        });
-    mosquitto_subscribe_callback_set(client_, [](mosquitto *, void *self, int, int, const int *) {
-      static_cast<Client *>(self)->subscribed_ = true;
-    });
-    EXPECT_EQ(mosquitto_connect(client_, "127.0.0.1", port, 30), MOSQ_ERR_SUCCESS);
-    mosquitto_loop_start(client_);
-  }
-  ~Client() {
-    mosquitto_disconnect(client_);
-    mosquitto_loop_stop(client_, true);
-    mosquitto_destroy(client_);
-  }
-  Client(const Client &) = delete;
-  Client &operator=(const Client &) = delete;
-
-  // Returns once the broker has confirmed the subscription.
-  void subscribe(const std::string &topic) {
-    mosquitto_subscribe(client_, nullptr, topic.c_str(), 1);
-    for (int i = 0; i < 1500 && !subscribed_; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    }
-    EXPECT_TRUE(subscribed_);
-  }
-  void publish(const std::string &topic, const std::string &payload) {
-    mosquitto_publish(client_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
-                      payload.data(), 1, false);
-  }
-  // Waits until `count` messages have arrived (or 15 s), returns them all.
-  std::vector<std::string> wait_for(std::size_t count) {
-    for (int i = 0; i < 1500; ++i) {
-      {
-        const std::lock_guard lock(mutex_);
-        if (received_.size() >= count) {
-          return received_;
-        }
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    }
-    const std::lock_guard lock(mutex_);
-    return received_;
-  }
-
-private:
-  mosquitto *client_ = nullptr;
-  std::mutex mutex_;
-  std::vector<std::string> received_;
-  std::atomic<bool> subscribed_{false};
-};
+using Client = testing::MqttClient;
 
 class Mqtt : public ::testing::Test {
 protected:
