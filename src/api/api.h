@@ -25,7 +25,8 @@ namespace pulsemon {
 
 struct ApiSettings {
   std::chrono::seconds token_lifetime{24 * 3600};
-  std::string zone = "UTC"; // default for ?tz=
+  std::string zone = "UTC"; // default for ?tz=, and the dashboard's zone
+  std::string version;      // pulsemon's, for /api/status
   int billing_day = 1;
   std::size_t max_rows = 10'000; // buckets or steps in one answer
   // Origins whose browser pages may call the v1 API (http.cors_origins).
@@ -66,6 +67,7 @@ void add_meter_routes(http::Router &router, ApiContext &context);
 void add_legacy_routes(http::Router &router, ApiContext &context);
 void add_meter_admin_routes(http::Router &router, ApiContext &context);
 void add_ingest_routes(http::Router &router, ApiContext &context);
+void add_dashboard_routes(http::Router &router, ApiContext &context);
 
 // The {id} of a path as a meter id; a 400 naming it when it is not one.
 [[nodiscard]] std::int64_t path_meter_id(const http::Request &request);

@@ -15,9 +15,9 @@
 namespace pulsemon {
 namespace {
 
-const std::set<std::string> public_routes{"GET /healthz",    "GET /api/openapi.json",
-                                          "POST /api/login", "POST /apiv2/login",
-                                          "GET /apiv2/",     "GET /apiv1/*"};
+const std::set<std::string> public_routes{
+    "GET /healthz", "GET /api/openapi.json", "POST /api/login", "POST /apiv2/login",
+    "GET /apiv2/",  "GET /apiv1/*",          "GET /",           "GET /assets/*"};
 
 std::string concrete_path(std::string pattern) {
   for (auto open = pattern.find('{'); open != std::string::npos; open = pattern.find('{')) {

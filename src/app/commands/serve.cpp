@@ -191,6 +191,7 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   ApiSettings api_settings;
   api_settings.token_lifetime = config.token_lifetime;
   api_settings.zone = config.zone;
+  api_settings.version = PULSEMON_VERSION;
   api_settings.billing_day = config.billing_day;
   api_settings.cors_origins = config.cors_origins;
   ApiContext api{

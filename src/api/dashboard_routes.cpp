@@ -1,0 +1,88 @@
+// The dashboard (web/, built into the binary) at / and /assets/…, and
+// /api/status, which tells it the household's time zone and the version.
+#include "api/api.h"
+
+#include "web/assets.h"
+
+#include <nlohmann/json.hpp>
+
+namespace pulsemon {
+
+namespace {
+
+// Scripts and styles only from this origin, no inline script or style
+// attribute, no frames, no plugins; the API is the only place to connect.
+constexpr std::string_view content_security_policy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
+const web::Asset *find_asset(std::string_view path) {
+  for (const web::Asset &asset : web::assets()) {
+    if (asset.path == path) {
+      return &asset;
+    }
+  }
+  return nullptr;
+}
+
+bool accepts_gzip(const http::Request &request) {
+  return request.header("accept-encoding").find("gzip") != std::string::npos;
+}
+
+// The file with its caching headers: 304 when the browser has this
+// version (If-None-Match), gzip when the browser takes it.
+http::Response serve_asset(const web::Asset &asset, const http::Request &request) {
+  http::Response response;
+  response.content_type = std::string(asset.content_type);
+  response.headers = {{"ETag", std::string(asset.etag)},
+                      {"Cache-Control", std::string(asset.cache_control)},
+                      {"Content-Security-Policy", std::string(content_security_policy)},
+                      {"X-Content-Type-Options", "nosniff"},
+                      {"Referrer-Policy", "no-referrer"},
+                      {"Vary", "Accept-Encoding"}};
+  if (request.header("if-none-match") == asset.etag) {
+    response.status = 304;
+    return response;
+  }
+  if (accepts_gzip(request)) {
+    response.headers.emplace_back("Content-Encoding", "gzip");
+    response.body = std::string(asset.gzip_body);
+  } else {
+    response.body = std::string(asset.body);
+  }
+  return response;
+}
+
+} // namespace
+
+void add_dashboard_routes(http::Router &router, ApiContext &context) {
+  router.add({"GET",
+              "/",
+              http::Access::open,
+              [](http::Request &request) { return serve_asset(*find_asset("/"), request); },
+              {}});
+  router.add({"GET",
+              "/assets/*",
+              http::Access::open,
+              [](http::Request &request) {
+                const web::Asset *asset = find_asset(request.path);
+                if (asset == nullptr || asset->path == "/") {
+                  return http::error_response(404, "not_found",
+                                              "no such file of the dashboard (an old page? "
+                                              "reload it)");
+                }
+                return serve_asset(*asset, request);
+              },
+              {}});
+  router.add({"GET",
+              "/api/status",
+              http::Access::viewer,
+              [&context](http::Request &) {
+                return http::json_ok(
+                    {{"version", context.settings.version}, {"zone", context.settings.zone}});
+              },
+              {}});
+}
+
+} // namespace pulsemon

@@ -1,0 +1,68 @@
+// Talking to pulsemon's API: the token from /api/login travels in the
+// Authorization header (never a cookie, so no request can be forged from
+// another site), kept in sessionStorage so that it ends with the tab.
+
+const KEY = 'pulsemon.session';
+
+export function session() {
+  try {
+    return JSON.parse(sessionStorage.getItem(KEY) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(value) {
+  if (value) sessionStorage.setItem(KEY, JSON.stringify(value));
+  else sessionStorage.removeItem(KEY);
+}
+
+// An answer the API refused: its status and message ({"error":{message}}).
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+let onSignedOut = () => {};
+export function whenSignedOut(handler) {
+  onSignedOut = handler;
+}
+
+export async function api(path, { method = 'GET', body, signal } = {}) {
+  const headers = { Accept: 'application/json' };
+  const current = session();
+  if (current) headers.Authorization = `Bearer ${current.token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
+  });
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    // {"error":{code,message}}, or the legacy login's {"status","message"}.
+    const error = data && data.error ? data.error : { message: data && data.message };
+    if (response.status === 401 && current) {
+      saveSession(null);
+      onSignedOut('Your session has ended; please sign in again.');
+    }
+    throw new ApiError(response.status, error.code || 'http', error.message || `HTTP ${response.status}`);
+  }
+  return data;
+}
+
+export async function signIn(username, password) {
+  const answer = await api('/api/login', { method: 'POST', body: { username, password } });
+  saveSession({ token: answer.token, user: answer.user, role: answer.role, expires: answer.expires });
+  return answer;
+}

@@ -1,0 +1,56 @@
+// Numbers and times as a household reads them, in the household's time
+// zone (the daemon's, from /api/status), whatever the browser's zone.
+
+let zone = 'UTC';
+export function setZone(value) {
+  zone = value || 'UTC';
+}
+export function householdZone() {
+  return zone;
+}
+
+export function number(value, digits = 0) {
+  if (value === null || value === undefined || Number.isNaN(value)) return '–';
+  return value.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+// Watts as W or kW, flows with their unit.
+export function power(value, unit) {
+  if (value === null || value === undefined) return '–';
+  if (unit === 'W' && Math.abs(value) >= 10000) return `${number(value / 1000, 1)} kW`;
+  if (unit === 'W') return `${number(value, 0)} W`;
+  return `${number(value, 3)} ${unit}`;
+}
+
+export function time(iso) {
+  if (!iso) return '–';
+  return new Intl.DateTimeFormat(undefined, { timeZone: zone, dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
+}
+
+// The household's calendar date of an instant, as YYYY-MM-DD.
+export function localDate(ms) {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(ms));
+  const get = (type) => parts.find((p) => p.type === type).value;
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+// pulsemon's tariffs have prices, not currencies: a cost is a number.
+export function money(value) {
+  if (value === null || value === undefined) return '';
+  return `cost ${number(value, 2)}`;
+}
+
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name === 'class') node.className = value;
+    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}

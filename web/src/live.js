@@ -1,0 +1,67 @@
+// GET /api/live as a stream of pulses. EventSource cannot send the
+// Authorization header, so the stream is read with fetch; when it ends (the
+// daemon restarted, the network dropped) it is opened again after a pause
+// that grows to 30 s.
+import { session } from './api.js';
+
+export function followLive(onPulse, onState) {
+  let stopped = false;
+  let controller = null;
+  let wait = 1000;
+
+  async function run() {
+    while (!stopped) {
+      controller = new AbortController();
+      try {
+        const current = session();
+        const response = await fetch('/api/live', {
+          headers: { Accept: 'text/event-stream', Authorization: `Bearer ${current ? current.token : ''}` },
+          signal: controller.signal,
+        });
+        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+        onState('live');
+        wait = 1000;
+        await readEvents(response.body, onPulse);
+      } catch {
+        if (stopped) return;
+      }
+      onState('reconnecting');
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = Math.min(wait * 2, 30000);
+    }
+  }
+
+  run();
+  return () => {
+    stopped = true;
+    if (controller) controller.abort();
+  };
+}
+
+async function readEvents(body, onPulse) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      let data = '';
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data += line.slice(5).trim();
+      }
+      if (event === 'pulse' && data) {
+        try {
+          onPulse(JSON.parse(data));
+        } catch {
+          // a malformed event is skipped, the stream goes on
+        }
+      }
+    }
+  }
+}
