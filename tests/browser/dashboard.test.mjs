@@ -11,7 +11,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, appendFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,7 +70,12 @@ before(async () => {
   const init = spawnSync(binary, ['init', '--dir', folder, '--with-simulator'], { encoding: 'utf8' });
   assert.equal(init.status, 0, init.stderr);
   adminPassword = init.stdout.match(/admin \/ (\S+)/)[1];
+  // A household with summer time, and data around its spring-forward night
+  // (Sunday 29 March 2026, 02:00 → 03:00 in Amsterdam).
+  const text = readFileSync(config, 'utf8').replace(/^zone = .*$/m, 'zone = "Europe/Amsterdam"');
+  writeFileSync(config, text);
   pulsemon(['simulate', '--meter', '1', '--days', '3']);
+  pulsemon(['simulate', '--meter', '1', '--days', '3', '--start', '2026-03-27']);
   pulsemon(['meter', 'add', '--id', '2', '--name', 'Hall', '--kind', 'electricity', '--ppu', '1000']);
   deviceKey = pulsemon(['key', 'add', '--meter', '2']).match(/pmk_\d+_[0-9a-f]{32}/)[0];
   pulsemon(['user', 'add', 'vera', '--role', 'viewer'], `${viewerPassword}\n`);
@@ -117,7 +122,7 @@ async function postPulses(intervalsMs) {
 
 // A page that records console errors and failed requests.
 async function openPage(viewport) {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (message) => {
@@ -132,6 +137,17 @@ async function signIn(page, user, password) {
   await page.fill('#username', user);
   await page.fill('#password', password);
   await page.click('button[type=submit]');
+}
+
+// Pixels of the chart's canvas that something was drawn on.
+async function paintedPixels(page) {
+  return page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid=chart] canvas');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ++painted;
+    return painted;
+  });
 }
 
 async function seriousAccessibilityViolations(page) {
@@ -182,16 +198,38 @@ for (const [name, viewport] of [
       assert.deepEqual(await seriousAccessibilityViolations(page), [], 'now view');
 
       await page.click('a[href="#/charts"]');
-      await page.waitForSelector('[data-testid="chart-1-86400"] canvas');
-      const painted = await page.evaluate(() => {
-        const canvas = document.querySelector('[data-testid="chart-1-86400"] canvas');
-        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        let coloured = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ++coloured;
-        return coloured;
-      });
-      assert.ok(painted > 500, `the 24-hour chart has drawn (${painted} pixels)`);
-      await page.screenshot({ path: join(artifacts, `${name}-charts.png`), fullPage: true });
+      await page.waitForSelector('[data-testid=chart] canvas');
+      await page.selectOption('#chart-view', 'day24');
+      await page.waitForFunction(() => document.querySelector('#chart-title').textContent.includes('24 h'));
+      assert.ok((await paintedPixels(page)) > 500, 'the 24-hour power chart has drawn');
+      await page.screenshot({ path: join(artifacts, `${name}-power.png`), fullPage: true });
+
+      // Energy by hour on the spring-forward day: 23 bars, the first at
+      // midnight in Amsterdam (23:00 UTC the day before).
+      await page.goto(`${base}/#/charts?meter=1&view=day&date=2026-03-29&compare=none`);
+      await page.waitForFunction(() => document.querySelector('[data-testid=chart]')?.dataset.points === '23');
+      assert.ok((await paintedPixels(page)) > 500, 'the day\'s bars have drawn');
+      const box = await page.locator('[data-testid=chart] .u-over').boundingBox();
+      await page.mouse.move(box.x + 3, box.y + box.height / 2);
+      const firstBar = await page.textContent('[data-testid=chart] .u-legend .u-series:first-child .u-value');
+      assert.match(firstBar, /00:00/, `the first bar is local midnight (${firstBar})`);
+      assert.match(firstBar, /29/, firstBar);
+      await page.screenshot({ path: join(artifacts, `${name}-day.png`), fullPage: true });
+
+      // Compared with the day before, which had 24 hours.
+      await page.selectOption('#chart-compare', 'previous');
+      await page.waitForFunction(() => document.querySelector('[data-testid=chart]').dataset.series === '2');
+      assert.match(await page.textContent('#chart-summary'), /compared/);
+      await page.click('#chart-back');
+      await page.waitForFunction(() => document.querySelector('[data-testid=chart]').dataset.points === '24');
+      assert.match(await page.textContent('#chart-title'), /28/);
+
+      // The shown range as CSV.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#chart-export')]);
+      const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+      assert.equal(csv.length, 25, 'a header and 24 hours');
+      assert.match(csv[0], /^start,end,energy kWh,cost$/);
+      await page.screenshot({ path: join(artifacts, `${name}-compare.png`), fullPage: true });
 
       await page.click('#sign-out');
       await page.waitForSelector('#password');

@@ -1,72 +1,229 @@
-// Charts: power over the last hour and the last 24 hours per meter
-// (GET /api/meters/{id}/power), drawn with uPlot, in the household's time
-// zone, with zoom by dragging and the hour's chart following live.
+// Charts of one meter: power over the last hour or day (lines, following
+// live), and energy by hour of a day, by day of a month, by month of a year
+// and by year (bars, with cost), in the household's time zone. Periods are
+// stepped back and forward; a previous period can be laid over the shown
+// one; the base load (the night's lowest hour) is marked. The state is in
+// the URL (#/charts?meter=1&view=day&date=2026-03-29&compare=previous),
+// so a chart can be bookmarked and the back button works.
 import uPlot from 'uplot';
 import { api } from './api.js';
 import * as f from './format.js';
+import { addPeriod, periodOf, periodLabel, previousPeriod } from './periods.js';
+import { gestures } from './gestures.js';
 
-const RANGES = [
-  { label: 'Last hour', seconds: 3600, step: 10 },
-  { label: 'Last 24 hours', seconds: 86400, step: 300 },
-];
+const POWER_VIEWS = {
+  hour: { label: 'Power, last hour', seconds: 3600, step: 10 },
+  day24: { label: 'Power, last 24 h', seconds: 86400, step: 300 },
+};
+const ENERGY_VIEWS = { day: 'Day by hour', month: 'Month by day', year: 'Year by month', all: 'By year' };
+
+function readState() {
+  const query = new URLSearchParams(location.hash.split('?')[1] || '');
+  return {
+    meter: Number(query.get('meter')) || null,
+    view: query.get('view') || 'day',
+    date: query.get('date') || f.localDate(Date.now()),
+    compare: query.get('compare') || 'none',
+    kwh: query.get('kwh') === '1',
+  };
+}
+
+function writeState(state) {
+  const query = new URLSearchParams({ meter: state.meter, view: state.view, date: state.date, compare: state.compare });
+  if (state.kwh) query.set('kwh', '1');
+  history.replaceState(null, '', `#/charts?${query}`);
+}
 
 function zoned(ts) {
   return uPlot.tzDate(new Date(ts * 1000), f.householdZone());
 }
 
-async function series(meter, range, nowS) {
-  const rows = await api(
-    `/api/meters/${meter.id}/power?from=${nowS - range.seconds}&to=${nowS}&step=${range.step}`,
+async function energyRows(meter, period, bucket) {
+  return api(
+    `/api/meters/${meter.id}/energy?bucket=${bucket}&from=${period.from}&to=${period.to}&tz=${encodeURIComponent(f.householdZone())}`,
   );
-  const xs = rows.map((row) => Date.parse(row.start) / 1000);
-  const ys = rows.map((row) => row.average);
-  return [xs, ys];
 }
 
-function chartWidth(root) {
-  return Math.max(280, Math.min(root.clientWidth - 32, 1100));
+// The lowest hourly figure between midnight and 05:00 of a day, as the
+// household's base load (what runs all night: fridge, router, standby).
+function baseLoad(rows, valueOf) {
+  const night = rows.filter((row) => {
+    const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: f.householdZone(), hour: '2-digit', hourCycle: 'h23' }).format(new Date(row.start)));
+    return hour < 5;
+  });
+  if (night.length === 0) return null;
+  return Math.min(...night.map(valueOf));
+}
+
+function chartWidth(holder) {
+  return Math.max(280, Math.min(holder.clientWidth || 600, 1100));
 }
 
 export async function renderCharts(root) {
   const meters = await api('/api/meters');
-  const charts = [];
-  for (const meter of meters) {
-    for (const range of RANGES) {
-      const holder = f.el('div', { class: 'chart', 'data-testid': `chart-${meter.id}-${range.seconds}` });
-      root.append(f.el('section', { class: 'card' }, f.el('h2', {}, `${meter.name}: ${range.label}`), holder));
-      const data = await series(meter, range, Math.floor(Date.now() / 1000));
-      const plot = new uPlot(
-        {
-          width: chartWidth(root),
-          height: 220,
-          tzDate: zoned,
-          cursor: { drag: { x: true, y: false } },
-          scales: { x: { time: true } },
-          axes: [{}, { label: meter.power_unit, size: 60 }],
-          series: [{}, { label: `Power (${meter.power_unit})`, stroke: '#0a7', fill: 'rgba(0,170,119,0.12)', width: 1.5 }],
-        },
-        data,
-        holder,
-      );
-      charts.push({ meter, range, plot });
+  if (meters.length === 0) {
+    root.append(f.el('p', { class: 'card' }, 'No meters yet.'));
+    return () => {};
+  }
+  const state = readState();
+  if (!meters.some((m) => m.id === state.meter)) state.meter = meters[0].id;
+
+  const meterSelect = f.el('select', { id: 'chart-meter', 'aria-label': 'Meter' },
+    meters.map((m) => f.el('option', { value: m.id, selected: m.id === state.meter }, m.name)));
+  const viewSelect = f.el('select', { id: 'chart-view', 'aria-label': 'Chart' },
+    Object.entries({ ...Object.fromEntries(Object.entries(POWER_VIEWS).map(([k, v]) => [k, v.label])), ...ENERGY_VIEWS })
+      .map(([value, label]) => f.el('option', { value, selected: value === state.view }, label)));
+  const compareSelect = f.el('select', { id: 'chart-compare', 'aria-label': 'Compare with' },
+    [['none', 'No comparison'], ['previous', 'Previous period'], ['last-week', 'Same day last week'], ['last-year', 'Same period last year']]
+      .map(([value, label]) => f.el('option', { value, selected: value === state.compare }, label)));
+  const kwhBox = f.el('input', { type: 'checkbox', id: 'chart-kwh', checked: state.kwh });
+  const kwhLabel = f.el('label', { for: 'chart-kwh', class: 'inline' }, kwhBox, ' in kWh');
+  const back = f.el('button', { type: 'button', id: 'chart-back', 'aria-label': 'Previous period' }, '◀');
+  const forward = f.el('button', { type: 'button', id: 'chart-forward', 'aria-label': 'Next period' }, '▶');
+  const title = f.el('h2', { id: 'chart-title' });
+  const summary = f.el('p', { class: 'summary', id: 'chart-summary' });
+  const exportButton = f.el('button', { type: 'button', id: 'chart-export', class: 'secondary' }, 'CSV');
+  const holder = f.el('div', { class: 'chart', 'data-testid': 'chart' });
+  const card = f.el('section', { class: 'card wide' },
+    f.el('div', { class: 'controls' }, meterSelect, viewSelect, back, forward, compareSelect, kwhLabel, exportButton),
+    title, holder, summary);
+  root.append(card);
+
+  let plot = null;
+  let refresh = null;
+  let shown = { header: [], rows: [] }; // what the CSV export writes
+
+  async function draw() {
+    writeState(state);
+    const meter = meters.find((m) => m.id === state.meter);
+    const isPower = state.view in POWER_VIEWS;
+    back.hidden = forward.hidden = compareSelect.hidden = isPower || state.view === 'all';
+    kwhLabel.hidden = meter.kind !== 'gas';
+    if (refresh) clearInterval(refresh);
+    refresh = null;
+    const options = isPower ? await powerChart(meter) : await energyChart(meter);
+    if (plot) plot.destroy();
+    holder.replaceChildren();
+    const config = { width: chartWidth(holder), height: 260, tzDate: zoned, ...options.config };
+    // The cursor's time in the legend, in the household's zone.
+    config.series[0] = { value: (u, ts) => (ts === null ? '–' : f.dateTime(ts * 1000, state.view)) };
+    plot = new uPlot(config, options.data, holder);
+    holder.dataset.points = String(options.data[0].length); // for tests and curious readers
+    holder.dataset.series = String(options.data.length - 1);
+    gestures(plot);
+    if (isPower && state.view === 'hour') {
+      refresh = setInterval(async () => {
+        try {
+          plot.setData((await powerChart(meter)).data);
+        } catch {
+          // the next refresh tries again
+        }
+      }, 10000);
     }
   }
-  if (meters.length === 0) root.append(f.el('p', { class: 'card' }, 'No meters yet.'));
-  const refresh = setInterval(async () => {
-    const nowS = Math.floor(Date.now() / 1000);
-    for (const chart of charts.filter((c) => c.range.seconds === 3600)) {
-      try {
-        chart.plot.setData(await series(chart.meter, chart.range, nowS));
-      } catch {
-        // the next refresh tries again
-      }
+
+  async function powerChart(meter) {
+    const view = POWER_VIEWS[state.view];
+    const now = Math.floor(Date.now() / 1000);
+    const rows = await api(`/api/meters/${meter.id}/power?from=${now - view.seconds}&to=${now}&step=${view.step}`);
+    const xs = rows.map((row) => Date.parse(row.start) / 1000);
+    const ys = rows.map((row) => row.average);
+    const low = baseLoad(rows, (row) => row.average ?? Infinity);
+    title.textContent = `${meter.name}: ${view.label}`;
+    summary.textContent = low !== null && Number.isFinite(low) ? `Base load (lowest at night): ${f.power(low, meter.power_unit)}` : '';
+    shown = { header: ['start', `average ${meter.power_unit}`], rows: rows.map((r) => [r.start, r.average]) };
+    return {
+      data: [xs, ys],
+      config: {
+        cursor: { drag: { x: true, y: false } },
+        scales: { x: { time: true } },
+        axes: [{}, { label: meter.power_unit, size: 64 }],
+        series: [{}, { label: `Power (${meter.power_unit})`, stroke: '#07805c', fill: 'rgba(7,128,92,0.12)', width: 1.5 }],
+      },
+    };
+  }
+
+  async function energyChart(meter) {
+    const period = periodOf(state.view, state.date, meter);
+    const rows = await energyRows(meter, period, period.bucket);
+    const inKwh = state.kwh && meter.kind === 'gas';
+    const unit = inKwh ? 'kWh' : meter.unit;
+    const valueOf = (row) => (inKwh ? row.kwh ?? null : row.value);
+    const xs = rows.map((row) => Date.parse(row.start) / 1000);
+    const series = [{}, { label: `Energy (${unit})`, fill: 'rgba(7,128,92,0.55)', stroke: '#07805c', paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } }];
+    const data = [xs, rows.map(valueOf)];
+    let compareTotal = null;
+    if (state.compare !== 'none' && state.view !== 'all') {
+      const other = previousPeriod(state.view, state.date, state.compare);
+      const otherRows = await energyRows(meter, periodOf(state.view, other, meter), period.bucket);
+      data.push(xs.map((_, i) => (otherRows[i] ? valueOf(otherRows[i]) : null)));
+      series.push({ label: `${periodLabel(state.view, other)} (${unit})`, stroke: '#c2410c', width: 2, points: { show: true, size: 5 } });
+      compareTotal = otherRows.reduce((sum, row) => sum + (valueOf(row) || 0), 0);
     }
-  }, 10000);
-  const resize = () => charts.forEach((c) => c.plot.setSize({ width: chartWidth(root), height: 220 }));
+    const total = rows.reduce((sum, row) => sum + (valueOf(row) || 0), 0);
+    const cost = rows.reduce((sum, row) => sum + (row.cost || 0), 0);
+    title.textContent = `${meter.name}: ${state.view === 'all' ? 'by year' : periodLabel(state.view, state.date)}`;
+    const parts = [`Total ${f.number(total, 2)} ${unit}`];
+    if (rows.some((row) => row.cost !== undefined && row.cost !== null)) parts.push(f.money(cost));
+    if (compareTotal !== null) parts.push(`compared: ${f.number(compareTotal, 2)} ${unit}`);
+    const low = state.view === 'day' ? baseLoad(rows, (row) => valueOf(row) ?? Infinity) : null;
+    if (low !== null && Number.isFinite(low)) parts.push(`base load ${f.number(low, 3)} ${unit}/h`);
+    summary.textContent = parts.join(' · ');
+    shown = {
+      header: ['start', 'end', `energy ${unit}`, 'cost'],
+      rows: rows.map((row) => [row.start, row.end, valueOf(row), row.cost ?? '']),
+    };
+    const markBaseLoad = (u) => {
+      if (low === null || !Number.isFinite(low)) return;
+      const y = u.valToPos(low, 'y', true);
+      const { ctx } = u;
+      ctx.save();
+      ctx.setLineDash([6, 4]);
+      ctx.strokeStyle = '#6b7280';
+      ctx.beginPath();
+      ctx.moveTo(u.bbox.left, y);
+      ctx.lineTo(u.bbox.left + u.bbox.width, y);
+      ctx.stroke();
+      ctx.restore();
+    };
+    return {
+      data,
+      config: {
+        cursor: { drag: { x: true, y: false } },
+        scales: {
+          // Half a bucket of room at each end, so the first and last bars show whole.
+          x: { time: true, range: (u, min, max) => { const half = xs.length > 1 ? (xs[1] - xs[0]) / 2 : 1800; return [min - half, max + half]; } },
+          y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] },
+        },
+        axes: [{}, { label: unit, size: 64 }],
+        series,
+        hooks: { draw: [markBaseLoad] },
+      },
+    };
+  }
+
+  const redraw = () => draw().catch((failure) => { summary.textContent = failure.message; });
+  meterSelect.addEventListener('change', () => { state.meter = Number(meterSelect.value); redraw(); });
+  viewSelect.addEventListener('change', () => { state.view = viewSelect.value; redraw(); });
+  compareSelect.addEventListener('change', () => { state.compare = compareSelect.value; redraw(); });
+  kwhBox.addEventListener('change', () => { state.kwh = kwhBox.checked; redraw(); });
+  back.addEventListener('click', () => { state.date = addPeriod(state.view, state.date, -1); redraw(); });
+  forward.addEventListener('click', () => { state.date = addPeriod(state.view, state.date, 1); redraw(); });
+  exportButton.addEventListener('click', () => {
+    const lines = [shown.header, ...shown.rows].map((row) => row.map((cell) => (cell === null ? '' : String(cell))).join(','));
+    const link = f.el('a', {
+      href: URL.createObjectURL(new Blob([`${lines.join('\n')}\n`], { type: 'text/csv' })),
+      download: `pulsemon-meter${state.meter}-${state.view}-${state.date}.csv`,
+    });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  });
+  const resize = () => plot && plot.setSize({ width: chartWidth(holder), height: 260 });
   window.addEventListener('resize', resize);
+  await draw();
   return () => {
-    clearInterval(refresh);
+    if (refresh) clearInterval(refresh);
     window.removeEventListener('resize', resize);
-    charts.forEach((c) => c.plot.destroy());
+    if (plot) plot.destroy();
   };
 }

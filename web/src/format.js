@@ -27,6 +27,16 @@ export function time(iso) {
   return new Intl.DateTimeFormat(undefined, { timeZone: zone, dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
 }
 
+// An instant as the legend of a chart shows it: the date, and the time
+// when the chart's buckets are shorter than a day.
+export function dateTime(ms, view) {
+  const options = { timeZone: zone, year: 'numeric', month: 'short', day: 'numeric' };
+  if (view === 'year') delete options.day;
+  if (view === 'all') return new Intl.DateTimeFormat(undefined, { timeZone: zone, year: 'numeric' }).format(new Date(ms));
+  if (view !== 'month' && view !== 'year') Object.assign(options, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return new Intl.DateTimeFormat(undefined, options).format(new Date(ms));
+}
+
 // The household's calendar date of an instant, as YYYY-MM-DD.
 export function localDate(ms) {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(ms));
