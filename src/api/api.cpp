@@ -131,6 +131,7 @@ http::Router make_router(ApiContext &context) {
   add_meter_admin_routes(router, context);
   add_ingest_routes(router, context);
   add_legacy_routes(router, context);
+  add_admin_routes(router, context);
   add_dashboard_routes(router, context);
   return router;
 }

@@ -56,6 +56,9 @@ struct ApiContext {
   std::string ingest_failing_because{};
   // Password checks run here, off the event loop (POST /api/login).
   auth::HashPool hashing{};
+  // Whether the kernel says the wall clock is synchronised (NTP, chrony);
+  // unset: unknown (/api/status says null).
+  std::function<bool()> clock_synchronised{};
 };
 
 // Builds the route table over `context`, which must outlive the router.
@@ -68,6 +71,7 @@ void add_legacy_routes(http::Router &router, ApiContext &context);
 void add_meter_admin_routes(http::Router &router, ApiContext &context);
 void add_ingest_routes(http::Router &router, ApiContext &context);
 void add_dashboard_routes(http::Router &router, ApiContext &context);
+void add_admin_routes(http::Router &router, ApiContext &context);
 
 // The {id} of a path as a meter id; a 400 naming it when it is not one.
 [[nodiscard]] std::int64_t path_meter_id(const http::Request &request);

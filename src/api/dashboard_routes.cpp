@@ -1,5 +1,6 @@
 // The dashboard (web/, built into the binary) at / and /assets/…, and
-// /api/status, which tells it the household's time zone and the version.
+// /api/status, which tells it the household's time zone, the version and
+// whether the clock is synchronised.
 #include "api/api.h"
 
 #include "web/assets.h"

@@ -4,9 +4,10 @@ import { api, session, saveSession, whenSignedOut } from './api.js';
 import { renderSignIn } from './signin.js';
 import { renderNow } from './now.js';
 import { renderCharts } from './charts.js';
+import { renderHealth } from './health.js';
 import { setZone, el } from './format.js';
 
-const views = { now: renderNow, charts: renderCharts };
+const views = { now: renderNow, charts: renderCharts, health: renderHealth };
 const app = document.getElementById('app');
 const nav = document.getElementById('nav');
 const signOut = document.getElementById('sign-out');

@@ -212,6 +212,7 @@ void run_serve(CliContext &context, const std::string &listen_option) {
     pipelines.on_stored_pulses(meter, pulses, monotonic_now(), wall_now());
   };
   api.pulses_stored = feed_live;
+  api.clock_synchronised = [] { return SystemClock{}.read().synchronised; };
   const http::Router router = make_router(api);
   boost::asio::io_context io;
   http::LiveHub live(io);

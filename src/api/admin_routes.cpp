@@ -1,0 +1,296 @@
+// What the CLI can manage, over the API for the dashboard's settings:
+// users and device keys (admins), meter readings (users) and gas
+// calorific values (admins). Every field is checked and named when wrong.
+#include "api/api.h"
+#include "api/auth/secrets.h"
+#include "core/meter.h"
+#include "core/quoted_input.h"
+#include "core/time_text.h"
+#include "core/untrusted_json.h"
+#include "core/whole_number.h"
+
+#include <date/tz.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <sstream>
+
+namespace pulsemon {
+
+namespace {
+
+constexpr std::size_t minimum_password_length = 8;
+constexpr std::size_t maximum_password_length = 1024;
+constexpr std::size_t maximum_name_length = 64;
+constexpr double maximum_register_value = 1e12;
+constexpr double maximum_megajoules_per_m3 = 200.0;
+constexpr double maximum_volume_correction = 2.0;
+
+nlohmann::json body_object(const http::Request &request) {
+  nlohmann::json body = value_or_throw(parse_untrusted_json(request.body, "body"));
+  if (!body.is_object()) {
+    throw Failure(ErrorCode::invalid_argument, "body: must be a JSON object");
+  }
+  return body;
+}
+
+const nlohmann::json *field(const nlohmann::json &body, const char *name) {
+  const auto it = body.find(name);
+  return it == body.end() ? nullptr : &*it;
+}
+
+std::string required_text(const nlohmann::json &body, const char *name, std::size_t max_length) {
+  const nlohmann::json *value = field(body, name);
+  if (value == nullptr || !value->is_string() || value->get<std::string>().empty()) {
+    throw Failure(ErrorCode::invalid_argument, std::string(name) + ": required, a text");
+  }
+  std::string text = value->get<std::string>();
+  if (text.size() > max_length) {
+    throw Failure(ErrorCode::invalid_argument,
+                  std::string(name) + ": at most " + std::to_string(max_length) + " bytes");
+  }
+  return text;
+}
+
+std::string checked_password(const nlohmann::json &body) {
+  std::string password = required_text(body, "password", maximum_password_length);
+  if (password.size() < minimum_password_length) {
+    throw Failure(ErrorCode::invalid_argument, "password: must have at least " +
+                                                   std::to_string(minimum_password_length) +
+                                                   " characters");
+  }
+  return password;
+}
+
+double number_in(const nlohmann::json &body, const char *name, double low, double high,
+                 std::optional<double> fallback = std::nullopt) {
+  const nlohmann::json *value = field(body, name);
+  if (value == nullptr && fallback) {
+    return *fallback;
+  }
+  if (value == nullptr || !value->is_number() || !std::isfinite(value->get<double>()) ||
+      value->get<double>() < low || value->get<double>() > high) {
+    std::ostringstream range;
+    range << name << ": a number from " << low << " to " << high;
+    throw Failure(ErrorCode::invalid_argument, range.str());
+  }
+  return value->get<double>();
+}
+
+// "at"/"from": a time as the API's queries take it, in the household's
+// zone when it has no offset; now when absent.
+UtcTime time_field(const ApiContext &context, const nlohmann::json &body, const char *name) {
+  const nlohmann::json *value = field(body, name);
+  if (value == nullptr) {
+    return api_now();
+  }
+  if (!value->is_string()) {
+    throw Failure(ErrorCode::invalid_argument, std::string(name) + ": a time such as 2026-03-29 "
+                                                                   "or 2026-03-29T14:05:00Z");
+  }
+  const auto parsed =
+      parse_time(value->get<std::string>(), *date::locate_zone(context.settings.zone));
+  if (!parsed.ok()) {
+    throw Failure(ErrorCode::invalid_argument, std::string(name) + ": " + parsed.error().message);
+  }
+  return *parsed;
+}
+
+nlohmann::json user_view(const User &user) {
+  return {{"name", user.name},
+          {"role", to_string(user.role)},
+          {"password_change_required", user.must_change_password}};
+}
+
+nlohmann::json key_view(const DeviceKey &key) {
+  return {{"id", key.id},
+          {"name", key.name},
+          {"meters", key.meters},
+          {"created", format_utc(key.created)},
+          {"revoked", key.revoked ? nlohmann::json(format_utc(*key.revoked)) : nlohmann::json()}};
+}
+
+void add_user_routes(http::Router &router, ApiContext &context) {
+  router.add({"GET",
+              "/api/users",
+              http::Access::admin,
+              [&context](http::Request &) {
+                nlohmann::json users = nlohmann::json::array();
+                for (const User &user : context.store.users()) {
+                  users.push_back(user_view(user));
+                }
+                return http::json_ok(users);
+              },
+              {}});
+  router.add({"POST",
+              "/api/users",
+              http::Access::admin,
+              [&context](http::Request &request) {
+                const nlohmann::json body = body_object(request);
+                const std::string name = required_text(body, "username", maximum_name_length);
+                const Role role = value_or_throw(
+                    parse_role(field(body, "role") != nullptr && field(body, "role")->is_string()
+                                   ? field(body, "role")->get<std::string>()
+                                   : std::string("viewer")));
+                const std::string password = checked_password(body);
+                if (context.store.find_user(name)) {
+                  throw Failure(ErrorCode::already_exists,
+                                "username: " + quoted_input(name) + " already exists");
+                }
+                // Argon2id on the API's thread: an admin adding a user is rare.
+                context.store.add_user(
+                    User{0, name, role, auth::hash_password(password), 0, false, {}}, api_now());
+                http::Response response = http::json_ok(user_view(*context.store.find_user(name)));
+                response.status = 201;
+                return response;
+              },
+              {}});
+  router.add({"PUT",
+              "/api/users/{name}",
+              http::Access::admin,
+              [&context](http::Request &request) {
+                const std::string name = request.params.at("name");
+                if (!context.store.find_user(name)) {
+                  throw Failure(ErrorCode::not_found,
+                                "user " + quoted_input(name) + " does not exist");
+                }
+                const nlohmann::json body = body_object(request);
+                context.store.set_password(name, auth::hash_password(checked_password(body)));
+                return http::json_ok(user_view(*context.store.find_user(name)));
+              },
+              {}});
+  router.add({"DELETE",
+              "/api/users/{name}",
+              http::Access::admin,
+              [&context](http::Request &request) {
+                const std::string name = request.params.at("name");
+                if (request.principal && request.principal->user == name) {
+                  throw Failure(ErrorCode::invalid_argument,
+                                "name: you cannot delete the user you are signed in as");
+                }
+                context.store.delete_user(name);
+                return http::json_ok({{"deleted", name}});
+              },
+              {}});
+}
+
+void add_key_routes(http::Router &router, ApiContext &context) {
+  router.add({"GET",
+              "/api/keys",
+              http::Access::admin,
+              [&context](http::Request &) {
+                nlohmann::json keys = nlohmann::json::array();
+                for (const DeviceKey &key : context.store.device_keys()) {
+                  keys.push_back(key_view(key));
+                }
+                return http::json_ok(keys);
+              },
+              {}});
+  router.add({"POST",
+              "/api/keys",
+              http::Access::admin,
+              [&context](http::Request &request) {
+                const nlohmann::json body = body_object(request);
+                const nlohmann::json *meters = field(body, "meters");
+                if (meters == nullptr || !meters->is_array() || meters->empty() ||
+                    meters->size() > 64) {
+                  throw Failure(ErrorCode::invalid_argument,
+                                "meters: required, a list of 1 to 64 meter ids");
+                }
+                std::vector<std::int64_t> ids;
+                for (const nlohmann::json &meter : *meters) {
+                  const auto id = json_integer_in(meter, 1, max_meter_id);
+                  if (!id) {
+                    throw Failure(ErrorCode::invalid_argument,
+                                  "meters: " + json_kind(meter) + " is not a meter id");
+                  }
+                  ids.push_back(*id);
+                }
+                const nlohmann::json *name_field = field(body, "name");
+                const std::string name = name_field != nullptr && name_field->is_string()
+                                             ? name_field->get<std::string>()
+                                             : std::string();
+                if (name.size() > maximum_name_length) {
+                  throw Failure(ErrorCode::invalid_argument, "name: at most 64 bytes");
+                }
+                const std::int64_t id = context.store.add_device_key(name, ids, api_now());
+                const std::string text = auth::make_device_key(id);
+                context.store.set_device_key_hash(id, auth::hash_device_key(text));
+                http::Response response =
+                    http::json_ok({{"id", id}, {"meters", ids}, {"name", name}, {"key", text}});
+                response.status = 201; // the key itself is in this answer only
+                return response;
+              },
+              {}});
+  router.add({"DELETE",
+              "/api/keys/{id}",
+              http::Access::admin,
+              [&context](http::Request &request) {
+                const auto id = whole_number_in(request.params.at("id"), 1, max_meter_id);
+                if (!id) {
+                  throw Failure(ErrorCode::invalid_argument, "id: not a device key id");
+                }
+                context.store.revoke_device_key(*id, api_now());
+                return http::json_ok({{"revoked", *id}});
+              },
+              {}});
+}
+
+void add_register_routes(http::Router &router, ApiContext &context) {
+  router.add({"POST",
+              "/api/meters/{id}/readings",
+              http::Access::user,
+              [&context](http::Request &request) {
+                const std::int64_t meter = path_meter_id(request);
+                (void)context.store.meter(meter); // 404 for an unknown meter
+                const nlohmann::json body = body_object(request);
+                const double value =
+                    number_in(body, "value", -maximum_register_value, maximum_register_value);
+                const UtcTime at = time_field(context, body, "at");
+                const nlohmann::json *replacement = field(body, "replacement");
+                if (replacement != nullptr && !replacement->is_boolean()) {
+                  throw Failure(ErrorCode::invalid_argument, "replacement: true or false");
+                }
+                context.store.add_register_record(
+                    meter, {at, value, replacement != nullptr && replacement->get<bool>()});
+                const RegisterState state = context.store.register_state(meter, api_now());
+                http::Response response =
+                    http::json_ok({{"register", state.register_value}, {"total", state.total}});
+                response.status = 201;
+                return response;
+              },
+              {}});
+  router.add({"POST",
+              "/api/meters/{id}/calorific",
+              http::Access::admin,
+              [&context](http::Request &request) {
+                const std::int64_t meter = path_meter_id(request);
+                if (context.store.meter(meter).kind != MeterKind::gas) {
+                  throw Failure(ErrorCode::invalid_argument,
+                                "id: meter " + std::to_string(meter) + " is not a gas meter");
+                }
+                const nlohmann::json body = body_object(request);
+                const CalorificValue value{
+                    time_field(context, body, "from"),
+                    number_in(body, "mj_per_m3", 1.0, maximum_megajoules_per_m3),
+                    number_in(body, "correction", 0.5, maximum_volume_correction,
+                              CalorificValue{}.volume_correction)};
+                context.store.add_calorific_value(meter, value);
+                http::Response response = http::json_ok({{"from", format_utc(value.effective_from)},
+                                                         {"mj_per_m3", value.megajoules_per_m3},
+                                                         {"correction", value.volume_correction}});
+                response.status = 201;
+                return response;
+              },
+              {}});
+}
+
+} // namespace
+
+void add_admin_routes(http::Router &router, ApiContext &context) {
+  add_user_routes(router, context);
+  add_key_routes(router, context);
+  add_register_routes(router, context);
+}
+
+} // namespace pulsemon

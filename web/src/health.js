@@ -1,0 +1,76 @@
+// Health: what could make the figures wrong, and the sensors behind them.
+// Gaps on a timeline (kernel sequence gaps, node outages, overflows), edges
+// the filter rejected by reason, sensor nodes with signal, supply, buffer,
+// firmware and when they were last heard, the clock and the version.
+import { api } from './api.js';
+import * as f from './format.js';
+
+const DAY = 24 * 3600 * 1000;
+
+function gapTimeline(gaps) {
+  // The last 30 days as a strip, each gap a mark at its time.
+  const now = Date.now();
+  const strip = f.el('div', { class: 'timeline', role: 'img', 'aria-label': `${gaps.length} gaps in the last 30 days` });
+  for (const gap of gaps) {
+    const at = Date.parse(gap.at);
+    if (now - at > 30 * DAY) continue;
+    const left = 100 - ((now - at) / (30 * DAY)) * 100;
+    strip.append(f.el('span', { class: 'mark', title: `${f.time(gap.at)}: ${gap.reason}`, 'data-left': left.toFixed(2) }));
+  }
+  // Positions through CSSOM, which the page's policy allows (no style attributes).
+  for (const mark of strip.children) mark.style.left = `${mark.dataset.left}%`;
+  return strip;
+}
+
+export async function renderHealth(root) {
+  const [status, meters, nodes] = await Promise.all([api('/api/status'), api('/api/meters'), api('/api/nodes')]);
+  const clock = status.clock_synchronised === null ? 'unknown' : status.clock_synchronised ? 'synchronised' : 'not synchronised';
+  root.append(
+    f.el('section', { class: 'card' },
+      f.el('h2', {}, 'pulsemon'),
+      f.el('dl', {},
+        f.el('dt', {}, 'Version'), f.el('dd', { 'data-testid': 'version' }, status.version),
+        f.el('dt', {}, 'Time zone'), f.el('dd', {}, status.zone),
+        f.el('dt', {}, 'Clock'), f.el('dd', { class: status.clock_synchronised === false ? 'bad' : '' }, clock))),
+  );
+  for (const meter of meters) {
+    const rejected = meter.rejected || {};
+    root.append(
+      f.el('section', { class: 'card', 'aria-label': `${meter.name} health` },
+        f.el('h2', {}, meter.name),
+        f.el('dl', {},
+          f.el('dt', {}, 'Pulses stored'), f.el('dd', {}, f.number(meter.pulses)),
+          f.el('dt', {}, 'Resent, stored once'), f.el('dd', {}, f.number(meter.duplicates)),
+          f.el('dt', {}, 'Rejected: bounce'), f.el('dd', { 'data-testid': `too-close-${meter.id}` }, f.number(rejected.too_close || 0)),
+          f.el('dt', {}, 'Rejected: too short'), f.el('dd', {}, f.number(rejected.too_short || 0)),
+          f.el('dt', {}, 'Rejected: unpaired'), f.el('dd', {}, f.number(rejected.unpaired || 0)),
+          f.el('dt', {}, 'Gaps (30 days)'), f.el('dd', {}, gapTimeline(meter.gaps || []))),
+        (meter.gaps || []).length === 0
+          ? f.el('p', { class: 'summary' }, 'No gaps: every pulse is accounted for.')
+          : f.el('ul', { class: 'gaps' }, meter.gaps.slice(0, 10).map((gap) =>
+            f.el('li', {}, `${f.time(gap.at)}: ${gap.reason}${gap.missing_pulses ? ` (${gap.missing_pulses} pulses)` : ''}`)))),
+    );
+  }
+  const nodeRows = nodes.map((node) => {
+    const health = node.health || {};
+    return f.el('tr', {},
+      f.el('td', {}, node.node),
+      f.el('td', {}, String(node.meter)),
+      f.el('td', {}, health.rssi !== undefined ? `${health.rssi} dBm` : '–'),
+      f.el('td', {}, health.voltage !== undefined ? `${f.number(health.voltage, 2)} V` : '–'),
+      f.el('td', {}, health.buffer !== undefined ? f.number(health.buffer) : '–'),
+      f.el('td', {}, f.number((health.too_close ?? health.glitches) || 0)),
+      f.el('td', {}, health.firmware || '–'),
+      f.el('td', {}, f.time(node.last_heard)));
+  });
+  root.append(
+    f.el('section', { class: 'card wide' },
+      f.el('h2', {}, 'Sensor nodes'),
+      nodes.length === 0
+        ? f.el('p', { class: 'summary' }, 'No sensor node has uploaded yet (docs/sensor-node.md).')
+        : f.el('div', { class: 'scroll' }, f.el('table', { 'data-testid': 'nodes' },
+          f.el('thead', {}, f.el('tr', {}, ['Node', 'Meter', 'Signal', 'Supply', 'Buffered', 'Bounce', 'Firmware', 'Last heard'].map((h) => f.el('th', { scope: 'col' }, h)))),
+          f.el('tbody', {}, nodeRows)))),
+  );
+  return () => {};
+}
