@@ -79,12 +79,17 @@ before(async () => {
   pulsemon(['meter', 'add', '--id', '2', '--name', 'Hall', '--kind', 'electricity', '--ppu', '1000']);
   deviceKey = pulsemon(['key', 'add', '--meter', '2']).match(/pmk_\d+_[0-9a-f]{32}/)[0];
   pulsemon(['user', 'add', 'vera', '--role', 'viewer'], `${viewerPassword}\n`);
-  const port = await freePort();
+  port = await freePort();
   base = `http://127.0.0.1:${port}`;
+  await startDaemon();
+});
+
+let port;
+async function startDaemon() {
   daemon = spawn(binary, ['-c', config, 'serve', '--listen', `127.0.0.1:${port}`]);
   daemon.stdout.on('data', (chunk) => daemonOutput.push(chunk.toString()));
   daemon.stderr.on('data', (chunk) => daemonOutput.push(chunk.toString()));
-  for (let i = 0; i < 100; ++i) {
+  for (let i = 0; i < 200; ++i) {
     try {
       if ((await fetch(`${base}/healthz`)).ok) return;
     } catch {
@@ -93,7 +98,14 @@ before(async () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.fail(`the daemon did not start: ${daemonOutput.join('')}`);
-});
+}
+
+async function restartDaemon() {
+  const exited = new Promise((resolve) => daemon.once('exit', resolve));
+  daemon.kill('SIGTERM');
+  await exited;
+  await startDaemon();
+}
 
 after(async () => {
   await browser.close();
@@ -240,6 +252,64 @@ for (const [name, viewport] of [
     }
   });
 }
+
+test('settings: a change is stored, a bad value shows the API\'s message beside its field', async () => {
+  const { page, problems, context } = await openPage({ width: 1280, height: 900 });
+  try {
+    await signIn(page, 'admin', adminPassword);
+    await page.waitForSelector('[data-testid=power-1]');
+    await page.click('a[href="#/settings"]');
+    await page.waitForSelector('#meter-2-name');
+    await page.fill('#meter-2-name', 'Hall cupboard');
+    await page.fill('#meter-2-min_interval_ms', '25');
+    await page.click('#meter-2 button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#meter-2 .done').textContent === 'Saved.');
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('pulsemon.session')).token);
+    const meters = await (await fetch(`${base}/api/meters`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    const hall = meters.find((m) => m.id === 2);
+    assert.equal(hall.name, 'Hall cupboard');
+    assert.equal(hall.min_interval_ms, 25);
+
+    await page.fill('#meter-2-tariff', 'cheap please');
+    await page.click('#meter-2 button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#meter-2-tariff-error').textContent.length > 0);
+    assert.match(await page.textContent('#meter-2-tariff-error'), /^tariff: /);
+    problems.length = 0; // Chromium logs the refused PUT's 400 as a failed resource
+
+    await page.fill('#key-add-name', 'shed-node');
+    await page.click('#key-add button[type=submit]');
+    await page.waitForSelector('[data-testid=new-key]');
+    assert.match(await page.textContent('[data-testid=new-key]'), /^pmk_\d+_[0-9a-f]{32}$/);
+    await page.screenshot({ path: join(artifacts, 'desktop-settings.png'), fullPage: true });
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'settings');
+
+    await page.click('a[href="#/health"]');
+    await page.waitForSelector('[data-testid=version]');
+    assert.match(await page.textContent('[data-testid=version]'), /^\d+\.\d+\.\d+/);
+    await page.waitForSelector('[data-testid=nodes]');
+    assert.match(await page.textContent('[data-testid=nodes]'), /hall-node/);
+    await page.screenshot({ path: join(artifacts, 'desktop-health.png'), fullPage: true });
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'health');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the live figure comes back by itself after the daemon restarts', async () => {
+  const { page, context } = await openPage({ width: 1280, height: 900 });
+  try {
+    await signIn(page, 'admin', adminPassword);
+    await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.textContent === 'live');
+    await restartDaemon();
+    await page.waitForFunction(() => document.querySelector('[data-testid=connection]').textContent === 'live', null, { timeout: 40000 });
+    const before = await page.textContent('[data-testid=power-2]');
+    await postPulses([2000, 100]);
+    await page.waitForFunction((text) => document.querySelector('[data-testid=power-2]').textContent !== text, before);
+  } finally {
+    await context.close();
+  }
+});
 
 test('a viewer is offered no settings', async () => {
   const { page, problems, context } = await openPage({ width: 1280, height: 900 });

@@ -5,9 +5,10 @@ import { renderSignIn } from './signin.js';
 import { renderNow } from './now.js';
 import { renderCharts } from './charts.js';
 import { renderHealth } from './health.js';
+import { renderSettings } from './settings.js';
 import { setZone, el } from './format.js';
 
-const views = { now: renderNow, charts: renderCharts, health: renderHealth };
+const views = { now: renderNow, charts: renderCharts, health: renderHealth, settings: renderSettings };
 const app = document.getElementById('app');
 const nav = document.getElementById('nav');
 const signOut = document.getElementById('sign-out');
