@@ -42,7 +42,7 @@ try {
 }
 
 const folder = mkdtempSync(join(tmpdir(), 'pulsemon-browser-'));
-const config = join(folder, 'pulsemon.toml');
+let config = join(folder, 'pulsemon.toml');
 let daemon;
 let base;
 let adminPassword;
@@ -66,7 +66,20 @@ async function freePort() {
   });
 }
 
+// PULSEMON_BROWSER_DATA: an existing data folder to serve instead of a new
+// one (bench/dashboard uses a 10-year store; run only the timing test then).
+const givenData = process.env.PULSEMON_BROWSER_DATA;
+
 before(async () => {
+  if (givenData) {
+    rmSync(folder, { recursive: true, force: true });
+    config = join(givenData, 'pulsemon.toml');
+    adminPassword = process.env.PULSEMON_BROWSER_PASSWORD;
+    port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    await startDaemon();
+    return;
+  }
   const init = spawnSync(binary, ['init', '--dir', folder, '--with-simulator'], { encoding: 'utf8' });
   assert.equal(init.status, 0, init.stderr);
   adminPassword = init.stdout.match(/admin \/ (\S+)/)[1];
@@ -309,6 +322,38 @@ test('the live figure comes back by itself after the daemon restarts', async () 
   } finally {
     await context.close();
   }
+});
+
+test('time to the first chart', async () => {
+  // From the start of a page load (signed in) to the first chart drawn, for
+  // the views a household opens most; reported, not asserted (a timing
+  // depends on the machine): docs/benchmarks.md has figures on a 10-year store.
+  const { page, context } = await openPage({ width: 1280, height: 900 });
+  const figures = {};
+  try {
+    await signIn(page, 'admin', adminPassword);
+    await page.waitForSelector('[data-testid=connection]');
+    // The periods of the meter's last pulse, which hold data in any store.
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('pulsemon.session')).token);
+    const meter = await (await fetch(`${base}/api/meters/1`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    const day = (meter.last_pulse || new Date().toISOString()).slice(0, 10);
+    for (const view of ['hour', 'day', 'month', 'year', 'all']) {
+      await page.goto(`${base}/#/charts?meter=1&view=${view}&date=${day}&compare=none`);
+      const samples = [];
+      for (let i = 0; i < 3; ++i) {
+        await page.reload();
+        await page.waitForFunction(() => window.pulsemonFirstChartMs !== undefined, null, { timeout: 30000 });
+        samples.push(await page.evaluate(() => window.pulsemonFirstChartMs));
+      }
+      samples.sort((a, b) => a - b);
+      figures[view] = Math.round(samples[1]); // the median of three loads
+    }
+  } finally {
+    await context.close();
+  }
+  console.log(`first chart drawn (ms after the page load began, median of 3): ${JSON.stringify(figures)}`);
+  appendFileSync(join(artifacts, 'first-chart.json'), `${JSON.stringify(figures)}\n`);
+  for (const value of Object.values(figures)) assert.ok(value > 0);
 });
 
 test('a viewer is offered no settings', async () => {

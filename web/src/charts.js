@@ -109,6 +109,9 @@ export async function renderCharts(root) {
     config.series[0] = { value: (u, ts) => (ts === null ? '–' : f.dateTime(ts * 1000, state.view)) };
     plot = new uPlot(config, options.data, holder);
     holder.dataset.points = String(options.data[0].length); // for tests and curious readers
+    // When the first chart of this page load was drawn: the browser test
+    // reports it (docs/benchmarks.md, time to the first chart).
+    window.pulsemonFirstChartMs ??= performance.now();
     holder.dataset.series = String(options.data.length - 1);
     gestures(plot);
     if (isPower && state.view === 'hour') {
