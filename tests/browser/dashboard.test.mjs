@@ -255,6 +255,8 @@ for (const [name, viewport] of [
       assert.equal(csv.length, 25, 'a header and 24 hours');
       assert.match(csv[0], /^start,end,energy kWh,cost$/);
       await page.screenshot({ path: join(artifacts, `${name}-compare.png`), fullPage: true });
+      // The README's picture (docs/images/dashboard.png is a copy of the desktop one).
+      await page.locator('main section.card.wide').screenshot({ path: join(artifacts, `${name}-readme.png`) });
 
       await page.click('#sign-out');
       await page.waitForSelector('#password');
