@@ -26,14 +26,6 @@ constexpr double maximum_register_value = 1e12;
 constexpr double maximum_megajoules_per_m3 = 200.0;
 constexpr double maximum_volume_correction = 2.0;
 
-nlohmann::json body_object(const http::Request &request) {
-  nlohmann::json body = value_or_throw(parse_untrusted_json(request.body, "body"));
-  if (!body.is_object()) {
-    throw Failure(ErrorCode::invalid_argument, "body: must be a JSON object");
-  }
-  return body;
-}
-
 const nlohmann::json *field(const nlohmann::json &body, const char *name) {
   const auto it = body.find(name);
   return it == body.end() ? nullptr : &*it;
@@ -126,7 +118,7 @@ void add_user_routes(http::Router &router, ApiContext &context) {
               "/api/users",
               http::Access::admin,
               [&context](http::Request &request) {
-                const nlohmann::json body = body_object(request);
+                const nlohmann::json body = json_body_object(request);
                 const std::string name = required_text(body, "username", maximum_name_length);
                 const Role role = value_or_throw(
                     parse_role(field(body, "role") != nullptr && field(body, "role")->is_string()
@@ -154,7 +146,7 @@ void add_user_routes(http::Router &router, ApiContext &context) {
                   throw Failure(ErrorCode::not_found,
                                 "user " + quoted_input(name) + " does not exist");
                 }
-                const nlohmann::json body = body_object(request);
+                const nlohmann::json body = json_body_object(request);
                 context.store.set_password(name, auth::hash_password(checked_password(body)));
                 return http::json_ok(user_view(*context.store.find_user(name)));
               },
@@ -190,7 +182,7 @@ void add_key_routes(http::Router &router, ApiContext &context) {
               "/api/keys",
               http::Access::admin,
               [&context](http::Request &request) {
-                const nlohmann::json body = body_object(request);
+                const nlohmann::json body = json_body_object(request);
                 const nlohmann::json *meters = field(body, "meters");
                 if (meters == nullptr || !meters->is_array() || meters->empty() ||
                     meters->size() > 64) {
@@ -243,7 +235,7 @@ void add_register_routes(http::Router &router, ApiContext &context) {
               [&context](http::Request &request) {
                 const std::int64_t meter = path_meter_id(request);
                 (void)context.store.meter(meter); // 404 for an unknown meter
-                const nlohmann::json body = body_object(request);
+                const nlohmann::json body = json_body_object(request);
                 const double value =
                     number_in(body, "value", -maximum_register_value, maximum_register_value);
                 const UtcTime at = time_field(context, body, "at");
@@ -269,7 +261,7 @@ void add_register_routes(http::Router &router, ApiContext &context) {
                   throw Failure(ErrorCode::invalid_argument,
                                 "id: meter " + std::to_string(meter) + " is not a gas meter");
                 }
-                const nlohmann::json body = body_object(request);
+                const nlohmann::json body = json_body_object(request);
                 const CalorificValue value{
                     time_field(context, body, "from"),
                     number_in(body, "mj_per_m3", 1.0, maximum_megajoules_per_m3),

@@ -4,6 +4,7 @@
 #include "api/auth/secrets.h"
 #include "api/openapi.h"
 #include "core/quoted_input.h"
+#include "core/untrusted_json.h"
 #include "core/whole_number.h"
 
 #include <nlohmann/json.hpp>
@@ -99,6 +100,14 @@ std::int64_t integer_query(const http::Request &request, const std::string &name
                       std::to_string(low) + " to " + std::to_string(high));
   }
   return *value;
+}
+
+nlohmann::json json_body_object(const http::Request &request) {
+  nlohmann::json body = value_or_throw(parse_untrusted_json(request.body, "body"));
+  if (!body.is_object()) {
+    throw Failure(ErrorCode::invalid_argument, "body: must be a JSON object");
+  }
+  return body;
 }
 
 http::Router make_router(ApiContext &context) {

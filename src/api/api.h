@@ -10,6 +10,8 @@
 #include "pipeline/meter_pipeline.h"
 #include "store/sqlite/sqlite_store.h"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -72,6 +74,10 @@ void add_meter_admin_routes(http::Router &router, ApiContext &context);
 void add_ingest_routes(http::Router &router, ApiContext &context);
 void add_dashboard_routes(http::Router &router, ApiContext &context);
 void add_admin_routes(http::Router &router, ApiContext &context);
+
+// A request's body as a JSON object, read under the untrusted-JSON policy;
+// a 400 naming "body" otherwise.
+[[nodiscard]] nlohmann::json json_body_object(const http::Request &request);
 
 // The {id} of a path as a meter id; a 400 naming it when it is not one.
 [[nodiscard]] std::int64_t path_meter_id(const http::Request &request);

@@ -16,14 +16,6 @@ namespace {
 const char *const settable_fields =
     "name, location, kind, unit, ppu, tariff, min_interval_ms, min_width_ms, power_timeout_s";
 
-nlohmann::json parse_object(const http::Request &request) {
-  nlohmann::json body = value_or_throw(parse_untrusted_json(request.body, "body"));
-  if (!body.is_object()) {
-    throw Failure(ErrorCode::invalid_argument, "body: must be a JSON object");
-  }
-  return body;
-}
-
 std::string text_field(const nlohmann::json &value, const std::string &key) {
   if (!value.is_string()) {
     throw Failure(ErrorCode::invalid_argument, key + ": must be a string");
@@ -78,7 +70,7 @@ void apply(Meter &meter, const nlohmann::json &body, bool is_admin) {
 }
 
 http::Response create(ApiContext &context, const http::Request &request) {
-  const nlohmann::json body = parse_object(request);
+  const nlohmann::json body = json_body_object(request);
   Meter meter;
   const auto id = body.find("id");
   const auto id_value = id == body.end() ? std::nullopt : json_integer_in(*id, 1, max_meter_id);
@@ -101,7 +93,7 @@ http::Response create(ApiContext &context, const http::Request &request) {
 }
 
 http::Response update(ApiContext &context, const http::Request &request, std::int64_t id) {
-  const nlohmann::json body = parse_object(request);
+  const nlohmann::json body = json_body_object(request);
   Meter meter = context.store.meter(id);
   apply(meter, body, request.principal && request.principal->role == "admin");
   context.store.update_meter(meter);
