@@ -114,29 +114,35 @@ void add_user_routes(http::Router &router, ApiContext &context) {
                 return http::json_ok(users);
               },
               {}});
-  router.add({"POST",
-              "/api/users",
-              http::Access::admin,
-              [&context](http::Request &request) {
-                const nlohmann::json body = json_body_object(request);
-                const std::string name = required_text(body, "username", maximum_name_length);
-                const Role role = value_or_throw(
-                    parse_role(field(body, "role") != nullptr && field(body, "role")->is_string()
-                                   ? field(body, "role")->get<std::string>()
-                                   : std::string("viewer")));
-                const std::string password = checked_password(body);
-                if (context.store.find_user(name)) {
-                  throw Failure(ErrorCode::already_exists,
-                                "username: " + quoted_input(name) + " already exists");
-                }
-                // Argon2id on the API's thread: an admin adding a user is rare.
-                context.store.add_user(
-                    User{0, name, role, auth::hash_password(password), 0, false, {}}, api_now());
-                http::Response response = http::json_ok(user_view(*context.store.find_user(name)));
-                response.status = 201;
-                return response;
-              },
-              {}});
+  router.add(
+      {"POST",
+       "/api/users",
+       http::Access::admin,
+       [&context](http::Request &request) {
+         const nlohmann::json body = json_body_object(request);
+         const std::string name = required_text(body, "username", maximum_name_length);
+         const Role role = value_or_throw(
+             parse_role(field(body, "role") != nullptr && field(body, "role")->is_string()
+                            ? field(body, "role")->get<std::string>()
+                            : std::string("viewer")));
+         std::string password = checked_password(body);
+         const auto exists = [&context, name] {
+           if (context.store.find_user(name)) {
+             throw Failure(ErrorCode::already_exists,
+                           "username: " + quoted_input(name) + " already exists");
+           }
+         };
+         exists();
+         return after_hashing(
+             context, std::move(password), [&context, name, role, exists](const std::string &hash) {
+               exists(); // again: it may have been added meanwhile
+               context.store.add_user(User{0, name, role, hash, 0, false, {}}, api_now());
+               http::Response response = http::json_ok(user_view(*context.store.find_user(name)));
+               response.status = 201;
+               return response;
+             });
+       },
+       {}});
   router.add({"PUT",
               "/api/users/{name}",
               http::Access::admin,
@@ -147,8 +153,15 @@ void add_user_routes(http::Router &router, ApiContext &context) {
                                 "user " + quoted_input(name) + " does not exist");
                 }
                 const nlohmann::json body = json_body_object(request);
-                context.store.set_password(name, auth::hash_password(checked_password(body)));
-                return http::json_ok(user_view(*context.store.find_user(name)));
+                return after_hashing(
+                    context, checked_password(body), [&context, name](const std::string &hash) {
+                      if (!context.store.find_user(name)) {
+                        throw Failure(ErrorCode::not_found,
+                                      "user " + quoted_input(name) + " was deleted meanwhile");
+                      }
+                      context.store.set_password(name, hash);
+                      return http::json_ok(user_view(*context.store.find_user(name)));
+                    });
               },
               {}});
   router.add({"DELETE",

@@ -110,6 +110,28 @@ nlohmann::json json_body_object(const http::Request &request) {
   return body;
 }
 
+http::Response hashing_busy() {
+  http::Response response = http::error_response(
+      503, "unavailable", "too many passwords are being checked at once; try again in 1 s");
+  response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
+http::Response after_hashing(ApiContext &context, std::string password,
+                             std::function<http::Response(const std::string &)> answer) {
+  http::Response deferred;
+  deferred.deferred = [&context, password = std::move(password),
+                       answer = std::move(answer)](const http::Response::Finish &finish) {
+    const bool queued = context.hashing.submit([password, answer, finish] {
+      finish([hash = auth::hash_password(password), answer] { return answer(hash); });
+    });
+    if (!queued) {
+      finish([] { return hashing_busy(); });
+    }
+  };
+  return deferred;
+}
+
 http::Router make_router(ApiContext &context) {
   http::Router router(
       [&context](const http::Request &request) { return authenticate(context, request); },

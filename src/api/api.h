@@ -98,6 +98,16 @@ using LivePowers = std::map<std::int64_t, double>;
 [[nodiscard]] LivePowers live_powers(ApiContext &context);
 [[nodiscard]] std::optional<double> live_power(const LivePowers &powers, std::int64_t meter_id);
 
+// An answer that needs `password` hashed with Argon2id: the hash is made
+// on context.hashing, off the event loop, and `answer(hash)` then runs on
+// the loop (it may use the store). 503 with Retry-After when too many
+// hashes wait already.
+[[nodiscard]] http::Response
+after_hashing(ApiContext &context, std::string password,
+              std::function<http::Response(const std::string &)> answer);
+// That 503: too many passwords are being hashed at once.
+[[nodiscard]] http::Response hashing_busy();
+
 // The wall and monotonic clocks, read at the API's edge.
 [[nodiscard]] UtcTime api_now();
 [[nodiscard]] MonoTime api_monotonic_now();

@@ -62,14 +62,6 @@ http::Response too_many(std::chrono::seconds wait) {
   return response;
 }
 
-// Too many logins are being checked already: come back in a moment.
-http::Response busy() {
-  http::Response response = http::error_response(
-      503, "unavailable", "too many logins are being checked at once; try again in 1 s");
-  response.headers.emplace_back("Retry-After", "1");
-  return response;
-}
-
 // What a login gets once its password was checked.
 http::Response login_answer(ApiContext &context, const Credentials &credentials,
                             const std::optional<User> &user, const std::string &address,
@@ -125,7 +117,7 @@ http::Response login(ApiContext &context, const http::Request &request) {
       });
     });
     if (!queued) {
-      finish([] { return busy(); });
+      finish([] { return hashing_busy(); });
     }
   };
   return deferred;
