@@ -358,6 +358,25 @@ TEST_F(StoreTest, RefusesToChangePulsesPerUnitOnceAMeterHasPulses) {
   EXPECT_EQ(store.meter(1).name, "renamed");
 }
 
+// GET /api/keys answered 500 once a second key existed: the statement that
+// reads a key's meters was bound again after running to its end.
+TEST_F(StoreTest, ListsEveryDeviceKeyWithItsOwnMeters) {
+  for (std::int64_t id = 1; id <= 3; ++id) {
+    store.add_meter(electricity(id), utc(2026, 1, 1));
+  }
+  const std::int64_t first = store.add_device_key("shed", {1}, utc(2026, 1, 2));
+  const std::int64_t second = store.add_device_key("hall", {2, 3}, utc(2026, 1, 3));
+  const std::int64_t third = store.add_device_key("attic", {3}, utc(2026, 1, 4));
+  const std::vector<DeviceKey> keys = store.device_keys();
+  ASSERT_EQ(keys.size(), 3U);
+  EXPECT_EQ(keys[0].id, first);
+  EXPECT_EQ(keys[0].meters, (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(keys[1].id, second);
+  EXPECT_EQ(keys[1].meters, (std::vector<std::int64_t>{2, 3}));
+  EXPECT_EQ(keys[2].id, third);
+  EXPECT_EQ(keys[2].meters, (std::vector<std::int64_t>{3}));
+}
+
 TEST_F(StoreTest, AddingAMeterTwiceOrABadOneFailsWithTheField) {
   store.add_meter(electricity(1), utc(2026, 1, 1));
   try {

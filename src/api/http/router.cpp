@@ -112,6 +112,11 @@ Response Router::handle(Request &request) const {
     response = run(*matched, request);
   } catch (const Failure &failure) {
     response = error_response(failure.error());
+    if (response.status >= 500) {
+      // The client's mistakes are its own to read; the server's go in the log.
+      spdlog::warn("{} {}: answered {}: {}", request.method, request.path, response.status,
+                   failure.error().message);
+    }
   } catch (const std::exception &unexpected) {
     spdlog::error("{} {}: {}", request.method, request.path, unexpected.what());
     response = error_response(500, "internal", "the server failed; the log says why");

@@ -151,8 +151,9 @@ Statement::~Statement() {
 // A statement that was stepped must be reset before new values are bound;
 // doing it here lets callers simply bind and step again.
 void Statement::rewind_if_used() {
-  if (sqlite3_stmt_busy(statement_.get()) != 0) {
+  if (stepped_) {
     sqlite3_reset(statement_.get());
+    stepped_ = false;
   }
 }
 
@@ -194,6 +195,7 @@ Statement &Statement::bind_null(int index) {
 }
 
 bool Statement::step() {
+  stepped_ = true;
   const int rc = sqlite3_step(statement_.get());
   if (rc == SQLITE_ROW) {
     return true;
@@ -211,6 +213,7 @@ void Statement::run() {
 }
 
 void Statement::reset() {
+  stepped_ = false;
   sqlite3_reset(statement_.get());
   sqlite3_clear_bindings(statement_.get());
 }

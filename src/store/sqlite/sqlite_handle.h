@@ -104,6 +104,9 @@ private:
   Database *db_;
   std::string sql_;
   Database::PreparedStatement statement_;
+  // Stepped since the last reset. SQLite's own sqlite3_stmt_busy() is false
+  // once a statement ran to its end, yet binding it then is a misuse.
+  bool stepped_ = false;
 };
 
 // BEGIN IMMEDIATE on construction (takes the write lock at once, so a writer
