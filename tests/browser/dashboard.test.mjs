@@ -122,6 +122,7 @@ async function restartDaemon() {
 
 after(async () => {
   await browser.close();
+  writeFileSync(join(artifacts, 'daemon.log'), daemonOutput.join('')); // what the daemon said, for a failure's reader
   if (daemon) daemon.kill('SIGTERM');
   rmSync(folder, { recursive: true, force: true });
 });
@@ -146,8 +147,10 @@ async function postPulses(intervalsMs) {
 }
 
 // A page that records console errors and failed requests.
+// The browser's own zone is not the household's (Amsterdam): what the page
+// shows must follow the household's.
 async function openPage(viewport) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const context = await browser.newContext({ viewport, acceptDownloads: true, timezoneId: 'America/New_York' });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (message) => {
@@ -173,6 +176,12 @@ async function paintedPixels(page) {
     for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ++painted;
     return painted;
   });
+}
+
+// Nothing wider than the screen: a phone scrolls down, never sideways.
+async function assertFitsTheScreen(page, what) {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth }));
+  assert.ok(scrollWidth <= innerWidth, `${what}: the page is ${scrollWidth} px wide on a ${innerWidth} px screen`);
 }
 
 async function seriousAccessibilityViolations(page) {
@@ -228,6 +237,22 @@ for (const [name, viewport] of [
       await page.waitForFunction(() => document.querySelector('#chart-title').textContent.includes('24 h'));
       assert.ok((await paintedPixels(page)) > 500, 'the 24-hour power chart has drawn');
       await page.screenshot({ path: join(artifacts, `${name}-power.png`), fullPage: true });
+      await assertFitsTheScreen(page, 'charts');
+
+      // The mouse wheel zooms in on the time axis.
+      const span = async () => {
+        const [min, max] = (await page.getAttribute('[data-testid=chart]', 'data-range')).split(',').map(Number);
+        return max - min;
+      };
+      const wholeDay = await span();
+      const over = await page.locator('[data-testid=chart] .u-over').boundingBox();
+      await page.mouse.move(over.x + over.width / 2, over.y + over.height / 2);
+      await page.mouse.wheel(0, -200);
+      await page.waitForFunction((before) => {
+        const [min, max] = document.querySelector('[data-testid=chart]').dataset.range.split(',').map(Number);
+        return max - min < before;
+      }, wholeDay);
+      assert.ok((await span()) < wholeDay * 0.9, 'the wheel zoomed in');
 
       // Energy by hour on the spring-forward day: 23 bars, the first at
       // midnight in Amsterdam (23:00 UTC the day before).
@@ -239,6 +264,12 @@ for (const [name, viewport] of [
       const firstBar = await page.textContent('[data-testid=chart] .u-legend .u-series:first-child .u-value');
       assert.match(firstBar, /00:00/, `the first bar is local midnight (${firstBar})`);
       assert.match(firstBar, /29/, firstBar);
+      // The time axis reads the household's clock: midnight is labelled
+      // 00:00 and the skipped hour 02:00 never appears.
+      const labels = (await page.getAttribute('[data-testid=chart]', 'data-time-labels')).split('|');
+      assert.ok(labels.every((label) => /^\d\d:\d\d$/.test(label)), labels.join(' '));
+      assert.ok(labels.includes('00:00'), `midnight is on the axis: ${labels.join(' ')}`);
+      assert.ok(!labels.includes('02:00'), `no 02:00 on the spring-forward day: ${labels.join(' ')}`);
       await page.screenshot({ path: join(artifacts, `${name}-day.png`), fullPage: true });
 
       // Compared with the day before, which had 24 hours.
@@ -254,6 +285,13 @@ for (const [name, viewport] of [
       const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
       assert.equal(csv.length, 25, 'a header and 24 hours');
       assert.match(csv[0], /^start,end,energy kWh,cost$/);
+      // And every pulse of that day, from its local midnight (23:00 UTC).
+      const [pulsesFile] = await Promise.all([page.waitForEvent('download'), page.click('#chart-pulses')]);
+      const pulses = readFileSync(await pulsesFile.path(), 'utf8').trim().split('\n');
+      assert.equal(pulses[0], 'time');
+      assert.ok(pulses.length > 100, `${pulses.length} lines`);
+      assert.match(pulses[1], /^2026-03-27T23:/);
+      assert.match(pulses.at(-1), /^2026-03-28T22:/);
       await page.screenshot({ path: join(artifacts, `${name}-compare.png`), fullPage: true });
       // The README's picture (docs/images/dashboard.png is a copy of the desktop one).
       await page.locator('main section.card.wide').screenshot({ path: join(artifacts, `${name}-readme.png`) });
@@ -285,6 +323,29 @@ test('settings: a change is stored, a bad value shows the API\'s message beside 
     assert.equal(hall.name, 'Hall cupboard');
     assert.equal(hall.min_interval_ms, 25);
 
+    // A tariff with a time-of-use period, made in the form.
+    await page.fill('#meter-2-tariff', '0.22');
+    await page.click('#meter-2-tariff-add');
+    await page.fill('#meter-2-tariff-p0-name', 'peak');
+    await page.fill('#meter-2-tariff-p0-price', '0.35');
+    await page.fill('#meter-2-tariff-p0-days', 'Mon-Fri');
+    await page.fill('#meter-2-tariff-p0-from', '07:00');
+    await page.fill('#meter-2-tariff-p0-to', '23:00');
+    await page.click('#meter-2-tariff-add');
+    await page.fill('#meter-2-tariff-p1-name', 'weekend');
+    await page.fill('#meter-2-tariff-p1-price', '0.18');
+    await page.fill('#meter-2-tariff-p1-days', 'Sat,Sun');
+    await page.fill('#meter-2-tariff-p1-from', '00:00');
+    await page.fill('#meter-2-tariff-p1-to', '00:00');
+    await page.click('#meter-2 button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#meter-2 .done').textContent === 'Saved.');
+    const tariffs = await (await fetch(`${base}/api/meters`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    assert.equal(tariffs.find((m) => m.id === 2).tariff, '0.22;peak=0.35@Mon-Fri 07:00-23:00;weekend=0.18@Sat,Sun 00:00-24:00');
+    await page.reload();
+    await page.waitForSelector('#meter-2-tariff-p1-name');
+    assert.equal(await page.inputValue('#meter-2-tariff-p0-name'), 'peak', 'the stored periods come back into the form');
+    assert.equal(await page.inputValue('#meter-2-tariff-p1-to'), '00:00');
+
     await page.fill('#meter-2-tariff', 'cheap please');
     await page.click('#meter-2 button[type=submit]');
     await page.waitForFunction(() => document.querySelector('#meter-2-tariff-error').textContent.length > 0);
@@ -305,6 +366,31 @@ test('settings: a change is stored, a bad value shows the API\'s message beside 
     assert.match(await page.textContent('[data-testid=nodes]'), /hall-node/);
     await page.screenshot({ path: join(artifacts, 'desktop-health.png'), fullPage: true });
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'health');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('phone: settings and health fit the screen and pass axe', async () => {
+  const { page, problems, context } = await openPage({ width: 390, height: 844 });
+  try {
+    await signIn(page, 'admin', adminPassword);
+    await page.waitForSelector('nav:not([hidden])');
+    // Through two views without waiting for them: only the last one shows.
+    await page.evaluate(() => { location.hash = '#/charts'; });
+    await page.evaluate(() => { location.hash = '#/settings'; });
+    await page.waitForSelector('#meter-1-name');
+    await page.waitForTimeout(500); // for a slower view to finish
+    assert.equal(await page.locator('[data-testid=power-1], [data-testid=chart]').count(), 0, 'only the settings show');
+    await assertFitsTheScreen(page, 'settings');
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'settings');
+    await page.screenshot({ path: join(artifacts, 'phone-settings.png'), fullPage: true });
+    await page.goto(`${base}/#/health`);
+    await page.waitForSelector('[data-testid=version]');
+    await assertFitsTheScreen(page, 'health');
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'health');
+    await page.screenshot({ path: join(artifacts, 'phone-health.png'), fullPage: true });
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

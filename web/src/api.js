@@ -31,8 +31,10 @@ export function whenSignedOut(handler) {
   onSignedOut = handler;
 }
 
-export async function api(path, { method = 'GET', body, signal } = {}) {
-  const headers = { Accept: 'application/json' };
+// A call of the API: the JSON answer, or with `accept` another type (CSV)
+// as a Blob. A failure throws ApiError with the API's message.
+export async function api(path, { method = 'GET', body, signal, accept = 'application/json' } = {}) {
+  const headers = { Accept: accept };
   const current = session();
   if (current) headers.Authorization = `Bearer ${current.token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -42,6 +44,7 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
     signal,
   });
+  if (response.ok && accept !== 'application/json') return response.blob();
   const text = await response.text();
   let data = null;
   try {

@@ -83,9 +83,10 @@ export async function renderCharts(root) {
   const title = f.el('h2', { id: 'chart-title' });
   const summary = f.el('p', { class: 'summary', id: 'chart-summary' });
   const exportButton = f.el('button', { type: 'button', id: 'chart-export', class: 'secondary' }, 'CSV');
+  const pulsesButton = f.el('button', { type: 'button', id: 'chart-pulses', class: 'secondary' }, 'Pulses CSV');
   const holder = f.el('div', { class: 'chart', 'data-testid': 'chart' });
   const card = f.el('section', { class: 'card wide' },
-    f.el('div', { class: 'controls' }, meterSelect, viewSelect, back, forward, compareSelect, kwhLabel, exportButton),
+    f.el('div', { class: 'controls' }, meterSelect, viewSelect, back, forward, compareSelect, kwhLabel, exportButton, pulsesButton),
     title, holder, summary);
   root.append(card);
 
@@ -105,6 +106,19 @@ export async function renderCharts(root) {
     if (plot) plot.destroy();
     holder.replaceChildren();
     const config = { width: chartWidth(holder), height: 260, tzDate: zoned, ...options.config };
+    // Time labels on the household's clock; the last ones drawn are kept on
+    // the holder for tests and curious readers, as is the shown range.
+    config.axes[0] = {
+      ...config.axes[0],
+      values: (u, splits, axis, space, step) => {
+        const labels = f.axisLabels(splits, step);
+        holder.dataset.timeLabels = labels.join('|');
+        return labels;
+      },
+    };
+    config.hooks = { ...config.hooks, setScale: [...(config.hooks?.setScale || []), (u, key) => {
+      if (key === 'x') holder.dataset.range = `${u.scales.x.min},${u.scales.x.max}`;
+    }] };
     // The cursor's time in the legend, in the household's zone.
     config.series[0] = { value: (u, ts) => (ts === null ? '–' : f.dateTime(ts * 1000, state.view)) };
     plot = new uPlot(config, options.data, holder);
@@ -212,14 +226,31 @@ export async function renderCharts(root) {
   kwhBox.addEventListener('change', () => { state.kwh = kwhBox.checked; redraw(); });
   back.addEventListener('click', () => { state.date = addPeriod(state.view, state.date, -1); redraw(); });
   forward.addEventListener('click', () => { state.date = addPeriod(state.view, state.date, 1); redraw(); });
-  exportButton.addEventListener('click', () => {
-    const lines = [shown.header, ...shown.rows].map((row) => row.map((cell) => (cell === null ? '' : String(cell))).join(','));
-    const link = f.el('a', {
-      href: URL.createObjectURL(new Blob([`${lines.join('\n')}\n`], { type: 'text/csv' })),
-      download: `pulsemon-meter${state.meter}-${state.view}-${state.date}.csv`,
-    });
+  const saveFile = (blob, name) => {
+    const link = f.el('a', { href: URL.createObjectURL(blob), download: name });
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  };
+  exportButton.addEventListener('click', () => {
+    const lines = [shown.header, ...shown.rows].map((row) => row.map((cell) => (cell === null ? '' : String(cell))).join(','));
+    saveFile(new Blob([`${lines.join('\n')}\n`], { type: 'text/csv' }), `pulsemon-meter${state.meter}-${state.view}-${state.date}.csv`);
+  });
+  // Every stored pulse of the shown range, as the API streams it.
+  pulsesButton.addEventListener('click', async () => {
+    const meter = meters.find((m) => m.id === state.meter);
+    let range;
+    if (state.view in POWER_VIEWS) {
+      const now = Math.floor(Date.now() / 1000);
+      range = { from: now - POWER_VIEWS[state.view].seconds, to: now };
+    } else {
+      range = periodOf(state.view, state.date, meter);
+    }
+    try {
+      const blob = await api(`/api/meters/${meter.id}/pulses?from=${range.from}&to=${range.to}&tz=${encodeURIComponent(f.householdZone())}`, { accept: 'text/csv' });
+      saveFile(blob, `pulsemon-meter${state.meter}-pulses-${state.view}-${state.date}.csv`);
+    } catch (failure) {
+      summary.textContent = failure.message;
+    }
   });
   const resize = () => plot && plot.setSize({ width: chartWidth(holder), height: 260 });
   window.addEventListener('resize', resize);

@@ -37,6 +37,18 @@ export function dateTime(ms, view) {
   return new Intl.DateTimeFormat(undefined, options).format(new Date(ms));
 }
 
+// The labels of a time axis whose ticks are `step` seconds apart, on the
+// household's clock: hours within a day, days within a month, months, years.
+export function axisLabels(seconds, step) {
+  let options;
+  if (step < 86400) options = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  else if (step < 28 * 86400) options = { day: 'numeric', month: 'short' };
+  else if (step < 365 * 86400) options = { month: 'short', year: 'numeric' };
+  else options = { year: 'numeric' };
+  const format = new Intl.DateTimeFormat(undefined, { timeZone: zone, ...options });
+  return seconds.map((s) => format.format(new Date(s * 1000)));
+}
+
 // The household's calendar date of an instant, as YYYY-MM-DD.
 export function localDate(ms) {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(ms));

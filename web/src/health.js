@@ -68,7 +68,8 @@ export async function renderHealth(root) {
       f.el('h2', {}, 'Sensor nodes'),
       nodes.length === 0
         ? f.el('p', { class: 'summary' }, 'No sensor node has uploaded yet (docs/sensor-node.md).')
-        : f.el('div', { class: 'scroll' }, f.el('table', { 'data-testid': 'nodes' },
+        // On a phone the table scrolls sideways; the keyboard can scroll it too.
+        : f.el('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': 'Sensor nodes, scrolls sideways' }, f.el('table', { 'data-testid': 'nodes' },
           f.el('thead', {}, f.el('tr', {}, ['Node', 'Meter', 'Signal', 'Supply', 'Buffered', 'Bounce', 'Firmware', 'Last heard'].map((h) => f.el('th', { scope: 'col' }, h)))),
           f.el('tbody', {}, nodeRows)))),
   );

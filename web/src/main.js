@@ -13,6 +13,7 @@ const app = document.getElementById('app');
 const nav = document.getElementById('nav');
 const signOut = document.getElementById('sign-out');
 let leaveView = () => {};
+let routing = 0; // how many times route() began
 
 function showSignIn(message) {
   leaveView();
@@ -39,13 +40,19 @@ async function route() {
   }
   leaveView();
   leaveView = () => {};
-  app.replaceChildren();
+  // Each view draws into a box of its own: a view still loading when the
+  // user moves on finishes into its detached box and is then left at once.
+  const turn = ++routing;
+  const box = el('div', { class: 'view' });
+  app.replaceChildren(box);
   try {
     const status = await api('/api/status');
     setZone(status.zone);
-    leaveView = (await render(app)) || (() => {});
+    const leave = (await render(box)) || (() => {});
+    if (turn === routing) leaveView = leave;
+    else leave();
   } catch (failure) {
-    if (session()) app.replaceChildren(el('p', { class: 'card error', role: 'alert' }, failure.message));
+    if (session() && turn === routing) box.replaceChildren(el('p', { class: 'card error', role: 'alert' }, failure.message));
   }
 }
 

@@ -3,15 +3,25 @@
 // field it names ("tariff: …" beside the tariff).
 import { api, session } from './api.js';
 import * as f from './format.js';
+import { tariffEditor } from './tariff_editor.js';
 
 // A form of labelled fields. `fields`: {name, label, type?, value?,
-// options?, hint?}. `submit(values)` returns a text to show on success.
+// options?, hint?}, or {name, widget(id) → {node, value()}}.
+// `submit(values)` returns a text to show on success.
 function form({ id, title, fields, submitLabel, submit }) {
   const inputs = new Map();
   const errors = new Map();
   const rows = fields.map((field) => {
     const inputId = `${id}-${field.name}`;
     let input;
+    if (field.widget) {
+      // A field of its own making (the tariff): labels its own parts.
+      const widget = field.widget(inputId);
+      const error = f.el('span', { class: 'error field-error', id: `${inputId}-error`, role: 'alert' });
+      inputs.set(field.name, { widget, field });
+      errors.set(field.name, error);
+      return f.el('div', { class: 'field' }, widget.node, error);
+    }
     if (field.options) {
       input = f.el('select', { id: inputId, name: field.name, multiple: field.multiple || false },
         field.options.map(([value, label]) => f.el('option', {
@@ -45,8 +55,9 @@ function form({ id, title, fields, submitLabel, submit }) {
     general.textContent = '';
     done.textContent = '';
     const values = {};
-    for (const [name, { input, field }] of inputs) {
-      if (field.type === 'checkbox') values[name] = input.checked;
+    for (const [name, { input, widget, field }] of inputs) {
+      if (widget) values[name] = widget.value();
+      else if (field.type === 'checkbox') values[name] = input.checked;
       else if (field.multiple) values[name] = [...input.selectedOptions].map((o) => o.value);
       else values[name] = input.value;
     }
@@ -72,7 +83,7 @@ function meterForms(meter, isAdmin) {
   const fields = [
     { name: 'name', label: 'Name', value: meter.name },
     { name: 'location', label: 'Location', value: meter.location },
-    { name: 'tariff', label: 'Tariff', value: meter.tariff, hint: 'price per unit, e.g. 0.28, or with periods: 0.22;peak=0.35@Mon-Fri 07:00-23:00' },
+    { name: 'tariff', widget: (inputId) => tariffEditor(inputId, meter.tariff) },
     { name: 'min_interval_ms', label: 'Bounce filter (ms)', type: 'number', value: meter.min_interval_ms },
     { name: 'min_width_ms', label: 'Shortest pulse (ms)', type: 'number', value: meter.min_width_ms },
     { name: 'power_timeout_s', label: 'Power falls to 0 after (s)', type: 'number', value: meter.power_timeout_s },
