@@ -1,5 +1,6 @@
 // GET /api/meters, GET /api/meters/{id}, …/energy, …/power.
 #include "api/api.h"
+#include "api/energy_answers.h"
 #include "api/meter_view.h"
 #include "core/calendar.h"
 #include "core/power.h"
@@ -54,15 +55,21 @@ Range range_of(const http::Request &request, const date::time_zone &zone, Micros
   return {from, to};
 }
 
-http::Response energy(ApiContext &context, const http::Request &request) {
+http::Response energy(ApiContext &context, EnergyAnswers &answers, const http::Request &request) {
   const std::int64_t id = path_meter_id(request);
-  const auto snapshot = context.store.read_snapshot();
-  const Meter meter = context.store.meter(id);
   const date::time_zone &zone = zone_of(context, request);
   const auto bucket_text =
       request.query.contains("bucket") ? request.query.at("bucket") : std::string("hour");
   const BucketSize size = value_or_throw(parse_bucket_size(bucket_text));
   const Range range = range_of(request, zone, std::chrono::hours{24});
+  const EnergyAnswers::Key key{id, to_epoch_us(range.from), to_epoch_us(range.to),
+                               static_cast<int>(size), std::string(zone.name())};
+  const std::uint64_t generation = context.reads.generation();
+  if (const std::string *kept = answers.find(key, generation)) {
+    return http::json_response(200, *kept);
+  }
+  const auto snapshot = context.store.read_snapshot();
+  const Meter meter = context.store.meter(id);
   const Calendar calendar(zone, context.settings.billing_day);
   auto rows =
       context.store.energy(id, range.from, range.to, size, calendar, context.settings.max_rows);
@@ -82,7 +89,9 @@ http::Response energy(ApiContext &context, const http::Request &request) {
     }
     body.push_back(std::move(item));
   }
-  return http::json_ok(body);
+  std::string text = http::json_text(body);
+  answers.keep(key, text, generation);
+  return http::json_response(200, std::move(text));
 }
 
 http::Response power(ApiContext &context, const http::Request &request) {
@@ -236,7 +245,9 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
   router.add({"GET",
               "/api/meters/{id}/energy",
               http::Access::viewer,
-              [&context](http::Request &request) { return energy(context, request); },
+              [&context, answers = std::make_shared<EnergyAnswers>()](http::Request &request) {
+                return energy(context, *answers, request);
+              },
               {}});
   router.add({"GET",
               "/api/meters/{id}/pulses",

@@ -12,16 +12,6 @@ std::int64_t floor_div(std::int64_t value, std::int64_t divisor) {
   return quotient;
 }
 
-UtcTime floor_to(UtcTime t, std::chrono::seconds size) {
-  const std::int64_t us = Micros{size}.count();
-  return utc_from_epoch_us(floor_div(to_epoch_us(t), us) * us);
-}
-
-UtcTime ceil_to(UtcTime t, std::chrono::seconds size) {
-  const UtcTime floored = floor_to(t, size);
-  return floored == t ? t : floored + size;
-}
-
 void plan_level(UtcTime from, UtcTime to, int level, std::vector<RangeRun> &runs) {
   if (from >= to) {
     return;
@@ -31,8 +21,8 @@ void plan_level(UtcTime from, UtcTime to, int level, std::vector<RangeRun> &runs
     return;
   }
   const std::chrono::seconds size = rollup_slot_sizes[static_cast<std::size_t>(level)];
-  const UtcTime inner_from = ceil_to(from, size);
-  const UtcTime inner_to = floor_to(to, size);
+  const UtcTime inner_from = ceil_to_slot(from, size);
+  const UtcTime inner_to = floor_to_slot(to, size);
   if (inner_from >= inner_to) {
     plan_level(from, to, level - 1, runs);
     return;
@@ -43,6 +33,16 @@ void plan_level(UtcTime from, UtcTime to, int level, std::vector<RangeRun> &runs
 }
 
 } // namespace
+
+UtcTime floor_to_slot(UtcTime t, std::chrono::seconds size) {
+  const std::int64_t us = Micros{size}.count();
+  return utc_from_epoch_us(floor_div(to_epoch_us(t), us) * us);
+}
+
+UtcTime ceil_to_slot(UtcTime t, std::chrono::seconds size) {
+  const UtcTime floored = floor_to_slot(t, size);
+  return floored == t ? t : floored + size;
+}
 
 std::vector<RangeRun> plan_range(UtcTime from, UtcTime to, std::chrono::seconds coarsest) {
   int level = -1;

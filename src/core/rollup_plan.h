@@ -33,6 +33,10 @@ struct RangeRun {
 [[nodiscard]] std::vector<RangeRun>
 plan_range(UtcTime from, UtcTime to, std::chrono::seconds coarsest = std::chrono::seconds{86400});
 
+// `t` rounded down or up to the grid of slots of `size`.
+[[nodiscard]] UtcTime floor_to_slot(UtcTime t, std::chrono::seconds size);
+[[nodiscard]] UtcTime ceil_to_slot(UtcTime t, std::chrono::seconds size);
+
 // The start of the slot of `size` that holds `t`, in seconds since the epoch.
 [[nodiscard]] std::int64_t slot_start(UtcTime t, std::chrono::seconds size);
 

@@ -3,6 +3,7 @@
 // changed it — and GET /api/meters answers from it.
 #include "api/api.h"
 #include "api/auth/jwt.h"
+#include "core/time_text.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -133,6 +134,46 @@ TEST_F(ReadCacheTest, TheMeterListAnswersWithTheDatabaseAsItIsNow) {
   request.path = "/api/meters";
   request.headers["authorization"] = "Bearer " + token;
   EXPECT_EQ(router.handle(request).status, 401U) << "the token of a user deleted elsewhere";
+}
+
+TEST_F(ReadCacheTest, AKeptEnergyAnswerLastsOnlyWhileTheDatabaseIsUnchanged) {
+  own.add_meter(electricity(1), start);
+  own.add_user(User{0, "vic", Role::viewer, "hash", 0, false}, start);
+  ApiContext context{own, std::string(32, 'k'), ApiSettings{}, {}, {}};
+  const http::Router router = make_router(context);
+  const std::int64_t issued =
+      std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+  const std::string token =
+      auth::sign_token(auth::TokenClaims{"vic", "viewer", issued, issued + 3600,
+                                         own.find_user("vic")->token_generation, std::nullopt},
+                       context.secret);
+  const auto pulses_of_the_day = [&](const std::string &meter) {
+    http::Request request;
+    request.method = "GET";
+    request.path = "/api/meters/" + meter + "/energy";
+    request.query = {{"bucket", "day"},
+                     {"from", format_utc(start)},
+                     {"to", format_utc(start + Micros{86'400 * second})},
+                     {"tz", "UTC"}};
+    request.headers["authorization"] = "Bearer " + token;
+    const http::Response response = router.handle(request);
+    return std::make_pair(response.status, response.body);
+  };
+  ASSERT_EQ(pulses_of_the_day("1").first, 200U);
+  EXPECT_EQ(nlohmann::json::parse(pulses_of_the_day("1").second)[0]["pulses"], 0);
+  store_pulses(other, 1, {start + Micros{second}, start + Micros{2 * second}});
+  EXPECT_EQ(nlohmann::json::parse(pulses_of_the_day("1").second)[0]["pulses"], 2)
+      << "another connection's commit";
+  store_pulses(own, 1, {start + Micros{3 * second}});
+  EXPECT_EQ(nlohmann::json::parse(pulses_of_the_day("1").second)[0]["pulses"], 3)
+      << "a commit through the API's own connection";
+  Meter priced = electricity(1);
+  priced.tariff = "0.5";
+  own.update_meter(priced);
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(pulses_of_the_day("1").second)[0]["cost"].get<double>(),
+                   0.0015)
+      << "a new tariff";
+  EXPECT_EQ(pulses_of_the_day("2").first, 404U) << "no answer is kept for a meter that is not";
 }
 
 } // namespace

@@ -57,6 +57,41 @@ std::int64_t SqliteStore::count_pulses(std::int64_t meter_id, UtcTime from, UtcT
   return count;
 }
 
+std::vector<SlotCount> SqliteStore::rollups_in(std::int64_t meter_id,
+                                               std::span<const SlotSpan> spans) {
+  std::string json = "[";
+  for (const SlotSpan &span : spans) {
+    json += (json.size() > 1 ? ",[" : "[") + std::to_string(span.size.count()) + "," +
+            std::to_string(seconds_since_epoch(span.from)) + "," +
+            std::to_string(seconds_since_epoch(span.to)) + "]";
+  }
+  json += "]";
+  std::vector<SlotCount> rows;
+  auto &select = statements_->rollups_in_spans;
+  select.bind(1, meter_id).bind(2, std::string_view(json));
+  while (select.step()) {
+    rows.push_back({std::chrono::seconds{select.column_int(0)},
+                    UtcTime{std::chrono::seconds{select.column_int(1)}}, select.column_int(2)});
+  }
+  select.reset();
+  return rows;
+}
+
+std::vector<std::int64_t> SqliteStore::count_buckets(std::int64_t meter_id,
+                                                     std::span<const UtcTime> boundaries) {
+  const BucketCountPlan plan(boundaries);
+  std::vector<std::int64_t> raw;
+  raw.reserve(plan.raw_ranges().size());
+  for (const RawRange &range : plan.raw_ranges()) {
+    auto &count = statements_->count_raw;
+    count.bind(1, meter_id).bind(2, to_epoch_us(range.from)).bind(3, to_epoch_us(range.to));
+    count.step();
+    raw.push_back(count.column_int(0));
+    count.reset();
+  }
+  return plan.bucket_counts(rollups_in(meter_id, plan.rollup_spans()), raw);
+}
+
 PulseCounter SqliteStore::pulse_counter(std::int64_t meter_id) {
   return [this, meter_id](std::optional<UtcTime> after, UtcTime until) {
     if (!after) {
@@ -112,14 +147,25 @@ Result<std::vector<EnergyRow>> SqliteStore::energy(std::int64_t meter_id, UtcTim
     return buckets.error();
   }
 
+  // Without time-of-use periods every bucket is counted at once; with them
+  // every 15-minute slot is priced on its own local time.
+  const bool priced_per_slot = tariff && tariff->has_periods();
+  std::vector<std::int64_t> counts;
+  if (!priced_per_slot && !buckets->empty()) {
+    std::vector<UtcTime> boundaries{clip(buckets->front(), from, to).from};
+    for (const Bucket &bucket : *buckets) {
+      boundaries.push_back(clip(bucket, from, to).to);
+    }
+    counts = count_buckets(meter_id, boundaries);
+  }
+
   std::vector<EnergyRow> rows;
   rows.reserve(buckets->size());
-  for (const Bucket &bucket : *buckets) {
-    const Clipped range = clip(bucket, from, to);
+  for (std::size_t i = 0; i < buckets->size(); ++i) {
+    const Clipped range = clip((*buckets)[i], from, to);
     EnergyRow row;
     row.bucket = {range.from, range.to};
-    if (tariff && tariff->has_periods()) {
-      // Every 15-minute slot is priced on its own local time.
+    if (priced_per_slot) {
       double cost = 0.0;
       for (const RangeRun &run : plan_range(range.from, range.to, std::chrono::seconds{900})) {
         if (run.slot_size.count() == 0) {
@@ -145,7 +191,7 @@ Result<std::vector<EnergyRow>> SqliteStore::energy(std::int64_t meter_id, UtcTim
       }
       row.cost = cost;
     } else {
-      row.pulses = count_pulses(meter_id, range.from, range.to);
+      row.pulses = counts[i];
       if (tariff) {
         row.cost = energy_of(row.pulses, found.pulses_per_unit) * tariff->base_price;
       }

@@ -6,6 +6,7 @@
 // Thread safety: none. Each thread opens its own SqliteStore on the same
 // file; SQLite's WAL lets readers run beside the one writer.
 
+#include "core/bucket_counts.h"
 #include "core/calendar.h"
 #include "core/gas.h"
 #include "core/register.h"
@@ -74,6 +75,14 @@ public:
 
   // Queries.
   [[nodiscard]] std::int64_t count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to);
+  // The pulses of each bucket [b_i, b_i+1) of `boundaries` (strictly
+  // increasing): all rollups in one statement, summed in C++
+  // (core/bucket_counts.h).
+  [[nodiscard]] std::vector<std::int64_t> count_buckets(std::int64_t meter_id,
+                                                        std::span<const UtcTime> boundaries);
+  // The stored rollups within the spans, in no particular order.
+  [[nodiscard]] std::vector<SlotCount> rollups_in(std::int64_t meter_id,
+                                                  std::span<const SlotSpan> spans);
   [[nodiscard]] Result<std::vector<EnergyRow>> energy(std::int64_t meter_id, UtcTime from,
                                                       UtcTime to, BucketSize size,
                                                       const Calendar &calendar,

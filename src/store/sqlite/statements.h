@@ -39,6 +39,12 @@ struct SqliteStore::Statements {
                    "AND slot_start >= ?3 AND slot_start < ?4"),
         rollup_rows(db, "SELECT slot_start, pulses FROM rollups WHERE meter_id = ?1 AND "
                         "slot_seconds = ?2 AND slot_start >= ?3 AND slot_start < ?4"),
+        // The spans arrive as one JSON array of [slot_seconds, from, to]:
+        // one statement for any number of spans, each an index range.
+        rollups_in_spans(db, "SELECT r.slot_seconds, r.slot_start, r.pulses "
+                             "FROM json_each(?2) AS j CROSS JOIN rollups AS r "
+                             "ON r.meter_id = ?1 AND r.slot_seconds = j.value ->> 0 "
+                             "AND r.slot_start >= j.value ->> 1 AND r.slot_start < j.value ->> 2"),
         pulses_in_range(db, "SELECT ts_us FROM pulses WHERE meter_id = ?1 AND ts_us >= ?2 "
                             "AND ts_us < ?3 ORDER BY ts_us"),
         data_version(db, "PRAGMA data_version") {}
@@ -49,6 +55,7 @@ struct SqliteStore::Statements {
   sqlite::Statement count_raw;
   sqlite::Statement sum_rollup;
   sqlite::Statement rollup_rows;
+  sqlite::Statement rollups_in_spans;
   sqlite::Statement pulses_in_range;
   sqlite::Statement data_version; // asked at every API request
 };
