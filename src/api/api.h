@@ -8,7 +8,7 @@
 #include "api/read_cache.h"
 #include "core/rate_limiter.h"
 #include "pipeline/meter_pipeline.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 
 #include <nlohmann/json.hpp>
 
@@ -36,7 +36,7 @@ struct ApiSettings {
 };
 
 struct ApiContext {
-  SqliteStore &store; // the API's own connection
+  Store &store;       // the API's own connection
   std::string secret; // token-signing key, raw bytes
   ApiSettings settings;
   // Live status from the running pipelines (empty when none run).

@@ -68,7 +68,7 @@ http::Response energy(ApiContext &context, EnergyAnswers &answers, const http::R
   if (const std::string *kept = answers.find(key, generation)) {
     return http::json_response(200, *kept);
   }
-  const auto snapshot = context.store.read_snapshot();
+  const auto snapshot = context.store.read_scope();
   const Meter meter = context.store.meter(id);
   const Calendar calendar(zone, context.settings.billing_day);
   auto rows =

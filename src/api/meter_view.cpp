@@ -22,7 +22,7 @@ std::optional<RegisterState> MeterFacts::state_if_settled(UtcTime now) const {
   return std::nullopt;
 }
 
-MeterFacts read_meter_facts(SqliteStore &store, const Meter &meter, UtcTime now) {
+MeterFacts read_meter_facts(Store &store, const Meter &meter, UtcTime now) {
   MeterFacts facts{.meter = meter,
                    .created = store.meter_created(meter.id),
                    .stats = store.stats(meter.id),
@@ -107,7 +107,7 @@ nlohmann::json meter_view(const MeterFacts &facts, const MovingFigures &moving) 
   return json;
 }
 
-nlohmann::json meter_view(SqliteStore &store, const Meter &meter, UtcTime now,
+nlohmann::json meter_view(Store &store, const Meter &meter, UtcTime now,
                           std::optional<double> live_power) {
   const MeterFacts facts = read_meter_facts(store, meter, now);
   return meter_view(facts, moving_figures(facts, facts.state, now, live_power));

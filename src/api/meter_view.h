@@ -2,7 +2,7 @@
 // A meter as JSON, the same for `meter list --json` and GET /api/meters:
 // settings, stored counts, register total, latest power.
 
-#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 
 #include <nlohmann/json.hpp>
 
@@ -30,7 +30,7 @@ struct MeterFacts {
 };
 
 // Reads the facts of `meter` (run it inside a read snapshot for one state).
-[[nodiscard]] MeterFacts read_meter_facts(SqliteStore &store, const Meter &meter, UtcTime now);
+[[nodiscard]] MeterFacts read_meter_facts(Store &store, const Meter &meter, UtcTime now);
 
 // What a meter's view shows that moves with the clock: the power at `now`
 // (`live_power` from the running pipeline wins over the power derived from
@@ -56,7 +56,7 @@ struct MovingFigures {
 [[nodiscard]] nlohmann::json meter_view(const MeterFacts &facts, const MovingFigures &moving);
 
 // Reads and shows one meter in one go (the CLI, and answers to a change).
-[[nodiscard]] nlohmann::json meter_view(SqliteStore &store, const Meter &meter, UtcTime now,
+[[nodiscard]] nlohmann::json meter_view(Store &store, const Meter &meter, UtcTime now,
                                         std::optional<double> live_power = std::nullopt);
 
 // A sensor node as JSON (GET /api/nodes and the meter's "nodes").

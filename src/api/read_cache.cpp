@@ -3,7 +3,7 @@
 namespace pulsemon {
 
 void ReadCache::refresh() {
-  if (store_.data_version() == version_) {
+  if (store_.change_token() == version_) {
     return;
   }
   all_.reset();
@@ -17,14 +17,14 @@ void ReadCache::refresh() {
 // commit between the check above and the reload then makes the next check
 // reload again, instead of leaving newer data filed under an older version.
 void ReadCache::record_version_of_snapshot() {
-  if (version_ == sqlite::DataVersion{}) {
-    version_ = store_.data_version();
+  if (version_ == ChangeToken{}) {
+    version_ = store_.change_token();
   }
 }
 
 const std::vector<MeterFacts> &ReadCache::meters(UtcTime now) {
   if (!all_) {
-    const auto snapshot = store_.read_snapshot();
+    const auto snapshot = store_.read_scope();
     record_version_of_snapshot();
     std::vector<MeterFacts> facts;
     for (const Meter &meter : store_.meters()) {
@@ -46,7 +46,7 @@ const MeterFacts &ReadCache::meter(std::int64_t id, UtcTime now) {
   if (const auto it = one_by_one_.find(id); it != one_by_one_.end()) {
     return it->second;
   }
-  const auto snapshot = store_.read_snapshot();
+  const auto snapshot = store_.read_scope();
   record_version_of_snapshot();
   const Meter meter = store_.meter(id); // throws not_found
   return one_by_one_.emplace(id, read_meter_facts(store_, meter, now)).first->second;
@@ -63,7 +63,7 @@ std::optional<User> ReadCache::find_user(std::string_view name) {
   if (const auto it = users_.find(name); it != users_.end()) {
     return it->second;
   }
-  const auto snapshot = store_.read_snapshot();
+  const auto snapshot = store_.read_scope();
   record_version_of_snapshot();
   auto user = store_.find_user(name);
   if (user) {

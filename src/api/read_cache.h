@@ -3,7 +3,7 @@
 // the meters with their counts, register, nodes and gaps, and the users
 // that tokens name. What was read is kept until the database changes — a
 // commit by any connection or process, or a write through the API's own
-// connection (SqliteStore::data_version) — so an answer is never staler
+// connection (Store::change_token) — so an answer is never staler
 // than the database, and a poll of GET /api/meters between two commits
 // costs one PRAGMA instead of seven queries per meter.
 //
@@ -14,7 +14,7 @@
 // valid until the next refresh() or call.
 
 #include "api/meter_view.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 
 #include <cstdint>
 #include <map>
@@ -27,7 +27,7 @@ namespace pulsemon {
 
 class ReadCache {
 public:
-  explicit ReadCache(SqliteStore &store) : store_(store) {}
+  explicit ReadCache(Store &store) : store_(store) {}
 
   // Forgets everything when the database changed since it was read; what
   // is asked for then is read again inside a read snapshot.
@@ -51,8 +51,8 @@ private:
   // Keeps the version that the snapshot a reload reads from sees.
   void record_version_of_snapshot();
 
-  SqliteStore &store_;
-  sqlite::DataVersion version_;
+  Store &store_;
+  ChangeToken version_;
   std::uint64_t generation_ = 0;
   std::optional<std::vector<MeterFacts>> all_;
   std::map<std::int64_t, MeterFacts> one_by_one_;

@@ -1,4 +1,5 @@
 #include "app/config.h"
+#include "core/meter.h"
 
 #include <date/tz.h>
 #include <toml++/toml.h>

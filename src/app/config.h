@@ -5,9 +5,9 @@
 
 #include "core/result.h"
 #include "core/wall_stamper.h"
-#include "ingest/mqtt_ingest.h"
+#include "ingest/mqtt_settings.h"
 #include "sources/gpio/line_settings.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/durability.h"
 
 #include <chrono>
 #include <cstdint>

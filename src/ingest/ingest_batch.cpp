@@ -192,7 +192,7 @@ IngestBatch parse_ingest_batch(const nlohmann::json &body, UtcTime received) {
   return batch;
 }
 
-bool key_may_write(SqliteStore &store, std::int64_t key_id, std::int64_t meter_id) {
+bool key_may_write(Store &store, std::int64_t key_id, std::int64_t meter_id) {
   const auto key = store.find_device_key(key_id);
   return key && !key->revoked &&
          std::find(key->meters.begin(), key->meters.end(), meter_id) != key->meters.end();

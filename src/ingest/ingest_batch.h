@@ -8,7 +8,7 @@
 // booted, given with its clock at sending ("now_us") and anchored on the
 // time the batch arrived.
 
-#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 #include "store/types.h"
 
 #include <nlohmann/json.hpp>
@@ -27,7 +27,7 @@ namespace pulsemon {
 [[nodiscard]] nlohmann::json node_health(const nlohmann::json &health);
 
 // Whether the device key may write the meter.
-[[nodiscard]] bool key_may_write(SqliteStore &store, std::int64_t key_id, std::int64_t meter_id);
+[[nodiscard]] bool key_may_write(Store &store, std::int64_t key_id, std::int64_t meter_id);
 
 [[nodiscard]] nlohmann::json ingest_answer(const IngestBatch &batch, const IngestOutcome &outcome);
 

@@ -37,10 +37,9 @@ std::string node_of(const std::string &topic) {
 
 } // namespace
 
-MqttIngest::MqttIngest(MqttSettings settings, const std::filesystem::path &database,
-                       StoreOptions options, std::function<UtcTime()> now)
-    : settings_(std::move(settings)), store_(std::make_unique<SqliteStore>(database, options)),
-      now_(std::move(now)) {
+MqttIngest::MqttIngest(MqttSettings settings, std::unique_ptr<Store> store,
+                       std::function<UtcTime()> now)
+    : settings_(std::move(settings)), store_(std::move(store)), now_(std::move(now)) {
   init_library_once();
   for (const PowerTopic &topic : settings_.power_topics) {
     const Meter meter = store_->meter(topic.meter_id);

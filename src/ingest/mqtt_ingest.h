@@ -12,10 +12,10 @@
 // batch until it sees the application-level acknowledgement.
 
 #include "core/power_report.h"
-#include "store/sqlite/sqlite_store.h"
+#include "ingest/mqtt_settings.h"
+#include "store/store.h"
 
 #include <atomic>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,20 +27,6 @@ struct mosquitto_message;
 
 namespace pulsemon {
 
-struct PowerTopic {
-  std::string topic;
-  std::int64_t meter_id = 0;
-};
-
-struct MqttSettings {
-  std::string host = "127.0.0.1";
-  unsigned short port = 1883;
-  std::string client_id = "pulsemon";
-  std::string username; // empty: anonymous
-  std::string password;
-  std::vector<PowerTopic> power_topics;
-};
-
 struct MqttStats {
   std::uint64_t batches = 0;       // stored or recognised as resent
   std::uint64_t refused = 0;       // invalid JSON, bad field, bad key
@@ -50,9 +36,9 @@ struct MqttStats {
 
 class MqttIngest {
 public:
-  // Opens its own connection to the database; `now` is the wall clock.
-  MqttIngest(MqttSettings settings, const std::filesystem::path &database, StoreOptions options,
-             std::function<UtcTime()> now);
+  // `store` is the subscriber's own handle (used on the MQTT thread only);
+  // `now` is the wall clock.
+  MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, std::function<UtcTime()> now);
   ~MqttIngest();
   MqttIngest(const MqttIngest &) = delete;
   MqttIngest &operator=(const MqttIngest &) = delete;
@@ -76,7 +62,7 @@ private:
   void handle_power(const PowerTopic &topic, const std::string &payload);
 
   MqttSettings settings_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Store> store_;
   std::function<UtcTime()> now_;
   StoredPulses stored_pulses_;
   mosquitto *client_ = nullptr;

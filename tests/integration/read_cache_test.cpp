@@ -4,6 +4,7 @@
 #include "api/api.h"
 #include "api/auth/jwt.h"
 #include "core/time_text.h"
+#include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>

@@ -3,6 +3,7 @@
 #include "api/api.h"
 #include "api/auth/jwt.h"
 #include "api/openapi.h"
+#include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>

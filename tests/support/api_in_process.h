@@ -5,6 +5,7 @@
 // checks into the handlers.
 
 #include "api/api.h"
+#include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
 
 #include <string>

@@ -74,7 +74,7 @@ OldServiceUser read_old_service_user(const std::string &path) {
 // Each interval of the cron job's tables against the pulses now stored.
 // The tables may be stale (the cron job ran last some time ago): a
 // difference is reported, never refused.
-void check_count_tables(EmonDb &old, SqliteStore &store, const std::vector<Meter> &meters) {
+void check_count_tables(EmonDb &old, Store &store, const std::vector<Meter> &meters) {
   std::set<std::int64_t> imported;
   for (const Meter &meter : meters) {
     imported.insert(meter.id);
@@ -127,7 +127,7 @@ Meter meter_from(const EmonMeter &old, double pulses_per_unit) {
 
 // A meter id that is already taken by a different meter is refused before
 // anything is written; the same meter (from an earlier import) is reused.
-void check_meter_ids_are_free(SqliteStore &store, const std::vector<Meter> &wanted) {
+void check_meter_ids_are_free(Store &store, const std::vector<Meter> &wanted) {
   for (const Meter &meter : wanted) {
     const auto existing = store.find_meter(meter.id);
     if (existing && existing->name != meter.name) {
@@ -147,7 +147,7 @@ struct PulseTotals {
   std::int64_t spread = 0;
 };
 
-PulseTotals import_pulses(EmonDb &old, SqliteStore &store) {
+PulseTotals import_pulses(EmonDb &old, Store &store) {
   PulseTotals totals;
   PulseBatch batch{0, {}, {}, {}};
   SameTimeSpreader spreader;

@@ -263,8 +263,10 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   }
   std::unique_ptr<MqttIngest> mqtt;
   if (config.mqtt) {
-    mqtt = std::make_unique<MqttIngest>(*config.mqtt, config.database,
-                                        StoreOptions{config.durability, false}, &wall_now);
+    mqtt = std::make_unique<MqttIngest>(
+        *config.mqtt,
+        std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}),
+        &wall_now);
     mqtt->set_stored_pulses_listener(feed_live);
     spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}", config.mqtt->host,
                  config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");

@@ -397,12 +397,28 @@ std::int64_t SqliteStore::admin_count() {
   return count.column_int(0);
 }
 
-sqlite::DataVersion SqliteStore::data_version() {
+ChangeToken SqliteStore::change_token() {
   auto &pragma = statements_->data_version;
   pragma.step();
-  const sqlite::DataVersion version{pragma.column_int(0), db_.total_changes()};
+  const ChangeToken token{pragma.column_int(0), db_.total_changes()};
   pragma.reset();
-  return version;
+  return token;
+}
+
+namespace {
+
+class SqliteReadScope final : public ReadScope {
+public:
+  explicit SqliteReadScope(sqlite::Database &db) : snapshot_(db) {}
+
+private:
+  sqlite::ReadSnapshot snapshot_;
+};
+
+} // namespace
+
+std::unique_ptr<ReadScope> SqliteStore::read_scope() {
+  return std::make_unique<SqliteReadScope>(db_);
 }
 
 void SqliteStore::checkpoint() {

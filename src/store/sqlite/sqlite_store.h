@@ -10,8 +10,9 @@
 #include "core/calendar.h"
 #include "core/gas.h"
 #include "core/register.h"
-#include "store/pulse_sink.h"
+#include "store/durability.h"
 #include "store/sqlite/sqlite_handle.h"
+#include "store/store.h"
 #include "store/types.h"
 
 #include <chrono>
@@ -25,125 +26,120 @@
 
 namespace pulsemon {
 
-enum class Durability {
-  full,   // fsync at every commit: a power loss loses nothing committed
-  normal, // fsync at checkpoints: a power loss can lose the last commits
-};
-
 struct StoreOptions {
   Durability durability = Durability::full;
   bool create = false; // create the file when it does not exist
 };
 
-class SqliteStore final : public PulseSink {
+class SqliteStore final : public Store {
 public:
   SqliteStore(const std::filesystem::path &path, StoreOptions options);
   ~SqliteStore() override;
   SqliteStore(const SqliteStore &) = delete;
   SqliteStore &operator=(const SqliteStore &) = delete;
 
-  [[nodiscard]] int schema_version();
+  [[nodiscard]] int schema_version() override;
 
   // Meters. add_meter throws Failure(already_exists) for a taken id.
-  void add_meter(const Meter &meter, UtcTime now);
-  void update_meter(const Meter &meter);
-  [[nodiscard]] std::optional<Meter> find_meter(std::int64_t id);
-  [[nodiscard]] Meter meter(std::int64_t id); // throws Failure(not_found)
-  [[nodiscard]] std::vector<Meter> meters();
-  [[nodiscard]] MeterStats stats(std::int64_t meter_id);
-  [[nodiscard]] UtcTime meter_created(std::int64_t meter_id);
+  void add_meter(const Meter &meter, UtcTime now) override;
+  void update_meter(const Meter &meter) override;
+  [[nodiscard]] std::optional<Meter> find_meter(std::int64_t id) override;
+  [[nodiscard]] Meter meter(std::int64_t id) override; // throws Failure(not_found)
+  [[nodiscard]] std::vector<Meter> meters() override;
+  [[nodiscard]] MeterStats stats(std::int64_t meter_id) override;
+  [[nodiscard]] UtcTime meter_created(std::int64_t meter_id) override;
 
   // Lost pulses, recorded by the sources that detect them; newest first.
-  void record_gap(std::int64_t meter_id, const Gap &gap);
-  [[nodiscard]] std::vector<Gap> gaps(std::int64_t meter_id, std::size_t limit);
+  void record_gap(std::int64_t meter_id, const Gap &gap) override;
+  [[nodiscard]] std::vector<Gap> gaps(std::int64_t meter_id, std::size_t limit) override;
 
   // Register readings and replacements (validated against the pulses).
-  [[nodiscard]] std::vector<RegisterRecord> register_records(std::int64_t meter_id);
-  void add_register_record(std::int64_t meter_id, const RegisterRecord &record);
-  [[nodiscard]] RegisterState register_state(std::int64_t meter_id, UtcTime at);
+  [[nodiscard]] std::vector<RegisterRecord> register_records(std::int64_t meter_id) override;
+  void add_register_record(std::int64_t meter_id, const RegisterRecord &record) override;
+  [[nodiscard]] RegisterState register_state(std::int64_t meter_id, UtcTime at) override;
 
   // Gas calorific values with effective dates.
-  [[nodiscard]] std::vector<CalorificValue> calorific_values(std::int64_t meter_id);
-  void add_calorific_value(std::int64_t meter_id, const CalorificValue &value);
+  [[nodiscard]] std::vector<CalorificValue> calorific_values(std::int64_t meter_id) override;
+  void add_calorific_value(std::int64_t meter_id, const CalorificValue &value) override;
 
   // Writes. One transaction for all batches: raw pulses, rollups, statistics.
   std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) override;
   // One batch in its own transaction; throws Failure when it is refused.
-  BatchOutcome commit_or_throw(const PulseBatch &batch);
+  BatchOutcome commit_or_throw(const PulseBatch &batch) override;
   // Recomputes every rollup and pulse statistic from the raw pulses.
-  void rebuild_rollups();
+  void rebuild_rollups() override;
 
   // Queries.
-  [[nodiscard]] std::int64_t count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to);
+  [[nodiscard]] std::int64_t count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) override;
   // The pulses of each bucket [b_i, b_i+1) of `boundaries` (strictly
   // increasing): all rollups in one statement, summed in C++
   // (core/bucket_counts.h).
-  [[nodiscard]] std::vector<std::int64_t> count_buckets(std::int64_t meter_id,
-                                                        std::span<const UtcTime> boundaries);
+  [[nodiscard]] std::vector<std::int64_t>
+  count_buckets(std::int64_t meter_id, std::span<const UtcTime> boundaries) override;
   // The stored rollups within the spans, in no particular order.
   [[nodiscard]] std::vector<SlotCount> rollups_in(std::int64_t meter_id,
                                                   std::span<const SlotSpan> spans);
   [[nodiscard]] Result<std::vector<EnergyRow>> energy(std::int64_t meter_id, UtcTime from,
                                                       UtcTime to, BucketSize size,
                                                       const Calendar &calendar,
-                                                      std::size_t max_buckets);
+                                                      std::size_t max_buckets) override;
   [[nodiscard]] Result<std::vector<PowerRow>> power(std::int64_t meter_id, UtcTime from, UtcTime to,
                                                     std::chrono::seconds step,
-                                                    std::size_t max_rows);
+                                                    std::size_t max_rows) override;
   // The power at `now` from the last two stored pulses, as PowerEstimator
   // would report it: empty with fewer than two pulses, 0 after the timeout.
   // Used after a restart, before live pulses arrive.
-  [[nodiscard]] std::optional<double> latest_power(std::int64_t meter_id, UtcTime now);
+  [[nodiscard]] std::optional<double> latest_power(std::int64_t meter_id, UtcTime now) override;
   // The last `limit` stored pulses, oldest first.
-  [[nodiscard]] std::vector<UtcTime> last_pulses(std::int64_t meter_id, std::size_t limit);
+  [[nodiscard]] std::vector<UtcTime> last_pulses(std::int64_t meter_id, std::size_t limit) override;
 
   // Up to `limit` pulses in [from, to), oldest first: a page of a stream
   // that continues from the last pulse + 1 µs.
   [[nodiscard]] std::vector<UtcTime> pulses_page(std::int64_t meter_id, UtcTime from, UtcTime to,
-                                                 std::size_t limit);
+                                                 std::size_t limit) override;
 
   // Calls `visit` for each pulse in [from, to) in time order, without
   // holding them all in memory.
   void for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
-                      const std::function<void(UtcTime)> &visit);
+                      const std::function<void(UtcTime)> &visit) override;
 
   // Users (the API uses them; init creates the first admin).
-  void add_user(const User &user, UtcTime now);
-  [[nodiscard]] std::optional<User> find_user(std::string_view name);
-  [[nodiscard]] std::vector<User> users();
+  void add_user(const User &user, UtcTime now) override;
+  [[nodiscard]] std::optional<User> find_user(std::string_view name) override;
+  [[nodiscard]] std::vector<User> users() override;
   // Both bump the user's token generation, so tokens issued before stop working.
-  void set_password(std::string_view name, const std::string &password_hash);
-  void set_role(std::string_view name, Role role);
+  void set_password(std::string_view name, const std::string &password_hash) override;
+  void set_role(std::string_view name, Role role) override;
   // Refuses to delete the last admin.
-  void delete_user(std::string_view name);
+  void delete_user(std::string_view name) override;
 
   // Device keys for sensor nodes. add_device_key checks the meters exist.
-  std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
-                              UtcTime now); // returns the id; set_device_key_hash sets the hash
-  void set_device_key_hash(std::int64_t id, const std::string &key_hash);
-  [[nodiscard]] std::vector<DeviceKey> device_keys();
-  [[nodiscard]] std::optional<DeviceKey> find_device_key(std::int64_t id);
-  void revoke_device_key(std::int64_t id, UtcTime now); // throws Failure(not_found)
+  std::int64_t
+  add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
+                 UtcTime now) override; // returns the id; set_device_key_hash sets the hash
+  void set_device_key_hash(std::int64_t id, const std::string &key_hash) override;
+  [[nodiscard]] std::vector<DeviceKey> device_keys() override;
+  [[nodiscard]] std::optional<DeviceKey> find_device_key(std::int64_t id) override;
+  void revoke_device_key(std::int64_t id, UtcTime now) override; // throws Failure(not_found)
 
   // A node's batch, stored exactly once: the pulses, the batch's sequence
   // number and the node's health in one transaction. A batch seen before
   // stores nothing and says so.
-  IngestOutcome ingest(const IngestBatch &batch);
-  [[nodiscard]] std::vector<NodeStatus> nodes();
-  [[nodiscard]] std::vector<NodeStatus> nodes_of_meter(std::int64_t meter_id); // that upload to it
+  IngestOutcome ingest(const IngestBatch &batch) override;
+  [[nodiscard]] std::vector<NodeStatus> nodes() override;
+  [[nodiscard]] std::vector<NodeStatus>
+  nodes_of_meter(std::int64_t meter_id) override; // that upload to it
 
-  // Changes whenever the stored data may have: a commit by any connection or
-  // process (PRAGMA data_version) or a change made through this one. Lets a
-  // reader keep what it read until then.
-  [[nodiscard]] sqlite::DataVersion data_version();
+  // PRAGMA data_version (a commit by any other connection or process) and
+  // this connection's own change count.
+  [[nodiscard]] ChangeToken change_token() override;
 
   // Folds the WAL into the database file (for a clean size figure or backup).
   void checkpoint();
   void release_space() override { checkpoint(); }
 
-  // Holds one read transaction while alive: the queries of a request see
-  // one state of the data and run faster. Nothing may write meanwhile.
-  [[nodiscard]] sqlite::ReadSnapshot read_snapshot() { return sqlite::ReadSnapshot(db_); }
+  // One read transaction while alive.
+  [[nodiscard]] std::unique_ptr<ReadScope> read_scope() override;
 
 private:
   struct Statements;

@@ -1,0 +1,140 @@
+#pragma once
+// The storage port: everything pulsemon keeps, as the rest of the program
+// sees it, with no backend's types in it. The SQLite backend (store/sqlite) is the
+// embedded backend; the API, ingest and the commands use only this.
+//
+// Two parts:
+// - pulses: commit batches idempotently (PulseSink), count and read them
+//   over ranges, the last pulses, a read scope, a change token;
+// - the catalogue: meters, users, device keys, register readings,
+//   calorific values, gaps and sensor nodes.
+//
+// Thread safety: none. Each thread opens its own handle on the same data.
+
+#include "core/bucket_counts.h"
+#include "core/calendar.h"
+#include "core/gas.h"
+#include "core/register.h"
+#include "store/pulse_sink.h"
+#include "store/types.h"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pulsemon {
+
+// Moves whenever stored data may have changed, through this handle or any
+// other; only equality means anything. Lets a reader keep what it read.
+struct ChangeToken {
+  std::int64_t elsewhere = -1; // changes by other handles or processes
+  std::int64_t here = -1;      // changes made through this handle
+  friend bool operator==(const ChangeToken &, const ChangeToken &) = default;
+};
+
+// While alive, the reads of one handle see one state of the data (and run
+// faster). Nothing may write through the handle meanwhile.
+class ReadScope {
+public:
+  ReadScope() = default;
+  ReadScope(const ReadScope &) = delete;
+  ReadScope &operator=(const ReadScope &) = delete;
+  virtual ~ReadScope() = default;
+};
+
+class Store : public PulseSink {
+public:
+  [[nodiscard]] virtual int schema_version() = 0;
+
+  // Meters. add_meter throws Failure(already_exists) for a taken id.
+  virtual void add_meter(const Meter &meter, UtcTime now) = 0;
+  virtual void update_meter(const Meter &meter) = 0;
+  [[nodiscard]] virtual std::optional<Meter> find_meter(std::int64_t id) = 0;
+  [[nodiscard]] virtual Meter meter(std::int64_t id) = 0; // throws Failure(not_found)
+  [[nodiscard]] virtual std::vector<Meter> meters() = 0;
+  [[nodiscard]] virtual MeterStats stats(std::int64_t meter_id) = 0;
+  [[nodiscard]] virtual UtcTime meter_created(std::int64_t meter_id) = 0;
+
+  // Lost pulses, recorded by the sources that detect them; newest first.
+  virtual void record_gap(std::int64_t meter_id, const Gap &gap) = 0;
+  [[nodiscard]] virtual std::vector<Gap> gaps(std::int64_t meter_id, std::size_t limit) = 0;
+
+  // Register readings and replacements (validated against the pulses).
+  [[nodiscard]] virtual std::vector<RegisterRecord> register_records(std::int64_t meter_id) = 0;
+  virtual void add_register_record(std::int64_t meter_id, const RegisterRecord &record) = 0;
+  [[nodiscard]] virtual RegisterState register_state(std::int64_t meter_id, UtcTime at) = 0;
+
+  // Gas calorific values with effective dates.
+  [[nodiscard]] virtual std::vector<CalorificValue> calorific_values(std::int64_t meter_id) = 0;
+  virtual void add_calorific_value(std::int64_t meter_id, const CalorificValue &value) = 0;
+
+  // One batch in its own transaction; throws Failure when it is refused.
+  virtual BatchOutcome commit_or_throw(const PulseBatch &batch) = 0;
+  // Recomputes every rollup and pulse statistic from the raw pulses.
+  virtual void rebuild_rollups() = 0;
+
+  // Pulse counts and series.
+  [[nodiscard]] virtual std::int64_t count_pulses(std::int64_t meter_id, UtcTime from,
+                                                  UtcTime to) = 0;
+  // The pulses of each bucket [b_i, b_i+1) of `boundaries` (strictly
+  // increasing).
+  [[nodiscard]] virtual std::vector<std::int64_t>
+  count_buckets(std::int64_t meter_id, std::span<const UtcTime> boundaries) = 0;
+  [[nodiscard]] virtual Result<std::vector<EnergyRow>> energy(std::int64_t meter_id, UtcTime from,
+                                                              UtcTime to, BucketSize size,
+                                                              const Calendar &calendar,
+                                                              std::size_t max_buckets) = 0;
+  [[nodiscard]] virtual Result<std::vector<PowerRow>> power(std::int64_t meter_id, UtcTime from,
+                                                            UtcTime to, std::chrono::seconds step,
+                                                            std::size_t max_rows) = 0;
+  // The power at `now` from the last two stored pulses, as PowerEstimator
+  // would report it: empty with fewer than two pulses, 0 after the timeout.
+  [[nodiscard]] virtual std::optional<double> latest_power(std::int64_t meter_id, UtcTime now) = 0;
+  // The last `limit` stored pulses, oldest first.
+  [[nodiscard]] virtual std::vector<UtcTime> last_pulses(std::int64_t meter_id,
+                                                         std::size_t limit) = 0;
+  // Up to `limit` pulses in [from, to), oldest first: a page of a stream
+  // that continues from the last pulse + 1 µs.
+  [[nodiscard]] virtual std::vector<UtcTime> pulses_page(std::int64_t meter_id, UtcTime from,
+                                                         UtcTime to, std::size_t limit) = 0;
+  // Calls `visit` for each pulse in [from, to) in time order, without
+  // holding them all in memory.
+  virtual void for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
+                              const std::function<void(UtcTime)> &visit) = 0;
+
+  // Users. Setting a password or a role bumps the user's token generation,
+  // so tokens issued before stop working; the last admin is never deleted.
+  virtual void add_user(const User &user, UtcTime now) = 0;
+  [[nodiscard]] virtual std::optional<User> find_user(std::string_view name) = 0;
+  [[nodiscard]] virtual std::vector<User> users() = 0;
+  virtual void set_password(std::string_view name, const std::string &password_hash) = 0;
+  virtual void set_role(std::string_view name, Role role) = 0;
+  virtual void delete_user(std::string_view name) = 0;
+
+  // Device keys for sensor nodes. add_device_key checks the meters exist
+  // and returns the id; set_device_key_hash then sets the hash.
+  virtual std::int64_t add_device_key(const std::string &name,
+                                      const std::vector<std::int64_t> &meters, UtcTime now) = 0;
+  virtual void set_device_key_hash(std::int64_t id, const std::string &key_hash) = 0;
+  [[nodiscard]] virtual std::vector<DeviceKey> device_keys() = 0;
+  [[nodiscard]] virtual std::optional<DeviceKey> find_device_key(std::int64_t id) = 0;
+  virtual void revoke_device_key(std::int64_t id, UtcTime now) = 0; // throws Failure(not_found)
+
+  // A node's batch, stored exactly once: the pulses, the batch's sequence
+  // number and the node's health together. A batch seen before stores
+  // nothing and says so.
+  virtual IngestOutcome ingest(const IngestBatch &batch) = 0;
+  [[nodiscard]] virtual std::vector<NodeStatus> nodes() = 0;
+  [[nodiscard]] virtual std::vector<NodeStatus> nodes_of_meter(std::int64_t meter_id) = 0;
+
+  [[nodiscard]] virtual ChangeToken change_token() = 0;
+  [[nodiscard]] virtual std::unique_ptr<ReadScope> read_scope() = 0;
+};
+
+} // namespace pulsemon
