@@ -2,7 +2,7 @@
 // users and device keys (admins), meter readings (users) and gas
 // calorific values (admins). Every field is checked and named when wrong.
 #include "api/api.h"
-#include "api/auth/secrets.h"
+#include "auth/secrets.h"
 #include "core/meter.h"
 #include "core/quoted_input.h"
 #include "core/time_text.h"

@@ -1,11 +1,12 @@
 #include "api/api.h"
 
-#include "api/auth/jwt.h"
-#include "api/auth/secrets.h"
 #include "api/openapi.h"
+#include "auth/jwt.h"
+#include "auth/secrets.h"
 #include "core/quoted_input.h"
 #include "core/untrusted_json.h"
 #include "core/whole_number.h"
+#include "ingest/ingest_batch.h"
 
 #include <nlohmann/json.hpp>
 
@@ -48,9 +49,9 @@ Result<http::Principal> authenticate(ApiContext &context, const http::Request &r
   if (token.empty()) {
     return Error{ErrorCode::unauthenticated, "no token"};
   }
-  if (const auto device_key = auth::parse_device_key(token)) {
-    const auto key = context.store.find_device_key(device_key->id);
-    if (!key || key->revoked || !auth::same_hash(key->key_hash, auth::hash_device_key(token))) {
+  if (auth::parse_device_key(token)) {
+    const auto key = known_device_key(context.store, token);
+    if (!key) {
       return Error{ErrorCode::unauthenticated, "unknown or revoked device key"};
     }
     return http::Principal{"key " + std::to_string(key->id), "device", key->id};

@@ -2,10 +2,10 @@
 // The HTTP API: every route, and what its handlers share. The server thread
 // owns ApiContext; handlers run on that thread only.
 
-#include "api/auth/hash_pool.h"
-#include "api/auth/verified_tokens.h"
 #include "api/http/router.h"
 #include "api/read_cache.h"
+#include "auth/hash_pool.h"
+#include "auth/verified_tokens.h"
 #include "core/rate_limiter.h"
 #include "pipeline/meter_pipeline.h"
 #include "store/store.h"

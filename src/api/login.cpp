@@ -3,8 +3,8 @@
 // expires in epoch milliseconds, and 401 {"status":401,"message":"Unknown
 // USER, bye"} for any failure, without saying whether the user exists.
 #include "api/api.h"
-#include "api/auth/jwt.h"
-#include "api/auth/secrets.h"
+#include "auth/jwt.h"
+#include "auth/secrets.h"
 #include "core/untrusted_json.h"
 
 #include <nlohmann/json.hpp>

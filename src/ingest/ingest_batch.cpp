@@ -1,5 +1,6 @@
 #include "ingest/ingest_batch.h"
 
+#include "auth/secrets.h"
 #include "core/untrusted_json.h"
 
 #include <algorithm>
@@ -190,6 +191,18 @@ IngestBatch parse_ingest_batch(const nlohmann::json &body, UtcTime received) {
     }
   }
   return batch;
+}
+
+std::optional<DeviceKey> known_device_key(Store &store, std::string_view text) {
+  const auto parsed = auth::parse_device_key(text);
+  if (!parsed) {
+    return std::nullopt;
+  }
+  auto key = store.find_device_key(parsed->id);
+  if (!key || key->revoked || !auth::same_hash(key->key_hash, auth::hash_device_key(text))) {
+    return std::nullopt;
+  }
+  return key;
 }
 
 bool key_may_write(Store &store, std::int64_t key_id, std::int64_t meter_id) {

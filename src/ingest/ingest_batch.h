@@ -11,6 +11,9 @@
 #include "store/store.h"
 #include "store/types.h"
 
+#include <optional>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 namespace pulsemon {
@@ -25,6 +28,11 @@ namespace pulsemon {
 // the field (health.rssi, …) when a documented one is out of range; other
 // fields are dropped.
 [[nodiscard]] nlohmann::json node_health(const nlohmann::json &health);
+
+// The stored key that `text` (a device key as a node presents it) is, when
+// it is one the store knows, not revoked and with the right secret. The
+// one check for HTTP and MQTT uploads alike.
+[[nodiscard]] std::optional<DeviceKey> known_device_key(Store &store, std::string_view text);
 
 // Whether the device key may write the meter.
 [[nodiscard]] bool key_may_write(Store &store, std::int64_t key_id, std::int64_t meter_id);

@@ -1,6 +1,5 @@
 #include "ingest/mqtt_ingest.h"
 
-#include "api/auth/secrets.h"
 #include "core/quoted_input.h"
 #include "core/untrusted_json.h"
 #include "ingest/ack_signature.h"
@@ -169,12 +168,10 @@ void MqttIngest::handle_batch(const std::string &node, const std::string &payloa
     throw Failure(ErrorCode::invalid_argument, "body: not a JSON object");
   }
   const auto key_field = body.find("key");
-  const auto key = key_field != body.end() && key_field->is_string()
-                       ? auth::parse_device_key(key_field->get<std::string>())
-                       : std::nullopt;
-  const auto stored_key = key ? store_->find_device_key(key->id) : std::nullopt;
-  if (!stored_key || stored_key->revoked ||
-      !auth::same_hash(stored_key->key_hash, auth::hash_device_key(key->secret))) {
+  const auto stored_key = key_field != body.end() && key_field->is_string()
+                              ? known_device_key(*store_, key_field->get<std::string>())
+                              : std::nullopt;
+  if (!stored_key) {
     throw Failure(ErrorCode::unauthenticated, "key: missing, unknown or revoked device key");
   }
   IngestBatch batch = parse_ingest_batch(body, now_());

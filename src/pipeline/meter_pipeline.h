@@ -3,11 +3,11 @@
 // power estimator → batches for the writer. Sources call on_edge from their
 // own threads; status() may be called from any thread.
 
+#include "core/edge.h"
 #include "core/meter.h"
 #include "core/power.h"
+#include "core/pulse_batch.h"
 #include "core/pulse_filter.h"
-#include "sources/edge.h"
-#include "store/types.h"
 
 #include <functional>
 #include <map>

@@ -3,6 +3,7 @@
 
 #include "core/calendar.h"
 #include "core/meter.h"
+#include "core/pulse_batch.h"
 #include "core/pulse_filter.h"
 #include "core/register.h"
 #include "core/result.h"
@@ -14,22 +15,6 @@
 #include <vector>
 
 namespace pulsemon {
-
-// Pulses of one meter that its filter accepted, and what the filter rejected
-// since the previous batch (the `accepted` field of `rejected` is ignored).
-// Pulses known to be lost (a kernel queue overflow, a sensor node's buffer).
-struct Gap {
-  UtcTime at;
-  std::optional<std::int64_t> missing_pulses; // empty when the count is unknown (an outage)
-  std::string reason;
-};
-
-struct PulseBatch {
-  std::int64_t meter_id = 0;
-  std::vector<UtcTime> pulses;
-  FilterCounts rejected;
-  std::vector<Gap> gaps; // pulses the source knows it lost, recorded with the batch
-};
 
 struct BatchOutcome {
   std::int64_t stored = 0;     // new pulses

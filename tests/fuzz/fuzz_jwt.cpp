@@ -1,6 +1,6 @@
 // Any bytes as a token: verify_token must refuse or accept without a crash,
 // a leak or undefined behaviour, and accept only what it signed itself.
-#include "api/auth/jwt.h"
+#include "auth/jwt.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The HTTP API of a real `pulsemon serve` on a loopback port.
-#include "api/auth/jwt.h"
+#include "auth/jwt.h"
 #include "support/daemon.h"
 #include "support/http_client.h"
 #include "support/live_client.h"

@@ -2,7 +2,7 @@
 // while the database is unchanged — whichever connection or process
 // changed it — and GET /api/meters answers from it.
 #include "api/api.h"
-#include "api/auth/jwt.h"
+#include "auth/jwt.h"
 #include "core/time_text.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"

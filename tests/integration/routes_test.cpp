@@ -1,8 +1,8 @@
 // Walks the router's own table: every route not on the explicit public list
 // must refuse a caller without a token.
 #include "api/api.h"
-#include "api/auth/jwt.h"
 #include "api/openapi.h"
+#include "auth/jwt.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
 

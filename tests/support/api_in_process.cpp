@@ -1,7 +1,7 @@
 #include "support/api_in_process.h"
 
-#include "api/auth/jwt.h"
-#include "api/auth/secrets.h"
+#include "auth/jwt.h"
+#include "auth/secrets.h"
 
 #include <chrono>
 

@@ -11,8 +11,8 @@
 // config.json and never read a user table, so no row of one becomes an
 // account (a sample row would have become a login the old system never
 // had). --users-from CONFIG.json creates that one user instead.
-#include "api/auth/secrets.h"
 #include "app/cli_context.h"
+#include "auth/secrets.h"
 #include "core/same_time_spreader.h"
 #include "core/time_text.h"
 #include "core/untrusted_json.h"

@@ -1,7 +1,7 @@
 // pulsemon init: a config, a database, a signing secret and an admin user,
 // all or nothing.
-#include "api/auth/secrets.h"
 #include "app/cli_context.h"
+#include "auth/secrets.h"
 
 #include <date/tz.h>
 

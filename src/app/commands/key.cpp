@@ -2,8 +2,8 @@
 //
 // Device keys let sensor nodes upload pulses (POST /api/ingest) for their
 // meters and nothing else. The key is printed once; only its hash is kept.
-#include "api/auth/secrets.h"
 #include "app/cli_context.h"
+#include "auth/secrets.h"
 #include "core/time_text.h"
 
 #include <nlohmann/json.hpp>
@@ -35,6 +35,12 @@ void add_key_command(CLI::App &app, CliContext &context) {
   add->add_option("--name", *name, "what the key is for, e.g. the node's name");
   add->callback([&context, meters, name] {
     auto store = context.open_store();
+    for (const std::int64_t meter_id : *meters) {
+      if (!store->find_meter(meter_id)) {
+        throw Failure(ErrorCode::not_found,
+                      "--meter: meter " + std::to_string(meter_id) + " does not exist");
+      }
+    }
     const std::int64_t id = store->add_device_key(*name, *meters, wall_now());
     const std::string text = auth::make_device_key(id);
     store->set_device_key_hash(id, auth::hash_device_key(text));

@@ -3,9 +3,9 @@
 // commits everything queued. Runs in the foreground; under systemd it
 // reports readiness and status with sd_notify (Type=notify).
 #include "api/api.h"
-#include "api/auth/jwt.h"
 #include "api/http/server.h"
 #include "app/cli_context.h"
+#include "auth/jwt.h"
 #include "core/time_text.h"
 #include "ingest/mqtt_ingest.h"
 #include "pipeline/meter_pipeline.h"

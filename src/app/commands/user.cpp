@@ -1,6 +1,6 @@
 // pulsemon user add | passwd | del | list
-#include "api/auth/secrets.h"
 #include "app/cli_context.h"
+#include "auth/secrets.h"
 
 #include <nlohmann/json.hpp>
 #include <termios.h>

@@ -13,10 +13,10 @@
 // - An edge in the first milliseconds after the request can be the line's
 //   initial state rather than a pulse; it is ignored.
 
+#include "core/edge.h"
 #include "core/event_sequence.h"
 #include "core/wall_stamper.h"
 #include "sources/clock_reader.h"
-#include "sources/edge.h"
 #include "sources/file_descriptor.h"
 #include "sources/gpio/line_settings.h"
 

@@ -3,7 +3,7 @@
 // constant load) whose edges are delivered at the moment they happen, on the
 // system clock, from a thread of its own.
 
-#include "sources/edge.h"
+#include "core/edge.h"
 #include "sources/simulator/household.h"
 
 #include <condition_variable>

@@ -11,13 +11,13 @@ namespace pulsemon {
 std::int64_t SqliteStore::add_device_key(const std::string &name,
                                          const std::vector<std::int64_t> &meters, UtcTime now) {
   if (meters.empty()) {
-    throw Failure(ErrorCode::invalid_argument, "--meter: a key needs at least one meter");
+    throw Failure(ErrorCode::invalid_argument, "meters: a key needs at least one meter");
   }
   sqlite::Transaction transaction(db_);
   for (const std::int64_t meter_id : meters) {
     if (!meter_exists(meter_id)) {
       throw Failure(ErrorCode::not_found,
-                    "--meter: meter " + std::to_string(meter_id) + " does not exist");
+                    "meters: meter " + std::to_string(meter_id) + " does not exist");
     }
   }
   sqlite::Statement insert(db_, "INSERT INTO device_keys (name, key_hash, created_us) "

@@ -1,7 +1,7 @@
 // The pool that checks passwords off the API's event loop: jobs run on its
 // workers, the queue is bounded, and stop() ends it without running what
 // still waits. (Also run under ThreadSanitizer by scripts/test.)
-#include "api/auth/hash_pool.h"
+#include "auth/hash_pool.h"
 
 #include <gtest/gtest.h>
 

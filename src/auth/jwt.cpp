@@ -1,6 +1,6 @@
-#include "api/auth/jwt.h"
+#include "auth/jwt.h"
 
-#include "api/auth/secrets.h"
+#include "auth/secrets.h"
 #include "core/untrusted_json.h"
 
 #include <nlohmann/json.hpp>

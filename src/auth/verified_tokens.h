@@ -8,7 +8,7 @@
 //
 // Thread safety: none; the API thread owns it.
 
-#include "api/auth/jwt.h"
+#include "auth/jwt.h"
 
 #include <cstddef>
 #include <map>

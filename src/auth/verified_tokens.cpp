@@ -1,4 +1,4 @@
-#include "api/auth/verified_tokens.h"
+#include "auth/verified_tokens.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "api/auth/secrets.h"
+#include "auth/secrets.h"
 
 #include "core/result.h"
 

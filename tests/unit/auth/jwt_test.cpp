@@ -1,4 +1,4 @@
-#include "api/auth/jwt.h"
+#include "auth/jwt.h"
 
 #include <gtest/gtest.h>
 #include <sodium.h>

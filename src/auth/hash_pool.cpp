@@ -1,4 +1,4 @@
-#include "api/auth/hash_pool.h"
+#include "auth/hash_pool.h"
 
 #include <algorithm>
 
