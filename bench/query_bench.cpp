@@ -12,6 +12,7 @@
 // old way's mean time by the store's (query_day_year_speedup).
 #include "bench_data.h"
 #include "core/calendar.h"
+#include "domain/series.h"
 #include "store/sqlite/sqlite_store.h"
 
 #include <benchmark/benchmark.h>
@@ -91,7 +92,7 @@ template <typename Query> void timed(benchmark::State &state, Query query) {
 }
 
 std::int64_t through_store(UtcTime from, UtcTime to, BucketSize size) {
-  const auto rows = store().energy(1, from, to, size, calendar(), 100'000);
+  const auto rows = energy_series(store(), 1, from, to, size, calendar(), 100'000);
   if (!rows.ok()) {
     throw std::runtime_error(rows.error().message);
   }

@@ -12,6 +12,7 @@
 #include "core/time_text.h"
 #include "core/untrusted_json.h"
 #include "ingest/ingest_batch.h"
+#include "ingest/node_batches.h"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -31,7 +32,7 @@ http::Response ingest(ApiContext &context, const http::Request &request) {
   }
   IngestOutcome outcome;
   try {
-    outcome = context.store.ingest(batch);
+    outcome = store_node_batch(context.store, batch);
   } catch (const Failure &failure) {
     // A full or read-only disk: the node keeps the batch and resends it,
     // but the owner must hear of it, once per cause, as from the writer.

@@ -6,6 +6,7 @@
 #include "core/time_text.h"
 #include "core/untrusted_json.h"
 #include "core/whole_number.h"
+#include "domain/series.h"
 
 #include <date/date.h>
 #include <nlohmann/json.hpp>
@@ -110,7 +111,7 @@ http::Response day_series(ApiContext &context, const http::Request &request, boo
   const UtcTime day = std::chrono::floor<date::days>(api_now()) - date::days{days_back};
   const auto step = power ? std::chrono::seconds{60} : std::chrono::seconds{3600};
   const double to_watt_hours = rate_unit(meter.unit).per_unit_per_hour; // kWh → Wh
-  auto rows = context.store.power(mid, day, day + date::days{1}, step, 2000);
+  auto rows = power_series(context.store, mid, day, day + date::days{1}, step, 2000);
   nlohmann::json values = nlohmann::json::array();
   for (const PowerRow &row : value_or_throw(std::move(rows))) {
     if (row.pulses == 0) {

@@ -6,6 +6,7 @@
 #include "core/power.h"
 #include "core/quoted_input.h"
 #include "core/time_text.h"
+#include "domain/series.h"
 
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
@@ -71,8 +72,8 @@ http::Response energy(ApiContext &context, EnergyAnswers &answers, const http::R
   const auto snapshot = context.store.read_scope();
   const Meter meter = context.store.meter(id);
   const Calendar calendar(zone, context.settings.billing_day);
-  auto rows =
-      context.store.energy(id, range.from, range.to, size, calendar, context.settings.max_rows);
+  auto rows = energy_series(context.store, id, range.from, range.to, size, calendar,
+                            context.settings.max_rows);
   if (!rows.ok()) {
     throw Failure(rows.error());
   }
@@ -100,8 +101,8 @@ http::Response power(ApiContext &context, const http::Request &request) {
   const date::time_zone &zone = zone_of(context, request);
   const std::int64_t step = integer_query(request, "step", 1, max_power_step.count(), 60);
   const Range range = range_of(request, zone, std::chrono::hours{1});
-  auto rows = context.store.power(id, range.from, range.to, std::chrono::seconds{step},
-                                  context.settings.max_rows);
+  auto rows = power_series(context.store, id, range.from, range.to, std::chrono::seconds{step},
+                           context.settings.max_rows);
   if (!rows.ok()) {
     throw Failure(rows.error());
   }

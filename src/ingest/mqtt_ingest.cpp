@@ -4,6 +4,7 @@
 #include "core/untrusted_json.h"
 #include "ingest/ack_signature.h"
 #include "ingest/ingest_batch.h"
+#include "ingest/node_batches.h"
 
 #include <mosquitto.h>
 #include <spdlog/spdlog.h>
@@ -185,7 +186,8 @@ void MqttIngest::handle_batch(const std::string &node, const std::string &payloa
     throw Failure(ErrorCode::permission_denied, "meter: this device key may not write meter " +
                                                     std::to_string(batch.pulses.meter_id));
   }
-  const IngestOutcome outcome = store_->ingest(batch); // committed before the ack goes out
+  const IngestOutcome outcome =
+      store_node_batch(*store_, batch); // committed before the ack goes out
   ++batches_;
   if (stored_pulses_ && !outcome.pulses.empty()) {
     stored_pulses_(batch.pulses.meter_id, outcome.pulses);

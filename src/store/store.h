@@ -11,8 +11,8 @@
 //
 // Thread safety: none. Each thread opens its own handle on the same data.
 
+#include "core/boot_anchor.h"
 #include "core/bucket_counts.h"
-#include "core/calendar.h"
 #include "core/gas.h"
 #include "core/register.h"
 #include "store/pulse_sink.h"
@@ -48,8 +48,19 @@ public:
   virtual ~ReadScope() = default;
 };
 
+// What the store keeps of a sensor node between its batches.
+struct NodeRecord {
+  NodeStatus status;
+  std::optional<BootAnchor> anchor; // where this boot's clock stands in wall time
+  std::int64_t overflows = 0;       // the buffer overflows it last reported this boot
+};
+
 class Store : public PulseSink {
 public:
+  // Runs `work` as one transaction: all the writes it makes through this
+  // handle, or none when it throws. Calls may nest; the outermost decides.
+  virtual void atomically(const std::function<void()> &work) = 0;
+
   [[nodiscard]] virtual int schema_version() = 0;
 
   // Meters. add_meter throws Failure(already_exists) for a taken id.
@@ -82,20 +93,11 @@ public:
   // Pulse counts and series.
   [[nodiscard]] virtual std::int64_t count_pulses(std::int64_t meter_id, UtcTime from,
                                                   UtcTime to) = 0;
-  // The pulses of each bucket [b_i, b_i+1) of `boundaries` (strictly
-  // increasing).
-  [[nodiscard]] virtual std::vector<std::int64_t>
-  count_buckets(std::int64_t meter_id, std::span<const UtcTime> boundaries) = 0;
-  [[nodiscard]] virtual Result<std::vector<EnergyRow>> energy(std::int64_t meter_id, UtcTime from,
-                                                              UtcTime to, BucketSize size,
-                                                              const Calendar &calendar,
-                                                              std::size_t max_buckets) = 0;
-  [[nodiscard]] virtual Result<std::vector<PowerRow>> power(std::int64_t meter_id, UtcTime from,
-                                                            UtcTime to, std::chrono::seconds step,
-                                                            std::size_t max_rows) = 0;
-  // The power at `now` from the last two stored pulses, as PowerEstimator
-  // would report it: empty with fewer than two pulses, 0 after the timeout.
-  [[nodiscard]] virtual std::optional<double> latest_power(std::int64_t meter_id, UtcTime now) = 0;
+  // The stored rollups within the spans (whole slots of 15 minutes, an
+  // hour or a day), in no particular order; slots without pulses may be
+  // left out. Domain code sums them (domain/series.h).
+  [[nodiscard]] virtual std::vector<SlotCount> rollups_in(std::int64_t meter_id,
+                                                          std::span<const SlotSpan> spans) = 0;
   // The last `limit` stored pulses, oldest first.
   [[nodiscard]] virtual std::vector<UtcTime> last_pulses(std::int64_t meter_id,
                                                          std::size_t limit) = 0;
@@ -126,10 +128,20 @@ public:
   [[nodiscard]] virtual std::optional<DeviceKey> find_device_key(std::int64_t id) = 0;
   virtual void revoke_device_key(std::int64_t id, UtcTime now) = 0; // throws Failure(not_found)
 
-  // A node's batch, stored exactly once: the pulses, the batch's sequence
-  // number and the node's health together. A batch seen before stores
-  // nothing and says so.
-  virtual IngestOutcome ingest(const IngestBatch &batch) = 0;
+  // Sensor nodes and the batch numbers they used; ingest/node_batches.h
+  // keeps the rules (a node's name belongs to its key, each batch once,
+  // boot anchoring, overflows as gaps) and calls these inside atomically().
+  [[nodiscard]] virtual std::optional<NodeRecord> node(const std::string &name) = 0;
+  virtual void save_node(const NodeRecord &record) = 0;
+  [[nodiscard]] virtual bool batch_seen(const std::string &node, std::int64_t boot,
+                                        std::int64_t seq) = 0;
+  virtual void record_batch(const std::string &node, std::int64_t boot, std::int64_t seq,
+                            UtcTime received, std::int64_t pulses) = 0;
+  virtual void forget_batches(const std::string &node) = 0;
+  // Calls `visit` with the numbers stored for the node's boot, ascending,
+  // until it returns false.
+  virtual void visit_batch_numbers(const std::string &node, std::int64_t boot,
+                                   const std::function<bool(std::int64_t)> &visit) = 0;
   [[nodiscard]] virtual std::vector<NodeStatus> nodes() = 0;
   [[nodiscard]] virtual std::vector<NodeStatus> nodes_of_meter(std::int64_t meter_id) = 0;
 

@@ -1,6 +1,7 @@
 // From kernel line events to rows on disk: a GpioSource reading a pipe of
 // gpio_v2_line_event records, the meter pipeline, the group-commit writer
 // and a real SQLite file.
+#include "domain/series.h"
 #include "pipeline/meter_pipeline.h"
 #include "sources/gpio/gpio_source.h"
 #include "store/sqlite/sqlite_store.h"
@@ -53,7 +54,7 @@ TEST(GpioCapture, EveryPulseAndEveryLossReachesTheStore) {
   EXPECT_EQ(gaps[0].missing_pulses, 2);
   EXPECT_EQ(gaps[0].at, wall_at_zero + Micros{20 * s});
   EXPECT_EQ(reader.stats(1).duplicates, 0);
-  EXPECT_NEAR(*reader.latest_power(1, wall_at_zero + Micros{21 * s + 1}), 3600.0, 0.01);
+  EXPECT_NEAR(*latest_power(reader, 1, wall_at_zero + Micros{21 * s + 1}), 3600.0, 0.01);
 }
 
 } // namespace

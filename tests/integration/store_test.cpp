@@ -1,4 +1,6 @@
 // The SQLite store on real files.
+#include "domain/series.h"
+#include "ingest/node_batches.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
 
@@ -44,7 +46,7 @@ std::int64_t brute_force(const std::vector<UtcTime> &pulses, UtcTime from, UtcTi
 }
 
 TEST_F(StoreTest, RecordsItsSchemaVersionAndReopens) {
-  EXPECT_EQ(store.schema_version(), 5);
+  EXPECT_EQ(store.schema_version(), 6);
   store.add_meter(electricity(1), utc(2026, 1, 1));
   SqliteStore again(dir / "pulsemon.db", StoreOptions{});
   EXPECT_EQ(again.meters().size(), 1U);
@@ -154,7 +156,7 @@ TEST_F(StoreTest, EveryBucketQueryEqualsABruteForceCountAcrossBothDstChanges) {
   }
 
   for (const Query &query : queries) {
-    const auto rows = store.energy(1, query.from, query.to, query.size, calendar, 100'000);
+    const auto rows = energy_series(store, 1, query.from, query.to, query.size, calendar, 100'000);
     ASSERT_TRUE(rows.ok()) << rows.error().message;
     std::int64_t sum = 0;
     for (const EnergyRow &row : *rows) {
@@ -223,8 +225,8 @@ TEST_F(StoreTest, PricesEveryQuarterHourOnItsLocalTimeOfUse) {
   }
   commit_one(1, pulses);
   const Calendar calendar(*date::locate_zone("Europe/Amsterdam"));
-  const auto rows =
-      store.energy(1, utc(2026, 5, 31, 22), utc(2026, 6, 1, 22), BucketSize::day, calendar, 10);
+  const auto rows = energy_series(store, 1, utc(2026, 5, 31, 22), utc(2026, 6, 1, 22),
+                                  BucketSize::day, calendar, 10);
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1U);
   double expected = 0.0;
@@ -252,7 +254,7 @@ TEST_F(StoreTest, GasEnergyUsesTheCalorificValueInForceForEachPart) {
   store.add_calorific_value(5, {utc(2026, 1, 2, 12), 72.0, 1.0});
   const Calendar calendar(*date::locate_zone("UTC"));
   const auto rows =
-      store.energy(5, utc(2026, 1, 2), utc(2026, 1, 3), BucketSize::day, calendar, 10);
+      energy_series(store, 5, utc(2026, 1, 2), utc(2026, 1, 3), BucketSize::day, calendar, 10);
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1U);
   EXPECT_DOUBLE_EQ((*rows)[0].value, 0.24);
@@ -260,7 +262,7 @@ TEST_F(StoreTest, GasEnergyUsesTheCalorificValueInForceForEachPart) {
   // 0.12 m³ at 36 MJ/m³ (1.2 kWh) and 0.12 m³ at 72 MJ/m³ (2.4 kWh).
   EXPECT_NEAR(*(*rows)[0].kwh, 3.6, 1e-12);
   const auto before =
-      store.energy(5, utc(2025, 12, 31), utc(2026, 1, 1), BucketSize::day, calendar, 10);
+      energy_series(store, 5, utc(2025, 12, 31), utc(2026, 1, 1), BucketSize::day, calendar, 10);
   EXPECT_FALSE((*before)[0].kwh.has_value()) << "no calorific value in force then";
   EXPECT_THROW(store.add_calorific_value(5, {utc(2026, 2, 1), -1.0, 1.0}), Failure);
 }
@@ -272,24 +274,25 @@ TEST_F(StoreTest, PowerIsTheAverageOverEachStep) {
     pulses.push_back(utc(2026, 2, 1) + std::chrono::seconds{s});
   }
   commit_one(1, pulses);
-  const auto rows =
-      store.power(1, utc(2026, 2, 1), utc(2026, 2, 1, 0, 20), std::chrono::seconds{300}, 100);
+  const auto rows = power_series(store, 1, utc(2026, 2, 1), utc(2026, 2, 1, 0, 20),
+                                 std::chrono::seconds{300}, 100);
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 4U);
   EXPECT_DOUBLE_EQ((*rows)[0].average, 1800.0);
   EXPECT_DOUBLE_EQ((*rows)[1].average, 1800.0);
   EXPECT_DOUBLE_EQ((*rows)[2].average, 0.0);
-  EXPECT_FALSE(store.power(1, utc(2026, 2, 1), utc(2026, 2, 2), std::chrono::seconds{1}, 100).ok());
+  EXPECT_FALSE(
+      power_series(store, 1, utc(2026, 2, 1), utc(2026, 2, 2), std::chrono::seconds{1}, 100).ok());
 }
 
 TEST_F(StoreTest, LatestPowerComesFromTheLastTwoPulsesAndDecays) {
   store.add_meter(electricity(1), utc(2026, 1, 1));
   const UtcTime last = utc(2026, 2, 1, 12);
-  EXPECT_FALSE(store.latest_power(1, last).has_value());
+  EXPECT_FALSE(latest_power(store, 1, last).has_value());
   commit_one(1, {last - std::chrono::seconds{10}, last - std::chrono::seconds{2}, last});
-  EXPECT_DOUBLE_EQ(*store.latest_power(1, last + std::chrono::seconds{1}), 1800.0);
-  EXPECT_DOUBLE_EQ(*store.latest_power(1, last + std::chrono::seconds{10}), 360.0);
-  EXPECT_DOUBLE_EQ(*store.latest_power(1, last + std::chrono::hours{1}), 0.0);
+  EXPECT_DOUBLE_EQ(*latest_power(store, 1, last + std::chrono::seconds{1}), 1800.0);
+  EXPECT_DOUBLE_EQ(*latest_power(store, 1, last + std::chrono::seconds{10}), 360.0);
+  EXPECT_DOUBLE_EQ(*latest_power(store, 1, last + std::chrono::hours{1}), 0.0);
 }
 
 TEST_F(StoreTest, RecordsGapsAndListsTheNewestFirst) {
@@ -430,9 +433,9 @@ protected:
 };
 
 TEST_F(NodeIngest, ABatchDelayedByAnOutageKeepsItsPulsesWhereTheyHappened) {
-  (void)store.ingest(since_boot(1, {10 * s}, 11 * s, 2 * ms));
+  (void)store_node_batch(store, since_boot(1, {10 * s}, 11 * s, 2 * ms));
   // Sent at 20 s, held by a broker for 90 s while pulsemon was down.
-  (void)store.ingest(since_boot(2, {19 * s}, 20 * s, 90 * s));
+  (void)store_node_batch(store, since_boot(2, {19 * s}, 20 * s, 90 * s));
   const auto pulses = stored();
   ASSERT_EQ(pulses.size(), 2U);
   EXPECT_EQ(pulses[0], boot + 10 * s + 2 * ms);
@@ -440,10 +443,11 @@ TEST_F(NodeIngest, ABatchDelayedByAnOutageKeepsItsPulsesWhereTheyHappened) {
 }
 
 TEST_F(NodeIngest, PulsesANodeDroppedBecomeAGapOnce) {
-  (void)store.ingest(since_boot(1, {10 * s}, 11 * s, 2 * ms, 0));
-  (void)store.ingest(since_boot(2, {30 * s}, 31 * s, 2 * ms, 25));
-  (void)store.ingest(since_boot(2, {30 * s}, 33 * s, 2 * ms, 25)); // resent: no second gap
-  (void)store.ingest(since_boot(3, {40 * s}, 41 * s, 2 * ms, 25));
+  (void)store_node_batch(store, since_boot(1, {10 * s}, 11 * s, 2 * ms, 0));
+  (void)store_node_batch(store, since_boot(2, {30 * s}, 31 * s, 2 * ms, 25));
+  (void)store_node_batch(store,
+                         since_boot(2, {30 * s}, 33 * s, 2 * ms, 25)); // resent: no second gap
+  (void)store_node_batch(store, since_boot(3, {40 * s}, 41 * s, 2 * ms, 25));
   const auto gaps = store.gaps(1, 10);
   ASSERT_EQ(gaps.size(), 1U);
   EXPECT_EQ(gaps[0].missing_pulses, 25);

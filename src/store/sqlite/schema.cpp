@@ -153,6 +153,12 @@ CREATE TABLE counters (
 ) WITHOUT ROWID;
 INSERT INTO counters (name, value)
   SELECT 'token_generation', coalesce(max(token_generation), 0) + 1 FROM users;
+)sql",
+                                                                          R"sql(
+-- The buffer overflows a node last reported this boot, a column of its own
+-- (the storage port's NodeRecord) rather than read out of its health text.
+ALTER TABLE nodes ADD COLUMN overflows INTEGER NOT NULL DEFAULT 0;
+UPDATE nodes SET overflows = coalesce(json_extract(health, '$.overflows'), 0);
 )sql"};
 
 int read_version(Database &db) {

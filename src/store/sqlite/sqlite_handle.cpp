@@ -239,19 +239,23 @@ bool Statement::column_is_null(int index) const {
   return sqlite3_column_type(statement_.get(), index) == SQLITE_NULL;
 }
 
-Transaction::Transaction(Database &db) : db_(db) {
-  db_.execute("BEGIN IMMEDIATE");
+// Inside another transaction a savepoint stands in, so that code which
+// writes in a transaction of its own can also run as part of a larger one.
+Transaction::Transaction(Database &db)
+    : db_(db), nested_(sqlite3_get_autocommit(db.handle()) == 0) {
+  db_.execute(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
 }
 
 Transaction::~Transaction() {
   if (!done_) {
     // Rolling back cannot usefully fail here; the connection stays usable.
-    sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_.handle(), nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK", nullptr,
+                 nullptr, nullptr);
   }
 }
 
 void Transaction::commit() {
-  db_.execute("COMMIT");
+  db_.execute(nested_ ? "RELEASE nested" : "COMMIT");
   done_ = true;
 }
 

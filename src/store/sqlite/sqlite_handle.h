@@ -111,7 +111,7 @@ private:
 
 // BEGIN IMMEDIATE on construction (takes the write lock at once, so a writer
 // never fails half-way with SQLITE_BUSY); ROLLBACK in the destructor unless
-// commit() ran.
+// commit() ran. Inside a transaction already open, a savepoint instead.
 class Transaction {
 public:
   explicit Transaction(Database &db);
@@ -122,6 +122,7 @@ public:
 
 private:
   Database &db_;
+  bool nested_ = false; // a savepoint inside a transaction already open
   bool done_ = false;
 };
 

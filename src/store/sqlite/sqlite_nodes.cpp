@@ -98,139 +98,85 @@ void SqliteStore::revoke_device_key(std::int64_t id, UtcTime now) {
   }
 }
 
-namespace {
-
-// What the store remembers of a node between its batches.
-struct NodeMemory {
-  std::int64_t key_id = 0;
-  std::int64_t boot = 0;
-  std::optional<BootAnchor> anchor;
-  std::int64_t overflows = 0;
-};
-
-std::optional<NodeMemory> remembered(sqlite::Database &db, const std::string &node) {
-  sqlite::Statement select(db, "SELECT boot, boot_anchor_us, anchor_measured_us, "
-                               "json_extract(health, '$.overflows'), key_id FROM nodes "
-                               "WHERE name = ?1");
-  select.bind(1, node);
+std::optional<NodeRecord> SqliteStore::node(const std::string &name) {
+  sqlite::Statement select(db_, "SELECT name, key_id, meter_id, last_heard_us, boot, last_seq, "
+                                "health, boot_anchor_us, anchor_measured_us, overflows "
+                                "FROM nodes WHERE name = ?1");
+  select.bind(1, name);
   if (!select.step()) {
     return std::nullopt;
   }
-  NodeMemory memory;
-  memory.boot = select.column_int(0);
-  if (!select.column_is_null(1) && !select.column_is_null(2)) {
-    memory.anchor = BootAnchor{utc_from_epoch_us(select.column_int(1)),
-                               utc_from_epoch_us(select.column_int(2))};
+  NodeRecord record;
+  record.status = NodeStatus{select.column_text(0), select.column_int(1),
+                             select.column_int(2),  utc_from_epoch_us(select.column_int(3)),
+                             select.column_int(4),  select.column_int(5),
+                             select.column_text(6)};
+  if (!select.column_is_null(7) && !select.column_is_null(8)) {
+    record.anchor = BootAnchor{utc_from_epoch_us(select.column_int(7)),
+                               utc_from_epoch_us(select.column_int(8))};
   }
-  memory.overflows = select.column_is_null(3) ? 0 : select.column_int(3);
-  memory.key_id = select.column_int(4);
-  return memory;
+  record.overflows = select.column_int(9);
+  return record;
 }
 
-} // namespace
-
-IngestOutcome SqliteStore::ingest(const IngestBatch &batch) {
-  IngestOutcome outcome;
-  sqlite::Transaction transaction(db_);
-  std::optional<NodeMemory> before = remembered(db_, batch.node);
-  // A node's name belongs to the key that uploaded for it first, for as
-  // long as that key is not revoked: another key can neither write under
-  // it nor make the real node's batches look like duplicates. Once the key
-  // is revoked, a new one takes the node over, and the batch numbers the
-  // old key's uploads used are forgotten with it.
-  if (before && before->key_id != batch.key_id) {
-    const auto owner = find_device_key(before->key_id);
-    if (owner && !owner->revoked) {
-      throw Failure(ErrorCode::permission_denied,
-                    "node: " + quoted_input(batch.node) +
-                        " uploads with another device key; give each node a name of its own");
-    }
-    sqlite::Statement forget(db_, "DELETE FROM ingest_batches WHERE node = ?1");
-    forget.bind(1, batch.node).run();
-    before.reset();
+void SqliteStore::save_node(const NodeRecord &record) {
+  const NodeStatus &status = record.status;
+  sqlite::Statement upsert(
+      db_, "INSERT INTO nodes (name, key_id, meter_id, last_heard_us, boot, last_seq, health, "
+           "boot_anchor_us, anchor_measured_us, overflows) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+           "ON CONFLICT (name) DO UPDATE SET key_id = ?2, meter_id = ?3, last_heard_us = ?4, "
+           "boot = ?5, last_seq = ?6, health = ?7, boot_anchor_us = ?8, anchor_measured_us = ?9, "
+           "overflows = ?10");
+  upsert.bind(1, status.name)
+      .bind(2, status.key_id)
+      .bind(3, status.meter_id)
+      .bind(4, to_epoch_us(status.last_heard))
+      .bind(5, status.boot)
+      .bind(6, status.last_seq)
+      .bind(7, status.health_json)
+      .bind(10, record.overflows);
+  if (record.anchor) {
+    upsert.bind(8, to_epoch_us(record.anchor->boot)).bind(9, to_epoch_us(record.anchor->measured));
+  } else {
+    upsert.bind_null(8).bind_null(9);
   }
-  const bool same_boot = before && before->boot == batch.boot;
+  upsert.run();
+}
 
-  PulseBatch pulses = batch.pulses;
-  std::optional<BootAnchor> anchor;
-  if (batch.boot_clock_now) {
-    anchor = next_boot_anchor(same_boot ? before->anchor : std::nullopt, batch.received,
-                              *batch.boot_clock_now);
-    // The parser anchored on this batch's own sample; move to the estimate.
-    const Micros shift = anchor->boot - (batch.received - *batch.boot_clock_now);
-    for (UtcTime &t : pulses.pulses) {
-      t += shift;
-    }
-  }
-
+bool SqliteStore::batch_seen(const std::string &node, std::int64_t boot, std::int64_t seq) {
   sqlite::Statement seen(db_, "SELECT 1 FROM ingest_batches WHERE node = ?1 AND boot = ?2 AND "
                               "seq = ?3");
-  seen.bind(1, batch.node).bind(2, batch.boot).bind(3, batch.seq);
-  outcome.duplicate_batch = seen.step();
-  if (!outcome.duplicate_batch) {
-    const BatchOutcome stored =
-        commit_in_transaction(std::span<const PulseBatch>(&pulses, 1)).front();
-    if (stored.error) {
-      throw Failure(*stored.error); // the transaction rolls back: no partial write
-    }
-    outcome.stored = stored.stored;
-    outcome.duplicates = stored.duplicates;
-    outcome.pulses = pulses.pulses;
-    sqlite::Statement record(db_, "INSERT INTO ingest_batches (node, boot, seq, received_us, "
-                                  "pulses) VALUES (?1, ?2, ?3, ?4, ?5)");
-    record.bind(1, batch.node)
-        .bind(2, batch.boot)
-        .bind(3, batch.seq)
-        .bind(4, to_epoch_us(batch.received))
-        .bind(5, static_cast<std::int64_t>(batch.pulses.pulses.size()))
-        .run();
-  }
+  seen.bind(1, node).bind(2, boot).bind(3, seq);
+  return seen.step();
+}
 
-  // Pulses the node had to drop since its last report are a gap in the
-  // meter's record (a resent batch may carry a higher count too).
-  const std::int64_t dropped_before = same_boot ? before->overflows : 0;
-  if (batch.overflows && *batch.overflows > dropped_before) {
-    const std::int64_t dropped = *batch.overflows - dropped_before;
-    insert_gap(batch.pulses.meter_id,
-               Gap{pulses.pulses.empty() ? batch.received : pulses.pulses.front(), dropped,
-                   "node " + batch.node + " dropped " + std::to_string(dropped) +
-                       " pulses: its buffer was full"});
-  }
+void SqliteStore::record_batch(const std::string &node, std::int64_t boot, std::int64_t seq,
+                               UtcTime received, std::int64_t pulses) {
+  sqlite::Statement record(db_, "INSERT INTO ingest_batches (node, boot, seq, received_us, "
+                                "pulses) VALUES (?1, ?2, ?3, ?4, ?5)");
+  record.bind(1, node).bind(2, boot).bind(3, seq).bind(4, to_epoch_us(received)).bind(5, pulses);
+  record.run();
+}
 
-  sqlite::Statement node(
-      db_, "INSERT INTO nodes (name, key_id, meter_id, last_heard_us, boot, last_seq, health, "
-           "boot_anchor_us, anchor_measured_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-           "ON CONFLICT (name) DO UPDATE SET "
-           "key_id = ?2, meter_id = ?3, last_heard_us = ?4, boot = ?5, "
-           "last_seq = CASE WHEN nodes.boot = ?5 THEN max(nodes.last_seq, ?6) ELSE ?6 END, "
-           "health = ?7, boot_anchor_us = ?8, anchor_measured_us = ?9");
-  node.bind(1, batch.node)
-      .bind(2, batch.key_id)
-      .bind(3, batch.pulses.meter_id)
-      .bind(4, to_epoch_us(batch.received))
-      .bind(5, batch.boot)
-      .bind(6, batch.seq)
-      .bind(7, batch.health_json);
-  if (anchor) {
-    node.bind(8, to_epoch_us(anchor->boot)).bind(9, to_epoch_us(anchor->measured));
-  } else {
-    node.bind_null(8).bind_null(9);
-  }
-  node.run();
-  // Which numbers of this boot are still missing (resend them).
+void SqliteStore::forget_batches(const std::string &node) {
+  sqlite::Statement forget(db_, "DELETE FROM ingest_batches WHERE node = ?1");
+  forget.bind(1, node).run();
+}
+
+void SqliteStore::visit_batch_numbers(const std::string &node, std::int64_t boot,
+                                      const std::function<bool(std::int64_t)> &visit) {
   sqlite::Statement numbers(
       db_, "SELECT seq FROM ingest_batches WHERE node = ?1 AND boot = ?2 ORDER BY seq");
-  numbers.bind(1, batch.node).bind(2, batch.boot);
-  std::int64_t expected = 1;
-  while (numbers.step() && outcome.missing.size() < 100) {
-    const std::int64_t seq = numbers.column_int(0);
-    for (; expected < seq && outcome.missing.size() < 100; ++expected) {
-      outcome.missing.push_back(expected);
-    }
-    expected = std::max(expected, seq + 1);
+  numbers.bind(1, node).bind(2, boot);
+  while (numbers.step() && visit(numbers.column_int(0))) {
   }
+}
+
+void SqliteStore::atomically(const std::function<void()> &work) {
+  sqlite::Transaction transaction(db_);
+  work();
   transaction.commit();
-  return outcome;
 }
 
 namespace {

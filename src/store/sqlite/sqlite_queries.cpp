@@ -1,9 +1,8 @@
-// Queries: pulse counts, energy per calendar bucket, power series, raw pulses.
-// Counts come from rollups wherever a run of whole slots covers the range
-// (see core/rollup_plan.h); raw pulses only at the ragged edges.
-#include "core/power.h"
+// Pulse reads: counts over a range, rollups within spans, raw pulses. Counts
+// come from rollups wherever a run of whole slots covers the range (see
+// core/rollup_plan.h); raw pulses only at the ragged edges. The series made
+// of them (energy, power) are domain code: domain/series.h.
 #include "core/rollup_plan.h"
-#include "core/tariff.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/statements.h"
 
@@ -15,15 +14,6 @@ namespace {
 
 std::int64_t seconds_since_epoch(UtcTime t) {
   return std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
-}
-
-struct Clipped {
-  UtcTime from;
-  UtcTime to;
-};
-
-Clipped clip(const Bucket &bucket, UtcTime from, UtcTime to) {
-  return {std::max(bucket.start, from), std::min(bucket.end, to)};
 }
 
 } // namespace
@@ -77,21 +67,6 @@ std::vector<SlotCount> SqliteStore::rollups_in(std::int64_t meter_id,
   return rows;
 }
 
-std::vector<std::int64_t> SqliteStore::count_buckets(std::int64_t meter_id,
-                                                     std::span<const UtcTime> boundaries) {
-  const BucketCountPlan plan(boundaries);
-  std::vector<std::int64_t> raw;
-  raw.reserve(plan.raw_ranges().size());
-  for (const RawRange &range : plan.raw_ranges()) {
-    auto &count = statements_->count_raw;
-    count.bind(1, meter_id).bind(2, to_epoch_us(range.from)).bind(3, to_epoch_us(range.to));
-    count.step();
-    raw.push_back(count.column_int(0));
-    count.reset();
-  }
-  return plan.bucket_counts(rollups_in(meter_id, plan.rollup_spans()), raw);
-}
-
 PulseCounter SqliteStore::pulse_counter(std::int64_t meter_id) {
   return [this, meter_id](std::optional<UtcTime> after, UtcTime until) {
     if (!after) {
@@ -106,141 +81,6 @@ PulseCounter SqliteStore::pulse_counter(std::int64_t meter_id) {
     const UtcTime from = after ? *after + Micros{1} : utc_from_epoch_us(0);
     return count_pulses(meter_id, from, until + Micros{1});
   };
-}
-
-// The energy of a gas meter's pulses in [from, to): the range is cut where a
-// new calorific value takes effect, and each piece converted with its own.
-// Empty when part of the range has no calorific value in force.
-std::optional<double> SqliteStore::gas_energy(std::int64_t meter_id, double pulses_per_unit,
-                                              UtcTime from, UtcTime to,
-                                              std::span<const CalorificValue> values) {
-  if (values.empty() || from < values.front().effective_from) {
-    return std::nullopt;
-  }
-  double kwh = 0.0;
-  UtcTime piece_start = from;
-  while (piece_start < to) {
-    const auto next = std::upper_bound(
-        values.begin(), values.end(), piece_start,
-        [](UtcTime t, const CalorificValue &value) { return t < value.effective_from; });
-    const UtcTime piece_end = next == values.end() ? to : std::min(to, next->effective_from);
-    const double cubic_metres =
-        energy_of(count_pulses(meter_id, piece_start, piece_end), pulses_per_unit);
-    kwh += gas_kwh(values, piece_start, cubic_metres).value();
-    piece_start = piece_end;
-  }
-  return kwh;
-}
-
-Result<std::vector<EnergyRow>> SqliteStore::energy(std::int64_t meter_id, UtcTime from, UtcTime to,
-                                                   BucketSize size, const Calendar &calendar,
-                                                   std::size_t max_buckets) {
-  const Meter found = meter(meter_id);
-  std::optional<Tariff> tariff;
-  if (!found.tariff.empty()) {
-    tariff = value_or_throw(parse_tariff(found.tariff));
-  }
-  const std::vector<CalorificValue> calorific =
-      found.kind == MeterKind::gas ? calorific_values(meter_id) : std::vector<CalorificValue>{};
-  auto buckets = calendar.buckets(from, to, size, max_buckets);
-  if (!buckets) {
-    return buckets.error();
-  }
-
-  // Without time-of-use periods every bucket is counted at once; with them
-  // every 15-minute slot is priced on its own local time.
-  const bool priced_per_slot = tariff && tariff->has_periods();
-  std::vector<std::int64_t> counts;
-  if (!priced_per_slot && !buckets->empty()) {
-    std::vector<UtcTime> boundaries{clip(buckets->front(), from, to).from};
-    for (const Bucket &bucket : *buckets) {
-      boundaries.push_back(clip(bucket, from, to).to);
-    }
-    counts = count_buckets(meter_id, boundaries);
-  }
-
-  std::vector<EnergyRow> rows;
-  rows.reserve(buckets->size());
-  for (std::size_t i = 0; i < buckets->size(); ++i) {
-    const Clipped range = clip((*buckets)[i], from, to);
-    EnergyRow row;
-    row.bucket = {range.from, range.to};
-    if (priced_per_slot) {
-      double cost = 0.0;
-      for (const RangeRun &run : plan_range(range.from, range.to, std::chrono::seconds{900})) {
-        if (run.slot_size.count() == 0) {
-          const std::int64_t pulses = count_pulses(meter_id, run.from, run.to);
-          row.pulses += pulses;
-          cost += energy_of(pulses, found.pulses_per_unit) *
-                  tariff->price_at(calendar.zone(), run.from);
-          continue;
-        }
-        auto &slots = statements_->rollup_rows;
-        slots.bind(1, meter_id)
-            .bind(2, static_cast<std::int64_t>(run.slot_size.count()))
-            .bind(3, seconds_since_epoch(run.from))
-            .bind(4, seconds_since_epoch(run.to));
-        while (slots.step()) {
-          const UtcTime slot = UtcTime{std::chrono::seconds{slots.column_int(0)}};
-          const std::int64_t pulses = slots.column_int(1);
-          row.pulses += pulses;
-          cost +=
-              energy_of(pulses, found.pulses_per_unit) * tariff->price_at(calendar.zone(), slot);
-        }
-        slots.reset();
-      }
-      row.cost = cost;
-    } else {
-      row.pulses = counts[i];
-      if (tariff) {
-        row.cost = energy_of(row.pulses, found.pulses_per_unit) * tariff->base_price;
-      }
-    }
-    row.value = energy_of(row.pulses, found.pulses_per_unit);
-    if (found.kind == MeterKind::gas) {
-      row.kwh = gas_energy(meter_id, found.pulses_per_unit, range.from, range.to, calorific);
-    }
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-Result<std::vector<PowerRow>> SqliteStore::power(std::int64_t meter_id, UtcTime from, UtcTime to,
-                                                 std::chrono::seconds step, std::size_t max_rows) {
-  if (step <= std::chrono::seconds{0} || step > max_power_step) {
-    return invalid_argument("step: seconds from 1 to " + std::to_string(max_power_step.count()));
-  }
-  const Meter found = meter(meter_id);
-  const RateUnit rate = rate_unit(found.unit);
-  std::vector<PowerRow> rows;
-  if (to <= from) {
-    return rows;
-  }
-  // Times lie within the years 1 to 9999 and a step within a year, so
-  // none of this can overflow; the count is checked before any row is made.
-  const Micros step_us = step;
-  const Micros span = to - from;
-  const std::int64_t steps = span / step_us + (span % step_us != Micros{0} ? 1 : 0);
-  if (steps > static_cast<std::int64_t>(max_rows)) {
-    return invalid_argument("step: the range holds more than " + std::to_string(max_rows) +
-                            " steps; choose a longer step or a shorter range");
-  }
-  rows.reserve(static_cast<std::size_t>(steps));
-  for (std::int64_t i = 0; i < steps; ++i) {
-    const UtcTime start = from + i * step_us;
-    const UtcTime end = std::min(start + step_us, to);
-    PowerRow row{{start, end}, count_pulses(meter_id, start, end), 0.0};
-    const double hours = to_seconds(end - start) / 3600.0;
-    row.average = energy_of(row.pulses, found.pulses_per_unit) / hours * rate.per_unit_per_hour;
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-std::optional<double> SqliteStore::latest_power(std::int64_t meter_id, UtcTime now) {
-  const Meter found = meter(meter_id);
-  const std::vector<UtcTime> last_two = last_pulses(meter_id, 2);
-  return power_after_stored_pulses(power_settings_for(found), last_two, now);
 }
 
 std::vector<UtcTime> SqliteStore::last_pulses(std::int64_t meter_id, std::size_t limit) {

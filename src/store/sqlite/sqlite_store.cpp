@@ -4,9 +4,9 @@
 #include "store/sqlite/sqlite_store.h"
 #include "core/quoted_input.h"
 
-#include "core/tariff.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/statements.h"
+#include "store/store_rules.h"
 
 namespace pulsemon {
 
@@ -49,15 +49,6 @@ sqlite::Statement &bind_meter_fields(sqlite::Statement &statement, const Meter &
       .bind(10, static_cast<std::int64_t>(meter.power_timeout.count()));
 }
 
-void check_meter(const Meter &meter) {
-  if (auto error = validate_meter(meter)) {
-    throw Failure(*error);
-  }
-  if (!meter.tariff.empty()) {
-    (void)value_or_throw(parse_tariff(meter.tariff));
-  }
-}
-
 } // namespace
 
 SqliteStore::SqliteStore(const std::filesystem::path &path, StoreOptions options)
@@ -79,7 +70,9 @@ int SqliteStore::schema_version() {
 }
 
 void SqliteStore::add_meter(const Meter &meter, UtcTime now) {
-  check_meter(meter);
+  if (auto error = meter_error(meter)) {
+    throw Failure(*error);
+  }
   if (find_meter(meter.id)) {
     throw Failure(ErrorCode::already_exists,
                   "id: meter " + std::to_string(meter.id) + " already exists");
@@ -97,18 +90,12 @@ void SqliteStore::add_meter(const Meter &meter, UtcTime now) {
 }
 
 void SqliteStore::update_meter(const Meter &meter) {
-  check_meter(meter);
+  if (auto error = meter_error(meter)) {
+    throw Failure(*error);
+  }
   const Meter before = this->meter(meter.id);
-  // Stored energy is pulses / ppu in the unit: changing either would
-  // silently rewrite every past figure. A new sensor ratio means a new meter.
-  const bool changes_meaning =
-      before.pulses_per_unit != meter.pulses_per_unit || before.unit != meter.unit;
-  if (changes_meaning && stats(meter.id).pulses > 0) {
-    const std::string field = before.pulses_per_unit != meter.pulses_per_unit ? "ppu" : "unit";
-    throw Failure(ErrorCode::invalid_argument,
-                  field + ": meter " + std::to_string(meter.id) +
-                      " already has pulses; changing its " + field +
-                      " would change all its past energy. Add a new meter instead");
+  if (auto error = meter_change_error(before, meter, stats(meter.id).pulses > 0)) {
+    throw Failure(*error);
   }
   sqlite::Statement update(db_, R"sql(
     UPDATE meters SET name = ?2, location = ?3, kind = ?4, unit = ?5, pulses_per_unit = ?6,
@@ -265,16 +252,8 @@ std::vector<CalorificValue> SqliteStore::calorific_values(std::int64_t meter_id)
 }
 
 void SqliteStore::add_calorific_value(std::int64_t meter_id, const CalorificValue &value) {
-  if (meter(meter_id).kind != MeterKind::gas) {
-    throw Failure(ErrorCode::invalid_argument,
-                  "meter: " + std::to_string(meter_id) + " is not a gas meter");
-  }
-  // Natural gas is 30–45 MJ/m³, propane about 95; corrections lie near 1.
-  if (!(value.megajoules_per_m3 > 0) || !(value.megajoules_per_m3 <= 200) ||
-      !(value.volume_correction > 0) || !(value.volume_correction <= 2)) {
-    throw Failure(ErrorCode::invalid_argument,
-                  "calorific value: MJ/m³ above 0 and at most 200, with a volume correction "
-                  "above 0 and at most 2");
+  if (auto error = calorific_value_error(meter(meter_id), value)) {
+    throw Failure(*error);
   }
   sqlite::Statement insert(db_, "INSERT INTO calorific_values (meter_id, effective_us, "
                                 "megajoules_per_m3, volume_correction) VALUES (?1, ?2, ?3, ?4)");

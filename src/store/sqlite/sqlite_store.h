@@ -71,25 +71,9 @@ public:
 
   // Queries.
   [[nodiscard]] std::int64_t count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) override;
-  // The pulses of each bucket [b_i, b_i+1) of `boundaries` (strictly
-  // increasing): all rollups in one statement, summed in C++
-  // (core/bucket_counts.h).
-  [[nodiscard]] std::vector<std::int64_t>
-  count_buckets(std::int64_t meter_id, std::span<const UtcTime> boundaries) override;
-  // The stored rollups within the spans, in no particular order.
+  // All spans in one statement (a JSON array of them drives json_each).
   [[nodiscard]] std::vector<SlotCount> rollups_in(std::int64_t meter_id,
-                                                  std::span<const SlotSpan> spans);
-  [[nodiscard]] Result<std::vector<EnergyRow>> energy(std::int64_t meter_id, UtcTime from,
-                                                      UtcTime to, BucketSize size,
-                                                      const Calendar &calendar,
-                                                      std::size_t max_buckets) override;
-  [[nodiscard]] Result<std::vector<PowerRow>> power(std::int64_t meter_id, UtcTime from, UtcTime to,
-                                                    std::chrono::seconds step,
-                                                    std::size_t max_rows) override;
-  // The power at `now` from the last two stored pulses, as PowerEstimator
-  // would report it: empty with fewer than two pulses, 0 after the timeout.
-  // Used after a restart, before live pulses arrive.
-  [[nodiscard]] std::optional<double> latest_power(std::int64_t meter_id, UtcTime now) override;
+                                                  std::span<const SlotSpan> spans) override;
   // The last `limit` stored pulses, oldest first.
   [[nodiscard]] std::vector<UtcTime> last_pulses(std::int64_t meter_id, std::size_t limit) override;
 
@@ -122,10 +106,16 @@ public:
   [[nodiscard]] std::optional<DeviceKey> find_device_key(std::int64_t id) override;
   void revoke_device_key(std::int64_t id, UtcTime now) override; // throws Failure(not_found)
 
-  // A node's batch, stored exactly once: the pulses, the batch's sequence
-  // number and the node's health in one transaction. A batch seen before
-  // stores nothing and says so.
-  IngestOutcome ingest(const IngestBatch &batch) override;
+  [[nodiscard]] std::optional<NodeRecord> node(const std::string &name) override;
+  void save_node(const NodeRecord &record) override;
+  [[nodiscard]] bool batch_seen(const std::string &node, std::int64_t boot,
+                                std::int64_t seq) override;
+  void record_batch(const std::string &node, std::int64_t boot, std::int64_t seq, UtcTime received,
+                    std::int64_t pulses) override;
+  void forget_batches(const std::string &node) override;
+  void visit_batch_numbers(const std::string &node, std::int64_t boot,
+                           const std::function<bool(std::int64_t)> &visit) override;
+  void atomically(const std::function<void()> &work) override;
   [[nodiscard]] std::vector<NodeStatus> nodes() override;
   [[nodiscard]] std::vector<NodeStatus>
   nodes_of_meter(std::int64_t meter_id) override; // that upload to it
@@ -153,9 +143,6 @@ private:
   [[nodiscard]] std::int64_t count_rollup(std::int64_t meter_id, std::chrono::seconds slot,
                                           UtcTime from, UtcTime to);
   [[nodiscard]] PulseCounter pulse_counter(std::int64_t meter_id);
-  [[nodiscard]] std::optional<double> gas_energy(std::int64_t meter_id, double pulses_per_unit,
-                                                 UtcTime from, UtcTime to,
-                                                 std::span<const CalorificValue> values);
 
   sqlite::Database db_;
   std::unique_ptr<Statements> statements_;

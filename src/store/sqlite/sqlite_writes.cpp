@@ -2,6 +2,7 @@
 #include "core/rollup_plan.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/statements.h"
+#include "store/store_rules.h"
 
 #include <algorithm>
 #include <map>
@@ -61,15 +62,6 @@ private:
   std::map<RollupKey, std::int64_t> totals_;
 };
 
-std::optional<Error> check_batch(const PulseBatch &batch) {
-  const auto before_epoch = std::find_if(batch.pulses.begin(), batch.pulses.end(),
-                                         [](UtcTime t) { return to_epoch_us(t) < 0; });
-  if (before_epoch != batch.pulses.end()) {
-    return invalid_argument("pulses: a pulse time lies before 1970; the source's clock is not set");
-  }
-  return std::nullopt;
-}
-
 } // namespace
 
 std::vector<BatchOutcome> SqliteStore::commit(std::span<const PulseBatch> batches) {
@@ -92,7 +84,7 @@ std::vector<BatchOutcome> SqliteStore::commit_in_transaction(std::span<const Pul
                             "meter " + std::to_string(batch.meter_id) + " does not exist"};
       continue;
     }
-    if (auto error = check_batch(batch)) {
+    if (auto error = batch_error(batch)) {
       outcome.error = std::move(error);
       continue;
     }

@@ -37,8 +37,6 @@ struct SqliteStore::Statements {
         sum_rollup(db,
                    "SELECT total(pulses) FROM rollups WHERE meter_id = ?1 AND slot_seconds = ?2 "
                    "AND slot_start >= ?3 AND slot_start < ?4"),
-        rollup_rows(db, "SELECT slot_start, pulses FROM rollups WHERE meter_id = ?1 AND "
-                        "slot_seconds = ?2 AND slot_start >= ?3 AND slot_start < ?4"),
         // The spans arrive as one JSON array of [slot_seconds, from, to]:
         // one statement for any number of spans, each an index range.
         rollups_in_spans(db, "SELECT r.slot_seconds, r.slot_start, r.pulses "
@@ -54,7 +52,6 @@ struct SqliteStore::Statements {
   sqlite::Statement add_to_stats;
   sqlite::Statement count_raw;
   sqlite::Statement sum_rollup;
-  sqlite::Statement rollup_rows;
   sqlite::Statement rollups_in_spans;
   sqlite::Statement pulses_in_range;
   sqlite::Statement data_version; // asked at every API request

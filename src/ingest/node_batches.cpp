@@ -1,0 +1,101 @@
+#include "ingest/node_batches.h"
+
+#include "core/quoted_input.h"
+
+#include <algorithm>
+#include <string>
+
+namespace pulsemon {
+
+namespace {
+
+constexpr std::size_t max_missing_listed = 100;
+
+// Which numbers of this boot are still missing (the node resends them).
+std::vector<std::int64_t> missing_numbers(Store &store, const IngestBatch &batch) {
+  std::vector<std::int64_t> missing;
+  std::int64_t expected = 1;
+  store.visit_batch_numbers(batch.node, batch.boot, [&](std::int64_t seq) {
+    for (; expected < seq && missing.size() < max_missing_listed; ++expected) {
+      missing.push_back(expected);
+    }
+    expected = std::max(expected, seq + 1);
+    return missing.size() < max_missing_listed;
+  });
+  return missing;
+}
+
+IngestOutcome store_in_transaction(Store &store, const IngestBatch &batch) {
+  IngestOutcome outcome;
+  const std::optional<NodeRecord> stored = store.node(batch.node);
+  std::optional<NodeRecord> before = stored;
+  if (before && before->status.key_id != batch.key_id) {
+    const auto owner = store.find_device_key(before->status.key_id);
+    if (owner && !owner->revoked) {
+      throw Failure(ErrorCode::permission_denied,
+                    "node: " + quoted_input(batch.node) +
+                        " uploads with another device key; give each node a name of its own");
+    }
+    store.forget_batches(batch.node);
+    before.reset();
+  }
+  const bool same_boot = before && before->status.boot == batch.boot;
+
+  PulseBatch pulses = batch.pulses;
+  std::optional<BootAnchor> anchor;
+  if (batch.boot_clock_now) {
+    anchor = next_boot_anchor(same_boot ? before->anchor : std::nullopt, batch.received,
+                              *batch.boot_clock_now);
+    // The parser anchored on this batch's own sample; move to the estimate.
+    const Micros shift = anchor->boot - (batch.received - *batch.boot_clock_now);
+    for (UtcTime &t : pulses.pulses) {
+      t += shift;
+    }
+  }
+
+  outcome.duplicate_batch = store.batch_seen(batch.node, batch.boot, batch.seq);
+  if (!outcome.duplicate_batch) {
+    const BatchOutcome committed = store.commit(std::span<const PulseBatch>(&pulses, 1)).front();
+    if (committed.error) {
+      throw Failure(*committed.error); // the transaction rolls back: no partial write
+    }
+    outcome.stored = committed.stored;
+    outcome.duplicates = committed.duplicates;
+    outcome.pulses = pulses.pulses;
+    store.record_batch(batch.node, batch.boot, batch.seq, batch.received,
+                       static_cast<std::int64_t>(batch.pulses.pulses.size()));
+  }
+
+  // Pulses the node had to drop since its last report are a gap in the
+  // meter's record (a resent batch may carry a higher count too).
+  const std::int64_t dropped_before = same_boot ? before->overflows : 0;
+  if (batch.overflows && *batch.overflows > dropped_before) {
+    const std::int64_t dropped = *batch.overflows - dropped_before;
+    store.record_gap(batch.pulses.meter_id,
+                     Gap{pulses.pulses.empty() ? batch.received : pulses.pulses.front(), dropped,
+                         "node " + batch.node + " dropped " + std::to_string(dropped) +
+                             " pulses: its buffer was full"});
+  }
+
+  NodeRecord record;
+  record.status = NodeStatus{batch.node, batch.key_id, batch.pulses.meter_id, batch.received,
+                             batch.boot, batch.seq,    batch.health_json};
+  if (stored && stored->status.boot == batch.boot) {
+    record.status.last_seq = std::max(stored->status.last_seq, batch.seq);
+  }
+  record.anchor = anchor;
+  record.overflows = batch.overflows.value_or(0);
+  store.save_node(record);
+  outcome.missing = missing_numbers(store, batch);
+  return outcome;
+}
+
+} // namespace
+
+IngestOutcome store_node_batch(Store &store, const IngestBatch &batch) {
+  IngestOutcome outcome;
+  store.atomically([&] { outcome = store_in_transaction(store, batch); });
+  return outcome;
+}
+
+} // namespace pulsemon

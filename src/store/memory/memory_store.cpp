@@ -1,0 +1,460 @@
+#include "store/memory/memory_store.h"
+
+#include "core/quoted_input.h"
+#include "core/rollup_plan.h"
+#include "store/store_rules.h"
+
+#include <algorithm>
+
+namespace pulsemon {
+
+namespace {
+
+Failure no_user(std::string_view name) {
+  return Failure(ErrorCode::not_found, "user " + quoted_input(name) + " does not exist");
+}
+
+} // namespace
+
+void MemoryStore::atomically(const std::function<void()> &work) {
+  const State before = state_;
+  const std::int64_t changes_before = changes_;
+  try {
+    work();
+  } catch (...) {
+    state_ = before;
+    changes_ = changes_before;
+    throw;
+  }
+}
+
+MemoryStore::MeterState &MemoryStore::meter_state(std::int64_t id) {
+  const auto found = state_.meters.find(id);
+  if (found == state_.meters.end()) {
+    throw Failure(ErrorCode::not_found, "meter " + std::to_string(id) + " does not exist");
+  }
+  return found->second;
+}
+
+void MemoryStore::add_meter(const Meter &meter, UtcTime now) {
+  if (auto error = meter_error(meter)) {
+    throw Failure(*error);
+  }
+  if (state_.meters.contains(meter.id)) {
+    throw Failure(ErrorCode::already_exists,
+                  "id: meter " + std::to_string(meter.id) + " already exists");
+  }
+  state_.meters[meter.id] = MeterState{meter, now, {}, {}, {}, {}, {}};
+  changed();
+}
+
+void MemoryStore::update_meter(const Meter &meter) {
+  if (auto error = meter_error(meter)) {
+    throw Failure(*error);
+  }
+  MeterState &state = meter_state(meter.id);
+  if (auto error = meter_change_error(state.meter, meter, !state.pulses.empty())) {
+    throw Failure(*error);
+  }
+  state.meter = meter;
+  changed();
+}
+
+std::optional<Meter> MemoryStore::find_meter(std::int64_t id) {
+  const auto found = state_.meters.find(id);
+  return found == state_.meters.end() ? std::nullopt : std::optional<Meter>(found->second.meter);
+}
+
+Meter MemoryStore::meter(std::int64_t id) {
+  return meter_state(id).meter;
+}
+
+std::vector<Meter> MemoryStore::meters() {
+  std::vector<Meter> all;
+  for (const auto &[id, state] : state_.meters) {
+    all.push_back(state.meter);
+  }
+  return all;
+}
+
+MeterStats MemoryStore::stats(std::int64_t meter_id) {
+  const auto found = state_.meters.find(meter_id);
+  return found == state_.meters.end() ? MeterStats{} : found->second.stats;
+}
+
+UtcTime MemoryStore::meter_created(std::int64_t meter_id) {
+  return meter_state(meter_id).created;
+}
+
+void MemoryStore::record_gap(std::int64_t meter_id, const Gap &gap) {
+  meter_state(meter_id).gaps.push_back(gap);
+  changed();
+}
+
+std::vector<Gap> MemoryStore::gaps(std::int64_t meter_id, std::size_t limit) {
+  const auto found = state_.meters.find(meter_id);
+  if (found == state_.meters.end()) {
+    return {};
+  }
+  // Newest first; of two at the same time, the one recorded last first.
+  std::vector<Gap> newest(found->second.gaps.rbegin(), found->second.gaps.rend());
+  std::stable_sort(newest.begin(), newest.end(),
+                   [](const Gap &a, const Gap &b) { return a.at > b.at; });
+  newest.resize(std::min(newest.size(), limit));
+  return newest;
+}
+
+std::vector<RegisterRecord> MemoryStore::register_records(std::int64_t meter_id) {
+  const auto found = state_.meters.find(meter_id);
+  return found == state_.meters.end() ? std::vector<RegisterRecord>{} : found->second.records;
+}
+
+namespace {
+
+// (after, until] as the register's rules count it.
+PulseCounter counter_of(const std::set<UtcTime> &pulses) {
+  return [&pulses](std::optional<UtcTime> after, UtcTime until) {
+    if (after && until <= *after) {
+      return std::int64_t{0};
+    }
+    const auto from = after ? pulses.upper_bound(*after) : pulses.begin();
+    return static_cast<std::int64_t>(std::distance(from, pulses.upper_bound(until)));
+  };
+}
+
+} // namespace
+
+void MemoryStore::add_register_record(std::int64_t meter_id, const RegisterRecord &record) {
+  MeterState &state = meter_state(meter_id);
+  if (auto error = check_new_record(state.records, record, state.meter.pulses_per_unit,
+                                    counter_of(state.pulses))) {
+    throw Failure(*error);
+  }
+  const auto taken = std::find_if(state.records.begin(), state.records.end(),
+                                  [&](const RegisterRecord &r) { return r.at == record.at; });
+  if (taken != state.records.end()) {
+    throw Failure(ErrorCode::already_exists, "at: the meter has a reading at that time already");
+  }
+  state.records.push_back(record);
+  std::sort(state.records.begin(), state.records.end(),
+            [](const RegisterRecord &a, const RegisterRecord &b) { return a.at < b.at; });
+  changed();
+}
+
+RegisterState MemoryStore::register_state(std::int64_t meter_id, UtcTime at) {
+  MeterState &state = meter_state(meter_id);
+  return register_at(state.records, at, state.meter.pulses_per_unit, counter_of(state.pulses));
+}
+
+std::vector<CalorificValue> MemoryStore::calorific_values(std::int64_t meter_id) {
+  const auto found = state_.meters.find(meter_id);
+  return found == state_.meters.end() ? std::vector<CalorificValue>{} : found->second.calorific;
+}
+
+void MemoryStore::add_calorific_value(std::int64_t meter_id, const CalorificValue &value) {
+  MeterState &state = meter_state(meter_id);
+  if (auto error = calorific_value_error(state.meter, value)) {
+    throw Failure(*error);
+  }
+  state.calorific.push_back(value);
+  std::sort(state.calorific.begin(), state.calorific.end(),
+            [](const CalorificValue &a, const CalorificValue &b) {
+              return a.effective_from < b.effective_from;
+            });
+  changed();
+}
+
+std::vector<BatchOutcome> MemoryStore::commit(std::span<const PulseBatch> batches) {
+  std::vector<BatchOutcome> outcomes(batches.size());
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    const PulseBatch &batch = batches[i];
+    BatchOutcome &outcome = outcomes[i];
+    const auto found = state_.meters.find(batch.meter_id);
+    if (found == state_.meters.end()) {
+      outcome.error = Error{ErrorCode::not_found,
+                            "meter " + std::to_string(batch.meter_id) + " does not exist"};
+      continue;
+    }
+    if (auto error = batch_error(batch)) {
+      outcome.error = std::move(error);
+      continue;
+    }
+    MeterState &state = found->second;
+    for (const UtcTime t : batch.pulses) {
+      if (!state.pulses.insert(t).second) {
+        ++outcome.duplicates;
+        continue;
+      }
+      ++outcome.stored;
+      state.stats.first_pulse = std::min(state.stats.first_pulse.value_or(t), t);
+      state.stats.last_pulse = std::max(state.stats.last_pulse.value_or(t), t);
+    }
+    state.stats.pulses += outcome.stored;
+    state.stats.duplicates += outcome.duplicates;
+    state.stats.rejected.too_close += batch.rejected.too_close;
+    state.stats.rejected.too_short += batch.rejected.too_short;
+    state.stats.rejected.unpaired += batch.rejected.unpaired;
+    for (const Gap &gap : batch.gaps) {
+      state.gaps.push_back(gap);
+    }
+  }
+  changed();
+  return outcomes;
+}
+
+BatchOutcome MemoryStore::commit_or_throw(const PulseBatch &batch) {
+  BatchOutcome outcome = commit(std::span<const PulseBatch>(&batch, 1)).front();
+  if (outcome.error) {
+    throw Failure(*outcome.error);
+  }
+  return outcome;
+}
+
+std::int64_t MemoryStore::count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) {
+  const auto found = state_.meters.find(meter_id);
+  if (found == state_.meters.end() || to <= from) {
+    return 0;
+  }
+  const std::set<UtcTime> &pulses = found->second.pulses;
+  return static_cast<std::int64_t>(std::distance(pulses.lower_bound(from), pulses.lower_bound(to)));
+}
+
+std::vector<SlotCount> MemoryStore::rollups_in(std::int64_t meter_id,
+                                               std::span<const SlotSpan> spans) {
+  std::vector<SlotCount> rows;
+  const auto found = state_.meters.find(meter_id);
+  if (found == state_.meters.end()) {
+    return rows;
+  }
+  const std::set<UtcTime> &pulses = found->second.pulses;
+  for (const SlotSpan &span : spans) {
+    for (auto it = pulses.lower_bound(span.from); it != pulses.end() && *it < span.to;) {
+      const UtcTime slot = floor_to_slot(*it, span.size);
+      const auto end = pulses.lower_bound(slot + span.size);
+      rows.push_back({span.size, slot, static_cast<std::int64_t>(std::distance(it, end))});
+      it = end;
+    }
+  }
+  return rows;
+}
+
+std::vector<UtcTime> MemoryStore::last_pulses(std::int64_t meter_id, std::size_t limit) {
+  const auto found = state_.meters.find(meter_id);
+  if (found == state_.meters.end()) {
+    return {};
+  }
+  const std::set<UtcTime> &pulses = found->second.pulses;
+  std::vector<UtcTime> last;
+  for (auto it = pulses.rbegin(); it != pulses.rend() && last.size() < limit; ++it) {
+    last.push_back(*it);
+  }
+  std::reverse(last.begin(), last.end());
+  return last;
+}
+
+std::vector<UtcTime> MemoryStore::pulses_page(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                              std::size_t limit) {
+  std::vector<UtcTime> page;
+  const auto found = state_.meters.find(meter_id);
+  if (found == state_.meters.end()) {
+    return page;
+  }
+  const std::set<UtcTime> &pulses = found->second.pulses;
+  for (auto it = pulses.lower_bound(from); it != pulses.end() && *it < to && page.size() < limit;
+       ++it) {
+    page.push_back(*it);
+  }
+  return page;
+}
+
+void MemoryStore::for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                 const std::function<void(UtcTime)> &visit) {
+  const auto found = state_.meters.find(meter_id);
+  if (found == state_.meters.end()) {
+    return;
+  }
+  const std::set<UtcTime> &pulses = found->second.pulses;
+  for (auto it = pulses.lower_bound(from); it != pulses.end() && *it < to; ++it) {
+    visit(*it);
+  }
+}
+
+User &MemoryStore::user_state(std::string_view name) {
+  const auto found = state_.users.find(name);
+  if (found == state_.users.end()) {
+    throw no_user(name);
+  }
+  return found->second;
+}
+
+std::int64_t MemoryStore::admin_count() const {
+  return std::count_if(state_.users.begin(), state_.users.end(),
+                       [](const auto &entry) { return entry.second.role == Role::admin; });
+}
+
+void MemoryStore::add_user(const User &user, UtcTime now) {
+  if (user.name.empty()) {
+    throw Failure(ErrorCode::invalid_argument, "name: must not be empty");
+  }
+  if (state_.users.contains(user.name)) {
+    throw Failure(ErrorCode::already_exists,
+                  "name: user " + quoted_input(user.name) + " already exists");
+  }
+  User added = user;
+  added.id = state_.next_user_id++;
+  added.token_generation = state_.next_token_generation++;
+  added.created = now;
+  state_.users[added.name] = added;
+  changed();
+}
+
+std::optional<User> MemoryStore::find_user(std::string_view name) {
+  const auto found = state_.users.find(name);
+  return found == state_.users.end() ? std::nullopt : std::optional<User>(found->second);
+}
+
+std::vector<User> MemoryStore::users() {
+  std::vector<User> all;
+  for (const auto &[name, user] : state_.users) {
+    all.push_back(user);
+  }
+  return all;
+}
+
+void MemoryStore::set_password(std::string_view name, const std::string &password_hash) {
+  User &user = user_state(name);
+  user.password_hash = password_hash;
+  user.must_change_password = false;
+  ++user.token_generation;
+  changed();
+}
+
+void MemoryStore::set_role(std::string_view name, Role role) {
+  User &user = user_state(name);
+  if (user.role == Role::admin && role != Role::admin && admin_count() == 1) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "role: " + quoted_input(name) + " is the last admin");
+  }
+  user.role = role;
+  user.token_generation = state_.next_token_generation++;
+  changed();
+}
+
+void MemoryStore::delete_user(std::string_view name) {
+  const User &user = user_state(name);
+  if (user.role == Role::admin && admin_count() == 1) {
+    throw Failure(ErrorCode::invalid_argument,
+                  quoted_input(name) + " is the last admin; add another admin first");
+  }
+  state_.users.erase(state_.users.find(name));
+  changed();
+}
+
+std::int64_t MemoryStore::add_device_key(const std::string &name,
+                                         const std::vector<std::int64_t> &meters, UtcTime now) {
+  if (meters.empty()) {
+    throw Failure(ErrorCode::invalid_argument, "meters: a key needs at least one meter");
+  }
+  for (const std::int64_t meter_id : meters) {
+    if (!state_.meters.contains(meter_id)) {
+      throw Failure(ErrorCode::not_found,
+                    "meters: meter " + std::to_string(meter_id) + " does not exist");
+    }
+  }
+  DeviceKey key;
+  key.id = state_.keys.empty() ? 1 : state_.keys.rbegin()->first + 1;
+  key.name = name;
+  key.meters = meters;
+  std::sort(key.meters.begin(), key.meters.end());
+  key.meters.erase(std::unique(key.meters.begin(), key.meters.end()), key.meters.end());
+  key.created = now;
+  state_.keys[key.id] = key;
+  changed();
+  return key.id;
+}
+
+void MemoryStore::set_device_key_hash(std::int64_t id, const std::string &key_hash) {
+  if (const auto found = state_.keys.find(id); found != state_.keys.end()) {
+    found->second.key_hash = key_hash;
+    changed();
+  }
+}
+
+std::vector<DeviceKey> MemoryStore::device_keys() {
+  std::vector<DeviceKey> all;
+  for (const auto &[id, key] : state_.keys) {
+    all.push_back(key);
+  }
+  return all;
+}
+
+std::optional<DeviceKey> MemoryStore::find_device_key(std::int64_t id) {
+  const auto found = state_.keys.find(id);
+  return found == state_.keys.end() ? std::nullopt : std::optional<DeviceKey>(found->second);
+}
+
+void MemoryStore::revoke_device_key(std::int64_t id, UtcTime now) {
+  const auto found = state_.keys.find(id);
+  if (found == state_.keys.end()) {
+    throw Failure(ErrorCode::not_found, "device key " + std::to_string(id) + " does not exist");
+  }
+  if (!found->second.revoked) {
+    found->second.revoked = now;
+    changed();
+  }
+}
+
+std::optional<NodeRecord> MemoryStore::node(const std::string &name) {
+  const auto found = state_.nodes.find(name);
+  return found == state_.nodes.end() ? std::nullopt : std::optional<NodeRecord>(found->second);
+}
+
+void MemoryStore::save_node(const NodeRecord &record) {
+  state_.nodes[record.status.name] = record;
+  changed();
+}
+
+bool MemoryStore::batch_seen(const std::string &node, std::int64_t boot, std::int64_t seq) {
+  return state_.batches.contains({node, boot, seq});
+}
+
+void MemoryStore::record_batch(const std::string &node, std::int64_t boot, std::int64_t seq,
+                               UtcTime /*received*/, std::int64_t /*pulses*/) {
+  state_.batches.insert({node, boot, seq});
+  changed();
+}
+
+void MemoryStore::forget_batches(const std::string &node) {
+  std::erase_if(state_.batches, [&](const auto &batch) { return std::get<0>(batch) == node; });
+  changed();
+}
+
+void MemoryStore::visit_batch_numbers(const std::string &node, std::int64_t boot,
+                                      const std::function<bool(std::int64_t)> &visit) {
+  for (auto it = state_.batches.lower_bound({node, boot, 0});
+       it != state_.batches.end() && std::get<0>(*it) == node && std::get<1>(*it) == boot; ++it) {
+    if (!visit(std::get<2>(*it))) {
+      return;
+    }
+  }
+}
+
+std::vector<NodeStatus> MemoryStore::nodes() {
+  std::vector<NodeStatus> all;
+  for (const auto &[name, record] : state_.nodes) {
+    all.push_back(record.status);
+  }
+  return all;
+}
+
+std::vector<NodeStatus> MemoryStore::nodes_of_meter(std::int64_t meter_id) {
+  std::vector<NodeStatus> all;
+  for (const auto &[name, record] : state_.nodes) {
+    if (record.status.meter_id == meter_id) {
+      all.push_back(record.status);
+    }
+  }
+  return all;
+}
+
+} // namespace pulsemon

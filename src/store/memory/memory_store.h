@@ -1,0 +1,110 @@
+#pragma once
+// The storage port held in memory: for tests of what sits above the port
+// (API handlers, ingest, series) without a database file, and the second
+// implementation the conformance suite (tests/conformance) holds the SQLite
+// store to. Keeps everything until destroyed; one handle, no threads.
+
+#include "store/store.h"
+
+#include <map>
+#include <set>
+#include <string>
+
+namespace pulsemon {
+
+class MemoryStore final : public Store {
+public:
+  MemoryStore() = default;
+
+  int schema_version() override { return 0; }
+  void atomically(const std::function<void()> &work) override;
+
+  void add_meter(const Meter &meter, UtcTime now) override;
+  void update_meter(const Meter &meter) override;
+  std::optional<Meter> find_meter(std::int64_t id) override;
+  Meter meter(std::int64_t id) override;
+  std::vector<Meter> meters() override;
+  MeterStats stats(std::int64_t meter_id) override;
+  UtcTime meter_created(std::int64_t meter_id) override;
+
+  void record_gap(std::int64_t meter_id, const Gap &gap) override;
+  std::vector<Gap> gaps(std::int64_t meter_id, std::size_t limit) override;
+
+  std::vector<RegisterRecord> register_records(std::int64_t meter_id) override;
+  void add_register_record(std::int64_t meter_id, const RegisterRecord &record) override;
+  RegisterState register_state(std::int64_t meter_id, UtcTime at) override;
+
+  std::vector<CalorificValue> calorific_values(std::int64_t meter_id) override;
+  void add_calorific_value(std::int64_t meter_id, const CalorificValue &value) override;
+
+  std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) override;
+  BatchOutcome commit_or_throw(const PulseBatch &batch) override;
+  void rebuild_rollups() override {} // counts are made from the pulses when asked
+
+  std::int64_t count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) override;
+  std::vector<SlotCount> rollups_in(std::int64_t meter_id,
+                                    std::span<const SlotSpan> spans) override;
+  std::vector<UtcTime> last_pulses(std::int64_t meter_id, std::size_t limit) override;
+  std::vector<UtcTime> pulses_page(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                   std::size_t limit) override;
+  void for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
+                      const std::function<void(UtcTime)> &visit) override;
+
+  void add_user(const User &user, UtcTime now) override;
+  std::optional<User> find_user(std::string_view name) override;
+  std::vector<User> users() override;
+  void set_password(std::string_view name, const std::string &password_hash) override;
+  void set_role(std::string_view name, Role role) override;
+  void delete_user(std::string_view name) override;
+
+  std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
+                              UtcTime now) override;
+  void set_device_key_hash(std::int64_t id, const std::string &key_hash) override;
+  std::vector<DeviceKey> device_keys() override;
+  std::optional<DeviceKey> find_device_key(std::int64_t id) override;
+  void revoke_device_key(std::int64_t id, UtcTime now) override;
+
+  std::optional<NodeRecord> node(const std::string &name) override;
+  void save_node(const NodeRecord &record) override;
+  bool batch_seen(const std::string &node, std::int64_t boot, std::int64_t seq) override;
+  void record_batch(const std::string &node, std::int64_t boot, std::int64_t seq, UtcTime received,
+                    std::int64_t pulses) override;
+  void forget_batches(const std::string &node) override;
+  void visit_batch_numbers(const std::string &node, std::int64_t boot,
+                           const std::function<bool(std::int64_t)> &visit) override;
+  std::vector<NodeStatus> nodes() override;
+  std::vector<NodeStatus> nodes_of_meter(std::int64_t meter_id) override;
+
+  ChangeToken change_token() override { return {0, changes_}; }
+  std::unique_ptr<ReadScope> read_scope() override { return std::make_unique<ReadScope>(); }
+
+private:
+  struct MeterState {
+    Meter meter;
+    UtcTime created;
+    std::set<UtcTime> pulses;
+    MeterStats stats;
+    std::vector<Gap> gaps; // in the order recorded
+    std::vector<RegisterRecord> records;
+    std::vector<CalorificValue> calorific;
+  };
+  struct State {
+    std::map<std::int64_t, MeterState> meters;
+    std::map<std::string, User, std::less<>> users;
+    std::int64_t next_user_id = 1;
+    std::int64_t next_token_generation = 1;
+    std::map<std::int64_t, DeviceKey> keys;
+    std::map<std::string, NodeRecord> nodes;
+    std::set<std::tuple<std::string, std::int64_t, std::int64_t>> batches; // node, boot, seq
+  };
+
+  MeterState &meter_state(std::int64_t id); // throws Failure(not_found)
+  User &user_state(std::string_view name);  // throws Failure(not_found)
+  [[nodiscard]] std::int64_t admin_count() const;
+  void changed() { ++changes_; }
+
+  State state_;
+  std::int64_t changes_ = 0;
+};
+
+} // namespace pulsemon

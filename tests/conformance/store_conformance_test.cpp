@@ -1,0 +1,310 @@
+// One conformance suite for every implementation of the storage port
+// (store/store.h): the SQLite store on a real file and the in-memory store
+// run the same golden files (pulses in, buckets out) and the same rules
+// (idempotent commits, gaps, nodes' batches, users, keys, readings,
+// transactions). A new backend joins by adding its factory below.
+#include "domain/series.h"
+#include "ingest/node_batches.h"
+#include "store/memory/memory_store.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/temp_dir.h"
+
+#include "core/time_text.h"
+
+#include <date/tz.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
+
+namespace pulsemon {
+namespace {
+
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<Store>(const std::filesystem::path &folder)> open;
+};
+
+std::vector<Backend> backends() {
+  return {
+      {"sqlite",
+       [](const std::filesystem::path &folder) -> std::unique_ptr<Store> {
+         return std::make_unique<SqliteStore>(folder / "pulsemon.db",
+                                              StoreOptions{Durability::full, true});
+       }},
+      {"memory",
+       [](const std::filesystem::path &) -> std::unique_ptr<Store> {
+         return std::make_unique<MemoryStore>();
+       }},
+  };
+}
+
+UtcTime utc(const std::string &text) {
+  return value_or_throw(parse_time(text, *date::locate_zone("UTC")));
+}
+
+const UtcTime now = utc("2026-06-01T00:00:00Z");
+
+class StoreConformance : public ::testing::TestWithParam<Backend> {
+protected:
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = GetParam().open(dir.path());
+
+  void add_meter(std::int64_t id, double ppu = 1000, MeterKind kind = MeterKind::electricity) {
+    Meter meter;
+    meter.id = id;
+    meter.name = "meter " + std::to_string(id);
+    meter.kind = kind;
+    meter.unit = kind == MeterKind::gas ? "m³" : "kWh";
+    meter.pulses_per_unit = ppu;
+    store->add_meter(meter, now);
+  }
+  BatchOutcome commit(std::int64_t meter_id, std::vector<UtcTime> pulses) {
+    const std::vector<PulseBatch> batches{PulseBatch{meter_id, std::move(pulses), {}, {}}};
+    return store->commit(batches).front();
+  }
+};
+
+// A golden file: `meter ID PPU UNIT KIND`, `pulses FIRST STEP_SECONDS N`,
+// `energy BUCKET ZONE FROM TO` followed by its `bucket START END PULSES`
+// lines, and `count FROM TO PULSES`. Every expectation is checked.
+void run_golden(Store &store, const std::filesystem::path &file) {
+  std::ifstream in(file);
+  ASSERT_TRUE(in) << file;
+  std::string line;
+  std::vector<EnergyRow> rows;
+  std::size_t next_row = 0;
+  std::string energy_line;
+  const auto finish_energy = [&] {
+    EXPECT_EQ(next_row, rows.size())
+        << file.filename() << ": " << energy_line << " answered more buckets than the file lists";
+  };
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const std::string where = file.filename().string() + ":" + std::to_string(number);
+    std::istringstream words(line);
+    std::string word;
+    if (!(words >> word) || word.starts_with("#")) {
+      continue;
+    }
+    if (word == "meter") {
+      Meter meter;
+      std::string kind;
+      words >> meter.id >> meter.pulses_per_unit >> meter.unit >> kind;
+      meter.name = "golden";
+      meter.kind = value_or_throw(parse_meter_kind(kind));
+      store.add_meter(meter, now);
+    } else if (word == "pulses") {
+      std::string first;
+      std::int64_t step = 0;
+      std::int64_t count = 0;
+      words >> first >> step >> count;
+      std::vector<UtcTime> pulses;
+      for (std::int64_t i = 0; i < count; ++i) {
+        pulses.push_back(utc(first) + std::chrono::seconds{step * i});
+      }
+      const std::int64_t meter_id = store.meters().back().id;
+      const std::vector<PulseBatch> batches{PulseBatch{meter_id, pulses, {}, {}}};
+      ASSERT_EQ(store.commit(batches).front().stored, count) << where;
+    } else if (word == "energy") {
+      finish_energy();
+      std::string bucket;
+      std::string zone;
+      std::string from;
+      std::string to;
+      words >> bucket >> zone >> from >> to;
+      energy_line = line;
+      const Calendar calendar(*date::locate_zone(zone));
+      auto answer = energy_series(store, store.meters().back().id, utc(from), utc(to),
+                                  value_or_throw(parse_bucket_size(bucket)), calendar, 10'000);
+      ASSERT_TRUE(answer.ok()) << where << ": " << answer.error().message;
+      rows = *answer;
+      next_row = 0;
+    } else if (word == "bucket") {
+      std::string start;
+      std::string end;
+      std::int64_t pulses = 0;
+      words >> start >> end >> pulses;
+      ASSERT_LT(next_row, rows.size()) << where << ": the answer has fewer buckets";
+      const EnergyRow &row = rows[next_row++];
+      EXPECT_EQ(format_utc(row.bucket.start), format_utc(utc(start))) << where;
+      EXPECT_EQ(format_utc(row.bucket.end), format_utc(utc(end))) << where;
+      EXPECT_EQ(row.pulses, pulses) << where;
+    } else if (word == "count") {
+      std::string from;
+      std::string to;
+      std::int64_t pulses = 0;
+      words >> from >> to >> pulses;
+      EXPECT_EQ(store.count_pulses(store.meters().back().id, utc(from), utc(to)), pulses) << where;
+    } else {
+      FAIL() << where << ": unknown directive " << word;
+    }
+  }
+  finish_energy();
+}
+
+TEST_P(StoreConformance, GoldenFilesOfPulsesAndTheirBuckets) {
+  const std::filesystem::path folder = PULSEMON_GOLDEN_DIR;
+  int files = 0;
+  for (const auto &entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.path().extension() != ".golden") {
+      continue;
+    }
+    ++files;
+    testing::TempDir own;
+    const std::unique_ptr<Store> fresh = GetParam().open(own.path());
+    SCOPED_TRACE(entry.path().filename().string());
+    run_golden(*fresh, entry.path());
+  }
+  EXPECT_GE(files, 2);
+}
+
+TEST_P(StoreConformance, ACommitIsIdempotentAndCountsWhatItRefused) {
+  add_meter(1);
+  const std::vector<UtcTime> pulses{utc("2026-05-01T10:00:00Z"), utc("2026-05-01T10:00:01Z")};
+  EXPECT_EQ(commit(1, pulses).stored, 2);
+  const BatchOutcome again = commit(1, pulses);
+  EXPECT_EQ(again.stored, 0);
+  EXPECT_EQ(again.duplicates, 2);
+  const MeterStats stats = store->stats(1);
+  EXPECT_EQ(stats.pulses, 2);
+  EXPECT_EQ(stats.duplicates, 2);
+  EXPECT_EQ(stats.first_pulse, pulses.front());
+  EXPECT_EQ(stats.last_pulse, pulses.back());
+
+  PulseBatch rejected{1, {}, {}, {}};
+  rejected.rejected.too_close = 3;
+  const std::vector<PulseBatch> batches{PulseBatch{9, pulses, {}, {}}, rejected,
+                                        PulseBatch{1, {utc("1969-12-31T23:59:59Z")}, {}, {}}};
+  const auto outcomes = store->commit(batches);
+  ASSERT_TRUE(outcomes[0].error);
+  EXPECT_EQ(outcomes[0].error->code, ErrorCode::not_found);
+  EXPECT_FALSE(outcomes[1].error);
+  ASSERT_TRUE(outcomes[2].error);
+  EXPECT_EQ(outcomes[2].error->code, ErrorCode::invalid_argument);
+  EXPECT_EQ(store->stats(1).rejected.too_close, 3U);
+  EXPECT_EQ(store->stats(1).pulses, 2);
+  EXPECT_EQ(store->last_pulses(1, 1), std::vector<UtcTime>{pulses.back()});
+}
+
+TEST_P(StoreConformance, GapsComeNewestFirst) {
+  add_meter(1);
+  store->record_gap(1, Gap{utc("2026-05-01T00:00:00Z"), 4, "first"});
+  store->record_gap(1, Gap{utc("2026-05-03T00:00:00Z"), std::nullopt, "outage"});
+  const std::vector<PulseBatch> batches{
+      PulseBatch{1, {}, {}, {Gap{utc("2026-05-02T00:00:00Z"), 1, "kernel"}}}};
+  (void)store->commit(batches);
+  const std::vector<Gap> gaps = store->gaps(1, 2);
+  ASSERT_EQ(gaps.size(), 2U);
+  EXPECT_EQ(gaps[0].reason, "outage");
+  EXPECT_FALSE(gaps[0].missing_pulses);
+  EXPECT_EQ(gaps[1].reason, "kernel");
+  EXPECT_THROW(store->record_gap(5, Gap{now, 1, "no meter"}), Failure);
+}
+
+TEST_P(StoreConformance, ANodesBatchIsStoredOnceAndItsNameBelongsToItsKey) {
+  add_meter(1);
+  const std::int64_t key = store->add_device_key("hall", {1}, now);
+  const std::int64_t other = store->add_device_key("shed", {1}, now);
+  IngestBatch batch;
+  batch.node = "hall";
+  batch.boot = 1;
+  batch.seq = 3;
+  batch.key_id = key;
+  batch.pulses = PulseBatch{1, {utc("2026-05-01T10:00:00Z")}, {}, {}};
+  batch.overflows = 2;
+  batch.received = utc("2026-05-01T10:00:05Z");
+  const IngestOutcome first = store_node_batch(*store, batch);
+  EXPECT_EQ(first.stored, 1);
+  EXPECT_EQ(first.missing, (std::vector<std::int64_t>{1, 2}));
+  const IngestOutcome resent = store_node_batch(*store, batch);
+  EXPECT_TRUE(resent.duplicate_batch);
+  EXPECT_EQ(resent.stored, 0);
+  EXPECT_EQ(store->gaps(1, 10).size(), 1U) << "the overflow is one gap, not one per resend";
+  ASSERT_EQ(store->nodes().size(), 1U);
+  EXPECT_EQ(store->nodes().front().last_seq, 3);
+
+  IngestBatch stranger = batch;
+  stranger.key_id = other;
+  stranger.seq = 4;
+  EXPECT_THROW((void)store_node_batch(*store, stranger), Failure);
+  EXPECT_EQ(store->stats(1).pulses, 1) << "a refused batch writes nothing";
+  store->revoke_device_key(key, now);
+  EXPECT_EQ(store_node_batch(*store, stranger).stored, 0) << "the pulse was stored already";
+  EXPECT_EQ(store->nodes().front().key_id, other);
+}
+
+TEST_P(StoreConformance, UsersKeepTheirLastAdminAndNewGenerations) {
+  store->add_user(User{0, "ada", Role::admin, "h", 0, false, {}}, now);
+  store->add_user(User{0, "vic", Role::viewer, "h", 0, false, {}}, now);
+  EXPECT_THROW(store->add_user(User{0, "vic", Role::viewer, "h", 0, false, {}}, now), Failure);
+  EXPECT_THROW(store->add_user(User{0, "", Role::viewer, "h", 0, false, {}}, now), Failure);
+  EXPECT_THROW(store->delete_user("ada"), Failure);
+  EXPECT_THROW(store->set_role("ada", Role::user), Failure);
+  const std::int64_t before = store->find_user("vic")->token_generation;
+  store->set_password("vic", "new");
+  EXPECT_NE(store->find_user("vic")->token_generation, before);
+  store->set_role("vic", Role::admin);
+  store->delete_user("ada");
+  EXPECT_FALSE(store->find_user("ada"));
+  EXPECT_THROW(store->set_password("ada", "x"), Failure);
+  ASSERT_EQ(store->users().size(), 1U);
+  EXPECT_EQ(store->users().front().role, Role::admin);
+}
+
+TEST_P(StoreConformance, MetersKeepTheMeaningOfTheirPulses) {
+  add_meter(1);
+  Meter changed = store->meter(1);
+  changed.pulses_per_unit = 500;
+  store->update_meter(changed) /* no pulses yet: allowed */;
+  EXPECT_EQ(store->meter(1).pulses_per_unit, 500);
+  (void)commit(1, {utc("2026-05-01T10:00:00Z")});
+  changed.pulses_per_unit = 1000;
+  EXPECT_THROW(store->update_meter(changed), Failure);
+  EXPECT_THROW(add_meter(1), Failure);
+  EXPECT_THROW((void)store->meter(2), Failure);
+  EXPECT_THROW(store->add_calorific_value(1, CalorificValue{now, 35.0, 1.0}), Failure)
+      << "not a gas meter";
+  add_meter(2, 100, MeterKind::gas);
+  EXPECT_THROW(store->add_calorific_value(2, CalorificValue{now, 500.0, 1.0}), Failure);
+  store->add_calorific_value(2, CalorificValue{now, 35.0, 1.0});
+  EXPECT_EQ(store->calorific_values(2).size(), 1U);
+  EXPECT_THROW((void)store->add_device_key("x", {}, now), Failure);
+  EXPECT_THROW((void)store->add_device_key("x", {9}, now), Failure);
+}
+
+TEST_P(StoreConformance, ARegisterReadingCountsOnFromItsPulses) {
+  add_meter(1, 1000);
+  store->add_register_record(1, RegisterRecord{utc("2026-05-01T00:00:00Z"), 100.0, false});
+  (void)commit(1, {utc("2026-05-01T01:00:00Z"), utc("2026-05-01T02:00:00Z")});
+  EXPECT_DOUBLE_EQ(store->register_state(1, utc("2026-05-02T00:00:00Z")).register_value, 100.002);
+  EXPECT_DOUBLE_EQ(store->register_state(1, utc("2026-05-01T01:30:00Z")).register_value, 100.001);
+}
+
+TEST_P(StoreConformance, AFailedTransactionLeavesNothingBehind) {
+  add_meter(1);
+  const ChangeToken before = store->change_token();
+  EXPECT_THROW(store->atomically([&] {
+    (void)commit(1, {utc("2026-05-01T10:00:00Z")});
+    store->record_gap(1, Gap{now, 1, "x"});
+    throw Failure(ErrorCode::internal, "abandoned");
+  }),
+               Failure);
+  EXPECT_EQ(store->stats(1).pulses, 0);
+  EXPECT_EQ(store->count_pulses(1, utc("2026-05-01T00:00:00Z"), now), 0);
+  EXPECT_TRUE(store->gaps(1, 10).empty());
+  (void)commit(1, {utc("2026-05-01T10:00:00Z")});
+  EXPECT_NE(store->change_token(), before) << "a commit moves the change token";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(backends()),
+                         [](const ::testing::TestParamInfo<Backend> &backend) {
+                           return backend.param.name;
+                         });
+
+} // namespace
+} // namespace pulsemon

@@ -1,0 +1,186 @@
+// The API's handlers over the in-memory storage port: one test per route
+// group (meters, meter settings, users and keys, readings, status and
+// nodes, ingest, the old service's routes, login), each through the real
+// router, without a database file or a socket.
+#include "api/api.h"
+#include "auth/jwt.h"
+#include "auth/secrets.h"
+#include "core/time_text.h"
+#include "store/memory/memory_store.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace pulsemon {
+namespace {
+
+class Handlers : public ::testing::Test {
+protected:
+  Handlers() {
+    Meter meter;
+    meter.id = 1;
+    meter.name = "house";
+    meter.pulses_per_unit = 1000.0;
+    meter.tariff = "0.30";
+    store.add_meter(meter, now - std::chrono::hours{48});
+    std::vector<UtcTime> pulses;
+    for (int i = 1; i <= 60; ++i) {
+      pulses.push_back(now - std::chrono::minutes{i});
+    }
+    const std::vector<PulseBatch> batches{PulseBatch{1, pulses, {}, {}}};
+    store.commit(batches);
+    add_user("ada", Role::admin);
+    add_user("vic", Role::viewer);
+  }
+
+  void add_user(const std::string &name, Role role) {
+    store.add_user(User{0, name, role, auth::hash_password("secret password"), 0, false, {}},
+                   now - std::chrono::hours{1});
+  }
+
+  std::string token(const std::string &name) {
+    const std::int64_t issued =
+        std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+    const User user = *store.find_user(name);
+    return auth::sign_token({name, std::string(to_string(user.role)), issued, issued + 3600,
+                             user.token_generation, std::nullopt},
+                            context.secret);
+  }
+
+  http::Response call(const std::string &method, const std::string &target,
+                      const std::string &bearer, const std::string &body = "") {
+    http::Request request;
+    request.method = method;
+    const auto question = target.find('?');
+    request.path = target.substr(0, question);
+    if (question != std::string::npos) {
+      std::string rest = target.substr(question + 1);
+      while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const std::string pair = rest.substr(0, amp);
+        const auto eq = pair.find('=');
+        request.query[pair.substr(0, eq)] = pair.substr(eq + 1);
+        rest = amp == std::string::npos ? "" : rest.substr(amp + 1);
+      }
+    }
+    if (!bearer.empty()) {
+      request.headers["authorization"] = "Bearer " + bearer;
+    }
+    if (!body.empty()) {
+      request.headers["content-type"] = "application/json";
+      request.body = body;
+    }
+    return http::settle(router.handle(request));
+  }
+  static nlohmann::json json(const http::Response &response) {
+    return nlohmann::json::parse(response.body);
+  }
+
+  const UtcTime now = api_now();
+  MemoryStore store;
+  ApiContext context{store, std::string(32, 'k'), ApiSettings{}, {}, {}};
+  http::Router router = make_router(context);
+};
+
+TEST_F(Handlers, MetersTheirEnergyAndPower) {
+  const std::string viewer = token("vic");
+  const auto meters = call("GET", "/api/meters", viewer);
+  ASSERT_EQ(meters.status, 200U) << meters.body;
+  EXPECT_EQ(json(meters)[0]["pulses"], 60);
+  const std::string range = "from=" + format_utc(now - std::chrono::hours{2}) +
+                            "&to=" + format_utc(now) + "&tz=UTC";
+  const auto energy = call("GET", "/api/meters/1/energy?bucket=hour&" + range, viewer);
+  ASSERT_EQ(energy.status, 200U) << energy.body;
+  std::int64_t pulses = 0;
+  for (const auto &row : json(energy)) {
+    pulses += row["pulses"].get<std::int64_t>();
+  }
+  EXPECT_EQ(pulses, 60);
+  EXPECT_NEAR(json(energy).back()["cost"].get<double>() + json(energy).front()["cost"].get<double>(),
+              0.30 * 0.060, 1e-9)
+      << energy.body;
+  const auto power = call("GET", "/api/meters/1/power?step=3600&" + range, viewer);
+  ASSERT_EQ(power.status, 200U) << power.body;
+  EXPECT_EQ(call("GET", "/api/meters/2/energy", viewer).status, 404U);
+}
+
+TEST_F(Handlers, MeterSettingsAreForUsersAndNameTheFieldTheyRefuse) {
+  EXPECT_EQ(call("PUT", "/api/meters/1", token("vic"), R"({"name":"x"})").status, 403U);
+  const auto renamed = call("PUT", "/api/meters/1", token("ada"), R"({"name":"hall"})");
+  ASSERT_EQ(renamed.status, 200U) << renamed.body;
+  EXPECT_EQ(store.meter(1).name, "hall");
+  const auto bad = call("PUT", "/api/meters/1", token("ada"), R"({"tariff":"cheap"})");
+  EXPECT_EQ(bad.status, 400U);
+  EXPECT_NE(json(bad)["error"]["message"].get<std::string>().find("tariff"), std::string::npos)
+      << bad.body;
+  const auto ppu = call("PUT", "/api/meters/1", token("ada"), R"({"ppu":500})");
+  EXPECT_EQ(ppu.status, 400U) << "the meter has pulses: " << ppu.body;
+}
+
+TEST_F(Handlers, UsersAndDeviceKeysAreForAdmins) {
+  EXPECT_EQ(call("GET", "/api/users", token("vic")).status, 403U);
+  const auto users = call("GET", "/api/users", token("ada"));
+  ASSERT_EQ(users.status, 200U);
+  EXPECT_EQ(json(users).size(), 2U);
+  EXPECT_EQ(call("DELETE", "/api/users/ada", token("ada")).status, 400U) << "the last admin";
+  const auto key = call("POST", "/api/keys", token("ada"), R"({"name":"hall","meters":[1]})");
+  ASSERT_EQ(key.status, 201U) << key.body;
+  EXPECT_TRUE(json(key)["key"].get<std::string>().starts_with("pmk_"));
+  const auto keys = call("GET", "/api/keys", token("ada"));
+  ASSERT_EQ(json(keys).size(), 1U);
+  EXPECT_FALSE(json(keys)[0].contains("key")) << "a key is shown once, on creation";
+  EXPECT_EQ(call("POST", "/api/keys", token("ada"), R"({"name":"x","meters":[9]})").status, 404U);
+}
+
+TEST_F(Handlers, AReadingIsRecordedAndCountsOn) {
+  const auto reading = call("POST", "/api/meters/1/readings", token("ada"),
+                            R"({"value":1000.5,"at":")" +
+                                format_utc(now - std::chrono::hours{2}) + R"("})");
+  ASSERT_EQ(reading.status, 201U) << reading.body;
+  EXPECT_DOUBLE_EQ(store.register_state(1, now).register_value, 1000.5 + 0.060);
+}
+
+TEST_F(Handlers, StatusAndNodes) {
+  const auto status = call("GET", "/api/status", token("vic"));
+  ASSERT_EQ(status.status, 200U) << status.body;
+  EXPECT_TRUE(json(status).contains("version"));
+  const auto nodes = call("GET", "/api/nodes", token("vic"));
+  ASSERT_EQ(nodes.status, 200U) << nodes.body;
+  EXPECT_TRUE(json(nodes).empty());
+}
+
+TEST_F(Handlers, ANodesBatchIsStoredOnce) {
+  const std::int64_t key_id = store.add_device_key("hall", {1}, now);
+  const std::string key = auth::make_device_key(key_id);
+  store.set_device_key_hash(key_id, auth::hash_device_key(key));
+  const std::string body = R"({"node":"hall","boot":1,"seq":1,"meter":1,"pulses":[)" +
+                           std::to_string(to_epoch_us(now)) + "]}";
+  const auto first = call("POST", "/api/ingest", key, body);
+  ASSERT_EQ(first.status, 200U) << first.body;
+  EXPECT_EQ(json(first)["accepted"], 1);
+  const auto again = call("POST", "/api/ingest", key, body);
+  EXPECT_EQ(json(again)["duplicate_batch"], true);
+  EXPECT_EQ(store.stats(1).pulses, 61);
+  EXPECT_EQ(call("POST", "/api/ingest", "pmk_99_0123456789abcdef0123456789abcdef", body).status,
+            401U);
+}
+
+TEST_F(Handlers, TheOldServicesImpulsesPerUnit) {
+  const auto ipu = call("GET", "/api/ipu", token("vic"));
+  ASSERT_EQ(ipu.status, 200U) << ipu.body;
+  EXPECT_EQ(json(ipu)[0]["meterid"], 1);
+  EXPECT_EQ(json(ipu)[0]["description"], "house");
+}
+
+TEST_F(Handlers, ALoginGivesATokenThatWorks) {
+  const auto login =
+      call("POST", "/api/login", "", R"({"username":"vic","password":"secret password"})");
+  ASSERT_EQ(login.status, 200U) << login.body;
+  const std::string issued = json(login)["token"];
+  EXPECT_EQ(call("GET", "/api/meters", issued).status, 200U);
+  EXPECT_EQ(
+      call("POST", "/api/login", "", R"({"username":"vic","password":"wrong"})").status, 401U);
+}
+
+} // namespace
+} // namespace pulsemon
