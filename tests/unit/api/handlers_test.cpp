@@ -87,18 +87,18 @@ TEST_F(Handlers, MetersTheirEnergyAndPower) {
   const auto meters = call("GET", "/api/meters", viewer);
   ASSERT_EQ(meters.status, 200U) << meters.body;
   EXPECT_EQ(json(meters)[0]["pulses"], 60);
-  const std::string range = "from=" + format_utc(now - std::chrono::hours{2}) +
-                            "&to=" + format_utc(now) + "&tz=UTC";
+  const std::string range =
+      "from=" + format_utc(now - std::chrono::hours{2}) + "&to=" + format_utc(now) + "&tz=UTC";
   const auto energy = call("GET", "/api/meters/1/energy?bucket=hour&" + range, viewer);
   ASSERT_EQ(energy.status, 200U) << energy.body;
   std::int64_t pulses = 0;
+  double cost = 0.0;
   for (const auto &row : json(energy)) {
     pulses += row["pulses"].get<std::int64_t>();
+    cost += row["cost"].get<double>();
   }
   EXPECT_EQ(pulses, 60);
-  EXPECT_NEAR(json(energy).back()["cost"].get<double>() + json(energy).front()["cost"].get<double>(),
-              0.30 * 0.060, 1e-9)
-      << energy.body;
+  EXPECT_NEAR(cost, 0.30 * 0.060, 1e-9) << energy.body;
   const auto power = call("GET", "/api/meters/1/power?step=3600&" + range, viewer);
   ASSERT_EQ(power.status, 200U) << power.body;
   EXPECT_EQ(call("GET", "/api/meters/2/energy", viewer).status, 404U);
@@ -133,9 +133,9 @@ TEST_F(Handlers, UsersAndDeviceKeysAreForAdmins) {
 }
 
 TEST_F(Handlers, AReadingIsRecordedAndCountsOn) {
-  const auto reading = call("POST", "/api/meters/1/readings", token("ada"),
-                            R"({"value":1000.5,"at":")" +
-                                format_utc(now - std::chrono::hours{2}) + R"("})");
+  const auto reading =
+      call("POST", "/api/meters/1/readings", token("ada"),
+           R"({"value":1000.5,"at":")" + format_utc(now - std::chrono::hours{2}) + R"("})");
   ASSERT_EQ(reading.status, 201U) << reading.body;
   EXPECT_DOUBLE_EQ(store.register_state(1, now).register_value, 1000.5 + 0.060);
 }
@@ -178,8 +178,8 @@ TEST_F(Handlers, ALoginGivesATokenThatWorks) {
   ASSERT_EQ(login.status, 200U) << login.body;
   const std::string issued = json(login)["token"];
   EXPECT_EQ(call("GET", "/api/meters", issued).status, 200U);
-  EXPECT_EQ(
-      call("POST", "/api/login", "", R"({"username":"vic","password":"wrong"})").status, 401U);
+  EXPECT_EQ(call("POST", "/api/login", "", R"({"username":"vic","password":"wrong"})").status,
+            401U);
 }
 
 } // namespace
