@@ -8,6 +8,7 @@
 #include "auth/verified_tokens.h"
 #include "core/rate_limiter.h"
 #include "pipeline/meter_pipeline.h"
+#include "store/pulse_bus.h"
 #include "store/store.h"
 
 #include <nlohmann/json.hpp>
@@ -47,8 +48,9 @@ struct ApiContext {
   FailureLimiter failures_by_user{5, std::chrono::seconds{60}};
   // Meters known only from power reports (lower resolution in the API).
   std::set<std::int64_t> power_report_meters{};
-  // Hands pulses a node uploaded, once stored, to the live figures.
-  std::function<void(std::int64_t meter_id, const std::vector<UtcTime> &pulses)> pulses_stored{};
+  // Where pulses that nodes upload are published once stored (the live
+  // figures subscribe); none in tests that do not follow them.
+  PulseBus *bus = nullptr;
   // Meters and users as last read from `store`, until the database changes
   // (brought up to date at the start of each request), and tokens already
   // verified.

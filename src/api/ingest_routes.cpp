@@ -32,7 +32,8 @@ http::Response ingest(ApiContext &context, const http::Request &request) {
   }
   IngestOutcome outcome;
   try {
-    outcome = store_node_batch(context.store, batch);
+    Recorder recorder(context.store, context.bus);
+    outcome = store_node_batch(recorder, batch);
   } catch (const Failure &failure) {
     // A full or read-only disk: the node keeps the batch and resends it,
     // but the owner must hear of it, once per cause, as from the writer.
@@ -54,9 +55,6 @@ http::Response ingest(ApiContext &context, const http::Request &request) {
       spdlog::warn("ingest: could not give back the write-ahead log's space: {}",
                    failure.message());
     }
-  }
-  if (context.pulses_stored && !outcome.pulses.empty()) {
-    context.pulses_stored(batch.pulses.meter_id, outcome.pulses);
   }
   return http::json_ok(ingest_answer(batch, outcome));
 }

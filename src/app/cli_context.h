@@ -26,10 +26,6 @@ private:
   std::unique_ptr<Config> config_;
 };
 
-// Bulk loads (import, simulate) commit this many pulses a transaction: few
-// enough to keep memory small, many enough that a commit's cost vanishes.
-inline constexpr std::size_t pulses_per_commit = 250'000;
-
 // The wall clock, read at the edge of the program (commands), never in core.
 UtcTime wall_now();
 

@@ -37,9 +37,10 @@ std::string node_of(const std::string &topic) {
 
 } // namespace
 
-MqttIngest::MqttIngest(MqttSettings settings, std::unique_ptr<Store> store,
+MqttIngest::MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, PulseBus *bus,
                        std::function<UtcTime()> now)
-    : settings_(std::move(settings)), store_(std::move(store)), now_(std::move(now)) {
+    : settings_(std::move(settings)), store_(std::move(store)), recorder_(*store_, bus),
+      now_(std::move(now)) {
   init_library_once();
   for (const PowerTopic &topic : settings_.power_topics) {
     const Meter meter = store_->meter(topic.meter_id);
@@ -186,12 +187,9 @@ void MqttIngest::handle_batch(const std::string &node, const std::string &payloa
     throw Failure(ErrorCode::permission_denied, "meter: this device key may not write meter " +
                                                     std::to_string(batch.pulses.meter_id));
   }
-  const IngestOutcome outcome =
-      store_node_batch(*store_, batch); // committed before the ack goes out
+  // Committed (and published) before the ack goes out.
+  const IngestOutcome outcome = store_node_batch(recorder_, batch);
   ++batches_;
-  if (stored_pulses_ && !outcome.pulses.empty()) {
-    stored_pulses_(batch.pulses.meter_id, outcome.pulses);
-  }
   nlohmann::json answer = ingest_answer(batch, outcome);
   answer["mac"] = ack_signature(key_field->get<std::string>(), batch.node,
                                 static_cast<std::uint64_t>(batch.boot),
@@ -207,10 +205,7 @@ void MqttIngest::handle_power(const PowerTopic &topic, const std::string &payloa
   const auto pulses = integrators_.at(topic.topic).on_report(now_(), kilowatts);
   ++power_reports_;
   if (!pulses.empty()) {
-    (void)store_->commit_or_throw(PulseBatch{topic.meter_id, pulses, {}, {}});
-    if (stored_pulses_) {
-      stored_pulses_(topic.meter_id, pulses);
-    }
+    (void)recorder_.record_or_throw(PulseBatch{topic.meter_id, pulses, {}, {}});
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/power_report.h"
 #include "ingest/mqtt_settings.h"
+#include "store/recorder.h"
 #include "store/store.h"
 
 #include <atomic>
@@ -37,16 +38,13 @@ struct MqttStats {
 class MqttIngest {
 public:
   // `store` is the subscriber's own handle (used on the MQTT thread only);
-  // `now` is the wall clock.
-  MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, std::function<UtcTime()> now);
+  // what it stores is published on `bus` (may be null); `now` is the wall
+  // clock.
+  MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, PulseBus *bus,
+             std::function<UtcTime()> now);
   ~MqttIngest();
   MqttIngest(const MqttIngest &) = delete;
   MqttIngest &operator=(const MqttIngest &) = delete;
-
-  // Receives the pulses of each stored batch or power report (for the live
-  // figures), on the MQTT thread. Set before start().
-  using StoredPulses = std::function<void(std::int64_t meter_id, const std::vector<UtcTime> &)>;
-  void set_stored_pulses_listener(StoredPulses listener) { stored_pulses_ = std::move(listener); }
 
   void start(); // connects in the background; retries until stop()
   void stop();
@@ -63,8 +61,8 @@ private:
 
   MqttSettings settings_;
   std::unique_ptr<Store> store_;
+  Recorder recorder_;
   std::function<UtcTime()> now_;
-  StoredPulses stored_pulses_;
   mosquitto *client_ = nullptr;
   std::map<std::string, PowerReportIntegrator> integrators_;
   std::atomic<std::uint64_t> batches_{0};

@@ -92,10 +92,18 @@ IngestOutcome store_in_transaction(Store &store, const IngestBatch &batch) {
 
 } // namespace
 
-IngestOutcome store_node_batch(Store &store, const IngestBatch &batch) {
+IngestOutcome store_node_batch(Recorder &recorder, const IngestBatch &batch) {
   IngestOutcome outcome;
-  store.atomically([&] { outcome = store_in_transaction(store, batch); });
+  recorder.record_atomically([&] {
+    outcome = store_in_transaction(recorder.store(), batch);
+    return std::vector<CommittedPulses>{{batch.pulses.meter_id, outcome.pulses}};
+  });
   return outcome;
+}
+
+IngestOutcome store_node_batch(Store &store, const IngestBatch &batch) {
+  Recorder recorder(store, nullptr);
+  return store_node_batch(recorder, batch);
 }
 
 } // namespace pulsemon

@@ -10,13 +10,17 @@
 //   (core/boot_anchor.h), which each batch refines;
 // - pulses the node reports it dropped become a gap in the meter's record.
 
+#include "store/recorder.h"
 #include "store/store.h"
 #include "store/types.h"
 
 namespace pulsemon {
 
 // Throws Failure(permission_denied) for a node name another key owns, and
-// the store's Failure for a refused batch (nothing is written then).
+// the store's Failure for a refused batch (nothing is written then). The
+// pulses are published on the recorder's bus once committed.
+IngestOutcome store_node_batch(Recorder &recorder, const IngestBatch &batch);
+// The same without a bus (tests, commands).
 IngestOutcome store_node_batch(Store &store, const IngestBatch &batch);
 
 } // namespace pulsemon

@@ -8,6 +8,10 @@ namespace pulsemon {
 
 namespace {
 
+// Pulses a lane keeps for the live stream until the writer committed them;
+// past this (a store failing for a long time) the oldest are not shown.
+constexpr std::size_t max_awaiting_commit = 10'000;
+
 FilterCounts rejections_since(const FilterCounts &now, const FilterCounts &before) {
   FilterCounts delta;
   delta.too_close = now.too_close - before.too_close;
@@ -73,9 +77,10 @@ void MeterPipelines::accept(Lane &lane, const FilterVerdict &verdict, const Edge
   // edge's pairing of the source's two clocks.
   const UtcTime wall = edge.wall - (edge.monotonic - verdict.pulse_time);
   const std::optional<double> power = lane.power.on_pulse(verdict.pulse_time);
-  if (observer_) {
-    observer_(lane.meter.id, wall, power);
+  if (lane.awaiting_commit.size() >= max_awaiting_commit) {
+    lane.awaiting_commit.pop_front(); // the store has been failing for long; live shows less
   }
+  lane.awaiting_commit.emplace_back(wall, power);
   lane.last_pulse = wall;
   const FilterCounts counts = lane.filter.counts();
   PulseBatch batch{lane.meter.id, {wall}, rejections_since(counts, lane.reported), {}};
@@ -83,25 +88,36 @@ void MeterPipelines::accept(Lane &lane, const FilterVerdict &verdict, const Edge
   handler_(std::move(batch));
 }
 
-void MeterPipelines::on_stored_pulses(std::int64_t meter_id, std::vector<UtcTime> pulses,
-                                      MonoTime now_monotonic, UtcTime now_wall) {
+std::vector<MeterPipelines::LivePulse> MeterPipelines::on_committed(std::int64_t meter_id,
+                                                                    std::vector<UtcTime> pulses,
+                                                                    MonoTime now_monotonic,
+                                                                    UtcTime now_wall) {
+  std::vector<LivePulse> live;
   const auto found = lanes_.find(meter_id);
   if (found == lanes_.end()) {
-    return; // a meter added after the daemon started has no live figures yet
+    return live; // a meter added after the daemon started has no live figures yet
   }
   Lane &lane = *found->second;
   std::sort(pulses.begin(), pulses.end());
   std::lock_guard lock(lane.mutex);
   for (const UtcTime wall : pulses) {
+    // One of this lane's own, estimated when it came (commits keep order).
+    while (!lane.awaiting_commit.empty() && lane.awaiting_commit.front().first < wall) {
+      lane.awaiting_commit.pop_front(); // refused by the store: never shown
+    }
+    if (!lane.awaiting_commit.empty() && lane.awaiting_commit.front().first == wall) {
+      live.push_back({meter_id, wall, lane.awaiting_commit.front().second});
+      lane.awaiting_commit.pop_front();
+      continue;
+    }
     if (lane.last_pulse && wall <= *lane.last_pulse) {
       continue;
     }
     const std::optional<double> power = lane.power.on_pulse(now_monotonic - (now_wall - wall));
-    if (observer_) {
-      observer_(meter_id, wall, power);
-    }
+    live.push_back({meter_id, wall, power});
     lane.last_pulse = wall;
   }
+  return live;
 }
 
 void MeterPipelines::on_lost_pulses(std::int64_t meter_id, UtcTime at, std::int64_t pulses,

@@ -9,6 +9,7 @@
 #include "core/pulse_batch.h"
 #include "core/pulse_filter.h"
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -40,19 +41,25 @@ public:
   void on_lost_pulses(std::int64_t meter_id, UtcTime at, std::int64_t pulses,
                       const std::string &reason) override;
 
-  // Called for every accepted pulse, on the source's thread, with the
-  // pipeline's lock held: it must be quick (the live stream posts it on).
-  using PulseObserver =
-      std::function<void(std::int64_t meter_id, UtcTime time, std::optional<double> power)>;
-  void set_pulse_observer(PulseObserver observer) { observer_ = std::move(observer); }
+  // A committed pulse as the live figures show it: its time and the
+  // meter's power estimate at that pulse.
+  struct LivePulse {
+    std::int64_t meter_id = 0;
+    UtcTime time;
+    std::optional<double> power;
+  };
 
-  // Pulses stored by another path (a sensor node's batch, a power report)
-  // reach the live figures too: each meter's power estimate, last pulse and
-  // the observer (the live stream). `now_monotonic` and `now_wall` are read
-  // together and place the pulses on the estimate's monotonic clock. Pulses
-  // not after the meter's last one stay out of the live figures only.
-  void on_stored_pulses(std::int64_t meter_id, std::vector<UtcTime> pulses, MonoTime now_monotonic,
-                        UtcTime now_wall);
+  // Pulses once committed, whichever path stored them (the writer for this
+  // object's own pulses, the recorder for nodes' batches and power
+  // reports): what the live stream shows, in order. A pulse this object
+  // accepted itself carries the power estimated when it came; another
+  // path's pulse enters the meter's power estimate and last pulse here
+  // (`now_monotonic` and `now_wall`, read together, place it on the
+  // estimate's clock). Pulses not after the meter's last one stay out of the
+  // live figures.
+  [[nodiscard]] std::vector<LivePulse> on_committed(std::int64_t meter_id,
+                                                    std::vector<UtcTime> pulses,
+                                                    MonoTime now_monotonic, UtcTime now_wall);
 
   // Hands on rejections not yet carried by a pulse's batch (called at each
   // status report and at shutdown, so quiet meters' counters still land).
@@ -74,6 +81,8 @@ private:
     PowerEstimator power;
     FilterCounts reported; // rejections already handed on in a batch
     std::optional<UtcTime> last_pulse;
+    // Accepted here, not committed yet: the power each was shown with.
+    std::deque<std::pair<UtcTime, std::optional<double>>> awaiting_commit;
     std::int64_t lost_pulses = 0;
     mutable std::mutex mutex;
 
@@ -83,7 +92,6 @@ private:
 
   std::map<std::int64_t, std::unique_ptr<Lane>> lanes_;
   BatchHandler handler_;
-  PulseObserver observer_;
 };
 
 } // namespace pulsemon

@@ -7,8 +7,8 @@
 
 namespace pulsemon {
 
-PulseWriter::PulseWriter(PulseSink &sink, WriterSettings settings)
-    : sink_(sink), settings_(settings), thread_([this] { run(); }) {}
+PulseWriter::PulseWriter(PulseSink &sink, WriterSettings settings, PulseBus *bus)
+    : sink_(sink), settings_(settings), bus_(bus), thread_([this] { run(); }) {}
 
 PulseWriter::~PulseWriter() {
   stop();
@@ -203,6 +203,13 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
   }
   if (recovered) {
     release_space(); // the log may have filled the disk; it keeps its size otherwise
+  }
+  if (bus_ != nullptr) {
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      if (!outcomes[i].error) {
+        bus_->publish({batches[i].meter_id, batches[i].pulses});
+      }
+    }
   }
   for (std::size_t i = 0; i < pending.size(); ++i) {
     if (pending[i].ack) {

@@ -7,6 +7,7 @@
 // Thread safety: submit() and flush() may be called from any thread.
 // Acknowledgements run on the writer's thread and must not block.
 
+#include "store/pulse_bus.h"
 #include "store/pulse_sink.h"
 #include "store/types.h"
 
@@ -48,8 +49,9 @@ class PulseWriter {
 public:
   using Ack = std::function<void(const BatchOutcome &)>;
 
-  // `sink` is used only from the writer's thread and must outlive the writer.
-  PulseWriter(PulseSink &sink, WriterSettings settings);
+  // `sink` is used only from the writer's thread and must outlive the writer;
+  // what it commits is then published on `bus` (when given), from that thread.
+  PulseWriter(PulseSink &sink, WriterSettings settings, PulseBus *bus = nullptr);
   ~PulseWriter(); // stop()s
   PulseWriter(const PulseWriter &) = delete;
   PulseWriter &operator=(const PulseWriter &) = delete;
@@ -87,6 +89,7 @@ private:
 
   PulseSink &sink_;
   WriterSettings settings_;
+  PulseBus *bus_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_writer_;

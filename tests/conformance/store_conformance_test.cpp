@@ -28,6 +28,11 @@ struct Backend {
   std::function<std::unique_ptr<Store>(const std::filesystem::path &folder)> open;
 };
 
+// Test names and failures show the backend's name, not its bytes.
+void PrintTo(const Backend &backend, std::ostream *out) {
+  *out << backend.name;
+}
+
 std::vector<Backend> backends() {
   return {
       {"sqlite",

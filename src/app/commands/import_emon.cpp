@@ -17,6 +17,7 @@
 #include "core/time_text.h"
 #include "core/untrusted_json.h"
 #include "store/legacy/emon_db.h"
+#include "store/recorder.h"
 
 #include <spdlog/spdlog.h>
 
@@ -149,39 +150,30 @@ struct PulseTotals {
 
 PulseTotals import_pulses(EmonDb &old, Store &store) {
   PulseTotals totals;
-  PulseBatch batch{0, {}, {}, {}};
+  Recorder recorder(store, nullptr);
+  BulkLoad load(recorder);
   SameTimeSpreader spreader;
-  const auto commit = [&] {
-    if (batch.pulses.empty()) {
-      return;
-    }
-    const BatchOutcome outcome = store.commit_or_throw(batch);
-    totals.stored += outcome.stored;
-    totals.duplicates += outcome.duplicates;
-    batch.pulses.clear();
-  };
-  const auto keep = [&](UtcTime t) {
-    batch.pulses.push_back(t);
-    if (batch.pulses.size() >= pulses_per_commit) {
-      commit();
-    }
-  };
-  bool started = false;
+  std::optional<std::int64_t> meter;
+  const auto keep = [&](UtcTime t) { load.add(*meter, t); };
   old.for_each_measurement([&](std::int64_t meter_id, UtcTime stamp) {
-    if (!started || meter_id != batch.meter_id) {
-      spreader.finish(keep);
-      commit();
+    if (meter != meter_id) {
+      if (meter) {
+        spreader.finish(keep);
+      }
       totals.spread += spreader.spread_rows();
       spreader = SameTimeSpreader{};
-      batch.meter_id = meter_id;
-      started = true;
+      meter = meter_id;
     }
     ++totals.rows;
     spreader.add(stamp, keep);
   });
-  spreader.finish(keep);
-  commit();
+  if (meter) {
+    spreader.finish(keep);
+  }
+  load.finish();
   totals.spread += spreader.spread_rows();
+  totals.stored = load.stored();
+  totals.duplicates = load.duplicates();
   return totals;
 }
 

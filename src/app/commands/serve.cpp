@@ -177,7 +177,11 @@ void run_serve(CliContext &context, const std::string &listen_option) {
 
   WriterSettings writer_settings;
   writer_settings.commit_interval = config.commit_interval;
-  PulseWriter writer(*store, writer_settings);
+  // Every stored pulse is published here once committed, whichever path
+  // stored it: the writer (GPIO, simulator), the API's and the MQTT
+  // subscriber's recorders (nodes, power reports).
+  PulseBus bus;
+  PulseWriter writer(*store, writer_settings, &bus);
   MeterPipelines pipelines(meters,
                            [&writer](PulseBatch batch) { writer.submit(std::move(batch)); });
 
@@ -206,12 +210,7 @@ void run_serve(CliContext &context, const std::string &listen_option) {
       api.power_report_meters.insert(topic.meter_id);
     }
   }
-  // Pulses that sensor nodes upload are stored by the API's and the MQTT
-  // subscriber's connections; they reach the live figures through here.
-  const auto feed_live = [&pipelines](std::int64_t meter, const std::vector<UtcTime> &pulses) {
-    pipelines.on_stored_pulses(meter, pulses, monotonic_now(), wall_now());
-  };
-  api.pulses_stored = feed_live;
+  api.bus = &bus;
   api.clock_synchronised = [] { return SystemClock{}.read().synchronised; };
   const http::Router router = make_router(api);
   boost::asio::io_context io;
@@ -220,12 +219,17 @@ void run_serve(CliContext &context, const std::string &listen_option) {
                       http::ServerLimits{http::ServerLimits{}.header_bytes, config.body_limit_bytes,
                                          config.request_timeout},
                       &live, tls_files(config));
-  pipelines.set_pulse_observer(
-      [&live](std::int64_t meter, UtcTime time, std::optional<double> power) {
-        const nlohmann::json event{{"meter", meter},
-                                   {"ts", format_utc(time)},
-                                   {"power", power ? nlohmann::json(*power) : nlohmann::json()}};
-        live.publish("pulse", event.dump());
+  // The live figures and the live stream follow the commits.
+  const PulseBus::Subscription live_pulses =
+      bus.subscribe([&pipelines, &live](const CommittedPulses &committed) {
+        for (const MeterPipelines::LivePulse &pulse : pipelines.on_committed(
+                 committed.meter_id, committed.pulses, monotonic_now(), wall_now())) {
+          const nlohmann::json event{
+              {"meter", pulse.meter_id},
+              {"ts", format_utc(pulse.time)},
+              {"power", pulse.power ? nlohmann::json(*pulse.power) : nlohmann::json()}};
+          live.publish("pulse", event.dump());
+        }
       });
   std::thread http_thread([&io] { io.run(); });
   spdlog::info("API listening on {}://{}:{}/api/ (log in with POST /api/login; user admin, "
@@ -266,8 +270,7 @@ void run_serve(CliContext &context, const std::string &listen_option) {
     mqtt = std::make_unique<MqttIngest>(
         *config.mqtt,
         std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}),
-        &wall_now);
-    mqtt->set_stored_pulses_listener(feed_live);
+        &bus, &wall_now);
     spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}", config.mqtt->host,
                  config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
     mqtt->start();

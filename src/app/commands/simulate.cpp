@@ -3,6 +3,7 @@
 #include "app/cli_context.h"
 #include "core/time_text.h"
 #include "sources/simulator/household.h"
+#include "store/recorder.h"
 
 #include <date/tz.h>
 
@@ -63,21 +64,17 @@ void run_simulate(CliContext &context, const SimulateOptions &options) {
   PulseFilter filter(meter->filter);
 
   const auto began = std::chrono::steady_clock::now();
-  std::int64_t stored = 0;
-  std::int64_t duplicates = 0;
   FilterCounts reported;
-  PulseBatch batch{meter->id, {}, {}, {}};
-  const auto commit = [&] {
+  Recorder recorder(*store, nullptr);
+  BulkLoad load(recorder);
+  load.set_meter(meter->id);
+  load.before_each_commit([&](PulseBatch &batch) {
     const FilterCounts counts = filter.counts();
     batch.rejected.too_close = counts.too_close - reported.too_close;
     batch.rejected.too_short = counts.too_short - reported.too_short;
     batch.rejected.unpaired = counts.unpaired - reported.unpaired;
     reported = counts;
-    const BatchOutcome outcome = store->commit_or_throw(batch);
-    stored += outcome.stored;
-    duplicates += outcome.duplicates;
-    batch.pulses.clear();
-  };
+  });
 
   std::vector<UtcTime> pulses;
   std::vector<simulator::SimulatedEdge> edges;
@@ -98,15 +95,14 @@ void run_simulate(CliContext &context, const SimulateOptions &options) {
                                            mono_from_us(to_epoch_us(edge.time)));
       for (const auto &verdict : {verdicts.first, verdicts.second}) {
         if (verdict && verdict->accepted()) {
-          batch.pulses.push_back(utc_from_epoch_us(verdict->pulse_time.time_since_epoch().count()));
+          load.add(meter->id, utc_from_epoch_us(verdict->pulse_time.time_since_epoch().count()));
         }
       }
     }
-    if (batch.pulses.size() >= pulses_per_commit) {
-      commit();
-    }
   }
-  commit();
+  load.finish();
+  const std::int64_t stored = load.stored();
+  const std::int64_t duplicates = load.duplicates();
 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();

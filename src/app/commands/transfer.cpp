@@ -6,6 +6,7 @@
 #include "app/cli_context.h"
 #include "core/pulse_csv.h"
 #include "core/time_text.h"
+#include "store/recorder.h"
 
 #include <date/tz.h>
 
@@ -45,24 +46,12 @@ void import_csv(CliContext &context, const std::string &path, std::int64_t meter
   std::size_t lines = 0;
   read_pulse_file(path, zone, [&](UtcTime) { ++lines; });
 
-  std::int64_t stored = 0;
-  std::int64_t duplicates = 0;
-  PulseBatch batch{meter_id, {}, {}, {}};
-  const auto commit = [&] {
-    const BatchOutcome outcome = store->commit_or_throw(batch);
-    stored += outcome.stored;
-    duplicates += outcome.duplicates;
-    batch.pulses.clear();
-  };
-  read_pulse_file(path, zone, [&](UtcTime t) {
-    batch.pulses.push_back(t);
-    if (batch.pulses.size() >= pulses_per_commit) {
-      commit();
-    }
-  });
-  commit();
-  std::cout << "Imported " << lines << " pulses into meter " << meter_id << ": " << stored
-            << " new, " << duplicates << " already there\n";
+  Recorder recorder(*store, nullptr);
+  BulkLoad load(recorder);
+  read_pulse_file(path, zone, [&](UtcTime t) { load.add(meter_id, t); });
+  load.finish();
+  std::cout << "Imported " << lines << " pulses into meter " << meter_id << ": " << load.stored()
+            << " new, " << load.duplicates() << " already there\n";
 }
 
 void export_csv(CliContext &context, std::int64_t meter_id, const std::string &from_text,

@@ -41,9 +41,6 @@ protected:
       captured.pulses.insert(captured.pulses.end(), b.pulses.begin(), b.pulses.end());
       captured.gaps.insert(captured.gaps.end(), b.gaps.begin(), b.gaps.end());
     });
-    pipelines->set_pulse_observer([this](std::int64_t, UtcTime, std::optional<double> power) {
-      captured.powers.push_back(power); // called with the batch handler's lane lock
-    });
     LineSettings settings;
     settings.meter_id = 1;
     settings.edge = edge;
@@ -57,9 +54,15 @@ protected:
   }
   void pulse(std::int64_t at_us, bool bounce = false) { pipe.pulse(at_us, bounce); }
 
+  // Ends the source, then commits what it delivered as the writer would:
+  // the live figures then show each pulse with the power it came with.
   void finish() {
     pipe.close();
     source->join();
+    for (const auto &live :
+         pipelines->on_committed(1, captured.pulses, MonoTime{Micros{0}}, wall_at_zero)) {
+      captured.powers.push_back(live.power);
+    }
   }
 
   std::size_t delivered() {
