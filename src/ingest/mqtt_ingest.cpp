@@ -10,6 +10,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 
 namespace pulsemon {
@@ -49,7 +51,10 @@ MqttIngest::MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, Puls
   }
   client_ = mosquitto_new(settings_.client_id.c_str(), false, this);
   if (client_ == nullptr) {
-    throw Failure(ErrorCode::unavailable, "mqtt: cannot create a client");
+    // EINVAL: libmosquitto refuses an empty client id (a persistent session needs one).
+    throw Failure(ErrorCode::unavailable, "mqtt: cannot create a client with client_id " +
+                                              quoted_input(settings_.client_id) + ": " +
+                                              std::strerror(errno));
   }
   mosquitto_connect_callback_set(client_, &MqttIngest::on_connect);
   mosquitto_disconnect_callback_set(client_, &MqttIngest::on_disconnect);

@@ -3,6 +3,7 @@
 #include "support/process.h"
 #include "support/temp_dir.h"
 
+#include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -104,6 +105,77 @@ TEST_F(Daemon, RefusesToStartWhenASimulatorFeedsAMissingMeter) {
   const auto done = testing::run(testing::pulsemon_binary(), {"-c", config().string(), "serve"});
   EXPECT_EQ(done.exit_code, 2);
   EXPECT_NE(done.err.find("simulator[1].meter"), std::string::npos) << done.err;
+}
+
+// A port on loopback that nothing listens on any more.
+unsigned short closed_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
+// Start-up stopped at each stage ends as a clean exit: the parts that had
+// started stop in order, what was queued is committed, and nothing ends in
+// std::terminate (which a thread still running at an exception used to).
+TEST_F(Daemon, APortInUseStopsTheStartCleanly) {
+  init("commit_interval_ms = 1000");
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor taken(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  const std::string address = "127.0.0.1:" + std::to_string(taken.local_endpoint().port());
+  const auto done = testing::run(testing::pulsemon_binary(),
+                                 {"-c", config().string(), "serve", "--listen", address});
+  EXPECT_EQ(done.exit_code, 1) << done.err;
+  EXPECT_NE(done.err.find("cannot listen on " + address), std::string::npos) << done.err;
+  EXPECT_EQ(done.err.find("terminate"), std::string::npos) << done.err;
+}
+
+TEST_F(Daemon, AnMqttSubscriberThatCannotStartStopsTheStartCleanly) {
+  // libmosquitto refuses an empty client id, so the subscriber fails in its
+  // constructor: after the API's event loop and the simulator have started.
+  init("commit_interval_ms = 60000");
+  std::ofstream(config(), std::ios::app)
+      << "\n[mqtt]\nbroker = \"127.0.0.1:" << closed_port() << "\"\nclient_id = \"\"\n";
+  const auto done = testing::run(testing::pulsemon_binary(),
+                                 {"-c", config().string(), "serve", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(done.exit_code, 1) << done.out << done.err;
+  EXPECT_NE(done.err.find("mqtt: cannot create a client with client_id"), std::string::npos)
+      << done.err;
+  EXPECT_EQ(done.err.find("terminate"), std::string::npos) << done.err;
+  const std::string log = done.out + done.err;
+  EXPECT_NE(log.find("is fed by a simulated"), std::string::npos) << "the simulator had started";
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(log, match, std::regex("(\\d+) pulses accepted, (\\d+) committed")))
+      << log;
+  EXPECT_EQ(match[1].str(), match[2].str()) << "whatever was accepted was committed";
+  EXPECT_EQ(stored_pulses(), std::stoll(match[2].str()));
+}
+
+TEST_F(Daemon, AnUnreachableBrokerStillLetsTheDaemonStopWithEveryPulseCommitted) {
+  init("commit_interval_ms = 60000");
+  std::ofstream(config(), std::ios::app)
+      << "\n[mqtt]\nbroker = \"127.0.0.1:" << closed_port() << "\"\n";
+  testing::Background serve(testing::pulsemon_binary(),
+                            {"-c", config().string(), "serve", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(serve.wait_for_line("serving", 20s)) << serve.output();
+  std::int64_t accepted = 0;
+  while (accepted < 10) {
+    const auto status = serve.wait_for_line("pulses accepted", 20s);
+    ASSERT_TRUE(status) << serve.output();
+    accepted = accepted_in(*status);
+  }
+  ASSERT_TRUE(serve.wait_for_line("mqtt: NOT connected", 20s)) << serve.output();
+  serve.signal(SIGTERM);
+  const auto stopped = serve.wait_for_line("stopped:", 20s);
+  ASSERT_TRUE(stopped) << serve.output();
+  EXPECT_EQ(serve.wait(20s), 0) << serve.output();
+  std::smatch match;
+  ASSERT_TRUE(
+      std::regex_search(*stopped, match, std::regex("(\\d+) pulses accepted, (\\d+) committed")));
+  EXPECT_GE(std::stoll(match[1].str()), accepted);
+  EXPECT_EQ(match[1].str(), match[2].str());
+  EXPECT_EQ(stored_pulses(), std::stoll(match[2].str()));
 }
 
 } // namespace

@@ -112,14 +112,15 @@ void GpioSource::handle_batch(std::span<const gpio_v2_line_event> events) {
         settings_.edge != EdgeChoice::both || rising ? EdgeKind::leading : EdgeKind::trailing;
     held_.push_back(Held{time, kind, lost});
   }
-  held_count_ = held_.size();
   release(now, false);
 }
 
 void GpioSource::release(const ClockReading &now, bool force) {
   const ClockState state = stamper_.state(now);
+  // The state first, then the count: whoever sees edges held sees why.
   note_clock_state(state);
   if (state == ClockState::waiting && !force) {
+    held_count_ = held_.size();
     return;
   }
   if (state == ClockState::waiting && !held_.empty()) {

@@ -1,0 +1,284 @@
+#include "app/daemon.h"
+
+#include "app/cli_context.h"
+#include "core/time_text.h"
+#include "sources/clock_reader.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/post.hpp>
+
+namespace pulsemon {
+
+namespace {
+
+std::optional<http::TlsFiles> tls_files(const Config &config) {
+  if (config.tls_cert_file.empty()) {
+    return std::nullopt;
+  }
+  return http::TlsFiles{config.tls_cert_file, config.tls_key_file};
+}
+
+MonoTime monotonic_now() {
+  return MonoTime{
+      std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now().time_since_epoch())};
+}
+
+std::string describe_status(const MeterLiveStatus &status, UtcTime now) {
+  std::string line = "meter " + std::to_string(status.meter_id) + " '" + status.name + "': ";
+  if (status.power) {
+    line += fmt::format("{:.1f} {}", *status.power, status.rate_unit);
+  } else {
+    line += "power not known yet";
+  }
+  if (status.last_pulse) {
+    line += fmt::format(", last pulse {:.0f} s ago", to_seconds(now - *status.last_pulse));
+  } else {
+    line += ", no pulse yet";
+  }
+  line += fmt::format(", {} pulses accepted, {} rejected", status.filter.accepted,
+                      status.filter.rejected());
+  if (status.filter.rejected() > 0) {
+    line += fmt::format(" (too_close {}, too_short {}, unpaired {})", status.filter.too_close,
+                        status.filter.too_short, status.filter.unpaired);
+  }
+  return line;
+}
+
+WriterSettings writer_settings_for(const Config &config) {
+  WriterSettings settings;
+  settings.commit_interval = config.commit_interval;
+  return settings;
+}
+
+ApiSettings api_settings_for(const Config &config) {
+  ApiSettings settings;
+  settings.token_lifetime = config.token_lifetime;
+  settings.zone = config.zone;
+  settings.version = PULSEMON_VERSION;
+  settings.billing_day = config.billing_day;
+  settings.cors_origins = config.cors_origins;
+  return settings;
+}
+
+} // namespace
+
+Daemon::EventLoop::EventLoop(Daemon &daemon)
+    : daemon_(daemon), thread_([&io = daemon.io_] { io.run(); }) {}
+
+void Daemon::EventLoop::stop() {
+  if (!thread_.joinable()) {
+    return;
+  }
+  boost::asio::post(daemon_.io_, [this] {
+    daemon_.server_.stop();
+    daemon_.live_.close_all();
+    daemon_.io_.stop();
+  });
+  thread_.join();
+  daemon_.api_.hashing.stop(); // its answers were posted to the loop that just ended
+}
+
+Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan plan)
+    : config_(config), store_(std::move(store)),
+      writer_(*store_, writer_settings_for(config), &bus_),
+      pipelines_(store_->meters(), [this](PulseBatch batch) { writer_.submit(std::move(batch)); }),
+      api_store_(config.database, StoreOptions{config.durability, false}),
+      api_{api_store_, plan.secret, api_settings_for(config),
+           [this] { return pipelines_.status(monotonic_now()); },
+           [this](const Meter &meter) {
+             if (pipelines_.apply_settings(meter)) {
+               spdlog::info("meter {} '{}': changed settings apply from now on", meter.id,
+                            meter.name);
+             }
+           }},
+      router_(make_router(api_)), live_(io_),
+      server_(io_, plan.host, plan.port, router_,
+              http::ServerLimits{http::ServerLimits{}.header_bytes, config.body_limit_bytes,
+                                 config.request_timeout},
+              &live_, tls_files(config)) {
+  spdlog::info("pulsemon {} serving; data in {} (SQLite WAL, durability {}, commit every {} ms), "
+               "time zone {}",
+               PULSEMON_VERSION, config.database.string(),
+               config.durability == Durability::full ? "full" : "normal",
+               config.commit_interval.count(), config.zone);
+  if (config.mqtt) {
+    for (const PowerTopic &topic : config.mqtt->power_topics) {
+      api_.power_report_meters.insert(topic.meter_id);
+    }
+  }
+  api_.bus = &bus_;
+  api_.clock_synchronised = [] { return SystemClock{}.read().synchronised; };
+  // The live figures and the live stream follow the commits.
+  live_pulses_ = bus_.subscribe([this](const CommittedPulses &committed) {
+    for (const MeterPipelines::LivePulse &pulse : pipelines_.on_committed(
+             committed.meter_id, committed.pulses, monotonic_now(), wall_now())) {
+      const nlohmann::json event{
+          {"meter", pulse.meter_id},
+          {"ts", format_utc(pulse.time)},
+          {"power", pulse.power ? nlohmann::json(*pulse.power) : nlohmann::json()}};
+      live_.publish("pulse", event.dump());
+    }
+  });
+  event_loop_.emplace(*this);
+  spdlog::info("API listening on {}://{}:{}/api/ (log in with POST /api/login; user admin, "
+               "whose password 'pulsemon init' printed)",
+               server_.tls() ? "https" : "http",
+               plan.host.find(':') == std::string::npos ? plan.host : "[" + plan.host + "]",
+               server_.port());
+
+  try {
+    start_sources(config, plan);
+  } catch (...) {
+    // What had started stops in order, and what was queued is committed
+    // and reported, before the failure ends serve.
+    try {
+      stop();
+    } catch (const std::exception &also) {
+      spdlog::error("{}", also.what());
+    }
+    throw;
+  }
+  sd_notify(0, "READY=1\nSTATUS=serving");
+}
+
+void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
+  for (const simulator::SourceSettings &settings : plan.simulators) {
+    spdlog::info("meter {} is fed by a simulated {} (seed {}{})", settings.meter_id,
+                 settings.profile == simulator::Profile::gas ? "gas meter" : "household",
+                 settings.seed, settings.constant_rate ? ", steady load" : "");
+    simulators_.push_back(std::make_unique<simulator::RealtimeSource>(settings, pipelines_));
+    simulators_.back()->start();
+  }
+  for (std::size_t i = 0; i < config.gpio_lines.size(); ++i) {
+    const gpio::LineSettings &line = config.gpio_lines[i];
+    gpio::RequestedLine &requested = plan.gpio_lines[i];
+    spdlog::info("meter {} reads {} line {} ('{}'): {} edge{}, debounce {}", line.meter_id,
+                 requested.chip_path, requested.offset, line.line,
+                 line.edge == gpio::EdgeChoice::both
+                     ? "both"
+                     : (line.edge == gpio::EdgeChoice::falling ? "falling" : "rising"),
+                 line.edge == gpio::EdgeChoice::both ? "s" : " only",
+                 requested.kernel_debounce
+                     ? std::to_string(line.debounce_period_us) + " µs in the kernel"
+                     : std::string("by the pulse filter"));
+    gpio_sources_.push_back(std::make_unique<gpio::GpioSource>(
+        std::move(requested.events), line, pipelines_, system_clock_,
+        gpio::SourceOptions{config.wait_for_clock_sync,
+                            std::chrono::duration_cast<Micros>(config.clock_sync_timeout),
+                            Micros{5000}}));
+    gpio_sources_.back()->start();
+  }
+  if (config.mqtt) {
+    mqtt_ = std::make_unique<MqttIngest>(
+        *config.mqtt,
+        std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}),
+        &bus_, &wall_now);
+    spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}", config.mqtt->host,
+                 config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
+    mqtt_->start();
+  }
+  if (simulators_.empty() && gpio_sources_.empty() && !mqtt_) {
+    spdlog::warn("no sources are configured, so no pulses will arrive; add a [[simulator]] "
+                 "section to {} to try pulsemon without hardware",
+                 config.file.string());
+  }
+}
+
+Daemon::~Daemon() {
+  try {
+    stop();
+  } catch (const std::exception &failure) {
+    spdlog::error("{}", failure.what());
+  }
+}
+
+int Daemon::run_until(const sigset_t &signals) {
+  auto next_status = std::chrono::steady_clock::now() + config_.status_interval;
+  while (true) {
+    const timespec one_second{1, 0};
+    const int received = sigtimedwait(&signals, nullptr, &one_second);
+    if (received > 0) {
+      return received;
+    }
+    // A timeout (EAGAIN) or EINTR: carry on.
+    if (std::chrono::steady_clock::now() >= next_status) {
+      next_status += config_.status_interval;
+      report_status();
+    }
+  }
+}
+
+void Daemon::report_status() {
+  pipelines_.hand_on_rejections();
+  const UtcTime now = wall_now();
+  for (const MeterLiveStatus &status : pipelines_.status(monotonic_now())) {
+    spdlog::info("{}", describe_status(status, now));
+  }
+  if (mqtt_) {
+    const MqttStats mqtt_stats = mqtt_->stats();
+    spdlog::info("mqtt: {}; {} batches, {} power reports, {} refused",
+                 mqtt_stats.connected ? "connected" : "NOT connected", mqtt_stats.batches,
+                 mqtt_stats.power_reports, mqtt_stats.refused);
+  }
+  std::string clock;
+  for (const auto &gpio_source : gpio_sources_) {
+    if (gpio_source->clock_state() != ClockState::synchronised) {
+      clock = fmt::format("; clock {}, {} edges held", to_string(gpio_source->clock_state()),
+                          gpio_source->held());
+      spdlog::warn("clock: {}; {} edges held", to_string(gpio_source->clock_state()),
+                   gpio_source->held());
+    }
+  }
+  const WriterStats stats = writer_.stats();
+  if (!stats.failing_because.empty()) {
+    spdlog::warn("writer: NOT storing ({}); {} pulses wait in memory, {} batches refused",
+                 stats.failing_because, stats.queued_pulses, stats.refused_batches);
+  } else if (stats.failed_commits > 0 || stats.refused_batches > 0) {
+    spdlog::warn("writer: {} failed commits, {} refused batches, {} pulses waiting",
+                 stats.failed_commits, stats.refused_batches, stats.queued_pulses);
+  }
+  const std::string storing = stats.failing_because.empty()
+                                  ? fmt::format("{} pulses committed", stats.committed_pulses)
+                                  : fmt::format("NOT storing ({}), {} pulses waiting",
+                                                stats.failing_because, stats.queued_pulses);
+  sd_notify(0, fmt::format("STATUS=serving; {}{}", storing, clock).c_str());
+}
+
+void Daemon::stop() {
+  if (stopped_) {
+    return;
+  }
+  stopped_ = true;
+  sd_notify(0, "STOPPING=1");
+  for (auto &source : simulators_) {
+    source->stop();
+  }
+  for (auto &gpio_source : gpio_sources_) {
+    gpio_source->stop(); // hands any held pulses on before the writer stops
+    gpio_source->join();
+  }
+  if (mqtt_) {
+    mqtt_->stop();
+  }
+  if (event_loop_) {
+    event_loop_->stop();
+  }
+  pipelines_.hand_on_rejections();
+  writer_.stop();
+  const WriterStats stats = writer_.stats();
+  std::uint64_t accepted = 0;
+  for (const MeterLiveStatus &status : pipelines_.status(monotonic_now())) {
+    accepted += status.filter.accepted;
+  }
+  spdlog::info("stopped: {} pulses accepted, {} committed, {} duplicates, {} not stored", accepted,
+               stats.committed_pulses, stats.duplicate_pulses, stats.queued_pulses);
+  if (stats.queued_pulses > 0) {
+    throw Failure(ErrorCode::unavailable,
+                  std::to_string(stats.queued_pulses) + " pulses could not be stored before exit");
+  }
+}
+
+} // namespace pulsemon

@@ -1,0 +1,103 @@
+#pragma once
+// The daemon `pulsemon serve` runs: it owns its parts and starts them in
+// order (the writer, the pipelines, the API's event loop, the sources, the
+// MQTT subscriber), and stops them in the reverse order. Every part is a
+// member that stops itself when destroyed, so a failure at any point of the
+// start (a port in use, a source that cannot start) unwinds what had
+// started and still commits the pulses already queued; nothing ends in
+// std::terminate with a running thread.
+
+#include "api/api.h"
+#include "api/http/live_hub.h"
+#include "api/http/server.h"
+#include "app/config.h"
+#include "ingest/mqtt_ingest.h"
+#include "pipeline/meter_pipeline.h"
+#include "sources/clock_reader.h"
+#include "sources/gpio/chip.h"
+#include "sources/gpio/gpio_source.h"
+#include "sources/simulator/realtime_source.h"
+#include "store/pulse_bus.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/writer.h"
+
+#include <boost/asio/io_context.hpp>
+
+#include <csignal>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pulsemon {
+
+// What serve worked out from the config before any thread starts.
+struct DaemonPlan {
+  std::string host;
+  unsigned short port = 0;
+  std::string secret;
+  std::vector<simulator::SourceSettings> simulators;
+  std::vector<gpio::RequestedLine> gpio_lines; // requested already, one per config.gpio_lines
+};
+
+class Daemon {
+public:
+  // Starts every part; throws (after stopping what had started and
+  // committing what was queued) when one cannot start.
+  Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan plan);
+  ~Daemon();
+  Daemon(const Daemon &) = delete;
+  Daemon &operator=(const Daemon &) = delete;
+
+  // Serves, with a status line per meter every status interval, until one
+  // of `signals` (blocked in every thread) arrives; returns its number.
+  int run_until(const sigset_t &signals);
+
+  // Stops every part in order and commits what is queued; throws Failure
+  // when pulses could not be stored before exit. Called by the destructor
+  // when not before (which then only logs).
+  void stop();
+
+private:
+  // The API's event loop on a thread of its own; stopping it (or
+  // destroying it) stops the server and the live stream, joins the thread
+  // and then the hashing pool, whose answers are posted to that loop.
+  class EventLoop {
+  public:
+    EventLoop(Daemon &daemon);
+    ~EventLoop() { stop(); }
+    EventLoop(const EventLoop &) = delete;
+    EventLoop &operator=(const EventLoop &) = delete;
+    void stop();
+
+  private:
+    Daemon &daemon_;
+    std::thread thread_;
+  };
+
+  // The simulators, the GPIO sources and the MQTT subscriber, in order.
+  void start_sources(const Config &config, DaemonPlan &plan);
+  void report_status();
+
+  const Config &config_;
+  std::unique_ptr<Store> store_; // the writer's
+  PulseBus bus_;
+  PulseWriter writer_;
+  MeterPipelines pipelines_;
+  SqliteStore api_store_;
+  ApiContext api_;
+  http::Router router_;
+  boost::asio::io_context io_;
+  http::LiveHub live_;
+  http::Server server_;
+  PulseBus::Subscription live_pulses_;
+  std::optional<EventLoop> event_loop_; // started once the API's context is complete
+  SystemClock system_clock_;
+  std::vector<std::unique_ptr<simulator::RealtimeSource>> simulators_;
+  std::vector<std::unique_ptr<gpio::GpioSource>> gpio_sources_;
+  std::unique_ptr<MqttIngest> mqtt_;
+  bool stopped_ = false;
+};
+
+} // namespace pulsemon
