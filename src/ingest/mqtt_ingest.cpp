@@ -11,8 +11,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <mutex>
+#include <system_error>
 
 namespace pulsemon {
 
@@ -54,7 +54,7 @@ MqttIngest::MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, Puls
     // EINVAL: libmosquitto refuses an empty client id (a persistent session needs one).
     throw Failure(ErrorCode::unavailable, "mqtt: cannot create a client with client_id " +
                                               quoted_input(settings_.client_id) + ": " +
-                                              std::strerror(errno));
+                                              std::system_category().message(errno));
   }
   mosquitto_connect_callback_set(client_, &MqttIngest::on_connect);
   mosquitto_disconnect_callback_set(client_, &MqttIngest::on_disconnect);

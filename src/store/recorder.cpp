@@ -9,7 +9,7 @@ std::vector<BatchOutcome> Recorder::record(std::span<const PulseBatch> batches) 
 }
 
 BatchOutcome Recorder::record_or_throw(const PulseBatch &batch) {
-  const BatchOutcome outcome = store_.commit_or_throw(batch);
+  BatchOutcome outcome = store_.commit_or_throw(batch);
   publish(std::span<const PulseBatch>(&batch, 1), std::span<const BatchOutcome>(&outcome, 1));
   return outcome;
 }
