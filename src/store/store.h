@@ -86,7 +86,13 @@ public:
   virtual void add_calorific_value(std::int64_t meter_id, const CalorificValue &value) = 0;
 
   // One batch in its own transaction; throws Failure when it is refused.
-  virtual BatchOutcome commit_or_throw(const PulseBatch &batch) = 0;
+  BatchOutcome commit_or_throw(const PulseBatch &batch) {
+    BatchOutcome outcome = commit(std::span<const PulseBatch>(&batch, 1)).front();
+    if (outcome.error) {
+      throw Failure(*outcome.error);
+    }
+    return outcome;
+  }
   // Recomputes every rollup and pulse statistic from the raw pulses.
   virtual void rebuild_rollups() = 0;
 

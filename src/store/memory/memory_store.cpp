@@ -202,14 +202,6 @@ std::vector<BatchOutcome> MemoryStore::commit(std::span<const PulseBatch> batche
   return outcomes;
 }
 
-BatchOutcome MemoryStore::commit_or_throw(const PulseBatch &batch) {
-  BatchOutcome outcome = commit(std::span<const PulseBatch>(&batch, 1)).front();
-  if (outcome.error) {
-    throw Failure(*outcome.error);
-  }
-  return outcome;
-}
-
 std::int64_t MemoryStore::count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) {
   const auto found = state_.meters.find(meter_id);
   if (found == state_.meters.end() || to <= from) {

@@ -38,7 +38,6 @@ public:
   void add_calorific_value(std::int64_t meter_id, const CalorificValue &value) override;
 
   std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) override;
-  BatchOutcome commit_or_throw(const PulseBatch &batch) override;
   void rebuild_rollups() override {} // counts are made from the pulses when asked
 
   std::int64_t count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) override;

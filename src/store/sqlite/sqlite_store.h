@@ -64,8 +64,6 @@ public:
 
   // Writes. One transaction for all batches: raw pulses, rollups, statistics.
   std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) override;
-  // One batch in its own transaction; throws Failure when it is refused.
-  BatchOutcome commit_or_throw(const PulseBatch &batch) override;
   // Recomputes every rollup and pulse statistic from the raw pulses.
   void rebuild_rollups() override;
 

@@ -133,14 +133,6 @@ std::vector<BatchOutcome> SqliteStore::commit_in_transaction(std::span<const Pul
   return outcomes;
 }
 
-BatchOutcome SqliteStore::commit_or_throw(const PulseBatch &batch) {
-  BatchOutcome outcome = commit(std::span<const PulseBatch>(&batch, 1)).front();
-  if (outcome.error) {
-    throw Failure(*outcome.error);
-  }
-  return outcome;
-}
-
 void SqliteStore::rebuild_rollups() {
   sqlite::Transaction transaction(db_);
   db_.execute("DELETE FROM rollups");
