@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <optional>
 #include <regex>
 
 namespace pulsemon {
@@ -52,6 +53,33 @@ protected:
     }
     return -1;
   }
+
+  // Waits for the status lines until at least `count` pulses were accepted;
+  // returns how many (or -1 when the status lines stop).
+  static std::int64_t wait_until_accepted(testing::Background &serve, std::int64_t count) {
+    std::int64_t accepted = 0;
+    while (accepted < count) {
+      const auto status = serve.wait_for_line("pulses accepted", 20s);
+      if (!status) {
+        return -1;
+      }
+      accepted = accepted_in(*status);
+    }
+    return accepted;
+  }
+
+  // The daemon's last words, "stopped: A pulses accepted, C committed".
+  struct Stopped {
+    std::int64_t accepted = -1;
+    std::int64_t committed = -1;
+  };
+  static std::optional<Stopped> stopped_in(const std::string &log) {
+    std::smatch match;
+    if (!std::regex_search(log, match, std::regex("(\\d+) pulses accepted, (\\d+) committed"))) {
+      return std::nullopt;
+    }
+    return Stopped{std::stoll(match[1].str()), std::stoll(match[2].str())};
+  }
 };
 
 TEST_F(Daemon, CommitsEverythingQueuedOnSigterm) {
@@ -61,26 +89,19 @@ TEST_F(Daemon, CommitsEverythingQueuedOnSigterm) {
   testing::Background serve(testing::pulsemon_binary(),
                             {"-c", config().string(), "serve", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(serve.wait_for_line("serving", 20s)) << serve.output();
-  std::int64_t accepted = 0;
-  while (accepted < 10) {
-    const auto status = serve.wait_for_line("pulses accepted", 20s);
-    ASSERT_TRUE(status) << serve.output();
-    accepted = accepted_in(*status);
-  }
+  const std::int64_t accepted = wait_until_accepted(serve, 10);
+  ASSERT_GE(accepted, 10) << serve.output();
   EXPECT_EQ(stored_pulses(), 0) << "nothing is committed before the interval or the stop";
 
   serve.signal(SIGTERM);
-  const auto stopped = serve.wait_for_line("stopped:", 20s);
-  ASSERT_TRUE(stopped) << serve.output();
+  const auto line = serve.wait_for_line("stopped:", 20s);
+  ASSERT_TRUE(line) << serve.output();
   EXPECT_EQ(serve.wait(20s), 0) << serve.output();
-
-  std::smatch match;
-  ASSERT_TRUE(
-      std::regex_search(*stopped, match, std::regex("(\\d+) pulses accepted, (\\d+) committed")));
-  const std::int64_t final_accepted = std::stoll(match[1].str());
-  EXPECT_GE(final_accepted, accepted);
-  EXPECT_EQ(std::stoll(match[2].str()), final_accepted);
-  EXPECT_EQ(stored_pulses(), final_accepted) << serve.output();
+  const auto stopped = stopped_in(*line);
+  ASSERT_TRUE(stopped) << *line;
+  EXPECT_GE(stopped->accepted, accepted);
+  EXPECT_EQ(stopped->committed, stopped->accepted);
+  EXPECT_EQ(stored_pulses(), stopped->accepted) << serve.output();
 }
 
 TEST_F(Daemon, CommitsWhileRunningAtTheCommitIntervalAndStopsOnSigint) {
@@ -145,11 +166,10 @@ TEST_F(Daemon, AnMqttSubscriberThatCannotStartStopsTheStartCleanly) {
   EXPECT_EQ(done.err.find("terminate"), std::string::npos) << done.err;
   const std::string log = done.out + done.err;
   EXPECT_NE(log.find("is fed by a simulated"), std::string::npos) << "the simulator had started";
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(log, match, std::regex("(\\d+) pulses accepted, (\\d+) committed")))
-      << log;
-  EXPECT_EQ(match[1].str(), match[2].str()) << "whatever was accepted was committed";
-  EXPECT_EQ(stored_pulses(), std::stoll(match[2].str()));
+  const auto stopped = stopped_in(log);
+  ASSERT_TRUE(stopped) << log;
+  EXPECT_EQ(stopped->committed, stopped->accepted) << "whatever was accepted was committed";
+  EXPECT_EQ(stored_pulses(), stopped->committed);
 }
 
 TEST_F(Daemon, AnUnreachableBrokerStillLetsTheDaemonStopWithEveryPulseCommitted) {
@@ -159,23 +179,18 @@ TEST_F(Daemon, AnUnreachableBrokerStillLetsTheDaemonStopWithEveryPulseCommitted)
   testing::Background serve(testing::pulsemon_binary(),
                             {"-c", config().string(), "serve", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(serve.wait_for_line("serving", 20s)) << serve.output();
-  std::int64_t accepted = 0;
-  while (accepted < 10) {
-    const auto status = serve.wait_for_line("pulses accepted", 20s);
-    ASSERT_TRUE(status) << serve.output();
-    accepted = accepted_in(*status);
-  }
+  const std::int64_t accepted = wait_until_accepted(serve, 10);
+  ASSERT_GE(accepted, 10) << serve.output();
   ASSERT_TRUE(serve.wait_for_line("mqtt: NOT connected", 20s)) << serve.output();
   serve.signal(SIGTERM);
-  const auto stopped = serve.wait_for_line("stopped:", 20s);
-  ASSERT_TRUE(stopped) << serve.output();
+  const auto line = serve.wait_for_line("stopped:", 20s);
+  ASSERT_TRUE(line) << serve.output();
   EXPECT_EQ(serve.wait(20s), 0) << serve.output();
-  std::smatch match;
-  ASSERT_TRUE(
-      std::regex_search(*stopped, match, std::regex("(\\d+) pulses accepted, (\\d+) committed")));
-  EXPECT_GE(std::stoll(match[1].str()), accepted);
-  EXPECT_EQ(match[1].str(), match[2].str());
-  EXPECT_EQ(stored_pulses(), std::stoll(match[2].str()));
+  const auto stopped = stopped_in(*line);
+  ASSERT_TRUE(stopped) << *line;
+  EXPECT_GE(stopped->accepted, accepted);
+  EXPECT_EQ(stopped->committed, stopped->accepted);
+  EXPECT_EQ(stored_pulses(), stopped->committed);
 }
 
 } // namespace

@@ -36,6 +36,16 @@ protected:
   SqliteStore own{dir / "pulsemon.db", StoreOptions{Durability::full, true}};
   SqliteStore other{dir / "pulsemon.db", StoreOptions{Durability::full, false}};
   ReadCache cache{own};
+
+  // Adds the viewer "vic" and signs a token for them with the API's secret.
+  std::string add_viewer_and_token(const ApiContext &context) {
+    own.add_user(User{0, "vic", Role::viewer, "hash", 0, false}, start);
+    const std::int64_t issued =
+        std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+    return auth::sign_token(auth::TokenClaims{"vic", "viewer", issued, issued + 3600,
+                                              own.find_user("vic")->token_generation, std::nullopt},
+                            context.secret);
+  }
 };
 
 TEST_F(ReadCacheTest, KeepsWhatItReadWhileNothingChanges) {
@@ -105,15 +115,9 @@ TEST_F(ReadCacheTest, ARegisterReadingAheadOfTheClockCountsFromItsTimeOn) {
 
 TEST_F(ReadCacheTest, TheMeterListAnswersWithTheDatabaseAsItIsNow) {
   own.add_meter(electricity(1), start);
-  own.add_user(User{0, "vic", Role::viewer, "hash", 0, false}, start);
   ApiContext context{own, std::string(32, 'k'), ApiSettings{}, {}, {}};
   const http::Router router = make_router(context);
-  const std::int64_t issued =
-      std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
-  const std::int64_t generation = own.find_user("vic")->token_generation;
-  const std::string token = auth::sign_token(
-      auth::TokenClaims{"vic", "viewer", issued, issued + 3600, generation, std::nullopt},
-      context.secret);
+  const std::string token = add_viewer_and_token(context);
   const auto meters = [&] {
     http::Request request;
     request.method = "GET";
@@ -139,15 +143,9 @@ TEST_F(ReadCacheTest, TheMeterListAnswersWithTheDatabaseAsItIsNow) {
 
 TEST_F(ReadCacheTest, AKeptEnergyAnswerLastsOnlyWhileTheDatabaseIsUnchanged) {
   own.add_meter(electricity(1), start);
-  own.add_user(User{0, "vic", Role::viewer, "hash", 0, false}, start);
   ApiContext context{own, std::string(32, 'k'), ApiSettings{}, {}, {}};
   const http::Router router = make_router(context);
-  const std::int64_t issued =
-      std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
-  const std::string token =
-      auth::sign_token(auth::TokenClaims{"vic", "viewer", issued, issued + 3600,
-                                         own.find_user("vic")->token_generation, std::nullopt},
-                       context.secret);
+  const std::string token = add_viewer_and_token(context);
   const auto pulses_of_the_day = [&](const std::string &meter) {
     http::Request request;
     request.method = "GET";
