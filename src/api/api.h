@@ -7,6 +7,7 @@
 #include "auth/hash_pool.h"
 #include "auth/verified_tokens.h"
 #include "core/rate_limiter.h"
+#include "core/source_health.h"
 #include "pipeline/meter_pipeline.h"
 #include "store/pulse_bus.h"
 #include "store/store.h"
@@ -63,6 +64,8 @@ struct ApiContext {
   // Whether the kernel says the wall clock is synchronised (NTP, chrony);
   // unset: unknown (/api/status says null).
   std::function<bool()> clock_synchronised{};
+  // How the daemon's supervised sources (GPIO lines) fare; unset: none.
+  std::function<std::vector<SourceHealth>()> sources{};
 };
 
 // Builds the route table over `context`, which must outlive the router.

@@ -1,8 +1,9 @@
 // The dashboard (web/, built into the binary) at / and /assets/…, and
-// /api/status, which tells it the household's time zone, the version and
-// whether the clock is synchronised.
+// /api/status, which tells it the household's time zone, the version,
+// whether the clock is synchronised and how the sources fare.
 #include "api/api.h"
 
+#include "core/time_text.h"
 #include "web/assets.h"
 
 #include <nlohmann/json.hpp>
@@ -55,6 +56,32 @@ http::Response serve_asset(const web::Asset &asset, const http::Request &request
   return response;
 }
 
+nlohmann::json optional_time(const std::optional<UtcTime> &time) {
+  return time ? nlohmann::json(format_utc(*time)) : nlohmann::json();
+}
+
+nlohmann::json status_of(const ApiContext &context) {
+  nlohmann::json sources = nlohmann::json::array();
+  if (context.sources) {
+    for (const SourceHealth &source : context.sources()) {
+      sources.push_back({{"name", source.name},
+                         {"meter", source.meter_id},
+                         {"state", source.running ? "running" : "down"},
+                         {"restarts", source.restarts},
+                         {"condition", source.condition},
+                         {"last_failure", source.last_failure},
+                         {"last_failure_at", optional_time(source.last_failure_at)},
+                         {"restart_at", optional_time(source.restart_at)}});
+    }
+  }
+  return {{"version", context.settings.version},
+          {"zone", context.settings.zone},
+          {"clock_synchronised", context.clock_synchronised
+                                     ? nlohmann::json(context.clock_synchronised())
+                                     : nlohmann::json()},
+          {"sources", sources}};
+}
+
 } // namespace
 
 void add_dashboard_routes(http::Router &router, ApiContext &context) {
@@ -79,10 +106,7 @@ void add_dashboard_routes(http::Router &router, ApiContext &context) {
   router.add({"GET",
               "/api/status",
               http::Access::viewer,
-              [&context](http::Request &) {
-                return http::json_ok(
-                    {{"version", context.settings.version}, {"zone", context.settings.zone}});
-              },
+              [&context](http::Request &) { return http::json_ok(status_of(context)); },
               {}});
 }
 

@@ -3,6 +3,7 @@
 #include "app/cli_context.h"
 #include "core/time_text.h"
 #include "sources/clock_reader.h"
+#include "sources/gpio/gpio_source.h"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -98,7 +99,9 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
       server_(io_, plan.host, plan.port, router_,
               http::ServerLimits{http::ServerLimits{}.header_bytes, config.body_limit_bytes,
                                  config.request_timeout},
-              &live_, tls_files(config)) {
+              &live_, tls_files(config)),
+      gpio_sources_(plan.restart_backoff,
+                    [this] { sd_notify(0, ("STATUS=" + status_summary()).c_str()); }) {
   spdlog::info("pulsemon {} serving; data in {} (SQLite WAL, durability {}, commit every {} ms), "
                "time zone {}",
                PULSEMON_VERSION, config.database.string(),
@@ -111,6 +114,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   }
   api_.bus = &bus_;
   api_.clock_synchronised = [] { return SystemClock{}.read().synchronised; };
+  api_.sources = [this] { return gpio_sources_.health(); };
   // The live figures and the live stream follow the commits.
   live_pulses_ = bus_.subscribe([this](const CommittedPulses &committed) {
     for (const MeterPipelines::LivePulse &pulse : pipelines_.on_committed(
@@ -164,12 +168,18 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
                  requested.kernel_debounce
                      ? std::to_string(line.debounce_period_us) + " µs in the kernel"
                      : std::string("by the pulse filter"));
-    gpio_sources_.push_back(std::make_unique<gpio::GpioSource>(
-        std::move(requested.events), line, pipelines_, system_clock_,
-        gpio::SourceOptions{config.wait_for_clock_sync,
-                            std::chrono::duration_cast<Micros>(config.clock_sync_timeout),
-                            Micros{5000}}));
-    gpio_sources_.back()->start();
+    const gpio::SourceOptions options{config.wait_for_clock_sync,
+                                      std::chrono::duration_cast<Micros>(config.clock_sync_timeout),
+                                      Micros{5000}};
+    auto first = std::make_unique<gpio::GpioSource>(std::move(requested.events), line, pipelines_,
+                                                    system_clock_, options);
+    gpio_sources_.add(
+        fmt::format("GPIO {} line {} ('{}')", requested.chip_path, requested.offset, line.line),
+        line.meter_id, std::move(first), [this, line, options, request = plan.request_gpio_line] {
+          gpio::RequestedLine again = request(line);
+          return std::make_unique<gpio::GpioSource>(std::move(again.events), line, pipelines_,
+                                                    system_clock_, options);
+        });
   }
   if (config.mqtt) {
     mqtt_ = std::make_unique<MqttIngest>(
@@ -180,7 +190,7 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
                  config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
     mqtt_->start();
   }
-  if (simulators_.empty() && gpio_sources_.empty() && !mqtt_) {
+  if (simulators_.empty() && config.gpio_lines.empty() && !mqtt_) {
     spdlog::warn("no sources are configured, so no pulses will arrive; add a [[simulator]] "
                  "section to {} to try pulsemon without hardware",
                  config.file.string());
@@ -223,13 +233,13 @@ void Daemon::report_status() {
                  mqtt_stats.connected ? "connected" : "NOT connected", mqtt_stats.batches,
                  mqtt_stats.power_reports, mqtt_stats.refused);
   }
-  std::string clock;
-  for (const auto &gpio_source : gpio_sources_) {
-    if (gpio_source->clock_state() != ClockState::synchronised) {
-      clock = fmt::format("; clock {}, {} edges held", to_string(gpio_source->clock_state()),
-                          gpio_source->held());
-      spdlog::warn("clock: {}; {} edges held", to_string(gpio_source->clock_state()),
-                   gpio_source->held());
+  for (const SourceHealth &source : gpio_sources_.health()) {
+    if (!source.running) {
+      spdlog::warn("{} (meter {}): DOWN since {} ({}); {} restarts so far", source.name,
+                   source.meter_id, format_utc(*source.last_failure_at), source.last_failure,
+                   source.restarts);
+    } else if (!source.condition.empty()) {
+      spdlog::warn("{} (meter {}): {}", source.name, source.meter_id, source.condition);
     }
   }
   const WriterStats stats = writer_.stats();
@@ -240,11 +250,23 @@ void Daemon::report_status() {
     spdlog::warn("writer: {} failed commits, {} refused batches, {} pulses waiting",
                  stats.failed_commits, stats.refused_batches, stats.queued_pulses);
   }
-  const std::string storing = stats.failing_because.empty()
-                                  ? fmt::format("{} pulses committed", stats.committed_pulses)
-                                  : fmt::format("NOT storing ({}), {} pulses waiting",
-                                                stats.failing_because, stats.queued_pulses);
-  sd_notify(0, fmt::format("STATUS=serving; {}{}", storing, clock).c_str());
+  sd_notify(0, ("STATUS=" + status_summary()).c_str());
+}
+
+std::string Daemon::status_summary() const {
+  const WriterStats stats = writer_.stats();
+  std::string summary = stats.failing_because.empty()
+                            ? fmt::format("serving; {} pulses committed", stats.committed_pulses)
+                            : fmt::format("serving; NOT storing ({}), {} pulses waiting",
+                                          stats.failing_because, stats.queued_pulses);
+  for (const SourceHealth &source : gpio_sources_.health()) {
+    if (!source.running) {
+      summary += fmt::format("; {} DOWN ({}), restarting", source.name, source.last_failure);
+    } else if (!source.condition.empty()) {
+      summary += fmt::format("; {}: {}", source.name, source.condition);
+    }
+  }
+  return summary;
 }
 
 void Daemon::stop() {
@@ -256,10 +278,7 @@ void Daemon::stop() {
   for (auto &source : simulators_) {
     source->stop();
   }
-  for (auto &gpio_source : gpio_sources_) {
-    gpio_source->stop(); // hands any held pulses on before the writer stops
-    gpio_source->join();
-  }
+  gpio_sources_.stop(); // hands any held pulses on before the writer stops
   if (mqtt_) {
     mqtt_->stop();
   }

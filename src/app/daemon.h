@@ -15,8 +15,8 @@
 #include "pipeline/meter_pipeline.h"
 #include "sources/clock_reader.h"
 #include "sources/gpio/chip.h"
-#include "sources/gpio/gpio_source.h"
 #include "sources/simulator/realtime_source.h"
+#include "sources/source_supervisor.h"
 #include "store/pulse_bus.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/writer.h"
@@ -24,6 +24,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <csignal>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ struct DaemonPlan {
   std::string secret;
   std::vector<simulator::SourceSettings> simulators;
   std::vector<gpio::RequestedLine> gpio_lines; // requested already, one per config.gpio_lines
+  // Requests a GPIO line again, to restart a source that died.
+  std::function<gpio::RequestedLine(const gpio::LineSettings &)> request_gpio_line;
+  BackoffSettings restart_backoff{};
 };
 
 class Daemon {
@@ -49,6 +53,9 @@ public:
   ~Daemon();
   Daemon(const Daemon &) = delete;
   Daemon &operator=(const Daemon &) = delete;
+
+  // The API's port (the one the system chose when the plan said 0).
+  [[nodiscard]] unsigned short port() const { return server_.port(); }
 
   // Serves, with a status line per meter every status interval, until one
   // of `signals` (blocked in every thread) arrives; returns its number.
@@ -79,6 +86,9 @@ private:
   // The simulators, the GPIO sources and the MQTT subscriber, in order.
   void start_sources(const Config &config, DaemonPlan &plan);
   void report_status();
+  // One line for sd_notify STATUS (systemctl status): what is stored, and
+  // any source that is down or waiting for the clock.
+  [[nodiscard]] std::string status_summary() const;
 
   const Config &config_;
   std::unique_ptr<Store> store_; // the writer's
@@ -95,7 +105,7 @@ private:
   std::optional<EventLoop> event_loop_; // started once the API's context is complete
   SystemClock system_clock_;
   std::vector<std::unique_ptr<simulator::RealtimeSource>> simulators_;
-  std::vector<std::unique_ptr<gpio::GpioSource>> gpio_sources_;
+  SourceSupervisor gpio_sources_; // restarts a GPIO source that dies
   std::unique_ptr<MqttIngest> mqtt_;
   bool stopped_ = false;
 };

@@ -22,6 +22,17 @@ function gapTimeline(gaps) {
   return strip;
 }
 
+// "running", "running (restarted 2 times; last: …)" or "down: why; trying again at …".
+function sourceText(source) {
+  if (source.state !== 'running') {
+    return `down: ${source.last_failure}; trying again at ${f.time(source.restart_at)}`;
+  }
+  const notes = [];
+  if (source.condition) notes.push(source.condition);
+  if (source.restarts > 0) notes.push(`restarted ${source.restarts} time${source.restarts === 1 ? '' : 's'}; last: ${source.last_failure}`);
+  return notes.length ? `running (${notes.join('; ')})` : 'running';
+}
+
 export async function renderHealth(root) {
   const [status, meters, nodes] = await Promise.all([api('/api/status'), api('/api/meters'), api('/api/nodes')]);
   const clock = status.clock_synchronised === null ? 'unknown' : status.clock_synchronised ? 'synchronised' : 'not synchronised';
@@ -31,7 +42,11 @@ export async function renderHealth(root) {
       f.el('dl', {},
         f.el('dt', {}, 'Version'), f.el('dd', { 'data-testid': 'version' }, status.version),
         f.el('dt', {}, 'Time zone'), f.el('dd', {}, status.zone),
-        f.el('dt', {}, 'Clock'), f.el('dd', { class: status.clock_synchronised === false ? 'bad' : '' }, clock))),
+        f.el('dt', {}, 'Clock'), f.el('dd', { class: status.clock_synchronised === false ? 'bad' : '' }, clock),
+        (status.sources || []).flatMap((source) => [
+          f.el('dt', {}, source.name),
+          f.el('dd', { class: source.state === 'running' && !source.condition ? '' : 'bad', 'data-testid': `source-${source.meter}` },
+            sourceText(source))]))),
   );
   for (const meter of meters) {
     const rejected = meter.rejected || {};

@@ -128,7 +128,16 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   const sigset_t signals = stop_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr); // before any thread starts, so all inherit it
 
-  DaemonPlan plan{host, port, secret, std::move(simulators), std::move(requested_lines)};
+  DaemonPlan plan{host,
+                  port,
+                  secret,
+                  std::move(simulators),
+                  std::move(requested_lines),
+                  [](const gpio::LineSettings &line) {
+                    return gpio::request_line(line,
+                                              "pulsemon meter " + std::to_string(line.meter_id));
+                  },
+                  {}};
   Daemon daemon(config, std::move(store), std::move(plan));
   const int received = daemon.run_until(signals);
   spdlog::info("received {}; committing queued pulses before exit", signal_name(received));

@@ -35,8 +35,29 @@ GpioSource::~GpioSource() {
   join();
 }
 
-void GpioSource::start() {
-  thread_ = std::thread([this] { run(); });
+void GpioSource::start(Died died) {
+  died_ = std::move(died);
+  thread_ = std::thread([this] {
+    const std::string why = read_events();
+    release(clock_.read(), true);
+    if (why.empty()) {
+      return;
+    }
+    if (died_) {
+      died_(why); // the supervisor reports it
+    } else {
+      spdlog::error("meter {}: GPIO line '{}' stopped: {}", settings_.meter_id, settings_.line,
+                    why);
+    }
+  });
+}
+
+std::string GpioSource::condition() const {
+  const ClockState state = clock_state();
+  if (state == ClockState::synchronised) {
+    return "";
+  }
+  return fmt::format("clock {}, {} edges held", to_string(state), held());
 }
 
 void GpioSource::stop() {
@@ -50,7 +71,7 @@ void GpioSource::join() {
   }
 }
 
-void GpioSource::run() {
+std::string GpioSource::read_events() {
   std::array<gpio_v2_line_event, events_per_read> buffer{};
   std::size_t filled_bytes = 0; // a pipe may deliver part of a record
   while (true) {
@@ -59,8 +80,14 @@ void GpioSource::run() {
     if (ready < 0 && errno == EINTR) {
       continue;
     }
-    if (ready < 0 || (fds[1].revents & POLLIN) != 0) {
-      break;
+    if (ready < 0) {
+      return "waiting for its events failed: " + std::system_category().message(errno);
+    }
+    if ((fds[1].revents & POLLIN) != 0) {
+      return ""; // stopped
+    }
+    if ((fds[0].revents & POLLNVAL) != 0) {
+      return "its file descriptor is not open";
     }
     if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
       release(clock_.read(), false); // a timeout: perhaps the clock is synchronised now
@@ -71,12 +98,11 @@ void GpioSource::run() {
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
       continue;
     }
-    if (n <= 0) {
-      if (n < 0) {
-        spdlog::error("meter {}: reading GPIO events failed: {}", settings_.meter_id,
-                      std::system_category().message(errno));
-      }
-      break;
+    if (n < 0) {
+      return "reading its events failed: " + std::system_category().message(errno);
+    }
+    if (n == 0) {
+      return "its events ended (the line's request was closed; was the chip removed?)";
     }
     filled_bytes += static_cast<std::size_t>(n);
     const std::size_t whole = filled_bytes / sizeof(gpio_v2_line_event);
@@ -85,7 +111,6 @@ void GpioSource::run() {
     std::memmove(bytes, bytes + whole * sizeof(gpio_v2_line_event), rest);
     filled_bytes = rest;
   }
-  release(clock_.read(), true);
 }
 
 MonoTime GpioSource::monotonic_of(const gpio_v2_line_event &event, const ClockReading &now) const {

@@ -12,6 +12,10 @@
 //   once it is synchronised, the wait is over, or the source stops.
 // - An edge in the first milliseconds after the request can be the line's
 //   initial state rather than a pulse; it is ignored.
+// - A read that fails, or an end of the events (a chip that went away),
+//   ends the thread after handing on what it had, and is told to the
+//   `died` callback so that the daemon can report it and request the line
+//   again.
 
 #include "core/edge.h"
 #include "core/event_sequence.h"
@@ -19,6 +23,7 @@
 #include "sources/clock_reader.h"
 #include "sources/file_descriptor.h"
 #include "sources/gpio/line_settings.h"
+#include "sources/source.h"
 
 #include <atomic>
 #include <deque>
@@ -35,17 +40,26 @@ struct SourceOptions {
   Micros settle{5000}; // edges this soon after the request are the initial state
 };
 
-class GpioSource {
+class GpioSource final : public Source {
 public:
   // `events` is the line request's fd (or, in tests, a pipe carrying the
   // same records). The clock must outlive the source.
   GpioSource(FileDescriptor events, LineSettings settings, EdgeSink &sink, ClockReader &clock,
              SourceOptions options);
-  ~GpioSource();
+  ~GpioSource() override;
   GpioSource(const GpioSource &) = delete;
   GpioSource &operator=(const GpioSource &) = delete;
+  GpioSource(GpioSource &&) = delete;
+  GpioSource &operator=(GpioSource &&) = delete;
 
-  void start();
+  void start() { start(Died{}); }
+  void start(Died died) override;
+  void stop_and_join() override {
+    stop();
+    join();
+  }
+  // "clock waiting, 3 edges held" while pulses wait for the clock.
+  [[nodiscard]] std::string condition() const override;
   // Stops reading; held edges are stamped with the clock as it is and
   // handed on, never dropped.
   void stop();
@@ -63,7 +77,8 @@ private:
     std::uint64_t lost_before = 0; // events the kernel dropped before this one
   };
 
-  void run();
+  // Reads until stopped; returns why it ended otherwise ("" when stopped).
+  std::string read_events();
   void handle_batch(std::span<const gpio_v2_line_event> events);
   void release(const ClockReading &now, bool force);
   [[nodiscard]] MonoTime monotonic_of(const gpio_v2_line_event &event,
@@ -83,6 +98,7 @@ private:
   std::atomic<std::size_t> held_count_{0};
   std::atomic<ClockState> clock_state_{ClockState::unsynchronised};
   bool state_logged_ = false;
+  Died died_;
   std::thread thread_;
 };
 

@@ -144,6 +144,32 @@ TEST_F(Handlers, StatusAndNodes) {
   const auto status = call("GET", "/api/status", token("vic"));
   ASSERT_EQ(status.status, 200U) << status.body;
   EXPECT_TRUE(json(status).contains("version"));
+  EXPECT_TRUE(json(status)["clock_synchronised"].is_null()); // nobody asked the kernel
+  EXPECT_TRUE(json(status)["sources"].empty());
+
+  context.clock_synchronised = [] { return false; };
+  context.sources = [this] {
+    SourceHealth down{"GPIO /dev/gpiochip0 line 17 ('GPIO17')",
+                      1,
+                      false,
+                      2,
+                      "",
+                      "reading its events failed: No such device",
+                      now,
+                      now + std::chrono::seconds{4}};
+    return std::vector<SourceHealth>{down};
+  };
+  const auto told = json(call("GET", "/api/status", token("vic")));
+  EXPECT_EQ(told["clock_synchronised"], false);
+  ASSERT_EQ(told["sources"].size(), 1U) << told.dump();
+  const auto &source = told["sources"][0];
+  EXPECT_EQ(source["name"], "GPIO /dev/gpiochip0 line 17 ('GPIO17')");
+  EXPECT_EQ(source["meter"], 1);
+  EXPECT_EQ(source["state"], "down");
+  EXPECT_EQ(source["restarts"], 2);
+  EXPECT_EQ(source["last_failure"], "reading its events failed: No such device");
+  EXPECT_EQ(source["last_failure_at"], format_utc(now));
+  EXPECT_EQ(source["restart_at"], format_utc(now + std::chrono::seconds{4}));
   const auto nodes = call("GET", "/api/nodes", token("vic"));
   ASSERT_EQ(nodes.status, 200U) << nodes.body;
   EXPECT_TRUE(json(nodes).empty());
