@@ -6,11 +6,13 @@
 #include "api/read_cache.h"
 #include "auth/hash_pool.h"
 #include "auth/verified_tokens.h"
+#include "core/metrics_text.h"
 #include "core/rate_limiter.h"
 #include "core/source_health.h"
 #include "pipeline/meter_pipeline.h"
 #include "store/pulse_bus.h"
 #include "store/store.h"
+#include "store/writer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +37,12 @@ struct ApiSettings {
   std::size_t max_rows = 10'000; // buckets or steps in one answer
   // Origins whose browser pages may call the v1 API (http.cors_origins).
   std::vector<std::string> cors_origins{};
+};
+
+// What one route answered since start, for /metrics.
+struct RouteCounts {
+  std::map<unsigned, std::uint64_t> by_status;
+  HistogramCounts seconds{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0}};
 };
 
 struct ApiContext {
@@ -66,6 +74,12 @@ struct ApiContext {
   std::function<bool()> clock_synchronised{};
   // How the daemon's supervised sources (GPIO lines) fare; unset: none.
   std::function<std::vector<SourceHealth>()> sources{};
+  // For /metrics: the routes' answers ("GET /api/meters/{id}" → counts),
+  // the writer's figures (unset: no writer runs), and a bearer token that
+  // opens /metrics alone ([metrics] token_file; empty: none).
+  std::map<std::string, RouteCounts> http_counts{};
+  std::function<WriterStats()> writer_stats{};
+  std::string metrics_token{};
 };
 
 // Builds the route table over `context`, which must outlive the router.
@@ -79,6 +93,7 @@ void add_meter_admin_routes(http::Router &router, ApiContext &context);
 void add_ingest_routes(http::Router &router, ApiContext &context);
 void add_dashboard_routes(http::Router &router, ApiContext &context);
 void add_admin_routes(http::Router &router, ApiContext &context);
+void add_metrics_routes(http::Router &router, ApiContext &context);
 
 // A request's body as a JSON object, read under the untrusted-JSON policy;
 // a 400 naming "body" otherwise.

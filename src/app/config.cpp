@@ -1,9 +1,11 @@
 #include "app/config.h"
 #include "core/meter.h"
+#include "core/quoted_input.h"
 
 #include <date/tz.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -302,6 +304,64 @@ void read_mqtt(TableReader &top, Config &config) {
   config.mqtt = settings;
 }
 
+// A topic prefix: MQTT topic levels without wildcards or a leading or
+// trailing slash, so that <prefix>/meter/<id>/total is a plain topic.
+void check_topic_prefix(const std::string &prefix, const std::string &key, bool may_be_empty) {
+  const bool bad = prefix.find_first_of("#+") != std::string::npos || prefix.starts_with('/') ||
+                   prefix.ends_with('/') || prefix.find('\0') != std::string::npos ||
+                   prefix.size() > 100;
+  if (bad || (prefix.empty() && !may_be_empty)) {
+    throw ConfigError{"config key '" + key + "': " + quoted_input(prefix) +
+                      " is not a topic prefix (letters, digits, '/', '-' or '_', no '+' or '#', "
+                      "no slash at either end, at most 100 bytes)"};
+  }
+}
+
+void read_mqtt_out(TableReader &top, Config &config, const std::filesystem::path &folder) {
+  const toml::table empty;
+  TableReader out(section(top, "mqtt_out", empty), "mqtt_out");
+  const std::string broker = out.string("broker", "");
+  publish::MqttOutSettings settings;
+  settings.client_id = out.string("client_id", "pulsemon-out");
+  settings.username = out.string("username", "");
+  settings.password = out.string("password", "");
+  const std::string ca_file = out.string("ca_file", "");
+  settings.topic_prefix = out.string("topic_prefix", "pulsemon");
+  check_topic_prefix(settings.topic_prefix, "mqtt_out.topic_prefix", false);
+  settings.discovery_prefix = out.string("discovery_prefix", "homeassistant");
+  check_topic_prefix(settings.discovery_prefix, "mqtt_out.discovery_prefix", true);
+  settings.qos = static_cast<int>(out.integer("qos", 1, 0, 2));
+  settings.min_interval =
+      std::chrono::milliseconds{out.integer("min_interval_ms", 1000, 100, 3'600'000)};
+  settings.max_interval =
+      std::chrono::milliseconds{out.integer("max_interval_ms", 60'000, 1000, 3'600'000)};
+  if (settings.max_interval < settings.min_interval) {
+    throw ConfigError{"config key 'mqtt_out.max_interval_ms' must be at least "
+                      "mqtt_out.min_interval_ms"};
+  }
+  settings.currency = out.string("currency", "EUR");
+  if (settings.currency.size() != 3 ||
+      !std::all_of(settings.currency.begin(), settings.currency.end(),
+                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    throw ConfigError{"config key 'mqtt_out.currency': " + quoted_input(settings.currency) +
+                      " is not an ISO 4217 code such as EUR, GBP or USD"};
+  }
+  out.refuse_unknown_keys();
+  if (broker.empty()) {
+    return;
+  }
+  auto endpoint = parse_listen(broker, "config key 'mqtt_out.broker'");
+  if (!endpoint.ok()) {
+    throw ConfigError{endpoint.error().message};
+  }
+  settings.host = endpoint->first;
+  settings.port = endpoint->second;
+  if (!ca_file.empty()) {
+    settings.ca_file = anchored(folder, ca_file).string();
+  }
+  config.mqtt_out = settings;
+}
+
 Config read_config(const toml::table &root, const std::filesystem::path &folder) {
   Config config;
   const toml::table empty;
@@ -407,6 +467,12 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
   }
   read_gpio_lines(top, config);
   read_mqtt(top, config);
+  read_mqtt_out(top, config, folder);
+  TableReader metrics(section(top, "metrics", empty), "metrics");
+  if (const std::string token_file = metrics.string("token_file", ""); !token_file.empty()) {
+    config.metrics_token_file = anchored(folder, token_file);
+  }
+  metrics.refuse_unknown_keys();
   top.refuse_unknown_keys();
   return config;
 }
@@ -521,6 +587,19 @@ token_lifetime_s = 86400    # how long a login token is valid
 # line = "GPIO17"           # or an offset: 17
 # edge = "falling"          # falling | rising | both
 # bias = "pull-up"          # pull-up | pull-down | disabled | as-is
+
+# Publish each meter's power, total, today's energy and cost to an MQTT
+# broker, with Home Assistant discovery (docs/integrations.md):
+# [mqtt_out]
+# broker = "127.0.0.1:1883"
+# topic_prefix = "pulsemon"           # states under pulsemon/meter/<id>/…
+# discovery_prefix = "homeassistant"  # "" for no Home Assistant discovery
+# currency = "EUR"                    # the cost sensors' unit
+
+# GET /metrics for Prometheus takes a login, or the token in this file
+# (make one: openssl rand -hex 32 > metrics.token; docs/integrations.md):
+# [metrics]
+# token_file = "metrics.token"
 )";
   if (with_simulator) {
     text += R"(

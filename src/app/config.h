@@ -6,6 +6,7 @@
 #include "core/result.h"
 #include "core/wall_stamper.h"
 #include "ingest/mqtt_settings.h"
+#include "publish/mqtt_out_settings.h"
 #include "sources/gpio/line_settings.h"
 #include "store/durability.h"
 
@@ -71,6 +72,14 @@ struct Config {
 
   // [mqtt] (off unless mqtt.broker is set) and [[mqtt_power]] topics
   std::optional<MqttSettings> mqtt;
+
+  // [mqtt_out] (off unless mqtt_out.broker is set): states and Home
+  // Assistant discovery published to a broker
+  std::optional<publish::MqttOutSettings> mqtt_out;
+
+  // [metrics]: a file holding the bearer token that opens GET /metrics
+  // (and nothing else) for Prometheus; "" for none (a login still works).
+  std::filesystem::path metrics_token_file;
 };
 
 // Parses TOML text. `folder` anchors relative paths.

@@ -10,6 +10,8 @@
 #include <systemd/sd-daemon.h>
 
 #include <boost/asio/post.hpp>
+#include <date/tz.h>
+#include <fstream>
 
 namespace pulsemon {
 
@@ -46,6 +48,26 @@ std::string describe_status(const MeterLiveStatus &status, UtcTime now) {
                         status.filter.too_short, status.filter.unpaired);
   }
   return line;
+}
+
+// The token in [metrics] token_file, without the line end an editor or
+// `openssl rand -hex 32 > FILE` leaves; long enough not to be guessed.
+std::string read_metrics_token(const std::filesystem::path &file) {
+  std::ifstream in(file);
+  std::string token;
+  if (!in || !std::getline(in, token)) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "config key 'metrics.token_file': cannot read " + file.string());
+  }
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  if (token.size() < 32) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "config key 'metrics.token_file': the token in " + file.string() +
+                      " is shorter than 32 characters; make one with 'openssl rand -hex 32'");
+  }
+  return token;
 }
 
 WriterSettings writer_settings_for(const Config &config) {
@@ -115,6 +137,10 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   api_.bus = &bus_;
   api_.clock_synchronised = [] { return SystemClock{}.read().synchronised; };
   api_.sources = [this] { return gpio_sources_.health(); };
+  api_.writer_stats = [this] { return writer_.stats(); };
+  if (!config.metrics_token_file.empty()) {
+    api_.metrics_token = read_metrics_token(config.metrics_token_file);
+  }
   // The live figures and the live stream follow the commits.
   live_pulses_ = bus_.subscribe([this](const CommittedPulses &committed) {
     for (const MeterPipelines::LivePulse &pulse : pipelines_.on_committed(
@@ -145,7 +171,16 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
     }
     throw;
   }
+  std::uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+    watchdog_ = std::chrono::microseconds{watchdog_usec};
+    loop_answered_ = std::chrono::steady_clock::now().time_since_epoch().count();
+    spdlog::info("systemd watchdog: telling systemd every {:g} s that the writer and the API "
+                 "answer",
+                 std::chrono::duration<double>(*watchdog_ / 4).count());
+  }
   sd_notify(0, "READY=1\nSTATUS=serving");
+  feed_watchdog();
 }
 
 void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
@@ -190,6 +225,16 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
                  config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
     mqtt_->start();
   }
+  if (config.mqtt_out) {
+    mqtt_out_ = std::make_unique<publish::MqttPublisher>(
+        *config.mqtt_out,
+        std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}),
+        bus_, *date::locate_zone(config.zone), config.billing_day, PULSEMON_VERSION, &wall_now);
+    spdlog::info("mqtt_out: publishing states{} to {}:{}",
+                 config.mqtt_out->discovery_prefix.empty() ? "" : " and Home Assistant discovery",
+                 config.mqtt_out->host, config.mqtt_out->port);
+    mqtt_out_->start();
+  }
   if (simulators_.empty() && config.gpio_lines.empty() && !mqtt_) {
     spdlog::warn("no sources are configured, so no pulses will arrive; add a [[simulator]] "
                  "section to {} to try pulsemon without hardware",
@@ -207,12 +252,20 @@ Daemon::~Daemon() {
 
 int Daemon::run_until(const sigset_t &signals) {
   auto next_status = std::chrono::steady_clock::now() + config_.status_interval;
+  // Woken every second for the status line, and four times per watchdog
+  // period when systemd watches.
+  std::chrono::microseconds wait{std::chrono::seconds{1}};
+  if (watchdog_) {
+    wait = std::min(wait, *watchdog_ / 4);
+  }
+  const timespec wake_after{static_cast<time_t>(wait.count() / 1'000'000),
+                            static_cast<long>(wait.count() % 1'000'000) * 1000};
   while (true) {
-    const timespec one_second{1, 0};
-    const int received = sigtimedwait(&signals, nullptr, &one_second);
+    const int received = sigtimedwait(&signals, nullptr, &wake_after);
     if (received > 0) {
       return received;
     }
+    feed_watchdog();
     // A timeout (EAGAIN) or EINTR: carry on.
     if (std::chrono::steady_clock::now() >= next_status) {
       next_status += config_.status_interval;
@@ -233,6 +286,11 @@ void Daemon::report_status() {
                  mqtt_stats.connected ? "connected" : "NOT connected", mqtt_stats.batches,
                  mqtt_stats.power_reports, mqtt_stats.refused);
   }
+  if (mqtt_out_) {
+    const publish::PublisherStats out = mqtt_out_->stats();
+    spdlog::info("mqtt_out: {}; {} messages published",
+                 out.connected ? "connected" : "NOT connected", out.messages);
+  }
   for (const SourceHealth &source : gpio_sources_.health()) {
     if (!source.running) {
       spdlog::warn("{} (meter {}): DOWN since {} ({}); {} restarts so far", source.name,
@@ -251,6 +309,44 @@ void Daemon::report_status() {
                  stats.failed_commits, stats.refused_batches, stats.queued_pulses);
   }
   sd_notify(0, ("STATUS=" + status_summary()).c_str());
+}
+
+void Daemon::feed_watchdog() {
+  if (!watchdog_) {
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  const auto limit = std::chrono::duration_cast<Clock::duration>(*watchdog_ / 2);
+  const Clock::time_point now = Clock::now();
+  const Clock::duration in_commit = writer_.committing_for();
+  const Clock::duration loop_silent =
+      now - Clock::time_point(Clock::duration(loop_answered_.load()));
+  // Asked every time, answered or not, so that the loop's answer is fresh
+  // again as soon as it runs.
+  boost::asio::post(io_, [this] { loop_answered_ = Clock::now().time_since_epoch().count(); });
+  std::string stalled;
+  if (in_commit > limit) {
+    stalled = fmt::format("the writer has been in one commit for {:.1f} s",
+                          std::chrono::duration<double>(in_commit).count());
+  } else if (loop_silent > limit) {
+    stalled = fmt::format("the API's event loop has not answered for {:.1f} s",
+                          std::chrono::duration<double>(loop_silent).count());
+  }
+  if (!stalled.empty()) {
+    if (!watchdog_withheld_) {
+      spdlog::error("watchdog: {}; not telling systemd that pulsemon is alive, so that it "
+                    "restarts pulsemon if this lasts",
+                    stalled);
+      sd_notify(0, ("STATUS=stalled: " + stalled).c_str());
+      watchdog_withheld_ = true;
+    }
+    return;
+  }
+  if (watchdog_withheld_) {
+    spdlog::info("watchdog: the writer and the API answer again");
+    watchdog_withheld_ = false;
+  }
+  sd_notify(0, "WATCHDOG=1");
 }
 
 std::string Daemon::status_summary() const {
@@ -281,6 +377,9 @@ void Daemon::stop() {
   gpio_sources_.stop(); // hands any held pulses on before the writer stops
   if (mqtt_) {
     mqtt_->stop();
+  }
+  if (mqtt_out_) {
+    mqtt_out_->stop(); // says "offline" on its status topic
   }
   if (event_loop_) {
     event_loop_->stop();

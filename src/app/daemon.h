@@ -1,7 +1,7 @@
 #pragma once
 // The daemon `pulsemon serve` runs: it owns its parts and starts them in
 // order (the writer, the pipelines, the API's event loop, the sources, the
-// MQTT subscriber), and stops them in the reverse order. Every part is a
+// MQTT subscriber, the MQTT publisher), and stops them in the reverse order. Every part is a
 // member that stops itself when destroyed, so a failure at any point of the
 // start (a port in use, a source that cannot start) unwinds what had
 // started and still commits the pulses already queued; nothing ends in
@@ -13,6 +13,7 @@
 #include "app/config.h"
 #include "ingest/mqtt_ingest.h"
 #include "pipeline/meter_pipeline.h"
+#include "publish/mqtt_publisher.h"
 #include "sources/clock_reader.h"
 #include "sources/gpio/chip.h"
 #include "sources/simulator/realtime_source.h"
@@ -23,6 +24,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <functional>
 #include <memory>
@@ -89,6 +92,11 @@ private:
   // One line for sd_notify STATUS (systemctl status): what is stored, and
   // any source that is down or waiting for the clock.
   [[nodiscard]] std::string status_summary() const;
+  // Under systemd's watchdog (WatchdogSec=): WATCHDOG=1, but only while
+  // the writer is not stuck in a commit and the API's event loop answers,
+  // each for at most half the watchdog's time; otherwise systemd is left
+  // to restart pulsemon.
+  void feed_watchdog();
 
   const Config &config_;
   std::unique_ptr<Store> store_; // the writer's
@@ -107,6 +115,10 @@ private:
   std::vector<std::unique_ptr<simulator::RealtimeSource>> simulators_;
   SourceSupervisor gpio_sources_; // restarts a GPIO source that dies
   std::unique_ptr<MqttIngest> mqtt_;
+  std::unique_ptr<publish::MqttPublisher> mqtt_out_;
+  std::optional<std::chrono::microseconds> watchdog_; // WATCHDOG_USEC, when systemd asks
+  std::atomic<std::chrono::steady_clock::rep> loop_answered_{0};
+  bool watchdog_withheld_ = false;
   bool stopped_ = false;
 };
 

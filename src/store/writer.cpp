@@ -104,6 +104,15 @@ void PulseWriter::release_space() {
   }
 }
 
+std::chrono::steady_clock::duration PulseWriter::committing_for() const {
+  const auto started = commit_started_.load();
+  if (started == 0) {
+    return {};
+  }
+  return std::chrono::steady_clock::now() -
+         std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(started));
+}
+
 void PulseWriter::run() {
   run_loop();
   release_space();
@@ -129,7 +138,9 @@ void PulseWriter::run_loop() {
     std::deque<Pending> pending;
     pending.swap(queue_);
     lock.unlock();
+    commit_started_ = Clock::now().time_since_epoch().count();
     const bool ok = commit_pending(pending);
+    commit_started_ = 0;
     lock.lock();
     if (!ok) {
       // Keep the batches, ahead of newer ones, and retry after a pause; a
@@ -159,6 +170,7 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
     batches.push_back(std::move(item.batch));
   }
   std::vector<BatchOutcome> outcomes;
+  const auto started = std::chrono::steady_clock::now();
   try {
     outcomes = sink_.commit(batches);
   } catch (const std::exception &failure) {
@@ -191,6 +203,8 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
     stats_.committed_pulses += stored;
     stats_.duplicate_pulses += duplicates;
     ++stats_.commits;
+    stats_.commit_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     stats_.queued_pulses -= pulses;
     done_ += pending.size();
     if (!stats_.failing_because.empty()) {

@@ -7,10 +7,12 @@
 // Thread safety: submit() and flush() may be called from any thread.
 // Acknowledgements run on the writer's thread and must not block.
 
+#include "core/metrics_text.h"
 #include "store/pulse_bus.h"
 #include "store/pulse_sink.h"
 #include "store/types.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -43,6 +45,9 @@ struct WriterStats {
   // Set while commits fail (a full disk, a read-only file): what the store
   // said last time. Empty once a commit succeeds again.
   std::string failing_because;
+  // How long each commit that succeeded took, in seconds (for /metrics).
+  HistogramCounts commit_seconds{
+      {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5}};
 };
 
 class PulseWriter {
@@ -68,6 +73,11 @@ public:
   void stop();
 
   [[nodiscard]] WriterStats stats() const;
+
+  // How long the commit in progress has been running (zero between
+  // commits): what the daemon's watchdog looks at, as a commit that does
+  // not end (a hung disk) stops every pulse from being stored.
+  [[nodiscard]] std::chrono::steady_clock::duration committing_for() const;
 
 private:
   void release_space(); // the sink's, with a failure logged
@@ -100,6 +110,8 @@ private:
   bool flush_requested_ = false;
   bool stopping_ = false;
   bool finished_ = false; // the thread has ended
+  // steady_clock ticks when the commit in progress began; 0 between commits.
+  std::atomic<std::chrono::steady_clock::rep> commit_started_{0};
   WriterStats stats_;
   std::thread thread_;
 };

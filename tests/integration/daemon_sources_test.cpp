@@ -11,16 +11,12 @@
 #include "store/sqlite/sqlite_store.h"
 #include "support/gpio_fakes.h"
 #include "support/http_client.h"
+#include "support/notify_socket.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
-#include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -28,47 +24,6 @@ namespace pulsemon {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A datagram socket where sd_notify's messages arrive ($NOTIFY_SOCKET).
-class NotifySocket {
-public:
-  explicit NotifySocket(const std::filesystem::path &path)
-      : socket_(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
-    if (!socket_.valid() ||
-        ::bind(socket_.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-      throw std::runtime_error("cannot bind the notify socket");
-    }
-    ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
-  }
-  ~NotifySocket() { ::unsetenv("NOTIFY_SOCKET"); }
-  NotifySocket(const NotifySocket &) = delete;
-  NotifySocket &operator=(const NotifySocket &) = delete;
-
-  // The messages until one contains `text` (within 10 s); nullopt if none did.
-  std::optional<std::string> wait_for(const std::string &text) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd ready{socket_.get(), POLLIN, 0};
-      if (::poll(&ready, 1, 100) == 1) {
-        std::array<char, 4096> buffer{};
-        const ssize_t n = ::recv(socket_.get(), buffer.data(), buffer.size(), 0);
-        if (n > 0) {
-          std::string message(buffer.data(), static_cast<std::size_t>(n));
-          if (message.find(text) != std::string::npos) {
-            return message;
-          }
-        }
-      }
-    }
-    return std::nullopt;
-  }
-
-private:
-  FileDescriptor socket_;
-};
 
 std::int64_t monotonic_now_us() {
   return std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now().time_since_epoch())
@@ -138,7 +93,7 @@ protected:
 };
 
 TEST_F(DaemonSources, AGpioLineThatDiesIsReportedAndRequestedAgainUntilItIsBack) {
-  NotifySocket notify(dir / "notify");
+  testing::NotifySocket notify(dir / "notify");
   testing::LineEventPipe first;
   testing::LineEventPipe second;
   DaemonPlan plan;

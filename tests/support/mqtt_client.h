@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,12 @@ namespace pulsemon::testing {
 
 class MqttClient {
 public:
+  struct Message {
+    std::string topic;
+    std::string payload;
+    bool retained = false; // delivered from the broker's store on subscribing
+  };
+
   // Connects to the broker on 127.0.0.1:port, logged in when `user` is given.
   explicit MqttClient(unsigned short port, const std::string &user = "",
                       const std::string &password = "", const std::string &client_id = "") {
@@ -30,9 +37,13 @@ public:
           const std::lock_guard lock(me.mutex_);
           me.received_.emplace_back(static_cast<const char *>(message->payload),
                                     static_cast<std::size_t>(message->payloadlen));
+          me.messages_.push_back(Message{message->topic, me.received_.back(), message->retain});
         });
     mosquitto_subscribe_callback_set(client_, [](mosquitto *, void *self, int, int, const int *) {
       ++static_cast<MqttClient *>(self)->subscriptions_;
+    });
+    mosquitto_publish_callback_set(client_, [](mosquitto *, void *self, int mid) {
+      static_cast<MqttClient *>(self)->acknowledged_ = mid;
     });
     EXPECT_EQ(mosquitto_connect(client_, "127.0.0.1", port, 30), MOSQ_ERR_SUCCESS);
     mosquitto_loop_start(client_);
@@ -59,6 +70,16 @@ public:
     mosquitto_publish(client_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
                       payload.data(), 1, false);
   }
+  // Retained, and waits (at most 5 s) until the broker has it.
+  void publish_retained(const std::string &topic, const std::string &payload) {
+    int mid = 0;
+    mosquitto_publish(client_, &mid, topic.c_str(), static_cast<int>(payload.size()),
+                      payload.data(), 1, true);
+    for (int i = 0; i < 500 && acknowledged_ < mid; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    EXPECT_GE(acknowledged_, mid) << "the broker did not take " << topic;
+  }
   // Waits until `count` messages have arrived (or 15 s), returns them all.
   std::vector<std::string> wait_for(std::size_t count) {
     for (int i = 0; i < 1500; ++i) {
@@ -74,12 +95,37 @@ public:
     const std::lock_guard lock(mutex_);
     return received_;
   }
+  // The same with their topics, in the order they arrived.
+  [[nodiscard]] std::vector<Message> messages() const {
+    const std::lock_guard lock(mutex_);
+    return messages_;
+  }
+  // Waits (at most `timeout`) until a message on `topic` satisfying
+  // `wanted` has arrived after the first `skip` messages; returns it.
+  template <typename Wanted>
+  std::optional<Message>
+  wait_for_message(const std::string &topic, Wanted wanted, std::size_t skip = 0,
+                   std::chrono::milliseconds timeout = std::chrono::seconds{20}) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::vector<Message> all = messages();
+      for (std::size_t i = skip; i < all.size(); ++i) {
+        if (all[i].topic == topic && wanted(all[i].payload)) {
+          return all[i];
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    return std::nullopt;
+  }
 
 private:
   mosquitto *client_ = nullptr;
   mutable std::mutex mutex_;
   std::vector<std::string> received_;
+  std::vector<Message> messages_;
   std::atomic<int> subscriptions_{0};
+  std::atomic<int> acknowledged_{0};
 };
 
 } // namespace pulsemon::testing

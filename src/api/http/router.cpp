@@ -2,6 +2,7 @@
 
 #include "core/quoted_input.h"
 
+#include <chrono>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -28,6 +29,7 @@ int required_rank(Access access) {
   case Access::open:
     return 0;
   case Access::viewer:
+  case Access::metrics:
     return 1;
   case Access::user:
     return 2;
@@ -108,6 +110,7 @@ Response Router::handle(Request &request) const {
   }
 
   Response response;
+  const auto started = std::chrono::steady_clock::now();
   try {
     response = run(*matched, request);
   } catch (const Failure &failure) {
@@ -120,6 +123,10 @@ Response Router::handle(Request &request) const {
   } catch (const std::exception &unexpected) {
     spdlog::error("{} {}: {}", request.method, request.path, unexpected.what());
     response = error_response(500, "internal", "the server failed; the log says why");
+  }
+  if (answered_) {
+    answered_(*matched, response.status,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   const auto cors = cors_headers(matched->legacy, request);
   if (cors.empty()) {
@@ -201,6 +208,11 @@ Response Router::run(const Route &matched, Request &request) const {
                             "'Authorization: Bearer TOKEN'");
     }
     const bool is_device = principal->role == "device";
+    const bool metrics_token = principal->role == "metrics";
+    if (matched.access == Access::metrics && metrics_token) {
+      request.principal = std::move(principal).value();
+      return matched.handler(request);
+    }
     if (matched.access == Access::device && !is_device) {
       return error_response(403, "forbidden",
                             "this endpoint takes a device key ('pulsemon key add'), not a login");
@@ -208,7 +220,9 @@ Response Router::run(const Route &matched, Request &request) const {
     if (matched.access != Access::device && rank(principal->role) < required_rank(matched.access)) {
       return error_response(403, "forbidden",
                             is_device ? "a device key may only upload pulses (POST /api/ingest)"
-                                      : "your role (" + principal->role + ") may not do this");
+                            : metrics_token
+                                ? "the metrics token opens GET /metrics and nothing else"
+                                : "your role (" + principal->role + ") may not do this");
     }
     request.principal = std::move(principal).value();
   }

@@ -13,11 +13,12 @@
 namespace pulsemon::http {
 
 enum class Access {
-  open,   // no token needed (login, health, the OpenAPI document)
-  viewer, // any signed-in user
-  user,   // users and admins
-  admin,  // admins only
-  device, // a sensor node's device key, and nothing else (user tokens get 403)
+  open,    // no token needed (login, health, the OpenAPI document)
+  viewer,  // any signed-in user
+  user,    // users and admins
+  admin,   // admins only
+  device,  // a sensor node's device key, and nothing else (user tokens get 403)
+  metrics, // any signed-in user, or the metrics token (role "metrics"), which opens nothing else
 };
 
 using Handler = std::function<Response(Request &)>;
@@ -43,6 +44,10 @@ using Authenticator = std::function<Result<Principal>(const Request &)>;
 // authentication: where state that a request reads is brought up to date.
 using RequestHook = std::function<void()>;
 
+// Told of every answer of a matched route, with how long its handler took
+// (for /metrics; a deferred answer's later part is not counted).
+using AnswerHook = std::function<void(const Route &, unsigned status, double seconds)>;
+
 class Router {
 public:
   explicit Router(Authenticator authenticate, RequestHook before_each = {})
@@ -55,6 +60,8 @@ public:
   // API (http.cors_origins; "*" for any). None by default: a page from
   // elsewhere cannot read the answers. Legacy routes allow any origin.
   void set_cors_origins(std::vector<std::string> origins) { cors_origins_ = std::move(origins); }
+
+  void set_answer_hook(AnswerHook hook) { answered_ = std::move(hook); }
 
   // Finds the route, checks access, runs the handler; turns a Failure thrown
   // by any of them (a store that cannot be read, say) into its JSON error
@@ -76,6 +83,7 @@ private:
   RequestHook before_each_;
   std::vector<Route> routes_;
   std::vector<std::string> cors_origins_;
+  AnswerHook answered_;
 };
 
 // Whether `path` matches `pattern`, filling `params` from {placeholders}; a

@@ -175,6 +175,37 @@ TEST_F(Handlers, StatusAndNodes) {
   EXPECT_TRUE(json(nodes).empty());
 }
 
+TEST_F(Handlers, MetricsNeedALoginOrTheMetricsTokenAndCountWhatIsStored) {
+  EXPECT_EQ(call("GET", "/metrics", "").status, 401U);
+  const std::int64_t key_id = store.add_device_key("hall", {1}, now);
+  const std::string key = auth::make_device_key(key_id);
+  store.set_device_key_hash(key_id, auth::hash_device_key(key));
+  EXPECT_EQ(call("GET", "/metrics", key).status, 403U) << "a device key reads no metrics";
+
+  const auto metrics = call("GET", "/metrics", token("vic"));
+  ASSERT_EQ(metrics.status, 200U) << metrics.body;
+  EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics.body.find("pulsemon_pulses_stored_total{meter=\"1\",name=\"house\","
+                              "kind=\"electricity\",unit=\"kWh\"} 60\n"),
+            std::string::npos)
+      << metrics.body;
+  // 60 pulses at 1000 imp/kWh: 0.06 kWh, 216 kJ.
+  EXPECT_NE(metrics.body.find("pulsemon_energy_joules_total{meter=\"1\",name=\"house\","
+                              "kind=\"electricity\",unit=\"kWh\"} 216000\n"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(
+      metrics.body.find("pulsemon_http_requests_total{route=\"GET /metrics\",code=\"401\"} 1"),
+      std::string::npos)
+      << metrics.body;
+
+  context.metrics_token = std::string(40, 'm');
+  EXPECT_EQ(call("GET", "/metrics", std::string(40, 'm')).status, 200U);
+  EXPECT_EQ(call("GET", "/metrics", std::string(40, 'n')).status, 401U);
+  EXPECT_EQ(call("GET", "/api/meters", std::string(40, 'm')).status, 403U)
+      << "the metrics token opens /metrics and nothing else";
+}
+
 TEST_F(Handlers, ANodesBatchIsStoredOnce) {
   const std::int64_t key_id = store.add_device_key("hall", {1}, now);
   const std::string key = auth::make_device_key(key_id);

@@ -1,0 +1,259 @@
+// GET /metrics: Prometheus's text format (core/metrics_text.h), following
+// its naming conventions: base units (joules, cubic metres, watts,
+// seconds), `_total` for counters, the meter's own unit as a label.
+// Energy is a counter of joules, so rate() gives watts.
+//
+// Access (http::Access::metrics): a login (viewer or above, or the old
+// service's token), or the metrics token ([metrics] token_file), which
+// opens this endpoint and no other. Never open by accident: without
+// either, 401; a device key, 403.
+#include "api/api.h"
+#include "api/meter_view.h"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+namespace pulsemon {
+
+namespace {
+
+// Joules in one of the meter's units, for the energy units HA and people use.
+std::optional<double> joules_per_unit(const std::string &unit) {
+  if (unit == "Wh") {
+    return 3.6e3;
+  }
+  if (unit == "kWh") {
+    return 3.6e6;
+  }
+  if (unit == "MWh") {
+    return 3.6e9;
+  }
+  if (unit == "MJ") {
+    return 1e6;
+  }
+  if (unit == "GJ") {
+    return 1e9;
+  }
+  return std::nullopt;
+}
+
+// Cubic metres in one of the meter's units, for the volume units.
+std::optional<double> cubic_metres_per_unit(const std::string &unit) {
+  if (unit == "m³") {
+    return 1.0;
+  }
+  if (unit == "L") {
+    return 1e-3;
+  }
+  if (unit == "ft³") {
+    return 0.028316846592;
+  }
+  if (unit == "CCF") {
+    return 2.8316846592;
+  }
+  if (unit == "gal") {
+    return 0.003785411784; // US gallons, as Home Assistant takes them
+  }
+  return std::nullopt;
+}
+
+double seconds_since_epoch(UtcTime t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+MetricLabels meter_labels(const Meter &meter) {
+  return {{"meter", std::to_string(meter.id)},
+          {"name", meter.name},
+          {"kind", std::string(to_string(meter.kind))},
+          {"unit", meter.unit}};
+}
+
+void meter_metrics(MetricsText &text, ApiContext &context, const std::vector<MeterFacts> &meters,
+                   UtcTime now) {
+  const LivePowers live = live_powers(context);
+  std::vector<MovingFigures> moving;
+  moving.reserve(meters.size());
+  for (const MeterFacts &facts : meters) {
+    moving.push_back(moving_figures(facts, context.reads.register_state(facts, now), now,
+                                    live_power(live, facts.meter.id)));
+  }
+
+  text.family("pulsemon_pulses_stored_total", "counter", "Pulses stored, per meter.");
+  for (const MeterFacts &facts : meters) {
+    text.sample(meter_labels(facts.meter), static_cast<double>(facts.stats.pulses));
+  }
+  text.family("pulsemon_pulses_resent_total", "counter",
+              "Pulses that arrived again (a node's resent batch) and were stored once.");
+  for (const MeterFacts &facts : meters) {
+    text.sample({{"meter", std::to_string(facts.meter.id)}},
+                static_cast<double>(facts.stats.duplicates));
+  }
+  text.family("pulsemon_edges_rejected_total", "counter",
+              "Edges the pulse filter rejected, by reason (too_close: contact bounce, "
+              "too_short: a glitch, unpaired: an edge without its pair).");
+  for (const MeterFacts &facts : meters) {
+    const std::string id = std::to_string(facts.meter.id);
+    text.sample({{"meter", id}, {"reason", "too_close"}},
+                static_cast<double>(facts.stats.rejected.too_close));
+    text.sample({{"meter", id}, {"reason", "too_short"}},
+                static_cast<double>(facts.stats.rejected.too_short));
+    text.sample({{"meter", id}, {"reason", "unpaired"}},
+                static_cast<double>(facts.stats.rejected.unpaired));
+  }
+  text.family("pulsemon_meter_reading", "gauge",
+              "The meter's total in its own unit (label unit), as the meter counts; never "
+              "decreases.");
+  for (std::size_t i = 0; i < meters.size(); ++i) {
+    text.sample(meter_labels(meters[i].meter), moving[i].state.total);
+  }
+  text.family("pulsemon_energy_joules_total", "counter",
+              "Energy through meters that count energy, in joules; rate() gives watts.");
+  for (std::size_t i = 0; i < meters.size(); ++i) {
+    if (const auto joules = joules_per_unit(meters[i].meter.unit)) {
+      text.sample(meter_labels(meters[i].meter), moving[i].state.total * *joules);
+    }
+  }
+  text.family("pulsemon_volume_cubic_meters_total", "counter",
+              "Volume through meters that count volume (gas, water), in cubic metres.");
+  for (std::size_t i = 0; i < meters.size(); ++i) {
+    if (const auto cubic_metres = cubic_metres_per_unit(meters[i].meter.unit)) {
+      text.sample(meter_labels(meters[i].meter), moving[i].state.total * *cubic_metres);
+    }
+  }
+  text.family("pulsemon_power_watts", "gauge",
+              "Power now, from the time between the last pulses (falls as 1/t while none "
+              "comes, 0 after the meter's power timeout).");
+  for (std::size_t i = 0; i < meters.size(); ++i) {
+    const RateUnit rate = rate_unit(meters[i].meter.unit);
+    if (rate.name == "W" && moving[i].power) {
+      text.sample(meter_labels(meters[i].meter), *moving[i].power);
+    }
+  }
+  text.family("pulsemon_flow_cubic_meters_per_second", "gauge",
+              "Flow now through meters that count volume, in cubic metres per second.");
+  for (std::size_t i = 0; i < meters.size(); ++i) {
+    const auto cubic_metres = cubic_metres_per_unit(meters[i].meter.unit);
+    if (cubic_metres && moving[i].power) {
+      text.sample(meter_labels(meters[i].meter), *moving[i].power * *cubic_metres / 3600.0);
+    }
+  }
+  text.family("pulsemon_last_pulse_timestamp_seconds", "gauge",
+              "When the meter's last stored pulse came (Unix time).");
+  for (const MeterFacts &facts : meters) {
+    if (facts.stats.last_pulse) {
+      text.sample({{"meter", std::to_string(facts.meter.id)}},
+                  seconds_since_epoch(*facts.stats.last_pulse));
+    }
+  }
+  text.family("pulsemon_recent_gaps", "gauge",
+              "Gaps (lost pulses, outages) among the meter's most recent ones, as /api/meters "
+              "lists them.");
+  for (const MeterFacts &facts : meters) {
+    text.sample({{"meter", std::to_string(facts.meter.id)}},
+                static_cast<double>(facts.recent_gaps.size()));
+  }
+  text.family("pulsemon_last_gap_timestamp_seconds", "gauge",
+              "When the meter's most recent gap began (Unix time).");
+  for (const MeterFacts &facts : meters) {
+    if (!facts.recent_gaps.empty()) {
+      text.sample({{"meter", std::to_string(facts.meter.id)}},
+                  seconds_since_epoch(facts.recent_gaps.front().at));
+    }
+  }
+}
+
+void node_metrics(MetricsText &text, const std::vector<MeterFacts> &meters) {
+  struct Reading {
+    MetricLabels labels;
+    nlohmann::json health;
+    UtcTime last_heard;
+  };
+  std::vector<Reading> nodes;
+  for (const MeterFacts &facts : meters) {
+    for (const NodeStatus &node : facts.nodes) {
+      nlohmann::json health = nlohmann::json::parse(node.health_json, nullptr, false);
+      if (!health.is_object()) {
+        health = nlohmann::json::object();
+      }
+      nodes.push_back({{{"node", node.name}, {"meter", std::to_string(node.meter_id)}},
+                       std::move(health),
+                       node.last_heard});
+    }
+  }
+  auto numeric = [&](const char *name, const char *help, const char *field) {
+    text.family(name, "gauge", help);
+    for (const Reading &node : nodes) {
+      if (node.health.contains(field) && node.health[field].is_number()) {
+        text.sample(node.labels, node.health[field].get<double>());
+      }
+    }
+  };
+  numeric("pulsemon_node_rssi_dbm", "The sensor node's WiFi signal, as it last reported.", "rssi");
+  numeric("pulsemon_node_supply_volts", "The sensor node's supply voltage, as it last reported.",
+          "voltage");
+  numeric("pulsemon_node_buffered_pulses",
+          "Pulses waiting in the sensor node's buffer, as it last reported.", "buffer");
+  text.family("pulsemon_node_last_heard_timestamp_seconds", "gauge",
+              "When the sensor node last uploaded (Unix time).");
+  for (const Reading &node : nodes) {
+    text.sample(node.labels, seconds_since_epoch(node.last_heard));
+  }
+}
+
+void process_metrics(MetricsText &text, ApiContext &context) {
+  if (context.writer_stats) {
+    const WriterStats stats = context.writer_stats();
+    text.family("pulsemon_writer_queued_pulses", "gauge",
+                "Pulses from the GPIO lines and simulators waiting to be committed.");
+    text.sample({}, static_cast<double>(stats.queued_pulses));
+    text.family("pulsemon_writer_failed_commits_total", "counter",
+                "Commits that failed (a full disk, a read-only file) and were retried.");
+    text.sample({}, static_cast<double>(stats.failed_commits));
+    text.family("pulsemon_writer_commit_seconds", "histogram",
+                "How long the writer's commits took.");
+    text.histogram({}, stats.commit_seconds);
+  }
+  text.family("pulsemon_http_requests_total", "counter",
+              "HTTP requests answered, by route and status.");
+  for (const auto &[route, counts] : context.http_counts) {
+    for (const auto &[status, count] : counts.by_status) {
+      text.sample({{"route", route}, {"code", std::to_string(status)}}, static_cast<double>(count));
+    }
+  }
+  text.family("pulsemon_http_request_duration_seconds", "histogram",
+              "How long the routes' handlers took, by route.");
+  for (const auto &[route, counts] : context.http_counts) {
+    text.histogram({{"route", route}}, counts.seconds);
+  }
+  if (context.clock_synchronised) {
+    text.family("pulsemon_clock_synchronised", "gauge",
+                "1 when the kernel says the wall clock is synchronised (NTP, chrony), else 0.");
+    text.sample({}, context.clock_synchronised() ? 1.0 : 0.0);
+  }
+  text.family("pulsemon_build_info", "gauge", "pulsemon's version, as a label; always 1.");
+  text.sample({{"version", context.settings.version}}, 1.0);
+}
+
+} // namespace
+
+void add_metrics_routes(http::Router &router, ApiContext &context) {
+  router.add({"GET",
+              "/metrics",
+              http::Access::metrics, // a login or the metrics token
+              [&context](http::Request &) {
+                const UtcTime now = api_now();
+                const std::vector<MeterFacts> &meters = context.reads.meters(now);
+                MetricsText text;
+                meter_metrics(text, context, meters, now);
+                node_metrics(text, meters);
+                process_metrics(text, context);
+                http::Response response;
+                response.content_type = std::string(metrics_content_type);
+                response.body = text.text();
+                return response;
+              },
+              {}});
+}
+
+} // namespace pulsemon

@@ -1,0 +1,390 @@
+#include "publish/mqtt_publisher.h"
+
+#include "core/calendar.h"
+#include "core/quoted_input.h"
+#include "core/time_text.h"
+#include "domain/series.h"
+
+#include <fmt/format.h>
+#include <mosquitto.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <system_error>
+
+namespace pulsemon::publish {
+
+namespace {
+
+constexpr int keepalive_s = 30;
+// Renamed, added and removed meters are noticed within this time.
+constexpr std::chrono::seconds meters_read_every{5};
+constexpr std::chrono::seconds offline_flush_wait{2};
+// A store that cannot be read (a locked or damaged file) is tried this often.
+constexpr std::chrono::seconds retry_after_failure{5};
+
+void init_library_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+// Enough decimals to show one pulse (3 for 1000 imp/kWh), no float noise.
+std::string format_amount(double value, double pulses_per_unit) {
+  const int decimals =
+      std::clamp(static_cast<int>(std::ceil(std::log10(std::max(pulses_per_unit, 1.0)))), 0, 6);
+  return fmt::format("{:.{}f}", value, decimals);
+}
+
+} // namespace
+
+MqttPublisher::MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> store, PulseBus &bus,
+                             const date::time_zone &zone, int billing_day, std::string version,
+                             std::function<UtcTime()> now)
+    : settings_(std::move(settings)), store_(std::move(store)), zone_(zone),
+      billing_day_(billing_day), now_(std::move(now)) {
+  names_.topic_prefix = settings_.topic_prefix;
+  names_.discovery_prefix = settings_.discovery_prefix;
+  names_.version = std::move(version);
+  names_.currency = settings_.currency;
+  init_library_once();
+  client_ = mosquitto_new(settings_.client_id.c_str(), true, this);
+  if (client_ == nullptr) {
+    throw Failure(ErrorCode::unavailable, "mqtt_out: cannot create a client with client_id " +
+                                              quoted_input(settings_.client_id) + ": " +
+                                              std::system_category().message(errno));
+  }
+  mosquitto_connect_callback_set(client_, &MqttPublisher::on_connect);
+  mosquitto_disconnect_callback_set(client_, &MqttPublisher::on_disconnect);
+  mosquitto_message_callback_set(client_, &MqttPublisher::on_message);
+  mosquitto_publish_callback_set(client_, [](mosquitto *, void *self, int mid) {
+    auto &publisher = *static_cast<MqttPublisher *>(self);
+    const std::lock_guard lock(publisher.mutex_);
+    publisher.last_acknowledged_ = std::max(publisher.last_acknowledged_, mid);
+    publisher.wake_.notify_all();
+  });
+  mosquitto_reconnect_delay_set(client_, 1, 30, true);
+  if (!settings_.username.empty()) {
+    mosquitto_username_pw_set(client_, settings_.username.c_str(), settings_.password.c_str());
+  }
+  if (!settings_.ca_file.empty()) {
+    const int rc =
+        mosquitto_tls_set(client_, settings_.ca_file.c_str(), nullptr, nullptr, nullptr, nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      mosquitto_destroy(client_);
+      throw Failure(ErrorCode::invalid_argument, "config key 'mqtt_out.ca_file': cannot use " +
+                                                     settings_.ca_file + ": " +
+                                                     mosquitto_strerror(rc));
+    }
+  }
+  const std::string offline = "offline";
+  mosquitto_will_set(client_, status_topic(names_).c_str(), static_cast<int>(offline.size()),
+                     offline.data(), settings_.qos, true);
+  subscription_ = bus.subscribe([this](const CommittedPulses &committed) {
+    const std::lock_guard lock(mutex_);
+    dirty_.insert(committed.meter_id);
+    woken_ = true;
+    wake_.notify_all();
+  });
+}
+
+MqttPublisher::~MqttPublisher() {
+  stop();
+  mosquitto_destroy(client_);
+}
+
+void MqttPublisher::start() {
+  const int rc =
+      mosquitto_connect_async(client_, settings_.host.c_str(), settings_.port, keepalive_s);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    spdlog::warn("mqtt_out: connecting to {}:{} failed ({}); retrying in the background",
+                 settings_.host, settings_.port, mosquitto_strerror(rc));
+  }
+  if (mosquitto_loop_start(client_) != MOSQ_ERR_SUCCESS) {
+    throw Failure(ErrorCode::unavailable, "mqtt_out: cannot start the network thread");
+  }
+  started_ = true;
+  thread_ = std::thread([this] { run(); });
+}
+
+void MqttPublisher::stop() {
+  if (!started_) {
+    return;
+  }
+  started_ = false;
+  subscription_.reset();
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+    wake_.notify_all();
+  }
+  thread_.join();
+  if (connected_) {
+    // A clean disconnect sends no will: say "offline" ourselves, and wait
+    // (briefly) until the broker has it.
+    const std::string offline = "offline";
+    int mid = 0;
+    if (mosquitto_publish(client_, &mid, status_topic(names_).c_str(),
+                          static_cast<int>(offline.size()), offline.data(), 1,
+                          true) == MOSQ_ERR_SUCCESS) {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, offline_flush_wait, [&] { return last_acknowledged_ >= mid; });
+    }
+  }
+  mosquitto_disconnect(client_);
+  mosquitto_loop_stop(client_, true);
+}
+
+PublisherStats MqttPublisher::stats() const {
+  return {connected_.load(), messages_.load()};
+}
+
+void MqttPublisher::on_connect(mosquitto *client, void *self, int rc) {
+  auto &publisher = *static_cast<MqttPublisher *>(self);
+  if (rc != 0) {
+    spdlog::warn("mqtt_out: the broker refused the connection: {}", mosquitto_connack_string(rc));
+    return;
+  }
+  spdlog::info("mqtt_out: connected to {}:{}; publishing under {}/", publisher.settings_.host,
+               publisher.settings_.port, publisher.settings_.topic_prefix);
+  const std::string online = "online";
+  mosquitto_publish(client, nullptr, status_topic(publisher.names_).c_str(),
+                    static_cast<int>(online.size()), online.data(), publisher.settings_.qos, true);
+  if (!publisher.settings_.discovery_prefix.empty()) {
+    const std::string ha_status = ha_status_topic(publisher.names_);
+    const std::string configs = publisher.settings_.discovery_prefix + "/device/+/config";
+    mosquitto_subscribe(client, nullptr, ha_status.c_str(), 1);
+    mosquitto_subscribe(client, nullptr, configs.c_str(), 1);
+  }
+  publisher.connected_ = true;
+  const std::lock_guard lock(publisher.mutex_);
+  publisher.reconnected_ = true;
+  publisher.woken_ = true;
+  publisher.wake_.notify_all();
+}
+
+void MqttPublisher::on_disconnect(mosquitto * /*client*/, void *self, int rc) {
+  auto &publisher = *static_cast<MqttPublisher *>(self);
+  publisher.connected_ = false;
+  if (rc != 0) {
+    spdlog::warn("mqtt_out: lost the broker ({}); reconnecting", mosquitto_strerror(rc));
+  }
+}
+
+void MqttPublisher::on_message(mosquitto * /*client*/, void *self,
+                               const mosquitto_message *message) {
+  auto &publisher = *static_cast<MqttPublisher *>(self);
+  const std::string topic = message->topic;
+  const std::string payload(static_cast<const char *>(message->payload),
+                            static_cast<std::size_t>(std::max(message->payloadlen, 0)));
+  const std::lock_guard lock(publisher.mutex_);
+  if (topic == ha_status_topic(publisher.names_)) {
+    if (payload == "online") {
+      spdlog::info("mqtt_out: Home Assistant is online; sending discovery again");
+      publisher.reconnected_ = true;
+    }
+  } else if (const auto meter_id = meter_of_discovery_topic(publisher.names_, topic);
+             meter_id && !payload.empty()) {
+    publisher.retained_configs_.insert(*meter_id);
+  } else {
+    return;
+  }
+  publisher.woken_ = true;
+  publisher.wake_.notify_all();
+}
+
+void MqttPublisher::run() {
+  using Clock = std::chrono::steady_clock;
+  std::set<std::int64_t> pending; // meters with pulses not yet published
+  while (true) {
+    bool reconnected = false;
+    std::set<std::int64_t> retained;
+    {
+      std::unique_lock lock(mutex_);
+      if (stopping_) {
+        return;
+      }
+      pending.insert(dirty_.begin(), dirty_.end());
+      dirty_.clear();
+      std::swap(reconnected, reconnected_);
+      retained.swap(retained_configs_);
+      woken_ = false;
+    }
+    const Clock::time_point steady = Clock::now();
+    bool failed = false;
+    try {
+      if (meters_read_at_ == Clock::time_point{} || steady - meters_read_at_ >= meters_read_every) {
+        refresh_meters();
+        meters_read_at_ = steady;
+      }
+      if (connected_) {
+        if (reconnected) {
+          // Everything again: the broker may have lost retained messages,
+          // HA may have restarted.
+          for (auto &[id, published] : published_) {
+            published.config.clear();
+            published.announced = false;
+          }
+        }
+        send_discovery();
+        for (const std::int64_t id : retained) {
+          const bool known = std::any_of(meters_.begin(), meters_.end(),
+                                         [id](const Meter &m) { return m.id == id; });
+          if (!known) {
+            spdlog::info("mqtt_out: clearing Home Assistant's config of meter {}, which is gone",
+                         id);
+            send(discovery_topic(names_, id), "");
+          }
+        }
+        const UtcTime now = now_();
+        for (const Meter &meter : meters_) {
+          Published &published = published_[meter.id];
+          const auto since = steady - published.at;
+          const bool due = !published.announced || since >= settings_.max_interval ||
+                           (pending.contains(meter.id) && since >= settings_.min_interval);
+          if (due) {
+            publish_meter(meter, now);
+            pending.erase(meter.id);
+          }
+        }
+      }
+    } catch (const std::exception &failure) {
+      spdlog::warn("mqtt_out: cannot read the figures to publish: {}; trying again in {} s",
+                   failure.what(), retry_after_failure.count());
+      failed = true;
+    }
+
+    // Sleep until the next meter is due, or something happens (a commit, a
+    // connection: both wake this thread).
+    Clock::time_point next = Clock::now() + settings_.max_interval;
+    if (failed) {
+      next = Clock::now() + retry_after_failure;
+    } else if (connected_) {
+      for (const auto &[id, published] : published_) {
+        next = std::min(next, published.at + (pending.contains(id) ? settings_.min_interval
+                                                                   : settings_.max_interval));
+      }
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_until(lock, std::max(next, Clock::now() + std::chrono::milliseconds{10}),
+                     [this, failed] { return stopping_ || (woken_ && !failed); });
+  }
+}
+
+void MqttPublisher::refresh_meters() {
+  std::vector<Meter> meters = store_->meters();
+  for (const auto &[id, published] : published_) {
+    const bool still =
+        std::any_of(meters.begin(), meters.end(), [id = id](const Meter &m) { return m.id == id; });
+    if (!still && connected_) {
+      spdlog::info("mqtt_out: meter {} is gone; clearing its config and states", id);
+      const MeterTopics topics = meter_topics(names_, id);
+      send(discovery_topic(names_, id), "");
+      for (const std::string &topic : {topics.power, topics.total, topics.today}) {
+        send(topic, "");
+      }
+      send(topics.availability, "offline");
+    }
+  }
+  std::erase_if(published_, [&meters](const auto &entry) {
+    return std::none_of(meters.begin(), meters.end(),
+                        [id = entry.first](const Meter &m) { return m.id == id; });
+  });
+  meters_ = std::move(meters);
+}
+
+void MqttPublisher::send_discovery() {
+  if (settings_.discovery_prefix.empty()) {
+    return;
+  }
+  if (!bridge_sent_ || published_.empty()) {
+    send(bridge_discovery_topic(names_), bridge_discovery(names_).dump());
+    bridge_sent_ = true;
+  }
+  for (const Meter &meter : meters_) {
+    MeterExtras extras;
+    extras.priced = !meter.tariff.empty();
+    extras.has_calorific =
+        meter.kind == MeterKind::gas && !store_->calorific_values(meter.id).empty();
+    const std::string config = meter_discovery(meter, extras, names_).dump();
+    Published &published = published_[meter.id];
+    if (config == published.config) {
+      continue;
+    }
+    if (published.config.empty()) {
+      if (const auto warning = unit_warning(meter)) {
+        spdlog::warn("mqtt_out: {}", *warning);
+      }
+    }
+    send(discovery_topic(names_, meter.id), config);
+    published.config = config;
+  }
+}
+
+void MqttPublisher::publish_meter(const Meter &meter, UtcTime now) {
+  Published &published = published_[meter.id];
+  const MeterTopics topics = meter_topics(names_, meter.id);
+  if (!published.announced && !published.total) {
+    // Not known yet in this process: HA shows the meter unavailable
+    // until its total has been read, never a 0.
+    send(topics.availability, "offline");
+  }
+  double total = store_->register_state(meter.id, now).total;
+  if (published.total && total < *published.total) {
+    total = *published.total; // never backwards (a reading corrected downwards)
+  }
+  send(topics.total, format_amount(total, meter.pulses_per_unit));
+  published.total = total;
+
+  if (const std::optional<double> power = latest_power(*store_, meter.id, now)) {
+    const FlowUnit flow = flow_unit(meter);
+    send(topics.power, fmt::format("{:.{}f}", *power * flow.per_rate, flow.unit == "W" ? 1 : 4));
+  }
+
+  const Calendar calendar(zone_, billing_day_);
+  const Bucket day = calendar.bucket_containing(now, BucketSize::day);
+  const auto rows =
+      energy_series(*store_, meter.id, day.start, now + Micros{1}, BucketSize::day, calendar, 2);
+  nlohmann::json today{{"energy", 0.0}, {"since", format_utc(day.start)}};
+  if (rows.ok()) {
+    double energy = 0.0;
+    std::optional<double> cost;
+    std::optional<double> kwh;
+    for (const EnergyRow &row : *rows) {
+      energy += row.value;
+      if (row.cost) {
+        cost = cost.value_or(0.0) + *row.cost;
+      }
+      if (row.kwh) {
+        kwh = kwh.value_or(0.0) + *row.kwh;
+      }
+    }
+    today["energy"] = std::stod(format_amount(energy, meter.pulses_per_unit));
+    if (cost) {
+      today["cost"] = std::round(*cost * 10000.0) / 10000.0;
+    }
+    if (kwh) {
+      today["kwh"] = std::round(*kwh * 1000.0) / 1000.0;
+    }
+  }
+  send(topics.today, today.dump());
+  if (!published.announced) {
+    send(topics.availability, "online");
+    published.announced = true;
+  }
+  published.at = std::chrono::steady_clock::now();
+}
+
+void MqttPublisher::send(const std::string &topic, const std::string &payload, bool retain) {
+  const int rc =
+      mosquitto_publish(client_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                        payload.data(), settings_.qos, retain);
+  if (rc == MOSQ_ERR_SUCCESS) {
+    messages_ += 1;
+  } else {
+    spdlog::debug("mqtt_out: publishing {} failed: {}", topic, mosquitto_strerror(rc));
+  }
+}
+
+} // namespace pulsemon::publish

@@ -1,0 +1,123 @@
+#pragma once
+// MQTT out: each meter's power, total (never decreasing), today's energy
+// and cost as retained messages, and Home Assistant's discovery
+// (publish/ha_discovery.h), on a broker of the household's.
+//
+// - A subscriber of the pulse bus: committed pulses only mark their meter;
+//   a thread of the publisher's own reads the figures from its own store
+//   handle and publishes, so neither the writer nor the API ever waits for
+//   the broker. Power goes out at most every min_interval while pulses
+//   come, and every meter's states at least every max_interval, so the
+//   decay between pulses and the drop to 0 reach Home Assistant.
+// - A total is published only once it has been read from the store, and
+//   never below the last one published by this process; until then the
+//   meter's availability topic says "offline", so HA shows "unavailable",
+//   never a 0 that its long-term statistics would take for a meter reset.
+//   The store's total already carries on through a meter replacement
+//   (core/register.h), which is how HA wants a replaced meter.
+// - The last will sets <prefix>/status to "offline"; on connecting it is
+//   set to "online". Discovery is sent on every connect and whenever HA
+//   says "online" on <discovery_prefix>/status; a meter that is gone has
+//   its retained config cleared (also one removed while pulsemon was down:
+//   our retained configs come back on subscribing, and those of unknown
+//   meters are cleared), a renamed one is sent again.
+// - libmosquitto's own thread handles the network, reconnecting with
+//   backoff.
+
+#include "core/time.h"
+#include "publish/ha_discovery.h"
+#include "publish/mqtt_out_settings.h"
+#include "store/pulse_bus.h"
+#include "store/store.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+struct mosquitto;
+struct mosquitto_message;
+
+namespace date {
+class time_zone;
+}
+
+namespace pulsemon::publish {
+
+struct PublisherStats {
+  bool connected = false;
+  std::uint64_t messages = 0; // states and configs handed to the broker
+};
+
+class MqttPublisher {
+public:
+  // `store` is the publisher's own handle (used on its thread only).
+  MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> store, PulseBus &bus,
+                const date::time_zone &zone, int billing_day, std::string version,
+                std::function<UtcTime()> now);
+  ~MqttPublisher();
+  MqttPublisher(const MqttPublisher &) = delete;
+  MqttPublisher &operator=(const MqttPublisher &) = delete;
+  MqttPublisher(MqttPublisher &&) = delete;
+  MqttPublisher &operator=(MqttPublisher &&) = delete;
+
+  void start(); // connects in the background; retries until stop()
+  // Says "offline" on the status topic, disconnects, ends the thread.
+  void stop();
+  [[nodiscard]] PublisherStats stats() const;
+
+private:
+  struct Published {
+    std::optional<double> total; // the last total sent by this process
+    std::chrono::steady_clock::time_point at{};
+    bool announced = false; // its states were sent since the last connect
+    std::string config;     // the discovery config last sent ("" none)
+  };
+
+  static void on_connect(mosquitto *client, void *self, int rc);
+  static void on_disconnect(mosquitto *client, void *self, int rc);
+  static void on_message(mosquitto *client, void *self, const mosquitto_message *message);
+
+  void run();
+  void refresh_meters();
+  void send_discovery();
+  void publish_meter(const Meter &meter, UtcTime now);
+  void send(const std::string &topic, const std::string &payload, bool retain = true);
+
+  MqttOutSettings settings_;
+  DiscoveryNames names_;
+  std::unique_ptr<Store> store_;
+  const date::time_zone &zone_;
+  int billing_day_;
+  std::function<UtcTime()> now_;
+  mosquitto *client_ = nullptr;
+
+  // Shared with the bus's and libmosquitto's threads.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::set<std::int64_t> dirty_;            // meters with new pulses
+  std::set<std::int64_t> retained_configs_; // our retained configs the broker sent back
+  bool reconnected_ = false;                // connected, or HA came back: everything again
+  bool woken_ = false;
+  bool stopping_ = false;
+  int last_acknowledged_ = 0; // the broker's last acknowledged message id
+
+  // The publisher's thread only.
+  std::vector<Meter> meters_;
+  std::chrono::steady_clock::time_point meters_read_at_{};
+  std::map<std::int64_t, Published> published_;
+  bool bridge_sent_ = false;
+
+  std::atomic<bool> connected_{false};
+  std::atomic<std::uint64_t> messages_{0};
+  PulseBus::Subscription subscription_;
+  std::thread thread_;
+  bool started_ = false;
+};
+
+} // namespace pulsemon::publish

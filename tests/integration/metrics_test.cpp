@@ -1,0 +1,111 @@
+// GET /metrics of a real daemon with a simulated meter: Prometheus's own
+// promtool accepts the text, it opens with the metrics token or a login and
+// to nothing else, and under load its counters only grow between scrapes.
+#include "support/daemon.h"
+#include "support/http_client.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace pulsemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+// "name{labels} value" lines → series → value (comments skipped).
+std::map<std::string, double> samples_of(const std::string &text) {
+  std::map<std::string, double> samples;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line.starts_with('#')) {
+      continue;
+    }
+    const auto space = line.rfind(' ');
+    samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return samples;
+}
+
+bool is_counter_like(const std::string &series) {
+  const std::string name = series.substr(0, series.find('{'));
+  return name.ends_with("_total") || name.ends_with("_bucket") || name.ends_with("_count") ||
+         name.ends_with("_sum");
+}
+
+TEST(Metrics, PromtoolAcceptsThemTheyNeedATokenAndCountersOnlyGrow) {
+  testing::TempDir dir;
+  (void)testing::init_data_folder(dir / "data", true);
+  const auto config = dir / "data/pulsemon.toml";
+  testing::edit_file(config, "\nprofile = \"household\"", "\nwatts = 36000");
+  testing::edit_file(config, "commit_interval_ms = 1000", "commit_interval_ms = 100");
+  const std::string token(64, 'a');
+  std::ofstream(dir / "data/metrics.token") << token << "\n";
+  std::ofstream(config, std::ios::app) << "\n[metrics]\ntoken_file = \"metrics.token\"\n";
+  auto daemon = testing::start_daemon(config);
+  std::this_thread::sleep_for(1s); // pulses arrive and are committed
+  for (int i = 0; i < 5; ++i) {
+    (void)testing::http_request(daemon.port, "GET", "/healthz"); // for the HTTP counts
+  }
+
+  const std::map<std::string, std::string> bearer{{"Authorization", "Bearer " + token}};
+  const auto first = testing::http_request(daemon.port, "GET", "/metrics", "", bearer);
+  ASSERT_EQ(first.status, 200U) << first.body;
+  EXPECT_EQ(first.headers.at("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+
+  const auto checked = testing::run("/usr/bin/promtool", {"check", "metrics"}, first.body);
+  EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err << first.body;
+
+  for (const char *family :
+       {"pulsemon_pulses_stored_total{meter=\"1\"", "pulsemon_energy_joules_total{meter=\"1\"",
+        "pulsemon_power_watts{meter=\"1\"", "pulsemon_writer_commit_seconds_bucket",
+        "pulsemon_http_requests_total{route=", "pulsemon_build_info{version="}) {
+    EXPECT_NE(first.body.find(family), std::string::npos) << family << " is missing:\n"
+                                                          << first.body;
+  }
+
+  // Load between the scrapes: pulses keep coming, the API is asked.
+  for (int i = 0; i < 50; ++i) {
+    (void)testing::http_request(daemon.port, "GET", "/healthz");
+  }
+  std::this_thread::sleep_for(1s);
+  const auto second = testing::http_request(daemon.port, "GET", "/metrics", "", bearer);
+  ASSERT_EQ(second.status, 200U);
+  const auto before = samples_of(first.body);
+  const auto after = samples_of(second.body);
+  std::size_t counters = 0;
+  for (const auto &[series, value] : before) {
+    if (!is_counter_like(series) || !after.contains(series)) {
+      continue;
+    }
+    ++counters;
+    EXPECT_GE(after.at(series), value) << series << " went down";
+  }
+  EXPECT_GT(counters, 10U);
+  const auto stored = [](const std::map<std::string, double> &samples) {
+    for (const auto &[series, value] : samples) {
+      if (series.starts_with("pulsemon_pulses_stored_total{meter=\"1\"")) {
+        return value;
+      }
+    }
+    return -1.0;
+  };
+  EXPECT_GT(stored(after), stored(before)) << "pulses kept coming";
+  EXPECT_GT(stored(before), 0.0);
+
+  // Not open by accident.
+  EXPECT_EQ(testing::http_request(daemon.port, "GET", "/metrics").status, 401U);
+  EXPECT_EQ(testing::http_request(daemon.port, "GET", "/metrics", "",
+                                  {{"Authorization", "Bearer " + std::string(64, 'b')}})
+                .status,
+            401U);
+}
+
+} // namespace
+} // namespace pulsemon

@@ -1,0 +1,166 @@
+// MQTT out with a real Mosquitto broker and `pulsemon serve` as a process:
+// Home Assistant's discovery (held against HA's rules), states, availability
+// (online at start, offline by the last will on SIGKILL), discovery sent
+// again when HA says it is online, and a total that never goes backwards
+// across 20 restarts.
+#include "support/daemon.h"
+#include "support/home_assistant_rules.h"
+#include "support/mosquitto.h"
+#include "support/mqtt_client.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <fstream>
+
+namespace pulsemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool any(const std::string &) {
+  return true;
+}
+
+class MqttOut : public ::testing::Test {
+protected:
+  testing::TempDir dir;
+  std::unique_ptr<testing::Broker> broker;
+  std::filesystem::path config;
+  std::unique_ptr<testing::MqttClient> home_assistant; // listens as HA would, to everything
+
+  void SetUp() override {
+    broker = std::make_unique<testing::Broker>(dir.path());
+    (void)testing::init_data_folder(dir / "data", true);
+    config = dir / "data/pulsemon.toml";
+    // A steady 36 kW: ten pulses a second.
+    testing::edit_file(config, "\nprofile = \"household\"", "\nwatts = 36000");
+    testing::edit_file(config, "commit_interval_ms = 1000", "commit_interval_ms = 100");
+    ASSERT_EQ(testing::run(testing::pulsemon_binary(),
+                           {"-c", config.string(), "meter", "set", "1", "tariff=0.30"})
+                  .exit_code,
+              0);
+    std::ofstream(config, std::ios::app)
+        << "\n[mqtt_out]\nbroker = \"127.0.0.1:" << broker->port() << "\"\n"
+        << "min_interval_ms = 200\nmax_interval_ms = 1000\n";
+    home_assistant = std::make_unique<testing::MqttClient>(broker->port());
+    home_assistant->subscribe("#");
+  }
+
+  testing::RunningDaemon start() const {
+    auto daemon = testing::start_daemon(config);
+    EXPECT_TRUE(daemon.process->wait_for_line("mqtt_out: connected", 15s))
+        << daemon.process->output();
+    return daemon;
+  }
+};
+
+TEST_F(MqttOut, DiscoveryStatesAndAvailabilityAsHomeAssistantWantsThem) {
+  // A meter that is gone left its config in the broker (a restored backup
+  // without it, say): pulsemon clears it.
+  {
+    testing::MqttClient old(broker->port());
+    old.publish_retained("homeassistant/device/pulsemon_meter_99/config", R"({"device":{}})");
+  }
+  auto daemon = start();
+  const auto config_message =
+      home_assistant->wait_for_message("homeassistant/device/pulsemon_meter_1/config",
+                                       [](const std::string &p) { return !p.empty(); });
+  ASSERT_TRUE(config_message) << daemon.process->output();
+  const nlohmann::json meter_config = nlohmann::json::parse(config_message->payload);
+  EXPECT_TRUE(testing::ha_discovery_problems(meter_config).empty())
+      << ::testing::PrintToString(testing::ha_discovery_problems(meter_config))
+      << meter_config.dump(2);
+  const auto &components = meter_config["components"];
+  EXPECT_TRUE(testing::ha_energy_dashboard_takes(components["pulsemon_meter_1_total"]));
+  EXPECT_EQ(components["pulsemon_meter_1_cost_today"]["device_class"], "monetary");
+
+  const auto bridge = home_assistant->wait_for_message("homeassistant/device/pulsemon/config", any);
+  ASSERT_TRUE(bridge);
+  EXPECT_TRUE(testing::ha_discovery_problems(nlohmann::json::parse(bridge->payload)).empty());
+
+  EXPECT_TRUE(home_assistant->wait_for_message("pulsemon/status",
+                                               [](const std::string &p) { return p == "online"; }));
+  EXPECT_TRUE(home_assistant->wait_for_message("pulsemon/meter/1/availability",
+                                               [](const std::string &p) { return p == "online"; }));
+  const auto power = home_assistant->wait_for_message(
+      "pulsemon/meter/1/power", [](const std::string &p) { return std::stod(p) > 30'000.0; });
+  ASSERT_TRUE(power) << "no power near 36 kW";
+  EXPECT_NEAR(std::stod(power->payload), 36'000.0, 3'600.0);
+  const auto today =
+      home_assistant->wait_for_message("pulsemon/meter/1/today", [](const std::string &p) {
+        return nlohmann::json::parse(p)["energy"].get<double>() > 0.0;
+      });
+  ASSERT_TRUE(today);
+  const nlohmann::json day = nlohmann::json::parse(today->payload);
+  EXPECT_NEAR(day["cost"].get<double>(), day["energy"].get<double>() * 0.30, 0.001);
+  EXPECT_TRUE(day["since"].is_string());
+
+  // A second listener gets the config and the states from the broker's store.
+  testing::MqttClient late(broker->port());
+  late.subscribe("pulsemon/#");
+  EXPECT_TRUE(late.wait_for_message("pulsemon/meter/1/total", any, 0, 5s).value().retained);
+
+  EXPECT_TRUE(home_assistant->wait_for_message("homeassistant/device/pulsemon_meter_99/config",
+                                               [](const std::string &p) { return p.empty(); }))
+      << "the stale config is cleared";
+
+  // Renamed while running: the config follows (meters are read every 5 s).
+  ASSERT_EQ(testing::run(testing::pulsemon_binary(),
+                         {"-c", config.string(), "meter", "set", "1", "name=Kitchen"})
+                .exit_code,
+            0);
+  EXPECT_TRUE(home_assistant->wait_for_message(
+      "homeassistant/device/pulsemon_meter_1/config",
+      [](const std::string &p) {
+        return !p.empty() && nlohmann::json::parse(p)["device"]["name"] == "Kitchen";
+      }))
+      << daemon.process->output();
+
+  // HA restarts and says so: the discovery comes again.
+  const std::size_t before = home_assistant->messages().size();
+  home_assistant->publish("homeassistant/status", "online");
+  EXPECT_TRUE(
+      home_assistant->wait_for_message("homeassistant/device/pulsemon_meter_1/config", any, before))
+      << daemon.process->output();
+
+  // SIGKILL: the broker says "offline" for pulsemon (its last will).
+  const std::size_t killed_at = home_assistant->messages().size();
+  daemon.process->signal(SIGKILL);
+  (void)daemon.process->wait(10s);
+  EXPECT_TRUE(home_assistant->wait_for_message(
+      "pulsemon/status", [](const std::string &p) { return p == "offline"; }, killed_at));
+}
+
+TEST_F(MqttOut, TheTotalNeverGoesBackwardsAcrossTwentyRestarts) {
+  for (int restart = 0; restart < 20; ++restart) {
+    const std::size_t before = home_assistant->messages().size();
+    auto daemon = start();
+    // At least one total from this run (and so, by then, pulses flowing).
+    ASSERT_TRUE(home_assistant->wait_for_message("pulsemon/meter/1/total", any, before))
+        << daemon.process->output();
+    std::this_thread::sleep_for(std::chrono::milliseconds{100 * (restart % 4)});
+    // Mostly a clean stop; every fifth a SIGKILL, which loses what was not committed.
+    daemon.process->signal(restart % 5 == 4 ? SIGKILL : SIGTERM);
+    ASSERT_NE(daemon.process->wait(20s), -1) << daemon.process->output();
+  }
+  std::vector<double> totals;
+  for (const auto &message : home_assistant->messages()) {
+    if (message.topic == "pulsemon/meter/1/total" && !message.payload.empty()) {
+      totals.push_back(std::stod(message.payload));
+    }
+  }
+  ASSERT_GE(totals.size(), 20U);
+  for (std::size_t i = 1; i < totals.size(); ++i) {
+    EXPECT_GE(totals[i], totals[i - 1]) << "total " << i << " went backwards";
+  }
+  EXPECT_GT(totals.back(), totals.front()) << "pulses came, so the total grew";
+  // (So no restart published a 0, or anything below what came before it:
+  // the meter's first run starts from a stored 0, the others from more.)
+}
+
+} // namespace
+} // namespace pulsemon
