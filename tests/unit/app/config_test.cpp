@@ -167,3 +167,50 @@ TEST(Config, CorsOriginsAreNoneByDefaultAndEachMustBeAnOrigin) {
 
 } // namespace
 } // namespace pulsemon
+
+namespace pulsemon {
+namespace {
+
+TEST(Config, MqttOutIsOffUntilABrokerIsNamedAndTakesEveryKey) {
+  const auto off = parse("[mqtt_out]\ntopic_prefix = \"home/power\"\n");
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_FALSE(off->mqtt_out.has_value());
+
+  const auto on = parse("[mqtt_out]\nbroker = \"127.0.0.1:8883\"\nclient_id = \"pm\"\n"
+                        "username = \"u\"\npassword = \"p\"\nca_file = \"ca.pem\"\n"
+                        "topic_prefix = \"home/power\"\ndiscovery_prefix = \"\"\nqos = 2\n"
+                        "min_interval_ms = 500\nmax_interval_ms = 30000\ncurrency = \"GBP\"\n"
+                        "[metrics]\ntoken_file = \"metrics.token\"\n");
+  ASSERT_TRUE(on.ok()) << on.error().message;
+  const publish::MqttOutSettings &out = *on->mqtt_out;
+  EXPECT_EQ(out.host, "127.0.0.1");
+  EXPECT_EQ(out.port, 8883);
+  EXPECT_EQ(out.client_id, "pm");
+  EXPECT_EQ(out.username, "u");
+  EXPECT_EQ(out.password, "p");
+  EXPECT_EQ(out.ca_file, "/srv/pulsemon/ca.pem");
+  EXPECT_EQ(out.topic_prefix, "home/power");
+  EXPECT_EQ(out.discovery_prefix, "");
+  EXPECT_EQ(out.qos, 2);
+  EXPECT_EQ(out.min_interval, std::chrono::milliseconds{500});
+  EXPECT_EQ(out.max_interval, std::chrono::milliseconds{30'000});
+  EXPECT_EQ(out.currency, "GBP");
+  EXPECT_EQ(on->metrics_token_file, "/srv/pulsemon/metrics.token");
+}
+
+TEST(Config, MqttOutErrorsNameTheKey) {
+  const std::string broker = "[mqtt_out]\nbroker = \"127.0.0.1:1883\"\n";
+  expect_error(broker + "qos = 3\n", {"mqtt_out.qos", "out of range"});
+  expect_error(broker + "currency = \"euro\"\n", {"mqtt_out.currency", "euro", "ISO 4217"});
+  expect_error(broker + "topic_prefix = \"home/#\"\n", {"mqtt_out.topic_prefix", "home/#"});
+  expect_error(broker + "topic_prefix = \"\"\n", {"mqtt_out.topic_prefix"});
+  expect_error(broker + "discovery_prefix = \"/ha\"\n", {"mqtt_out.discovery_prefix", "/ha"});
+  expect_error(broker + "min_interval_ms = 5000\nmax_interval_ms = 1000\n",
+               {"mqtt_out.max_interval_ms", "min_interval_ms"});
+  expect_error("[mqtt_out]\nbroker = \"nowhere\"\n", {"mqtt_out.broker"});
+  expect_error(broker + "colour = \"blue\"\n", {"mqtt_out.colour", "unknown"});
+  expect_error("[metrics]\nopen = true\n", {"metrics.open", "unknown"});
+}
+
+} // namespace
+} // namespace pulsemon
