@@ -82,6 +82,34 @@ TEST_F(Cli, InitWithABadZoneFailsWithUsageAndLeavesNothingBehind) {
   EXPECT_FALSE(std::filesystem::exists(dir / "data"));
 }
 
+TEST_F(Cli, InitCanPutTheConfigElsewhereNamingTheDataByAbsolutePaths) {
+  // As the Debian package does: the config in /etc, the data in /var/lib.
+  std::filesystem::create_directories(dir / "etc");
+  const auto config = dir / "etc/pulsemon.toml";
+  const Completed done = testing::run(
+      pulsemon_binary(), {"init", "--dir", (dir / "var").string(), "--config", config.string(),
+                          "--listen", "0.0.0.0:8080", "--zone", "Europe/Amsterdam"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  std::ifstream file(config);
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("path = \"" + (dir / "var/pulsemon.db").string() + "\""), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("secret_file = \"" + (dir / "var/jwt.secret").string() + "\""),
+            std::string::npos);
+  EXPECT_NE(text.find("listen = \"0.0.0.0:8080\""), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "var/pulsemon.toml"));
+  // Used from anywhere, the config finds its data.
+  const Completed listed = testing::run(pulsemon_binary(), {"-c", config.string(), "user", "list"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("admin"), std::string::npos) << listed.out;
+
+  const Completed bad = testing::run(
+      pulsemon_binary(), {"init", "--dir", (dir / "other").string(), "--listen", "everywhere"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--listen"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "other"));
+}
+
 TEST_F(Cli, UnknownConfigKeysAndWrongTypesNameTheKeyAndExitWithTwo) {
   init();
   append_to_config("\n[extra]\nthing = 1\n");

@@ -20,9 +20,23 @@ namespace {
 
 struct InitOptions {
   std::string dir = ".";
+  std::string config; // where the config goes; "" = DIR/pulsemon.toml
+  std::string listen; // http.listen; "" = the default (loopback)
   std::string zone;
   bool with_simulator = false;
 };
+
+// Replaces the one line of the default config that starts with `key = `.
+void set_config_line(std::string &text, const std::string &key, const std::string &value) {
+  const std::string start = "\n" + key + " = ";
+  const auto at = text.find(start);
+  if (at == std::string::npos) {
+    throw Failure(ErrorCode::internal, "init: the default config has no '" + key + "' line");
+  }
+  const auto value_at = at + start.size();
+  const auto end = text.find_first_of(" \n", value_at);
+  text.replace(value_at, end - value_at, "\"" + value + "\"");
+}
 
 // Removes what init created when a later step fails, so a failed init
 // leaves no half-made folder behind.
@@ -73,7 +87,8 @@ std::string machine_zone() {
 
 void run_init(const InitOptions &options) {
   const std::filesystem::path dir(options.dir);
-  const auto config_file = dir / "pulsemon.toml";
+  const auto config_file =
+      options.config.empty() ? dir / "pulsemon.toml" : std::filesystem::path(options.config);
   const auto database = dir / "pulsemon.db";
   const auto secret = dir / "jwt.secret";
   for (const auto &path : {config_file, database, secret}) {
@@ -102,7 +117,18 @@ void run_init(const InitOptions &options) {
     created.add(dir);
   }
 
-  write_new_file(config_file, default_config_text(zone, options.with_simulator), 0644);
+  std::string config_text = default_config_text(zone, options.with_simulator);
+  if (!options.config.empty()) {
+    // The config lives elsewhere (/etc/pulsemon): it names the data by
+    // absolute paths.
+    set_config_line(config_text, "path", std::filesystem::absolute(database).string());
+    set_config_line(config_text, "secret_file", std::filesystem::absolute(secret).string());
+  }
+  if (!options.listen.empty()) {
+    (void)value_or_throw(parse_listen(options.listen, "--listen"));
+    set_config_line(config_text, "listen", options.listen);
+  }
+  write_new_file(config_file, config_text, 0644);
   created.add(config_file);
   write_new_file(secret, auth::random_hex(32) + "\n", 0600);
   created.add(secret);
@@ -146,6 +172,12 @@ void add_init_command(CLI::App &app, CliContext & /*context*/) {
       "init", "Create a config, a database, a token secret and an admin user in a folder");
   init->add_option("--dir", options->dir, "folder to create them in (made if missing)")
       ->capture_default_str();
+  init->add_option("--config", options->config,
+                   "write the config to this file instead of DIR/pulsemon.toml (it then names "
+                   "the database and secret in DIR by absolute paths)");
+  init->add_option("--listen", options->listen,
+                   "HOST:PORT for the API in the config (default 127.0.0.1:8080; "
+                   "0.0.0.0:8080 for the whole network)");
   init->add_option("--zone", options->zone,
                    "IANA time zone for days and months (default: this machine's zone)");
   init->add_flag("--with-simulator", options->with_simulator,
