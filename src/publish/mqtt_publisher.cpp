@@ -64,6 +64,20 @@ MqttPublisher::MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> st
     publisher.last_acknowledged_ = std::max(publisher.last_acknowledged_, mid);
     publisher.wake_.notify_all();
   });
+  // libmosquitto's own errors (a TLS certificate it refuses, a name it
+  // cannot resolve) are what a person needs to fix the connection: logged,
+  // each distinct one once in a row, as the client retries with backoff.
+  mosquitto_log_callback_set(client_, [](mosquitto *, void *self, int level, const char *text) {
+    if ((level & MOSQ_LOG_ERR) == 0) {
+      return;
+    }
+    auto &publisher = *static_cast<MqttPublisher *>(self);
+    const std::lock_guard lock(publisher.mutex_);
+    if (publisher.last_client_error_ != text) {
+      publisher.last_client_error_ = text;
+      spdlog::warn("mqtt_out: {}:{}: {}", publisher.settings_.host, publisher.settings_.port, text);
+    }
+  });
   mosquitto_reconnect_delay_set(client_, 1, 30, true);
   if (!settings_.username.empty()) {
     mosquitto_username_pw_set(client_, settings_.username.c_str(), settings_.password.c_str());
@@ -148,6 +162,10 @@ void MqttPublisher::on_connect(mosquitto *client, void *self, int rc) {
   }
   spdlog::info("mqtt_out: connected to {}:{}; publishing under {}/", publisher.settings_.host,
                publisher.settings_.port, publisher.settings_.topic_prefix);
+  {
+    const std::lock_guard lock(publisher.mutex_);
+    publisher.last_client_error_.clear();
+  }
   const std::string online = "online";
   mosquitto_publish(client, nullptr, status_topic(publisher.names_).c_str(),
                     static_cast<int>(online.size()), online.data(), publisher.settings_.qos, true);
@@ -346,8 +364,10 @@ void MqttPublisher::publish_meter(const Meter &meter, UtcTime now) {
   const Bucket day = calendar.bucket_containing(now, BucketSize::day);
   const auto rows =
       energy_series(*store_, meter.id, day.start, now + Micros{1}, BucketSize::day, calendar, 2);
-  nlohmann::json today{{"energy", 0.0}, {"since", format_utc(day.start)}};
+  // Today's figures only when they could be worked out: a 0 in their
+  // place would read to HA as a drop within the day, not a new day.
   if (rows.ok()) {
+    nlohmann::json today{{"since", format_utc(day.start)}};
     double energy = 0.0;
     std::optional<double> cost;
     std::optional<double> kwh;
@@ -367,8 +387,11 @@ void MqttPublisher::publish_meter(const Meter &meter, UtcTime now) {
     if (kwh) {
       today["kwh"] = std::round(*kwh * 1000.0) / 1000.0;
     }
+    send(topics.today, today.dump());
+  } else {
+    spdlog::warn("mqtt_out: meter {}: today's figures not published: {}", meter.id,
+                 rows.error().message);
   }
-  send(topics.today, today.dump());
   if (!published.announced) {
     send(topics.availability, "online");
     published.announced = true;

@@ -105,7 +105,8 @@ private:
   bool reconnected_ = false;                // connected, or HA came back: everything again
   bool woken_ = false;
   bool stopping_ = false;
-  int last_acknowledged_ = 0; // the broker's last acknowledged message id
+  int last_acknowledged_ = 0;     // the broker's last acknowledged message id
+  std::string last_client_error_; // libmosquitto's last error, logged once
 
   // The publisher's thread only.
   std::vector<Meter> meters_;

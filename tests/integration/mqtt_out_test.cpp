@@ -162,5 +162,61 @@ TEST_F(MqttOut, TheTotalNeverGoesBackwardsAcrossTwentyRestarts) {
   // the meter's first run starts from a stored 0, the others from more.)
 }
 
+// TLS to the broker, trusting only the CA in mqtt_out.ca_file: with the
+// broker's own certificate the states arrive; with another one pulsemon
+// does not connect, and says so.
+TEST(MqttOutTls, StatesGoOverTlsOnlyToABrokerWhoseCertificateTheCaFileVouchesFor) {
+  testing::TempDir dir;
+  auto certificate = [&](const std::string &name) {
+    const auto made =
+        testing::run("/usr/bin/openssl",
+                     {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                      "-nodes", "-keyout", (dir / (name + ".key")).string(), "-out",
+                      (dir / (name + ".pem")).string(), "-days", "1", "-subj", "/CN=localhost",
+                      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"});
+    EXPECT_EQ(made.exit_code, 0) << made.err;
+    return dir / (name + ".pem");
+  };
+  const auto broker_certificate = certificate("broker");
+  const auto other_certificate = certificate("other");
+  // Mosquitto started as root reads its files as the user mosquitto.
+  using std::filesystem::perms;
+  std::filesystem::permissions(dir.path(),
+                               perms::owner_all | perms::group_exec | perms::others_exec);
+  std::filesystem::permissions(dir / "broker.key",
+                               perms::owner_read | perms::group_read | perms::others_read);
+  // The broker's one listener speaks TLS only.
+  testing::Broker broker(dir.path(), "allow_anonymous true\ncertfile " +
+                                         broker_certificate.string() + "\nkeyfile " +
+                                         (dir / "broker.key").string() + "\n");
+
+  (void)testing::init_data_folder(dir / "data", true);
+  const auto config = dir / "data/pulsemon.toml";
+  testing::edit_file(config, "commit_interval_ms = 1000", "commit_interval_ms = 100");
+  std::ofstream(config, std::ios::app)
+      << "\n[mqtt_out]\nbroker = \"127.0.0.1:" << broker.port() << "\"\nca_file = \""
+      << broker_certificate.string() << "\"\nmax_interval_ms = 1000\n";
+
+  testing::MqttClient listener(broker.port(), "", "", "", broker_certificate.string());
+  listener.subscribe("pulsemon/#");
+  {
+    auto daemon = testing::start_daemon(config);
+    ASSERT_TRUE(daemon.process->wait_for_line("mqtt_out: connected", 15s))
+        << daemon.process->output() << broker.output();
+    EXPECT_TRUE(listener.wait_for_message("pulsemon/meter/1/total", any));
+    daemon.process->signal(SIGTERM);
+    EXPECT_EQ(daemon.process->wait(20s), 0);
+  }
+
+  testing::edit_file(config, broker_certificate.string(), other_certificate.string());
+  auto daemon = testing::start_daemon(config);
+  EXPECT_TRUE(daemon.process->wait_for_line("certificate verify failed", 10s))
+      << daemon.process->output();
+  EXPECT_EQ(daemon.process->output().find("mqtt_out: connected"), std::string::npos)
+      << "connected to a broker the CA file does not vouch for";
+  daemon.process->signal(SIGTERM);
+  EXPECT_EQ(daemon.process->wait(20s), 0) << daemon.process->output();
+}
+
 } // namespace
 } // namespace pulsemon

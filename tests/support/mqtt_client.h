@@ -24,10 +24,16 @@ public:
   };
 
   // Connects to the broker on 127.0.0.1:port, logged in when `user` is given.
+  // Over TLS when `ca_file` is given (the broker's certificate must come from it).
   explicit MqttClient(unsigned short port, const std::string &user = "",
-                      const std::string &password = "", const std::string &client_id = "") {
+                      const std::string &password = "", const std::string &client_id = "",
+                      const std::string &ca_file = "") {
     mosquitto_lib_init();
     client_ = mosquitto_new(client_id.empty() ? nullptr : client_id.c_str(), true, this);
+    if (!ca_file.empty()) {
+      EXPECT_EQ(mosquitto_tls_set(client_, ca_file.c_str(), nullptr, nullptr, nullptr, nullptr),
+                MOSQ_ERR_SUCCESS);
+    }
     if (!user.empty()) {
       mosquitto_username_pw_set(client_, user.c_str(), password.c_str());
     }
