@@ -159,7 +159,10 @@ http::Router make_router(ApiContext &context) {
       [&context] { context.reads.refresh(); });
   router.set_cors_origins(context.settings.cors_origins);
   router.set_answer_hook([&context](const http::Route &route, unsigned status, double seconds) {
-    RouteCounts &counts = context.http_counts[route.method + " " + route.pattern];
+    RouteCounts &counts = context.http_counts[&route];
+    if (counts.route.empty()) {
+      counts.route = route.method + " " + route.pattern;
+    }
     counts.by_status[status] += 1;
     counts.seconds.observe(seconds);
   });

@@ -41,6 +41,7 @@ struct ApiSettings {
 
 // What one route answered since start, for /metrics.
 struct RouteCounts {
+  std::string route; // "GET /api/meters/{id}"
   std::map<unsigned, std::uint64_t> by_status;
   HistogramCounts seconds{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0}};
 };
@@ -74,10 +75,11 @@ struct ApiContext {
   std::function<bool()> clock_synchronised{};
   // How the daemon's supervised sources (GPIO lines) fare; unset: none.
   std::function<std::vector<SourceHealth>()> sources{};
-  // For /metrics: the routes' answers ("GET /api/meters/{id}" → counts),
+  // For /metrics: the routes' answers (counts per route),
   // the writer's figures (unset: no writer runs), and a bearer token that
   // opens /metrics alone ([metrics] token_file; empty: none).
-  std::map<std::string, RouteCounts> http_counts{};
+  // Keyed by the route's place in the router (no text made per request).
+  std::map<const http::Route *, RouteCounts> http_counts{};
   std::function<WriterStats()> writer_stats{};
   std::string metrics_token{};
 };

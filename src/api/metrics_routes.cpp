@@ -216,15 +216,17 @@ void process_metrics(MetricsText &text, ApiContext &context) {
   }
   text.family("pulsemon_http_requests_total", "counter",
               "HTTP requests answered, by route and status.");
-  for (const auto &[route, counts] : context.http_counts) {
+  for (const auto &entry : context.http_counts) {
+    const RouteCounts &counts = entry.second;
     for (const auto &[status, count] : counts.by_status) {
-      text.sample({{"route", route}, {"code", std::to_string(status)}}, static_cast<double>(count));
+      text.sample({{"route", counts.route}, {"code", std::to_string(status)}},
+                  static_cast<double>(count));
     }
   }
   text.family("pulsemon_http_request_duration_seconds", "histogram",
               "How long the routes' handlers took, by route.");
-  for (const auto &[route, counts] : context.http_counts) {
-    text.histogram({{"route", route}}, counts.seconds);
+  for (const auto &entry : context.http_counts) {
+    text.histogram({{"route", entry.second.route}}, entry.second.seconds);
   }
   if (context.clock_synchronised) {
     text.family("pulsemon_clock_synchronised", "gauge",

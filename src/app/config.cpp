@@ -12,6 +12,7 @@
 #include <functional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace pulsemon {
 
@@ -258,6 +259,16 @@ void read_gpio_lines(TableReader &top, Config &config) {
   }
 }
 
+// A broker's "HOST:PORT"; the error names `key`.
+std::pair<std::string, unsigned short> broker_endpoint(const std::string &text,
+                                                       const std::string &key) {
+  auto endpoint = parse_listen(text, "config key '" + key + "'");
+  if (!endpoint.ok()) {
+    throw ConfigError{endpoint.error().message};
+  }
+  return *endpoint;
+}
+
 void read_mqtt(TableReader &top, Config &config) {
   const toml::table empty;
   TableReader mqtt(section(top, "mqtt", empty), "mqtt");
@@ -295,12 +306,7 @@ void read_mqtt(TableReader &top, Config &config) {
     }
     return;
   }
-  auto endpoint = parse_listen(broker, "config key 'mqtt.broker'");
-  if (!endpoint.ok()) {
-    throw ConfigError{endpoint.error().message};
-  }
-  settings.host = endpoint->first;
-  settings.port = endpoint->second;
+  std::tie(settings.host, settings.port) = broker_endpoint(broker, "mqtt.broker");
   config.mqtt = settings;
 }
 
@@ -350,12 +356,7 @@ void read_mqtt_out(TableReader &top, Config &config, const std::filesystem::path
   if (broker.empty()) {
     return;
   }
-  auto endpoint = parse_listen(broker, "config key 'mqtt_out.broker'");
-  if (!endpoint.ok()) {
-    throw ConfigError{endpoint.error().message};
-  }
-  settings.host = endpoint->first;
-  settings.port = endpoint->second;
+  std::tie(settings.host, settings.port) = broker_endpoint(broker, "mqtt_out.broker");
   if (!ca_file.empty()) {
     settings.ca_file = anchored(folder, ca_file).string();
   }

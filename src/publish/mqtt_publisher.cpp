@@ -232,7 +232,9 @@ void MqttPublisher::run() {
     const Clock::time_point steady = Clock::now();
     bool failed = false;
     try {
-      if (meters_read_at_ == Clock::time_point{} || steady - meters_read_at_ >= meters_read_every) {
+      const bool refreshed =
+          meters_read_at_ == Clock::time_point{} || steady - meters_read_at_ >= meters_read_every;
+      if (refreshed) {
         refresh_meters();
         meters_read_at_ = steady;
       }
@@ -245,7 +247,11 @@ void MqttPublisher::run() {
             published.announced = false;
           }
         }
-        send_discovery();
+        // Configs change only with the meters (read every few seconds) or a
+        // new connection; not with every commit that wakes this thread.
+        if (refreshed || reconnected) {
+          send_discovery();
+        }
         for (const std::int64_t id : retained) {
           const bool known = std::any_of(meters_.begin(), meters_.end(),
                                          [id](const Meter &m) { return m.id == id; });

@@ -80,6 +80,20 @@ protected:
     }
     return Stopped{std::stoll(match[1].str()), std::stoll(match[2].str())};
   }
+  // SIGTERM, then: a clean exit, whose last line says every accepted pulse
+  // (at least `accepted`) was committed, and the database holds them all.
+  void expect_clean_stop_with_everything_committed(testing::Background &serve,
+                                                   std::int64_t accepted) const {
+    serve.signal(SIGTERM);
+    const auto line = serve.wait_for_line("stopped:", 20s);
+    ASSERT_TRUE(line) << serve.output();
+    EXPECT_EQ(serve.wait(20s), 0) << serve.output();
+    const auto stopped = stopped_in(*line);
+    ASSERT_TRUE(stopped) << *line;
+    EXPECT_GE(stopped->accepted, accepted);
+    EXPECT_EQ(stopped->committed, stopped->accepted);
+    EXPECT_EQ(stored_pulses(), stopped->accepted) << serve.output();
+  }
 };
 
 TEST_F(Daemon, CommitsEverythingQueuedOnSigterm) {
@@ -93,15 +107,7 @@ TEST_F(Daemon, CommitsEverythingQueuedOnSigterm) {
   ASSERT_GE(accepted, 10) << serve.output();
   EXPECT_EQ(stored_pulses(), 0) << "nothing is committed before the interval or the stop";
 
-  serve.signal(SIGTERM);
-  const auto line = serve.wait_for_line("stopped:", 20s);
-  ASSERT_TRUE(line) << serve.output();
-  EXPECT_EQ(serve.wait(20s), 0) << serve.output();
-  const auto stopped = stopped_in(*line);
-  ASSERT_TRUE(stopped) << *line;
-  EXPECT_GE(stopped->accepted, accepted);
-  EXPECT_EQ(stopped->committed, stopped->accepted);
-  EXPECT_EQ(stored_pulses(), stopped->accepted) << serve.output();
+  expect_clean_stop_with_everything_committed(serve, accepted);
 }
 
 TEST_F(Daemon, CommitsWhileRunningAtTheCommitIntervalAndStopsOnSigint) {
@@ -182,15 +188,7 @@ TEST_F(Daemon, AnUnreachableBrokerStillLetsTheDaemonStopWithEveryPulseCommitted)
   const std::int64_t accepted = wait_until_accepted(serve, 10);
   ASSERT_GE(accepted, 10) << serve.output();
   ASSERT_TRUE(serve.wait_for_line("mqtt: NOT connected", 20s)) << serve.output();
-  serve.signal(SIGTERM);
-  const auto line = serve.wait_for_line("stopped:", 20s);
-  ASSERT_TRUE(line) << serve.output();
-  EXPECT_EQ(serve.wait(20s), 0) << serve.output();
-  const auto stopped = stopped_in(*line);
-  ASSERT_TRUE(stopped) << *line;
-  EXPECT_GE(stopped->accepted, accepted);
-  EXPECT_EQ(stopped->committed, stopped->accepted);
-  EXPECT_EQ(stored_pulses(), stopped->committed);
+  expect_clean_stop_with_everything_committed(serve, accepted);
 }
 
 } // namespace

@@ -41,10 +41,7 @@ bool is_counter_like(const std::string &series) {
 
 TEST(Metrics, PromtoolAcceptsThemTheyNeedATokenAndCountersOnlyGrow) {
   testing::TempDir dir;
-  (void)testing::init_data_folder(dir / "data", true);
-  const auto config = dir / "data/pulsemon.toml";
-  testing::edit_file(config, "\nprofile = \"household\"", "\nwatts = 36000");
-  testing::edit_file(config, "commit_interval_ms = 1000", "commit_interval_ms = 100");
+  const auto config = testing::init_steady_data_folder(dir / "data");
   const std::string token(64, 'a');
   std::ofstream(dir / "data/metrics.token") << token << "\n";
   std::ofstream(config, std::ios::app) << "\n[metrics]\ntoken_file = \"metrics.token\"\n";

@@ -34,11 +34,7 @@ protected:
 
   void SetUp() override {
     broker = std::make_unique<testing::Broker>(dir.path());
-    (void)testing::init_data_folder(dir / "data", true);
-    config = dir / "data/pulsemon.toml";
-    // A steady 36 kW: ten pulses a second.
-    testing::edit_file(config, "\nprofile = \"household\"", "\nwatts = 36000");
-    testing::edit_file(config, "commit_interval_ms = 1000", "commit_interval_ms = 100");
+    config = testing::init_steady_data_folder(dir / "data"); // ten pulses a second
     ASSERT_EQ(testing::run(testing::pulsemon_binary(),
                            {"-c", config.string(), "meter", "set", "1", "tariff=0.30"})
                   .exit_code,
@@ -190,9 +186,7 @@ TEST(MqttOutTls, StatesGoOverTlsOnlyToABrokerWhoseCertificateTheCaFileVouchesFor
                                          broker_certificate.string() + "\nkeyfile " +
                                          (dir / "broker.key").string() + "\n");
 
-  (void)testing::init_data_folder(dir / "data", true);
-  const auto config = dir / "data/pulsemon.toml";
-  testing::edit_file(config, "commit_interval_ms = 1000", "commit_interval_ms = 100");
+  const auto config = testing::init_steady_data_folder(dir / "data");
   std::ofstream(config, std::ios::app)
       << "\n[mqtt_out]\nbroker = \"127.0.0.1:" << broker.port() << "\"\nca_file = \""
       << broker_certificate.string() << "\"\nmax_interval_ms = 1000\n";

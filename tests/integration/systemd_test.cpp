@@ -44,10 +44,7 @@ std::chrono::steady_clock::duration longest_silence(const std::vector<Message> &
 
 TEST(Systemd, ReadyStatusAndWatchdogPingsThatStopWhileTheWriterIsStuck) {
   testing::TempDir dir;
-  (void)testing::init_data_folder(dir / "data", true);
-  const auto config = dir / "data/pulsemon.toml";
-  testing::edit_file(config, "\nprofile = \"household\"", "\nwatts = 36000");
-  testing::edit_file(config, "commit_interval_ms = 1000", "commit_interval_ms = 100");
+  const auto config = testing::init_steady_data_folder(dir / "data");
 
   testing::NotifySocket systemd(dir / "notify");
   ::setenv("WATCHDOG_USEC", "2000000", 1); // NOLINT(concurrency-mt-unsafe): before any thread

@@ -19,6 +19,14 @@ std::string init_data_folder(const std::filesystem::path &dir, bool with_simulat
   return match[1].str();
 }
 
+std::filesystem::path init_steady_data_folder(const std::filesystem::path &dir) {
+  (void)init_data_folder(dir, true);
+  const auto config = dir / "pulsemon.toml";
+  edit_file(config, "\nprofile = \"household\"", "\nwatts = 36000");
+  edit_file(config, "commit_interval_ms = 1000", "commit_interval_ms = 100");
+  return config;
+}
+
 void edit_file(const std::filesystem::path &file, const std::string &from, const std::string &to) {
   std::string text;
   {

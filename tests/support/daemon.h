@@ -14,6 +14,11 @@ namespace pulsemon::testing {
 // Throws std::runtime_error when init fails.
 std::string init_data_folder(const std::filesystem::path &dir, bool with_simulator);
 
+// A data folder (init --with-simulator) whose simulator draws a steady
+// 36 kW (ten pulses a second at 1000 imp/kWh) and whose writer commits
+// every 100 ms: pulses are stored within moments. Returns its config file.
+std::filesystem::path init_steady_data_folder(const std::filesystem::path &dir);
+
 // Replaces the first `from` in the file with `to`; throws when it is absent.
 void edit_file(const std::filesystem::path &file, const std::string &from, const std::string &to);
 
