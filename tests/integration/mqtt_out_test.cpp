@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <csignal>
 #include <fstream>
 
@@ -82,10 +83,15 @@ TEST_F(MqttOut, DiscoveryStatesAndAvailabilityAsHomeAssistantWantsThem) {
                                                [](const std::string &p) { return p == "online"; }));
   EXPECT_TRUE(home_assistant->wait_for_message("pulsemon/meter/1/availability",
                                                [](const std::string &p) { return p == "online"; }));
-  const auto power = home_assistant->wait_for_message(
-      "pulsemon/meter/1/power", [](const std::string &p) { return std::stod(p) > 30'000.0; });
-  ASSERT_TRUE(power) << "no power near 36 kW";
-  EXPECT_NEAR(std::stod(power->payload), 36'000.0, 3'600.0);
+  // The simulated load is 36 kW; a single estimate can be lower when the
+  // simulator's thread is late on a loaded machine (a pulse's gap is then
+  // longer), so the test waits for an estimate within 10 % rather than
+  // judging the first one above some threshold.
+  const auto power =
+      home_assistant->wait_for_message("pulsemon/meter/1/power", [](const std::string &p) {
+        return std::abs(std::stod(p) - 36'000.0) <= 3'600.0;
+      });
+  ASSERT_TRUE(power) << "no power within 10 % of 36 kW";
   const auto today =
       home_assistant->wait_for_message("pulsemon/meter/1/today", [](const std::string &p) {
         return nlohmann::json::parse(p)["energy"].get<double>() > 0.0;
