@@ -84,6 +84,7 @@ void PulseWriter::stop() {
       return;
     }
     stopping_ = true;
+    failed_before_stop_ = stats_.failed_commits;
   }
   wake_writer_.notify_one();
   if (thread_.joinable()) {
@@ -148,12 +149,13 @@ void PulseWriter::run_loop() {
       for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
         queue_.push_front(std::move(*it));
       }
-      wake_writer_.wait_for(lock, settings_.retry_interval);
-      if (stopping_ && stats_.failed_commits > 10) {
-        spdlog::error("writer: giving up after {} failed commits; {} pulses were not stored",
-                      stats_.failed_commits, stats_.queued_pulses);
+      if (stopping_ && stats_.failed_commits - failed_before_stop_ >= settings_.attempts_at_stop) {
+        spdlog::error("writer: giving up after {} failed commits since the stop began; {} pulses "
+                      "were not stored",
+                      stats_.failed_commits - failed_before_stop_, stats_.queued_pulses);
         return;
       }
+      wake_writer_.wait_for(lock, settings_.retry_interval);
     }
     committed_.notify_all();
   }

@@ -33,6 +33,10 @@ struct WriterSettings {
   std::size_t max_queued_pulses = 2'000'000;
   // How long to wait before retrying after a failed commit.
   std::chrono::milliseconds retry_interval{2000};
+  // A stop whose commits fail tries this many times (a retry_interval
+  // apart) before it gives up on the queued pulses: however many commits
+  // failed before the stop, it gets them all.
+  std::uint64_t attempts_at_stop = 10;
 };
 
 struct WriterStats {
@@ -69,7 +73,9 @@ public:
   // writer stopped).
   void flush();
 
-  // Commits everything queued, then ends the thread. Idempotent.
+  // Commits everything queued, then ends the thread; while commits fail it
+  // retries up to settings.attempts_at_stop times, then gives up on what
+  // is still queued (stats().queued_pulses). Idempotent.
   void stop();
 
   [[nodiscard]] WriterStats stats() const;
@@ -109,7 +115,8 @@ private:
   std::uint64_t done_ = 0;      // batches ever committed or failed for good
   bool flush_requested_ = false;
   bool stopping_ = false;
-  bool finished_ = false; // the thread has ended
+  std::uint64_t failed_before_stop_ = 0; // stats_.failed_commits when stop() began
+  bool finished_ = false;                // the thread has ended
   // steady_clock ticks when the commit in progress began; 0 between commits.
   std::atomic<std::chrono::steady_clock::rep> commit_started_{0};
   WriterStats stats_;

@@ -149,6 +149,37 @@ TEST(Writer, RefusesBatchesBeyondTheQueueBoundAndSaysSo) {
   EXPECT_EQ(sink.stored_count(), 10U);
 }
 
+// A store that failed often earlier in the daemon's life (a disk that
+// filled once) still gets every attempt at the stop, counted from the stop.
+TEST(Writer, AStopRetriesAsOftenAsDocumentedHoweverManyCommitsFailedBefore) {
+  FakeSink sink;
+  sink.failures_left = 11;
+  PulseWriter writer(sink, quick());
+  writer.submit(batch_of(1, 2));
+  writer.flush();
+  ASSERT_EQ(writer.stats().failed_commits, 11U);
+
+  {
+    std::lock_guard lock(sink.mutex);
+    sink.failures_left = static_cast<int>(quick().attempts_at_stop) - 1; // works at the last try
+  }
+  writer.submit(batch_of(3, 5));
+  writer.stop();
+  EXPECT_EQ(sink.stored_count(), 7U) << "the queued pulses were stored at the last attempt";
+  EXPECT_EQ(writer.stats().failed_commits, 11U + quick().attempts_at_stop - 1);
+  EXPECT_EQ(writer.stats().queued_pulses, 0U);
+}
+
+TEST(Writer, AStopGivesUpAfterItsAttemptsAndSaysWhatWasNotStored) {
+  FakeSink sink;
+  sink.failures_left = 1'000'000;
+  PulseWriter writer(sink, quick());
+  writer.submit(batch_of(1, 4));
+  writer.stop();
+  EXPECT_EQ(writer.stats().failed_commits, quick().attempts_at_stop);
+  EXPECT_EQ(writer.stats().queued_pulses, 4U);
+}
+
 TEST(Writer, StopCommitsEverythingQueued) {
   FakeSink sink;
   WriterSettings settings = quick();
