@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <system_error>
 
 namespace pulsemon::gpio {
@@ -15,6 +16,11 @@ namespace {
 
 constexpr std::size_t events_per_read = 64;
 constexpr int poll_interval_ms = 1000; // how often a waiting clock is looked at again
+// At a stop, the events already queued are read first, in at most this many
+// reads: a kernel line's queue holds far fewer (16 events per line by
+// default, at most 1024 with event_buffer_size), and the bound keeps a line
+// that never goes quiet from holding up the stop.
+constexpr int reads_at_stop = 64;
 
 } // namespace
 
@@ -74,24 +80,34 @@ void GpioSource::join() {
 std::string GpioSource::read_events() {
   std::array<gpio_v2_line_event, events_per_read> buffer{};
   std::size_t filled_bytes = 0; // a pipe may deliver part of a record
+  // Once stopped, the edges the kernel has queued are still read (they are
+  // pulses that happened), then the source ends.
+  std::optional<int> reads_left_at_stop;
   while (true) {
     std::array<pollfd, 2> fds{{{events_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}}};
-    const int ready = ::poll(fds.data(), fds.size(), poll_interval_ms);
+    const int ready = ::poll(fds.data(), fds.size(), reads_left_at_stop ? 0 : poll_interval_ms);
     if (ready < 0 && errno == EINTR) {
       continue;
     }
     if (ready < 0) {
       return "waiting for its events failed: " + std::system_category().message(errno);
     }
-    if ((fds[1].revents & POLLIN) != 0) {
-      return ""; // stopped
+    if ((fds[1].revents & POLLIN) != 0 && !reads_left_at_stop) {
+      reads_left_at_stop = reads_at_stop;
     }
     if ((fds[0].revents & POLLNVAL) != 0) {
       return "its file descriptor is not open";
     }
-    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+    const bool readable = (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+    if (reads_left_at_stop && (!readable || *reads_left_at_stop == 0)) {
+      return ""; // stopped, with what was queued read
+    }
+    if (!readable) {
       release(clock_.read(), false); // a timeout: perhaps the clock is synchronised now
       continue;
+    }
+    if (reads_left_at_stop) {
+      --*reads_left_at_stop;
     }
     auto *bytes = reinterpret_cast<char *>(buffer.data()); // NOLINT: records as bytes
     const ssize_t n = ::read(events_.get(), bytes + filled_bytes, sizeof(buffer) - filled_bytes);
@@ -100,6 +116,9 @@ std::string GpioSource::read_events() {
     }
     if (n < 0) {
       return "reading its events failed: " + std::system_category().message(errno);
+    }
+    if (n == 0 && reads_left_at_stop) {
+      return "";
     }
     if (n == 0) {
       return "its events ended (the line's request was closed; was the chip removed?)";

@@ -98,6 +98,31 @@ TEST_F(GpioSourceTest, APulseTrainArrivesWithWallTimesFromTheMonotonicStamps) {
   EXPECT_NEAR(*captured.powers.back(), 3600.0, 0.01);
 }
 
+// SIGTERM while edges wait in the kernel's queue: they happened, so they are
+// read and handed on before the source ends. The stop is asked before the
+// source's thread runs, so every edge is still queued when it sees the stop.
+TEST_F(GpioSourceTest, EdgesWaitingInTheKernelQueueAtAStopAreAllHandedOn) {
+  clock.set(100 * s, 0, true);
+  Meter meter;
+  meter.id = 1;
+  pipelines = std::make_unique<MeterPipelines>(std::vector<Meter>{meter}, [this](PulseBatch b) {
+    const std::lock_guard lock(captured.mutex);
+    captured.pulses.insert(captured.pulses.end(), b.pulses.begin(), b.pulses.end());
+  });
+  LineSettings settings;
+  settings.meter_id = 1;
+  settings.edge = EdgeChoice::falling;
+  source = std::make_unique<GpioSource>(pipe.take_read_end(), settings, *pipelines, clock,
+                                        SourceOptions{});
+  for (int i = 0; i < 1000; ++i) {
+    send((10 + i) * s, false);
+  }
+  source->stop();
+  source->start();
+  source->join();
+  EXPECT_EQ(delivered(), 1000U);
+}
+
 TEST_F(GpioSourceTest, ContactBounceIsFilteredAndNoPulseIsLost) {
   clock.set(100 * s, 0, true);
   start(EdgeChoice::both);
