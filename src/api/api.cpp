@@ -25,17 +25,15 @@ LivePowers live_powers(ApiContext &context) {
   LivePowers powers;
   if (context.live) {
     for (const MeterLiveStatus &status : context.live()) {
-      if (status.power) {
-        powers.emplace(status.meter_id, *status.power);
-      }
+      powers.emplace(status.meter_id, LivePower{status.power, status.power_latency});
     }
   }
   return powers;
 }
 
-std::optional<double> live_power(const LivePowers &powers, std::int64_t meter_id) {
+const LivePower *live_power(const LivePowers &powers, std::int64_t meter_id) {
   const auto it = powers.find(meter_id);
-  return it == powers.end() ? std::nullopt : std::optional(it->second);
+  return it == powers.end() ? nullptr : &it->second;
 }
 
 namespace {

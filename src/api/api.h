@@ -3,6 +3,7 @@
 // owns ApiContext; handlers run on that thread only.
 
 #include "api/http/router.h"
+#include "api/meter_view.h"
 #include "api/read_cache.h"
 #include "auth/hash_pool.h"
 #include "auth/verified_tokens.h"
@@ -114,11 +115,12 @@ void add_metrics_routes(http::Router &router, ApiContext &context);
 [[nodiscard]] Result<http::Principal> authenticate(ApiContext &context,
                                                    const http::Request &request);
 
-// The running pipelines' power per meter at the moment asked (empty when
-// none run), read once per answer; live_power finds one meter's.
-using LivePowers = std::map<std::int64_t, double>;
+// The running pipelines' power per meter with a lane, at the moment asked
+// (empty when none run), read once per answer; live_power finds one
+// meter's (null: no lane runs for it).
+using LivePowers = std::map<std::int64_t, LivePower>;
 [[nodiscard]] LivePowers live_powers(ApiContext &context);
-[[nodiscard]] std::optional<double> live_power(const LivePowers &powers, std::int64_t meter_id);
+[[nodiscard]] const LivePower *live_power(const LivePowers &powers, std::int64_t meter_id);
 
 // An answer that needs `password` hashed with Argon2id: the hash is made
 // on context.hashing, off the event loop, and `answer(hash)` then runs on

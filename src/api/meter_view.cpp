@@ -41,17 +41,17 @@ MeterFacts read_meter_facts(Store &store, const Meter &meter, UtcTime now) {
   return facts;
 }
 
-std::optional<double> power_now(const MeterFacts &facts, UtcTime now,
-                                std::optional<double> live_power) {
-  if (live_power) {
-    return live_power;
+std::optional<double> power_now(const MeterFacts &facts, UtcTime now, const LivePower *live) {
+  if (live != nullptr) {
+    return live->power;
   }
   return power_after_stored_pulses(power_settings_for(facts.meter), facts.last_pulses, now);
 }
 
 MovingFigures moving_figures(const MeterFacts &facts, const RegisterState &state, UtcTime now,
-                             std::optional<double> live_power) {
-  MovingFigures moving{power_now(facts, now, live_power), state, {}};
+                             const LivePower *live) {
+  MovingFigures moving{
+      power_now(facts, now, live), live != nullptr ? live->latency : Micros{0}, state, {}};
   for (const NodeStatus &node : facts.nodes) {
     moving.seconds_since_heard.push_back(
         std::chrono::duration_cast<std::chrono::seconds>(now - node.last_heard).count());
@@ -98,6 +98,7 @@ nlohmann::json meter_view(const MeterFacts &facts, const MovingFigures &moving) 
       {"nodes", nodes},
       {"power", power ? nlohmann::json(*power) : nlohmann::json()},
       {"power_unit", rate_unit(meter.unit).name},
+      {"power_latency_s", to_seconds(moving.power_latency)},
       {"register", state.register_value},
       {"first_pulse",
        stats.first_pulse ? nlohmann::json(format_utc(*stats.first_pulse)) : nlohmann::json()},
@@ -107,10 +108,9 @@ nlohmann::json meter_view(const MeterFacts &facts, const MovingFigures &moving) 
   return json;
 }
 
-nlohmann::json meter_view(Store &store, const Meter &meter, UtcTime now,
-                          std::optional<double> live_power) {
+nlohmann::json meter_view(Store &store, const Meter &meter, UtcTime now) {
   const MeterFacts facts = read_meter_facts(store, meter, now);
-  return meter_view(facts, moving_figures(facts, facts.state, now, live_power));
+  return meter_view(facts, moving_figures(facts, facts.state, now, nullptr));
 }
 
 nlohmann::json node_view(const NodeStatus &node, UtcTime now) {

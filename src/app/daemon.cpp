@@ -70,6 +70,15 @@ std::string read_metrics_token(const std::filesystem::path &file) {
   return token;
 }
 
+// Every surface shows a lane's pulses after the writer committed them (at
+// most a commit interval later) and a browser a moment after that: the
+// power holds that long past a due pulse, so all of them show one figure.
+LiveTiming live_timing_for(const Config &config) {
+  return LiveTiming{std::chrono::duration_cast<Micros>(config.commit_interval) +
+                        std::chrono::seconds{1},
+                    monotonic_now()};
+}
+
 WriterSettings writer_settings_for(const Config &config) {
   WriterSettings settings;
   settings.commit_interval = config.commit_interval;
@@ -107,7 +116,9 @@ void Daemon::EventLoop::stop() {
 Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan plan)
     : config_(config), store_(std::move(store)),
       writer_(*store_, writer_settings_for(config), &bus_),
-      pipelines_(store_->meters(), [this](PulseBatch batch) { writer_.submit(std::move(batch)); }),
+      pipelines_(
+          store_->meters(), [this](PulseBatch batch) { writer_.submit(std::move(batch)); },
+          live_timing_for(config)),
       api_store_(config.database, StoreOptions{config.durability, false}),
       api_{api_store_, plan.secret, api_settings_for(config),
            [this] { return pipelines_.status(monotonic_now()); },
@@ -229,7 +240,8 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
     mqtt_out_ = std::make_unique<publish::MqttPublisher>(
         *config.mqtt_out,
         std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}),
-        bus_, *date::locate_zone(config.zone), config.billing_day, PULSEMON_VERSION, &wall_now);
+        bus_, *date::locate_zone(config.zone), config.billing_day, PULSEMON_VERSION, &wall_now,
+        [this](std::int64_t meter_id) { return pipelines_.power_now(meter_id, monotonic_now()); });
     spdlog::info("mqtt_out: publishing states{} to {}:{}",
                  config.mqtt_out->discovery_prefix.empty() ? "" : " and Home Assistant discovery",
                  config.mqtt_out->host, config.mqtt_out->port);

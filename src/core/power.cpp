@@ -28,10 +28,15 @@ std::optional<double> PowerEstimator::on_pulse(MonoTime time) {
 }
 
 std::optional<double> PowerEstimator::power_at(MonoTime now) const {
+  // Until `known_until` every pulse that happened has been seen.
+  const MonoTime known_until = now - settings_.latency;
   if (!last_pulse_) {
+    if (watching_since_ && known_until - *watching_since_ >= settings_.timeout) {
+      return 0.0;
+    }
     return std::nullopt;
   }
-  const Micros since_last = now - *last_pulse_;
+  const Micros since_last = known_until - *last_pulse_;
   if (since_last >= settings_.timeout) {
     return 0.0;
   }

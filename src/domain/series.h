@@ -38,7 +38,8 @@ energy_series(Store &store, std::int64_t meter_id, UtcTime from, UtcTime to, Buc
 
 // The power at `now` from the last two stored pulses, as PowerEstimator
 // would report it: empty with fewer than two pulses, 0 after the timeout.
-// Used after a restart, before live pulses arrive.
+// What a reader without the running pipeline can know; the daemon's
+// surfaces show the pipeline's figure instead (MeterPipelines::power_now).
 [[nodiscard]] std::optional<double> latest_power(Store &store, std::int64_t meter_id, UtcTime now);
 
 } // namespace pulsemon

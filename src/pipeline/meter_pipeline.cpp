@@ -20,11 +20,25 @@ FilterCounts rejections_since(const FilterCounts &now, const FilterCounts &befor
   return delta;
 }
 
+PowerSettings with_latency(PowerSettings settings, Micros latency) {
+  settings.latency = latency;
+  return settings;
+}
+
 } // namespace
 
-MeterPipelines::Lane::Lane(const Meter &m)
+MeterPipelines::Lane::Lane(const Meter &m, const LiveTiming &timing)
     : meter(m), rate_unit(pulsemon::rate_unit(m.unit).name), filter(m.filter),
-      power(power_settings_for(m)) {}
+      power(with_latency(power_settings_for(m), timing.latency)), latency(timing.latency) {
+  if (timing.started) {
+    power.watch_from(*timing.started);
+  }
+}
+
+void MeterPipelines::Lane::set_latency(Micros value) {
+  latency = value;
+  power.set_settings(with_latency(power_settings_for(meter), latency));
+}
 
 bool MeterPipelines::apply_settings(const Meter &meter) {
   const auto found = lanes_.find(meter.id);
@@ -36,14 +50,15 @@ bool MeterPipelines::apply_settings(const Meter &meter) {
   lane.meter = meter;
   lane.rate_unit = rate_unit(meter.unit).name;
   lane.filter.set_settings(meter.filter);
-  lane.power.set_settings(power_settings_for(meter));
+  lane.set_latency(lane.latency); // the meter's new ppu and timeout, the same latency
   return true;
 }
 
-MeterPipelines::MeterPipelines(const std::vector<Meter> &meters, BatchHandler handler)
-    : handler_(std::move(handler)) {
+MeterPipelines::MeterPipelines(const std::vector<Meter> &meters, BatchHandler handler,
+                               LiveTiming timing)
+    : handler_(std::move(handler)), timing_(timing) {
   for (const Meter &meter : meters) {
-    lanes_.emplace(meter.id, std::make_unique<Lane>(meter));
+    lanes_.emplace(meter.id, std::make_unique<Lane>(meter, timing_));
   }
 }
 
@@ -100,6 +115,7 @@ std::vector<MeterPipelines::LivePulse> MeterPipelines::on_committed(std::int64_t
   Lane &lane = *found->second;
   std::sort(pulses.begin(), pulses.end());
   std::lock_guard lock(lane.mutex);
+  bool latency_set = false;
   for (const UtcTime wall : pulses) {
     // One of this lane's own, estimated when it came (commits keep order).
     while (!lane.awaiting_commit.empty() && lane.awaiting_commit.front().first < wall) {
@@ -112,6 +128,15 @@ std::vector<MeterPipelines::LivePulse> MeterPipelines::on_committed(std::int64_t
     }
     if (lane.last_pulse && wall <= *lane.last_pulse) {
       continue;
+    }
+    if (!latency_set) {
+      // Stored by another path (a node's upload): its pulses come as late as
+      // the oldest new one of this batch, which the power has to allow for.
+      latency_set = true;
+      const Micros came_late =
+          std::clamp<Micros>(now_wall - wall, timing_.latency,
+                             std::max<Micros>(timing_.latency, lane.power.settings().timeout));
+      lane.set_latency(came_late);
     }
     const std::optional<double> power = lane.power.on_pulse(now_monotonic - (now_wall - wall));
     live.push_back({meter_id, wall, power});
@@ -144,12 +169,21 @@ void MeterPipelines::hand_on_rejections() {
   }
 }
 
+std::optional<double> MeterPipelines::power_now(std::int64_t meter_id, MonoTime now) const {
+  const auto found = lanes_.find(meter_id);
+  if (found == lanes_.end()) {
+    return std::nullopt;
+  }
+  const std::lock_guard lock(found->second->mutex);
+  return found->second->power.power_at(now);
+}
+
 std::vector<MeterLiveStatus> MeterPipelines::status(MonoTime now) const {
   std::vector<MeterLiveStatus> result;
   for (const auto &[id, lane] : lanes_) {
     std::lock_guard lock(lane->mutex);
     result.push_back({id, lane->meter.name, lane->rate_unit, lane->power.power_at(now),
-                      lane->last_pulse, lane->filter.counts(), lane->lost_pulses});
+                      lane->latency, lane->last_pulse, lane->filter.counts(), lane->lost_pulses});
   }
   return result;
 }

@@ -24,9 +24,24 @@ struct MeterLiveStatus {
   std::string name;
   std::string rate_unit;             // "W", "m³/h", …
   std::optional<double> power;       // at the time asked; empty until known
+  Micros power_latency{0};           // how late its pulses may become known (core/power.h)
   std::optional<UtcTime> last_pulse; // wall time of the last accepted pulse
   FilterCounts filter;               // since the daemon started
   std::int64_t lost_pulses = 0;      // reported lost by the source since the daemon started
+};
+
+// How the lanes' power figure allows for the time pulses take to be seen.
+struct LiveTiming {
+  // How late a lane's own pulses reach every surface that shows them (the
+  // writer's commit interval and delivery to a browser): the power holds
+  // this long past the moment the next pulse was due before it decays, so
+  // the API, the live stream, the dashboard, MQTT and /metrics can all show
+  // the one figure. Pulses stored by other paths (a node's batch) set their
+  // meter's latency to how late they came, up to the meter's timeout.
+  Micros latency{0};
+  // When the lanes start watching: a meter with no pulse for its timeout
+  // from here reads 0. None: unknown until its first pulses.
+  std::optional<MonoTime> started;
 };
 
 class MeterPipelines final : public EdgeSink {
@@ -35,7 +50,7 @@ public:
   // previous one) as a batch; in the daemon that is PulseWriter::submit.
   using BatchHandler = std::function<void(PulseBatch)>;
 
-  MeterPipelines(const std::vector<Meter> &meters, BatchHandler handler);
+  MeterPipelines(const std::vector<Meter> &meters, BatchHandler handler, LiveTiming timing = {});
 
   void on_edge(const Edge &edge) override;
   void on_lost_pulses(std::int64_t meter_id, UtcTime at, std::int64_t pulses,
@@ -70,6 +85,10 @@ public:
   // added after the daemon started gets its lane at the next start).
   bool apply_settings(const Meter &meter);
 
+  // One meter's power at monotonic time `now`; empty until known and for a
+  // meter without a lane.
+  [[nodiscard]] std::optional<double> power_now(std::int64_t meter_id, MonoTime now) const;
+
   // Status of every meter at monotonic time `now`.
   [[nodiscard]] std::vector<MeterLiveStatus> status(MonoTime now) const;
 
@@ -84,14 +103,17 @@ private:
     // Accepted here, not committed yet: the power each was shown with.
     std::deque<std::pair<UtcTime, std::optional<double>>> awaiting_commit;
     std::int64_t lost_pulses = 0;
+    Micros latency{0}; // the power estimate's, see LiveTiming
     mutable std::mutex mutex;
 
-    explicit Lane(const Meter &m);
+    Lane(const Meter &m, const LiveTiming &timing);
+    void set_latency(Micros value);
   };
   void accept(Lane &lane, const FilterVerdict &verdict, const Edge &edge);
 
   std::map<std::int64_t, std::unique_ptr<Lane>> lanes_;
   BatchHandler handler_;
+  LiveTiming timing_;
 };
 
 } // namespace pulsemon

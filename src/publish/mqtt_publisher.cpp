@@ -41,9 +41,9 @@ std::string format_amount(double value, double pulses_per_unit) {
 
 MqttPublisher::MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> store, PulseBus &bus,
                              const date::time_zone &zone, int billing_day, std::string version,
-                             std::function<UtcTime()> now)
+                             std::function<UtcTime()> now, PowerNow power_now)
     : settings_(std::move(settings)), store_(std::move(store)), zone_(zone),
-      billing_day_(billing_day), now_(std::move(now)) {
+      billing_day_(billing_day), now_(std::move(now)), power_now_(std::move(power_now)) {
   names_.topic_prefix = settings_.topic_prefix;
   names_.discovery_prefix = settings_.discovery_prefix;
   names_.version = std::move(version);
@@ -361,7 +361,7 @@ void MqttPublisher::publish_meter(const Meter &meter, UtcTime now) {
   send(topics.total, format_amount(total, meter.pulses_per_unit));
   published.total = total;
 
-  if (const std::optional<double> power = latest_power(*store_, meter.id, now)) {
+  if (const std::optional<double> power = power_now_(meter.id)) {
     const FlowUnit flow = flow_unit(meter);
     send(topics.power, fmt::format("{:.{}f}", *power * flow.per_rate, flow.unit == "W" ? 1 : 4));
   }

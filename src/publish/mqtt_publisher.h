@@ -8,7 +8,9 @@
 //   handle and publishes, so neither the writer nor the API ever waits for
 //   the broker. Power goes out at most every min_interval while pulses
 //   come, and every meter's states at least every max_interval, so the
-//   decay between pulses and the drop to 0 reach Home Assistant.
+//   decay between pulses and the drop to 0 reach Home Assistant. The power
+//   is the running pipeline's figure (`power_now`), the one every other
+//   surface shows, and is published only once it is known.
 // - A total is published only once it has been read from the store, and
 //   never below the last one published by this process; until then the
 //   meter's availability topic says "offline", so HA shows "unavailable",
@@ -54,12 +56,15 @@ struct PublisherStats {
   std::uint64_t messages = 0; // states and configs handed to the broker
 };
 
+// A meter's power now, from the running pipeline (empty until known).
+using PowerNow = std::function<std::optional<double>(std::int64_t meter_id)>;
+
 class MqttPublisher {
 public:
   // `store` is the publisher's own handle (used on its thread only).
   MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> store, PulseBus &bus,
                 const date::time_zone &zone, int billing_day, std::string version,
-                std::function<UtcTime()> now);
+                std::function<UtcTime()> now, PowerNow power_now);
   ~MqttPublisher();
   MqttPublisher(const MqttPublisher &) = delete;
   MqttPublisher &operator=(const MqttPublisher &) = delete;
@@ -95,6 +100,7 @@ private:
   const date::time_zone &zone_;
   int billing_day_;
   std::function<UtcTime()> now_;
+  PowerNow power_now_;
   mosquitto *client_ = nullptr;
 
   // Shared with the bus's and libmosquitto's threads.

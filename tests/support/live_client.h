@@ -63,6 +63,24 @@ public:
     return received;
   }
 
+  // Reads whatever comes for `duration` (less when the server closes).
+  std::string read_for(std::chrono::milliseconds duration) {
+    std::string received;
+    const auto deadline = std::chrono::steady_clock::now() + duration;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd wait{fd_, POLLIN, 0};
+      if (::poll(&wait, 1, 100) > 0) {
+        char buffer[4096];
+        const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+        if (n <= 0) {
+          break;
+        }
+        received.append(buffer, static_cast<std::size_t>(n));
+      }
+    }
+    return received;
+  }
+
 private:
   int fd_ = -1;
   bool connected_ = false;

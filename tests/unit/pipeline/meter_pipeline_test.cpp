@@ -82,6 +82,44 @@ TEST(MeterPipelines, PulsesStoredByANodeReachTheLiveFiguresOnce) {
       << "a meter without a lane is left alone";
 }
 
+// A node that uploads once a minute: its pulses come up to a minute late,
+// so its meter's power holds that long past a due pulse rather than
+// decaying between uploads like a load that went off.
+TEST(MeterPipelines, ANodesPulsesComeAsLateAsItsUploadsAndThePowerAllowsForIt) {
+  Meter meter;
+  meter.id = 3;
+  meter.pulses_per_unit = 1000.0;
+  const Micros s{1'000'000};
+  const MonoTime started{10 * s};
+  MeterPipelines pipelines(
+      {meter}, [](PulseBatch) {}, LiveTiming{2 * s, started});
+  EXPECT_EQ(pipelines.status(started + 60 * s).front().power_latency, 2 * s);
+  EXPECT_FALSE(pipelines.power_now(3, started + 60 * s)) << "nothing known yet: nothing shown";
+
+  const UtcTime wall_now{1'800'000'000 * s};
+  const MonoTime mono_now{100 * s};
+  std::vector<UtcTime> upload; // 1 kW: a pulse every 3.6 s, the oldest a minute old
+  for (int i = 0; i < 17; ++i) {
+    upload.push_back(wall_now - 60 * s + i * Micros{3'600'000});
+  }
+  (void)pipelines.on_committed(3, upload, mono_now, wall_now);
+  const MeterLiveStatus status = pipelines.status(mono_now + 30 * s).front();
+  EXPECT_EQ(status.power_latency, 60 * s);
+  ASSERT_TRUE(status.power);
+  EXPECT_NEAR(*status.power, 1000.0, 0.001) << "the next upload is not due yet";
+  // 72.4 s after the last pulse, 12.4 s of it certainly without one.
+  EXPECT_NEAR(*pipelines.power_now(3, mono_now + 70 * s), 3600.0 / 12.4, 0.001);
+
+  // A backlog of a day (a node that was offline) does not hold the power
+  // for a day: at most the meter's timeout.
+  MeterPipelines after_outage(
+      {meter}, [](PulseBatch) {}, LiveTiming{2 * s, started});
+  const UtcTime day_ago = wall_now - std::chrono::hours{24};
+  (void)after_outage.on_committed(3, {day_ago, day_ago + 2 * s}, mono_now, wall_now);
+  EXPECT_EQ(after_outage.status(mono_now).front().power_latency, meter.power_timeout);
+  EXPECT_FALSE(pipelines.power_now(9, mono_now)) << "no lane, no figure";
+}
+
 TEST(MeterPipelines, ItsOwnPulsesAreShownOnceCommittedWithThePowerTheyCameWith) {
   Meter meter;
   meter.id = 1;
