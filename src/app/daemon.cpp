@@ -1,6 +1,7 @@
 #include "app/daemon.h"
 
 #include "app/cli_context.h"
+#include "auth/secret_file.h"
 #include "core/time_text.h"
 #include "sources/clock_reader.h"
 #include "sources/gpio/gpio_source.h"
@@ -50,22 +51,28 @@ std::string describe_status(const MeterLiveStatus &status, UtcTime now) {
   return line;
 }
 
-// The token in [metrics] token_file, without the line end an editor or
-// `openssl rand -hex 32 > FILE` leaves; long enough not to be guessed.
+// The token in [metrics] token_file: one line of 32 to 512 visible ASCII
+// characters (no spaces), with or without the line end an editor or
+// `openssl rand -hex 32 > FILE` leaves, in a small file only its owner
+// can read (auth/secret_file.h).
 std::string read_metrics_token(const std::filesystem::path &file) {
-  std::ifstream in(file);
-  std::string token;
-  if (!in || !std::getline(in, token)) {
-    throw Failure(ErrorCode::invalid_argument,
-                  "config key 'metrics.token_file': cannot read " + file.string());
-  }
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) {
+  constexpr std::size_t longest = 512;
+  std::string token =
+      auth::read_secret_file(file, "config key 'metrics.token_file': the file", longest + 2);
+  if (token.ends_with('\n')) {
     token.pop_back();
   }
-  if (token.size() < 32) {
+  if (token.ends_with('\r')) {
+    token.pop_back();
+  }
+  const bool visible =
+      std::all_of(token.begin(), token.end(), [](char c) { return c > ' ' && c < 127; });
+  if (!visible || token.size() < 32 || token.size() > longest) {
     throw Failure(ErrorCode::invalid_argument,
-                  "config key 'metrics.token_file': the token in " + file.string() +
-                      " is shorter than 32 characters; make one with 'openssl rand -hex 32'");
+                  "config key 'metrics.token_file': " + file.string() +
+                      " must hold one token of 32 to 512 visible characters without spaces "
+                      "on one line; make one with 'openssl rand -hex 32 > " +
+                      file.string() + "'");
   }
   return token;
 }

@@ -1,5 +1,7 @@
 #include "auth/jwt.h"
 
+#include "auth/secret_file.h"
+
 #include "auth/secrets.h"
 #include "core/untrusted_json.h"
 
@@ -8,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <optional>
@@ -195,14 +198,11 @@ std::string load_secret(const std::string &path) {
     throw Failure(ErrorCode::invalid_argument,
                   "token secret " + path + " does not exist; 'pulsemon init' creates one");
   }
-  if ((info.st_mode & 077) != 0) {
-    throw Failure(ErrorCode::invalid_argument, "token secret " + path +
-                                                   " is readable by other users; run 'chmod 600 " +
-                                                   path + "'");
+  // 64 hex digits and a line end; a kilobyte allows for an editor's ways.
+  std::string hex = read_secret_file(path, "token secret", 1024);
+  while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back())) != 0) {
+    hex.pop_back();
   }
-  std::ifstream in(path);
-  std::string hex;
-  in >> hex;
   std::string bytes(hex.size() / 2, '\0');
   std::size_t length = 0;
   if (sodium_hex2bin(reinterpret_cast<unsigned char *>(bytes.data()), bytes.size(), hex.data(),

@@ -7,8 +7,12 @@
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <csignal>
 
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -44,6 +48,7 @@ TEST(Metrics, PromtoolAcceptsThemTheyNeedATokenAndCountersOnlyGrow) {
   const auto config = testing::init_steady_data_folder(dir / "data");
   const std::string token(64, 'a');
   std::ofstream(dir / "data/metrics.token") << token << "\n";
+  std::filesystem::permissions(dir / "data/metrics.token", std::filesystem::perms::owner_read);
   std::ofstream(config, std::ios::app) << "\n[metrics]\ntoken_file = \"metrics.token\"\n";
   auto daemon = testing::start_daemon(config);
   std::this_thread::sleep_for(1s); // pulses arrive and are committed
@@ -102,6 +107,55 @@ TEST(Metrics, PromtoolAcceptsThemTheyNeedATokenAndCountersOnlyGrow) {
                                   {{"Authorization", "Bearer " + std::string(64, 'b')}})
                 .status,
             401U);
+}
+
+// A metrics token file that is not a small private file with one token is
+// refused at start with a message naming it: never read without a bound
+// (a symlink to /dev/zero once took the daemon to 16.5 GB), never waited on
+// (a FIFO), never taken when others can read it or with spaces in it.
+TEST(Metrics, ATokenFileThatIsNotOneTokenInAPrivateFileIsRefusedAtStart) {
+  testing::TempDir dir;
+  const auto config = testing::init_steady_data_folder(dir / "data");
+  std::ofstream(config, std::ios::app) << "\n[metrics]\ntoken_file = \"metrics.token\"\n";
+  const auto token_file = dir / "data/metrics.token";
+  using std::filesystem::perms;
+  const std::vector<std::pair<std::string, std::function<void()>>> cases{
+      {"is not a regular file", [&] { std::filesystem::create_symlink("/dev/zero", token_file); }},
+      {"is not a regular file", [&] { ASSERT_EQ(::mkfifo(token_file.c_str(), 0600), 0); }},
+      {"readable or writable by other users",
+       [&] {
+         std::ofstream(token_file) << std::string(64, 'a') << "\n";
+         std::filesystem::permissions(token_file, perms::owner_read | perms::owner_write |
+                                                      perms::group_read | perms::others_read);
+       }},
+      {"without spaces",
+       [&] {
+         std::ofstream(token_file) << std::string(32, 'a') << " " << std::string(32, 'b') << "\n";
+         std::filesystem::permissions(token_file, perms::owner_read);
+       }},
+      {"without spaces",
+       [&] {
+         std::ofstream(token_file) << std::string(64, 'a') << "\n" << std::string(64, 'b');
+         std::filesystem::permissions(token_file, perms::owner_read);
+       }},
+      {"holds more than", [&] {
+         std::ofstream(token_file) << std::string(100'000, 'a');
+         std::filesystem::permissions(token_file, perms::owner_read);
+       }}};
+  for (const auto &[expected, make] : cases) {
+    std::filesystem::remove(token_file);
+    make();
+    testing::Background serve(testing::pulsemon_binary(),
+                              {"-c", config.string(), "serve", "--listen", "127.0.0.1:0"});
+    const int exit_code = serve.wait(std::chrono::seconds{20});
+    if (exit_code == -1) {
+      serve.signal(SIGKILL);
+      (void)serve.wait(std::chrono::seconds{5});
+    }
+    EXPECT_EQ(exit_code, 2) << expected << ": " << serve.output();
+    EXPECT_NE(serve.output().find("metrics.token_file"), std::string::npos) << serve.output();
+    EXPECT_NE(serve.output().find(expected), std::string::npos) << serve.output();
+  }
 }
 
 } // namespace
