@@ -143,27 +143,44 @@ void add_user_routes(http::Router &router, ApiContext &context) {
              });
        },
        {}});
-  router.add({"PUT",
-              "/api/users/{name}",
-              http::Access::admin,
-              [&context](http::Request &request) {
-                const std::string name = request.params.at("name");
-                if (!context.store.find_user(name)) {
-                  throw Failure(ErrorCode::not_found,
-                                "user " + quoted_input(name) + " does not exist");
-                }
-                const nlohmann::json body = json_body_object(request);
-                return after_hashing(
-                    context, checked_password(body), [&context, name](const std::string &hash) {
-                      if (!context.store.find_user(name)) {
-                        throw Failure(ErrorCode::not_found,
-                                      "user " + quoted_input(name) + " was deleted meanwhile");
-                      }
-                      context.store.set_password(name, hash);
-                      return http::json_ok(user_view(*context.store.find_user(name)));
-                    });
-              },
-              {}});
+  router.add(
+      {"PUT",
+       "/api/users/{name}",
+       http::Access::admin,
+       [&context](http::Request &request) {
+         const std::string name = request.params.at("name");
+         if (!context.store.find_user(name)) {
+           throw Failure(ErrorCode::not_found, "user " + quoted_input(name) + " does not exist");
+         }
+         const nlohmann::json body = json_body_object(request);
+         // A new role, a new password, or both; the role is checked
+         // before any password is hashed.
+         std::optional<Role> role;
+         if (field(body, "role") != nullptr) {
+           role = value_or_throw(parse_role(required_text(body, "role", 16)));
+         }
+         if (field(body, "password") == nullptr) {
+           if (!role) {
+             throw Failure(ErrorCode::invalid_argument,
+                           "body: give a new password, a new role, or both");
+           }
+           context.store.set_role(name, *role);
+           return http::json_ok(user_view(*context.store.find_user(name)));
+         }
+         return after_hashing(context, checked_password(body),
+                              [&context, name, role](const std::string &hash) {
+                                if (!context.store.find_user(name)) {
+                                  throw Failure(ErrorCode::not_found, "user " + quoted_input(name) +
+                                                                          " was deleted meanwhile");
+                                }
+                                if (role) {
+                                  context.store.set_role(name, *role);
+                                }
+                                context.store.set_password(name, hash);
+                                return http::json_ok(user_view(*context.store.find_user(name)));
+                              });
+       },
+       {}});
   router.add({"DELETE",
               "/api/users/{name}",
               http::Access::admin,

@@ -151,6 +151,39 @@ http::Response after_hashing(ApiContext &context, std::string password,
   return deferred;
 }
 
+namespace {
+
+// GET /api/live: the stream stays bound to the credential that opened it.
+// While it is open the token is checked again as a new request's would be
+// (its expiry, its user's password and existence); a changed role ends it
+// too, so that a stream never shows more than its user may now see.
+http::Response live_stream(ApiContext &context, const http::Request &request) {
+  http::Request credential;
+  for (const char *header : {"authorization", "x-access-token"}) {
+    if (const auto it = request.headers.find(header); it != request.headers.end()) {
+      credential.headers.insert(*it);
+    }
+  }
+  const http::Principal opened_as = request.principal.value_or(http::Principal{});
+  http::Response stream;
+  stream.live_stream = true;
+  stream.stream_owner = opened_as.user;
+  stream.stream_ends_because = [&context, credential = std::move(credential),
+                                opened_as]() -> std::optional<std::string> {
+    const auto now = authenticate(context, credential);
+    if (!now.ok()) {
+      return "the stream's credential no longer holds: " + now.error().message;
+    }
+    if (now->role != opened_as.role) {
+      return "the user's role changed; open the stream again";
+    }
+    return std::nullopt;
+  };
+  return stream;
+}
+
+} // namespace
+
 http::Router make_router(ApiContext &context) {
   http::Router router(
       [&context](const http::Request &request) { return authenticate(context, request); },
@@ -178,11 +211,7 @@ http::Router make_router(ApiContext &context) {
   router.add({"GET",
               "/api/live",
               http::Access::viewer,
-              [](http::Request &) {
-                http::Response stream;
-                stream.live_stream = true;
-                return stream;
-              },
+              [&context](http::Request &request) { return live_stream(context, request); },
               {}});
   add_login_routes(router, context);
   add_meter_routes(router, context);

@@ -408,6 +408,10 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
   config.body_limit_bytes = static_cast<std::size_t>(
       http.integer("body_limit_bytes", kibibyte * 1024, kibibyte, 64 * kibibyte * 1024));
   config.request_timeout = std::chrono::seconds{http.integer("request_timeout_s", 30, 1, 3600)};
+  config.max_live_streams =
+      static_cast<std::size_t>(http.integer("max_live_streams", 256, 1, 10'000));
+  config.max_live_streams_per_user =
+      static_cast<std::size_t>(http.integer("max_live_streams_per_user", 16, 1, 10'000));
   const std::string certificate = http.string("tls_cert_file", "");
   const std::string key = http.string("tls_key_file", "");
   if (certificate.empty() != key.empty()) {
@@ -572,6 +576,8 @@ status_interval_s = 60      # how often serve logs each meter's power
 listen = "127.0.0.1:8080"   # where the API listens; "0.0.0.0:8080" for the whole network
 body_limit_bytes = 1048576  # larger request bodies get 413
 request_timeout_s = 30      # a request must arrive whole within this; idle connections close after it
+max_live_streams = 256      # live streams (dashboards) open at once; more get 429
+max_live_streams_per_user = 16
 # HTTPS: a PEM certificate (chain) and its key; both, or neither for plain HTTP.
 # tls_cert_file = "/etc/letsencrypt/live/example.org/fullchain.pem"
 # tls_key_file = "/etc/letsencrypt/live/example.org/privkey.pem"

@@ -54,6 +54,9 @@ struct Config {
   unsigned short listen_port = 8080;
   std::size_t body_limit_bytes = std::size_t{1024} * 1024;
   std::chrono::seconds request_timeout{30};
+  // Live streams (GET /api/live) open at once, in all and per user.
+  std::size_t max_live_streams = 256;
+  std::size_t max_live_streams_per_user = 16;
   // Origins whose browser pages may call the v1 API; none by default.
   std::vector<std::string> cors_origins;
   // HTTPS when both are set (relative paths are relative to the config file).

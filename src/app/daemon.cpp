@@ -135,7 +135,9 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
                             meter.name);
              }
            }},
-      router_(make_router(api_)), live_(io_),
+      router_(make_router(api_)),
+      live_(io_, http::LiveLimits{.max_streams = config.max_live_streams,
+                                  .max_streams_per_owner = config.max_live_streams_per_user}),
       server_(io_, plan.host, plan.port, router_,
               http::ServerLimits{http::ServerLimits{}.header_bytes, config.body_limit_bytes,
                                  config.request_timeout},
@@ -170,6 +172,9 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
       live_.publish("pulse", event.dump());
     }
   });
+  // The live streams' credentials are checked against the users as the
+  // database holds them now (a CLI in another process may have changed them).
+  live_.set_before_checks([this] { api_.reads.refresh(); });
   event_loop_.emplace(*this);
   spdlog::info("API listening on {}://{}:{}/api/ (log in with POST /api/login; user admin, "
                "whose password 'pulsemon init' printed)",

@@ -63,6 +63,22 @@ public:
     return received;
   }
 
+  // Whether the server closes the connection within `duration` (what it
+  // still sends meanwhile is read and dropped).
+  bool closes_within(std::chrono::milliseconds duration) {
+    const auto deadline = std::chrono::steady_clock::now() + duration;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd wait{fd_, POLLIN, 0};
+      if (::poll(&wait, 1, 50) > 0) {
+        char buffer[4096];
+        if (::read(fd_, buffer, sizeof buffer) <= 0) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   // Reads whatever comes for `duration` (less when the server closes).
   std::string read_for(std::chrono::milliseconds duration) {
     std::string received;

@@ -31,6 +31,13 @@ export function whenSignedOut(handler) {
   onSignedOut = handler;
 }
 
+// The token no longer works (expired, or the user was changed): forget it
+// and show the sign-in.
+export function endSession() {
+  saveSession(null);
+  onSignedOut('Your session has ended; please sign in again.');
+}
+
 // A call of the API: the JSON answer, or with `accept` another type (CSV)
 // as a Blob. A failure throws ApiError with the API's message.
 export async function api(path, { method = 'GET', body, signal, accept = 'application/json' } = {}) {
@@ -55,10 +62,7 @@ export async function api(path, { method = 'GET', body, signal, accept = 'applic
   if (!response.ok) {
     // {"error":{code,message}}, or the legacy login's {"status","message"}.
     const error = data && data.error ? data.error : { message: data && data.message };
-    if (response.status === 401 && current) {
-      saveSession(null);
-      onSignedOut('Your session has ended; please sign in again.');
-    }
+    if (response.status === 401 && current) endSession();
     throw new ApiError(response.status, error.code || 'http', error.message || `HTTP ${response.status}`);
   }
   return data;

@@ -1,8 +1,10 @@
 // GET /api/live as a stream of pulses. EventSource cannot send the
 // Authorization header, so the stream is read with fetch; when it ends (the
-// daemon restarted, the network dropped) it is opened again after a pause
-// that grows to 30 s.
-import { session } from './api.js';
+// daemon restarted, the network dropped, or the daemon ended it with an
+// `end` event because the token stopped holding) it is opened again after a
+// pause that grows to 30 s, unless the token is refused: then the session
+// has ended and the page signs out.
+import { endSession, session } from './api.js';
 
 export function followLive(onPulse, onState) {
   let stopped = false;
@@ -18,6 +20,10 @@ export function followLive(onPulse, onState) {
           headers: { Accept: 'text/event-stream', Authorization: `Bearer ${current ? current.token : ''}` },
           signal: controller.signal,
         });
+        if (response.status === 401 && current) {
+          endSession();
+          return;
+        }
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
         onState('live');
         wait = 1000;

@@ -4,6 +4,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <deque>
 #include <list>
@@ -37,17 +39,48 @@ void close_transport(TlsStream &stream) {
   close_transport(stream.next_layer().socket());
 }
 
+// A stream's kernel send buffer: events are a hundred bytes, so this holds
+// hundreds of them, while a client that never reads pins no more than this
+// (the default grows to megabytes: 500 such clients held 178 MB).
+constexpr int stream_send_buffer_bytes = 32 * 1024;
+
+void limit_send_buffer(tcp::socket &socket) {
+  boost::system::error_code ignored;
+  socket.set_option(net::socket_base::send_buffer_size(stream_send_buffer_bytes), ignored);
+}
+void limit_send_buffer(TlsStream &stream) {
+  limit_send_buffer(stream.next_layer().socket());
+}
+
+using Clock = std::chrono::steady_clock;
+
 // What the hub needs of a client, whatever carries its bytes.
 class Client {
 public:
-  Client() = default;
+  Client(std::string owner, StreamCheck check)
+      : owner_(std::move(owner)), check_(std::move(check)) {}
   Client(const Client &) = delete;
   Client &operator=(const Client &) = delete;
   virtual ~Client() = default;
   virtual void start() = 0;
   // Queues a message; false when the client is gone or too far behind.
   virtual bool send(std::string message) = 0;
+  // Sends `last` after what is queued, then closes.
+  virtual void end_with(std::string last) = 0;
   virtual void close() = 0;
+  [[nodiscard]] virtual bool closed() const = 0;
+  // How long the write in progress has waited for the socket (zero when
+  // nothing is being written).
+  [[nodiscard]] virtual Clock::duration stalled_for(Clock::time_point now) const = 0;
+
+  [[nodiscard]] const std::string &owner() const { return owner_; }
+  [[nodiscard]] std::optional<std::string> ends_because() const {
+    return check_ ? check_() : std::nullopt;
+  }
+
+private:
+  std::string owner_;
+  StreamCheck check_;
 };
 
 template <class Socket>
@@ -55,17 +88,19 @@ class ClientOn final : public Client, public std::enable_shared_from_this<Client
   using std::enable_shared_from_this<ClientOn<Socket>>::shared_from_this;
 
 public:
-  ClientOn(Socket socket, std::size_t max_queued)
-      : socket_(std::move(socket)), max_queued_(max_queued) {}
+  ClientOn(Socket socket, std::size_t max_queued, std::string owner, StreamCheck check)
+      : Client(std::move(owner), std::move(check)), socket_(std::move(socket)),
+        max_queued_(max_queued) {}
 
   void start() override {
+    limit_send_buffer(socket_);
     send(std::string(stream_header));
     watch_for_close();
   }
 
   bool send(std::string message) override {
-    if (closed_) {
-      return false;
+    if (closed_ || ending_) {
+      return !closed_;
     }
     if (queue_.size() >= max_queued_) {
       close();
@@ -78,6 +113,21 @@ public:
     return true;
   }
 
+  void end_with(std::string last) override {
+    if (closed_ || ending_) {
+      return;
+    }
+    ending_ = true;
+    // What was not yet written is dropped: the stream ends now.
+    while (queue_.size() > 1) {
+      queue_.pop_back();
+    }
+    queue_.push_back(std::move(last));
+    if (queue_.size() == 1) {
+      write_next();
+    }
+  }
+
   void close() override {
     if (closed_) {
       return;
@@ -86,8 +136,15 @@ public:
     close_transport(socket_);
   }
 
+  [[nodiscard]] bool closed() const override { return closed_; }
+
+  [[nodiscard]] Clock::duration stalled_for(Clock::time_point now) const override {
+    return queue_.empty() ? Clock::duration{} : now - write_started_;
+  }
+
 private:
   void write_next() {
+    write_started_ = Clock::now();
     net::async_write(socket_, net::buffer(queue_.front()),
                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                        if (ec) {
@@ -96,6 +153,8 @@ private:
                        self->queue_.pop_front();
                        if (!self->queue_.empty()) {
                          self->write_next();
+                       } else if (self->ending_) {
+                         self->close();
                        }
                      });
   }
@@ -114,19 +173,40 @@ private:
   Socket socket_;
   std::size_t max_queued_;
   std::deque<std::string> queue_;
+  Clock::time_point write_started_{};
   std::array<char, 512> discard_{};
+  bool ending_ = false;
   bool closed_ = false;
 };
+
+// `event: end` with {"reason": …}, the stream's last words.
+std::string end_event(const std::string &reason) {
+  std::string escaped;
+  for (const char c : reason) {
+    if (c == '"' || c == '\\') {
+      escaped += '\\';
+    }
+    if (static_cast<unsigned char>(c) >= 0x20) {
+      escaped += c;
+    }
+  }
+  return "event: end\ndata: {\"reason\":\"" + escaped + "\"}\n\n";
+}
 
 } // namespace
 
 struct LiveHub::State : std::enable_shared_from_this<State> {
-  State(net::io_context &io_context, std::chrono::seconds interval, std::size_t queue_limit)
-      : io(io_context), timer(io_context), heartbeat(interval), max_queued(queue_limit) {}
+  State(net::io_context &io_context, LiveLimits hub_limits)
+      : io(io_context), heartbeat_timer(io_context), check_timer(io_context), limits(hub_limits) {}
 
   void add(std::shared_ptr<Client> client) {
     client->start();
     clients.push_back(std::move(client));
+    count = clients.size();
+  }
+
+  void forget_closed() {
+    clients.remove_if([](const std::shared_ptr<Client> &client) { return client->closed(); });
     count = clients.size();
   }
 
@@ -141,9 +221,30 @@ struct LiveHub::State : std::enable_shared_from_this<State> {
     count = clients.size();
   }
 
+  // Ends the streams whose credential no longer holds, and drops those
+  // whose socket has taken nothing for too long.
+  void check_streams() {
+    forget_closed();
+    if (clients.empty()) {
+      return;
+    }
+    if (before_checks) {
+      before_checks();
+    }
+    const Clock::time_point now = Clock::now();
+    for (const auto &client : clients) {
+      if (client->stalled_for(now) > limits.stall_timeout) {
+        client->close();
+      } else if (const auto reason = client->ends_because()) {
+        client->end_with(end_event(*reason));
+      }
+    }
+    forget_closed();
+  }
+
   void arm_heartbeat() {
-    timer.expires_after(heartbeat);
-    timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    heartbeat_timer.expires_after(limits.heartbeat);
+    heartbeat_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
       const auto self = weak.lock();
       if (ec || !self) {
         return;
@@ -153,29 +254,64 @@ struct LiveHub::State : std::enable_shared_from_this<State> {
     });
   }
 
+  void arm_checks() {
+    check_timer.expires_after(limits.check_interval);
+    check_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      const auto self = weak.lock();
+      if (ec || !self) {
+        return;
+      }
+      self->check_streams();
+      self->arm_checks();
+    });
+  }
+
+  [[nodiscard]] bool admits(const std::string &owner) const {
+    const std::size_t open = static_cast<std::size_t>(std::count_if(
+        clients.begin(), clients.end(), [](const auto &client) { return !client->closed(); }));
+    const std::size_t of_owner = static_cast<std::size_t>(
+        std::count_if(clients.begin(), clients.end(), [&owner](const auto &client) {
+          return !client->closed() && client->owner() == owner;
+        }));
+    return open < limits.max_streams && of_owner < limits.max_streams_per_owner;
+  }
+
   net::io_context &io;
-  net::steady_timer timer;
-  std::chrono::seconds heartbeat;
-  std::size_t max_queued;
+  net::steady_timer heartbeat_timer;
+  net::steady_timer check_timer;
+  LiveLimits limits;
+  std::function<void()> before_checks;
   std::list<std::shared_ptr<Client>> clients;
   std::atomic<std::size_t> count{0};
 };
 
-LiveHub::LiveHub(net::io_context &io, std::chrono::seconds heartbeat, std::size_t max_queued)
-    : state_(std::make_shared<State>(io, heartbeat, max_queued)) {
+LiveHub::LiveHub(net::io_context &io, LiveLimits limits)
+    : state_(std::make_shared<State>(io, limits)) {
   state_->arm_heartbeat();
+  state_->arm_checks();
 }
 
 LiveHub::~LiveHub() {
-  state_->timer.cancel();
+  state_->heartbeat_timer.cancel();
+  state_->check_timer.cancel();
 }
 
-void LiveHub::adopt(tcp::socket socket) {
-  state_->add(std::make_shared<ClientOn<tcp::socket>>(std::move(socket), state_->max_queued));
+bool LiveHub::admits(const std::string &owner) const {
+  return state_->admits(owner);
 }
 
-void LiveHub::adopt(TlsStream stream) {
-  state_->add(std::make_shared<ClientOn<TlsStream>>(std::move(stream), state_->max_queued));
+void LiveHub::adopt(tcp::socket socket, std::string owner, StreamCheck check) {
+  state_->add(std::make_shared<ClientOn<tcp::socket>>(std::move(socket), state_->limits.max_queued,
+                                                      std::move(owner), std::move(check)));
+}
+
+void LiveHub::adopt(TlsStream stream, std::string owner, StreamCheck check) {
+  state_->add(std::make_shared<ClientOn<TlsStream>>(std::move(stream), state_->limits.max_queued,
+                                                    std::move(owner), std::move(check)));
+}
+
+void LiveHub::set_before_checks(std::function<void()> hook) {
+  state_->before_checks = std::move(hook);
 }
 
 void LiveHub::publish(std::string event, std::string data) {
@@ -197,7 +333,8 @@ void LiveHub::close_all() {
   }
   state_->clients.clear();
   state_->count = 0;
-  state_->timer.cancel();
+  state_->heartbeat_timer.cancel();
+  state_->check_timer.cancel();
 }
 
 } // namespace pulsemon::http

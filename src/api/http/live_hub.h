@@ -3,9 +3,16 @@
 // connected client as `event: pulse` with {meter, ts, power}, and a comment
 // line every 15 s keeps proxies and idle timers from closing the stream.
 //
+// A stream is bound to the credential that opened it: twice a second each
+// stream's check runs (Response::stream_ends_because), and a stream whose
+// token expired or whose user changed ends with `event: end` and the
+// reason. Streams are capped per user and in total; a client that cannot
+// keep up (its queue passes max_queued events, or its socket took nothing
+// for stall_timeout) is disconnected rather than buffered without end, and
+// each stream's kernel send buffer is kept small.
+//
 // publish() may be called from any thread (the sources'); everything else
-// runs on the io_context's thread. A client that cannot keep up (its queue
-// passes max_queued events) is disconnected rather than buffered without end.
+// runs on the io_context's thread.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,24 +21,45 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace pulsemon::http {
 
+struct LiveLimits {
+  std::size_t max_streams = 256;
+  std::size_t max_streams_per_owner = 16;
+  std::size_t max_queued = 1000; // events waiting for one client
+  std::chrono::seconds stall_timeout{30};
+  std::chrono::milliseconds check_interval{500};
+  std::chrono::seconds heartbeat{15};
+};
+
+// Why a stream must end now, or nothing (Response::stream_ends_because).
+using StreamCheck = std::function<std::optional<std::string>()>;
+
 class LiveHub {
 public:
-  explicit LiveHub(boost::asio::io_context &io,
-                   std::chrono::seconds heartbeat = std::chrono::seconds{15},
-                   std::size_t max_queued = 1000);
+  explicit LiveHub(boost::asio::io_context &io, LiveLimits limits = {});
   ~LiveHub();
   LiveHub(const LiveHub &) = delete;
   LiveHub &operator=(const LiveHub &) = delete;
 
+  // Whether another stream of `owner` fits under the caps.
+  [[nodiscard]] bool admits(const std::string &owner) const;
+
   // Takes over a connection whose request asked for the stream: writes the
-  // response header and then events until the client goes away.
-  void adopt(boost::asio::ip::tcp::socket socket);
-  void adopt(boost::beast::ssl_stream<boost::beast::tcp_stream> stream); // over TLS
+  // response header and then events until the client goes away or `check`
+  // gives a reason to end.
+  void adopt(boost::asio::ip::tcp::socket socket, std::string owner = {}, StreamCheck check = {});
+  void adopt(boost::beast::ssl_stream<boost::beast::tcp_stream> stream, std::string owner = {},
+             StreamCheck check = {}); // over TLS
+
+  // Runs before each round of checks (the API brings its reads of users up
+  // to date), only while streams are open.
+  void set_before_checks(std::function<void()> hook);
 
   // Sends `data` (one line of JSON) as an event of type `event` to everyone.
   void publish(std::string event, std::string data);

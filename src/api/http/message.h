@@ -47,6 +47,13 @@ struct Response {
   // True: the connection becomes a Server-Sent Events stream (GET /api/live)
   // and the fields above are not used.
   bool live_stream = false;
+  // For a live stream: who opened it (streams are capped per user), and a
+  // check that the hub runs on the event loop about twice a second while
+  // the stream is open, saying why it must end (its token expired, its
+  // user was deleted or changed password or role); the stream then ends
+  // with a last `end` event that carries the reason.
+  std::string stream_owner;
+  std::function<std::optional<std::string>()> stream_ends_because;
   // When set, the body is sent in chunks as this returns them, until it
   // returns nothing: a large answer is never built whole in memory.
   std::function<std::optional<std::string>()> next_chunk;

@@ -190,11 +190,20 @@ private:
           error_response(500, "internal", "the server failed; the log says why"));
     }
     if (response.live_stream && live_ != nullptr) {
+      if (!live_->admits(response.stream_owner)) {
+        Response busy = error_response(
+            429, "too_many_streams",
+            "too many live streams are open (for this user, or in all); close one and try again");
+        busy.headers.emplace_back("Retry-After", "10");
+        return reply_and_close(busy);
+      }
       transport().expires_never();
       if constexpr (over_tls) {
-        live_->adopt(std::move(stream_));
+        live_->adopt(std::move(stream_), response.stream_owner,
+                     std::move(response.stream_ends_because));
       } else {
-        live_->adopt(stream_.release_socket());
+        live_->adopt(stream_.release_socket(), response.stream_owner,
+                     std::move(response.stream_ends_because));
       }
       return;
     }

@@ -89,6 +89,22 @@ void add_user_command(CLI::App &app, CliContext &context) {
               << "'; their earlier tokens no longer work\n";
   });
 
+  auto role_name = std::make_shared<std::string>();
+  auto new_role = std::make_shared<std::string>();
+  CLI::App *role = user->add_subcommand(
+      "role", "Change a user's role; it applies at once, and their open live streams end");
+  role->add_option("name", *role_name, "user name")->required();
+  role->add_option("role", *new_role, "admin | user | viewer")->required();
+  role->callback([&context, role_name, new_role] {
+    const Role parsed = value_or_throw(parse_role(*new_role));
+    auto store = context.open_store();
+    if (!store->find_user(*role_name)) {
+      throw Failure(ErrorCode::not_found, "user '" + *role_name + "' does not exist");
+    }
+    store->set_role(*role_name, parsed);
+    std::cout << "'" << *role_name << "' is now " << to_string(parsed) << "\n";
+  });
+
   auto del_name = std::make_shared<std::string>();
   CLI::App *del = user->add_subcommand("del", "Delete a user; their tokens stop working");
   del->add_option("name", *del_name, "user name")->required();

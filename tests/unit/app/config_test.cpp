@@ -73,6 +73,19 @@ watts = 500
   EXPECT_DOUBLE_EQ(*config->simulators[1].constant_rate, 0.5) << "500 W is 0.5 kWh per hour";
 }
 
+TEST(Config, LiveStreamCapsHaveDefaultsAndRanges) {
+  const auto defaults = parse("");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->max_live_streams, 256U);
+  EXPECT_EQ(defaults->max_live_streams_per_user, 16U);
+  const auto set = parse("[http]\nmax_live_streams = 40\nmax_live_streams_per_user = 2\n");
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->max_live_streams, 40U);
+  EXPECT_EQ(set->max_live_streams_per_user, 2U);
+  expect_error("[http]\nmax_live_streams = 0\n", {"http.max_live_streams"});
+  expect_error("[http]\nmax_live_streams_per_user = -1\n", {"http.max_live_streams_per_user"});
+}
+
 TEST(Config, ErrorsNameTheKeyTheValueAndWhatWasExpected) {
   expect_error("[store]\npth = \"x\"\n", {"store.pth", "unknown", "path"});
   expect_error("[stor]\n", {"'stor'", "unknown"});
