@@ -243,7 +243,7 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
     mqtt_ = std::make_unique<MqttIngest>(
         *config.mqtt,
         std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}),
-        &bus_, &wall_now);
+        &bus_, [this](PulseBatch batch) { writer_.submit(std::move(batch)); }, &wall_now);
     spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}", config.mqtt->host,
                  config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
     mqtt_->start();

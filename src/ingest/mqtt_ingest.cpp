@@ -40,9 +40,9 @@ std::string node_of(const std::string &topic) {
 } // namespace
 
 MqttIngest::MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, PulseBus *bus,
-                       std::function<UtcTime()> now)
+                       KeepPulses keep_power_pulses, std::function<UtcTime()> now)
     : settings_(std::move(settings)), store_(std::move(store)), recorder_(*store_, bus),
-      now_(std::move(now)) {
+      keep_power_pulses_(std::move(keep_power_pulses)), now_(std::move(now)) {
   init_library_once();
   for (const PowerTopic &topic : settings_.power_topics) {
     const Meter meter = store_->meter(topic.meter_id);
@@ -210,7 +210,9 @@ void MqttIngest::handle_power(const PowerTopic &topic, const std::string &payloa
   const auto pulses = integrators_.at(topic.topic).on_report(now_(), kilowatts);
   ++power_reports_;
   if (!pulses.empty()) {
-    (void)recorder_.record_or_throw(PulseBatch{topic.meter_id, pulses, {}, {}});
+    // The integrator has moved on: the pulses now live in the writer's
+    // queue, which keeps them through failed commits.
+    keep_power_pulses_(PulseBatch{topic.meter_id, pulses, {}, {}});
   }
 }
 

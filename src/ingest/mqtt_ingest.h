@@ -37,11 +37,16 @@ struct MqttStats {
 
 class MqttIngest {
 public:
+  // Takes the pulses a power report stands for and stores them, retrying
+  // while the store fails (in the daemon, the writer's queue): the report's
+  // energy is then never lost to a failed commit.
+  using KeepPulses = std::function<void(PulseBatch)>;
+
   // `store` is the subscriber's own handle (used on the MQTT thread only);
-  // what it stores is published on `bus` (may be null); `now` is the wall
-  // clock.
+  // the batches it stores are published on `bus` (may be null); power
+  // reports' pulses go to `keep_power_pulses`; `now` is the wall clock.
   MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, PulseBus *bus,
-             std::function<UtcTime()> now);
+             KeepPulses keep_power_pulses, std::function<UtcTime()> now);
   ~MqttIngest();
   MqttIngest(const MqttIngest &) = delete;
   MqttIngest &operator=(const MqttIngest &) = delete;
@@ -62,6 +67,7 @@ private:
   MqttSettings settings_;
   std::unique_ptr<Store> store_;
   Recorder recorder_;
+  KeepPulses keep_power_pulses_;
   std::function<UtcTime()> now_;
   mosquitto *client_ = nullptr;
   std::map<std::string, PowerReportIntegrator> integrators_;

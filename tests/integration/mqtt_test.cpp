@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <mosquitto.h>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 
 #include <fstream>
 #include <regex>
@@ -186,6 +187,30 @@ TEST_F(Mqtt, TheOldFirmwaresPowerReportsBecomeEnergy) {
           .body);
   EXPECT_EQ(meters[0]["resolution"], "pulses");
   EXPECT_EQ(meters[1]["resolution"], "power reports") << "flagged as lower resolution";
+}
+
+// A report whose pulses cannot be committed (writes fail as on a full
+// disk) is not lost: its pulses wait with the writer's and are stored once
+// the store writes again.
+TEST_F(Mqtt, APowerReportWhoseCommitFailsIsStoredOnceTheStoreRecovers) {
+  Client old_node(broker_port);
+  old_node.publish("power_consumed", "36.0"); // starts the clock
+  std::this_thread::sleep_for(std::chrono::seconds{1});
+  const rlimit none{0, RLIM_INFINITY};
+  ASSERT_EQ(::prlimit(serve->pid(), RLIMIT_FSIZE, &none, nullptr), 0);
+  old_node.publish("power_consumed", "36.0"); // about 10 pulses
+  ASSERT_TRUE(serve->wait_for_line("writer: cannot store pulses", std::chrono::seconds{20}))
+      << serve->output();
+  EXPECT_EQ(stored_pulses(3), 0);
+
+  const rlimit any{RLIM_INFINITY, RLIM_INFINITY};
+  ASSERT_EQ(::prlimit(serve->pid(), RLIMIT_FSIZE, &any, nullptr), 0);
+  ASSERT_TRUE(serve->wait_for_line("writer: storing again", std::chrono::seconds{20}))
+      << serve->output();
+  for (int i = 0; i < 20 && stored_pulses(3) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  EXPECT_GE(stored_pulses(3), 8) << "36 kW × about 1 s at 1000 imp/kWh";
 }
 
 } // namespace
