@@ -127,6 +127,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
           store_->meters(), [this](PulseBatch batch) { writer_.submit(std::move(batch)); },
           live_timing_for(config)),
       api_store_(config.database, StoreOptions{config.durability, false}),
+      feed_store_(config.database, StoreOptions{config.durability, false}),
       api_{api_store_, plan.secret, api_settings_for(config),
            [this] { return pipelines_.status(monotonic_now()); },
            [this](const Meter &meter) {
@@ -290,11 +291,31 @@ int Daemon::run_until(const sigset_t &signals) {
       return received;
     }
     feed_watchdog();
+    follow_meter_changes();
     // A timeout (EAGAIN) or EINTR: carry on.
     if (std::chrono::steady_clock::now() >= next_status) {
       next_status += config_.status_interval;
       report_status();
     }
+  }
+}
+
+void Daemon::follow_meter_changes() {
+  try {
+    const ChangeToken now = feed_store_.change_token();
+    if (now == meters_seen_at_) {
+      return;
+    }
+    meters_seen_at_ = now;
+    const MeterFollowed followed = pipelines_.follow_meters(feed_store_.meters(), monotonic_now());
+    for (const Meter &meter : followed.added) {
+      spdlog::info("meter {} '{}' was added; taking its pulses from now on", meter.id, meter.name);
+    }
+    for (const Meter &meter : followed.changed) {
+      spdlog::info("meter {} '{}': changed settings apply from now on", meter.id, meter.name);
+    }
+  } catch (const std::exception &failure) {
+    spdlog::warn("cannot read the meters to follow their changes: {}", failure.what());
   }
 }
 

@@ -89,6 +89,9 @@ private:
   // The simulators, the GPIO sources and the MQTT subscriber, in order.
   void start_sources(const Config &config, DaemonPlan &plan);
   void report_status();
+  // Reads the meters again when the store changed, so that a meter added or
+  // changed elsewhere (the CLI, another process) reaches its lane.
+  void follow_meter_changes();
   // One line for sd_notify STATUS (systemctl status): what is stored, and
   // any source that is down or waiting for the clock.
   [[nodiscard]] std::string status_summary() const;
@@ -104,6 +107,8 @@ private:
   PulseWriter writer_;
   MeterPipelines pipelines_;
   SqliteStore api_store_;
+  SqliteStore feed_store_; // the main thread's, for follow_meter_changes
+  ChangeToken meters_seen_at_;
   ApiContext api_;
   http::Router router_;
   boost::asio::io_context io_;

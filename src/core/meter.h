@@ -25,6 +25,7 @@ struct FilterSettings {
   // With both edges known, a pulse shorter than this is a glitch; 0 = off.
   // LED and S0 pulses last 2–100 ms; noise spikes are far shorter.
   Micros min_width{Micros{1000}};
+  friend bool operator==(const FilterSettings &, const FilterSettings &) = default;
 };
 
 struct Meter {
@@ -38,6 +39,7 @@ struct Meter {
   FilterSettings filter;
   // Power falls to 0 when no pulse came for this long.
   std::chrono::seconds power_timeout{600};
+  friend bool operator==(const Meter &, const Meter &) = default;
 };
 
 // What a meter's settings may be, whichever way they come (CLI, API,

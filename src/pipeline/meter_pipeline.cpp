@@ -40,12 +40,42 @@ void MeterPipelines::Lane::set_latency(Micros value) {
   power.set_settings(with_latency(power_settings_for(meter), latency));
 }
 
+MeterPipelines::Lane *MeterPipelines::find_lane(std::int64_t meter_id) const {
+  const std::shared_lock lock(lanes_mutex_);
+  const auto found = lanes_.find(meter_id);
+  return found == lanes_.end() ? nullptr : found->second.get();
+}
+
+MeterFollowed MeterPipelines::follow_meters(const std::vector<Meter> &meters, MonoTime now) {
+  MeterFollowed followed;
+  for (const Meter &meter : meters) {
+    Lane *const lane = find_lane(meter.id);
+    if (lane == nullptr) {
+      LiveTiming timing = timing_;
+      timing.started = now;
+      const std::unique_lock lock(lanes_mutex_);
+      lanes_.emplace(meter.id, std::make_unique<Lane>(meter, timing));
+      followed.added.push_back(meter);
+      continue;
+    }
+    bool same = false;
+    {
+      const std::lock_guard lock(lane->mutex);
+      same = lane->meter == meter;
+    }
+    if (!same && apply_settings(meter)) {
+      followed.changed.push_back(meter);
+    }
+  }
+  return followed;
+}
+
 bool MeterPipelines::apply_settings(const Meter &meter) {
-  const auto found = lanes_.find(meter.id);
-  if (found == lanes_.end()) {
+  Lane *const found = find_lane(meter.id);
+  if (found == nullptr) {
     return false;
   }
-  Lane &lane = *found->second;
+  Lane &lane = *found;
   const std::lock_guard lock(lane.mutex);
   lane.meter = meter;
   lane.rate_unit = rate_unit(meter.unit).name;
@@ -63,14 +93,14 @@ MeterPipelines::MeterPipelines(const std::vector<Meter> &meters, BatchHandler ha
 }
 
 void MeterPipelines::on_edge(const Edge &edge) {
-  const auto found = lanes_.find(edge.meter_id);
-  if (found == lanes_.end()) {
+  Lane *const found = find_lane(edge.meter_id);
+  if (found == nullptr) {
     spdlog::warn(
         "an edge for meter {} arrived, but no such meter exists; add it with 'pulsemon meter add'",
         edge.meter_id);
     return;
   }
-  Lane &lane = *found->second;
+  Lane &lane = *found;
   std::lock_guard lock(lane.mutex);
   if (edge.single_edge) {
     const FilterVerdict verdict = lane.filter.on_pulse(edge.monotonic);
@@ -108,11 +138,11 @@ std::vector<MeterPipelines::LivePulse> MeterPipelines::on_committed(std::int64_t
                                                                     MonoTime now_monotonic,
                                                                     UtcTime now_wall) {
   std::vector<LivePulse> live;
-  const auto found = lanes_.find(meter_id);
-  if (found == lanes_.end()) {
-    return live; // a meter added after the daemon started has no live figures yet
+  Lane *const found = find_lane(meter_id);
+  if (found == nullptr) {
+    return live; // a meter the daemon has not read yet (follow_meters adds it)
   }
-  Lane &lane = *found->second;
+  Lane &lane = *found;
   std::sort(pulses.begin(), pulses.end());
   std::lock_guard lock(lane.mutex);
   bool latency_set = false;
@@ -147,17 +177,18 @@ std::vector<MeterPipelines::LivePulse> MeterPipelines::on_committed(std::int64_t
 
 void MeterPipelines::on_lost_pulses(std::int64_t meter_id, UtcTime at, std::int64_t pulses,
                                     const std::string &reason) {
-  const auto found = lanes_.find(meter_id);
-  if (found == lanes_.end()) {
+  Lane *const found = find_lane(meter_id);
+  if (found == nullptr) {
     return;
   }
-  Lane &lane = *found->second;
+  Lane &lane = *found;
   std::lock_guard lock(lane.mutex);
   lane.lost_pulses += pulses;
   handler_(PulseBatch{meter_id, {}, {}, {Gap{at, pulses, reason}}});
 }
 
 void MeterPipelines::hand_on_rejections() {
+  const std::shared_lock lanes(lanes_mutex_);
   for (const auto &[id, lane] : lanes_) {
     std::lock_guard lock(lane->mutex);
     const FilterCounts counts = lane->filter.counts();
@@ -170,16 +201,17 @@ void MeterPipelines::hand_on_rejections() {
 }
 
 std::optional<double> MeterPipelines::power_now(std::int64_t meter_id, MonoTime now) const {
-  const auto found = lanes_.find(meter_id);
-  if (found == lanes_.end()) {
+  const Lane *const found = find_lane(meter_id);
+  if (found == nullptr) {
     return std::nullopt;
   }
-  const std::lock_guard lock(found->second->mutex);
-  return found->second->power.power_at(now);
+  const std::lock_guard lock(found->mutex);
+  return found->power.power_at(now);
 }
 
 std::vector<MeterLiveStatus> MeterPipelines::status(MonoTime now) const {
   std::vector<MeterLiveStatus> result;
+  const std::shared_lock lanes(lanes_mutex_);
   for (const auto &[id, lane] : lanes_) {
     std::lock_guard lock(lane->mutex);
     result.push_back({id, lane->meter.name, lane->rate_unit, lane->power.power_at(now),

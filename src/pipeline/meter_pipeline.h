@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <vector>
 
 namespace pulsemon {
@@ -28,6 +29,13 @@ struct MeterLiveStatus {
   std::optional<UtcTime> last_pulse; // wall time of the last accepted pulse
   FilterCounts filter;               // since the daemon started
   std::int64_t lost_pulses = 0;      // reported lost by the source since the daemon started
+};
+
+// What follow_meters did: meters that got a lane, meters whose lane took
+// new settings.
+struct MeterFollowed {
+  std::vector<Meter> added;
+  std::vector<Meter> changed;
 };
 
 // How the lanes' power figure allows for the time pulses take to be seen.
@@ -81,9 +89,14 @@ public:
   void hand_on_rejections();
 
   // Applies a meter's changed settings (name, filter, power timeout) to its
-  // running lane, from any thread; false for a meter without a lane (one
-  // added after the daemon started gets its lane at the next start).
+  // running lane, from any thread; false for a meter without a lane.
   bool apply_settings(const Meter &meter);
+
+  // Brings the lanes in line with the meters as the store now holds them
+  // (changed by the API, the CLI in another process, another instance): a
+  // new meter gets a lane (watched from `now`), a changed one its new
+  // settings. A meter that is gone keeps its lane; nothing reaches it.
+  MeterFollowed follow_meters(const std::vector<Meter> &meters, MonoTime now);
 
   // One meter's power at monotonic time `now`; empty until known and for a
   // meter without a lane.
@@ -110,7 +123,12 @@ private:
     void set_latency(Micros value);
   };
   void accept(Lane &lane, const FilterVerdict &verdict, const Edge &edge);
+  // The meter's lane, or null; a lane, once made, lives as long as this.
+  [[nodiscard]] Lane *find_lane(std::int64_t meter_id) const;
 
+  // Lanes are added while sources run (follow_meters): the map is read
+  // under a shared lock, changed under an exclusive one.
+  mutable std::shared_mutex lanes_mutex_;
   std::map<std::int64_t, std::unique_ptr<Lane>> lanes_;
   BatchHandler handler_;
   LiveTiming timing_;

@@ -126,6 +126,42 @@ TEST_F(Daemon, CommitsWhileRunningAtTheCommitIntervalAndStopsOnSigint) {
   EXPECT_GE(stored_pulses(), stored);
 }
 
+// `meter set` and `meter add` from the CLI, another process, while serve
+// runs: the running lane takes the new filter at once (pulses 100 ms apart
+// against a 150 ms minimum: every other one is now a bounce), and the new
+// meter gets a lane of its own, without a restart.
+TEST_F(Daemon, AMeterChangedOrAddedWithTheCliReachesTheRunningDaemon) {
+  init("commit_interval_ms = 100");
+  auto daemon = testing::start_daemon(config());
+  testing::Background &serve = *daemon.process;
+  ASSERT_GE(wait_until_accepted(serve, 10), 10) << serve.output();
+  const std::regex bounces("too_close [1-9]");
+  EXPECT_FALSE(std::regex_search(serve.output(), bounces)) << "no bounce before";
+
+  const auto cli = [this](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", config().string()});
+    return testing::run(testing::pulsemon_binary(), args);
+  };
+  const auto set = cli({"meter", "set", "1", "min_interval_ms=150"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_NE(set.out.find("a running 'pulsemon serve' applies it within a second"),
+            std::string::npos)
+      << set.out;
+  EXPECT_TRUE(serve.wait_for_line("changed settings apply from now on", 10s)) << serve.output();
+  for (int i = 0; i < 100 && !std::regex_search(serve.output(), bounces); ++i) {
+    (void)serve.wait_for_line("pulses accepted", 2s);
+  }
+  EXPECT_TRUE(std::regex_search(serve.output(), bounces)) << serve.output();
+
+  const auto added = cli(
+      {"meter", "add", "--id", "5", "--name", "Added", "--kind", "electricity", "--ppu", "1000"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_TRUE(serve.wait_for_line("meter 5 'Added' was added", 10s)) << serve.output();
+  EXPECT_TRUE(serve.wait_for_line("meter 5 'Added': ", 10s)) << "its lane reports its status";
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait(20s), 0) << serve.output();
+}
+
 TEST_F(Daemon, RefusesToStartWhenASimulatorFeedsAMissingMeter) {
   init("commit_interval_ms = 1000");
   std::ofstream(config(), std::ios::app) << "\n[[simulator]]\nmeter = 9\n";

@@ -54,7 +54,9 @@ void run_add(CliContext &context, AddOptions options) {
   }
   context.open_store()->add_meter(meter, wall_now());
   std::cout << "Added meter " << meter.id << " '" << meter.name << "' (" << to_string(meter.kind)
-            << ", " << meter.pulses_per_unit << " pulses per " << meter.unit << ")\n";
+            << ", " << meter.pulses_per_unit << " pulses per " << meter.unit << ")\n"
+            << "A running 'pulsemon serve' takes its pulses within a second; a GPIO line or "
+               "simulator for it needs a section in the config and a restart\n";
 }
 
 void run_list(CliContext &context, bool as_json) {
@@ -133,7 +135,8 @@ void run_set(CliContext &context, std::int64_t id, const std::vector<std::string
     apply_setting(meter, assignment);
   }
   store->update_meter(meter);
-  std::cout << "Updated meter " << id << '\n';
+  std::cout << "Updated meter " << id
+            << "; a running 'pulsemon serve' applies it within a second\n";
 }
 
 UtcTime time_option(CliContext &context, const std::string &text, UtcTime fallback) {

@@ -141,6 +141,36 @@ TEST(MeterPipelines, ItsOwnPulsesAreShownOnceCommittedWithThePowerTheyCameWith) 
       << "shown once";
 }
 
+TEST(MeterPipelines, FollowingTheStoresMetersAddsLanesAndAppliesChanges) {
+  Meter kitchen;
+  kitchen.id = 1;
+  kitchen.name = "Kitchen";
+  std::vector<PulseBatch> written;
+  MeterPipelines pipelines({kitchen}, [&](PulseBatch batch) { written.push_back(batch); });
+  const MonoTime now{Micros{5'000'000}};
+  EXPECT_TRUE(pipelines.follow_meters({kitchen}, now).added.empty()) << "nothing new";
+  EXPECT_TRUE(pipelines.follow_meters({kitchen}, now).changed.empty());
+
+  Meter garage = kitchen;
+  garage.id = 2;
+  garage.name = "Garage";
+  kitchen.name = "Keuken";
+  const MeterFollowed followed = pipelines.follow_meters({kitchen, garage}, now);
+  ASSERT_EQ(followed.added.size(), 1U);
+  EXPECT_EQ(followed.added[0].id, 2);
+  ASSERT_EQ(followed.changed.size(), 1U);
+  EXPECT_EQ(followed.changed[0].name, "Keuken");
+  for (const Edge &edge : pulses(2, Micros{1'000'000}, 2, Micros{6'000'000})) {
+    pipelines.on_edge(edge);
+  }
+  ASSERT_EQ(written.size(), 2U) << "the new lane takes its meter's edges";
+  EXPECT_EQ(written[0].meter_id, 2);
+  const auto status = pipelines.status(now);
+  ASSERT_EQ(status.size(), 2U);
+  EXPECT_EQ(status[0].name, "Keuken");
+  EXPECT_EQ(status[1].name, "Garage");
+}
+
 TEST(MeterPipelines, SettingsForAMeterWithoutALaneAreRefused) {
   MeterPipelines pipelines({}, [](PulseBatch) {});
   Meter other;
@@ -173,6 +203,10 @@ TEST(MeterPipelines, SourcesOnTheirOwnThreadsWhileOthersReadAndChangeSettings) {
       kitchen.power_timeout = std::chrono::seconds{60 + i % 2};
       (void)pipelines.apply_settings(kitchen);
       pipelines.hand_on_rejections();
+      // Meters added elsewhere while the sources run get lanes of their own.
+      Meter added = garage;
+      added.id = 100 + i % 50;
+      (void)pipelines.follow_meters({kitchen, garage, added}, MonoTime{Micros{i}});
     }
   });
   std::vector<std::thread> sources;
