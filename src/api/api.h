@@ -11,6 +11,7 @@
 #include "core/rate_limiter.h"
 #include "core/source_health.h"
 #include "pipeline/meter_pipeline.h"
+#include "store/published_totals.h"
 #include "store/pulse_bus.h"
 #include "store/store.h"
 #include "store/writer.h"
@@ -83,6 +84,9 @@ struct ApiContext {
   std::map<const http::Route *, RouteCounts> http_counts{};
   std::function<WriterStats()> writer_stats{};
   std::string metrics_token{};
+  // The highest figures published per meter (none: not held), which
+  // /metrics raises and the meters' totals and /api/status follow.
+  PublishedTotals *totals = nullptr;
 };
 
 // Builds the route table over `context`, which must outlive the router.

@@ -74,12 +74,23 @@ nlohmann::json status_of(const ApiContext &context) {
                          {"restart_at", optional_time(source.restart_at)}});
     }
   }
+  nlohmann::json behind = nlohmann::json::array();
+  if (context.totals != nullptr) {
+    for (const TotalHole &hole : context.totals->holes()) {
+      behind.push_back({{"meter", hole.meter_id},
+                        {"published_total", hole.published},
+                        {"stored_total", hole.stored},
+                        {"missing", hole.published - hole.stored},
+                        {"since", format_utc(hole.since)}});
+    }
+  }
   return {{"version", context.settings.version},
           {"zone", context.settings.zone},
           {"clock_synchronised", context.clock_synchronised
                                      ? nlohmann::json(context.clock_synchronised())
                                      : nlohmann::json()},
-          {"sources", sources}};
+          {"sources", sources},
+          {"totals_behind", behind}};
 }
 
 } // namespace

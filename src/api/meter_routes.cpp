@@ -182,10 +182,16 @@ nlohmann::json api_meter_view(ApiContext &context, const MeterFacts &facts,
   return view;
 }
 
+// The total held at what was published, while the store is behind it.
 MovingFigures moving_at(ApiContext &context, const MeterFacts &facts, UtcTime now,
                         const LivePowers &live) {
-  return moving_figures(facts, context.reads.register_state(facts, now), now,
-                        live_power(live, facts.meter.id));
+  MovingFigures moving = moving_figures(facts, context.reads.register_state(facts, now), now,
+                                        live_power(live, facts.meter.id));
+  if (context.totals != nullptr) {
+    moving.state.total = context.totals->shown(facts.meter.id, MarkedFigure::total,
+                                               moving.state.total, now, half_a_pulse(facts.meter));
+  }
+  return moving;
 }
 
 // GET /api/meters, which dashboards and scripts poll far more often than

@@ -1,7 +1,12 @@
 // GET /metrics: Prometheus's text format (core/metrics_text.h), following
 // its naming conventions: base units (joules, cubic metres, watts,
-// seconds), `_total` for counters, the meter's own unit as a label.
-// Energy is a counter of joules, so rate() gives watts.
+// seconds), one unit per metric, `_total` for counters. A meter's series
+// carry only its id (`meter`), so that renaming it does not start new
+// series; its name, kind and unit are on pulsemon_meter_info. Energy is a
+// counter of joules, so rate() gives watts. The per-meter counters never go
+// down, not even when the database is put back older: they hold at the
+// highest value published (store/published_totals.h), which is saved
+// before the answer goes out.
 //
 // Access (http::Access::metrics): a login (viewer or above, or the old
 // service's token), or the metrics token ([metrics] token_file), which
@@ -12,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 
 namespace pulsemon {
@@ -40,7 +46,7 @@ std::optional<double> joules_per_unit(const std::string &unit) {
 
 // Cubic metres in one of the meter's units, for the volume units.
 std::optional<double> cubic_metres_per_unit(const std::string &unit) {
-  if (unit == "m³") {
+  if (unit == "m³" || unit == "m3") {
     return 1.0;
   }
   if (unit == "L") {
@@ -63,49 +69,70 @@ double seconds_since_epoch(UtcTime t) {
 }
 
 MetricLabels meter_labels(const Meter &meter) {
-  return {{"meter", std::to_string(meter.id)},
-          {"name", meter.name},
-          {"kind", std::string(to_string(meter.kind))},
-          {"unit", meter.unit}};
+  return {{"meter", std::to_string(meter.id)}};
 }
 
 void meter_metrics(MetricsText &text, ApiContext &context, const std::vector<MeterFacts> &meters,
                    UtcTime now) {
   const LivePowers live = live_powers(context);
   std::vector<MovingFigures> moving;
+  // Per meter, the counters as published: held at their marks, which are
+  // raised and saved before the answer leaves, so that a scraper that has
+  // it never sees less.
+  std::vector<std::map<MarkedFigure, double>> counted;
   moving.reserve(meters.size());
   for (const MeterFacts &facts : meters) {
     moving.push_back(moving_figures(facts, context.reads.register_state(facts, now), now,
                                     live_power(live, facts.meter.id)));
+    const MeterStats &stats = facts.stats;
+    std::map<MarkedFigure, double> &figures = counted.emplace_back();
+    figures[MarkedFigure::total] = moving.back().state.total;
+    figures[MarkedFigure::pulses] = static_cast<double>(stats.pulses);
+    figures[MarkedFigure::resent] = static_cast<double>(stats.duplicates);
+    figures[MarkedFigure::too_close] = static_cast<double>(stats.rejected.too_close);
+    figures[MarkedFigure::too_short] = static_cast<double>(stats.rejected.too_short);
+    figures[MarkedFigure::unpaired] = static_cast<double>(stats.rejected.unpaired);
+    if (context.totals != nullptr) {
+      for (auto &[figure, value] : figures) {
+        value = context.totals->publish(facts.meter.id, figure, value, now, false,
+                                        figure == MarkedFigure::total ? half_a_pulse(facts.meter)
+                                                                      : 0.5);
+      }
+    }
+    moving.back().state.total = figures[MarkedFigure::total];
+  }
+  if (context.totals != nullptr) {
+    context.totals->save();
   }
 
-  text.family("pulsemon_pulses_stored_total", "counter", "Pulses stored, per meter.");
+  text.family("pulsemon_meter_info", "gauge",
+              "A meter's name, kind and unit (the unit its total and pulses_per_unit are in); "
+              "always 1.");
   for (const MeterFacts &facts : meters) {
-    text.sample(meter_labels(facts.meter), static_cast<double>(facts.stats.pulses));
+    text.sample({{"meter", std::to_string(facts.meter.id)},
+                 {"name", facts.meter.name},
+                 {"kind", std::string(to_string(facts.meter.kind))},
+                 {"unit", facts.meter.unit}},
+                1.0);
+  }
+  text.family("pulsemon_pulses_stored_total", "counter", "Pulses stored, per meter.");
+  for (std::size_t i = 0; i < meters.size(); ++i) {
+    text.sample(meter_labels(meters[i].meter), counted[i][MarkedFigure::pulses]);
   }
   text.family("pulsemon_pulses_resent_total", "counter",
               "Pulses that arrived again (a node's resent batch) and were stored once.");
-  for (const MeterFacts &facts : meters) {
-    text.sample({{"meter", std::to_string(facts.meter.id)}},
-                static_cast<double>(facts.stats.duplicates));
+  for (std::size_t i = 0; i < meters.size(); ++i) {
+    text.sample(meter_labels(meters[i].meter), counted[i][MarkedFigure::resent]);
   }
   text.family("pulsemon_edges_rejected_total", "counter",
               "Edges the pulse filter rejected, by reason (too_close: contact bounce, "
               "too_short: a glitch, unpaired: an edge without its pair).");
-  for (const MeterFacts &facts : meters) {
-    const std::string id = std::to_string(facts.meter.id);
-    text.sample({{"meter", id}, {"reason", "too_close"}},
-                static_cast<double>(facts.stats.rejected.too_close));
-    text.sample({{"meter", id}, {"reason", "too_short"}},
-                static_cast<double>(facts.stats.rejected.too_short));
-    text.sample({{"meter", id}, {"reason", "unpaired"}},
-                static_cast<double>(facts.stats.rejected.unpaired));
-  }
-  text.family("pulsemon_meter_reading", "gauge",
-              "The meter's total in its own unit (label unit), as the meter counts; never "
-              "decreases.");
   for (std::size_t i = 0; i < meters.size(); ++i) {
-    text.sample(meter_labels(meters[i].meter), moving[i].state.total);
+    const std::string id = std::to_string(meters[i].meter.id);
+    for (const MarkedFigure reason :
+         {MarkedFigure::too_close, MarkedFigure::too_short, MarkedFigure::unpaired}) {
+      text.sample({{"meter", id}, {"reason", std::string(to_string(reason))}}, counted[i][reason]);
+    }
   }
   text.family("pulsemon_energy_joules_total", "counter",
               "Energy through meters that count energy, in joules; rate() gives watts.");

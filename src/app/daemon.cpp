@@ -128,6 +128,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
           live_timing_for(config)),
       api_store_(config.database, StoreOptions{config.durability, false}),
       feed_store_(config.database, StoreOptions{config.durability, false}),
+      totals_(config.database.parent_path() / "published-totals"),
       api_{api_store_, plan.secret, api_settings_for(config),
            [this] { return pipelines_.status(monotonic_now()); },
            [this](const Meter &meter) {
@@ -159,6 +160,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   api_.clock_synchronised = [] { return SystemClock{}.read().synchronised; };
   api_.sources = [this] { return gpio_sources_.health(); };
   api_.writer_stats = [this] { return writer_.stats(); };
+  api_.totals = &totals_;
   if (!config.metrics_token_file.empty()) {
     api_.metrics_token = read_metrics_token(config.metrics_token_file);
   }
@@ -203,6 +205,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
                  "answer",
                  std::chrono::duration<double>(*watchdog_ / 4).count());
   }
+  check_totals();
   sd_notify(0, "READY=1\nSTATUS=serving");
   feed_watchdog();
 }
@@ -254,7 +257,8 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
         *config.mqtt_out,
         std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}),
         bus_, *date::locate_zone(config.zone), config.billing_day, PULSEMON_VERSION, &wall_now,
-        [this](std::int64_t meter_id) { return pipelines_.power_now(meter_id, monotonic_now()); });
+        [this](std::int64_t meter_id) { return pipelines_.power_now(meter_id, monotonic_now()); },
+        totals_);
     spdlog::info("mqtt_out: publishing states{} to {}:{}",
                  config.mqtt_out->discovery_prefix.empty() ? "" : " and Home Assistant discovery",
                  config.mqtt_out->host, config.mqtt_out->port);
@@ -292,6 +296,11 @@ int Daemon::run_until(const sigset_t &signals) {
     }
     feed_watchdog();
     follow_meter_changes();
+    if (!holes_logged_.empty() || !totals_.holes().empty()) {
+      // Every second while a store is behind (a surface may have found it
+      // so), to say so and to say when it caught up.
+      check_totals();
+    }
     // A timeout (EAGAIN) or EINTR: carry on.
     if (std::chrono::steady_clock::now() >= next_status) {
       next_status += config_.status_interval;
@@ -307,7 +316,13 @@ void Daemon::follow_meter_changes() {
       return;
     }
     meters_seen_at_ = now;
-    const MeterFollowed followed = pipelines_.follow_meters(feed_store_.meters(), monotonic_now());
+    const std::vector<Meter> meters = feed_store_.meters();
+    const MeterFollowed followed = pipelines_.follow_meters(meters, monotonic_now());
+    std::vector<std::int64_t> ids;
+    for (const Meter &meter : meters) {
+      ids.push_back(meter.id);
+    }
+    totals_.keep_only(ids); // a deleted meter's id may come back, with a new total
     for (const Meter &meter : followed.added) {
       spdlog::info("meter {} '{}' was added; taking its pulses from now on", meter.id, meter.name);
     }
@@ -319,7 +334,40 @@ void Daemon::follow_meter_changes() {
   }
 }
 
+void Daemon::check_totals() {
+  try {
+    const UtcTime now = wall_now();
+    for (const Meter &meter : feed_store_.meters()) {
+      (void)totals_.shown(meter.id, MarkedFigure::total,
+                          feed_store_.register_state(meter.id, now).total, now,
+                          half_a_pulse(meter));
+    }
+  } catch (const std::exception &failure) {
+    spdlog::warn("cannot read the meters' totals: {}", failure.what());
+    return;
+  }
+  std::set<std::int64_t> behind;
+  for (const TotalHole &hole : totals_.holes()) {
+    behind.insert(hole.meter_id);
+    if (holes_logged_.insert(hole.meter_id).second) {
+      spdlog::warn("meter {}: the database's total {} is {} below the {} already published "
+                   "(was the database put back older, or cut off under durability \"normal\"?); "
+                   "the published total holds there until the meter has caught up",
+                   hole.meter_id, hole.stored, hole.published - hole.stored, hole.published);
+    }
+  }
+  for (auto it = holes_logged_.begin(); it != holes_logged_.end();) {
+    if (!behind.contains(*it)) {
+      spdlog::info("meter {}: the database's total has caught up with the published one", *it);
+      it = holes_logged_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void Daemon::report_status() {
+  check_totals();
   pipelines_.hand_on_rejections();
   const UtcTime now = wall_now();
   for (const MeterLiveStatus &status : pipelines_.status(monotonic_now())) {
@@ -400,6 +448,10 @@ std::string Daemon::status_summary() const {
                             ? fmt::format("serving; {} pulses committed", stats.committed_pulses)
                             : fmt::format("serving; NOT storing ({}), {} pulses waiting",
                                           stats.failing_because, stats.queued_pulses);
+  for (const TotalHole &hole : totals_.holes()) {
+    summary += fmt::format("; meter {} total held {:g} above the database's", hole.meter_id,
+                           hole.published - hole.stored);
+  }
   for (const SourceHealth &source : gpio_sources_.health()) {
     if (!source.running) {
       summary += fmt::format("; {} DOWN ({}), restarting", source.name, source.last_failure);
@@ -431,6 +483,7 @@ void Daemon::stop() {
   }
   pipelines_.hand_on_rejections();
   writer_.stop();
+  totals_.save();
   const WriterStats stats = writer_.stats();
   std::uint64_t accepted = 0;
   for (const MeterLiveStatus &status : pipelines_.status(monotonic_now())) {

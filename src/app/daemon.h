@@ -18,6 +18,7 @@
 #include "sources/gpio/chip.h"
 #include "sources/simulator/realtime_source.h"
 #include "sources/source_supervisor.h"
+#include "store/published_totals.h"
 #include "store/pulse_bus.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/writer.h"
@@ -30,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -92,6 +94,10 @@ private:
   // Reads the meters again when the store changed, so that a meter added or
   // changed elsewhere (the CLI, another process) reaches its lane.
   void follow_meter_changes();
+  // Compares each meter's stored total with the highest published one and
+  // says in the log when the store falls behind it (a database put back
+  // older) and when it has caught up.
+  void check_totals();
   // One line for sd_notify STATUS (systemctl status): what is stored, and
   // any source that is down or waiting for the clock.
   [[nodiscard]] std::string status_summary() const;
@@ -107,8 +113,11 @@ private:
   PulseWriter writer_;
   MeterPipelines pipelines_;
   SqliteStore api_store_;
-  SqliteStore feed_store_; // the main thread's, for follow_meter_changes
+  SqliteStore feed_store_; // the main thread's, for follow_meter_changes and check_totals
   ChangeToken meters_seen_at_;
+  // The highest figures published per meter, kept beside the database.
+  PublishedTotals totals_;
+  std::set<std::int64_t> holes_logged_; // meters whose store is behind, said in the log
   ApiContext api_;
   http::Router router_;
   boost::asio::io_context io_;

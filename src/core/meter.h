@@ -62,6 +62,12 @@ inline constexpr std::size_t max_tariff_bytes = 2000;
 // Checks the invariants every stored meter must hold; names the bad field.
 [[nodiscard]] std::optional<Error> validate_meter(const Meter &meter);
 
+// Half a pulse in the meter's unit: below this, two totals differ by
+// rounding, not by a pulse.
+[[nodiscard]] inline double half_a_pulse(const Meter &meter) {
+  return 0.5 / meter.pulses_per_unit;
+}
+
 // Energy (or volume) of a number of pulses, in the meter's unit.
 [[nodiscard]] inline double energy_of(std::int64_t pulses, double pulses_per_unit) {
   return static_cast<double>(pulses) / pulses_per_unit;

@@ -43,6 +43,28 @@ std::string status_topic(const DiscoveryNames &names) {
   return names.topic_prefix + "/status";
 }
 
+std::optional<std::int64_t> meter_of_total_topic(const DiscoveryNames &names,
+                                                 const std::string &topic) {
+  const std::string head = names.topic_prefix + "/meter/";
+  const std::string tail = "/total";
+  if (topic.size() <= head.size() + tail.size() || !topic.starts_with(head) ||
+      !topic.ends_with(tail)) {
+    return std::nullopt;
+  }
+  const std::string_view digits(topic.data() + head.size(),
+                                topic.size() - head.size() - tail.size());
+  std::int64_t id = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (error != std::errc{} || end != digits.data() + digits.size() || id <= 0) {
+    return std::nullopt;
+  }
+  return id;
+}
+
+std::string sync_topic(const DiscoveryNames &names) {
+  return names.topic_prefix + "/sync";
+}
+
 std::string ha_status_topic(const DiscoveryNames &names) {
   return names.discovery_prefix + "/status";
 }

@@ -38,6 +38,15 @@ struct DiscoveryNames {
   std::string currency = "EUR";                   // ISO 4217, the cost sensors' unit
 };
 
+// The meter whose retained total `topic` is (<prefix>/meter/<id>/total),
+// or nothing for another topic.
+[[nodiscard]] std::optional<std::int64_t> meter_of_total_topic(const DiscoveryNames &names,
+                                                               const std::string &topic);
+
+// Where the publisher checks that the broker has handed back its retained
+// totals: a message it sends there comes back after them.
+[[nodiscard]] std::string sync_topic(const DiscoveryNames &names);
+
 // Where a meter's states go. `today` carries JSON: {"energy", "cost",
 // "kwh", "since"} (since: the local midnight the day's figures count from).
 struct MeterTopics {

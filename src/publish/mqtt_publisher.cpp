@@ -22,6 +22,11 @@ constexpr int keepalive_s = 30;
 // Renamed, added and removed meters are noticed within this time.
 constexpr std::chrono::seconds meters_read_every{5};
 constexpr std::chrono::seconds offline_flush_wait{2};
+// How long states wait at a connect for the broker to hand back the
+// retained totals (a broker whose ACL forbids reading them never does).
+constexpr std::chrono::seconds totals_sync_wait{5};
+// A retained total longer than this is not one of ours.
+constexpr std::size_t max_total_payload = 64;
 // A store that cannot be read (a locked or damaged file) is tried this often.
 constexpr std::chrono::seconds retry_after_failure{5};
 
@@ -41,9 +46,11 @@ std::string format_amount(double value, double pulses_per_unit) {
 
 MqttPublisher::MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> store, PulseBus &bus,
                              const date::time_zone &zone, int billing_day, std::string version,
-                             std::function<UtcTime()> now, PowerNow power_now)
+                             std::function<UtcTime()> now, PowerNow power_now,
+                             PublishedTotals &totals)
     : settings_(std::move(settings)), store_(std::move(store)), zone_(zone),
-      billing_day_(billing_day), now_(std::move(now)), power_now_(std::move(power_now)) {
+      billing_day_(billing_day), now_(std::move(now)), power_now_(std::move(power_now)),
+      totals_(totals) {
   names_.topic_prefix = settings_.topic_prefix;
   names_.discovery_prefix = settings_.discovery_prefix;
   names_.version = std::move(version);
@@ -169,6 +176,23 @@ void MqttPublisher::on_connect(mosquitto *client, void *self, int rc) {
   const std::string online = "online";
   mosquitto_publish(client, nullptr, status_topic(publisher.names_).c_str(),
                     static_cast<int>(online.size()), online.data(), publisher.settings_.qos, true);
+  // The retained totals first, then a message of our own that the broker
+  // delivers after them.
+  const std::string totals = publisher.names_.topic_prefix + "/meter/+/total";
+  const std::string sync = sync_topic(publisher.names_);
+  mosquitto_subscribe(client, nullptr, totals.c_str(), 1);
+  mosquitto_subscribe(client, nullptr, sync.c_str(), 1);
+  std::string token;
+  {
+    const std::lock_guard lock(publisher.mutex_);
+    publisher.totals_synced_ = false;
+    publisher.connected_at_ = std::chrono::steady_clock::now();
+    publisher.sync_token_ =
+        publisher.settings_.client_id + " " + std::to_string(++publisher.connects_);
+    token = publisher.sync_token_;
+  }
+  mosquitto_publish(client, nullptr, sync.c_str(), static_cast<int>(token.size()), token.data(), 1,
+                    false);
   if (!publisher.settings_.discovery_prefix.empty()) {
     const std::string ha_status = ha_status_topic(publisher.names_);
     const std::string configs = publisher.settings_.discovery_prefix + "/device/+/config";
@@ -196,7 +220,30 @@ void MqttPublisher::on_message(mosquitto * /*client*/, void *self,
   const std::string topic = message->topic;
   const std::string payload(static_cast<const char *>(message->payload),
                             static_cast<std::size_t>(std::max(message->payloadlen, 0)));
+  if (const auto meter_id = meter_of_total_topic(publisher.names_, topic)) {
+    // A total a client may have: none published later is lower.
+    if (!payload.empty() && payload.size() <= max_total_payload) {
+      try {
+        std::size_t used = 0;
+        const double total = std::stod(payload, &used);
+        if (used == payload.size()) {
+          publisher.totals_.raise(*meter_id, MarkedFigure::total, total);
+        }
+      } catch (const std::exception &) {
+        // not a number: not one of ours
+      }
+    }
+    return;
+  }
   const std::lock_guard lock(publisher.mutex_);
+  if (topic == sync_topic(publisher.names_)) {
+    if (payload == publisher.sync_token_) {
+      publisher.totals_synced_ = true;
+      publisher.woken_ = true;
+      publisher.wake_.notify_all();
+    }
+    return;
+  }
   if (topic == ha_status_topic(publisher.names_)) {
     if (payload == "online") {
       spdlog::info("mqtt_out: Home Assistant is online; sending discovery again");
@@ -217,11 +264,19 @@ void MqttPublisher::run() {
   std::set<std::int64_t> pending; // meters with pulses not yet published
   while (true) {
     bool reconnected = false;
+    bool totals_known = false;
     std::set<std::int64_t> retained;
     {
       std::unique_lock lock(mutex_);
       if (stopping_) {
         return;
+      }
+      totals_known = totals_synced_ || Clock::now() - connected_at_ >= totals_sync_wait;
+      if (!totals_synced_ && totals_known && !sync_missed_logged_) {
+        sync_missed_logged_ = true;
+        spdlog::warn("mqtt_out: the broker did not hand back pulsemon's retained totals within "
+                     "{} s (may this client read {}/meter/+/total?); publishing without them",
+                     totals_sync_wait.count(), settings_.topic_prefix);
       }
       pending.insert(dirty_.begin(), dirty_.end());
       dirty_.clear();
@@ -238,7 +293,9 @@ void MqttPublisher::run() {
         refresh_meters();
         meters_read_at_ = steady;
       }
-      if (connected_) {
+      if (connected_ && !totals_known) {
+        // States wait until the retained totals are back (or the wait ran out).
+      } else if (connected_) {
         if (reconnected) {
           // Everything again: the broker may have lost retained messages,
           // HA may have restarted.
@@ -284,6 +341,8 @@ void MqttPublisher::run() {
     Clock::time_point next = Clock::now() + settings_.max_interval;
     if (failed) {
       next = Clock::now() + retry_after_failure;
+    } else if (connected_ && !totals_known) {
+      next = Clock::now() + std::chrono::milliseconds{100};
     } else if (connected_) {
       for (const auto &[id, published] : published_) {
         next = std::min(next, published.at + (pending.contains(id) ? settings_.min_interval
@@ -349,17 +408,18 @@ void MqttPublisher::send_discovery() {
 void MqttPublisher::publish_meter(const Meter &meter, UtcTime now) {
   Published &published = published_[meter.id];
   const MeterTopics topics = meter_topics(names_, meter.id);
-  if (!published.announced && !published.total) {
+  if (!published.announced && !published.total_sent) {
     // Not known yet in this process: HA shows the meter unavailable
     // until its total has been read, never a 0.
     send(topics.availability, "offline");
   }
-  double total = store_->register_state(meter.id, now).total;
-  if (published.total && total < *published.total) {
-    total = *published.total; // never backwards (a reading corrected downwards)
-  }
+  // Never below a total published before (a restored database, a reading
+  // corrected downwards): held there until the store catches up.
+  const double total =
+      totals_.publish(meter.id, MarkedFigure::total, store_->register_state(meter.id, now).total,
+                      now, false, half_a_pulse(meter));
   send(topics.total, format_amount(total, meter.pulses_per_unit));
-  published.total = total;
+  published.total_sent = true;
 
   if (const std::optional<double> power = power_now_(meter.id)) {
     const FlowUnit flow = flow_unit(meter);

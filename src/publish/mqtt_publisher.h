@@ -12,9 +12,15 @@
 //   is the running pipeline's figure (`power_now`), the one every other
 //   surface shows, and is published only once it is known.
 // - A total is published only once it has been read from the store, and
-//   never below the last one published by this process; until then the
-//   meter's availability topic says "offline", so HA shows "unavailable",
-//   never a 0 that its long-term statistics would take for a meter reset.
+//   never below one published before, by this process or an earlier one:
+//   at every connect the publisher first takes back its retained totals
+//   from the broker (it subscribes to them, then waits for a message of its
+//   own on <prefix>/sync, which the broker delivers after them; at most
+//   5 s), and a store that is behind them (a restored backup) has its total
+//   held there (store/published_totals.h) until it catches up. Until a
+//   total is published the meter's availability topic says "offline", so
+//   HA shows "unavailable", never a 0 that its long-term statistics would
+//   take for a meter reset.
 //   The store's total already carries on through a meter replacement
 //   (core/register.h), which is how HA wants a replaced meter.
 // - The last will sets <prefix>/status to "offline"; on connecting it is
@@ -29,6 +35,7 @@
 #include "core/time.h"
 #include "publish/ha_discovery.h"
 #include "publish/mqtt_out_settings.h"
+#include "store/published_totals.h"
 #include "store/pulse_bus.h"
 #include "store/store.h"
 
@@ -64,7 +71,7 @@ public:
   // `store` is the publisher's own handle (used on its thread only).
   MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> store, PulseBus &bus,
                 const date::time_zone &zone, int billing_day, std::string version,
-                std::function<UtcTime()> now, PowerNow power_now);
+                std::function<UtcTime()> now, PowerNow power_now, PublishedTotals &totals);
   ~MqttPublisher();
   MqttPublisher(const MqttPublisher &) = delete;
   MqttPublisher &operator=(const MqttPublisher &) = delete;
@@ -78,7 +85,7 @@ public:
 
 private:
   struct Published {
-    std::optional<double> total; // the last total sent by this process
+    bool total_sent = false; // by this process
     std::chrono::steady_clock::time_point at{};
     bool announced = false; // its states were sent since the last connect
     std::string config;     // the discovery config last sent ("" none)
@@ -101,6 +108,7 @@ private:
   int billing_day_;
   std::function<UtcTime()> now_;
   PowerNow power_now_;
+  PublishedTotals &totals_;
   mosquitto *client_ = nullptr;
 
   // Shared with the bus's and libmosquitto's threads.
@@ -109,6 +117,13 @@ private:
   std::set<std::int64_t> dirty_;            // meters with new pulses
   std::set<std::int64_t> retained_configs_; // our retained configs the broker sent back
   bool reconnected_ = false;                // connected, or HA came back: everything again
+  // Since the last connect: whether the broker has handed back the retained
+  // totals (the sync message came back), and when the connect was.
+  bool totals_synced_ = false;
+  bool sync_missed_logged_ = false;
+  std::string sync_token_;
+  std::uint64_t connects_ = 0;
+  std::chrono::steady_clock::time_point connected_at_{};
   bool woken_ = false;
   bool stopping_ = false;
   int last_acknowledged_ = 0;     // the broker's last acknowledged message id

@@ -5,6 +5,7 @@
 // across 20 restarts.
 #include "support/daemon.h"
 #include "support/home_assistant_rules.h"
+#include "support/http_client.h"
 #include "support/mosquitto.h"
 #include "support/mqtt_client.h"
 #include "support/process.h"
@@ -16,6 +17,10 @@
 #include <cmath>
 #include <csignal>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <thread>
 
 namespace pulsemon {
 namespace {
@@ -162,6 +167,159 @@ TEST_F(MqttOut, TheTotalNeverGoesBackwardsAcrossTwentyRestarts) {
   EXPECT_GT(totals.back(), totals.front()) << "pulses came, so the total grew";
   // (So no restart published a 0, or anything below what came before it:
   // the meter's first run starts from a stored 0, the others from more.)
+}
+
+// "Stop, copy pulsemon.db, run on, kill -9, put the copy back, start": the
+// database is now behind what MQTT and /metrics published. Neither an MQTT
+// total nor a meter's counter on /metrics ever goes below a value published
+// before, /api/status says how far the store is behind, and once new
+// pulses have made up the difference the totals move on.
+TEST_F(MqttOut, ADatabasePutBackOlderNeverLowersAPublishedTotalOrCounter) {
+  const auto data = config.parent_path();
+  const std::string token(64, 't');
+  std::ofstream(data / "metrics.token") << token << "\n";
+  std::filesystem::permissions(data / "metrics.token", std::filesystem::perms::owner_read);
+  std::ofstream(config, std::ios::app) << "\n[metrics]\ntoken_file = \"metrics.token\"\n";
+  const std::map<std::string, std::string> bearer{{"Authorization", "Bearer " + token}};
+
+  // Each meter counter's values, scrape by scrape, across all runs.
+  std::map<std::string, std::vector<double>> counters;
+  const auto scrape = [&](unsigned short port) {
+    const auto metrics = testing::http_request(port, "GET", "/metrics", "", bearer);
+    ASSERT_EQ(metrics.status, 200U) << metrics.body;
+    std::istringstream lines(metrics.body);
+    std::string line;
+    while (std::getline(lines, line)) {
+      for (const char *name : {"pulsemon_pulses_stored_total{", "pulsemon_energy_joules_total{",
+                               "pulsemon_pulses_resent_total{", "pulsemon_edges_rejected_total{"}) {
+        if (line.starts_with(name)) {
+          const auto space = line.rfind(' ');
+          counters[line.substr(0, space)].push_back(std::stod(line.substr(space + 1)));
+        }
+      }
+    }
+  };
+  const auto run_for = [&](testing::RunningDaemon &daemon, std::chrono::milliseconds duration,
+                           const std::function<void()> &each) {
+    const auto until = std::chrono::steady_clock::now() + duration;
+    while (std::chrono::steady_clock::now() < until) {
+      scrape(daemon.port);
+      if (each) {
+        each();
+      }
+      std::this_thread::sleep_for(500ms);
+    }
+  };
+
+  {
+    auto first = start();
+    run_for(first, 3s, {});
+    first.process->signal(SIGTERM);
+    ASSERT_EQ(first.process->wait(20s), 0) << first.process->output();
+  }
+  std::filesystem::copy_file(data / "pulsemon.db", dir / "backup.db");
+  {
+    auto second = start();
+    run_for(second, 8s, {});
+    second.process->signal(SIGKILL);
+    (void)second.process->wait(10s);
+  }
+  std::filesystem::copy_file(dir / "backup.db", data / "pulsemon.db",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(data / "pulsemon.db-wal");
+  std::filesystem::remove(data / "pulsemon.db-shm");
+
+  ASSERT_EQ(testing::run(testing::pulsemon_binary(),
+                         {"-c", config.string(), "user", "add", "watcher", "--role", "viewer"},
+                         "a long password\n")
+                .exit_code,
+            0);
+  auto third = start();
+  EXPECT_NE(third.process->output().find("the published total holds there"), std::string::npos)
+      << "said at the start\n"
+      << third.process->output();
+  const auto login = testing::http_request(third.port, "POST", "/api/login",
+                                           R"({"username":"watcher","password":"a long password"})",
+                                           {{"Content-Type", "application/json"}});
+  const auto status = nlohmann::json::parse(
+      testing::http_request(
+          third.port, "GET", "/api/status", "",
+          {{"Authorization",
+            "Bearer " + nlohmann::json::parse(login.body)["token"].get<std::string>()}})
+          .body);
+  ASSERT_EQ(status["totals_behind"].size(), 1U) << status.dump();
+  EXPECT_EQ(status["totals_behind"][0]["meter"], 1);
+  EXPECT_GT(status["totals_behind"][0]["missing"].get<double>(), 0.0) << status.dump();
+  run_for(third, 16s, {});
+  EXPECT_TRUE(third.process->wait_for_line("has caught up with the published one", 5s))
+      << "16 s of new pulses make up for the 8 s lost\n"
+      << third.process->output();
+  third.process->signal(SIGTERM);
+  ASSERT_EQ(third.process->wait(20s), 0) << third.process->output();
+
+  std::vector<double> totals;
+  for (const auto &message : home_assistant->messages()) {
+    if (message.topic == "pulsemon/meter/1/total" && !message.payload.empty()) {
+      totals.push_back(std::stod(message.payload));
+    }
+  }
+  ASSERT_GE(totals.size(), 10U);
+  for (std::size_t i = 1; i < totals.size(); ++i) {
+    ASSERT_GE(totals[i], totals[i - 1]) << "MQTT total " << i << " went down";
+  }
+  ASSERT_FALSE(counters.empty());
+  for (const auto &[series, values] : counters) {
+    for (std::size_t i = 1; i < values.size(); ++i) {
+      ASSERT_GE(values[i], values[i - 1]) << series << " went down at scrape " << i;
+    }
+  }
+  EXPECT_GT(counters.at("pulsemon_pulses_stored_total{meter=\"1\"}").back(),
+            counters.at("pulsemon_pulses_stored_total{meter=\"1\"}").front())
+      << "the counters moved on";
+}
+
+// The same with the marks file gone too (a new SD card with a restored
+// backup): the broker's retained totals, which pulsemon takes back before it
+// publishes, still keep MQTT's total from going down.
+TEST_F(MqttOut, TheBrokersRetainedTotalsAloneKeepTheTotalFromGoingDown) {
+  const auto data = config.parent_path();
+  const auto published_total = [&] {
+    return home_assistant->wait_for_message("pulsemon/meter/1/total", any,
+                                            home_assistant->messages().size());
+  };
+  {
+    auto first = start();
+    ASSERT_TRUE(published_total());
+    first.process->signal(SIGTERM);
+    ASSERT_EQ(first.process->wait(20s), 0) << first.process->output();
+  }
+  std::filesystem::copy_file(data / "pulsemon.db", dir / "backup.db");
+  {
+    auto second = start();
+    std::this_thread::sleep_for(4s);
+    ASSERT_TRUE(published_total());
+    second.process->signal(SIGKILL);
+    (void)second.process->wait(10s);
+  }
+  std::filesystem::copy_file(dir / "backup.db", data / "pulsemon.db",
+                             std::filesystem::copy_options::overwrite_existing);
+  for (const char *gone : {"pulsemon.db-wal", "pulsemon.db-shm", "published-totals"}) {
+    std::filesystem::remove(data / gone);
+  }
+  auto third = start();
+  ASSERT_TRUE(published_total());
+  std::this_thread::sleep_for(2s);
+  std::vector<double> totals;
+  for (const auto &message : home_assistant->messages()) {
+    if (message.topic == "pulsemon/meter/1/total" && !message.payload.empty()) {
+      totals.push_back(std::stod(message.payload));
+    }
+  }
+  for (std::size_t i = 1; i < totals.size(); ++i) {
+    ASSERT_GE(totals[i], totals[i - 1]) << "MQTT total " << i << " went down";
+  }
+  EXPECT_TRUE(third.process->wait_for_line("the published total holds there", 5s))
+      << third.process->output();
 }
 
 // TLS to the broker, trusting only the CA in mqtt_out.ca_file: with the

@@ -48,11 +48,19 @@ export async function renderHealth(root) {
           f.el('dd', { class: source.state === 'running' && !source.condition ? '' : 'bad', 'data-testid': `source-${source.meter}` },
             sourceText(source))]))),
   );
+  const behind = new Map((status.totals_behind || []).map((hole) => [hole.meter, hole]));
   for (const meter of meters) {
     const rejected = meter.rejected || {};
+    const hole = behind.get(meter.id);
     root.append(
       f.el('section', { class: 'card', 'aria-label': `${meter.name} health` },
         f.el('h2', {}, meter.name),
+        hole
+          ? f.el('p', { class: 'bad', role: 'status', 'data-testid': `behind-${meter.id}` },
+            `The database is ${f.number(hole.missing, 3)} ${meter.unit} behind the total already published `
+            + `(since ${f.time(hole.since)}; was it put back from an older copy?). The total shown holds at `
+            + `${f.number(hole.published_total, 3)} ${meter.unit} until new pulses make up the difference.`)
+          : '',
         f.el('dl', {},
           f.el('dt', {}, 'Pulses stored'), f.el('dd', {}, f.number(meter.pulses)),
           f.el('dt', {}, 'Resent, stored once'), f.el('dd', {}, f.number(meter.duplicates)),

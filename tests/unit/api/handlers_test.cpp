@@ -7,6 +7,8 @@
 #include "auth/secrets.h"
 #include "core/time_text.h"
 #include "store/memory/memory_store.h"
+#include "store/published_totals.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -185,13 +187,14 @@ TEST_F(Handlers, MetricsNeedALoginOrTheMetricsTokenAndCountWhatIsStored) {
   const auto metrics = call("GET", "/metrics", token("vic"));
   ASSERT_EQ(metrics.status, 200U) << metrics.body;
   EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_NE(metrics.body.find("pulsemon_pulses_stored_total{meter=\"1\",name=\"house\","
-                              "kind=\"electricity\",unit=\"kWh\"} 60\n"),
-            std::string::npos)
+  EXPECT_NE(metrics.body.find("pulsemon_pulses_stored_total{meter=\"1\"} 60\n"), std::string::npos)
       << metrics.body;
   // 60 pulses at 1000 imp/kWh: 0.06 kWh, 216 kJ.
-  EXPECT_NE(metrics.body.find("pulsemon_energy_joules_total{meter=\"1\",name=\"house\","
-                              "kind=\"electricity\",unit=\"kWh\"} 216000\n"),
+  EXPECT_NE(metrics.body.find("pulsemon_energy_joules_total{meter=\"1\"} 216000\n"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("pulsemon_meter_info{meter=\"1\",name=\"house\","
+                              "kind=\"electricity\",unit=\"kWh\"} 1\n"),
             std::string::npos)
       << metrics.body;
   EXPECT_NE(
@@ -204,6 +207,71 @@ TEST_F(Handlers, MetricsNeedALoginOrTheMetricsTokenAndCountWhatIsStored) {
   EXPECT_EQ(call("GET", "/metrics", std::string(40, 'n')).status, 401U);
   EXPECT_EQ(call("GET", "/api/meters", std::string(40, 'm')).status, 403U)
       << "the metrics token opens /metrics and nothing else";
+}
+
+// Series stay the same when a meter is renamed (its name is on the info
+// metric only), each metric has one unit, and a gas meter whose unit is
+// written m3 has its volume counted.
+TEST_F(Handlers, MetricSeriesAreStableAcrossARenameAndEveryVolumeUnitIsCounted) {
+  Meter gas;
+  gas.id = 2;
+  gas.name = "gas";
+  gas.kind = MeterKind::gas;
+  gas.unit = "m3";
+  gas.pulses_per_unit = 100.0;
+  store.add_meter(gas, now - std::chrono::hours{2});
+  store.commit(std::vector<PulseBatch>{PulseBatch{2, {now - std::chrono::minutes{1}}, {}, {}}});
+  const auto before = call("GET", "/metrics", token("vic")).body;
+  Meter renamed = store.meter(1);
+  renamed.name = "Keuken";
+  store.update_meter(renamed);
+  const auto after = call("GET", "/metrics", token("vic")).body;
+  EXPECT_NE(after.find("pulsemon_energy_joules_total{meter=\"1\"} 216000\n"), std::string::npos)
+      << after;
+  EXPECT_NE(after.find("pulsemon_meter_info{meter=\"1\",name=\"Keuken\""), std::string::npos);
+  EXPECT_NE(after.find("pulsemon_volume_cubic_meters_total{meter=\"2\"} 0.01\n"), std::string::npos)
+      << "1 pulse at 100 imp/m3\n"
+      << after;
+  EXPECT_EQ(after.find("pulsemon_meter_reading"), std::string::npos) << "no metric of mixed units";
+  for (const char *counter : {"pulsemon_pulses_stored_total{", "pulsemon_energy_joules_total{",
+                              "pulsemon_volume_cubic_meters_total{"}) {
+    for (std::size_t at = after.find(counter); at != std::string::npos;
+         at = after.find(counter, at + 1)) {
+      const std::string series = after.substr(at, after.find('}', at) - at);
+      EXPECT_EQ(series.find("name="), std::string::npos) << series;
+      EXPECT_NE(before.find(series), std::string::npos) << series << " is new after the rename";
+    }
+  }
+}
+
+// A database put back older than what was published: /metrics and
+// /api/meters hold the published figures, /api/status says how far the
+// store is behind, and the marks outlive the daemon in their file.
+TEST_F(Handlers, FiguresHoldAtWhatWasPublishedWhileTheStoreIsBehind) {
+  testing::TempDir dir;
+  {
+    PublishedTotals totals(dir / "published-totals");
+    context.totals = &totals;
+    // 0.1 kWh and 100 pulses published once; the store has 0.06 and 60.
+    totals.raise(1, MarkedFigure::total, 0.1);
+    totals.raise(1, MarkedFigure::pulses, 100);
+    const auto metrics = call("GET", "/metrics", token("vic")).body;
+    EXPECT_NE(metrics.find("pulsemon_energy_joules_total{meter=\"1\"} 360000\n"), std::string::npos)
+        << metrics;
+    EXPECT_NE(metrics.find("pulsemon_pulses_stored_total{meter=\"1\"} 100\n"), std::string::npos)
+        << metrics;
+    EXPECT_DOUBLE_EQ(json(call("GET", "/api/meters/1", token("vic")))["total"].get<double>(), 0.1);
+    const auto behind = json(call("GET", "/api/status", token("vic")))["totals_behind"];
+    ASSERT_EQ(behind.size(), 1U) << behind.dump();
+    EXPECT_EQ(behind[0]["meter"], 1);
+    EXPECT_NEAR(behind[0]["missing"].get<double>(), 0.04, 1e-9);
+    EXPECT_NEAR(behind[0]["stored_total"].get<double>(), 0.06, 1e-9);
+    context.totals = nullptr;
+  }
+  PublishedTotals again(dir / "published-totals");
+  EXPECT_DOUBLE_EQ(again.shown(1, MarkedFigure::total, 0.06, now), 0.1) << "kept in its file";
+  EXPECT_DOUBLE_EQ(again.shown(1, MarkedFigure::total, 0.2, now), 0.2) << "caught up: moves on";
+  EXPECT_TRUE(again.holes().empty());
 }
 
 TEST_F(Handlers, ANodesBatchIsStoredOnce) {
