@@ -21,6 +21,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -39,6 +40,18 @@ struct ApiSettings {
   std::size_t max_rows = 10'000; // buckets or steps in one answer
   // Origins whose browser pages may call the v1 API (http.cors_origins).
   std::vector<std::string> cors_origins{};
+};
+
+// Where node uploads (POST /api/ingest) are stored: a thread of its own
+// with a connection of its own, so that a slow commit (an SD card, a busy
+// database) holds up no other request and no stream. Batches that wait
+// beyond max_waiting get 503 (the node resends).
+struct IngestWorker {
+  IngestWorker(std::unique_ptr<Store> worker_store, std::size_t max_waiting)
+      : store(std::move(worker_store)), pool(1, max_waiting) {}
+  std::unique_ptr<Store> store; // used on the worker's thread only
+  std::string failing_because;  // why uploads cannot be stored (a full disk), while they cannot
+  auth::HashPool pool;          // one thread: commits in order (a job queue, not only hashing)
 };
 
 // What one route answered since start, for /metrics.
@@ -68,8 +81,12 @@ struct ApiContext {
   // verified.
   ReadCache reads{store};
   auth::VerifiedTokens verified_tokens{secret};
-  // Why node uploads cannot be stored (a full disk), while they cannot.
+  // Why node uploads cannot be stored (a full disk), while they cannot;
+  // for uploads stored on the API's thread (no ingest_worker).
   std::string ingest_failing_because{};
+  // Where node uploads are stored when set (the daemon); unset, on the
+  // API's thread through `store` (tests of the handlers).
+  std::unique_ptr<IngestWorker> ingest_worker{};
   // Password checks run here, off the event loop (POST /api/login).
   auth::HashPool hashing{};
   // Whether the kernel says the wall clock is synchronised (NTP, chrony);
@@ -87,6 +104,8 @@ struct ApiContext {
   // The highest figures published per meter (none: not held), which
   // /metrics raises and the meters' totals and /api/status follow.
   PublishedTotals *totals = nullptr;
+  // How many live streams are open (unset: none can be).
+  std::function<std::size_t()> live_streams{};
 };
 
 // Builds the route table over `context`, which must outlive the router.

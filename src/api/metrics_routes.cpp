@@ -255,6 +255,10 @@ void process_metrics(MetricsText &text, ApiContext &context) {
   for (const auto &entry : context.http_counts) {
     text.histogram({{"route", entry.second.route}}, entry.second.seconds);
   }
+  if (context.live_streams) {
+    text.family("pulsemon_live_streams", "gauge", "Live streams (GET /api/live) open now.");
+    text.sample({}, static_cast<double>(context.live_streams()));
+  }
   if (context.clock_synchronised) {
     text.family("pulsemon_clock_synchronised", "gauge",
                 "1 when the kernel says the wall clock is synchronised (NTP, chrony), else 0.");

@@ -118,6 +118,9 @@ void Daemon::EventLoop::stop() {
   });
   thread_.join();
   daemon_.api_.hashing.stop(); // its answers were posted to the loop that just ended
+  if (daemon_.api_.ingest_worker) {
+    daemon_.api_.ingest_worker->pool.stop(); // and so were these
+  }
 }
 
 Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan plan)
@@ -161,6 +164,9 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   api_.sources = [this] { return gpio_sources_.health(); };
   api_.writer_stats = [this] { return writer_.stats(); };
   api_.totals = &totals_;
+  api_.live_streams = [this] { return live_.clients(); };
+  api_.ingest_worker = std::make_unique<IngestWorker>(
+      std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}), 64);
   if (!config.metrics_token_file.empty()) {
     api_.metrics_token = read_metrics_token(config.metrics_token_file);
   }

@@ -6,8 +6,10 @@
 // later the MQTT publisher and the metrics. What is published is stored.
 //
 // Thread safety: publish() and subscribe() may be called from any thread;
-// listeners run on the publishing thread, one publication at a time, and
-// must be quick (post work elsewhere).
+// listeners run on the publishing thread, each one publication at a time
+// (two publishers may reach two listeners at once), without the bus's lock,
+// and should be quick (post work elsewhere). Once a subscription has
+// ended, its listener is not called again.
 
 #include "core/time.h"
 
