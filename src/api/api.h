@@ -69,8 +69,12 @@ struct ApiContext {
   std::function<std::vector<MeterLiveStatus>()> live;
   // Tells the running pipelines about a meter whose settings changed.
   std::function<void(const Meter &)> meter_changed;
-  FailureLimiter failures_by_address{5, std::chrono::seconds{60}};
-  FailureLimiter failures_by_user{5, std::chrono::seconds{60}};
+  // Failed logins: five a minute for a user from one address, so that
+  // someone's wrong guesses turn away neither the same user elsewhere nor
+  // another user behind the same address (a household's router); and a
+  // ceiling of thirty a minute per address, whatever the user names.
+  FailureLimiter failures_by_user_at_address{5, std::chrono::seconds{60}};
+  FailureLimiter failures_by_address{30, std::chrono::seconds{60}};
   // Meters known only from power reports (lower resolution in the API).
   std::set<std::int64_t> power_report_meters{};
   // Where pulses that nodes upload are published once stored (the live

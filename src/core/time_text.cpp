@@ -156,7 +156,14 @@ Result<UtcTime> parse_time(std::string_view text, const date::time_zone &zone) {
     return parsed;
   }
   if (!in_supported_years(*parsed)) {
-    return invalid_argument("time: " + quoted_input(text) + " lies outside the years 1 to 9999");
+    // Within the years 1 to 9999 as written, a local time can still fall
+    // outside them in UTC ('0001-01-01' in Amsterdam is 0000-12-31T23:40Z).
+    const bool early = *parsed < UtcTime{date::sys_days{date::year{1} / 1 / 1}.time_since_epoch()};
+    return invalid_argument(
+        "time: " + quoted_input(text) +
+        (early ? " is before 0001-01-01T00:00:00Z, the earliest time pulsemon takes"
+               : " is not before 10000-01-01T00:00:00Z, the latest time pulsemon takes") +
+        " (a date is read in the time zone " + zone.name() + "; give a later or earlier one)");
   }
   return parsed;
 }

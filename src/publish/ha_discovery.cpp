@@ -25,7 +25,7 @@ constexpr std::array<std::string_view, 3> gas_units{"m³", "ft³", "CCF"};
 constexpr std::array<std::string_view, 5> water_units{"L", "m³", "ft³", "CCF", "gal"};
 
 std::string meter_device_id(const DiscoveryNames &names, std::int64_t meter_id) {
-  return names.topic_prefix + "_meter_" + std::to_string(meter_id);
+  return discovery_id(names) + "_meter_" + std::to_string(meter_id);
 }
 
 nlohmann::json origin(const DiscoveryNames &names) {
@@ -33,6 +33,18 @@ nlohmann::json origin(const DiscoveryNames &names) {
 }
 
 } // namespace
+
+std::string discovery_id(const DiscoveryNames &names) {
+  std::string id = names.topic_prefix;
+  for (char &c : id) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!allowed) {
+      c = '_';
+    }
+  }
+  return id;
+}
 
 MeterTopics meter_topics(const DiscoveryNames &names, std::int64_t meter_id) {
   const std::string base = names.topic_prefix + "/meter/" + std::to_string(meter_id) + "/";
@@ -74,12 +86,12 @@ std::string discovery_topic(const DiscoveryNames &names, std::int64_t meter_id) 
 }
 
 std::string bridge_discovery_topic(const DiscoveryNames &names) {
-  return names.discovery_prefix + "/device/" + names.topic_prefix + "/config";
+  return names.discovery_prefix + "/device/" + discovery_id(names) + "/config";
 }
 
 std::optional<std::int64_t> meter_of_discovery_topic(const DiscoveryNames &names,
                                                      const std::string &topic) {
-  const std::string head = names.discovery_prefix + "/device/" + names.topic_prefix + "_meter_";
+  const std::string head = names.discovery_prefix + "/device/" + discovery_id(names) + "_meter_";
   const std::string tail = "/config";
   if (topic.size() <= head.size() + tail.size() || !topic.starts_with(head) ||
       !topic.ends_with(tail)) {
@@ -220,7 +232,7 @@ nlohmann::json meter_discovery(const Meter &meter, const MeterExtras &extras,
   nlohmann::json device{
       {"identifiers", {id}},         {"name", meter.name},
       {"manufacturer", "pulsemon"},  {"model", std::string(to_string(meter.kind)) + " meter"},
-      {"sw_version", names.version}, {"via_device", names.topic_prefix}};
+      {"sw_version", names.version}, {"via_device", discovery_id(names)}};
   if (!meter.location.empty()) {
     device["suggested_area"] = meter.location;
   }
@@ -232,7 +244,7 @@ nlohmann::json meter_discovery(const Meter &meter, const MeterExtras &extras,
 }
 
 nlohmann::json bridge_discovery(const DiscoveryNames &names) {
-  const std::string id = names.topic_prefix;
+  const std::string id = discovery_id(names);
   return {{"device",
            {{"identifiers", {id}},
             {"name", "pulsemon (" + id + ")"},

@@ -38,6 +38,12 @@ struct DiscoveryNames {
   std::string currency = "EUR";                   // ISO 4217, the cost sensors' unit
 };
 
+// The prefix as HA's ids and discovery topics take it: HA's grammar is
+// <discovery_prefix>/<component>/[<node_id>/]<object_id>/config with ids of
+// letters, digits, '_' and '-' only, so every other character of the topic
+// prefix ('/' in "home/pulsemon") becomes '_'.
+[[nodiscard]] std::string discovery_id(const DiscoveryNames &names);
+
 // The meter whose retained total `topic` is (<prefix>/meter/<id>/total),
 // or nothing for another topic.
 [[nodiscard]] std::optional<std::int64_t> meter_of_total_topic(const DiscoveryNames &names,

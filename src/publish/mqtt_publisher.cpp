@@ -153,8 +153,12 @@ void MqttPublisher::stop() {
       wake_.wait_for(lock, offline_flush_wait, [&] { return last_acknowledged_ >= mid; });
     }
   }
+  // Connected, the network thread ends by itself once the DISCONNECT is
+  // out; stopped by force it could close the socket first, and the broker
+  // would then send the will: a second "offline".
+  const bool clean = connected_;
   mosquitto_disconnect(client_);
-  mosquitto_loop_stop(client_, true);
+  mosquitto_loop_stop(client_, !clean);
 }
 
 PublisherStats MqttPublisher::stats() const {
@@ -186,6 +190,7 @@ void MqttPublisher::on_connect(mosquitto *client, void *self, int rc) {
   {
     const std::lock_guard lock(publisher.mutex_);
     publisher.totals_synced_ = false;
+    publisher.sync_missed_logged_ = false;
     publisher.connected_at_ = std::chrono::steady_clock::now();
     publisher.sync_token_ =
         publisher.settings_.client_id + " " + std::to_string(++publisher.connects_);
@@ -199,8 +204,8 @@ void MqttPublisher::on_connect(mosquitto *client, void *self, int rc) {
     mosquitto_subscribe(client, nullptr, ha_status.c_str(), 1);
     mosquitto_subscribe(client, nullptr, configs.c_str(), 1);
   }
-  publisher.connected_ = true;
   const std::lock_guard lock(publisher.mutex_);
+  publisher.connected_ = true; // with reconnected_, under the lock, for run() to see both
   publisher.reconnected_ = true;
   publisher.woken_ = true;
   publisher.wake_.notify_all();
@@ -265,14 +270,20 @@ void MqttPublisher::run() {
   while (true) {
     bool reconnected = false;
     bool totals_known = false;
+    // Read once: a connect that lands during this round is this round's
+    // news only through reconnected_ (read with it), or the round would send
+    // the discovery and the next one, for the connect, again.
+    bool connected = false;
     std::set<std::int64_t> retained;
     {
       std::unique_lock lock(mutex_);
       if (stopping_) {
         return;
       }
-      totals_known = totals_synced_ || Clock::now() - connected_at_ >= totals_sync_wait;
-      if (!totals_synced_ && totals_known && !sync_missed_logged_) {
+      connected = connected_;
+      const bool wait_over = Clock::now() - connected_at_ >= totals_sync_wait;
+      totals_known = !connected || totals_synced_ || wait_over;
+      if (connected && !totals_synced_ && wait_over && !sync_missed_logged_) {
         sync_missed_logged_ = true;
         spdlog::warn("mqtt_out: the broker did not hand back pulsemon's retained totals within "
                      "{} s (may this client read {}/meter/+/total?); publishing without them",
@@ -280,8 +291,10 @@ void MqttPublisher::run() {
       }
       pending.insert(dirty_.begin(), dirty_.end());
       dirty_.clear();
-      std::swap(reconnected, reconnected_);
-      retained.swap(retained_configs_);
+      if (totals_known) { // else what the connect asked for waits too
+        std::swap(reconnected, reconnected_);
+        retained.swap(retained_configs_);
+      }
       woken_ = false;
     }
     const Clock::time_point steady = Clock::now();
@@ -293,9 +306,9 @@ void MqttPublisher::run() {
         refresh_meters();
         meters_read_at_ = steady;
       }
-      if (connected_ && !totals_known) {
+      if (connected && !totals_known) {
         // States wait until the retained totals are back (or the wait ran out).
-      } else if (connected_) {
+      } else if (connected) {
         if (reconnected) {
           // Everything again: the broker may have lost retained messages,
           // HA may have restarted.
@@ -341,9 +354,9 @@ void MqttPublisher::run() {
     Clock::time_point next = Clock::now() + settings_.max_interval;
     if (failed) {
       next = Clock::now() + retry_after_failure;
-    } else if (connected_ && !totals_known) {
+    } else if (connected && !totals_known) {
       next = Clock::now() + std::chrono::milliseconds{100};
-    } else if (connected_) {
+    } else if (connected) {
       for (const auto &[id, published] : published_) {
         next = std::min(next, published.at + (pending.contains(id) ? settings_.min_interval
                                                                    : settings_.max_interval));
@@ -395,10 +408,10 @@ void MqttPublisher::send_discovery() {
     if (config == published.config) {
       continue;
     }
-    if (published.config.empty()) {
-      if (const auto warning = unit_warning(meter)) {
-        spdlog::warn("mqtt_out: {}", *warning);
-      }
+    // Once per meter and unit, not at every send of the discovery.
+    if (const auto warning = unit_warning(meter);
+        warning && unit_warned_.insert({meter.id, meter.unit}).second) {
+      spdlog::warn("mqtt_out: {}", *warning);
     }
     send(discovery_topic(names_, meter.id), config);
     published.config = config;

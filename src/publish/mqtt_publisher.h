@@ -133,6 +133,7 @@ private:
   std::vector<Meter> meters_;
   std::chrono::steady_clock::time_point meters_read_at_{};
   std::map<std::int64_t, Published> published_;
+  std::set<std::pair<std::int64_t, std::string>> unit_warned_; // (meter, unit) said in the log
   bool bridge_sent_ = false;
 
   std::atomic<bool> connected_{false};

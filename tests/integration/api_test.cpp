@@ -130,6 +130,22 @@ TEST_F(Api, FailedLoginsAreRateLimitedWithRetryAfter) {
   EXPECT_GT(std::stoi(limited.headers.at("retry-after")), 0);
 }
 
+// Someone else's wrong guesses from the same address (everyone in a house
+// shares the router's) do not turn away a user with the right password;
+// an address that guesses at many names still meets a ceiling.
+TEST_F(Api, AnotherUsersWrongGuessesFromTheSameAddressDoNotLockOutTheRightPassword) {
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(login("guest", "guess" + std::to_string(i)).status, 401U);
+  }
+  EXPECT_EQ(login("guest", "one more").status, 429U) << "the guesser waits";
+  EXPECT_EQ(login("admin", password).status, 200U) << "the household does not";
+  for (int i = 0; i < 30; ++i) {
+    const auto answer = login("name" + std::to_string(i), "guess");
+    EXPECT_TRUE(answer.status == 401U || answer.status == 429U) << answer.status;
+  }
+  EXPECT_EQ(login("admin", password).status, 429U) << "thirty failures a minute from one address";
+}
+
 TEST_F(Api, RefusesForgedExpiredAndTamperedTokens) {
   const std::string good = token();
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(

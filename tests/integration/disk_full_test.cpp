@@ -122,6 +122,9 @@ TEST(DiskFull, TheWriteAheadLogGivesItsSpaceBackAndRefusedUploadsAreLogged) {
   EXPECT_EQ(refused.status, 503U) << refused.body;
   ASSERT_TRUE(daemon.process->wait_for_line("ingest: cannot store node s0's batch", 10s))
       << daemon.process->output();
+  for (int again = 0; again < 5; ++again) {
+    EXPECT_EQ(upload(seq).status, 503U) << "resent while the disk is still full";
+  }
 
   set_file_size_limit(daemon.process->pid(), RLIM_INFINITY);
   ASSERT_EQ(upload(seq).status, 200U) << "the node resends, and now it is stored";
@@ -131,6 +134,16 @@ TEST(DiskFull, TheWriteAheadLogGivesItsSpaceBackAndRefusedUploadsAreLogged) {
   daemon.process->signal(SIGTERM);
   EXPECT_EQ(daemon.process->wait(30s), 0) << daemon.process->output();
   EXPECT_EQ(wal_bytes(database), 0U) << "a clean stop leaves no log behind";
+  const auto said = [&](const std::string &text) {
+    std::size_t times = 0;
+    for (auto at = daemon.process->output().find(text); at != std::string::npos;
+         at = daemon.process->output().find(text, at + 1)) {
+      ++times;
+    }
+    return times;
+  };
+  EXPECT_EQ(said("cannot store node s0's batch"), 1U) << "once per episode, not per upload";
+  EXPECT_EQ(said("answered 503"), 0U) << daemon.process->output();
   EXPECT_EQ(testing::stored_pulse_times(database, 1).size(), 90'000U);
 }
 

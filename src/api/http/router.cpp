@@ -115,14 +115,20 @@ Response Router::handle(Request &request) const {
     response = run(*matched, request);
   } catch (const Failure &failure) {
     response = error_response(failure.error());
-    if (response.status >= 500) {
-      // The client's mistakes are its own to read; the server's go in the log.
-      spdlog::warn("{} {}: answered {}: {}", request.method, request.path, response.status,
-                   failure.error().message);
+    // The client's mistakes are its own to read; the server's go in the
+    // log, once per episode.
+    std::string &logged = failure_logged_[matched];
+    if (response.status >= 500 && logged != failure.error().message) {
+      spdlog::warn("{} {}: answered {}: {} (said once until it answers without it)", request.method,
+                   request.path, response.status, failure.error().message);
+      logged = failure.error().message;
     }
   } catch (const std::exception &unexpected) {
     spdlog::error("{} {}: {}", request.method, request.path, unexpected.what());
     response = error_response(500, "internal", "the server failed; the log says why");
+  }
+  if (response.status < 500 && !response.deferred) {
+    failure_logged_.erase(matched);
   }
   if (answered_) {
     answered_(*matched, response.status,

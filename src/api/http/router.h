@@ -7,6 +7,7 @@
 #include "api/http/message.h"
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,10 @@ private:
   std::vector<Route> routes_;
   std::vector<std::string> cors_origins_;
   AnswerHook answered_;
+  // Per route, the server failure last written to the log: the same one
+  // again (a full disk refusing every upload) is not, until the route has
+  // answered without one. The router runs on the event loop only.
+  mutable std::map<const Route *, std::string> failure_logged_;
 };
 
 // Whether `path` matches `pattern`, filling `params` from {placeholders}; a

@@ -58,6 +58,22 @@ TEST(TimeText, RefusesOffsetsBeyondFourteenHoursAndYearsOutsideOneTo9999) {
   EXPECT_TRUE(parse_time("9999-12-31T23:59:59.999999Z", amsterdam()).ok());
 }
 
+// '0001-01-01' read in Amsterdam (then UTC+0:19:32) is a moment of the
+// year 0 in UTC: the message says so rather than that the year 1 lies
+// outside the years 1 to 9999.
+TEST(TimeText, ADateThatTheZoneMovesBeforeTheYearOneSaysWhy) {
+  const auto result = parse_time("0001-01-01", amsterdam());
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("before 0001-01-01T00:00:00Z"), std::string::npos)
+      << result.error().message;
+  EXPECT_NE(result.error().message.find("Europe/Amsterdam"), std::string::npos)
+      << result.error().message;
+  EXPECT_EQ(result.error().message.find("outside the years 1 to 9999"), std::string::npos);
+  const auto late = parse_time("9999-12-31T23:59-01:00", amsterdam());
+  ASSERT_FALSE(late.ok());
+  EXPECT_NE(late.error().message.find("not before 10000-01-01"), std::string::npos);
+}
+
 TEST(TimeText, FormatsUtcWithMicrosecondsOnlyWhenNeeded) {
   EXPECT_EQ(format_utc(utc(2026, 3, 29, 1)), "2026-03-29T01:00:00Z");
   EXPECT_EQ(format_utc(utc(2026, 3, 29, 1) + Micros{1500}), "2026-03-29T01:00:00.001500Z");

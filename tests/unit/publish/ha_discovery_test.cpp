@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 namespace pulsemon::publish {
 namespace {
 
@@ -127,8 +129,25 @@ TEST(HaDiscovery, TopicsFollowThePrefixesAndOnlyOurConfigsAreRecognised) {
   EXPECT_EQ(meter_topics(custom, 3).total, "home/pulsemon/meter/3/total");
   EXPECT_EQ(status_topic(custom), "home/pulsemon/status");
   EXPECT_EQ(ha_status_topic(custom), "ha/status");
-  EXPECT_EQ(discovery_topic(custom, 3), "ha/device/home/pulsemon_meter_3/config");
+  // HA's grammar: <prefix>/<component>/[<node_id>/]<object_id>/config, ids of
+  // [a-zA-Z0-9_-] only: the '/' of the topic prefix cannot be in them.
+  EXPECT_EQ(discovery_topic(custom, 3), "ha/device/home_pulsemon_meter_3/config");
+  EXPECT_EQ(bridge_discovery_topic(custom), "ha/device/home_pulsemon/config");
   EXPECT_EQ(meter_of_discovery_topic(custom, discovery_topic(custom, 3)), 3);
+  const std::regex ha_grammar("[^/+#]+/[a-z_]+/([a-zA-Z0-9_-]+/)?[a-zA-Z0-9_-]+/config");
+  for (const std::string prefix : {"pulsemon", "home/pulsemon", "a.b/c d/e-f_g"}) {
+    DiscoveryNames any = names();
+    any.topic_prefix = prefix;
+    EXPECT_TRUE(std::regex_match(discovery_topic(any, 12), ha_grammar)) << discovery_topic(any, 12);
+    EXPECT_TRUE(std::regex_match(bridge_discovery_topic(any), ha_grammar))
+        << bridge_discovery_topic(any);
+    const Meter meter = meter_of(MeterKind::electricity, "kWh");
+    const nlohmann::json config = meter_discovery(meter, {}, any);
+    EXPECT_TRUE(testing::ha_discovery_problems(config).empty()) << prefix << config.dump(2);
+    for (const auto &[object_id, component] : config["components"].items()) {
+      EXPECT_TRUE(std::regex_match(object_id, std::regex("[a-zA-Z0-9_-]+"))) << object_id;
+    }
+  }
   EXPECT_EQ(meter_of_discovery_topic(names(), "homeassistant/device/pulsemon_meter_12/config"), 12);
   for (const char *other :
        {"homeassistant/device/pulsemon_meter_/config",
