@@ -24,6 +24,8 @@ public:
   [[nodiscard]] std::chrono::seconds wait_time(const std::string &key, MonoTime now);
   void record_failure(const std::string &key, MonoTime now);
   void forget(const std::string &key) { failures_.erase(key); }
+  // Keys with failures in memory (never more than max_keys).
+  [[nodiscard]] std::size_t keys() const { return failures_.size(); }
 
 private:
   void age_out(std::deque<MonoTime> &times, MonoTime now) const;

@@ -377,11 +377,15 @@ test('phone: settings and health fit the screen and pass axe', async () => {
   try {
     await signIn(page, 'admin', adminPassword);
     await page.waitForSelector('nav:not([hidden])');
-    // Through two views without waiting for them: only the last one shows.
+    // Through two views without waiting for them: only the last one shows,
+    // also once the first one's data has come (its answer is what could
+    // draw it over the settings).
+    const chartData = page.waitForResponse((response) => /\/api\/meters\/\d+\/(power|energy)/.test(response.url()));
     await page.evaluate(() => { location.hash = '#/charts'; });
     await page.evaluate(() => { location.hash = '#/settings'; });
     await page.waitForSelector('#meter-1-name');
-    await page.waitForTimeout(500); // for a slower view to finish
+    await (await chartData).finished();
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
     assert.equal(await page.locator('[data-testid=power-1], [data-testid=chart]').count(), 0, 'only the settings show');
     await assertFitsTheScreen(page, 'settings');
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'settings');
@@ -414,8 +418,10 @@ test('the live figure comes back by itself after the daemon restarts', async () 
 
 test('time to the first chart', async () => {
   // From the start of a page load (signed in) to the first chart drawn, for
-  // the views a household opens most; reported, not asserted (a timing
-  // depends on the machine): docs/benchmarks.md has figures on a 10-year store.
+  // the views a household opens most: docs/benchmarks.md has figures on a
+  // 10-year store (about 100 ms, budget 300 ms). The test holds each to
+  // 3 s, ten times the budget, for the sanitized daemon on a busy machine:
+  // a view that hangs or waits on something it should not fails it.
   const { page, context } = await openPage({ width: 1280, height: 900 });
   const figures = {};
   try {
@@ -441,7 +447,9 @@ test('time to the first chart', async () => {
   }
   console.log(`first chart drawn (ms after the page load began, median of 3): ${JSON.stringify(figures)}`);
   appendFileSync(join(artifacts, 'first-chart.json'), `${JSON.stringify(figures)}\n`);
-  for (const value of Object.values(figures)) assert.ok(value > 0);
+  for (const [view, value] of Object.entries(figures)) {
+    assert.ok(value > 0 && value < 3000, `the ${view} view drew its first chart after ${value} ms`);
+  }
 });
 
 test('a viewer is offered no settings', async () => {

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 
@@ -335,13 +336,34 @@ TEST_F(Cli, ABadLineInAnImportNamesItAndStoresNothing) {
   EXPECT_EQ(meters()[0]["pulses"], 0);
 }
 
-TEST_F(Cli, RollupRebuildChangesNoFigure) {
+// The rollups themselves, not only the per-meter figures: damaged ones (a
+// count off by one, slots missing) come back exactly as the writer made
+// them, from the raw pulses.
+TEST_F(Cli, RollupRebuildRemakesDamagedRollupsFromThePulses) {
   init();
   ASSERT_EQ(
       pulsemon({"simulate", "--meter", "1", "--days", "10", "--start", "2026-10-20"}).exit_code, 0);
+  const auto database = (dir / "data/pulsemon.db").string();
+  const auto rollups = [&] {
+    return testing::run("/usr/bin/sqlite3",
+                        {database, "SELECT meter_id, slot_seconds, slot_start, pulses FROM rollups "
+                                   "ORDER BY 1, 2, 3"})
+        .out;
+  };
+  const std::string made = rollups();
+  ASSERT_GT(std::count(made.begin(), made.end(), '\n'), 1000) << "ten days of 15-minute slots";
   const nlohmann::json before = meters();
+  ASSERT_EQ(
+      testing::run("/usr/bin/sqlite3",
+                   {database, "UPDATE rollups SET pulses = pulses + 1 WHERE slot_start % 3 = 0; "
+                              "DELETE FROM rollups WHERE slot_start % 7 = 0;"})
+          .exit_code,
+      0);
+  ASSERT_NE(rollups(), made) << "the damage took";
+
   const Completed done = pulsemon({"rollup", "--rebuild"});
   ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(rollups(), made);
   EXPECT_EQ(meters(), before);
 }
 

@@ -109,6 +109,25 @@ TEST_F(Mqtt, ABatchIsAcknowledgedAfterItIsStoredAndStoredOnce) {
   EXPECT_EQ(stored_pulses(1), 3);
 }
 
+// A device key revoked while its node is connected is served no more: the
+// next batch over the same MQTT session is refused and not acknowledged.
+TEST_F(Mqtt, ANodeWhoseKeyIsRevokedIsServedNoMoreOnTheSameSession) {
+  Client node(broker_port);
+  node.subscribe("pulsemon/cupboard/ack");
+  nlohmann::json batch{{"node", "cupboard"}, {"boot", 3},  {"seq", 1},
+                       {"meter", 1},         {"key", key}, {"pulses", {base_us}}};
+  node.publish("pulsemon/cupboard/pulses", batch.dump());
+  ASSERT_EQ(node.wait_for(1).size(), 1U) << serve->output();
+  ASSERT_EQ(cli({"key", "revoke", "1"}).exit_code, 0);
+  batch["seq"] = 2;
+  batch["pulses"] = {base_us + s};
+  node.publish("pulsemon/cupboard/pulses", batch.dump());
+  EXPECT_TRUE(serve->wait_for_line("refused: key", std::chrono::seconds{10})) << serve->output();
+  std::this_thread::sleep_for(std::chrono::seconds{1});
+  EXPECT_EQ(node.received().size(), 1U) << "no ack for it";
+  EXPECT_EQ(stored_pulses(1), 1);
+}
+
 TEST_F(Mqtt, ABatchWithABadKeyOrFieldIsRefusedAndLogged) {
   Client node(broker_port);
   nlohmann::json batch{{"node", "cupboard"},

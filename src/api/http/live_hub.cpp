@@ -54,6 +54,14 @@ void limit_send_buffer(TlsStream &stream) {
 
 using Clock = std::chrono::steady_clock;
 
+// One event's text, shared by every client's queue: a client that falls
+// behind holds a pointer per event, not a copy.
+using Message = std::shared_ptr<const std::string>;
+
+Message message_of(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
+
 // What the hub needs of a client, whatever carries its bytes.
 class Client {
 public:
@@ -64,9 +72,9 @@ public:
   virtual ~Client() = default;
   virtual void start() = 0;
   // Queues a message; false when the client is gone or too far behind.
-  virtual bool send(std::string message) = 0;
+  virtual bool send(Message message) = 0;
   // Sends `last` after what is queued, then closes.
-  virtual void end_with(std::string last) = 0;
+  virtual void end_with(Message last) = 0;
   virtual void close() = 0;
   [[nodiscard]] virtual bool closed() const = 0;
   // How long the write in progress has waited for the socket (zero when
@@ -94,11 +102,11 @@ public:
 
   void start() override {
     limit_send_buffer(socket_);
-    send(std::string(stream_header));
+    send(message_of(std::string(stream_header)));
     watch_for_close();
   }
 
-  bool send(std::string message) override {
+  bool send(Message message) override {
     if (closed_ || ending_) {
       return !closed_;
     }
@@ -113,7 +121,7 @@ public:
     return true;
   }
 
-  void end_with(std::string last) override {
+  void end_with(Message last) override {
     if (closed_ || ending_) {
       return;
     }
@@ -145,7 +153,7 @@ public:
 private:
   void write_next() {
     write_started_ = Clock::now();
-    net::async_write(socket_, net::buffer(queue_.front()),
+    net::async_write(socket_, net::buffer(*queue_.front()),
                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                        if (ec) {
                          return self->close();
@@ -172,7 +180,7 @@ private:
 
   Socket socket_;
   std::size_t max_queued_;
-  std::deque<std::string> queue_;
+  std::deque<Message> queue_;
   Clock::time_point write_started_{};
   std::array<char, 512> discard_{};
   bool ending_ = false;
@@ -210,7 +218,7 @@ struct LiveHub::State : std::enable_shared_from_this<State> {
     count = clients.size();
   }
 
-  void broadcast(const std::string &message) {
+  void broadcast(const Message &message) {
     for (auto it = clients.begin(); it != clients.end();) {
       if (!(*it)->send(message)) {
         it = clients.erase(it);
@@ -236,7 +244,7 @@ struct LiveHub::State : std::enable_shared_from_this<State> {
       if (client->stalled_for(now) > limits.stall_timeout) {
         client->close();
       } else if (const auto reason = client->ends_because()) {
-        client->end_with(end_event(*reason));
+        client->end_with(message_of(end_event(*reason)));
       }
     }
     forget_closed();
@@ -249,7 +257,7 @@ struct LiveHub::State : std::enable_shared_from_this<State> {
       if (ec || !self) {
         return;
       }
-      self->broadcast(": heartbeat\n\n");
+      self->broadcast(message_of(": heartbeat\n\n"));
       self->arm_heartbeat();
     });
   }
@@ -315,7 +323,7 @@ void LiveHub::set_before_checks(std::function<void()> hook) {
 }
 
 void LiveHub::publish(std::string event, std::string data) {
-  std::string message = "event: " + event + "\ndata: " + data + "\n\n";
+  Message message = message_of("event: " + event + "\ndata: " + data + "\n\n");
   net::post(state_->io, [weak = std::weak_ptr<State>(state_), message = std::move(message)] {
     if (const auto state = weak.lock()) {
       state->broadcast(message);

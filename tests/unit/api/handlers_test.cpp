@@ -103,6 +103,14 @@ TEST_F(Handlers, MetersTheirEnergyAndPower) {
   EXPECT_NEAR(cost, 0.30 * 0.060, 1e-9) << energy.body;
   const auto power = call("GET", "/api/meters/1/power?step=3600&" + range, viewer);
   ASSERT_EQ(power.status, 200U) << power.body;
+  // A pulse a minute over the last hour at 1000 imp/kWh: 60 Wh in the hour,
+  // an average of 60 W; none the hour before.
+  const auto rows = json(power);
+  ASSERT_EQ(rows.size(), 2U) << power.body;
+  EXPECT_EQ(rows[0]["pulses"], 0);
+  EXPECT_DOUBLE_EQ(rows[0]["average"].get<double>(), 0.0);
+  EXPECT_EQ(rows[1]["pulses"], 60);
+  EXPECT_NEAR(rows[1]["average"].get<double>(), 60.0, 1e-9) << power.body;
   EXPECT_EQ(call("GET", "/api/meters/2/energy", viewer).status, 404U);
 }
 

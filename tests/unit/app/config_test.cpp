@@ -30,6 +30,9 @@ TEST(Config, AnEmptyFileGivesEveryDefault) {
   EXPECT_TRUE(config->simulators.empty());
 }
 
+// What init writes says every default, and says it as the code has it: each
+// setting of the written text equals the one of an empty file (the zone
+// and the simulator aside, which init chooses).
 TEST(Config, TheTextInitWritesParsesToTheDefaults) {
   const auto config = parse(default_config_text("Europe/Amsterdam", true));
   ASSERT_TRUE(config.ok()) << config.error().message;
@@ -37,6 +40,44 @@ TEST(Config, TheTextInitWritesParsesToTheDefaults) {
   ASSERT_EQ(config->simulators.size(), 1U);
   EXPECT_EQ(config->simulators[0].meter, 1);
   EXPECT_FALSE(config->simulators[0].constant_rate.has_value());
+
+  const auto empty = parse("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(config->database, empty->database);
+  EXPECT_EQ(config->durability, empty->durability);
+  EXPECT_EQ(config->commit_interval, empty->commit_interval);
+  EXPECT_EQ(config->billing_day, empty->billing_day);
+  EXPECT_EQ(config->wait_for_clock_sync, empty->wait_for_clock_sync);
+  EXPECT_EQ(config->clock_sync_timeout, empty->clock_sync_timeout);
+  EXPECT_EQ(config->log_level, empty->log_level);
+  EXPECT_EQ(config->status_interval, empty->status_interval);
+  EXPECT_EQ(config->listen_host, empty->listen_host);
+  EXPECT_EQ(config->listen_port, empty->listen_port);
+  EXPECT_EQ(config->body_limit_bytes, empty->body_limit_bytes);
+  EXPECT_EQ(config->request_timeout, empty->request_timeout);
+  EXPECT_EQ(config->max_live_streams, empty->max_live_streams);
+  EXPECT_EQ(config->max_live_streams_per_user, empty->max_live_streams_per_user);
+  EXPECT_EQ(config->cors_origins, empty->cors_origins);
+  EXPECT_EQ(config->tls_cert_file, empty->tls_cert_file);
+  EXPECT_EQ(config->tls_key_file, empty->tls_key_file);
+  EXPECT_EQ(config->secret_file, empty->secret_file);
+  EXPECT_EQ(config->token_lifetime, empty->token_lifetime);
+  EXPECT_TRUE(config->gpio_lines.empty());
+  EXPECT_EQ(config->mqtt.has_value(), empty->mqtt.has_value());
+  EXPECT_EQ(config->mqtt_out.has_value(), empty->mqtt_out.has_value());
+  EXPECT_EQ(config->metrics_token_file, empty->metrics_token_file);
+
+  // And the defaults are what the docs and the struct say.
+  const Config code;
+  EXPECT_EQ(empty->commit_interval, code.commit_interval);
+  EXPECT_EQ(empty->clock_sync_timeout, code.clock_sync_timeout);
+  EXPECT_EQ(empty->status_interval, code.status_interval);
+  EXPECT_EQ(empty->body_limit_bytes, code.body_limit_bytes);
+  EXPECT_EQ(empty->request_timeout, code.request_timeout);
+  EXPECT_EQ(empty->max_live_streams, code.max_live_streams);
+  EXPECT_EQ(empty->max_live_streams_per_user, code.max_live_streams_per_user);
+  EXPECT_EQ(empty->token_lifetime, code.token_lifetime);
+  EXPECT_EQ(empty->listen_port, code.listen_port);
 }
 
 TEST(Config, ReadsEveryKey) {

@@ -34,8 +34,11 @@ TEST(FailureLimiter, KeepsItsMemoryBounded) {
   FailureLimiter limiter(1, std::chrono::seconds{60}, 100);
   for (int i = 0; i < 1000; ++i) {
     limiter.record_failure("client" + std::to_string(i), at(i % 30));
+    ASSERT_LE(limiter.keys(), 100U) << "after key " << i;
   }
+  EXPECT_EQ(limiter.keys(), 100U);
   EXPECT_GT(limiter.wait_time("client999", at(30)).count(), 0) << "the newest key is kept";
+  EXPECT_EQ(limiter.wait_time("client0", at(30)).count(), 0) << "the oldest went first";
 }
 
 } // namespace
