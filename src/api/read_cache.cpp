@@ -2,7 +2,11 @@
 
 namespace pulsemon {
 
-void ReadCache::refresh() {
+void ReadCache::catch_up() {
+  if (checked_) {
+    return;
+  }
+  checked_ = true;
   if (store_.change_token() == version_) {
     return;
   }
@@ -23,6 +27,7 @@ void ReadCache::record_version_of_snapshot() {
 }
 
 const std::vector<MeterFacts> &ReadCache::meters(UtcTime now) {
+  catch_up();
   if (!all_) {
     const auto snapshot = store_.read_scope();
     record_version_of_snapshot();
@@ -36,6 +41,7 @@ const std::vector<MeterFacts> &ReadCache::meters(UtcTime now) {
 }
 
 const MeterFacts &ReadCache::meter(std::int64_t id, UtcTime now) {
+  catch_up();
   if (all_) {
     for (const MeterFacts &facts : *all_) {
       if (facts.meter.id == id) {
@@ -60,6 +66,7 @@ RegisterState ReadCache::register_state(const MeterFacts &facts, UtcTime now) {
 }
 
 std::optional<User> ReadCache::find_user(std::string_view name) {
+  catch_up();
   if (const auto it = users_.find(name); it != users_.end()) {
     return it->second;
   }

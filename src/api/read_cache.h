@@ -8,7 +8,11 @@
 // costs one PRAGMA instead of seven queries per meter.
 //
 // refresh() runs at the start of every request (the router's hook), so the
-// reads of one request all see the same state of the database.
+// reads of one request all see the same state of the database. It only
+// marks the cache for a check: the check itself (a PRAGMA, which races
+// with the commits of the writer and the ingest worker for SQLite's WAL
+// index) runs at the request's first read, so a request that reads nothing
+// (/healthz, the dashboard's files) never touches the database.
 //
 // Thread safety: none; the API thread owns it. References it returns stay
 // valid until the next refresh() or call.
@@ -29,9 +33,9 @@ class ReadCache {
 public:
   explicit ReadCache(Store &store) : store_(store) {}
 
-  // Forgets everything when the database changed since it was read; what
-  // is asked for then is read again inside a read snapshot.
-  void refresh();
+  // From the next read on, what the database changed since it was read is
+  // forgotten and read again inside a read snapshot.
+  void refresh() { checked_ = false; }
 
   // Every meter, in id order, as the database holds it now.
   [[nodiscard]] const std::vector<MeterFacts> &meters(UtcTime now);
@@ -45,13 +49,20 @@ public:
 
   // Counts the times the cache forgot what it had read: an answer made from
   // it stays right while this stays the same (and so does the clock's part).
-  [[nodiscard]] std::uint64_t generation() const { return generation_; }
+  [[nodiscard]] std::uint64_t generation() {
+    catch_up();
+    return generation_;
+  }
 
 private:
+  // Forgets everything when the database changed since it was read (once
+  // per refresh()).
+  void catch_up();
   // Keeps the version that the snapshot a reload reads from sees.
   void record_version_of_snapshot();
 
   Store &store_;
+  bool checked_ = false;
   ChangeToken version_;
   std::uint64_t generation_ = 0;
   std::optional<std::vector<MeterFacts>> all_;

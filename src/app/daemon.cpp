@@ -171,15 +171,25 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
     api_.metrics_token = read_metrics_token(config.metrics_token_file);
   }
   // The live figures and the live stream follow the commits.
+  // A committed batch is one task for the event loop, however many pulses
+  // it holds, and none while no stream is open (a node's uploads at a
+  // thousand batches a second made the loop run tens of thousands of tasks).
   live_pulses_ = bus_.subscribe([this](const CommittedPulses &committed) {
-    for (const MeterPipelines::LivePulse &pulse : pipelines_.on_committed(
-             committed.meter_id, committed.pulses, monotonic_now(), wall_now())) {
-      const nlohmann::json event{
-          {"meter", pulse.meter_id},
-          {"ts", format_utc(pulse.time)},
-          {"power", pulse.power ? nlohmann::json(*pulse.power) : nlohmann::json()}};
-      live_.publish("pulse", event.dump());
+    const auto pulses =
+        pipelines_.on_committed(committed.meter_id, committed.pulses, monotonic_now(), wall_now());
+    if (pulses.empty() || live_.clients() == 0) {
+      return;
     }
+    std::vector<std::string> events;
+    events.reserve(pulses.size());
+    for (const MeterPipelines::LivePulse &pulse : pulses) {
+      events.push_back(
+          nlohmann::json{{"meter", pulse.meter_id},
+                         {"ts", format_utc(pulse.time)},
+                         {"power", pulse.power ? nlohmann::json(*pulse.power) : nlohmann::json()}}
+              .dump());
+    }
+    live_.publish_all("pulse", events);
   });
   // The live streams' credentials are checked against the users as the
   // database holds them now (a CLI in another process may have changed them).

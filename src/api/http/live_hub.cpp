@@ -331,6 +331,22 @@ void LiveHub::publish(std::string event, std::string data) {
   });
 }
 
+void LiveHub::publish_all(const std::string &event, const std::vector<std::string> &data) {
+  if (data.empty()) {
+    return;
+  }
+  std::string text;
+  for (const std::string &one : data) {
+    text += "event: " + event + "\ndata: " + one + "\n\n";
+  }
+  net::post(state_->io,
+            [weak = std::weak_ptr<State>(state_), message = message_of(std::move(text))] {
+              if (const auto state = weak.lock()) {
+                state->broadcast(message);
+              }
+            });
+}
+
 std::size_t LiveHub::clients() const {
   return state_->count;
 }
