@@ -175,8 +175,8 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   // it holds, and none while no stream is open (a node's uploads at a
   // thousand batches a second made the loop run tens of thousands of tasks).
   live_pulses_ = bus_.subscribe([this](const CommittedPulses &committed) {
-    const auto pulses =
-        pipelines_.on_committed(committed.meter_id, committed.pulses, monotonic_now(), wall_now());
+    const auto pulses = pipelines_.on_committed(committed.meter_id, committed.pulses,
+                                                monotonic_now(), wall_now(), committed.powers);
     if (pulses.empty() || live_.clients() == 0) {
       return;
     }

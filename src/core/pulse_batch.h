@@ -28,6 +28,10 @@ struct PulseBatch {
   std::vector<UtcTime> pulses;
   FilterCounts rejected;
   std::vector<Gap> gaps; // pulses the source knows it lost, recorded with the batch
+  // The power its meter's pipeline estimated as each pulse came (one per
+  // pulse), for the live figures once the pulses are committed; empty for
+  // pulses from elsewhere (nodes, power reports, imports).
+  std::vector<std::optional<double>> powers{};
 };
 
 } // namespace pulsemon

@@ -8,10 +8,6 @@ namespace pulsemon {
 
 namespace {
 
-// Pulses a lane keeps for the live stream until the writer committed them;
-// past this (a store failing for a long time) the oldest are not shown.
-constexpr std::size_t max_awaiting_commit = 10'000;
-
 FilterCounts rejections_since(const FilterCounts &now, const FilterCounts &before) {
   FilterCounts delta;
   delta.too_close = now.too_close - before.too_close;
@@ -122,42 +118,47 @@ void MeterPipelines::accept(Lane &lane, const FilterVerdict &verdict, const Edge
   // edge's pairing of the source's two clocks.
   const UtcTime wall = edge.wall - (edge.monotonic - verdict.pulse_time);
   const std::optional<double> power = lane.power.on_pulse(verdict.pulse_time);
-  if (lane.awaiting_commit.size() >= max_awaiting_commit) {
-    lane.awaiting_commit.pop_front(); // the store has been failing for long; live shows less
-  }
-  lane.awaiting_commit.emplace_back(wall, power);
   lane.last_pulse = wall;
   const FilterCounts counts = lane.filter.counts();
-  PulseBatch batch{lane.meter.id, {wall}, rejections_since(counts, lane.reported), {}};
+  // The power travels with the pulse through the writer and the bus, so
+  // the live stream shows it with the pulse once committed.
+  PulseBatch batch{lane.meter.id, {wall}, rejections_since(counts, lane.reported), {}, {power}};
   lane.reported = counts;
   handler_(std::move(batch));
 }
 
-std::vector<MeterPipelines::LivePulse> MeterPipelines::on_committed(std::int64_t meter_id,
-                                                                    std::vector<UtcTime> pulses,
-                                                                    MonoTime now_monotonic,
-                                                                    UtcTime now_wall) {
+std::vector<MeterPipelines::LivePulse>
+MeterPipelines::on_committed(std::int64_t meter_id, const std::vector<UtcTime> &pulses,
+                             MonoTime now_monotonic, UtcTime now_wall,
+                             const std::vector<std::optional<double>> &powers) {
   std::vector<LivePulse> live;
   Lane *const found = find_lane(meter_id);
   if (found == nullptr) {
     return live; // a meter the daemon has not read yet (follow_meters adds it)
   }
   Lane &lane = *found;
-  std::sort(pulses.begin(), pulses.end());
+  const bool own = !powers.empty() && powers.size() == pulses.size();
+  std::vector<std::pair<UtcTime, std::optional<double>>> in_order;
+  in_order.reserve(pulses.size());
+  for (std::size_t i = 0; i < pulses.size(); ++i) {
+    in_order.emplace_back(pulses[i], own ? powers[i] : std::nullopt);
+  }
+  std::sort(in_order.begin(), in_order.end(),
+            [](const auto &a, const auto &b) { return a.first < b.first; });
   std::lock_guard lock(lane.mutex);
   bool latency_set = false;
-  for (const UtcTime wall : pulses) {
-    // One of this lane's own, estimated when it came (commits keep order).
-    while (!lane.awaiting_commit.empty() && lane.awaiting_commit.front().first < wall) {
-      lane.awaiting_commit.pop_front(); // refused by the store: never shown
+  for (const auto &[wall, power_when_it_came] : in_order) {
+    if (lane.last_shown && wall <= *lane.last_shown) {
+      continue; // shown already
     }
-    if (!lane.awaiting_commit.empty() && lane.awaiting_commit.front().first == wall) {
-      live.push_back({meter_id, wall, lane.awaiting_commit.front().second});
-      lane.awaiting_commit.pop_front();
+    if (own) {
+      // This lane's own, with the power estimated when it came.
+      live.push_back({meter_id, wall, power_when_it_came});
+      lane.last_shown = wall;
       continue;
     }
     if (lane.last_pulse && wall <= *lane.last_pulse) {
-      continue;
+      continue; // not after the lane's own latest: outside the live figures
     }
     if (!latency_set) {
       // Stored by another path (a node's upload): its pulses come as late as
@@ -171,6 +172,7 @@ std::vector<MeterPipelines::LivePulse> MeterPipelines::on_committed(std::int64_t
     const std::optional<double> power = lane.power.on_pulse(now_monotonic - (now_wall - wall));
     live.push_back({meter_id, wall, power});
     lane.last_pulse = wall;
+    lane.last_shown = wall;
   }
   return live;
 }

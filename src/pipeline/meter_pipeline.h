@@ -9,7 +9,6 @@
 #include "core/pulse_batch.h"
 #include "core/pulse_filter.h"
 
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -73,16 +72,17 @@ public:
   };
 
   // Pulses once committed, whichever path stored them (the writer for this
-  // object's own pulses, the recorder for nodes' batches and power
-  // reports): what the live stream shows, in order. A pulse this object
-  // accepted itself carries the power estimated when it came; another
-  // path's pulse enters the meter's power estimate and last pulse here
-  // (`now_monotonic` and `now_wall`, read together, place it on the
-  // estimate's clock). Pulses not after the meter's last one stay out of the
-  // live figures.
-  [[nodiscard]] std::vector<LivePulse> on_committed(std::int64_t meter_id,
-                                                    std::vector<UtcTime> pulses,
-                                                    MonoTime now_monotonic, UtcTime now_wall);
+  // object's own pulses and power reports', the recorder for nodes'
+  // batches): what the live stream shows, in order, each once. This
+  // object's own pulses come with `powers` (one per pulse, as its batches
+  // carried them through the writer and the bus): the power estimated when
+  // each came. Another path's pulse enters the meter's power estimate and
+  // last pulse here (`now_monotonic` and `now_wall`, read together, place it
+  // on the estimate's clock); one not after the meter's last pulse stays
+  // out of the live figures.
+  [[nodiscard]] std::vector<LivePulse>
+  on_committed(std::int64_t meter_id, const std::vector<UtcTime> &pulses, MonoTime now_monotonic,
+               UtcTime now_wall, const std::vector<std::optional<double>> &powers = {});
 
   // Hands on rejections not yet carried by a pulse's batch (called at each
   // status report and at shutdown, so quiet meters' counters still land).
@@ -113,8 +113,7 @@ private:
     PowerEstimator power;
     FilterCounts reported; // rejections already handed on in a batch
     std::optional<UtcTime> last_pulse;
-    // Accepted here, not committed yet: the power each was shown with.
-    std::deque<std::pair<UtcTime, std::optional<double>>> awaiting_commit;
+    std::optional<UtcTime> last_shown; // the latest pulse on_committed handed on
     std::int64_t lost_pulses = 0;
     Micros latency{0}; // the power estimate's, see LiveTiming
     mutable std::mutex mutex;

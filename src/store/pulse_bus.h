@@ -18,13 +18,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace pulsemon {
 
 struct CommittedPulses {
   std::int64_t meter_id = 0;
-  std::vector<UtcTime> pulses; // in the order committed
+  std::vector<UtcTime> pulses;                 // in the order committed
+  std::vector<std::optional<double>> powers{}; // PulseBatch::powers, as committed
 };
 
 class PulseBus {

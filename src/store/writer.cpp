@@ -31,7 +31,12 @@ bool PulseWriter::joins_last_batch(PulseBatch &batch, bool joinable) {
     return false;
   }
   PulseBatch &last = queue_.back().batch;
+  if (!last.pulses.empty() && !batch.pulses.empty() &&
+      last.powers.empty() != batch.powers.empty()) {
+    return false; // a pipeline's pulses (with their powers) and others' stay apart
+  }
   last.pulses.insert(last.pulses.end(), batch.pulses.begin(), batch.pulses.end());
+  last.powers.insert(last.powers.end(), batch.powers.begin(), batch.powers.end());
   last.rejected.accepted += batch.rejected.accepted;
   last.rejected.too_close += batch.rejected.too_close;
   last.rejected.too_short += batch.rejected.too_short;
@@ -223,7 +228,7 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
   if (bus_ != nullptr) {
     for (std::size_t i = 0; i < batches.size(); ++i) {
       if (!outcomes[i].error) {
-        bus_->publish({batches[i].meter_id, batches[i].pulses});
+        bus_->publish({batches[i].meter_id, batches[i].pulses, batches[i].powers});
       }
     }
   }

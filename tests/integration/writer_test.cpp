@@ -1,6 +1,8 @@
 // The group-commit writer against a fake sink.
 #include "store/writer.h"
 
+#include "store/pulse_bus.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -178,6 +180,38 @@ TEST(Writer, AStopGivesUpAfterItsAttemptsAndSaysWhatWasNotStored) {
   writer.stop();
   EXPECT_EQ(writer.stats().failed_commits, quick().attempts_at_stop);
   EXPECT_EQ(writer.stats().queued_pulses, 4U);
+}
+
+// A pipeline's pulses carry the power estimated as each came, through the
+// commit to the bus; they never join a batch of pulses from elsewhere (a
+// power report's), whose pulses carry none.
+TEST(Writer, PowersTravelWithTheirPulsesAndBatchesWithAndWithoutThemStayApart) {
+  FakeSink sink;
+  PulseBus bus;
+  std::vector<CommittedPulses> published;
+  std::mutex published_mutex;
+  auto subscription = bus.subscribe([&](const CommittedPulses &committed) {
+    const std::lock_guard lock(published_mutex);
+    published.push_back(committed);
+  });
+  WriterSettings settings = quick();
+  settings.commit_interval = std::chrono::hours{1};
+  PulseWriter writer(sink, settings, &bus);
+  writer.submit(PulseBatch{1, {utc_from_epoch_us(1'000'000)}, {}, {}, {std::nullopt}});
+  writer.submit(PulseBatch{1, {utc_from_epoch_us(2'000'000)}, {}, {}, {3600.0}});
+  writer.submit(PulseBatch{1, {utc_from_epoch_us(2'500'000)}, {}, {}}); // a power report's
+  writer.submit(PulseBatch{1, {utc_from_epoch_us(3'000'000)}, {}, {}, {1800.0}});
+  writer.stop();
+  ASSERT_EQ(sink.seen_batches.size(), 3U) << "the first two joined, the report's stayed apart";
+  const std::lock_guard lock(published_mutex);
+  ASSERT_EQ(published.size(), 3U);
+  EXPECT_EQ(published[0].pulses.size(), 2U);
+  ASSERT_EQ(published[0].powers.size(), 2U);
+  EXPECT_FALSE(published[0].powers[0].has_value());
+  EXPECT_EQ(published[0].powers[1], 3600.0);
+  EXPECT_TRUE(published[1].powers.empty());
+  ASSERT_EQ(published[2].powers.size(), 1U);
+  EXPECT_EQ(published[2].powers[0], 1800.0);
 }
 
 TEST(Writer, StopCommitsEverythingQueued) {

@@ -125,19 +125,26 @@ TEST(MeterPipelines, ItsOwnPulsesAreShownOnceCommittedWithThePowerTheyCameWith) 
   meter.id = 1;
   meter.pulses_per_unit = 1000.0;
   std::vector<UtcTime> written;
+  std::vector<std::optional<double>> powers;
   MeterPipelines pipelines({meter}, [&](PulseBatch batch) {
+    ASSERT_EQ(batch.powers.size(), batch.pulses.size()) << "each pulse carries its power";
     written.insert(written.end(), batch.pulses.begin(), batch.pulses.end());
+    powers.insert(powers.end(), batch.powers.begin(), batch.powers.end());
   });
   for (const Edge &edge : pulses(1, Micros{1'000'000}, 3, Micros{1'000'000})) {
     pipelines.on_edge(edge);
   }
   ASSERT_EQ(written.size(), 3U);
-  const auto shown = pipelines.on_committed(1, written, MonoTime{Micros{0}}, UtcTime{Micros{0}});
+  // Much later (the store was slow): the powers are still those they came with.
+  const MonoTime later{Micros{500'000'000}};
+  const UtcTime later_wall{Micros{500'000'000}};
+  const auto shown = pipelines.on_committed(1, written, later, later_wall, powers);
   ASSERT_EQ(shown.size(), 3U);
   EXPECT_EQ(shown.back().time, written.back());
+  EXPECT_FALSE(shown.front().power.has_value()) << "the first pulse has no interval";
   ASSERT_TRUE(shown.back().power.has_value());
   EXPECT_NEAR(*shown.back().power, 3600.0, 0.01) << "one pulse a second at 1000 imp/kWh";
-  EXPECT_TRUE(pipelines.on_committed(1, written, MonoTime{Micros{0}}, UtcTime{Micros{0}}).empty())
+  EXPECT_TRUE(pipelines.on_committed(1, written, later, later_wall, powers).empty())
       << "shown once";
 }
 

@@ -22,6 +22,7 @@ struct Captured {
   std::vector<UtcTime> pulses;
   std::vector<Gap> gaps;
   std::vector<std::optional<double>> powers;
+  std::vector<std::optional<double>> powers_carried; // with the batches, for on_committed
 };
 
 class GpioSourceTest : public ::testing::Test {
@@ -40,6 +41,8 @@ protected:
       const std::lock_guard lock(captured.mutex);
       captured.pulses.insert(captured.pulses.end(), b.pulses.begin(), b.pulses.end());
       captured.gaps.insert(captured.gaps.end(), b.gaps.begin(), b.gaps.end());
+      captured.powers_carried.insert(captured.powers_carried.end(), b.powers.begin(),
+                                     b.powers.end());
     });
     LineSettings settings;
     settings.meter_id = 1;
@@ -59,8 +62,8 @@ protected:
   void finish() {
     pipe.close();
     source->join();
-    for (const auto &live :
-         pipelines->on_committed(1, captured.pulses, MonoTime{Micros{0}}, wall_at_zero)) {
+    for (const auto &live : pipelines->on_committed(1, captured.pulses, MonoTime{Micros{0}},
+                                                    wall_at_zero, captured.powers_carried)) {
       captured.powers.push_back(live.power);
     }
   }
