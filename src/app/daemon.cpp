@@ -335,6 +335,7 @@ void Daemon::follow_meter_changes() {
     const std::vector<Meter> meters = feed_store_.meters();
     const MeterFollowed followed = pipelines_.follow_meters(meters, monotonic_now());
     std::vector<std::int64_t> ids;
+    ids.reserve(meters.size());
     for (const Meter &meter : meters) {
       ids.push_back(meter.id);
     }

@@ -18,7 +18,7 @@ namespace {
 constexpr const char *file_heading =
     "# pulsemon: the highest figures published per meter (meter, figure, value; the total is\n"
     "# in the meter's unit). Delete this file, with pulsemon stopped, to let them go down.\n";
-constexpr std::size_t max_file_bytes = 4 * 1024 * 1024;
+constexpr std::size_t max_file_bytes = std::size_t{4} * 1024 * 1024;
 
 std::string number_text(double value) {
   std::ostringstream text;

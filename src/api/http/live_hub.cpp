@@ -337,7 +337,11 @@ void LiveHub::publish_all(const std::string &event, const std::vector<std::strin
   }
   std::string text;
   for (const std::string &one : data) {
-    text += "event: " + event + "\ndata: " + one + "\n\n";
+    text += "event: ";
+    text += event;
+    text += "\ndata: ";
+    text += one;
+    text += "\n\n";
   }
   net::post(state_->io,
             [weak = std::weak_ptr<State>(state_), message = message_of(std::move(text))] {
