@@ -367,10 +367,11 @@ void Daemon::check_totals() {
   for (const TotalHole &hole : totals_.holes()) {
     behind.insert(hole.meter_id);
     if (holes_logged_.insert(hole.meter_id).second) {
-      spdlog::warn("meter {}: the database's total {} is {} below the {} already published "
-                   "(was the database put back older, or cut off under durability \"normal\"?); "
-                   "the published total holds there until the meter has caught up",
-                   hole.meter_id, hole.stored, hole.published - hole.stored, hole.published);
+      spdlog::warn(
+          "meter {}: the database's total {:.6g} is {:.6g} below the {:.6g} already published "
+          "(was the database put back older, or cut off under durability \"normal\"?); "
+          "the published total holds there until the meter has caught up",
+          hole.meter_id, hole.stored, hole.published - hole.stored, hole.published);
     }
   }
   for (auto it = holes_logged_.begin(); it != holes_logged_.end();) {
