@@ -219,8 +219,7 @@ void MqttPublisher::on_disconnect(mosquitto * /*client*/, void *self, int rc) {
   }
 }
 
-void MqttPublisher::on_message(mosquitto * /*client*/, void *self,
-                               const mosquitto_message *message) {
+void MqttPublisher::on_message(mosquitto *client, void *self, const mosquitto_message *message) {
   auto &publisher = *static_cast<MqttPublisher *>(self);
   const std::string topic = message->topic;
   const std::string payload(static_cast<const char *>(message->payload),
@@ -243,6 +242,9 @@ void MqttPublisher::on_message(mosquitto * /*client*/, void *self,
   const std::lock_guard lock(publisher.mutex_);
   if (topic == sync_topic(publisher.names_)) {
     if (payload == publisher.sync_token_) {
+      // The retained totals are in; our own totals need not come back.
+      const std::string totals = publisher.names_.topic_prefix + "/meter/+/total";
+      mosquitto_unsubscribe(client, nullptr, totals.c_str());
       publisher.totals_synced_ = true;
       publisher.woken_ = true;
       publisher.wake_.notify_all();
