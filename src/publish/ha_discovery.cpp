@@ -28,6 +28,24 @@ std::string meter_device_id(const DiscoveryNames &names, std::int64_t meter_id) 
   return discovery_id(names) + "_meter_" + std::to_string(meter_id);
 }
 
+// The meter id that `topic` holds between `head` and `tail` (a whole
+// number above 0, nothing else), or nothing for another topic.
+std::optional<std::int64_t> meter_id_between(const std::string &topic, const std::string &head,
+                                             std::string_view tail) {
+  if (topic.size() <= head.size() + tail.size() || !topic.starts_with(head) ||
+      !topic.ends_with(tail)) {
+    return std::nullopt;
+  }
+  const std::string_view digits(topic.data() + head.size(),
+                                topic.size() - head.size() - tail.size());
+  std::int64_t id = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (error != std::errc{} || end != digits.data() + digits.size() || id <= 0) {
+    return std::nullopt;
+  }
+  return id;
+}
+
 nlohmann::json origin(const DiscoveryNames &names) {
   return {{"name", "pulsemon"}, {"sw_version", names.version}};
 }
@@ -57,20 +75,11 @@ std::string status_topic(const DiscoveryNames &names) {
 
 std::optional<std::int64_t> meter_of_total_topic(const DiscoveryNames &names,
                                                  const std::string &topic) {
-  const std::string head = names.topic_prefix + "/meter/";
-  const std::string tail = "/total";
-  if (topic.size() <= head.size() + tail.size() || !topic.starts_with(head) ||
-      !topic.ends_with(tail)) {
-    return std::nullopt;
-  }
-  const std::string_view digits(topic.data() + head.size(),
-                                topic.size() - head.size() - tail.size());
-  std::int64_t id = 0;
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-  if (error != std::errc{} || end != digits.data() + digits.size() || id <= 0) {
-    return std::nullopt;
-  }
-  return id;
+  return meter_id_between(topic, names.topic_prefix + "/meter/", "/total");
+}
+
+std::string total_topics(const DiscoveryNames &names) {
+  return names.topic_prefix + "/meter/+/total";
 }
 
 std::string sync_topic(const DiscoveryNames &names) {
@@ -91,20 +100,8 @@ std::string bridge_discovery_topic(const DiscoveryNames &names) {
 
 std::optional<std::int64_t> meter_of_discovery_topic(const DiscoveryNames &names,
                                                      const std::string &topic) {
-  const std::string head = names.discovery_prefix + "/device/" + discovery_id(names) + "_meter_";
-  const std::string tail = "/config";
-  if (topic.size() <= head.size() + tail.size() || !topic.starts_with(head) ||
-      !topic.ends_with(tail)) {
-    return std::nullopt;
-  }
-  const std::string_view digits(topic.data() + head.size(),
-                                topic.size() - head.size() - tail.size());
-  std::int64_t id = 0;
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-  if (error != std::errc{} || end != digits.data() + digits.size() || id <= 0) {
-    return std::nullopt;
-  }
-  return id;
+  return meter_id_between(
+      topic, names.discovery_prefix + "/device/" + discovery_id(names) + "_meter_", "/config");
 }
 
 FlowUnit flow_unit(const Meter &meter) {

@@ -49,6 +49,9 @@ struct DiscoveryNames {
 [[nodiscard]] std::optional<std::int64_t> meter_of_total_topic(const DiscoveryNames &names,
                                                                const std::string &topic);
 
+// The filter of every meter's total topic (<prefix>/meter/+/total).
+[[nodiscard]] std::string total_topics(const DiscoveryNames &names);
+
 // Where the publisher checks that the broker has handed back its retained
 // totals: a message it sends there comes back after them.
 [[nodiscard]] std::string sync_topic(const DiscoveryNames &names);

@@ -182,7 +182,7 @@ void MqttPublisher::on_connect(mosquitto *client, void *self, int rc) {
                     static_cast<int>(online.size()), online.data(), publisher.settings_.qos, true);
   // The retained totals first, then a message of our own that the broker
   // delivers after them.
-  const std::string totals = publisher.names_.topic_prefix + "/meter/+/total";
+  const std::string totals = total_topics(publisher.names_);
   const std::string sync = sync_topic(publisher.names_);
   mosquitto_subscribe(client, nullptr, totals.c_str(), 1);
   mosquitto_subscribe(client, nullptr, sync.c_str(), 1);
@@ -243,8 +243,7 @@ void MqttPublisher::on_message(mosquitto *client, void *self, const mosquitto_me
   if (topic == sync_topic(publisher.names_)) {
     if (payload == publisher.sync_token_) {
       // The retained totals are in; our own totals need not come back.
-      const std::string totals = publisher.names_.topic_prefix + "/meter/+/total";
-      mosquitto_unsubscribe(client, nullptr, totals.c_str());
+      mosquitto_unsubscribe(client, nullptr, total_topics(publisher.names_).c_str());
       publisher.totals_synced_ = true;
       publisher.woken_ = true;
       publisher.wake_.notify_all();

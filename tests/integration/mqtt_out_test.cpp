@@ -52,6 +52,17 @@ protected:
     home_assistant->subscribe("#");
   }
 
+  // Every total of meter 1 Home Assistant has been sent, in order.
+  [[nodiscard]] std::vector<double> totals_published() const {
+    std::vector<double> totals;
+    for (const auto &message : home_assistant->messages()) {
+      if (message.topic == "pulsemon/meter/1/total" && !message.payload.empty()) {
+        totals.push_back(std::stod(message.payload));
+      }
+    }
+    return totals;
+  }
+
   testing::RunningDaemon start() const {
     auto daemon = testing::start_daemon(config);
     EXPECT_TRUE(daemon.process->wait_for_line("mqtt_out: connected", 15s))
@@ -199,12 +210,7 @@ TEST_F(MqttOut, TheTotalNeverGoesBackwardsAcrossTwentyRestarts) {
     daemon.process->signal(restart % 5 == 4 ? SIGKILL : SIGTERM);
     ASSERT_NE(daemon.process->wait(20s), -1) << daemon.process->output();
   }
-  std::vector<double> totals;
-  for (const auto &message : home_assistant->messages()) {
-    if (message.topic == "pulsemon/meter/1/total" && !message.payload.empty()) {
-      totals.push_back(std::stod(message.payload));
-    }
-  }
+  const std::vector<double> totals = totals_published();
   ASSERT_GE(totals.size(), 20U);
   for (std::size_t i = 1; i < totals.size(); ++i) {
     EXPECT_GE(totals[i], totals[i - 1]) << "total " << i << " went backwards";
@@ -304,12 +310,7 @@ TEST_F(MqttOut, ADatabasePutBackOlderNeverLowersAPublishedTotalOrCounter) {
   third.process->signal(SIGTERM);
   ASSERT_EQ(third.process->wait(20s), 0) << third.process->output();
 
-  std::vector<double> totals;
-  for (const auto &message : home_assistant->messages()) {
-    if (message.topic == "pulsemon/meter/1/total" && !message.payload.empty()) {
-      totals.push_back(std::stod(message.payload));
-    }
-  }
+  const std::vector<double> totals = totals_published();
   ASSERT_GE(totals.size(), 10U);
   for (std::size_t i = 1; i < totals.size(); ++i) {
     ASSERT_GE(totals[i], totals[i - 1]) << "MQTT total " << i << " went down";
@@ -356,12 +357,7 @@ TEST_F(MqttOut, TheBrokersRetainedTotalsAloneKeepTheTotalFromGoingDown) {
   auto third = start();
   ASSERT_TRUE(published_total());
   std::this_thread::sleep_for(2s);
-  std::vector<double> totals;
-  for (const auto &message : home_assistant->messages()) {
-    if (message.topic == "pulsemon/meter/1/total" && !message.payload.empty()) {
-      totals.push_back(std::stod(message.payload));
-    }
-  }
+  const std::vector<double> totals = totals_published();
   for (std::size_t i = 1; i < totals.size(); ++i) {
     ASSERT_GE(totals[i], totals[i - 1]) << "MQTT total " << i << " went down";
   }

@@ -50,14 +50,8 @@ public:
       if (found >= count) {
         break;
       }
-      pollfd wait{fd_, POLLIN, 0};
-      if (::poll(&wait, 1, 200) > 0) {
-        char buffer[4096];
-        const ssize_t n = ::read(fd_, buffer, sizeof buffer);
-        if (n <= 0) {
-          break;
-        }
-        received.append(buffer, static_cast<std::size_t>(n));
+      if (!read_some(received, 200)) {
+        break;
       }
     }
     return received;
@@ -84,20 +78,28 @@ public:
     std::string received;
     const auto deadline = std::chrono::steady_clock::now() + duration;
     while (std::chrono::steady_clock::now() < deadline) {
-      pollfd wait{fd_, POLLIN, 0};
-      if (::poll(&wait, 1, 100) > 0) {
-        char buffer[4096];
-        const ssize_t n = ::read(fd_, buffer, sizeof buffer);
-        if (n <= 0) {
-          break;
-        }
-        received.append(buffer, static_cast<std::size_t>(n));
+      if (!read_some(received, 100)) {
+        break;
       }
     }
     return received;
   }
 
 private:
+  // Appends what arrives within `wait_ms`; false once the server closed.
+  bool read_some(std::string &received, int wait_ms) {
+    pollfd wait{fd_, POLLIN, 0};
+    if (::poll(&wait, 1, wait_ms) > 0) {
+      char buffer[4096];
+      const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+      if (n <= 0) {
+        return false;
+      }
+      received.append(buffer, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
   int fd_ = -1;
   bool connected_ = false;
 };

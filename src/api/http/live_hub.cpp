@@ -322,15 +322,6 @@ void LiveHub::set_before_checks(std::function<void()> hook) {
   state_->before_checks = std::move(hook);
 }
 
-void LiveHub::publish(std::string event, std::string data) {
-  Message message = message_of("event: " + event + "\ndata: " + data + "\n\n");
-  net::post(state_->io, [weak = std::weak_ptr<State>(state_), message = std::move(message)] {
-    if (const auto state = weak.lock()) {
-      state->broadcast(message);
-    }
-  });
-}
-
 void LiveHub::publish_all(const std::string &event, const std::vector<std::string> &data) {
   if (data.empty()) {
     return;

@@ -11,7 +11,7 @@
 // for stall_timeout) is disconnected rather than buffered without end, and
 // each stream's kernel send buffer is kept small.
 //
-// publish() may be called from any thread (the sources'); everything else
+// publish_all() may be called from any thread (the sources'); everything else
 // runs on the io_context's thread.
 
 #include <boost/asio/io_context.hpp>
@@ -62,9 +62,8 @@ public:
   // to date), only while streams are open.
   void set_before_checks(std::function<void()> hook);
 
-  // Sends `data` (one line of JSON) as an event of type `event` to everyone.
-  void publish(std::string event, std::string data);
-  // Sends each of `data` as an event of type `event`, all in one write per
+  // Sends each of `data` (one line of JSON each) as an event of type
+  // `event` to everyone, all in one write per
   // client and one task on the event loop (a committed batch's pulses: a
   // node's upload of 10 000 is one message, not 10 000).
   void publish_all(const std::string &event, const std::vector<std::string> &data);
