@@ -53,21 +53,27 @@ bool same_secret(const std::string &given, const std::string &expected) {
 
 } // namespace
 
-Result<http::Principal> authenticate(ApiContext &context, const http::Request &request) {
-  std::string token;
+std::string request_token(const http::Request &request) {
   const std::string authorization = request.header("authorization");
   if (authorization.rfind("Bearer ", 0) == 0) {
-    token = authorization.substr(7);
-  } else {
-    token = request.header("x-access-token");
+    return authorization.substr(7);
   }
+  return request.header("x-access-token");
+}
+
+Result<http::Principal> authenticate(ApiContext &context, const http::Request &request,
+                                     http::Access access) {
+  const std::string token = request_token(request);
   if (token.empty()) {
     return Error{ErrorCode::unauthenticated, "no token"};
   }
   if (!context.metrics_token.empty() && same_secret(token, context.metrics_token)) {
     return http::Principal{"metrics token", "metrics", 0};
   }
-  if (auth::parse_device_key(token)) {
+  if (const auto parsed = auth::parse_device_key(token)) {
+    if (access == http::Access::device && context.ingest_worker) {
+      return http::Principal{"key " + std::to_string(parsed->id), "device", parsed->id, false};
+    }
     const auto key = known_device_key(context.store, token);
     if (!key) {
       return Error{ErrorCode::unauthenticated, "unknown or revoked device key"};
@@ -186,7 +192,9 @@ http::Response live_stream(ApiContext &context, const http::Request &request) {
 
 http::Router make_router(ApiContext &context) {
   http::Router router(
-      [&context](const http::Request &request) { return authenticate(context, request); },
+      [&context](const http::Request &request, http::Access access) {
+        return authenticate(context, request, access);
+      },
       [&context] { context.reads.refresh(); });
   router.set_cors_origins(context.settings.cors_origins);
   router.set_answer_hook([&context](const http::Route &route, unsigned status, double seconds) {

@@ -138,9 +138,18 @@ void add_metrics_routes(http::Router &router, ApiContext &context);
                                          std::int64_t low, std::int64_t high,
                                          std::int64_t fallback);
 
-// Verifies a request's token against the secret and the user table.
+// The token a request carries (`Authorization: Bearer` or the legacy
+// `X-Access-Token`); empty when none.
+[[nodiscard]] std::string request_token(const http::Request &request);
+
+// Verifies a request's token against the secret and the user table. For a
+// device route (node uploads) with an ingest worker, a device key is only
+// checked for its form here: the worker looks it up with the upload, so
+// that the event loop does not touch the database for every upload (its
+// reads wait on SQLite's locks while the worker commits).
 [[nodiscard]] Result<http::Principal> authenticate(ApiContext &context,
-                                                   const http::Request &request);
+                                                   const http::Request &request,
+                                                   http::Access access = http::Access::viewer);
 
 // The running pipelines' power per meter with a lane, at the moment asked
 // (empty when none run), read once per answer; live_power finds one

@@ -54,28 +54,50 @@ nlohmann::json store_batch(Store &store, PulseBus *bus, std::string &failing_bec
   return ingest_answer(batch, outcome);
 }
 
-http::Response ingest(ApiContext &context, const http::Request &request) {
-  const nlohmann::json body = value_or_throw(parse_untrusted_json(request.body, "body"));
-  IngestBatch batch = parse_ingest_batch(body, api_now());
-  batch.key_id = request.principal->key_id;
-  if (!key_may_write(context.store, batch.key_id, batch.pulses.meter_id)) {
+// What an upload is answered, made where it is stored: the key (unless the
+// router looked it up already), the body, the key's right to the meter, the
+// commit. `received` is when the request arrived, for the boot anchoring.
+http::Response answer_upload(Store &store, PulseBus *bus, std::string &failing_because,
+                             const std::string &token, bool key_checked, std::int64_t key_id,
+                             const std::string &body, UtcTime received) {
+  if (!key_checked && !known_device_key(store, token)) {
+    return http::error_response(401, "unauthenticated",
+                                "unknown or revoked device key: make one with 'pulsemon key add' "
+                                "and send it as 'Authorization: Bearer KEY'");
+  }
+  IngestBatch batch =
+      parse_ingest_batch(value_or_throw(parse_untrusted_json(body, "body")), received);
+  batch.key_id = key_id;
+  if (!key_may_write(store, batch.key_id, batch.pulses.meter_id)) {
     return http::error_response(403, "forbidden",
                                 "meter: this device key may not write meter " +
                                     std::to_string(batch.pulses.meter_id));
   }
+  return http::json_ok(store_batch(store, bus, failing_because, batch));
+}
+
+http::Response ingest(ApiContext &context, const http::Request &request) {
+  const http::Principal &key = *request.principal;
   if (!context.ingest_worker) {
-    return http::json_ok(
-        store_batch(context.store, context.bus, context.ingest_failing_because, batch));
+    return answer_upload(context.store, context.bus, context.ingest_failing_because,
+                         request_token(request), key.key_checked, key.key_id, request.body,
+                         api_now());
   }
-  // Off the event loop: the answer is made there once the batch committed.
+  // Off the event loop, with everything that reads the database: the
+  // answer is made there once the batch committed.
   http::Response later;
-  later.deferred = [&context, batch = std::move(batch)](const http::Response::Finish &finish) {
+  later.deferred = [&context, token = request_token(request), key_checked = key.key_checked,
+                    key_id = key.key_id, body = request.body,
+                    received = api_now()](const http::Response::Finish &finish) mutable {
     IngestWorker &worker = *context.ingest_worker;
-    const bool queued = worker.pool.submit([&context, &worker, batch, finish] {
+    // Called once: the job takes the body over rather than a copy of it.
+    const bool queued = worker.pool.submit([&context, &worker, token = std::move(token),
+                                            key_checked, key_id, body = std::move(body), received,
+                                            finish] {
       try {
-        nlohmann::json answer =
-            store_batch(*worker.store, context.bus, worker.failing_because, batch);
-        finish([answer = std::move(answer)] { return http::json_ok(answer); });
+        http::Response answer = answer_upload(*worker.store, context.bus, worker.failing_because,
+                                              token, key_checked, key_id, body, received);
+        finish([answer = std::move(answer)] { return answer; });
       } catch (...) {
         finish([failure = std::current_exception()]() -> http::Response {
           std::rethrow_exception(failure);

@@ -10,12 +10,19 @@ namespace pulsemon {
 namespace {
 
 constexpr std::size_t max_missing_listed = 100;
+// Only this many numbers below the newest are looked through for holes, so
+// an upload's work does not grow with every batch a node ever sent (a node
+// up for a year has sent tens of thousands); a node holds far fewer
+// batches waiting than this, so an older hole could not be resent anyway.
+constexpr std::int64_t missing_window = 1000;
 
-// Which numbers of this boot are still missing (the node resends them).
-std::vector<std::int64_t> missing_numbers(Store &store, const IngestBatch &batch) {
+// Which numbers of this boot below its newest are still missing (the node
+// resends them).
+std::vector<std::int64_t> missing_numbers(Store &store, const std::string &node, std::int64_t boot,
+                                          std::int64_t newest) {
   std::vector<std::int64_t> missing;
-  std::int64_t expected = 1;
-  store.visit_batch_numbers(batch.node, batch.boot, [&](std::int64_t seq) {
+  std::int64_t expected = std::max<std::int64_t>(1, newest - missing_window + 1);
+  store.visit_batch_numbers(node, boot, expected, [&](std::int64_t seq) {
     for (; expected < seq && missing.size() < max_missing_listed; ++expected) {
       missing.push_back(expected);
     }
@@ -86,7 +93,7 @@ IngestOutcome store_in_transaction(Store &store, const IngestBatch &batch) {
   record.anchor = anchor;
   record.overflows = batch.overflows.value_or(0);
   store.save_node(record);
-  outcome.missing = missing_numbers(store, batch);
+  outcome.missing = missing_numbers(store, batch.node, batch.boot, record.status.last_seq);
   return outcome;
 }
 

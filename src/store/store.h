@@ -144,9 +144,9 @@ public:
   virtual void record_batch(const std::string &node, std::int64_t boot, std::int64_t seq,
                             UtcTime received, std::int64_t pulses) = 0;
   virtual void forget_batches(const std::string &node) = 0;
-  // Calls `visit` with the numbers stored for the node's boot, ascending,
-  // until it returns false.
-  virtual void visit_batch_numbers(const std::string &node, std::int64_t boot,
+  // Calls `visit` with the numbers from `first` on stored for the node's
+  // boot, ascending, until it returns false.
+  virtual void visit_batch_numbers(const std::string &node, std::int64_t boot, std::int64_t first,
                                    const std::function<bool(std::int64_t)> &visit) = 0;
   [[nodiscard]] virtual std::vector<NodeStatus> nodes() = 0;
   [[nodiscard]] virtual std::vector<NodeStatus> nodes_of_meter(std::int64_t meter_id) = 0;

@@ -243,6 +243,37 @@ TEST_P(StoreConformance, ANodesBatchIsStoredOnceAndItsNameBelongsToItsKey) {
   EXPECT_EQ(store->nodes().front().key_id, other);
 }
 
+TEST_P(StoreConformance, ANodeIsToldOfTheHolesAmongItsLastThousandBatches) {
+  add_meter(1);
+  IngestBatch batch;
+  batch.node = "hall";
+  batch.boot = 1;
+  batch.key_id = store->add_device_key("hall", {1}, now);
+  batch.received = utc("2026-05-01T10:00:05Z");
+  // Batches 1 to 1 500 without 3 and 1 400; each with a pulse of its own.
+  for (std::int64_t seq = 1; seq <= 1500; ++seq) {
+    if (seq == 3 || seq == 1400) {
+      continue;
+    }
+    batch.seq = seq;
+    batch.pulses = PulseBatch{1, {utc("2026-05-01T00:00:00Z") + Micros{seq * 1'000'000}}, {}, {}};
+    const IngestOutcome outcome = store_node_batch(*store, batch);
+    if (seq == 10) {
+      EXPECT_EQ(outcome.missing, std::vector<std::int64_t>{3});
+    }
+    if (seq == 1500) {
+      // 3 lies more than a thousand numbers back: no node holds a batch
+      // that long, and looking through every number ever sent would make
+      // each upload slower than the last.
+      EXPECT_EQ(outcome.missing, std::vector<std::int64_t>{1400});
+    }
+  }
+  batch.seq = 1400;
+  batch.pulses = PulseBatch{1, {utc("2026-05-01T00:00:00Z") + Micros{1400'000'000}}, {}, {}};
+  EXPECT_TRUE(store_node_batch(*store, batch).missing.empty()) << "the late batch closes the hole";
+  EXPECT_EQ(store->stats(1).pulses, 1499);
+}
+
 TEST_P(StoreConformance, UsersKeepTheirLastAdminAndNewGenerations) {
   store->add_user(User{0, "ada", Role::admin, "h", 0, false, {}}, now);
   store->add_user(User{0, "vic", Role::viewer, "h", 0, false, {}}, now);

@@ -121,7 +121,16 @@ TEST_F(Ingest, AKeyWritesOnlyItsMetersAndOnlyIngest) {
   EXPECT_EQ(
       http_request(port, "GET", "/api/meters", {}, {{"Authorization", "Bearer " + key}}).status,
       403U);
-  EXPECT_EQ(upload(batch(1, {base_us}), "pmk_1_" + std::string(32, '0')).status, 401U);
+  const std::string forged = "pmk_1_" + std::string(32, '0');
+  EXPECT_EQ(upload(batch(1, {base_us}), forged).status, 401U);
+  // The key is looked up where the upload is stored (off the event loop),
+  // but still before anything of the body counts: a stranger learns
+  // nothing of the batch format.
+  const HttpResult garbage =
+      http_request(port, "POST", "/api/ingest", "{not json",
+                   {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + forged}});
+  EXPECT_EQ(garbage.status, 401U) << garbage.body;
+  EXPECT_NE(garbage.body.find("device key"), std::string::npos) << garbage.body;
   EXPECT_EQ(http_request(port, "POST", "/api/ingest", batch(1, {base_us}).dump()).status, 401U);
 
   ASSERT_EQ(cli({"key", "revoke", "1"}).exit_code, 0);

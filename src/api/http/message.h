@@ -20,6 +20,10 @@ struct Principal {
   std::string user;
   std::string role;        // admin | user | viewer, or device for a device key
   std::int64_t key_id = 0; // the device key's id when role is device
+  // False for a device key of the right form that is not yet looked up:
+  // the route's handler checks it where it stores the upload, off the
+  // event loop (see authenticate in api/api.h).
+  bool key_checked = true;
 };
 
 struct Request {

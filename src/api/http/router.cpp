@@ -202,7 +202,7 @@ Response Router::run(const Route &matched, Request &request) const {
     before_each_();
   }
   if (matched.access != Access::open) {
-    auto principal = authenticate_(request);
+    auto principal = authenticate_(request, matched.access);
     if (!principal.ok()) {
       spdlog::debug("{} {} from {}: {}", request.method, request.path, request.remote_address,
                     principal.error().message);

@@ -38,8 +38,9 @@ struct Route {
 };
 
 // Verifies the token of a request (from `Authorization: Bearer` or the
-// legacy `X-Access-Token`) and returns who it is, or an error.
-using Authenticator = std::function<Result<Principal>(const Request &)>;
+// legacy `X-Access-Token`) for a route of the given access and returns who
+// it is, or an error.
+using Authenticator = std::function<Result<Principal>(const Request &, Access)>;
 
 // Runs once at the start of every request that matched a route, before its
 // authentication: where state that a request reads is brought up to date.

@@ -422,8 +422,9 @@ void MemoryStore::forget_batches(const std::string &node) {
 }
 
 void MemoryStore::visit_batch_numbers(const std::string &node, std::int64_t boot,
+                                      std::int64_t first,
                                       const std::function<bool(std::int64_t)> &visit) {
-  for (auto it = state_.batches.lower_bound({node, boot, 0});
+  for (auto it = state_.batches.lower_bound({node, boot, first});
        it != state_.batches.end() && std::get<0>(*it) == node && std::get<1>(*it) == boot; ++it) {
     if (!visit(std::get<2>(*it))) {
       return;

@@ -69,7 +69,7 @@ public:
   void record_batch(const std::string &node, std::int64_t boot, std::int64_t seq, UtcTime received,
                     std::int64_t pulses) override;
   void forget_batches(const std::string &node) override;
-  void visit_batch_numbers(const std::string &node, std::int64_t boot,
+  void visit_batch_numbers(const std::string &node, std::int64_t boot, std::int64_t first,
                            const std::function<bool(std::int64_t)> &visit) override;
   std::vector<NodeStatus> nodes() override;
   std::vector<NodeStatus> nodes_of_meter(std::int64_t meter_id) override;

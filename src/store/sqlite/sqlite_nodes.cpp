@@ -165,10 +165,11 @@ void SqliteStore::forget_batches(const std::string &node) {
 }
 
 void SqliteStore::visit_batch_numbers(const std::string &node, std::int64_t boot,
+                                      std::int64_t first,
                                       const std::function<bool(std::int64_t)> &visit) {
-  sqlite::Statement numbers(
-      db_, "SELECT seq FROM ingest_batches WHERE node = ?1 AND boot = ?2 ORDER BY seq");
-  numbers.bind(1, node).bind(2, boot);
+  sqlite::Statement numbers(db_, "SELECT seq FROM ingest_batches WHERE node = ?1 AND boot = ?2 "
+                                 "AND seq >= ?3 ORDER BY seq");
+  numbers.bind(1, node).bind(2, boot).bind(3, first);
   while (numbers.step() && visit(numbers.column_int(0))) {
   }
 }
