@@ -18,8 +18,6 @@ namespace pulsemon {
 
 namespace {
 
-constexpr std::int64_t kibibyte = 1024;
-constexpr std::int64_t day_seconds = std::int64_t{24} * 3600;
 
 // Thrown inside the parser only; parse_config turns it into a Result.
 struct ConfigError {
@@ -154,6 +152,26 @@ public:
       list += (list.empty() ? "" : ", ") + std::string(option);
     }
     throw ConfigError{"config key '" + name(key) + "': \"" + value + "\" is not one of " + list};
+  }
+
+  // The same, for a key of app/config_keys.h: its default and its range.
+  std::string string(const config_keys::Text &key) {
+    return string(key.name, std::string(key.fallback));
+  }
+  std::int64_t integer(const config_keys::Integer &key) {
+    return integer(key.name, key.fallback, key.low, key.high);
+  }
+  std::string choice(const config_keys::Choice &key) {
+    std::string value = string(key.name, std::string(key.fallback));
+    if (std::find(key.options.begin(), key.options.end(), value) != key.options.end()) {
+      return value;
+    }
+    std::string list;
+    for (std::string_view option : key.options) {
+      list += (list.empty() ? "" : ", ") + std::string(option);
+    }
+    throw ConfigError{"config key '" + name(key.name) + "': \"" + value + "\" is not one of " +
+                      list};
   }
 
   // Marks a key as known when it is handled elsewhere (a sub-table).
@@ -369,49 +387,45 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
   TableReader top(root, "");
 
   TableReader store(section(top, "store", empty), "store");
-  config.database = anchored(folder, store.string("path", "pulsemon.db"));
-  config.durability = store.choice("durability", "full", {"full", "normal"}) == "full"
-                          ? Durability::full
-                          : Durability::normal;
+  config.database = anchored(folder, store.string(config_keys::database));
+  config.durability =
+      store.choice(config_keys::durability) == "full" ? Durability::full : Durability::normal;
   config.commit_interval =
-      std::chrono::milliseconds{store.integer("commit_interval_ms", 1000, 10, 60'000)};
+      std::chrono::milliseconds{store.integer(config_keys::commit_interval_ms)};
   store.refuse_unknown_keys();
 
   TableReader time(section(top, "time", empty), "time");
-  config.zone = time.string("zone", "UTC");
+  config.zone = time.string(config_keys::zone);
   try {
     (void)date::locate_zone(config.zone);
   } catch (const std::exception &) {
     throw ConfigError{"config key 'time.zone': \"" + config.zone +
                       "\" is not an IANA time zone (e.g. Europe/Amsterdam, UTC)"};
   }
-  config.billing_day = static_cast<int>(time.integer("billing_day", 1, 1, 28));
-  config.wait_for_clock_sync = value_or_throw_config(parse_clock_sync_policy(
-      time.choice("wait_for_clock_sync", "auto", {"auto", "always", "never"})));
-  config.clock_sync_timeout =
-      std::chrono::seconds{time.integer("clock_sync_timeout_s", 300, 0, 86'400)};
+  config.billing_day = static_cast<int>(time.integer(config_keys::billing_day));
+  config.wait_for_clock_sync =
+      value_or_throw_config(parse_clock_sync_policy(time.choice(config_keys::wait_for_clock_sync)));
+  config.clock_sync_timeout = std::chrono::seconds{time.integer(config_keys::clock_sync_timeout_s)};
   time.refuse_unknown_keys();
 
   TableReader log(section(top, "log", empty), "log");
-  config.log_level = log.choice("level", "info", {"trace", "debug", "info", "warn", "error"});
-  config.status_interval = std::chrono::seconds{log.integer("status_interval_s", 60, 1, 86'400)};
+  config.log_level = log.choice(config_keys::log_level);
+  config.status_interval = std::chrono::seconds{log.integer(config_keys::status_interval_s)};
   log.refuse_unknown_keys();
 
   TableReader http(section(top, "http", empty), "http");
-  const std::string listen = http.string("listen", "127.0.0.1:8080");
+  const std::string listen = http.string(config_keys::listen);
   auto endpoint = parse_listen(listen, "config key 'http.listen'");
   if (!endpoint.ok()) {
     throw ConfigError{endpoint.error().message};
   }
   config.listen_host = endpoint->first;
   config.listen_port = endpoint->second;
-  config.body_limit_bytes = static_cast<std::size_t>(
-      http.integer("body_limit_bytes", kibibyte * 1024, kibibyte, 64 * kibibyte * 1024));
-  config.request_timeout = std::chrono::seconds{http.integer("request_timeout_s", 30, 1, 3600)};
-  config.max_live_streams =
-      static_cast<std::size_t>(http.integer("max_live_streams", 256, 1, 10'000));
+  config.body_limit_bytes = static_cast<std::size_t>(http.integer(config_keys::body_limit_bytes));
+  config.request_timeout = std::chrono::seconds{http.integer(config_keys::request_timeout_s)};
+  config.max_live_streams = static_cast<std::size_t>(http.integer(config_keys::max_live_streams));
   config.max_live_streams_per_user =
-      static_cast<std::size_t>(http.integer("max_live_streams_per_user", 16, 1, 10'000));
+      static_cast<std::size_t>(http.integer(config_keys::max_live_streams_per_user));
   const std::string certificate = http.string("tls_cert_file", "");
   const std::string key = http.string("tls_key_file", "");
   if (certificate.empty() != key.empty()) {
@@ -436,9 +450,8 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
   http.refuse_unknown_keys();
 
   TableReader auth(section(top, "auth", empty), "auth");
-  config.secret_file = anchored(folder, auth.string("secret_file", "jwt.secret"));
-  config.token_lifetime =
-      std::chrono::seconds{auth.integer("token_lifetime_s", day_seconds, 10, 365 * day_seconds)};
+  config.secret_file = anchored(folder, auth.string(config_keys::secret_file));
+  config.token_lifetime = std::chrono::seconds{auth.integer(config_keys::token_lifetime_s)};
   auth.refuse_unknown_keys();
 
   if (const toml::node *node = top.take("simulator")) {
@@ -551,43 +564,80 @@ Result<std::pair<std::string, unsigned short>> parse_listen(std::string_view tex
   return std::pair{host, static_cast<unsigned short>(port)};
 }
 
+namespace {
+
+// One key's lines of init's text: `name = default`, its note from the
+// comment column on (a note of several lines continues below it).
+constexpr std::size_t note_column = 28;
+
+void add_line(std::string &text, std::string_view name, const std::string &value,
+              std::string_view note) {
+  std::string line = std::string(name) + " = " + value;
+  line.resize(std::max(line.size() + 1, note_column), ' ');
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = note.find('\n', start);
+    line += "# ";
+    line += note.substr(start, end == std::string_view::npos ? note.npos : end - start);
+    text += line;
+    text += '\n';
+    if (end == std::string_view::npos) {
+      return;
+    }
+    start = end + 1;
+    line.assign(note_column, ' ');
+  }
+}
+
+std::string quoted(std::string_view value) {
+  return '"' + std::string(value) + '"';
+}
+
+void add(std::string &text, const config_keys::Text &key) {
+  add_line(text, key.name, quoted(key.fallback), key.note);
+}
+void add(std::string &text, const config_keys::Choice &key) {
+  add_line(text, key.name, quoted(key.fallback), key.note);
+}
+void add(std::string &text, const config_keys::Integer &key) {
+  add_line(text, key.name, std::to_string(key.fallback), key.note);
+}
+
+} // namespace
+
 std::string default_config_text(std::string_view zone, bool with_simulator) {
-  std::string text = R"(# pulsemon configuration. Every key is optional; the values below are the
-# defaults. Relative paths are taken from this file's folder.
-
-[store]
-path = "pulsemon.db"        # the SQLite database
-durability = "full"         # "full": fsync every commit, a power cut loses nothing committed;
-                            # "normal": kinder to SD cards, a power cut can lose the last commits
-commit_interval_ms = 1000   # pulses are committed together at most this far apart
-
-[time]
-zone = ")" + std::string(zone) +
-                     R"("   # IANA time zone for days, weeks and months
-billing_day = 1             # the day of the month on which a month starts (1-28)
-wait_for_clock_sync = "auto" # hold GPIO pulses until the clock is set: auto, always, never
-clock_sync_timeout_s = 300  # the longest wait under "auto"
-
-[log]
-level = "info"              # trace, debug, info, warn, error
-status_interval_s = 60      # how often serve logs each meter's power
-
-[http]
-listen = "127.0.0.1:8080"   # where the API listens; "0.0.0.0:8080" for the whole network
-body_limit_bytes = 1048576  # larger request bodies get 413
-request_timeout_s = 30      # a request must arrive whole within this; idle connections close after it
-max_live_streams = 256      # live streams (dashboards) open at once; more get 429
-max_live_streams_per_user = 16
-# HTTPS: a PEM certificate (chain) and its key; both, or neither for plain HTTP.
+  namespace keys = config_keys;
+  std::string text = "# pulsemon configuration. Every key is optional; the values below are the\n"
+                     "# defaults. Relative paths are taken from this file's folder.\n"
+                     "\n[store]\n";
+  add(text, keys::database);
+  add(text, keys::durability);
+  add(text, keys::commit_interval_ms);
+  text += "\n[time]\n";
+  // The zone init found for this machine, not the default.
+  add_line(text, keys::zone.name, quoted(zone), keys::zone.note);
+  add(text, keys::billing_day);
+  add(text, keys::wait_for_clock_sync);
+  add(text, keys::clock_sync_timeout_s);
+  text += "\n[log]\n";
+  add(text, keys::log_level);
+  add(text, keys::status_interval_s);
+  text += "\n[http]\n";
+  add(text, keys::listen);
+  add(text, keys::body_limit_bytes);
+  add(text, keys::request_timeout_s);
+  add(text, keys::max_live_streams);
+  add(text, keys::max_live_streams_per_user);
+  text += R"(# HTTPS: a PEM certificate (chain) and its key; both, or neither for plain HTTP.
 # tls_cert_file = "/etc/letsencrypt/live/example.org/fullchain.pem"
 # tls_key_file = "/etc/letsencrypt/live/example.org/privkey.pem"
 # Web pages from these origins may call the API from a browser (CORS); none by default.
 # cors_origins = ["https://dashboard.example.org"]
-
-[auth]
-secret_file = "jwt.secret"  # the token-signing secret, created by init with mode 0600
-token_lifetime_s = 86400    # how long a login token is valid
-
+)";
+  text += "\n[auth]\n";
+  add(text, keys::secret_file);
+  add(text, keys::token_lifetime_s);
+  text += R"(
 # A meter's pulse line on a GPIO pin (docs/hardware.md, docs/configuration.md):
 # [[gpio]]
 # meter = 1

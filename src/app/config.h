@@ -3,6 +3,7 @@
 // and wrong types are errors that name the key, the value and what was
 // expected, so a typo never silently falls back to a default.
 
+#include "app/config_keys.h"
 #include "core/result.h"
 #include "core/wall_stamper.h"
 #include "ingest/mqtt_settings.h"
@@ -33,30 +34,37 @@ struct SimulatorConfig {
 struct Config {
   std::filesystem::path file; // where it was read from ("" for defaults)
 
+  // Each default comes from app/config_keys.h, where the parser and init's
+  // text take theirs.
+
   // [store]
-  std::filesystem::path database = "pulsemon.db"; // relative paths are from the config's folder
-  Durability durability = Durability::full;
-  std::chrono::milliseconds commit_interval{1000};
+  std::filesystem::path database{config_keys::database.fallback}; // relative: from the config's
+                                                                  // folder
+  Durability durability =
+      config_keys::durability.fallback == "full" ? Durability::full : Durability::normal;
+  std::chrono::milliseconds commit_interval{config_keys::commit_interval_ms.fallback};
 
   // [time]
-  std::string zone = "UTC";
-  int billing_day = 1;
+  std::string zone{config_keys::zone.fallback};
+  int billing_day = static_cast<int>(config_keys::billing_day.fallback);
   // Hold GPIO pulses until the kernel reports the clock synchronised?
-  ClockSyncPolicy wait_for_clock_sync = ClockSyncPolicy::automatic;
-  std::chrono::seconds clock_sync_timeout{300}; // the longest wait under `auto`
+  ClockSyncPolicy wait_for_clock_sync =
+      parse_clock_sync_policy(config_keys::wait_for_clock_sync.fallback).value();
+  std::chrono::seconds clock_sync_timeout{config_keys::clock_sync_timeout_s.fallback};
 
   // [log]
-  std::string log_level = "info";
-  std::chrono::seconds status_interval{60};
+  std::string log_level{config_keys::log_level.fallback};
+  std::chrono::seconds status_interval{config_keys::status_interval_s.fallback};
 
   // [http]
-  std::string listen_host = "127.0.0.1";
-  unsigned short listen_port = 8080;
-  std::size_t body_limit_bytes = std::size_t{1024} * 1024;
-  std::chrono::seconds request_timeout{30};
+  std::string listen_host{config_keys::default_listen_host()};
+  unsigned short listen_port = config_keys::default_listen_port();
+  std::size_t body_limit_bytes = static_cast<std::size_t>(config_keys::body_limit_bytes.fallback);
+  std::chrono::seconds request_timeout{config_keys::request_timeout_s.fallback};
   // Live streams (GET /api/live) open at once, in all and per user.
-  std::size_t max_live_streams = 256;
-  std::size_t max_live_streams_per_user = 16;
+  std::size_t max_live_streams = static_cast<std::size_t>(config_keys::max_live_streams.fallback);
+  std::size_t max_live_streams_per_user =
+      static_cast<std::size_t>(config_keys::max_live_streams_per_user.fallback);
   // Origins whose browser pages may call the v1 API; none by default.
   std::vector<std::string> cors_origins;
   // HTTPS when both are set (relative paths are relative to the config file).
@@ -64,8 +72,8 @@ struct Config {
   std::filesystem::path tls_key_file;
 
   // [auth]
-  std::filesystem::path secret_file = "jwt.secret";
-  std::chrono::seconds token_lifetime{24 * 3600};
+  std::filesystem::path secret_file{config_keys::secret_file.fallback};
+  std::chrono::seconds token_lifetime{config_keys::token_lifetime_s.fallback};
 
   // [[simulator]]
   std::vector<SimulatorConfig> simulators;

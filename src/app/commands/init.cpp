@@ -1,6 +1,7 @@
 // pulsemon init: a config, a database, a signing secret and an admin user,
 // all or nothing.
 #include "app/cli_context.h"
+#include "app/config_keys.h"
 #include "auth/secrets.h"
 
 #include <date/tz.h>
@@ -89,8 +90,8 @@ void run_init(const InitOptions &options) {
   const std::filesystem::path dir(options.dir);
   const auto config_file =
       options.config.empty() ? dir / "pulsemon.toml" : std::filesystem::path(options.config);
-  const auto database = dir / "pulsemon.db";
-  const auto secret = dir / "jwt.secret";
+  const auto database = dir / config_keys::database.fallback;
+  const auto secret = dir / config_keys::secret_file.fallback;
   for (const auto &path : {config_file, database, secret}) {
     if (std::filesystem::exists(path)) {
       throw Failure(ErrorCode::already_exists,

@@ -1,6 +1,10 @@
 #include "app/config.h"
+#include "app/config_keys.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
 
 namespace pulsemon {
 namespace {
@@ -78,6 +82,77 @@ TEST(Config, TheTextInitWritesParsesToTheDefaults) {
   EXPECT_EQ(empty->max_live_streams_per_user, code.max_live_streams_per_user);
   EXPECT_EQ(empty->token_lifetime, code.token_lifetime);
   EXPECT_EQ(empty->listen_port, code.listen_port);
+}
+
+// Every key of the table: init writes its default under its section, the
+// parser takes its bounds and refuses one past them naming the key, and a
+// choice outside its options is refused naming the key.
+TEST(Config, EveryKeyOfTheTableIsWrittenByInitAndRangeChecked) {
+  const std::string written = default_config_text("UTC", false);
+  const auto line_in_section = [&](std::string_view section, const std::string &line) {
+    const std::size_t header = written.find("[" + std::string(section) + "]\n");
+    const std::size_t at = written.find("\n" + line, header);
+    const std::size_t next_header = written.find("\n[", header + 1);
+    return header != std::string::npos && at != std::string::npos && at < next_header;
+  };
+  for (const config_keys::Integer *key : config_keys::all_integers) {
+    const std::string name = std::string(key->section) + "." + std::string(key->name);
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(line_in_section(key->section,
+                                std::string(key->name) + " = " + std::to_string(key->fallback)))
+        << written;
+    const std::string head = "[" + std::string(key->section) + "]\n" + std::string(key->name);
+    EXPECT_TRUE(parse(head + " = " + std::to_string(key->low) + "\n").ok());
+    EXPECT_TRUE(parse(head + " = " + std::to_string(key->high) + "\n").ok());
+    expect_error(head + " = " + std::to_string(key->low - 1) + "\n", {name, "out of range"});
+    expect_error(head + " = " + std::to_string(key->high + 1) + "\n", {name, "out of range"});
+    expect_error(head + " = \"12\"\n", {name, "whole number"});
+  }
+  for (const config_keys::Choice *key : config_keys::all_choices) {
+    const std::string name = std::string(key->section) + "." + std::string(key->name);
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(line_in_section(key->section,
+                                std::string(key->name) + " = \"" + std::string(key->fallback)))
+        << written;
+    const std::string head = "[" + std::string(key->section) + "]\n" + std::string(key->name);
+    for (std::string_view option : key->options) {
+      EXPECT_TRUE(parse(head + " = \"" + std::string(option) + "\"\n").ok()) << option;
+    }
+    expect_error(head + " = \"sometimes\"\n", {name, "sometimes", "not one of"});
+  }
+  for (const config_keys::Text *key : config_keys::all_texts) {
+    SCOPED_TRACE(key->name);
+    if (key->name != "zone") { // init writes the machine's zone there
+      EXPECT_TRUE(line_in_section(key->section, std::string(key->name) + " = \"" +
+                                                    std::string(key->fallback) + "\""))
+          << written;
+    }
+    expect_error("[" + std::string(key->section) + "]\n" + std::string(key->name) + " = 5\n",
+                 {std::string(key->section) + "." + std::string(key->name), "not a string"});
+  }
+}
+
+// docs/configuration.md's table gives each key's default as the code has it.
+TEST(Config, TheDocsGiveEveryDefaultOfTheTable) {
+  std::ifstream file(std::string(PULSEMON_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(file) << "docs/configuration.md";
+  std::stringstream docs;
+  docs << file.rdbuf();
+  const auto documented = [&](std::string_view section, std::string_view name,
+                              const std::string &value) {
+    const std::string row =
+        "| `" + std::string(section) + "." + std::string(name) + "` | `" + value + "`";
+    EXPECT_NE(docs.str().find(row), std::string::npos) << "docs/configuration.md lacks " << row;
+  };
+  for (const config_keys::Integer *key : config_keys::all_integers) {
+    documented(key->section, key->name, std::to_string(key->fallback));
+  }
+  for (const config_keys::Choice *key : config_keys::all_choices) {
+    documented(key->section, key->name, "\"" + std::string(key->fallback) + "\"");
+  }
+  for (const config_keys::Text *key : config_keys::all_texts) {
+    documented(key->section, key->name, "\"" + std::string(key->fallback) + "\"");
+  }
 }
 
 TEST(Config, ReadsEveryKey) {
