@@ -74,7 +74,7 @@ double number_in(const nlohmann::json &body, const char *name, double low, doubl
 UtcTime time_field(const ApiContext &context, const nlohmann::json &body, const char *name) {
   const nlohmann::json *value = field(body, name);
   if (value == nullptr) {
-    return api_now();
+    return context.time->wall_now();
   }
   if (!value->is_string()) {
     throw Failure(ErrorCode::invalid_argument, std::string(name) + ": a time such as 2026-03-29 "
@@ -136,7 +136,8 @@ void add_user_routes(http::Router &router, ApiContext &context) {
          return after_hashing(
              context, std::move(password), [&context, name, role, exists](const std::string &hash) {
                exists(); // again: it may have been added meanwhile
-               context.store.add_user(User{0, name, role, hash, 0, false, {}}, api_now());
+               context.store.add_user(User{0, name, role, hash, 0, false, {}},
+                                      context.time->wall_now());
                http::Response response = http::json_ok(user_view(*context.store.find_user(name)));
                response.status = 201;
                return response;
@@ -208,42 +209,42 @@ void add_key_routes(http::Router &router, ApiContext &context) {
                 return http::json_ok(keys);
               },
               {}});
-  router.add({"POST",
-              "/api/keys",
-              http::Access::admin,
-              [&context](http::Request &request) {
-                const nlohmann::json body = json_body_object(request);
-                const nlohmann::json *meters = field(body, "meters");
-                if (meters == nullptr || !meters->is_array() || meters->empty() ||
-                    meters->size() > 64) {
-                  throw Failure(ErrorCode::invalid_argument,
-                                "meters: required, a list of 1 to 64 meter ids");
-                }
-                std::vector<std::int64_t> ids;
-                for (const nlohmann::json &meter : *meters) {
-                  const auto id = json_integer_in(meter, 1, max_meter_id);
-                  if (!id) {
-                    throw Failure(ErrorCode::invalid_argument,
-                                  "meters: " + json_kind(meter) + " is not a meter id");
-                  }
-                  ids.push_back(*id);
-                }
-                const nlohmann::json *name_field = field(body, "name");
-                const std::string name = name_field != nullptr && name_field->is_string()
-                                             ? name_field->get<std::string>()
-                                             : std::string();
-                if (name.size() > maximum_name_length) {
-                  throw Failure(ErrorCode::invalid_argument, "name: at most 64 bytes");
-                }
-                const std::int64_t id = context.store.add_device_key(name, ids, api_now());
-                const std::string text = auth::make_device_key(id);
-                context.store.set_device_key_hash(id, auth::hash_device_key(text));
-                http::Response response =
-                    http::json_ok({{"id", id}, {"meters", ids}, {"name", name}, {"key", text}});
-                response.status = 201; // the key itself is in this answer only
-                return response;
-              },
-              {}});
+  router.add(
+      {"POST",
+       "/api/keys",
+       http::Access::admin,
+       [&context](http::Request &request) {
+         const nlohmann::json body = json_body_object(request);
+         const nlohmann::json *meters = field(body, "meters");
+         if (meters == nullptr || !meters->is_array() || meters->empty() || meters->size() > 64) {
+           throw Failure(ErrorCode::invalid_argument,
+                         "meters: required, a list of 1 to 64 meter ids");
+         }
+         std::vector<std::int64_t> ids;
+         for (const nlohmann::json &meter : *meters) {
+           const auto id = json_integer_in(meter, 1, max_meter_id);
+           if (!id) {
+             throw Failure(ErrorCode::invalid_argument,
+                           "meters: " + json_kind(meter) + " is not a meter id");
+           }
+           ids.push_back(*id);
+         }
+         const nlohmann::json *name_field = field(body, "name");
+         const std::string name = name_field != nullptr && name_field->is_string()
+                                      ? name_field->get<std::string>()
+                                      : std::string();
+         if (name.size() > maximum_name_length) {
+           throw Failure(ErrorCode::invalid_argument, "name: at most 64 bytes");
+         }
+         const std::int64_t id = context.store.add_device_key(name, ids, context.time->wall_now());
+         const std::string text = auth::make_device_key(id);
+         context.store.set_device_key_hash(id, auth::hash_device_key(text));
+         http::Response response =
+             http::json_ok({{"id", id}, {"meters", ids}, {"name", name}, {"key", text}});
+         response.status = 201; // the key itself is in this answer only
+         return response;
+       },
+       {}});
   router.add({"DELETE",
               "/api/keys/{id}",
               http::Access::admin,
@@ -252,7 +253,7 @@ void add_key_routes(http::Router &router, ApiContext &context) {
                 if (!id) {
                   throw Failure(ErrorCode::invalid_argument, "id: not a device key id");
                 }
-                context.store.revoke_device_key(*id, api_now());
+                context.store.revoke_device_key(*id, context.time->wall_now());
                 return http::json_ok({{"revoked", *id}});
               },
               {}});
@@ -275,7 +276,8 @@ void add_register_routes(http::Router &router, ApiContext &context) {
                 }
                 context.store.add_register_record(
                     meter, {at, value, replacement != nullptr && replacement->get<bool>()});
-                const RegisterState state = context.store.register_state(meter, api_now());
+                const RegisterState state =
+                    context.store.register_state(meter, context.time->wall_now());
                 http::Response response =
                     http::json_ok({{"register", state.register_value}, {"total", state.total}});
                 response.status = 201;

@@ -12,15 +12,6 @@
 
 namespace pulsemon {
 
-UtcTime api_now() {
-  return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now());
-}
-
-MonoTime api_monotonic_now() {
-  return MonoTime{
-      std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now().time_since_epoch())};
-}
-
 LivePowers live_powers(ApiContext &context) {
   LivePowers powers;
   if (context.live) {
@@ -81,7 +72,7 @@ Result<http::Principal> authenticate(ApiContext &context, const http::Request &r
     return http::Principal{"key " + std::to_string(key->id), "device", key->id};
   }
   const std::int64_t now =
-      std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+      std::chrono::floor<std::chrono::seconds>(context.time->wall_now()).time_since_epoch().count();
   auto claims = context.verified_tokens.verify(token, now);
   if (!claims.ok()) {
     return claims.error();

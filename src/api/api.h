@@ -7,6 +7,7 @@
 #include "api/read_cache.h"
 #include "auth/hash_pool.h"
 #include "auth/verified_tokens.h"
+#include "clock/time_source.h"
 #include "core/metrics_text.h"
 #include "core/rate_limiter.h"
 #include "core/source_health.h"
@@ -110,6 +111,8 @@ struct ApiContext {
   PublishedTotals *totals = nullptr;
   // How many live streams are open (unset: none can be).
   std::function<std::size_t()> live_streams{};
+  // The clocks every answer reads (a simulated time in tests).
+  TimeSource *time = &real_time();
 };
 
 // Builds the route table over `context`, which must outlive the router.
@@ -167,9 +170,5 @@ after_hashing(ApiContext &context, std::string password,
               std::function<http::Response(const std::string &)> answer);
 // That 503: too many passwords are being hashed at once.
 [[nodiscard]] http::Response hashing_busy();
-
-// The wall and monotonic clocks, read at the API's edge.
-[[nodiscard]] UtcTime api_now();
-[[nodiscard]] MonoTime api_monotonic_now();
 
 } // namespace pulsemon

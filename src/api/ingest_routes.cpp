@@ -81,14 +81,14 @@ http::Response ingest(ApiContext &context, const http::Request &request) {
   if (!context.ingest_worker) {
     return answer_upload(context.store, context.bus, context.ingest_failing_because,
                          request_token(request), key.key_checked, key.key_id, request.body,
-                         api_now());
+                         context.time->wall_now());
   }
   // Off the event loop, with everything that reads the database: the
   // answer is made there once the batch committed.
   http::Response later;
   later.deferred = [&context, token = request_token(request), key_checked = key.key_checked,
-                    key_id = key.key_id, body = request.body,
-                    received = api_now()](const http::Response::Finish &finish) mutable {
+                    key_id = key.key_id, body = request.body, received = context.time->wall_now()](
+                       const http::Response::Finish &finish) mutable {
     IngestWorker &worker = *context.ingest_worker;
     // Called once: the job takes the body over rather than a copy of it.
     const bool queued = worker.pool.submit([&context, &worker, token = std::move(token),
@@ -117,7 +117,7 @@ http::Response ingest(ApiContext &context, const http::Request &request) {
 }
 
 http::Response list_nodes(ApiContext &context) {
-  const UtcTime now = api_now();
+  const UtcTime now = context.time->wall_now();
   nlohmann::json all = nlohmann::json::array();
   for (const NodeStatus &node : context.store.nodes()) {
     all.push_back(node_view(node, now));

@@ -28,7 +28,7 @@ std::string old_timestamp(UtcTime t) {
 }
 
 http::Response ipu(ApiContext &context) {
-  const UtcTime now = api_now();
+  const UtcTime now = context.time->wall_now();
   const LivePowers live = live_powers(context);
   nlohmann::json rows = nlohmann::json::array();
   for (const MeterFacts &facts : context.reads.meters(now)) {
@@ -108,7 +108,8 @@ http::Response day_series(ApiContext &context, const http::Request &request, boo
   const std::int64_t mid = whole_number(fields, "mid", 21, 1, max_meter_id);
   const std::int64_t days_back = whole_number(fields, "nrDaysBack", 1, 0, 36'500);
   const Meter meter = context.store.meter(mid);
-  const UtcTime day = std::chrono::floor<date::days>(api_now()) - date::days{days_back};
+  const UtcTime day =
+      std::chrono::floor<date::days>(context.time->wall_now()) - date::days{days_back};
   const auto step = power ? std::chrono::seconds{60} : std::chrono::seconds{3600};
   const double to_watt_hours = rate_unit(meter.unit).per_unit_per_hour; // kWh → Wh
   auto rows = power_series(context.store, mid, day, day + date::days{1}, step, 2000);

@@ -75,7 +75,7 @@ http::Response too_many(std::chrono::seconds wait) {
 http::Response login_answer(ApiContext &context, const Credentials &credentials,
                             const std::optional<User> &user, const std::string &address,
                             bool valid) {
-  const MonoTime now = api_monotonic_now();
+  const MonoTime now = context.time->monotonic_now();
   const std::string user_key = user_at_address(credentials.username, address);
   if (!valid) {
     context.failures_by_address.record_failure(address, now);
@@ -85,7 +85,7 @@ http::Response login_answer(ApiContext &context, const Credentials &credentials,
   context.failures_by_user_at_address.forget(user_key);
 
   const auto issued =
-      std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+      std::chrono::floor<std::chrono::seconds>(context.time->wall_now()).time_since_epoch().count();
   const auto expires = issued + context.settings.token_lifetime.count();
   const auth::TokenClaims claims{
       user->name,  std::string(to_string(user->role)), issued, expires, user->token_generation,
@@ -100,7 +100,7 @@ http::Response login_answer(ApiContext &context, const Credentials &credentials,
 
 http::Response login(ApiContext &context, const http::Request &request) {
   const Credentials credentials = read_credentials(request);
-  const MonoTime now = api_monotonic_now();
+  const MonoTime now = context.time->monotonic_now();
   const auto wait =
       std::max(context.failures_by_address.wait_time(request.remote_address, now),
                context.failures_by_user_at_address.wait_time(

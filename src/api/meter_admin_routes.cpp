@@ -88,8 +88,9 @@ http::Response create(ApiContext &context, const http::Request &request) {
   if (!body.contains("unit")) {
     meter.unit = std::string(default_unit(meter.kind));
   }
-  context.store.add_meter(meter, api_now());
-  return http::json_response(201, http::json_text(meter_view(context.store, meter, api_now())));
+  context.store.add_meter(meter, context.time->wall_now());
+  return http::json_response(
+      201, http::json_text(meter_view(context.store, meter, context.time->wall_now())));
 }
 
 http::Response update(ApiContext &context, const http::Request &request, std::int64_t id) {
@@ -100,7 +101,7 @@ http::Response update(ApiContext &context, const http::Request &request, std::in
   if (context.meter_changed) {
     context.meter_changed(meter);
   }
-  return http::json_ok(meter_view(context.store, meter, api_now()));
+  return http::json_ok(meter_view(context.store, meter, context.time->wall_now()));
 }
 
 } // namespace

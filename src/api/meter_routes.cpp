@@ -47,8 +47,9 @@ struct Range {
   UtcTime to;
 };
 
-Range range_of(const http::Request &request, const date::time_zone &zone, Micros default_span) {
-  const UtcTime to = time_param(request, "to", zone, api_now());
+Range range_of(const http::Request &request, const date::time_zone &zone, Micros default_span,
+               UtcTime now) {
+  const UtcTime to = time_param(request, "to", zone, now);
   const UtcTime from = time_param(request, "from", zone, to - default_span);
   if (from >= to) {
     throw Failure(ErrorCode::invalid_argument, "from: must be before to");
@@ -62,7 +63,7 @@ http::Response energy(ApiContext &context, EnergyAnswers &answers, const http::R
   const auto bucket_text =
       request.query.contains("bucket") ? request.query.at("bucket") : std::string("hour");
   const BucketSize size = value_or_throw(parse_bucket_size(bucket_text));
-  const Range range = range_of(request, zone, std::chrono::hours{24});
+  const Range range = range_of(request, zone, std::chrono::hours{24}, context.time->wall_now());
   const EnergyAnswers::Key key{id, to_epoch_us(range.from), to_epoch_us(range.to),
                                static_cast<int>(size), std::string(zone.name())};
   const std::uint64_t generation = context.reads.generation();
@@ -100,7 +101,7 @@ http::Response power(ApiContext &context, const http::Request &request) {
   const Meter meter = context.store.meter(id);
   const date::time_zone &zone = zone_of(context, request);
   const std::int64_t step = integer_query(request, "step", 1, max_power_step.count(), 60);
-  const Range range = range_of(request, zone, std::chrono::hours{1});
+  const Range range = range_of(request, zone, std::chrono::hours{1}, context.time->wall_now());
   auto rows = power_series(context.store, id, range.from, range.to, std::chrono::seconds{step},
                            context.settings.max_rows);
   if (!rows.ok()) {
@@ -124,7 +125,8 @@ http::Response power(ApiContext &context, const http::Request &request) {
 http::Response pulses(ApiContext &context, const http::Request &request) {
   const std::int64_t id = path_meter_id(request);
   (void)context.store.meter(id); // 404 before the stream starts
-  const Range range = range_of(request, zone_of(context, request), std::chrono::hours{1});
+  const Range range =
+      range_of(request, zone_of(context, request), std::chrono::hours{1}, context.time->wall_now());
   const bool csv = request.header("accept").find("text/csv") != std::string::npos;
 
   struct Cursor {
@@ -201,7 +203,7 @@ MovingFigures moving_at(ApiContext &context, const MeterFacts &facts, UtcTime no
 class MeterList {
 public:
   http::Response answer(ApiContext &context) {
-    const UtcTime now = api_now();
+    const UtcTime now = context.time->wall_now();
     const auto live = live_powers(context);
     const std::vector<MeterFacts> &all = context.reads.meters(now);
     std::vector<MovingFigures> moving;
@@ -243,7 +245,7 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
               http::Access::viewer,
               [&context](http::Request &request) {
                 const std::int64_t id = path_meter_id(request);
-                const UtcTime now = api_now();
+                const UtcTime now = context.time->wall_now();
                 const MeterFacts &facts = context.reads.meter(id, now);
                 return http::json_ok(api_meter_view(
                     context, facts, moving_at(context, facts, now, live_powers(context))));

@@ -275,7 +275,7 @@ void add_metrics_routes(http::Router &router, ApiContext &context) {
               "/metrics",
               http::Access::metrics, // a login or the metrics token
               [&context](http::Request &) {
-                const UtcTime now = api_now();
+                const UtcTime now = context.time->wall_now();
                 const std::vector<MeterFacts> &meters = context.reads.meters(now);
                 MetricsText text;
                 meter_metrics(text, context, meters, now);

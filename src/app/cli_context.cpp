@@ -1,4 +1,5 @@
 #include "app/cli_context.h"
+#include "clock/time_source.h"
 
 namespace pulsemon {
 
@@ -15,7 +16,7 @@ std::unique_ptr<SqliteStore> CliContext::open_store() {
 }
 
 UtcTime wall_now() {
-  return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now());
+  return real_time().wall_now();
 }
 
 } // namespace pulsemon

@@ -18,7 +18,6 @@ namespace pulsemon {
 
 namespace {
 
-
 // Thrown inside the parser only; parse_config turns it into a Result.
 struct ConfigError {
   std::string message;

@@ -25,11 +25,6 @@ std::optional<http::TlsFiles> tls_files(const Config &config) {
   return http::TlsFiles{config.tls_cert_file, config.tls_key_file};
 }
 
-MonoTime monotonic_now() {
-  return MonoTime{
-      std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now().time_since_epoch())};
-}
-
 std::string describe_status(const MeterLiveStatus &status, UtcTime now) {
   std::string line = "meter " + std::to_string(status.meter_id) + " '" + status.name + "': ";
   if (status.power) {
@@ -80,10 +75,10 @@ std::string read_metrics_token(const std::filesystem::path &file) {
 // Every surface shows a lane's pulses after the writer committed them (at
 // most a commit interval later) and a browser a moment after that: the
 // power holds that long past a due pulse, so all of them show one figure.
-LiveTiming live_timing_for(const Config &config) {
+LiveTiming live_timing_for(const Config &config, TimeSource &time) {
   return LiveTiming{std::chrono::duration_cast<Micros>(config.commit_interval) +
                         std::chrono::seconds{1},
-                    monotonic_now()};
+                    time.monotonic_now()};
 }
 
 WriterSettings writer_settings_for(const Config &config) {
@@ -124,16 +119,16 @@ void Daemon::EventLoop::stop() {
 }
 
 Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan plan)
-    : config_(config), store_(std::move(store)),
-      writer_(*store_, writer_settings_for(config), &bus_),
+    : config_(config), time_(*plan.time), store_(std::move(store)),
+      writer_(*store_, writer_settings_for(config), &bus_, time_),
       pipelines_(
           store_->meters(), [this](PulseBatch batch) { writer_.submit(std::move(batch)); },
-          live_timing_for(config)),
+          live_timing_for(config, time_)),
       api_store_(config.database, StoreOptions{config.durability, false}),
       feed_store_(config.database, StoreOptions{config.durability, false}),
       totals_(config.database.parent_path() / "published-totals"),
       api_{api_store_, plan.secret, api_settings_for(config),
-           [this] { return pipelines_.status(monotonic_now()); },
+           [this] { return pipelines_.status(time_.monotonic_now()); },
            [this](const Meter &meter) {
              if (pipelines_.apply_settings(meter)) {
                spdlog::info("meter {} '{}': changed settings apply from now on", meter.id,
@@ -165,6 +160,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   api_.writer_stats = [this] { return writer_.stats(); };
   api_.totals = &totals_;
   api_.live_streams = [this] { return live_.clients(); };
+  api_.time = &time_;
   api_.ingest_worker = std::make_unique<IngestWorker>(
       std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}), 64);
   if (!config.metrics_token_file.empty()) {
@@ -175,8 +171,9 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   // it holds, and none while no stream is open (a node's uploads at a
   // thousand batches a second made the loop run tens of thousands of tasks).
   live_pulses_ = bus_.subscribe([this](const CommittedPulses &committed) {
-    const auto pulses = pipelines_.on_committed(committed.meter_id, committed.pulses,
-                                                monotonic_now(), wall_now(), committed.powers);
+    const auto pulses =
+        pipelines_.on_committed(committed.meter_id, committed.pulses, time_.monotonic_now(),
+                                time_.wall_now(), committed.powers);
     if (pulses.empty() || live_.clients() == 0) {
       return;
     }
@@ -216,7 +213,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   std::uint64_t watchdog_usec = 0;
   if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
     watchdog_ = std::chrono::microseconds{watchdog_usec};
-    loop_answered_ = std::chrono::steady_clock::now().time_since_epoch().count();
+    loop_answered_ = time_.monotonic_now().time_since_epoch().count();
     spdlog::info("systemd watchdog: telling systemd every {:g} s that the writer and the API "
                  "answer",
                  std::chrono::duration<double>(*watchdog_ / 4).count());
@@ -263,7 +260,7 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
     mqtt_ = std::make_unique<MqttIngest>(
         *config.mqtt,
         std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}),
-        &bus_, [this](PulseBatch batch) { writer_.submit(std::move(batch)); }, &wall_now);
+        &bus_, [this](PulseBatch batch) { writer_.submit(std::move(batch)); }, time_);
     spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}", config.mqtt->host,
                  config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
     mqtt_->start();
@@ -272,8 +269,10 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
     mqtt_out_ = std::make_unique<publish::MqttPublisher>(
         *config.mqtt_out,
         std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}),
-        bus_, *date::locate_zone(config.zone), config.billing_day, PULSEMON_VERSION, &wall_now,
-        [this](std::int64_t meter_id) { return pipelines_.power_now(meter_id, monotonic_now()); },
+        bus_, *date::locate_zone(config.zone), config.billing_day, PULSEMON_VERSION, time_,
+        [this](std::int64_t meter_id) {
+          return pipelines_.power_now(meter_id, time_.monotonic_now());
+        },
         totals_);
     spdlog::info("mqtt_out: publishing states{} to {}:{}",
                  config.mqtt_out->discovery_prefix.empty() ? "" : " and Home Assistant discovery",
@@ -296,7 +295,7 @@ Daemon::~Daemon() {
 }
 
 int Daemon::run_until(const sigset_t &signals) {
-  auto next_status = std::chrono::steady_clock::now() + config_.status_interval;
+  MonoTime next_status = time_.monotonic_now() + config_.status_interval;
   // Woken every second for the status line, and four times per watchdog
   // period when systemd watches.
   std::chrono::microseconds wait{std::chrono::seconds{1}};
@@ -318,7 +317,7 @@ int Daemon::run_until(const sigset_t &signals) {
       check_totals();
     }
     // A timeout (EAGAIN) or EINTR: carry on.
-    if (std::chrono::steady_clock::now() >= next_status) {
+    if (time_.monotonic_now() >= next_status) {
       next_status += config_.status_interval;
       report_status();
     }
@@ -333,7 +332,7 @@ void Daemon::follow_meter_changes() {
     }
     meters_seen_at_ = now;
     const std::vector<Meter> meters = feed_store_.meters();
-    const MeterFollowed followed = pipelines_.follow_meters(meters, monotonic_now());
+    const MeterFollowed followed = pipelines_.follow_meters(meters, time_.monotonic_now());
     std::vector<std::int64_t> ids;
     ids.reserve(meters.size());
     for (const Meter &meter : meters) {
@@ -353,7 +352,7 @@ void Daemon::follow_meter_changes() {
 
 void Daemon::check_totals() {
   try {
-    const UtcTime now = wall_now();
+    const UtcTime now = time_.wall_now();
     for (const Meter &meter : feed_store_.meters()) {
       (void)totals_.shown(meter.id, MarkedFigure::total,
                           feed_store_.register_state(meter.id, now).total, now,
@@ -387,8 +386,8 @@ void Daemon::check_totals() {
 void Daemon::report_status() {
   check_totals();
   pipelines_.hand_on_rejections();
-  const UtcTime now = wall_now();
-  for (const MeterLiveStatus &status : pipelines_.status(monotonic_now())) {
+  const UtcTime now = time_.wall_now();
+  for (const MeterLiveStatus &status : pipelines_.status(time_.monotonic_now())) {
     spdlog::info("{}", describe_status(status, now));
   }
   if (mqtt_) {
@@ -426,15 +425,14 @@ void Daemon::feed_watchdog() {
   if (!watchdog_) {
     return;
   }
-  using Clock = std::chrono::steady_clock;
-  const auto limit = std::chrono::duration_cast<Clock::duration>(*watchdog_ / 2);
-  const Clock::time_point now = Clock::now();
-  const Clock::duration in_commit = writer_.committing_for();
-  const Clock::duration loop_silent =
-      now - Clock::time_point(Clock::duration(loop_answered_.load()));
+  const Micros limit = *watchdog_ / 2;
+  const MonoTime now = time_.monotonic_now();
+  const Micros in_commit = writer_.committing_for();
+  const Micros loop_silent = now - MonoTime{Micros{loop_answered_.load()}};
   // Asked every time, answered or not, so that the loop's answer is fresh
   // again as soon as it runs.
-  boost::asio::post(io_, [this] { loop_answered_ = Clock::now().time_since_epoch().count(); });
+  boost::asio::post(io_,
+                    [this] { loop_answered_ = time_.monotonic_now().time_since_epoch().count(); });
   std::string stalled;
   if (in_commit > limit) {
     stalled = fmt::format("the writer has been in one commit for {:.1f} s",
@@ -504,7 +502,7 @@ void Daemon::stop() {
   totals_.save();
   const WriterStats stats = writer_.stats();
   std::uint64_t accepted = 0;
-  for (const MeterLiveStatus &status : pipelines_.status(monotonic_now())) {
+  for (const MeterLiveStatus &status : pipelines_.status(time_.monotonic_now())) {
     accepted += status.filter.accepted;
   }
   spdlog::info("stopped: {} pulses accepted, {} committed, {} duplicates, {} not stored", accepted,

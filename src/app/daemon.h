@@ -11,6 +11,7 @@
 #include "api/http/live_hub.h"
 #include "api/http/server.h"
 #include "app/config.h"
+#include "clock/time_source.h"
 #include "ingest/mqtt_ingest.h"
 #include "pipeline/meter_pipeline.h"
 #include "publish/mqtt_publisher.h"
@@ -48,6 +49,9 @@ struct DaemonPlan {
   // Requests a GPIO line again, to restart a source that died.
   std::function<gpio::RequestedLine(const gpio::LineSettings &)> request_gpio_line;
   BackoffSettings restart_backoff{};
+  // The clocks every part reads and waits on (the writer, the API, the
+  // MQTT publisher, the status and the watchdog).
+  TimeSource *time = &real_time();
 };
 
 class Daemon {
@@ -108,6 +112,7 @@ private:
   void feed_watchdog();
 
   const Config &config_;
+  TimeSource &time_;
   std::unique_ptr<Store> store_; // the writer's
   PulseBus bus_;
   PulseWriter writer_;
@@ -131,7 +136,7 @@ private:
   std::unique_ptr<MqttIngest> mqtt_;
   std::unique_ptr<publish::MqttPublisher> mqtt_out_;
   std::optional<std::chrono::microseconds> watchdog_; // WATCHDOG_USEC, when systemd asks
-  std::atomic<std::chrono::steady_clock::rep> loop_answered_{0};
+  std::atomic<Micros::rep> loop_answered_{0};         // the monotonic time the event loop last ran
   bool watchdog_withheld_ = false;
   bool stopped_ = false;
 };

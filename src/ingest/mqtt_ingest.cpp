@@ -40,9 +40,9 @@ std::string node_of(const std::string &topic) {
 } // namespace
 
 MqttIngest::MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, PulseBus *bus,
-                       KeepPulses keep_power_pulses, std::function<UtcTime()> now)
+                       KeepPulses keep_power_pulses, TimeSource &time)
     : settings_(std::move(settings)), store_(std::move(store)), recorder_(*store_, bus),
-      keep_power_pulses_(std::move(keep_power_pulses)), now_(std::move(now)) {
+      keep_power_pulses_(std::move(keep_power_pulses)), time_(time) {
   init_library_once();
   for (const PowerTopic &topic : settings_.power_topics) {
     const Meter meter = store_->meter(topic.meter_id);
@@ -181,7 +181,7 @@ void MqttIngest::handle_batch(const std::string &node, const std::string &payloa
   if (!stored_key) {
     throw Failure(ErrorCode::unauthenticated, "key: missing, unknown or revoked device key");
   }
-  IngestBatch batch = parse_ingest_batch(body, now_());
+  IngestBatch batch = parse_ingest_batch(body, time_.wall_now());
   batch.key_id = stored_key->id;
   if (batch.node != node) {
     throw Failure(ErrorCode::invalid_argument, "node: " + quoted_input(batch.node) +
@@ -207,7 +207,7 @@ void MqttIngest::handle_batch(const std::string &node, const std::string &payloa
 
 void MqttIngest::handle_power(const PowerTopic &topic, const std::string &payload) {
   const double kilowatts = value_or_throw(parse_kilowatts(payload));
-  const auto pulses = integrators_.at(topic.topic).on_report(now_(), kilowatts);
+  const auto pulses = integrators_.at(topic.topic).on_report(time_.wall_now(), kilowatts);
   ++power_reports_;
   if (!pulses.empty()) {
     // The integrator has moved on: the pulses now live in the writer's

@@ -11,6 +11,7 @@
 // connection. MQTT's QoS is not what makes delivery safe: a node keeps a
 // batch until it sees the application-level acknowledgement.
 
+#include "clock/time_source.h"
 #include "core/power_report.h"
 #include "ingest/mqtt_settings.h"
 #include "store/recorder.h"
@@ -44,9 +45,10 @@ public:
 
   // `store` is the subscriber's own handle (used on the MQTT thread only);
   // the batches it stores are published on `bus` (may be null); power
-  // reports' pulses go to `keep_power_pulses`; `now` is the wall clock.
+  // reports' pulses go to `keep_power_pulses`; reports and batches are
+  // stamped with `time`'s wall clock.
   MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, PulseBus *bus,
-             KeepPulses keep_power_pulses, std::function<UtcTime()> now);
+             KeepPulses keep_power_pulses, TimeSource &time = real_time());
   ~MqttIngest();
   MqttIngest(const MqttIngest &) = delete;
   MqttIngest &operator=(const MqttIngest &) = delete;
@@ -68,7 +70,7 @@ private:
   std::unique_ptr<Store> store_;
   Recorder recorder_;
   KeepPulses keep_power_pulses_;
-  std::function<UtcTime()> now_;
+  TimeSource &time_;
   mosquitto *client_ = nullptr;
   std::map<std::string, PowerReportIntegrator> integrators_;
   std::atomic<std::uint64_t> batches_{0};

@@ -46,11 +46,9 @@ std::string format_amount(double value, double pulses_per_unit) {
 
 MqttPublisher::MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> store, PulseBus &bus,
                              const date::time_zone &zone, int billing_day, std::string version,
-                             std::function<UtcTime()> now, PowerNow power_now,
-                             PublishedTotals &totals)
+                             TimeSource &time, PowerNow power_now, PublishedTotals &totals)
     : settings_(std::move(settings)), store_(std::move(store)), zone_(zone),
-      billing_day_(billing_day), now_(std::move(now)), power_now_(std::move(power_now)),
-      totals_(totals) {
+      billing_day_(billing_day), time_(time), power_now_(std::move(power_now)), totals_(totals) {
   names_.topic_prefix = settings_.topic_prefix;
   names_.discovery_prefix = settings_.discovery_prefix;
   names_.version = std::move(version);
@@ -150,7 +148,8 @@ void MqttPublisher::stop() {
                           static_cast<int>(offline.size()), offline.data(), 1,
                           true) == MOSQ_ERR_SUCCESS) {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, offline_flush_wait, [&] { return last_acknowledged_ >= mid; });
+      (void)time_.wait_for(wake_, lock, offline_flush_wait,
+                           [&] { return last_acknowledged_ >= mid; });
     }
   }
   // Connected, the network thread ends by itself once the DISCONNECT is
@@ -191,7 +190,7 @@ void MqttPublisher::on_connect(mosquitto *client, void *self, int rc) {
     const std::lock_guard lock(publisher.mutex_);
     publisher.totals_synced_ = false;
     publisher.sync_missed_logged_ = false;
-    publisher.connected_at_ = std::chrono::steady_clock::now();
+    publisher.connected_at_ = publisher.time_.monotonic_now();
     publisher.sync_token_ =
         publisher.settings_.client_id + " " + std::to_string(++publisher.connects_);
     token = publisher.sync_token_;
@@ -266,7 +265,6 @@ void MqttPublisher::on_message(mosquitto *client, void *self, const mosquitto_me
 }
 
 void MqttPublisher::run() {
-  using Clock = std::chrono::steady_clock;
   std::set<std::int64_t> pending; // meters with pulses not yet published
   while (true) {
     bool reconnected = false;
@@ -282,7 +280,7 @@ void MqttPublisher::run() {
         return;
       }
       connected = connected_;
-      const bool wait_over = Clock::now() - connected_at_ >= totals_sync_wait;
+      const bool wait_over = time_.monotonic_now() - connected_at_ >= totals_sync_wait;
       totals_known = !connected || totals_synced_ || wait_over;
       if (connected && !totals_synced_ && wait_over && !sync_missed_logged_) {
         sync_missed_logged_ = true;
@@ -298,11 +296,10 @@ void MqttPublisher::run() {
       }
       woken_ = false;
     }
-    const Clock::time_point steady = Clock::now();
+    const MonoTime steady = time_.monotonic_now();
     bool failed = false;
     try {
-      const bool refreshed =
-          meters_read_at_ == Clock::time_point{} || steady - meters_read_at_ >= meters_read_every;
+      const bool refreshed = !meters_read_at_ || steady - *meters_read_at_ >= meters_read_every;
       if (refreshed) {
         refresh_meters();
         meters_read_at_ = steady;
@@ -332,7 +329,7 @@ void MqttPublisher::run() {
             send(discovery_topic(names_, id), "");
           }
         }
-        const UtcTime now = now_();
+        const UtcTime now = time_.wall_now();
         for (const Meter &meter : meters_) {
           Published &published = published_[meter.id];
           const auto since = steady - published.at;
@@ -352,11 +349,12 @@ void MqttPublisher::run() {
 
     // Sleep until the next meter is due, or something happens (a commit, a
     // connection: both wake this thread).
-    Clock::time_point next = Clock::now() + settings_.max_interval;
+    const MonoTime now = time_.monotonic_now();
+    MonoTime next = now + settings_.max_interval;
     if (failed) {
-      next = Clock::now() + retry_after_failure;
+      next = now + retry_after_failure;
     } else if (connected && !totals_known) {
-      next = Clock::now() + std::chrono::milliseconds{100};
+      next = now + std::chrono::milliseconds{100};
     } else if (connected) {
       for (const auto &[id, published] : published_) {
         next = std::min(next, published.at + (pending.contains(id) ? settings_.min_interval
@@ -364,8 +362,8 @@ void MqttPublisher::run() {
       }
     }
     std::unique_lock lock(mutex_);
-    wake_.wait_until(lock, std::max(next, Clock::now() + std::chrono::milliseconds{10}),
-                     [this, failed] { return stopping_ || (woken_ && !failed); });
+    (void)time_.wait_until(wake_, lock, std::max(next, now + std::chrono::milliseconds{10}),
+                           [this, failed] { return stopping_ || (woken_ && !failed); });
   }
 }
 
@@ -476,7 +474,7 @@ void MqttPublisher::publish_meter(const Meter &meter, UtcTime now) {
     send(topics.availability, "online");
     published.announced = true;
   }
-  published.at = std::chrono::steady_clock::now();
+  published.at = time_.monotonic_now();
 }
 
 void MqttPublisher::send(const std::string &topic, const std::string &payload, bool retain) {

@@ -32,6 +32,7 @@
 // - libmosquitto's own thread handles the network, reconnecting with
 //   backoff.
 
+#include "clock/time_source.h"
 #include "core/time.h"
 #include "publish/ha_discovery.h"
 #include "publish/mqtt_out_settings.h"
@@ -45,6 +46,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -70,8 +72,8 @@ class MqttPublisher {
 public:
   // `store` is the publisher's own handle (used on its thread only).
   MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> store, PulseBus &bus,
-                const date::time_zone &zone, int billing_day, std::string version,
-                std::function<UtcTime()> now, PowerNow power_now, PublishedTotals &totals);
+                const date::time_zone &zone, int billing_day, std::string version, TimeSource &time,
+                PowerNow power_now, PublishedTotals &totals);
   ~MqttPublisher();
   MqttPublisher(const MqttPublisher &) = delete;
   MqttPublisher &operator=(const MqttPublisher &) = delete;
@@ -86,7 +88,7 @@ public:
 private:
   struct Published {
     bool total_sent = false; // by this process
-    std::chrono::steady_clock::time_point at{};
+    MonoTime at{};
     bool announced = false; // its states were sent since the last connect
     std::string config;     // the discovery config last sent ("" none)
   };
@@ -106,7 +108,7 @@ private:
   std::unique_ptr<Store> store_;
   const date::time_zone &zone_;
   int billing_day_;
-  std::function<UtcTime()> now_;
+  TimeSource &time_;
   PowerNow power_now_;
   PublishedTotals &totals_;
   mosquitto *client_ = nullptr;
@@ -123,7 +125,7 @@ private:
   bool sync_missed_logged_ = false;
   std::string sync_token_;
   std::uint64_t connects_ = 0;
-  std::chrono::steady_clock::time_point connected_at_{};
+  MonoTime connected_at_{};
   bool woken_ = false;
   bool stopping_ = false;
   int last_acknowledged_ = 0;     // the broker's last acknowledged message id
@@ -131,7 +133,7 @@ private:
 
   // The publisher's thread only.
   std::vector<Meter> meters_;
-  std::chrono::steady_clock::time_point meters_read_at_{};
+  std::optional<MonoTime> meters_read_at_; // none before the first read
   std::map<std::int64_t, Published> published_;
   std::set<std::pair<std::int64_t, std::string>> unit_warned_; // (meter, unit) said in the log
   bool bridge_sent_ = false;

@@ -7,8 +7,8 @@
 
 namespace pulsemon {
 
-PulseWriter::PulseWriter(PulseSink &sink, WriterSettings settings, PulseBus *bus)
-    : sink_(sink), settings_(settings), bus_(bus), thread_([this] { run(); }) {}
+PulseWriter::PulseWriter(PulseSink &sink, WriterSettings settings, PulseBus *bus, TimeSource &time)
+    : sink_(sink), settings_(settings), bus_(bus), time_(time), thread_([this] { run(); }) {}
 
 PulseWriter::~PulseWriter() {
   stop();
@@ -110,13 +110,12 @@ void PulseWriter::release_space() {
   }
 }
 
-std::chrono::steady_clock::duration PulseWriter::committing_for() const {
+Micros PulseWriter::committing_for() const {
   const auto started = commit_started_.load();
   if (started == 0) {
     return {};
   }
-  return std::chrono::steady_clock::now() -
-         std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(started));
+  return time_.monotonic_now() - MonoTime{Micros{started}};
 }
 
 void PulseWriter::run() {
@@ -128,7 +127,6 @@ void PulseWriter::run() {
 }
 
 void PulseWriter::run_loop() {
-  using Clock = std::chrono::steady_clock;
   std::unique_lock lock(mutex_);
   while (true) {
     wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -136,15 +134,14 @@ void PulseWriter::run_loop() {
       return;
     }
     // Group commit: give other pulses until the interval is up to join.
-    const auto deadline = Clock::now() + settings_.commit_interval;
-    wake_writer_.wait_until(lock, deadline, [&] {
+    time_.wait_for(wake_writer_, lock, settings_.commit_interval, [&] {
       return stopping_ || flush_requested_ || stats_.queued_pulses >= settings_.commit_at_pulses;
     });
     flush_requested_ = false;
     std::deque<Pending> pending;
     pending.swap(queue_);
     lock.unlock();
-    commit_started_ = Clock::now().time_since_epoch().count();
+    commit_started_ = time_.monotonic_now().time_since_epoch().count();
     const bool ok = commit_pending(pending);
     commit_started_ = 0;
     lock.lock();
@@ -160,7 +157,10 @@ void PulseWriter::run_loop() {
                       stats_.failed_commits - failed_before_stop_, stats_.queued_pulses);
         return;
       }
-      wake_writer_.wait_for(lock, settings_.retry_interval);
+      // New pulses and flushes do not cut the pause short (the store needs
+      // it); a stop does, which then makes its own attempts.
+      (void)time_.wait_for(wake_writer_, lock, settings_.retry_interval,
+                           [&, was_stopping = stopping_] { return stopping_ != was_stopping; });
     }
     committed_.notify_all();
   }
@@ -177,7 +177,7 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
     batches.push_back(std::move(item.batch));
   }
   std::vector<BatchOutcome> outcomes;
-  const auto started = std::chrono::steady_clock::now();
+  const MonoTime started = time_.monotonic_now();
   try {
     outcomes = sink_.commit(batches);
   } catch (const std::exception &failure) {
@@ -210,8 +210,7 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
     stats_.committed_pulses += stored;
     stats_.duplicate_pulses += duplicates;
     ++stats_.commits;
-    stats_.commit_seconds.observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    stats_.commit_seconds.observe(to_seconds(time_.monotonic_now() - started));
     stats_.queued_pulses -= pulses;
     done_ += pending.size();
     if (!stats_.failing_because.empty()) {

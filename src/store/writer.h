@@ -7,6 +7,7 @@
 // Thread safety: submit() and flush() may be called from any thread.
 // Acknowledgements run on the writer's thread and must not block.
 
+#include "clock/time_source.h"
 #include "core/metrics_text.h"
 #include "store/pulse_bus.h"
 #include "store/pulse_sink.h"
@@ -60,7 +61,9 @@ public:
 
   // `sink` is used only from the writer's thread and must outlive the writer;
   // what it commits is then published on `bus` (when given), from that thread.
-  PulseWriter(PulseSink &sink, WriterSettings settings, PulseBus *bus = nullptr);
+  // Its intervals and retry pauses run on `time` (a simulated one in tests).
+  PulseWriter(PulseSink &sink, WriterSettings settings, PulseBus *bus = nullptr,
+              TimeSource &time = real_time());
   ~PulseWriter(); // stop()s
   PulseWriter(const PulseWriter &) = delete;
   PulseWriter &operator=(const PulseWriter &) = delete;
@@ -83,7 +86,7 @@ public:
   // How long the commit in progress has been running (zero between
   // commits): what the daemon's watchdog looks at, as a commit that does
   // not end (a hung disk) stops every pulse from being stored.
-  [[nodiscard]] std::chrono::steady_clock::duration committing_for() const;
+  [[nodiscard]] Micros committing_for() const;
 
 private:
   void release_space(); // the sink's, with a failure logged
@@ -106,6 +109,7 @@ private:
   PulseSink &sink_;
   WriterSettings settings_;
   PulseBus *bus_;
+  TimeSource &time_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_writer_;
@@ -117,8 +121,9 @@ private:
   bool stopping_ = false;
   std::uint64_t failed_before_stop_ = 0; // stats_.failed_commits when stop() began
   bool finished_ = false;                // the thread has ended
-  // steady_clock ticks when the commit in progress began; 0 between commits.
-  std::atomic<std::chrono::steady_clock::rep> commit_started_{0};
+  // The monotonic time (µs) when the commit in progress began; 0 between
+  // commits.
+  std::atomic<Micros::rep> commit_started_{0};
   WriterStats stats_;
   std::thread thread_;
 };

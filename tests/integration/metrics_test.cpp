@@ -51,13 +51,34 @@ TEST(Metrics, PromtoolAcceptsThemTheyNeedATokenAndCountersOnlyGrow) {
   std::filesystem::permissions(dir / "data/metrics.token", std::filesystem::perms::owner_read);
   std::ofstream(config, std::ios::app) << "\n[metrics]\ntoken_file = \"metrics.token\"\n";
   auto daemon = testing::start_daemon(config);
-  std::this_thread::sleep_for(1s); // pulses arrive and are committed
   for (int i = 0; i < 5; ++i) {
     (void)testing::http_request(daemon.port, "GET", "/healthz"); // for the HTTP counts
   }
 
   const std::map<std::string, std::string> bearer{{"Authorization", "Bearer " + token}};
-  const auto first = testing::http_request(daemon.port, "GET", "/metrics", "", bearer);
+  const auto stored = [](const std::map<std::string, double> &samples) {
+    for (const auto &[series, value] : samples) {
+      if (series.starts_with("pulsemon_pulses_stored_total{meter=\"1\"")) {
+        return value;
+      }
+    }
+    return -1.0;
+  };
+  // Scrapes until the stored pulses pass `above` (the simulated meter
+  // pulses about once a second; the writer commits every second): waits
+  // for what the test needs rather than a guessed time, at most 20 s.
+  const auto scrape_once_stored_above = [&](double above) {
+    testing::HttpResult scraped;
+    for (int i = 0; i < 200; ++i) {
+      scraped = testing::http_request(daemon.port, "GET", "/metrics", "", bearer);
+      if (scraped.status != 200U || stored(samples_of(scraped.body)) > above) {
+        break;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return scraped;
+  };
+  const auto first = scrape_once_stored_above(0.0);
   ASSERT_EQ(first.status, 200U) << first.body;
   EXPECT_EQ(first.headers.at("content-type"), "text/plain; version=0.0.4; charset=utf-8");
 
@@ -76,10 +97,9 @@ TEST(Metrics, PromtoolAcceptsThemTheyNeedATokenAndCountersOnlyGrow) {
   for (int i = 0; i < 50; ++i) {
     (void)testing::http_request(daemon.port, "GET", "/healthz");
   }
-  std::this_thread::sleep_for(1s);
-  const auto second = testing::http_request(daemon.port, "GET", "/metrics", "", bearer);
-  ASSERT_EQ(second.status, 200U);
   const auto before = samples_of(first.body);
+  const auto second = scrape_once_stored_above(stored(before));
+  ASSERT_EQ(second.status, 200U);
   const auto after = samples_of(second.body);
   std::size_t counters = 0;
   for (const auto &[series, value] : before) {
@@ -90,14 +110,6 @@ TEST(Metrics, PromtoolAcceptsThemTheyNeedATokenAndCountersOnlyGrow) {
     EXPECT_GE(after.at(series), value) << series << " went down";
   }
   EXPECT_GT(counters, 10U);
-  const auto stored = [](const std::map<std::string, double> &samples) {
-    for (const auto &[series, value] : samples) {
-      if (series.starts_with("pulsemon_pulses_stored_total{meter=\"1\"")) {
-        return value;
-      }
-    }
-    return -1.0;
-  };
   EXPECT_GT(stored(after), stored(before)) << "pulses kept coming";
   EXPECT_GT(stored(before), 0.0);
 

@@ -41,7 +41,7 @@ protected:
   std::string add_viewer_and_token(const ApiContext &context) {
     own.add_user(User{0, "vic", Role::viewer, "hash", 0, false}, start);
     const std::int64_t issued =
-        std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+        std::chrono::floor<std::chrono::seconds>(real_time().wall_now()).time_since_epoch().count();
     return auth::sign_token(auth::TokenClaims{"vic", "viewer", issued, issued + 3600,
                                               own.find_user("vic")->token_generation, std::nullopt},
                             context.secret);

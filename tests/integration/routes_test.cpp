@@ -105,7 +105,7 @@ TEST(Routes, AnswersAreJsonEvenWhenWhatTheyEchoIsNotUtf8) {
   ApiContext context{store, std::string(32, 'k'), ApiSettings{}, {}, {}};
   const http::Router router = make_router(context);
   const std::int64_t issued =
-      std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+      std::chrono::floor<std::chrono::seconds>(real_time().wall_now()).time_since_epoch().count();
   const std::int64_t generation = store.find_user("ada")->token_generation;
   const std::string token = auth::sign_token(
       auth::TokenClaims{"ada", "admin", issued, issued + 3600, generation, std::nullopt},

@@ -1,12 +1,14 @@
 // The group-commit writer against a fake sink.
 #include "store/writer.h"
 
+#include "clock/time_source.h"
 #include "store/pulse_bus.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -231,18 +233,51 @@ TEST(Writer, StopCommitsEverythingQueued) {
 namespace pulsemon {
 namespace {
 
-TEST(Writer, CommitsOnItsOwnWithinTheIntervalWithoutAFlush) {
+TEST(Writer, CommitsOnItsOwnAtTheIntervalWithoutAFlushAndNotBefore) {
   FakeSink sink;
-  PulseWriter writer(sink, quick());
-  std::atomic<bool> acknowledged{false};
-  writer.submit(batch_of(1, 2), [&](const BatchOutcome &) { acknowledged = true; });
-  // No flush and no stop: only the interval can commit it. Bounded wait, no
-  // timing assertion: 50 ms interval, up to 10 s allowed.
-  for (int i = 0; i < 1000 && !acknowledged; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-  EXPECT_TRUE(acknowledged.load());
+  SimulatedTime time(utc_from_epoch_us(0));
+  PulseWriter writer(sink, quick(), nullptr, time);
+  std::promise<void> acknowledged;
+  std::future<void> done = acknowledged.get_future();
+  writer.submit(batch_of(1, 2), [&](const BatchOutcome &) { acknowledged.set_value(); });
+  // The writer waits out its 50 ms interval for more pulses to join; no
+  // flush and no stop, so only the interval can commit them.
+  ASSERT_TRUE(time.settle(1));
+  time.advance(std::chrono::milliseconds{49});
+  ASSERT_TRUE(time.settle(1)) << "the writer saw 49 ms pass and waits on";
+  EXPECT_EQ(sink.stored_count(), 0U);
+  EXPECT_EQ(done.wait_for(std::chrono::seconds{0}), std::future_status::timeout);
+  time.advance(std::chrono::milliseconds{1});
+  EXPECT_EQ(done.wait_for(std::chrono::seconds{30}), std::future_status::ready);
   EXPECT_EQ(sink.stored_count(), 2U);
+}
+
+// A failed commit is retried after the retry interval and not sooner,
+// however many pulses arrive meanwhile.
+TEST(Writer, AFailedCommitIsRetriedAfterThePauseAndNotSooner) {
+  FakeSink sink;
+  sink.failures_left = 1;
+  SimulatedTime time(utc_from_epoch_us(0));
+  WriterSettings settings = quick();
+  settings.retry_interval = std::chrono::milliseconds{2000};
+  PulseWriter writer(sink, settings, nullptr, time);
+  writer.submit(batch_of(1, 2));
+  ASSERT_TRUE(time.settle(1));
+  time.advance(std::chrono::milliseconds{50}); // the interval: the commit fails
+  ASSERT_TRUE(time.settle(1));                 // in the retry pause
+  EXPECT_EQ(writer.stats().failed_commits, 1U);
+  writer.submit(PulseBatch{2, {utc_from_epoch_us(77)}, {}, {}});
+  time.advance(std::chrono::milliseconds{1999});
+  ASSERT_TRUE(time.settle(1));
+  EXPECT_EQ(sink.stored_count(), 0U) << "retried before the pause was over";
+  EXPECT_EQ(writer.stats().commits, 0U);
+  time.advance(std::chrono::milliseconds{1});
+  // The retry waits for its interval again (others may join), then commits.
+  ASSERT_TRUE(time.settle(1));
+  time.advance(std::chrono::milliseconds{50});
+  writer.flush();
+  EXPECT_EQ(sink.stored_count(), 3U);
+  EXPECT_EQ(writer.stats().failed_commits, 1U);
 }
 
 } // namespace

@@ -27,7 +27,7 @@ ApiInProcess::ApiInProcess()
     : store_(dir_ / "pulsemon.db", StoreOptions{Durability::normal, true}),
       context_{store_, auth::random_hex(32), ApiSettings{}, {}, {}},
       router_(make_router(context_)) {
-  const UtcTime now = api_now();
+  const UtcTime now = real_time().wall_now();
   store_.add_meter(electricity_meter(), now);
   std::vector<UtcTime> pulses;
   for (int second = 3600; second > 0; second -= 7) {

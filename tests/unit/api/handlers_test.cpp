@@ -42,7 +42,7 @@ protected:
 
   std::string token(const std::string &name) {
     const std::int64_t issued =
-        std::chrono::floor<std::chrono::seconds>(api_now()).time_since_epoch().count();
+        std::chrono::floor<std::chrono::seconds>(real_time().wall_now()).time_since_epoch().count();
     const User user = *store.find_user(name);
     return auth::sign_token({name, std::string(to_string(user.role)), issued, issued + 3600,
                              user.token_generation, std::nullopt},
@@ -78,7 +78,7 @@ protected:
     return nlohmann::json::parse(response.body);
   }
 
-  const UtcTime now = api_now();
+  const UtcTime now = real_time().wall_now();
   MemoryStore store;
   ApiContext context{store, std::string(32, 'k'), ApiSettings{}, {}, {}};
   http::Router router = make_router(context);
