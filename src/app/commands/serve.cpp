@@ -4,6 +4,7 @@
 // systemd it reports readiness and status with sd_notify (Type=notify).
 #include "app/cli_context.h"
 #include "app/daemon.h"
+#include "app/serve_lock.h"
 #include "auth/jwt.h"
 
 #include <date/tz.h>
@@ -65,6 +66,14 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   const date::time_zone &zone = *date::locate_zone(config.zone);
 
+  // Held until serve returns: `pulsemon restore` refuses while it is.
+  const std::optional<ServeLock> serving =
+      ServeLock::take(config.database, ServeLock::Mode::serving);
+  if (!serving) {
+    throw Failure(ErrorCode::unavailable, "pulsemon restore is replacing " +
+                                              config.database.string() +
+                                              "; start serve again once it has finished");
+  }
   auto store = context.open_store();
   const std::vector<Meter> meters = store->meters();
   std::vector<simulator::SourceSettings> simulators;

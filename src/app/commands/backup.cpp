@@ -1,0 +1,214 @@
+// pulsemon backup: an online, checked copy of the store (with the config
+// beside it, and the token secret when asked); pulsemon restore: puts such
+// a copy in the store's place, keeping the one it replaces.
+#include "app/cli_context.h"
+#include "app/serve_lock.h"
+#include "core/time_text.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_backup.h"
+#include "store/sqlite/sqlite_handle.h"
+#include "store/sqlite/sqlite_store.h"
+
+#include <date/date.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <system_error>
+
+namespace pulsemon {
+
+namespace {
+
+struct BackupOptions {
+  std::string to;
+  bool with_secrets = false;
+};
+
+// "20261205T031500Z": file names that sort by time and hold no ':'.
+std::string file_stamp(UtcTime now) {
+  return date::format("%Y%m%dT%H%M%SZ", std::chrono::floor<std::chrono::seconds>(now));
+}
+
+// A percentage on stderr while a terminal watches, at most every 1 %; a
+// log or a pipe gets only the result.
+sqlite::CopyProgress terminal_progress(const std::string &what) {
+  if (isatty(STDERR_FILENO) == 0) {
+    return {};
+  }
+  auto shown = std::make_shared<int>(-1);
+  return [what, shown](std::int64_t done, std::int64_t total) {
+    const int percent = total > 0 ? static_cast<int>(100 * done / total) : 100;
+    if (percent != *shown) {
+      *shown = percent;
+      std::cerr << '\r' << what << ": " << percent << " %" << (percent == 100 ? "\n" : "")
+                << std::flush;
+    }
+  };
+}
+
+std::string describe(const sqlite::DatabaseFigures &figures) {
+  std::string text =
+      std::to_string(figures.meters) + " meters, " + std::to_string(figures.pulses()) + " pulses";
+  if (figures.newest_pulse) {
+    text += ", the newest at " + format_utc(*figures.newest_pulse);
+  }
+  return text;
+}
+
+std::string megabytes(std::int64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return text;
+}
+
+void run_backup(CliContext &context, const BackupOptions &options) {
+  const Config &config = context.config();
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG, reported
+  // like a full disk, rather than ending the command half-way.
+  std::signal(SIGXFSZ, SIG_IGN);
+  const std::string name = "pulsemon-" + file_stamp(wall_now());
+  std::filesystem::path file;
+  if (options.to.empty() || std::filesystem::is_directory(options.to) ||
+      options.to.ends_with('/')) {
+    const std::filesystem::path folder = options.to.empty()
+                                             ? config.database.parent_path() / "backups"
+                                             : std::filesystem::path(options.to);
+    std::filesystem::create_directories(folder);
+    // What copies that were killed half-way left (never a backup).
+    for (const auto &entry : std::filesystem::directory_iterator(folder)) {
+      const std::string found = entry.path().filename().string();
+      if (found.starts_with("pulsemon-") &&
+          found.ends_with(std::string(".db") + sqlite::partial_suffix)) {
+        std::filesystem::remove(entry.path());
+      }
+    }
+    file = folder / (name + ".db");
+  } else {
+    file = options.to;
+  }
+  const sqlite::DatabaseFigures figures =
+      sqlite::copy_database(config.database, file, terminal_progress("backup"));
+  std::cout << "Backed up " << describe(figures) << " to " << file.string() << " ("
+            << megabytes(figures.bytes) << "), checked: integrity, schema version "
+            << figures.schema_version << ", every meter's pulses\n";
+  if (!config.file.empty()) {
+    std::filesystem::path beside = file;
+    beside.replace_extension(".toml");
+    std::filesystem::copy_file(config.file, beside,
+                               std::filesystem::copy_options::overwrite_existing);
+    // It may hold a broker's password.
+    std::filesystem::permissions(beside, std::filesystem::perms::owner_read |
+                                             std::filesystem::perms::owner_write);
+    std::cout << "The config is beside it: " << beside.string() << "\n";
+  }
+  if (options.with_secrets) {
+    std::filesystem::path secret = file;
+    secret.replace_extension(".jwt.secret");
+    std::filesystem::copy_file(config.secret_file, secret,
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::permissions(secret, std::filesystem::perms::owner_read |
+                                             std::filesystem::perms::owner_write);
+    std::cout << "So is the token-signing secret (keep it private): " << secret.string() << "\n";
+  } else {
+    std::cout << "Without the token-signing secret (--with-secrets adds it): after a restore "
+                 "everyone signs in again; device keys keep working\n";
+  }
+}
+
+// Makes `file` belong to whoever owned `like` (the daemon's user, when root
+// restores for it), so the daemon can write what root put in place.
+void own_like(const std::filesystem::path &file, const std::filesystem::path &like) {
+  struct stat owner {};
+  if (::stat(like.c_str(), &owner) != 0) {
+    return;
+  }
+  if (::chown(file.c_str(), owner.st_uid, owner.st_gid) != 0 && errno != EPERM) {
+    throw Failure(ErrorCode::unavailable, "cannot give " + file.string() + " to its owner: " +
+                                              std::generic_category().message(errno));
+  }
+}
+
+void run_restore(CliContext &context, const std::string &from) {
+  const Config &config = context.config();
+  std::signal(SIGXFSZ, SIG_IGN);
+  const std::filesystem::path database = config.database;
+  const std::optional<ServeLock> replacing = ServeLock::take(database, ServeLock::Mode::replacing);
+  if (!replacing) {
+    throw Failure(ErrorCode::unavailable,
+                  "a pulsemon daemon serves " + database.string() +
+                      "; stop it first (systemctl stop pulsemon), then restore");
+  }
+  const sqlite::DatabaseFigures found = sqlite::check_database_file(from);
+  const std::string stamp = file_stamp(wall_now());
+  const std::filesystem::path incoming = database.string() + ".restoring";
+  std::filesystem::remove(incoming);
+  (void)sqlite::copy_database(from, incoming, terminal_progress("restore"));
+
+  std::filesystem::path set_aside;
+  if (std::filesystem::exists(database)) {
+    // Its write-ahead log into the file first, so what is set aside is one
+    // whole database; a database too damaged for that is set aside with
+    // its log under the matching name.
+    try {
+      sqlite::Database old(database, sqlite::OpenMode::read_write);
+      old.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (const Failure &) {
+    }
+    set_aside = database.string() + ".replaced-" + stamp;
+    std::filesystem::rename(database, set_aside);
+    const std::filesystem::path log = database.string() + "-wal";
+    if (std::filesystem::exists(log)) {
+      std::filesystem::rename(log, set_aside.string() + "-wal");
+    }
+    std::filesystem::remove(database.string() + "-shm");
+    own_like(incoming, set_aside);
+  } else {
+    own_like(incoming, database.parent_path());
+  }
+  std::filesystem::rename(incoming, database);
+  // Brings an older backup's schema up to this pulsemon's.
+  const int migrated_from = found.schema_version;
+  (void)SqliteStore(database, StoreOptions{config.durability, false});
+  std::cout << "Restored " << describe(found) << " from " << from << " into " << database.string()
+            << "\n";
+  if (migrated_from != sqlite::current_schema_version) {
+    std::cout << "Its schema was brought from version " << migrated_from << " to "
+              << sqlite::current_schema_version << "\n";
+  }
+  if (!set_aside.empty()) {
+    std::cout << "The database it replaced is kept at " << set_aside.string()
+              << " (remove it once the restored one serves)\n";
+  }
+  std::cout << "Totals that pulsemon published before (MQTT, /metrics) stay at their highest "
+               "until the restored store catches up with them; start pulsemon again "
+               "(systemctl start pulsemon)\n";
+}
+
+} // namespace
+
+void add_backup_commands(CLI::App &app, CliContext &context) {
+  auto options = std::make_shared<BackupOptions>();
+  CLI::App *backup = app.add_subcommand(
+      "backup", "Copy the store while pulsemon runs: consistent, checked, with the config");
+  backup->add_option("--to", options->to,
+                     "a folder (the copy is named pulsemon-DATE.db in it) or a file that does "
+                     "not exist yet; default: 'backups' beside the database");
+  backup->add_flag("--with-secrets", options->with_secrets,
+                   "also copy the token-signing secret (without it, everyone signs in again "
+                   "after a restore)");
+  backup->callback([&context, options] { run_backup(context, *options); });
+
+  auto from = std::make_shared<std::string>();
+  CLI::App *restore = app.add_subcommand(
+      "restore", "Put a backup in the store's place (pulsemon must be stopped); the replaced "
+                 "database is kept");
+  restore->add_option("FILE", *from, "a backup made by 'pulsemon backup'")->required();
+  restore->callback([&context, from] { run_restore(context, *from); });
+}
+
+} // namespace pulsemon

@@ -1,0 +1,40 @@
+#include "app/serve_lock.h"
+
+#include "core/result.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <system_error>
+
+namespace pulsemon {
+
+std::optional<ServeLock> ServeLock::take(const std::filesystem::path &database, Mode mode) {
+  const std::filesystem::path file = database.string() + ".serve-lock";
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    throw Failure(ErrorCode::unavailable,
+                  "cannot open " + file.string() + ": " + std::generic_category().message(errno));
+  }
+  const int operation = (mode == Mode::serving ? LOCK_SH : LOCK_EX) | LOCK_NB;
+  if (::flock(fd, operation) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  return ServeLock(fd);
+}
+
+ServeLock::ServeLock(ServeLock &&other) noexcept : fd_(other.fd_) {
+  other.fd_ = -1;
+}
+
+ServeLock::~ServeLock() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+} // namespace pulsemon

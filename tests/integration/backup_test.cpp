@@ -1,0 +1,232 @@
+// pulsemon backup and restore against the real binary: a copy taken while
+// a meter pulses 100 times a second and a node uploads is the store at one
+// moment; a copy killed half-way or short of disk never passes as a
+// backup; restore refuses while a daemon serves, keeps what it replaces,
+// and the daemon then serves the backup's totals.
+#include "support/daemon.h"
+#include "support/database_file.h"
+#include "support/http_client.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+namespace pulsemon {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Completed;
+
+Completed cli(const std::filesystem::path &config, std::vector<std::string> args) {
+  args.insert(args.begin(), {"-c", config.string()});
+  return testing::run(testing::pulsemon_binary(), args);
+}
+
+std::int64_t count_of(const std::filesystem::path &database, const std::string &sql) {
+  const auto rows = testing::rows_of(database, sql);
+  return rows.empty() ? -1 : std::stoll(rows.front());
+}
+
+std::vector<std::filesystem::path> files_in(const std::filesystem::path &folder,
+                                            const std::string &ending) {
+  std::vector<std::filesystem::path> found;
+  for (const auto &entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.path().string().ends_with(ending)) {
+      found.push_back(entry.path());
+    }
+  }
+  return found;
+}
+
+// The copy is consistent in itself: its per-meter counts and every rollup
+// equal what its pulses say.
+void expect_consistent(const std::filesystem::path &copy) {
+  EXPECT_EQ(testing::rows_of(copy, "PRAGMA integrity_check"), std::vector<std::string>{"ok"});
+  EXPECT_EQ(count_of(copy, "SELECT count(*) FROM meter_stats s WHERE s.pulses != (SELECT "
+                           "count(*) FROM pulses p WHERE p.meter_id = s.meter_id)"),
+            0)
+      << "a meter's count is not its pulses'";
+  for (const int slot : {900, 3600, 86400}) {
+    const std::string rebuilt = "SELECT meter_id, ts_us / 1000000 / " + std::to_string(slot) +
+                                " * " + std::to_string(slot) +
+                                " AS slot_start, count(*) AS n FROM pulses GROUP BY 1, 2";
+    EXPECT_EQ(count_of(copy, "SELECT count(*) FROM (" + rebuilt +
+                                 ") r FULL JOIN (SELECT * FROM rollups WHERE slot_seconds = " +
+                                 std::to_string(slot) +
+                                 ") k ON r.meter_id = k.meter_id AND r.slot_start = k.slot_start "
+                                 "WHERE r.n IS NOT k.pulses"),
+              0)
+        << "rollups of " << slot << " s differ from a rebuild";
+  }
+}
+
+TEST(Backup, ACopyTakenWhilePulsesArriveIsTheStoreAtOneMoment) {
+  testing::TempDir dir;
+  const auto config = testing::init_steady_data_folder(dir / "data");
+  // 36 kW at 10 000 imp/kWh: 100 pulses a second.
+  ASSERT_EQ(cli(config, {"meter", "set", "1", "ppu=10000"}).exit_code, 0);
+  const Completed key_made = cli(config, {"key", "add", "--meter", "1", "--name", "hall"});
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(key_made.out, match, std::regex("pmk_\\d+_[0-9a-f]{32}")));
+  const std::string key = match.str();
+  auto daemon = testing::start_daemon(config);
+
+  // A node uploads batches without a pause meanwhile.
+  std::atomic<bool> uploading{true};
+  std::atomic<int> uploads{0};
+  std::thread node([&] {
+    for (std::int64_t seq = 1; uploading; ++seq) {
+      nlohmann::json pulses = nlohmann::json::array();
+      for (int i = 0; i < 20; ++i) {
+        pulses.push_back(std::int64_t{1'600'000'000'000'000} + seq * 20'000'000 + i * 1'000'000);
+      }
+      const nlohmann::json batch = {
+          {"node", "hall"}, {"boot", 1}, {"seq", seq}, {"meter", 1}, {"pulses", pulses}};
+      if (testing::http_request(
+              daemon.port, "POST", "/api/ingest", batch.dump(),
+              {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + key}})
+              .status == 200U) {
+        ++uploads;
+      }
+    }
+  });
+  const auto database = dir / "data/pulsemon.db";
+  for (int i = 0; i < 100 && count_of(database, "SELECT count(*) FROM pulses") < 300; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  const Completed backup = cli(config, {"backup", "--to", (dir / "copies").string() + "/"});
+  const int uploads_during = uploads;
+  std::this_thread::sleep_for(300ms);
+  uploading = false;
+  node.join();
+  ASSERT_EQ(backup.exit_code, 0) << backup.out << backup.err;
+  EXPECT_GT(uploads.load(), uploads_during) << "the daemon kept taking uploads";
+
+  const auto copies = files_in(dir / "copies", ".db");
+  ASSERT_EQ(copies.size(), 1U);
+  EXPECT_TRUE(files_in(dir / "copies", ".partial").empty());
+  EXPECT_EQ(files_in(dir / "copies", ".toml").size(), 1U) << "the config beside it";
+  EXPECT_TRUE(files_in(dir / "copies", ".jwt.secret").empty()) << "no secret unless asked";
+  const auto copy = copies.front();
+  EXPECT_EQ(std::filesystem::status(copy).permissions() & std::filesystem::perms::others_read,
+            std::filesystem::perms::none)
+      << "a backup holds password hashes";
+  EXPECT_FALSE(std::filesystem::exists(copy.string() + "-wal")) << "one file, no log beside it";
+  expect_consistent(copy);
+
+  daemon.process->signal(SIGTERM);
+  ASSERT_EQ(daemon.process->wait(30s), 0);
+  // None torn, none from after: every pulse of the copy is in the store,
+  // and the store went on past it.
+  const std::int64_t in_copy = count_of(copy, "SELECT count(*) FROM pulses");
+  EXPECT_GT(in_copy, 300);
+  EXPECT_GT(count_of(database, "SELECT count(*) FROM pulses"), in_copy);
+  const std::string attach_check = "ATTACH '" + database.string() +
+                                   "' AS live; SELECT count(*) FROM pulses p WHERE NOT EXISTS "
+                                   "(SELECT 1 FROM live.pulses l WHERE l.meter_id = p.meter_id "
+                                   "AND l.ts_us = p.ts_us)";
+  const Completed missing = testing::run("/usr/bin/sqlite3", {copy.string(), attach_check});
+  EXPECT_EQ(missing.exit_code, 0) << missing.err;
+  EXPECT_EQ(missing.out, "0\n") << "pulses in the copy that the store never had";
+  // The meter's statistics in the copy are those of the same moment.
+  EXPECT_EQ(count_of(copy, "SELECT pulses FROM meter_stats WHERE meter_id = 1"),
+            count_of(copy, "SELECT count(*) FROM pulses WHERE meter_id = 1"));
+}
+
+TEST(Backup, ACopyKilledHalfWayOrShortOfDiskNeverPassesAsABackup) {
+  testing::TempDir dir;
+  testing::init_data_folder(dir / "data", true);
+  const auto config = dir / "data/pulsemon.toml";
+  // A year of a household: a copy that takes a moment.
+  ASSERT_EQ(cli(config, {"simulate", "--meter", "1", "--days", "365"}).exit_code, 0);
+  const auto copies = dir / "copies";
+  ASSERT_EQ(cli(config, {"backup", "--to", copies.string() + "/"}).exit_code, 0);
+  const auto good = files_in(copies, ".db");
+  ASSERT_EQ(good.size(), 1U);
+  std::this_thread::sleep_for(1100ms); // the next copy's name is a second later
+
+  for (const auto pause : {0ms, 5ms, 20ms, 60ms}) {
+    testing::Background copying(testing::pulsemon_binary(),
+                                {"-c", config.string(), "backup", "--to", copies.string() + "/"});
+    std::this_thread::sleep_for(pause);
+    copying.signal(SIGKILL);
+    (void)copying.wait(10s);
+    for (const auto &file : files_in(copies, ".db")) {
+      if (file == good.front()) {
+        continue;
+      }
+      // Finished before the kill: then it must be whole.
+      EXPECT_EQ(testing::rows_of(file, "PRAGMA integrity_check"), std::vector<std::string>{"ok"});
+      std::filesystem::remove(file);
+    }
+    std::this_thread::sleep_for(1100ms);
+  }
+
+  // Short of disk (a file-size limit stands for a full USB stick).
+  const Completed short_of_disk =
+      testing::run("/usr/bin/prlimit", {"--fsize=65536", testing::pulsemon_binary().string(), "-c",
+                                        config.string(), "backup", "--to", copies.string() + "/"});
+  EXPECT_EQ(short_of_disk.exit_code, 1) << short_of_disk.out << short_of_disk.err;
+  EXPECT_NE(short_of_disk.err.find("copy"), std::string::npos) << short_of_disk.err;
+  EXPECT_EQ(files_in(copies, ".db"), good) << "the older backup stays, nothing else passes";
+  EXPECT_TRUE(files_in(copies, ".partial").empty()) << "what was written is cleared";
+  EXPECT_EQ(testing::rows_of(good.front(), "PRAGMA integrity_check"),
+            std::vector<std::string>{"ok"});
+}
+
+TEST(Backup, RestoreRefusesWhileServingThenTheDaemonServesTheBackupsTotals) {
+  testing::TempDir dir;
+  const auto config = testing::init_steady_data_folder(dir / "data");
+  auto daemon = testing::start_daemon(config);
+  const auto database = dir / "data/pulsemon.db";
+  for (int i = 0; i < 100 && count_of(database, "SELECT count(*) FROM pulses") < 20; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  const auto backup_file = dir / "saved.db";
+  const Completed saved = cli(config, {"backup", "--to", backup_file.string(), "--with-secrets"});
+  ASSERT_EQ(saved.exit_code, 0) << saved.err;
+  EXPECT_TRUE(std::filesystem::exists(dir / "saved.jwt.secret"));
+  const std::int64_t backed_up = count_of(backup_file, "SELECT count(*) FROM pulses");
+
+  const Completed refused = cli(config, {"restore", backup_file.string()});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("serves"), std::string::npos) << refused.err;
+  daemon.process->signal(SIGTERM);
+  ASSERT_EQ(daemon.process->wait(30s), 0);
+  EXPECT_GT(count_of(database, "SELECT count(*) FROM pulses"), backed_up) << "it ran on";
+
+  // Onto a new card: a fresh install, then the backup in its place.
+  const auto fresh_config = [&] {
+    testing::init_data_folder(dir / "fresh", false);
+    return dir / "fresh/pulsemon.toml";
+  }();
+  const Completed restored = cli(fresh_config, {"restore", backup_file.string()});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_NE(restored.out.find(std::to_string(backed_up) + " pulses"), std::string::npos)
+      << restored.out;
+  EXPECT_EQ(files_in(dir / "fresh", ".db").size(), 1U);
+  bool kept = false;
+  for (const auto &entry : std::filesystem::directory_iterator(dir / "fresh")) {
+    kept = kept || entry.path().filename().string().starts_with("pulsemon.db.replaced-");
+  }
+  EXPECT_TRUE(kept) << "the replaced database is set aside";
+  EXPECT_EQ(count_of(dir / "fresh/pulsemon.db", "SELECT count(*) FROM pulses"), backed_up);
+
+  auto serving = testing::start_daemon(fresh_config);
+  const Completed meters = cli(fresh_config, {"meter", "list", "--json"});
+  ASSERT_EQ(meters.exit_code, 0) << meters.err;
+  const auto listed = nlohmann::json::parse(meters.out);
+  ASSERT_EQ(listed.size(), 1U);
+  EXPECT_EQ(listed[0]["pulses"].get<std::int64_t>(), backed_up) << listed.dump();
+  EXPECT_EQ(testing::http_request(serving.port, "GET", "/healthz").status, 200U);
+}
+
+} // namespace
+} // namespace pulsemon
