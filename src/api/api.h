@@ -8,6 +8,7 @@
 #include "auth/hash_pool.h"
 #include "auth/verified_tokens.h"
 #include "clock/time_source.h"
+#include "core/backup_schedule.h"
 #include "core/metrics_text.h"
 #include "core/rate_limiter.h"
 #include "core/source_health.h"
@@ -111,6 +112,8 @@ struct ApiContext {
   PublishedTotals *totals = nullptr;
   // How many live streams are open (unset: none can be).
   std::function<std::size_t()> live_streams{};
+  // The scheduled backups' state; unset when none are configured.
+  std::function<BackupStatus()> backup{};
   // The clocks every answer reads (a simulated time in tests).
   TimeSource *time = &real_time();
 };

@@ -84,13 +84,29 @@ nlohmann::json status_of(const ApiContext &context) {
                         {"since", format_utc(hole.since)}});
     }
   }
+  nlohmann::json backup;
+  if (context.backup) {
+    const BackupStatus status = context.backup();
+    backup = {{"dir", status.dir},
+              {"every", to_string(status.schedule.every)},
+              {"keep", status.schedule.keep},
+              {"last", status.last_good ? nlohmann::json{{"at", format_utc(*status.last_good)},
+                                                         {"bytes", status.last_bytes},
+                                                         {"file", status.last_file}}
+                                        : nlohmann::json()},
+              {"next_due", format_utc(status.next_due)},
+              {"overdue", status.overdue},
+              {"last_failure", status.last_failure},
+              {"last_failure_at", optional_time(status.last_failure_at)}};
+  }
   return {{"version", context.settings.version},
           {"zone", context.settings.zone},
           {"clock_synchronised", context.clock_synchronised
                                      ? nlohmann::json(context.clock_synchronised())
                                      : nlohmann::json()},
           {"sources", sources},
-          {"totals_behind", behind}};
+          {"totals_behind", behind},
+          {"backup", backup}};
 }
 
 } // namespace

@@ -241,6 +241,22 @@ void process_metrics(MetricsText &text, ApiContext &context) {
                 "How long the writer's commits took.");
     text.histogram({}, stats.commit_seconds);
   }
+  if (context.backup) {
+    const BackupStatus backup = context.backup();
+    if (backup.last_good) {
+      text.family("pulsemon_last_backup_timestamp_seconds", "gauge",
+                  "When the newest good scheduled backup was made (Unix time).");
+      text.sample({}, seconds_since_epoch(*backup.last_good));
+      text.family("pulsemon_last_backup_bytes", "gauge", "The newest good backup's size.");
+      text.sample({}, static_cast<double>(backup.last_bytes));
+    }
+    text.family("pulsemon_backup_overdue", "gauge",
+                "1 while the newest good backup is older than twice its interval, or none is.");
+    text.sample({}, backup.overdue ? 1.0 : 0.0);
+    text.family("pulsemon_backup_failures_total", "counter",
+                "Scheduled backups that failed since start.");
+    text.sample({}, static_cast<double>(backup.failures));
+  }
   text.family("pulsemon_http_requests_total", "counter",
               "HTTP requests answered, by route and status.");
   for (const auto &entry : context.http_counts) {

@@ -453,6 +453,21 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
   config.token_lifetime = std::chrono::seconds{auth.integer(config_keys::token_lifetime_s)};
   auth.refuse_unknown_keys();
 
+  TableReader backup(section(top, "backup", empty), "backup");
+  if (const std::string dir = backup.string(config_keys::backup_dir); !dir.empty()) {
+    config.backup_dir = anchored(folder, dir);
+  }
+  config.backup_schedule.every =
+      value_or_throw_config(parse_backup_every(backup.choice(config_keys::backup_every)));
+  const std::string at = backup.string(config_keys::backup_at);
+  const auto time_of_day = parse_time_of_day(at);
+  if (!time_of_day.ok()) {
+    throw ConfigError{"config key 'backup.at': " + time_of_day.error().message};
+  }
+  config.backup_schedule.at = time_of_day.value();
+  config.backup_schedule.keep = static_cast<int>(backup.integer(config_keys::backup_keep));
+  backup.refuse_unknown_keys();
+
   if (const toml::node *node = top.take("simulator")) {
     const auto *array = node->as_array();
     if (array == nullptr || !array->is_array_of_tables()) {
@@ -636,6 +651,11 @@ std::string default_config_text(std::string_view zone, bool with_simulator) {
   text += "\n[auth]\n";
   add(text, keys::secret_file);
   add(text, keys::token_lifetime_s);
+  text += "\n[backup]\n";
+  add(text, keys::backup_dir);
+  add(text, keys::backup_every);
+  add(text, keys::backup_at);
+  add(text, keys::backup_keep);
   text += R"(
 # A meter's pulse line on a GPIO pin (docs/hardware.md, docs/configuration.md):
 # [[gpio]]

@@ -4,6 +4,7 @@
 // expected, so a typo never silently falls back to a default.
 
 #include "app/config_keys.h"
+#include "core/backup_schedule.h"
 #include "core/result.h"
 #include "core/wall_stamper.h"
 #include "ingest/mqtt_settings.h"
@@ -74,6 +75,12 @@ struct Config {
   // [auth]
   std::filesystem::path secret_file{config_keys::secret_file.fallback};
   std::chrono::seconds token_lifetime{config_keys::token_lifetime_s.fallback};
+
+  // [backup]: scheduled backups, off while `backup_dir` is empty
+  std::filesystem::path backup_dir{config_keys::backup_dir.fallback};
+  BackupSchedule backup_schedule{parse_backup_every(config_keys::backup_every.fallback).value(),
+                                 parse_time_of_day(config_keys::backup_at.fallback).value(),
+                                 static_cast<int>(config_keys::backup_keep.fallback)};
 
   // [[simulator]]
   std::vector<SimulatorConfig> simulators;

@@ -1,6 +1,6 @@
 #pragma once
-// The plain keys of pulsemon.toml's [store], [time], [log], [http] and
-// [auth]: each with its default, its range or choices and the note
+// The plain keys of pulsemon.toml's [store], [time], [log], [http], [auth]
+// and [backup]: each with its default, its range or choices and the note
 // `pulsemon init` writes beside it. This is the one place a default is
 // written: Config's members start from it, the parser falls back to it
 // and init's text is made from it (each had its own copy before, free to
@@ -95,14 +95,28 @@ inline constexpr Integer token_lifetime_s{
     "auth", "token_lifetime_s", day_seconds,
     10,     365 * day_seconds,  "how long a login token is valid"};
 
+// [backup]
+inline constexpr Text backup_dir{
+    "backup", "dir", "",
+    "scheduled backups go here: a USB disk or a NAS share, not the SD card\n"
+    "the database is on (docs/backup.md); \"\" for none"};
+inline constexpr std::array<std::string_view, 3> backup_every_options{"hourly", "daily", "weekly"};
+inline constexpr Choice backup_every{"backup", "every", "daily", backup_every_options,
+                                     "hourly, daily or weekly"};
+inline constexpr Text backup_at{"backup", "at", "03:30",
+                                "the quiet time of day (local; of an hour: its minutes)"};
+inline constexpr Integer backup_keep{
+    "backup", "keep", 7, 1, 1000, "good backups kept; older ones go after a new one"};
+
 // Every key above, for what goes over them all (tests of every range).
-inline constexpr std::array<const Text *, 4> all_texts{&database, &zone, &listen, &secret_file};
-inline constexpr std::array<const Integer *, 9> all_integers{
+inline constexpr std::array<const Text *, 6> all_texts{&database,    &zone,       &listen,
+                                                       &secret_file, &backup_dir, &backup_at};
+inline constexpr std::array<const Integer *, 10> all_integers{
     &commit_interval_ms, &billing_day,       &clock_sync_timeout_s, &status_interval_s,
     &body_limit_bytes,   &request_timeout_s, &max_live_streams,     &max_live_streams_per_user,
-    &token_lifetime_s};
-inline constexpr std::array<const Choice *, 3> all_choices{&durability, &wait_for_clock_sync,
-                                                           &log_level};
+    &token_lifetime_s,   &backup_keep};
+inline constexpr std::array<const Choice *, 4> all_choices{&durability, &wait_for_clock_sync,
+                                                           &log_level, &backup_every};
 
 // "127.0.0.1" and 8080 of `listen`'s default, for Config's members.
 [[nodiscard]] constexpr std::string_view default_listen_host() {

@@ -161,6 +161,12 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   api_.totals = &totals_;
   api_.live_streams = [this] { return live_.clients(); };
   api_.time = &time_;
+  if (!config.backup_dir.empty()) {
+    backups_ = std::make_unique<BackupRunner>(config.database, config.file, config.backup_dir,
+                                              config.backup_schedule,
+                                              *date::locate_zone(config.zone), time_);
+    api_.backup = [this] { return backups_->status(); };
+  }
   api_.ingest_worker = std::make_unique<IngestWorker>(
       std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}), 64);
   if (!config.metrics_token_file.empty()) {
@@ -278,6 +284,17 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
                  config.mqtt_out->discovery_prefix.empty() ? "" : " and Home Assistant discovery",
                  config.mqtt_out->host, config.mqtt_out->port);
     mqtt_out_->start();
+  }
+  if (backups_) {
+    spdlog::info("backup: {} to {} at {:02}:{:02} (the household's clock), keeping {}",
+                 to_string(config.backup_schedule.every), config.backup_dir.string(),
+                 config.backup_schedule.at.count() / 60, config.backup_schedule.at.count() % 60,
+                 config.backup_schedule.keep);
+    backups_->start();
+  } else {
+    spdlog::info("backup: none scheduled; set [backup] dir in {} to a USB disk or a NAS share "
+                 "(docs/backup.md)",
+                 config.file.string());
   }
   if (simulators_.empty() && config.gpio_lines.empty() && !mqtt_) {
     spdlog::warn("no sources are configured, so no pulses will arrive; add a [[simulator]] "
@@ -484,6 +501,9 @@ void Daemon::stop() {
   }
   stopped_ = true;
   sd_notify(0, "STOPPING=1");
+  if (backups_) {
+    backups_->stop(); // a copy in progress finishes first
+  }
   for (auto &source : simulators_) {
     source->stop();
   }

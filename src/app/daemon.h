@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "api/http/live_hub.h"
 #include "api/http/server.h"
+#include "app/backup_runner.h"
 #include "app/config.h"
 #include "clock/time_source.h"
 #include "ingest/mqtt_ingest.h"
@@ -135,6 +136,7 @@ private:
   SourceSupervisor gpio_sources_; // restarts a GPIO source that dies
   std::unique_ptr<MqttIngest> mqtt_;
   std::unique_ptr<publish::MqttPublisher> mqtt_out_;
+  std::unique_ptr<BackupRunner> backups_;             // when [backup] dir is set
   std::optional<std::chrono::microseconds> watchdog_; // WATCHDOG_USEC, when systemd asks
   std::atomic<Micros::rep> loop_answered_{0};         // the monotonic time the event loop last ran
   bool watchdog_withheld_ = false;

@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <sstream>
 
 namespace pulsemon {
 
@@ -99,6 +100,30 @@ UtcTime next_backup_due(const BackupSchedule &schedule, std::optional<UtcTime> l
 
 bool backup_overdue(const BackupSchedule &schedule, std::optional<UtcTime> last_good, UtcTime now) {
   return !last_good || now - *last_good > 2 * backup_interval(schedule.every);
+}
+
+std::string backup_file_name(UtcTime t) {
+  return "pulsemon-" + date::format("%Y%m%dT%H%M%SZ", std::chrono::floor<std::chrono::seconds>(t)) +
+         ".db";
+}
+
+std::optional<UtcTime> backup_file_time(std::string_view name) {
+  // pulsemon-YYYYMMDDTHHMMSSZ.db
+  constexpr std::string_view head = "pulsemon-";
+  constexpr std::string_view tail = ".db";
+  constexpr std::size_t stamp_size = 16;
+  if (name.size() != head.size() + stamp_size + tail.size() || !name.starts_with(head) ||
+      !name.ends_with(tail)) {
+    return std::nullopt;
+  }
+  const std::string stamp(name.substr(head.size(), stamp_size));
+  std::istringstream in(stamp);
+  date::sys_seconds parsed;
+  in >> date::parse("%Y%m%dT%H%M%SZ", parsed);
+  if (in.fail()) {
+    return std::nullopt;
+  }
+  return std::chrono::time_point_cast<Micros>(parsed);
 }
 
 std::vector<UtcTime> backups_to_remove(std::vector<UtcTime> good, int keep) {

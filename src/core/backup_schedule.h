@@ -13,7 +13,9 @@
 #include "core/time.h"
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -49,6 +51,26 @@ struct BackupSchedule {
 // is none), which the status and the alerts report.
 [[nodiscard]] bool backup_overdue(const BackupSchedule &schedule, std::optional<UtcTime> last_good,
                                   UtcTime now);
+
+// Where a backup made at `t` goes: "pulsemon-20261205T031500Z.db" (names
+// that sort by time and hold no ':'), and the time a name says (none for
+// any other name, a copy in progress among them).
+[[nodiscard]] std::string backup_file_name(UtcTime t);
+[[nodiscard]] std::optional<UtcTime> backup_file_time(std::string_view name);
+
+// What the daemon says of its scheduled backups (/api/status, /metrics).
+struct BackupStatus {
+  std::string dir;
+  BackupSchedule schedule;
+  std::optional<UtcTime> last_good; // the newest good backup
+  std::int64_t last_bytes = 0;
+  std::string last_file;
+  UtcTime next_due{};
+  bool overdue = false;
+  std::string last_failure; // why the last attempt failed; "" when it worked
+  std::optional<UtcTime> last_failure_at;
+  std::uint64_t failures = 0; // since start
+};
 
 // Of the good backups (by time, any order), those to remove so that the
 // newest `keep` stay; oldest first.

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -226,6 +227,102 @@ TEST(Backup, RestoreRefusesWhileServingThenTheDaemonServesTheBackupsTotals) {
   ASSERT_EQ(listed.size(), 1U);
   EXPECT_EQ(listed[0]["pulses"].get<std::int64_t>(), backed_up) << listed.dump();
   EXPECT_EQ(testing::http_request(serving.port, "GET", "/healthz").status, 200U);
+}
+
+// What a viewer sees of the daemon's state.
+nlohmann::json api_status(const std::filesystem::path &config, unsigned short port) {
+  (void)testing::run(testing::pulsemon_binary(),
+                     {"-c", config.string(), "user", "add", "watcher", "--role", "viewer"},
+                     "a long password\n");
+  const auto login = testing::http_request(port, "POST", "/api/login",
+                                           R"({"username":"watcher","password":"a long password"})",
+                                           {{"Content-Type", "application/json"}});
+  const std::string token = nlohmann::json::parse(login.body).value("token", "");
+  const auto status =
+      testing::http_request(port, "GET", "/api/status", "", {{"Authorization", "Bearer " + token}});
+  return nlohmann::json::parse(status.body);
+}
+
+// A backup missed while the machine was off is made at the start; only
+// then do the oldest beyond `keep` go; the status, /metrics and the log say
+// where it is.
+TEST(Backup, TheDaemonMakesAMissedBackupAtStartAndKeepsTheNewest) {
+  testing::TempDir dir;
+  const auto config = testing::init_steady_data_folder(dir / "data");
+  const auto folder = dir / "usb";
+  // Backups from long ago (made by hand, renamed as the schedule names them).
+  ASSERT_EQ(cli(config, {"backup", "--to", (dir / "old.db").string()}).exit_code, 0);
+  std::filesystem::create_directories(folder);
+  for (const char *stamp :
+       {"20200101T013000Z", "20200102T013000Z", "20200103T013000Z", "20200104T013000Z"}) {
+    std::filesystem::copy_file(dir / "old.db", folder / ("pulsemon-" + std::string(stamp) + ".db"));
+  }
+  std::ofstream(folder / "pulsemon-20200105T013000Z.db.partial") << "killed half-way";
+  std::ofstream(folder / "notes.txt") << "not a backup";
+  const std::string token(64, 'm');
+  std::ofstream(dir / "data/metrics.token") << token << "\n";
+  std::filesystem::permissions(dir / "data/metrics.token", std::filesystem::perms::owner_read);
+  testing::edit_file(config, "[backup]\ndir = \"\"", "[backup]\ndir = \"" + folder.string() + "\"");
+  testing::edit_file(config, "keep = 7", "keep = 3");
+  std::ofstream(config, std::ios::app) << "\n[metrics]\ntoken_file = \"metrics.token\"\n";
+  auto daemon = testing::start_daemon(config);
+  ASSERT_TRUE(daemon.process->wait_for_line("older removed (keep = 3)", 30s))
+      << daemon.process->output();
+
+  std::vector<std::string> names;
+  for (const auto &file : files_in(folder, ".db")) {
+    names.push_back(file.filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  ASSERT_EQ(names.size(), 3U) << "keep = 3";
+  EXPECT_EQ(names[0], "pulsemon-20200103T013000Z.db");
+  EXPECT_EQ(names[1], "pulsemon-20200104T013000Z.db");
+  EXPECT_TRUE(names[2].starts_with("pulsemon-20")) << names[2];
+  EXPECT_NE(names[2], "pulsemon-20200104T013000Z.db");
+  EXPECT_TRUE(files_in(folder, ".partial").empty());
+  EXPECT_TRUE(std::filesystem::exists(folder / "notes.txt")) << "not pulsemon's to remove";
+  expect_consistent(folder / names[2]);
+
+  const nlohmann::json status = api_status(config, daemon.port);
+  ASSERT_TRUE(status["backup"].is_object()) << status.dump();
+  EXPECT_EQ(status["backup"]["last"]["file"], (folder / names[2]).string()) << status.dump();
+  EXPECT_GT(status["backup"]["last"]["bytes"].get<std::int64_t>(), 0);
+  EXPECT_FALSE(status["backup"]["overdue"].get<bool>());
+  EXPECT_EQ(status["backup"]["every"], "daily");
+  EXPECT_EQ(status["backup"]["last_failure"], "");
+  const auto metrics = testing::http_request(daemon.port, "GET", "/metrics", "",
+                                             {{"Authorization", "Bearer " + token}});
+  EXPECT_NE(metrics.body.find("pulsemon_last_backup_timestamp_seconds "), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("pulsemon_backup_overdue 0"), std::string::npos);
+
+  // Restarted, the daemon finds today's backup and makes none until the
+  // next quiet time: the schedule survives restarts.
+  daemon.process->signal(SIGTERM);
+  ASSERT_EQ(daemon.process->wait(30s), 0);
+  auto again = testing::start_daemon(config);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(files_in(folder, ".db").size(), 3U) << again.process->output();
+}
+
+// A backup that cannot be written is reported, the daemon serves on, and
+// nothing already there is removed.
+TEST(Backup, AFailedScheduledBackupIsReportedAndTheDaemonServesOn) {
+  testing::TempDir dir;
+  const auto config = testing::init_steady_data_folder(dir / "data");
+  std::ofstream(dir / "a-file") << "a share that is not mounted: not a folder";
+  testing::edit_file(config, "[backup]\ndir = \"\"",
+                     "[backup]\ndir = \"" + (dir / "a-file/backups").string() + "\"");
+  auto daemon = testing::start_daemon(config);
+  ASSERT_TRUE(daemon.process->wait_for_line("backup: could not back up", 30s))
+      << daemon.process->output();
+  const nlohmann::json status = api_status(config, daemon.port);
+  EXPECT_NE(status["backup"]["last_failure"].get<std::string>(), "") << status.dump();
+  EXPECT_TRUE(status["backup"]["last_failure_at"].is_string());
+  EXPECT_TRUE(status["backup"]["overdue"].get<bool>()) << "none was ever made";
+  EXPECT_TRUE(status["backup"]["last"].is_null());
+  EXPECT_EQ(testing::http_request(daemon.port, "GET", "/healthz").status, 200U);
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir / "a-file"));
 }
 
 } // namespace

@@ -71,13 +71,15 @@ void run_backup(CliContext &context, const BackupOptions &options) {
   // Past a file-size limit (ulimit -f) a write fails with EFBIG, reported
   // like a full disk, rather than ending the command half-way.
   std::signal(SIGXFSZ, SIG_IGN);
-  const std::string name = "pulsemon-" + file_stamp(wall_now());
   std::filesystem::path file;
   if (options.to.empty() || std::filesystem::is_directory(options.to) ||
       options.to.ends_with('/')) {
-    const std::filesystem::path folder = options.to.empty()
-                                             ? config.database.parent_path() / "backups"
-                                             : std::filesystem::path(options.to);
+    std::filesystem::path folder = options.to;
+    if (options.to.empty()) {
+      // The scheduled backups' folder, else one beside the database.
+      folder =
+          config.backup_dir.empty() ? config.database.parent_path() / "backups" : config.backup_dir;
+    }
     std::filesystem::create_directories(folder);
     // What copies that were killed half-way left (never a backup).
     for (const auto &entry : std::filesystem::directory_iterator(folder)) {
@@ -87,7 +89,7 @@ void run_backup(CliContext &context, const BackupOptions &options) {
         std::filesystem::remove(entry.path());
       }
     }
-    file = folder / (name + ".db");
+    file = folder / backup_file_name(wall_now());
   } else {
     file = options.to;
   }

@@ -98,5 +98,16 @@ TEST(BackupSchedule, WordsAreCheckedAndNamed) {
   }
 }
 
+TEST(BackupSchedule, FileNamesSayTheirTimeAndNothingElsePassesForOne) {
+  const UtcTime t = utc("2026-12-05T03:15:09Z");
+  EXPECT_EQ(backup_file_name(t), "pulsemon-20261205T031509Z.db");
+  EXPECT_EQ(backup_file_time(backup_file_name(t)), t);
+  for (const char *other :
+       {"pulsemon-20261205T031509Z.db.partial", "pulsemon-20261205T031509Z.toml", "pulsemon.db",
+        "pulsemon-2026120XT031509Z.db", "notes.txt"}) {
+    EXPECT_FALSE(backup_file_time(other)) << other;
+  }
+}
+
 } // namespace
 } // namespace pulsemon
