@@ -364,6 +364,8 @@ test('settings: a change is stored, a bad value shows the API\'s message beside 
     assert.match(await page.textContent('[data-testid=version]'), /^\d+\.\d+\.\d+/);
     await page.waitForSelector('[data-testid=nodes]');
     assert.match(await page.textContent('[data-testid=nodes]'), /hall-node/);
+    // This daemon has no [backup] dir: Health says so and where to set it.
+    assert.match(await page.textContent('[data-testid=backup]'), /none scheduled.*\[backup\] dir/);
     await page.screenshot({ path: join(artifacts, 'desktop-health.png'), fullPage: true });
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'health');
     assert.deepEqual(problems, []);

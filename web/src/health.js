@@ -33,6 +33,16 @@ function sourceText(source) {
   return notes.length ? `running (${notes.join('; ')})` : 'running';
 }
 
+// "daily to /mnt/usb; the last 2026-…, 12.5 MB", or why there is none.
+function backupText(backup) {
+  if (!backup) return 'none scheduled: set [backup] dir to a USB disk or a NAS share (docs/backup.md)';
+  const last = backup.last
+    ? `the last ${f.time(backup.last.at)}, ${f.number(backup.last.bytes / 1e6, 1)} MB`
+    : 'none made yet';
+  const failed = backup.last_failure ? `; failed ${f.time(backup.last_failure_at)}: ${backup.last_failure}` : '';
+  return `${backup.every} to ${backup.dir}; ${last}${failed}`;
+}
+
 export async function renderHealth(root) {
   const [status, meters, nodes] = await Promise.all([api('/api/status'), api('/api/meters'), api('/api/nodes')]);
   const clock = status.clock_synchronised === null ? 'unknown' : status.clock_synchronised ? 'synchronised' : 'not synchronised';
@@ -43,6 +53,9 @@ export async function renderHealth(root) {
         f.el('dt', {}, 'Version'), f.el('dd', { 'data-testid': 'version' }, status.version),
         f.el('dt', {}, 'Time zone'), f.el('dd', {}, status.zone),
         f.el('dt', {}, 'Clock'), f.el('dd', { class: status.clock_synchronised === false ? 'bad' : '' }, clock),
+        f.el('dt', {}, 'Backups'),
+        f.el('dd', { class: !status.backup || status.backup.overdue || status.backup.last_failure ? 'bad' : '', 'data-testid': 'backup' },
+          backupText(status.backup)),
         (status.sources || []).flatMap((source) => [
           f.el('dt', {}, source.name),
           f.el('dd', { class: source.state === 'running' && !source.condition ? '' : 'bad', 'data-testid': `source-${source.meter}` },
