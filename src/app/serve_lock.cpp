@@ -14,7 +14,9 @@ namespace pulsemon {
 
 std::optional<ServeLock> ServeLock::take(const std::filesystem::path &database, Mode mode) {
   const std::filesystem::path file = database.string() + ".serve-lock";
-  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  // Read-only and readable by all: a lock file that root made (a restore
+  // run as root) must not keep the daemon's own user from taking it.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     throw Failure(ErrorCode::unavailable,
                   "cannot open " + file.string() + ": " + std::generic_category().message(errno));
