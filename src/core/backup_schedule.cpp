@@ -3,7 +3,6 @@
 #include <date/tz.h>
 
 #include <algorithm>
-#include <sstream>
 
 namespace pulsemon {
 
@@ -116,14 +115,36 @@ std::optional<UtcTime> backup_file_time(std::string_view name) {
       !name.ends_with(tail)) {
     return std::nullopt;
   }
-  const std::string stamp(name.substr(head.size(), stamp_size));
-  std::istringstream in(stamp);
-  date::sys_seconds parsed;
-  in >> date::parse("%Y%m%dT%H%M%SZ", parsed);
-  if (in.fail()) {
+  // YYYYMMDDTHHMMSSZ, read digit by digit (date::parse trips g++'s
+  // maybe-uninitialized warning at -O2).
+  const std::string_view stamp = name.substr(head.size(), stamp_size);
+  const auto digits = [&](std::size_t from, std::size_t count) -> std::optional<int> {
+    int value = 0;
+    for (std::size_t i = from; i < from + count; ++i) {
+      if (stamp[i] < '0' || stamp[i] > '9') {
+        return std::nullopt;
+      }
+      value = value * 10 + (stamp[i] - '0');
+    }
+    return value;
+  };
+  const auto year = digits(0, 4);
+  const auto month = digits(4, 2);
+  const auto day_of_month = digits(6, 2);
+  const auto hours = digits(9, 2);
+  const auto minutes = digits(11, 2);
+  const auto seconds = digits(13, 2);
+  if (stamp[8] != 'T' || stamp[15] != 'Z' || !year || !month || !day_of_month || !hours ||
+      !minutes || !seconds || *hours > 23 || *minutes > 59 || *seconds > 59) {
     return std::nullopt;
   }
-  return std::chrono::time_point_cast<Micros>(parsed);
+  const date::year_month_day date{date::year{*year}, date::month{static_cast<unsigned>(*month)},
+                                  date::day{static_cast<unsigned>(*day_of_month)}};
+  if (!date.ok()) {
+    return std::nullopt;
+  }
+  return UtcTime{date::sys_days{date}} + std::chrono::hours{*hours} +
+         std::chrono::minutes{*minutes} + std::chrono::seconds{*seconds};
 }
 
 std::vector<UtcTime> backups_to_remove(std::vector<UtcTime> good, int keep) {
