@@ -199,7 +199,8 @@ void add_backup_commands(CLI::App &app, CliContext &context) {
       "backup", "Copy the store while pulsemon runs: consistent, checked, with the config");
   backup->add_option("--to", options->to,
                      "a folder (the copy is named pulsemon-DATE.db in it) or a file that does "
-                     "not exist yet; default: 'backups' beside the database");
+                     "not exist yet; default: [backup] dir, else 'backups' beside the "
+                     "database");
   backup->add_flag("--with-secrets", options->with_secrets,
                    "also copy the token-signing secret (without it, everyone signs in again "
                    "after a restore)");
