@@ -65,18 +65,28 @@ std::vector<BackupRunner::Found> BackupRunner::good_backups() const {
   return found;
 }
 
-BackupStatus BackupRunner::status() {
+void BackupRunner::look_at_folder() {
   const std::vector<Found> found = good_backups();
+  std::int64_t bytes = 0;
+  if (!found.empty()) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(found.back().file, error);
+    bytes = error ? 0 : static_cast<std::int64_t>(size);
+  }
+  const std::lock_guard lock(mutex_);
+  status_.last_good.reset();
+  status_.last_file.clear();
+  status_.last_bytes = bytes;
+  if (!found.empty()) {
+    status_.last_good = found.back().made;
+    status_.last_file = found.back().file.string();
+  }
+}
+
+BackupStatus BackupRunner::status() {
   const UtcTime now = time_.wall_now();
   const std::lock_guard lock(mutex_);
   BackupStatus status = status_;
-  if (!found.empty()) {
-    status.last_good = found.back().made;
-    status.last_file = found.back().file.string();
-    std::error_code error;
-    const auto bytes = std::filesystem::file_size(found.back().file, error);
-    status.last_bytes = error ? 0 : static_cast<std::int64_t>(bytes);
-  }
   status.next_due = next_backup_due(schedule_, status.last_good, now, zone_);
   if (retry_at_ && *retry_at_ > status.next_due) {
     status.next_due = *retry_at_;
@@ -89,6 +99,7 @@ void BackupRunner::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
+    look_at_folder();
     const BackupStatus now_status = status();
     const UtcTime now = time_.wall_now();
     lock.lock();
@@ -136,6 +147,7 @@ void BackupRunner::make_backup() {
       std::filesystem::remove(gone);
       std::filesystem::remove(gone.replace_extension(".toml"));
     }
+    look_at_folder(); // before the log says so: the status shows the new one
     spdlog::info("backup: {} ({:.1f} MB, {} pulses), checked; {} older removed (keep = {})",
                  file.string(), static_cast<double>(copied.bytes) / 1e6, copied.pulses(),
                  expired.size(), schedule_.keep);

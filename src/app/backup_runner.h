@@ -38,6 +38,9 @@ public:
   // Ends the thread; a copy in progress finishes first.
   void stop();
 
+  // What the thread last found in the folder, with the schedule's view of
+  // it now. Never touches the folder itself: the API asks from its event
+  // loop, and a NAS share that hangs must not hang it.
   [[nodiscard]] BackupStatus status();
 
 private:
@@ -46,6 +49,8 @@ private:
     std::filesystem::path file;
   };
   [[nodiscard]] std::vector<Found> good_backups() const;
+  // Lists the folder (on the runner's thread) into status_.
+  void look_at_folder();
   void run();
   void make_backup();
 
