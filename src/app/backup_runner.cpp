@@ -1,5 +1,6 @@
 #include "app/backup_runner.h"
 
+#include "app/backup_files.h"
 #include "core/time_text.h"
 #include "store/sqlite/sqlite_backup.h"
 
@@ -109,6 +110,13 @@ void BackupRunner::run() {
       lock.lock();
       continue;
     }
+    if (now_status.next_due != announced_due_) {
+      // Said once per due time: when the next one is, and what it follows.
+      announced_due_ = now_status.next_due;
+      spdlog::info("backup: the next is due at {}{}", format_utc(now_status.next_due),
+                   now_status.last_good ? "; the newest is of " + format_utc(*now_status.last_good)
+                                        : std::string{});
+    }
     const Micros until_due = now_status.next_due - now;
     (void)time_.wait_for(wake_, lock, std::min(until_due, longest_sleep),
                          [this] { return stopping_; });
@@ -120,21 +128,12 @@ void BackupRunner::make_backup() {
   const std::filesystem::path file = folder_ / backup_file_name(started);
   try {
     std::filesystem::create_directories(folder_);
-    // What a copy that was killed half-way left (never a backup).
-    for (const auto &entry : std::filesystem::directory_iterator(folder_)) {
-      const std::string name = entry.path().filename().string();
-      if (name.starts_with("pulsemon-") && name.ends_with(sqlite::partial_suffix)) {
-        std::filesystem::remove(entry.path());
-      }
-    }
+    remove_partial_backups(folder_);
     const sqlite::DatabaseFigures copied = sqlite::copy_database(database_, file);
     if (!config_file_.empty()) {
       std::filesystem::path beside = file;
       beside.replace_extension(".toml");
-      std::filesystem::copy_file(config_file_, beside,
-                                 std::filesystem::copy_options::overwrite_existing);
-      std::filesystem::permissions(beside, std::filesystem::perms::owner_read |
-                                               std::filesystem::perms::owner_write);
+      copy_owner_only(config_file_, beside);
     }
     // Only now, with a new good one in place, do the oldest go.
     std::vector<UtcTime> good;

@@ -66,6 +66,7 @@ private:
   bool stopping_ = false;
   BackupStatus status_;
   std::optional<UtcTime> retry_at_; // after a failure
+  UtcTime announced_due_{};         // the due time last said in the log (runner's thread)
   std::thread thread_;
 };
 

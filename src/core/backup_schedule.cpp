@@ -101,9 +101,12 @@ bool backup_overdue(const BackupSchedule &schedule, std::optional<UtcTime> last_
   return !last_good || now - *last_good > 2 * backup_interval(schedule.every);
 }
 
+std::string backup_stamp(UtcTime t) {
+  return date::format("%Y%m%dT%H%M%SZ", std::chrono::floor<std::chrono::seconds>(t));
+}
+
 std::string backup_file_name(UtcTime t) {
-  return "pulsemon-" + date::format("%Y%m%dT%H%M%SZ", std::chrono::floor<std::chrono::seconds>(t)) +
-         ".db";
+  return "pulsemon-" + backup_stamp(t) + ".db";
 }
 
 std::optional<UtcTime> backup_file_time(std::string_view name) {

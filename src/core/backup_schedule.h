@@ -56,6 +56,9 @@ struct BackupSchedule {
 // that sort by time and hold no ':'), and the time a name says (none for
 // any other name, a copy in progress among them).
 [[nodiscard]] std::string backup_file_name(UtcTime t);
+// The time part of such a name ("20261205T031500Z"), for other files that
+// sort by time (a database set aside by restore).
+[[nodiscard]] std::string backup_stamp(UtcTime t);
 [[nodiscard]] std::optional<UtcTime> backup_file_time(std::string_view name);
 
 // What the daemon says of its scheduled backups (/api/status, /metrics).

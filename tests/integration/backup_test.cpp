@@ -46,6 +46,15 @@ std::vector<std::filesystem::path> files_in(const std::filesystem::path &folder,
   return found;
 }
 
+std::vector<std::string> files_in_sorted(const std::filesystem::path &folder) {
+  std::vector<std::string> names;
+  for (const auto &file : files_in(folder, ".db")) {
+    names.push_back(file.filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 // The copy is consistent in itself: its per-meter counts and every rollup
 // equal what its pulses say.
 void expect_consistent(const std::filesystem::path &copy) {
@@ -212,6 +221,20 @@ TEST(Backup, RestoreRefusesWhileServingThenTheDaemonServesTheBackupsTotals) {
     testing::init_data_folder(dir / "fresh", false);
     return dir / "fresh/pulsemon.toml";
   }();
+  // A file that is not a whole backup is refused and changes nothing.
+  const auto torn = dir / "torn.db";
+  std::filesystem::copy_file(backup_file, torn);
+  std::filesystem::resize_file(torn, std::filesystem::file_size(torn) / 2);
+  std::ofstream(dir / "notes.txt") << "not a database";
+  for (const auto &bad : {torn, dir / "notes.txt", dir / "missing.db"}) {
+    const Completed refused_file = cli(fresh_config, {"restore", bad.string()});
+    EXPECT_EQ(refused_file.exit_code, 2) << bad << refused_file.out << refused_file.err;
+    EXPECT_NE(refused_file.err.find(bad.string()), std::string::npos) << refused_file.err;
+  }
+  EXPECT_EQ(files_in(dir / "fresh", ".db").size(), 1U);
+  EXPECT_FALSE(std::filesystem::exists(dir / "fresh/pulsemon.db.restoring"));
+  EXPECT_EQ(count_of(dir / "fresh/pulsemon.db", "SELECT count(*) FROM meters"), 0);
+
   const Completed restored = cli(fresh_config, {"restore", backup_file.string()});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   EXPECT_NE(restored.out.find(std::to_string(backed_up) + " pulses"), std::string::npos)
@@ -273,11 +296,7 @@ TEST(Backup, TheDaemonMakesAMissedBackupAtStartAndKeepsTheNewest) {
   ASSERT_TRUE(daemon.process->wait_for_line("older removed (keep = 3)", 30s))
       << daemon.process->output();
 
-  std::vector<std::string> names;
-  for (const auto &file : files_in(folder, ".db")) {
-    names.push_back(file.filename().string());
-  }
-  std::sort(names.begin(), names.end());
+  const std::vector<std::string> names = files_in_sorted(folder);
   ASSERT_EQ(names.size(), 3U) << "keep = 3";
   EXPECT_EQ(names[0], "pulsemon-20200103T013000Z.db");
   EXPECT_EQ(names[1], "pulsemon-20200104T013000Z.db");
@@ -305,8 +324,11 @@ TEST(Backup, TheDaemonMakesAMissedBackupAtStartAndKeepsTheNewest) {
   daemon.process->signal(SIGTERM);
   ASSERT_EQ(daemon.process->wait(30s), 0);
   auto again = testing::start_daemon(config);
-  std::this_thread::sleep_for(1500ms);
-  EXPECT_EQ(files_in(folder, ".db").size(), 3U) << again.process->output();
+  const auto next = again.process->wait_for_line("backup: the next is due at", 30s);
+  ASSERT_TRUE(next) << again.process->output();
+  EXPECT_NE(next->find("the newest is of"), std::string::npos) << *next;
+  // The same three (keep = 3 would hide a fourth made and one removed).
+  EXPECT_EQ(files_in_sorted(folder), names) << again.process->output();
 }
 
 // A backup that cannot be written is reported, the daemon serves on, and

@@ -1,6 +1,7 @@
 // pulsemon backup: an online, checked copy of the store (with the config
 // beside it, and the token secret when asked); pulsemon restore: puts such
 // a copy in the store's place, keeping the one it replaces.
+#include "app/backup_files.h"
 #include "app/cli_context.h"
 #include "app/serve_lock.h"
 #include "core/time_text.h"
@@ -8,8 +9,6 @@
 #include "store/sqlite/sqlite_backup.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_store.h"
-
-#include <date/date.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,11 +27,6 @@ struct BackupOptions {
   std::string to;
   bool with_secrets = false;
 };
-
-// "20261205T031500Z": file names that sort by time and hold no ':'.
-std::string file_stamp(UtcTime now) {
-  return date::format("%Y%m%dT%H%M%SZ", std::chrono::floor<std::chrono::seconds>(now));
-}
 
 // A percentage on stderr while a terminal watches, at most every 1 %; a
 // log or a pipe gets only the result.
@@ -81,14 +75,7 @@ void run_backup(CliContext &context, const BackupOptions &options) {
           config.backup_dir.empty() ? config.database.parent_path() / "backups" : config.backup_dir;
     }
     std::filesystem::create_directories(folder);
-    // What copies that were killed half-way left (never a backup).
-    for (const auto &entry : std::filesystem::directory_iterator(folder)) {
-      const std::string found = entry.path().filename().string();
-      if (found.starts_with("pulsemon-") &&
-          found.ends_with(std::string(".db") + sqlite::partial_suffix)) {
-        std::filesystem::remove(entry.path());
-      }
-    }
+    remove_partial_backups(folder);
     file = folder / backup_file_name(wall_now());
   } else {
     file = options.to;
@@ -101,20 +88,13 @@ void run_backup(CliContext &context, const BackupOptions &options) {
   if (!config.file.empty()) {
     std::filesystem::path beside = file;
     beside.replace_extension(".toml");
-    std::filesystem::copy_file(config.file, beside,
-                               std::filesystem::copy_options::overwrite_existing);
-    // It may hold a broker's password.
-    std::filesystem::permissions(beside, std::filesystem::perms::owner_read |
-                                             std::filesystem::perms::owner_write);
+    copy_owner_only(config.file, beside);
     std::cout << "The config is beside it: " << beside.string() << "\n";
   }
   if (options.with_secrets) {
     std::filesystem::path secret = file;
     secret.replace_extension(".jwt.secret");
-    std::filesystem::copy_file(config.secret_file, secret,
-                               std::filesystem::copy_options::overwrite_existing);
-    std::filesystem::permissions(secret, std::filesystem::perms::owner_read |
-                                             std::filesystem::perms::owner_write);
+    copy_owner_only(config.secret_file, secret);
     std::cout << "So is the token-signing secret (keep it private): " << secret.string() << "\n";
   } else {
     std::cout << "Without the token-signing secret (--with-secrets adds it): after a restore "
@@ -145,11 +125,25 @@ void run_restore(CliContext &context, const std::string &from) {
                   "a pulsemon daemon serves " + database.string() +
                       "; stop it first (systemctl stop pulsemon), then restore");
   }
-  const sqlite::DatabaseFigures found = sqlite::check_database_file(from);
-  const std::string stamp = file_stamp(wall_now());
+  if (!std::filesystem::is_regular_file(from)) {
+    throw Failure(ErrorCode::invalid_argument, from + " is not a file");
+  }
+  const std::string stamp = backup_stamp(wall_now());
   const std::filesystem::path incoming = database.string() + ".restoring";
   std::filesystem::remove(incoming);
-  (void)sqlite::copy_database(from, incoming, terminal_progress("restore"));
+  // The copy is the check (integrity, a schema this build knows, every
+  // meter's pulses): reading the whole file once more beforehand would
+  // double the time on a ten-year store.
+  sqlite::DatabaseFigures found;
+  try {
+    found = sqlite::copy_database(from, incoming, terminal_progress("restore"));
+  } catch (const Failure &failure) {
+    if (failure.code() != ErrorCode::invalid_argument) {
+      throw; // a full disk here, say: not the backup's fault
+    }
+    throw Failure(ErrorCode::invalid_argument,
+                  from + " is not a backup this pulsemon can restore: " + failure.message());
+  }
 
   std::filesystem::path set_aside;
   if (std::filesystem::exists(database)) {
