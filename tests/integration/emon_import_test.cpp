@@ -1,14 +1,10 @@
 // pulsemon import emon-db: an old-stack database moves over without loss,
 // a second import adds nothing, and a damaged or foreign file is refused
 // before the target changes.
+#include "emon_import_fixture.h"
+
 #include "support/daemon.h"
 #include "support/http_client.h"
-#include "support/process.h"
-#include "support/temp_dir.h"
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include <fstream>
 
@@ -16,7 +12,6 @@ namespace pulsemon {
 namespace {
 
 using testing::Completed;
-using testing::pulsemon_binary;
 
 // The old logger's layout: one row per falling edge, whole epoch seconds.
 constexpr const char *old_schema = R"sql(
@@ -40,8 +35,9 @@ INSERT INTO user (username, password) VALUES ('pi', 'raspberry'), ('nopass', '')
 
 // The old stack's schema exactly as its logger, schema file and cron job
 // made it: the meter column is m_id, `created` is datetime('now') text,
-// the cron job's tables hold counts per epoch / seconds, and the schema
-// file's sample user sits in a user table that the old service never read.
+// the schema file's sample user sits in a user table that the old service
+// never read, and emoncollect.py (-i 60, -i 3600, -i 86400) left one table
+// per meter and interval.
 constexpr const char *real_schema = R"sql(
 CREATE TABLE meter (id INTEGER PRIMARY KEY, created NUMERIC NOT NULL, description TEXT NOT NULL,
                     location TEXT NOT NULL, ipu INTEGER DEFAULT 0);
@@ -50,88 +46,40 @@ CREATE TABLE measurement (id INTEGER PRIMARY KEY, epoch NUMERIC NOT NULL, m_id I
 CREATE TABLE user (id INTEGER PRIMARY KEY, username TEXT, password TEXT);
 INSERT INTO user (username, password) VALUES ('admin', 'admin');
 INSERT INTO meter (id, created, description, location) VALUES
-  (1, datetime('now'), 'Elektra', 'meterkast');
+  (1, datetime('now'), 'Elektra', 'meterkast'), (2, datetime('now'), 'Gas', 'kelder');
 -- 1700000000 = 2023-11-14T22:13:20Z; two pulses share a second, one falls
 -- in the next hour and day.
 INSERT INTO measurement (epoch, m_id) VALUES (1700000000, 1), (1700000000, 1), (1700000030, 1),
-  (1700000090, 1), (1700003600, 1), (1700100000, 1);
-CREATE TABLE emon_60 AS SELECT m_id, epoch / 60 AS epoch, count(*) AS count FROM measurement
-  GROUP BY m_id, epoch / 60;
-CREATE TABLE emon_3600 AS SELECT m_id, epoch / 3600 AS epoch, count(*) AS count FROM measurement
-  GROUP BY m_id, epoch / 3600;
-CREATE TABLE emon_86400 AS SELECT m_id, epoch / 86400 AS epoch, count(*) AS count
-  FROM measurement GROUP BY m_id, epoch / 86400;
+  (1700000090, 1), (1700003600, 1), (1700100000, 1), (1700000500, 2), (1700090000, 2);
 )sql";
 
-void write_database(const std::filesystem::path &path, const std::string &sql) {
-  sqlite3 *db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char *message = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-  const std::string error = message != nullptr ? message : "";
-  sqlite3_free(message);
-  sqlite3_close(db);
-  ASSERT_EQ(rc, SQLITE_OK) << error;
+// What emoncollect.py does for meter M and interval S on every run.
+std::string cron_table(int meter, int seconds) {
+  const std::string name = "emon_" + std::to_string(meter) + "_" + std::to_string(seconds);
+  return "DROP TABLE IF EXISTS " + name + "; CREATE TABLE " + name +
+         " (id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, ticks INTEGER NOT NULL, m_id INTEGER "
+         "NOT NULL); INSERT INTO " +
+         name + " (epoch, ticks, m_id) SELECT epoch, count(epoch), " + std::to_string(meter) +
+         " FROM measurement WHERE m_id = " + std::to_string(meter) + " GROUP BY (epoch / " +
+         std::to_string(seconds) + ");";
 }
 
-class EmonImport : public ::testing::Test {
-protected:
-  testing::TempDir dir;
-
-  void SetUp() override {
-    const Completed done = testing::run(pulsemon_binary(), {"init", "--dir", target().string()});
-    ASSERT_EQ(done.exit_code, 0) << done.err;
-  }
-
-  std::filesystem::path target() const { return dir / "data"; }
-
-  Completed pulsemon(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"-c", (target() / "pulsemon.toml").string()});
-    return testing::run(pulsemon_binary(), args);
-  }
-
-  Completed import(const std::filesystem::path &file) const {
-    return pulsemon({"import", "emon-db", file.string()});
-  }
-
-  nlohmann::json json_of(std::vector<std::string> args) const {
-    const Completed done = pulsemon(std::move(args));
-    EXPECT_EQ(done.exit_code, 0) << done.err;
-    return nlohmann::json::parse(done.out);
-  }
-
-  nlohmann::json meters() const { return json_of({"meter", "list", "--json"}); }
-  nlohmann::json users() const { return json_of({"user", "list", "--json"}); }
-
-  // Everything a refused import, or a repeated one, must leave as it was;
-  // only the counter of resent (duplicate) pulses may move.
-  std::string target_state() const {
-    nlohmann::json list = meters();
-    for (auto &meter : list) {
-      meter.erase("duplicates");
+std::string cron_run() {
+  std::string sql;
+  for (const int meter : {1, 2}) {
+    for (const int seconds : {60, 3600, 86400}) {
+      sql += cron_table(meter, seconds);
     }
-    std::string state = list.dump() + users().dump();
-    for (const auto &meter : meters()) {
-      state += pulsemon({"export", "csv", "--meter", std::to_string(meter["id"].get<int>())}).out;
-    }
-    return state;
   }
-
-  void expect_refused(const std::filesystem::path &file, const std::string &reason) const {
-    const std::string before = target_state();
-    const Completed done = import(file);
-    EXPECT_EQ(done.exit_code, 2) << done.out;
-    EXPECT_NE(done.err.find(reason), std::string::npos) << done.err;
-    EXPECT_EQ(target_state(), before);
-  }
-};
+  return sql;
+}
 
 TEST_F(EmonImport, MetersPulsesAndUsersArriveWithoutLoss) {
   write_database(dir / "emon.db", old_schema);
   const Completed done = import(dir / "emon.db");
   ASSERT_EQ(done.exit_code, 0) << done.err;
   EXPECT_NE(done.out.find("8 measurement rows, 8 new"), std::string::npos) << done.out;
-  EXPECT_NE(done.out.find("3 rows shared their second"), std::string::npos) << done.out;
+  EXPECT_NE(done.out.find("3 rows shared their time"), std::string::npos) << done.out;
 
   const nlohmann::json list = meters();
   ASSERT_EQ(list.size(), 3U) << list.dump();
@@ -162,38 +110,75 @@ TEST_F(EmonImport, MetersPulsesAndUsersArriveWithoutLoss) {
 }
 
 TEST_F(EmonImport, TheRealOldSchemaImportsAndIsCheckedAgainstTheCronTables) {
-  write_database(dir / "emon.db", real_schema);
+  write_database(dir / "emon.db", std::string(real_schema) + cron_run());
   const Completed done = import(dir / "emon.db");
   ASSERT_EQ(done.exit_code, 0) << done.err;
-  EXPECT_NE(done.out.find("6 measurement rows, 6 new"), std::string::npos) << done.out;
-  for (const char *table : {"emon_60 (counts per 60 s): 4 intervals, all agree",
-                            "emon_3600 (counts per 3600 s): 3 intervals, all agree",
-                            "emon_86400 (counts per 86400 s): 2 intervals, all agree"}) {
+  EXPECT_NE(done.out.find("8 measurement rows, 8 new"), std::string::npos) << done.out;
+  for (const char *table : {"emon_1_60 (meter 1, counts per 60 s): 4 intervals, all agree",
+                            "emon_1_3600 (meter 1, counts per 3600 s): 3 intervals, all agree",
+                            "emon_1_86400 (meter 1, counts per 86400 s): 2 intervals, all agree",
+                            "emon_2_60 (meter 2, counts per 60 s): 2 intervals, all agree",
+                            "emon_2_86400 (meter 2, counts per 86400 s): 2 intervals, all agree"}) {
     EXPECT_NE(done.out.find(table), std::string::npos) << table << "\n" << done.out;
   }
   const nlohmann::json list = meters();
-  ASSERT_EQ(list.size(), 1U);
+  ASSERT_EQ(list.size(), 2U);
   EXPECT_EQ(list[0]["name"], "Elektra");
   EXPECT_EQ(list[0]["pulses"], 6);
+  EXPECT_EQ(list[1]["pulses"], 2);
   const Completed again = import(dir / "emon.db");
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_NE(again.out.find("6 measurement rows, 0 new, 6 already there"), std::string::npos)
+  EXPECT_NE(again.out.find("8 measurement rows, 0 new, 8 already there"), std::string::npos)
       << again.out;
   EXPECT_EQ(meters()[0]["pulses"], 6);
 }
 
-TEST_F(EmonImport, AStaleCronTableIsReportedNotRefused) {
-  write_database(dir / "emon.db", std::string(real_schema) +
-                                      "UPDATE emon_3600 SET count = 9 WHERE epoch = 1700000000 / "
-                                      "3600; DELETE FROM measurement WHERE epoch = 1700100000;");
+// The cron job last ran, then the logger wrote on (a new hour and day);
+// and one count was changed by hand. Each table says where it first
+// differs; the import is the measurement table's.
+TEST_F(EmonImport, StaleCronTablesAreReportedWithTheirFirstDifferingInterval) {
+  write_database(dir / "emon.db",
+                 std::string(real_schema) + cron_run() +
+                     "INSERT INTO measurement (epoch, m_id) VALUES (1700200000, 1), "
+                     "(1700200001, 1);"
+                     "UPDATE emon_2_60 SET ticks = 5 WHERE epoch = 1700000500;");
   const Completed done = import(dir / "emon.db");
   ASSERT_EQ(done.exit_code, 0) << done.err;
-  EXPECT_NE(done.out.find("emon_3600 (counts per 3600 s): 3 intervals, 2 disagree (the first: "
-                          "meter 1, 2023-11-14T22:00:00Z: the table says 9, the import has 4)"),
+  EXPECT_NE(done.out.find("10 measurement rows, 10 new"), std::string::npos) << done.out;
+  // 1700200000 = 2023-11-17T05:46:40Z.
+  for (const char *line :
+       {"emon_1_60 (meter 1, counts per 60 s): 4 intervals, 1 disagree (the first: "
+        "2023-11-17T05:46:00Z: the table says 0, stored 2); the table ends at "
+        "2023-11-16T02:00:00Z, the pulses go on to 2023-11-17T05:46:00Z: the cron job has not run "
+        "since",
+        "emon_1_3600 (meter 1, counts per 3600 s): 3 intervals, 1 disagree (the first: "
+        "2023-11-17T05:00:00Z: the table says 0, stored 2)",
+        "emon_1_86400 (meter 1, counts per 86400 s): 2 intervals, 1 disagree (the first: "
+        "2023-11-17T00:00:00Z: the table says 0, stored 2)",
+        "emon_2_60 (meter 2, counts per 60 s): 2 intervals, 1 disagree (the first: "
+        "2023-11-14T22:21:00Z: the table says 5, stored 1); the cron job's table is likely stale",
+        "emon_2_3600 (meter 2, counts per 3600 s): 2 intervals, all agree"}) {
+    EXPECT_NE(done.out.find(line), std::string::npos) << line << "\n" << done.out;
+  }
+  EXPECT_EQ(meters()[0]["pulses"], 8) << "the pulses are the measurement table's";
+}
+
+// An emon_<seconds> form with a meter column and counts per epoch / seconds,
+// which an earlier brief described, is still read where a file has it.
+TEST_F(EmonImport, TheEmonSecondsFormIsCheckedToo) {
+  write_database(
+      dir / "emon.db",
+      std::string(real_schema) +
+          "CREATE TABLE emon_3600 AS SELECT m_id, epoch / 3600 AS epoch, count(*) AS "
+          "count FROM measurement GROUP BY m_id, epoch / 3600;"
+          "UPDATE emon_3600 SET count = 9 WHERE m_id = 1 AND epoch = 1700000000 / 3600;");
+  const Completed done = import(dir / "emon.db");
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.out.find("emon_3600 (counts per 3600 s): 5 intervals, 1 disagree (the first: "
+                          "meter 1, 2023-11-14T22:00:00Z: the table says 9, stored 4)"),
             std::string::npos)
       << done.out;
   EXPECT_NE(done.out.find("likely stale"), std::string::npos) << done.out;
-  EXPECT_EQ(meters()[0]["pulses"], 5) << "the pulses are the measurement table's";
 }
 
 // The schema file's sample user (admin/admin) could never log in to the old

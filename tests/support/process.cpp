@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -84,6 +85,39 @@ Completed run(const std::filesystem::path &program, const std::vector<std::strin
   err_reader.join();
   close(out[0]);
   close(err[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  completed.exit_code = exit_code_of(status);
+  return completed;
+}
+
+Completed run_on_terminal(const std::filesystem::path &program,
+                          const std::vector<std::string> &args) {
+  std::vector<std::string> storage;
+  auto argv = argv_of(program, args, storage);
+  winsize size{};
+  size.ws_row = 24;
+  size.ws_col = 120;
+  int terminal = -1;
+  const pid_t pid = forkpty(&terminal, nullptr, nullptr, &size);
+  if (pid < 0) {
+    throw std::runtime_error("forkpty failed");
+  }
+  if (pid == 0) {
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  Completed completed;
+  // Reading ends with EIO once the child has exited and closed its side.
+  char buffer[4096];
+  while (true) {
+    const ssize_t n = ::read(terminal, buffer, sizeof buffer);
+    if (n <= 0) {
+      break;
+    }
+    completed.out.append(buffer, static_cast<std::size_t>(n));
+  }
+  close(terminal);
   int status = 0;
   waitpid(pid, &status, 0);
   completed.exit_code = exit_code_of(status);

@@ -23,6 +23,12 @@ struct Completed {
 Completed run(const std::filesystem::path &program, const std::vector<std::string> &args,
               const std::string &input = {});
 
+// Runs `program args…` on a pseudo-terminal, as a person at a shell would:
+// standard output and error both go to it, and `out` holds all it showed
+// (with its \r redraws and the terminal's \r\n line ends).
+Completed run_on_terminal(const std::filesystem::path &program,
+                          const std::vector<std::string> &args);
+
 class Background {
 public:
   // Starts the program with stdout and stderr going to one pipe.

@@ -4,22 +4,22 @@
 // descriptions and locations; every measurement row becomes a pulse. The
 // whole file is read and checked before anything is written, so a damaged
 // or foreign file leaves the target as it was; importing the same file
-// again stores nothing new. Where the cron job's count tables (emon_<s>)
-// are present, the imported pulses are checked against them.
+// again stores nothing new, and an import repeated while the old logger
+// still writes adds only the rows it had not seen (store/legacy/emon_import.h).
+// Where the cron job's count tables (emon_<meter>_<seconds>) are present,
+// the stored pulses are checked against them.
 //
 // Users: the old service checked the one user name and password of its
 // config.json and never read a user table, so no row of one becomes an
 // account (a sample row would have become a login the old system never
 // had). --users-from CONFIG.json creates that one user instead.
 #include "app/cli_context.h"
+#include "app/progress.h"
 #include "auth/secrets.h"
-#include "core/same_time_spreader.h"
 #include "core/time_text.h"
 #include "core/untrusted_json.h"
 #include "store/legacy/emon_db.h"
-#include "store/recorder.h"
-
-#include <spdlog/spdlog.h>
+#include "store/legacy/emon_import.h"
 
 #include <fstream>
 #include <iostream>
@@ -72,46 +72,33 @@ OldServiceUser read_old_service_user(const std::string &path) {
   return OldServiceUser{text_of("username"), text_of("password")};
 }
 
-// Each interval of the cron job's tables against the pulses now stored.
-// The tables may be stale (the cron job ran last some time ago): a
-// difference is reported, never refused.
-void check_count_tables(EmonDb &old, Store &store, const std::vector<Meter> &meters) {
-  std::set<std::int64_t> imported;
-  for (const Meter &meter : meters) {
-    imported.insert(meter.id);
-  }
-  for (const EmonCountTable &table : old.count_tables()) {
-    std::int64_t intervals = 0;
-    std::int64_t disagree = 0;
-    std::string first;
-    old.for_each_count(table, [&](const EmonCount &row) {
-      ++intervals;
-      const UtcTime end = row.start + std::chrono::seconds{table.seconds};
-      std::int64_t stored = 0;
-      if (row.meter_id) {
-        stored = imported.contains(*row.meter_id)
-                     ? store.count_pulses(*row.meter_id, row.start, end)
-                     : 0;
-      } else {
-        for (const Meter &meter : meters) {
-          stored += store.count_pulses(meter.id, row.start, end);
-        }
-      }
-      if (stored != row.pulses && ++disagree == 1) {
-        first = (row.meter_id ? "meter " + std::to_string(*row.meter_id) + ", " : "") +
-                format_utc(row.start) + ": the table says " + std::to_string(row.pulses) +
-                ", the import has " + std::to_string(stored);
-      }
-    });
-    std::cout << "  " << table.name << " (counts per " << table.seconds << " s): " << intervals
-              << " intervals, ";
-    if (disagree == 0) {
-      std::cout << "all agree with the imported pulses\n";
-    } else {
-      std::cout << disagree << " disagree (the first: " << first
-                << "); the cron job's table is likely stale: the pulses come from the "
-                   "measurement table, row by row\n";
+// The cron job's tables may be stale (it last ran some time before the
+// import): a difference is reported, never refused.
+void report_count_tables(const std::vector<CountTableCheck> &checks) {
+  for (const CountTableCheck &check : checks) {
+    std::cout << "  " << check.table.name << " (";
+    if (check.meters.size() == 1) {
+      std::cout << "meter " << check.meters.front() << ", ";
     }
+    std::cout << "counts per " << check.table.seconds << " s): ";
+    if (!check.not_checked.empty()) {
+      std::cout << "not checked: " << check.not_checked << "\n";
+      continue;
+    }
+    std::cout << check.intervals << " intervals, ";
+    if (check.differ == 0) {
+      std::cout << "all agree with the stored pulses\n";
+      continue;
+    }
+    std::cout << check.differ << " disagree (the first: " << check.first_difference << ")";
+    if (check.stored_ends && (!check.table_ends || *check.table_ends < *check.stored_ends)) {
+      std::cout << "; the table ends "
+                << (check.table_ends ? "at " + format_utc(*check.table_ends) : "empty")
+                << ", the pulses go on to " << format_utc(*check.stored_ends)
+                << ": the cron job has not run since";
+    }
+    std::cout << "; the cron job's table is likely stale: the pulses come from the "
+                 "measurement table, row by row\n";
   }
 }
 
@@ -141,55 +128,26 @@ void check_meter_ids_are_free(Store &store, const std::vector<Meter> &wanted) {
   }
 }
 
-struct PulseTotals {
-  std::int64_t rows = 0;
-  std::int64_t stored = 0;
-  std::int64_t duplicates = 0;
-  std::int64_t spread = 0;
-};
-
-PulseTotals import_pulses(EmonDb &old, Store &store) {
-  PulseTotals totals;
-  Recorder recorder(store, nullptr);
-  BulkLoad load(recorder);
-  SameTimeSpreader spreader;
-  std::optional<std::int64_t> meter;
-  const auto keep = [&](UtcTime t) { load.add(*meter, t); };
-  old.for_each_measurement([&](std::int64_t meter_id, UtcTime stamp) {
-    if (meter != meter_id) {
-      if (meter) {
-        spreader.finish(keep);
-      }
-      totals.spread += spreader.spread_rows();
-      spreader = SameTimeSpreader{};
-      meter = meter_id;
-    }
-    ++totals.rows;
-    spreader.add(stamp, keep);
-  });
-  if (meter) {
-    spreader.finish(keep);
-  }
-  load.finish();
-  totals.spread += spreader.spread_rows();
-  totals.stored = load.stored();
-  totals.duplicates = load.duplicates();
-  return totals;
-}
-
 void import_emon_db(CliContext &context, const EmonImportOptions &options) {
   if (!(options.pulses_per_unit > 0)) {
     throw Failure(ErrorCode::invalid_argument, "--ppu: must be greater than 0");
   }
   EmonDb old(options.file);
-  const std::vector<EmonMeter> old_meters = old.meters();
-  const std::int64_t user_rows = old.user_rows();
+  // One snapshot of rows for both passes: rows a running logger adds
+  // meanwhile wait for the next import.
+  const MeasurementSnapshot snapshot = old.snapshot();
   const std::optional<OldServiceUser> service_user =
       options.users_from.empty() ? std::nullopt
                                  : std::optional(read_old_service_user(options.users_from));
   // Read every row once before writing: a bad row refuses the whole file.
+  Progress progress("checking rows", snapshot.rows);
   std::map<std::int64_t, std::int64_t> rows_per_meter;
-  old.for_each_measurement([&](std::int64_t meter_id, UtcTime) { ++rows_per_meter[meter_id]; });
+  old.for_each_measurement(snapshot, [&](std::int64_t meter_id, UtcTime) {
+    ++rows_per_meter[meter_id];
+    progress.add();
+  });
+  const std::vector<EmonMeter> old_meters = old.meters(snapshot);
+  const std::int64_t user_rows = old.user_rows();
 
   std::vector<Meter> meters;
   for (const EmonMeter &old_meter : old_meters) {
@@ -211,7 +169,9 @@ void import_emon_db(CliContext &context, const EmonImportOptions &options) {
       ++new_meters;
     }
   }
-  const PulseTotals pulses = import_pulses(old, *store);
+  progress.next_step("importing rows", snapshot.rows);
+  const EmonPulseTotals pulses =
+      import_emon_pulses(old, snapshot, *store, [&](std::int64_t rows) { progress.add(rows); });
 
   std::string user_line;
   if (!service_user) {
@@ -229,25 +189,50 @@ void import_emon_db(CliContext &context, const EmonImportOptions &options) {
                 "'pulsemon user passwd NAME' sets a new one)";
   }
 
-  std::cout << "Imported " << options.file << ":\n"
-            << "  meters: " << meters.size() << " (" << new_meters << " new, "
+  progress.next_step("checking the cron tables' pulses");
+  const std::vector<CountTableCheck> checks = check_count_tables(
+      old, *store, pulses.spans, [&](std::int64_t pulses_done) { progress.add(pulses_done); });
+  const std::int64_t grew = old.rows_after(snapshot);
+  progress.finish();
+
+  std::cout << "Imported " << options.file << ":\n";
+  if (!old.opened_note().empty()) {
+    std::cout << "  the file was " << old.opened_note() << "\n";
+  }
+  std::cout << "  meters: " << meters.size() << " (" << new_meters << " new, "
             << meters.size() - static_cast<std::size_t>(new_meters) << " already there)\n"
             << "  pulses: " << pulses.rows << " measurement rows, " << pulses.stored << " new, "
-            << pulses.duplicates << " already there\n"
-            << "  " << pulses.spread
-            << " rows shared their second with another row and were spread evenly within it\n"
-            << "  users: " << user_line << "\n";
+            << pulses.already_there << " already there\n"
+            << "  " << pulses.shared_rows
+            << " rows shared their time with another row and were spread within their second\n";
+  if (pulses.grown_seconds > 0) {
+    std::cout << "  " << pulses.grown_seconds
+              << " seconds had fewer pulses here than rows in the file (the old logger wrote "
+                 "into them after an earlier import): their "
+              << pulses.added_to_grown_seconds << " missing pulses were added, none doubled\n";
+  }
+  if (pulses.fuller_seconds > 0) {
+    std::cout << "  " << pulses.fuller_seconds
+              << " seconds hold more pulses here than rows in the file; they were left as "
+                 "they are\n";
+  }
+  if (grew > 0) {
+    std::cout << "  the file grew by " << grew
+              << " rows while it was read (the old logger still runs?): they wait for the "
+                 "next import; stop the logger and import again\n";
+  }
+  std::cout << "  users: " << user_line << "\n";
   if (user_rows > 0) {
     std::cout << "  the file's user table has " << user_rows
               << " rows; none was imported: the old service never read that table, so none "
                  "of them could log in\n";
   }
-  check_count_tables(old, *store, meters);
+  report_count_tables(checks);
   for (const Meter &meter : meters) {
     const auto rows = rows_per_meter.find(meter.id);
-    spdlog::info("meter {} '{}': {} measurement rows, {} pulses per {}", meter.id, meter.name,
-                 rows == rows_per_meter.end() ? 0 : rows->second, meter.pulses_per_unit,
-                 meter.unit);
+    std::cout << "  meter " << meter.id << " '" << meter.name
+              << "': " << (rows == rows_per_meter.end() ? 0 : rows->second) << " measurement rows, "
+              << meter.pulses_per_unit << " pulses per " << meter.unit << "\n";
   }
 }
 

@@ -1,5 +1,6 @@
 // pulsemon rollup --rebuild: recompute every derived count from raw pulses.
 #include "app/cli_context.h"
+#include "app/progress.h"
 
 #include <iomanip>
 #include <iostream>
@@ -14,7 +15,9 @@ void add_rollup_command(CLI::App &app, CliContext &context) {
   rollup->callback([&context, rebuild] {
     auto store = context.open_store();
     const auto began = std::chrono::steady_clock::now();
+    Progress progress("rebuilding rollups");
     store->rebuild_rollups();
+    progress.finish();
     std::int64_t pulses = 0;
     for (const Meter &meter : store->meters()) {
       pulses += store->stats(meter.id).pulses;

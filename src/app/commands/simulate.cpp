@@ -1,6 +1,7 @@
 // pulsemon simulate: a synthetic household's pulses for a number of days,
 // through the meter's filter and into the store as fast as possible.
 #include "app/cli_context.h"
+#include "app/progress.h"
 #include "core/time_text.h"
 #include "sources/simulator/household.h"
 #include "store/recorder.h"
@@ -78,7 +79,9 @@ void run_simulate(CliContext &context, const SimulateOptions &options) {
 
   std::vector<UtcTime> pulses;
   std::vector<simulator::SimulatedEdge> edges;
+  Progress progress("simulating days", options.days);
   for (int day = 0; day < options.days; ++day) {
+    progress.add();
     const UtcTime day_start = start + date::days{day};
     const UtcTime day_end = day_start + date::days{1};
     const auto steps = household.day(day_start);
@@ -101,6 +104,7 @@ void run_simulate(CliContext &context, const SimulateOptions &options) {
     }
   }
   load.finish();
+  progress.finish();
   const std::int64_t stored = load.stored();
   const std::int64_t duplicates = load.duplicates();
 

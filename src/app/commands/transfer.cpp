@@ -4,6 +4,7 @@
 // without an offset. Export writes the header and ISO-8601 UTC with
 // microseconds, so export → import reproduces every pulse exactly.
 #include "app/cli_context.h"
+#include "app/progress.h"
 #include "core/pulse_csv.h"
 #include "core/time_text.h"
 #include "store/recorder.h"
@@ -43,13 +44,22 @@ void import_csv(CliContext &context, const std::string &path, std::int64_t meter
   auto store = context.open_store();
   (void)store->meter(meter_id);
   // First pass: check every line, so a bad file changes nothing.
-  std::size_t lines = 0;
-  read_pulse_file(path, zone, [&](UtcTime) { ++lines; });
+  Progress progress("checking pulses");
+  std::int64_t lines = 0;
+  read_pulse_file(path, zone, [&](UtcTime) {
+    ++lines;
+    progress.add();
+  });
 
+  progress.next_step("importing pulses", lines);
   Recorder recorder(*store, nullptr);
   BulkLoad load(recorder);
-  read_pulse_file(path, zone, [&](UtcTime t) { load.add(meter_id, t); });
+  read_pulse_file(path, zone, [&](UtcTime t) {
+    load.add(meter_id, t);
+    progress.add();
+  });
   load.finish();
+  progress.finish();
   std::cout << "Imported " << lines << " pulses into meter " << meter_id << ": " << load.stored()
             << " new, " << load.duplicates() << " already there\n";
 }
@@ -63,6 +73,8 @@ void export_csv(CliContext &context, std::int64_t meter_id, const std::string &f
       from_text.empty() ? utc_from_epoch_us(0) : value_or_throw(parse_time(from_text, zone));
   const UtcTime to =
       to_text.empty() ? utc_from_epoch_us(INT64_MAX) : value_or_throw(parse_time(to_text, zone));
+  Progress progress("exporting pulses", store->count_pulses(meter_id, from, to),
+                    Progress::Output::data_on_stdout);
   std::cout << "time\n";
   UtcTime next = from;
   while (true) {
@@ -70,6 +82,7 @@ void export_csv(CliContext &context, std::int64_t meter_id, const std::string &f
     for (const UtcTime t : page) {
       std::cout << format_utc(t) << '\n';
     }
+    progress.add(static_cast<std::int64_t>(page.size()));
     if (page.size() < 10'000) {
       break;
     }

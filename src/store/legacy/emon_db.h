@@ -4,14 +4,18 @@
 //
 //   meter(id, created, description, location, ipu)
 //   measurement(id, epoch, m_id)         one row per falling edge
-//   emon_<seconds>(…)                    the cron job's counts per interval, optional
+//   emon_<meter>_<seconds>(id, epoch, ticks, m_id)
+//                                        the cron job emoncollect.py's counts per
+//                                        interval: `epoch` is one measurement's
+//                                        epoch inside the interval, `ticks` its count
 //   user(username, password)             a table the old service never read, optional
 //
 // The logger's column names varied between versions, so the measurement's
 // meter column may be m_id | meterid | meter_id | mid | meter and its time column
 // epoch | timestamp | time | ts | created | datetime; times are whole or
-// fractional epoch seconds or "YYYY-MM-DD HH:MM:SS" (UTC). Anything else is
-// refused with a message saying what was expected.
+// fractional epoch seconds or "YYYY-MM-DD HH:MM:SS" (UTC), mixed in one
+// column as NUMERIC affinity allows. Anything else is refused with a
+// message naming the row, the column and the value.
 
 #include "core/time.h"
 #include "store/sqlite/sqlite_handle.h"
@@ -33,50 +37,80 @@ struct EmonMeter {
   bool listed = true; // false: only measurements name it, the meter table does not
 };
 
-// One of the cron job's count tables, emon_<seconds>: pulses per interval
-// of `seconds`, per meter when it has a meter column.
+// One of the cron job's count tables: emon_<meter>_<seconds> as every old
+// installation has them, or an emon_<seconds> form with a meter column.
 struct EmonCountTable {
   std::string name;
   std::int64_t seconds = 0;
+  std::optional<std::int64_t> meter_id; // from the name; none: from a column
+  std::string time_column;
+  std::string count_column;
+  std::string meter_column; // empty: the table counts every meter together
 };
 
 // A row of such a table: the interval [start, start + seconds).
 struct EmonCount {
-  std::optional<std::int64_t> meter_id; // none: all meters together
   UtcTime start;
   std::int64_t pulses = 0;
+};
+
+// The measurement rows one import reads: those up to `last_row`, so that
+// rows a running logger adds meanwhile wait for the next import instead of
+// being read by one pass and not the other.
+struct MeasurementSnapshot {
+  std::int64_t last_row = 0; // the largest rowid
+  std::int64_t rows = 0;
 };
 
 class EmonDb {
 public:
   // Opens read-only and checks integrity and layout; throws
-  // Failure(invalid_argument) saying what is wrong with the file.
+  // Failure(invalid_argument) saying what is wrong with the file. A file
+  // that cannot be opened in place without writing beside it (read-only
+  // media) is opened immutable, or from a private copy when it has a WAL
+  // to apply.
   explicit EmonDb(const std::filesystem::path &path);
+  ~EmonDb();
+  EmonDb(const EmonDb &) = delete;
+  EmonDb &operator=(const EmonDb &) = delete;
 
-  [[nodiscard]] std::vector<EmonMeter> meters();
+  // How the file was opened when not simply read-only in place; empty otherwise.
+  [[nodiscard]] const std::string &opened_note() const { return opened_note_; }
+
+  [[nodiscard]] MeasurementSnapshot snapshot();
+  // Rows added after the snapshot (by a logger still writing).
+  [[nodiscard]] std::int64_t rows_after(const MeasurementSnapshot &snapshot);
+
+  // Meters of the meter table, and those only measurements name.
+  [[nodiscard]] std::vector<EmonMeter> meters(const MeasurementSnapshot &snapshot);
   // Rows of a user/users table (0 without one). The old service never read
   // them (it checked the one user of its config.json), so they are counted
   // for the report, never imported.
   [[nodiscard]] std::int64_t user_rows();
-  [[nodiscard]] std::int64_t measurement_count();
 
-  // The cron job's count tables whose layout is recognised: a count column
-  // (count | cnt | pulses | total | n), an interval column (epoch / seconds,
-  // or the interval's start in epoch seconds) and optionally a meter column.
+  // The cron job's count tables whose layout is recognised.
   [[nodiscard]] std::vector<EmonCountTable> count_tables();
-  // Calls visit for every row of `table` (one of count_tables()).
-  void for_each_count(const EmonCountTable &table,
+  // The meters a table counts, for a table with a meter column.
+  [[nodiscard]] std::vector<std::int64_t> meters_in(const EmonCountTable &table);
+  // Calls visit for the table's rows of `meter_id` (all rows for a table
+  // that counts every meter together), in time order.
+  void for_each_count(const EmonCountTable &table, std::optional<std::int64_t> meter_id,
                       const std::function<void(const EmonCount &)> &visit);
 
-  // Calls visit(meter, stamp) for every measurement in (meter, time, row)
-  // order. Throws Failure(invalid_argument) naming the row whose time is
-  // not a time, lies outside 1990–2100, or goes back within its meter.
-  void for_each_measurement(const std::function<void(std::int64_t, UtcTime)> &visit);
+  // Calls visit(meter, stamp) for every measurement of the snapshot in
+  // (meter, time, row) order. Throws Failure(invalid_argument) naming the
+  // row, column and value of a meter that is not a whole number or a time
+  // that is not a time or lies outside 1990–2100.
+  void for_each_measurement(const MeasurementSnapshot &snapshot,
+                            const std::function<void(std::int64_t, UtcTime)> &visit);
 
 private:
   [[nodiscard]] std::string refuse_prefix() const;
+  sqlite::Database open_for_reading();
 
   std::filesystem::path path_;
+  std::filesystem::path private_copy_; // a folder to remove, when one was made
+  std::string opened_note_;
   sqlite::Database db_;
   std::string meter_column_;
   std::string time_column_;

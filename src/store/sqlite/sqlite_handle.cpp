@@ -43,6 +43,23 @@ std::string advice_for(int sqlite_code) {
   }
 }
 
+// file:PATH?immutable=1, with the characters a URI gives meaning to escaped.
+std::string immutable_uri(const std::filesystem::path &path) {
+  std::string uri = "file:";
+  for (const char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#' || static_cast<unsigned char>(c) < 0x21) {
+      constexpr std::string_view hex = "0123456789ABCDEF";
+      const auto byte = static_cast<unsigned char>(c);
+      uri += '%';
+      uri += hex[byte >> 4U];
+      uri += hex[byte & 0xfU];
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
 } // namespace
 
 void Database::Closer::operator()(sqlite3 *db) const {
@@ -61,6 +78,9 @@ Database::Database(const std::filesystem::path &path, OpenMode mode) : path_(pat
   case OpenMode::read_only:
     flags |= SQLITE_OPEN_READONLY;
     break;
+  case OpenMode::read_only_immutable:
+    flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+    break;
   }
   if (mode != OpenMode::read_write_create && !std::filesystem::exists(path)) {
     throw Failure(ErrorCode::unavailable,
@@ -71,7 +91,9 @@ Database::Database(const std::filesystem::path &path, OpenMode mode) : path_(pat
     throw Failure(ErrorCode::unavailable, "database folder " + folder.string() + " does not exist");
   }
   sqlite3 *raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const std::string name =
+      mode == OpenMode::read_only_immutable ? immutable_uri(path) : path.string();
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK) {
     fail(rc, "open");
@@ -84,6 +106,10 @@ void Database::fail(int code, std::string_view what) const {
   std::string detail = db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(code);
   throw Failure(code_for(code), "database " + path_.string() + ": " + std::string(what) +
                                     " failed: " + detail + advice_for(code));
+}
+
+int Database::extended_error_code() const {
+  return sqlite3_extended_errcode(db_.get());
 }
 
 void Database::execute(std::string_view sql) {
@@ -237,6 +263,10 @@ std::string Statement::column_text(int index) const {
 
 bool Statement::column_is_null(int index) const {
   return sqlite3_column_type(statement_.get(), index) == SQLITE_NULL;
+}
+
+int Statement::column_type(int index) const {
+  return sqlite3_column_type(statement_.get(), index);
 }
 
 // Inside another transaction a savepoint stands in, so that code which

@@ -18,7 +18,9 @@ struct sqlite3_stmt;
 
 namespace pulsemon::sqlite {
 
-enum class OpenMode { read_write_create, read_write, read_only };
+// read_only_immutable: for a file nothing can change while it is open (one
+// on read-only media); SQLite then takes no locks and makes no -shm file.
+enum class OpenMode { read_write_create, read_write, read_only, read_only_immutable };
 
 // What the database held when it was read: `others` is SQLite's data
 // version (commits by other connections), `own` this connection's changes.
@@ -37,6 +39,8 @@ public:
   void execute(std::string_view sql); // statements without parameters or results
   [[nodiscard]] std::int64_t changes() const;
   [[nodiscard]] std::int64_t total_changes() const; // by this connection since it opened
+  // SQLite's extended result code of the last call that failed.
+  [[nodiscard]] int extended_error_code() const;
   [[nodiscard]] sqlite3 *handle() const { return db_.get(); }
   [[nodiscard]] const std::filesystem::path &path() const { return path_; }
 
@@ -97,6 +101,8 @@ public:
   [[nodiscard]] double column_double(int index) const;
   [[nodiscard]] std::string column_text(int index) const;
   [[nodiscard]] bool column_is_null(int index) const;
+  // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL.
+  [[nodiscard]] int column_type(int index) const;
 
 private:
   void rewind_if_used();
