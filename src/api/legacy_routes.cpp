@@ -46,26 +46,46 @@ http::Response ipu(ApiContext &context) {
   return http::json_ok(rows);
 }
 
-// A body field that must be a whole number: a JSON number, or digits in a
-// string or a form field. Names the field when it is not.
-std::int64_t whole_number(const std::map<std::string, std::string> &fields, const std::string &name,
-                          std::int64_t fallback, std::int64_t low, std::int64_t high) {
+// A body field as the client sent it: a JSON number, or text (a JSON
+// string or any form field).
+struct BodyField {
+  std::string text;
+  bool number = false;
+};
+
+// A whole-number field read as the old service read it, `body.x || "21"`:
+// a missing, empty or zero number (JavaScript's false values) takes the
+// default, which it then echoed as the string in its code; anything else
+// is echoed as sent, a number as a number and a string as a string. Names
+// the field when it is not a whole number in range.
+struct OldField {
+  std::int64_t value = 0;
+  nlohmann::json echoed;
+};
+
+OldField old_field(const std::map<std::string, BodyField> &fields, const std::string &name,
+                   std::int64_t fallback, std::int64_t low, std::int64_t high) {
   const auto it = fields.find(name);
-  if (it == fields.end() || it->second.empty()) {
-    return fallback;
+  if (it == fields.end() || it->second.text.empty() ||
+      (it->second.number && it->second.text == "0")) {
+    return {fallback, std::to_string(fallback)};
   }
-  const auto value = whole_number_in(it->second, low, high);
+  const auto value = whole_number_in(it->second.text, low, high);
   if (!value) {
     throw Failure(ErrorCode::invalid_argument,
-                  name + ": " + quoted_input(it->second) + " is not a whole number from " +
+                  name + ": " + quoted_input(it->second.text) + " is not a whole number from " +
                       std::to_string(low) + " to " + std::to_string(high));
   }
-  return *value;
+  return {*value, it->second.number ? nlohmann::json(*value) : nlohmann::json(it->second.text)};
 }
 
-std::map<std::string, std::string> body_fields(const http::Request &request) {
+std::map<std::string, BodyField> body_fields(const http::Request &request) {
+  std::map<std::string, BodyField> fields;
   if (request.header("content-type").find("json") == std::string::npos) {
-    return http::parse_form(request.body);
+    for (auto &[key, value] : http::parse_form(request.body)) {
+      fields[key] = BodyField{std::move(value), false};
+    }
+    return fields;
   }
   if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
     return {}; // no body: the defaults, as the old service took them
@@ -76,14 +96,16 @@ std::map<std::string, std::string> body_fields(const http::Request &request) {
     throw Failure(ErrorCode::invalid_argument,
                   "body: not a JSON object like {\"mid\":1,\"nrDaysBack\":1}");
   }
-  std::map<std::string, std::string> fields;
   for (const auto &[key, value] : body.items()) {
     if (value.is_number_integer()) {
-      fields[key] = value.dump(); // digits, signed or unsigned
+      fields[key] = BodyField{value.dump(), true}; // digits, signed or unsigned
     } else if (value.is_string()) {
-      fields[key] = value.get<std::string>();
+      fields[key] = BodyField{value.get<std::string>(), false};
+    } else if (value.is_null() || (value.is_boolean() && !value.get<bool>())) {
+      continue; // false to JavaScript too: the default
     } else {
-      fields[key] = json_kind(value); // refused below as not a whole number, never echoed whole
+      // Refused below as not a whole number, never echoed whole.
+      fields[key] = BodyField{json_kind(value), false};
     }
   }
   return fields;
@@ -105,8 +127,10 @@ nlohmann::json old_number(double value) {
 // day `nrDaysBack` days ago.
 http::Response day_series(ApiContext &context, const http::Request &request, bool power) {
   const auto fields = body_fields(request);
-  const std::int64_t mid = whole_number(fields, "mid", 21, 1, max_meter_id);
-  const std::int64_t days_back = whole_number(fields, "nrDaysBack", 1, 0, 36'500);
+  const OldField meter_field = old_field(fields, "mid", 21, 1, max_meter_id);
+  const OldField days_field = old_field(fields, "nrDaysBack", 1, 0, 36'500);
+  const std::int64_t mid = meter_field.value;
+  const std::int64_t days_back = days_field.value;
   const Meter meter = context.store.meter(mid);
   const UtcTime day =
       std::chrono::floor<date::days>(context.time->wall_now()) - date::days{days_back};
@@ -125,8 +149,10 @@ http::Response day_series(ApiContext &context, const http::Request &request, boo
          {"energy", old_number(power ? row.average : energy)}});
   }
   const std::string unit = rate_unit(meter.unit).name == "W" ? (power ? "W" : "Wh") : meter.unit;
-  return http::json_ok(
-      {{"mid", mid}, {"unit", unit}, {"nrDayBacks", days_back}, {"values", values}});
+  return http::json_ok({{"mid", meter_field.echoed},
+                        {"unit", unit},
+                        {"nrDayBacks", days_field.echoed},
+                        {"values", values}});
 }
 
 } // namespace

@@ -130,11 +130,12 @@ TEST_F(LegacyApi, ThePreflightAndTheAnswersCarryTheOldServicesCorsHeaders) {
 // Today's answer has no hours or minutes that have not happened (the old
 // service answered only buckets with pulses); values are written without
 // binary noise, whole numbers as whole numbers; an empty JSON body takes
-// the defaults (mid 21, one day back) as the old service did.
+// the defaults (mid 21, one day back) as the old service did, echoing them
+// as the strings of its code.
 TEST_F(LegacyApi, AnswersHoldOnlyWhatHappenedInTheOldNumberFormAndEmptyBodiesTakeDefaults) {
   const std::time_t now = std::time(nullptr);
   for (const char *path : {"/apiv2/e-energy", "/apiv2/e-power"}) {
-    const HttpResult today = put(path, R"({"mid":21,"nrDaysBack":0})");
+    const HttpResult today = put(path, R"({"mid":21,"nrDaysBack":"0"})");
     ASSERT_EQ(today.status, 200U) << today.body;
     const auto answer = nlohmann::json::parse(today.body);
     for (const auto &value : answer["values"]) {
@@ -147,10 +148,40 @@ TEST_F(LegacyApi, AnswersHoldOnlyWhatHappenedInTheOldNumberFormAndEmptyBodiesTak
     const HttpResult empty = put(path, "");
     ASSERT_EQ(empty.status, 200U) << empty.body;
     const auto defaults = nlohmann::json::parse(empty.body);
-    EXPECT_EQ(defaults["mid"], 21);
-    EXPECT_EQ(defaults["nrDayBacks"], 1);
+    EXPECT_EQ(defaults["mid"], "21");
+    EXPECT_EQ(defaults["nrDayBacks"], "1");
     EXPECT_EQ(defaults["values"],
               nlohmann::json::parse(put(path, R"({"mid":21,"nrDaysBack":1})").body)["values"]);
+  }
+}
+
+// The old service read `req.body.nrDaysBack || 1`: a JSON 0 is false to
+// JavaScript, so it answered yesterday and echoed "1"; the string "0" is
+// not, so it answered today. Fields are echoed with the type they came in.
+TEST_F(LegacyApi, NrDaysBackZeroAndTheEchoedTypesAreTheOldServices) {
+  for (const char *path : {"/apiv2/e-energy", "/apiv2/e-power"}) {
+    const auto answer = [&](const std::string &body) {
+      const HttpResult result = put(path, body);
+      EXPECT_EQ(result.status, 200U) << body << ": " << result.body;
+      return nlohmann::json::parse(result.body);
+    };
+    const auto zero = answer(R"({"mid":21,"nrDaysBack":0})");
+    const auto yesterday = answer(R"({"mid":21,"nrDaysBack":1})");
+    const auto today = answer(R"({"mid":"21","nrDaysBack":"0"})");
+    EXPECT_EQ(zero["nrDayBacks"], "1") << path;
+    EXPECT_EQ(zero["mid"], 21) << path;
+    EXPECT_EQ(zero["values"], yesterday["values"]) << path << ": a JSON 0 is yesterday";
+    EXPECT_EQ(yesterday["nrDayBacks"], 1) << path;
+    EXPECT_EQ(today["mid"], "21") << path;
+    EXPECT_EQ(today["nrDayBacks"], "0") << path;
+    ASSERT_FALSE(yesterday["values"].empty());
+    if (!today["values"].empty()) {
+      EXPECT_GT(today["values"][0]["time"].get<std::int64_t>(),
+                yesterday["values"][0]["time"].get<std::int64_t>())
+          << path << ": the string \"0\" is today";
+    }
+    const auto null_days = answer(R"({"mid":21,"nrDaysBack":null})");
+    EXPECT_EQ(null_days["nrDayBacks"], "1") << path;
   }
 }
 
@@ -188,7 +219,8 @@ TEST_F(LegacyApi, PowerIsWattsPerMinuteAndFormBodiesWork) {
   ASSERT_EQ(result.status, 200U) << result.body;
   const auto body = nlohmann::json::parse(result.body);
   EXPECT_EQ(body["unit"], "W");
-  EXPECT_EQ(body["nrDayBacks"], 2);
+  EXPECT_EQ(body["mid"], "21") << "a form field is text, echoed as the old service echoed it";
+  EXPECT_EQ(body["nrDayBacks"], "2");
   ASSERT_EQ(body["values"].size(), 1440U);
   double highest = 0.0;
   for (const auto &value : body["values"]) {
