@@ -58,6 +58,12 @@ void Progress::next_step(std::string what, std::optional<std::int64_t> total) {
   wake_.notify_all();
 }
 
+void Progress::set(std::int64_t done, std::int64_t total) {
+  const std::lock_guard lock(mutex_);
+  total_ = total;
+  done_.store(done, std::memory_order_relaxed);
+}
+
 void Progress::finish() {
   {
     const std::lock_guard lock(mutex_);

@@ -36,6 +36,8 @@ public:
   Progress &operator=(const Progress &) = delete;
 
   void add(std::int64_t done = 1) { done_.fetch_add(done, std::memory_order_relaxed); }
+  // For work that reports where it is rather than what it did since.
+  void set(std::int64_t done, std::int64_t total);
   // A new step with its own count, rate and time left.
   void next_step(std::string what, std::optional<std::int64_t> total = std::nullopt);
   // Clears the line; call before printing the summary (the destructor

@@ -98,9 +98,11 @@ BEGIN;
       const std::string name = "emon_1_" + std::to_string(seconds);
       sql += "CREATE TABLE " + name +
              " (id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, ticks INTEGER NOT NULL, m_id "
-             "INTEGER NOT NULL); INSERT INTO " + name +
+             "INTEGER NOT NULL); INSERT INTO " +
+             name +
              " (epoch, ticks, m_id) SELECT epoch, count(epoch), 1 FROM measurement WHERE m_id = "
-             "1 GROUP BY (epoch / " + std::to_string(seconds) + ");";
+             "1 GROUP BY (epoch / " +
+             std::to_string(seconds) + ");";
     }
     write_database(dir / "home/pi/emon/emon.db", sql);
     std::ofstream(dir / "home/pi/emon/software/server/config.json")
@@ -137,8 +139,8 @@ BEGIN;
   void old_clients_work(const std::string &password) const {
     const nlohmann::json credentials{{"username", "pi"}, {"password", password}};
     const std::map<std::string, std::string> json{{"Content-Type", "application/json"}};
-    const std::string pimatic = token_from(
-        testing::http_request(old_port, "POST", "/api/login", credentials.dump(), json));
+    const std::string pimatic =
+        token_from(testing::http_request(old_port, "POST", "/api/login", credentials.dump(), json));
     const testing::HttpResult ipu =
         testing::http_request(old_port, "GET", "/api/ipu", {}, {{"X-Access-Token", pimatic}});
     ASSERT_EQ(ipu.status, 200U) << ipu.body;
@@ -150,9 +152,9 @@ BEGIN;
         testing::http_request(old_port, "GET", "/apiv2/ipu", {}, {{"X-Access-Token", domoticz}})
             .status,
         200U);
-    const testing::HttpResult energy = testing::http_request(
-        old_port, "PUT", "/apiv2/e-energy", R"({"mid":1,"nrDaysBack":1})",
-        {{"X-Access-Token", domoticz}, {"Content-Type", "application/json"}});
+    const testing::HttpResult energy =
+        testing::http_request(old_port, "PUT", "/apiv2/e-energy", R"({"mid":1,"nrDaysBack":1})",
+                              {{"X-Access-Token", domoticz}, {"Content-Type", "application/json"}});
     ASSERT_EQ(energy.status, 200U) << energy.body;
     double watt_hours = 0;
     const auto answer = nlohmann::json::parse(energy.body);

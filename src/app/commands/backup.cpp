@@ -3,6 +3,7 @@
 // a copy in the store's place, keeping the one it replaces.
 #include "app/backup_files.h"
 #include "app/cli_context.h"
+#include "app/progress.h"
 #include "app/serve_lock.h"
 #include "core/time_text.h"
 #include "store/sqlite/schema.h"
@@ -27,23 +28,6 @@ struct BackupOptions {
   std::string to;
   bool with_secrets = false;
 };
-
-// A percentage on stderr while a terminal watches, at most every 1 %; a
-// log or a pipe gets only the result.
-sqlite::CopyProgress terminal_progress(const std::string &what) {
-  if (isatty(STDERR_FILENO) == 0) {
-    return {};
-  }
-  auto shown = std::make_shared<int>(-1);
-  return [what, shown](std::int64_t done, std::int64_t total) {
-    const int percent = total > 0 ? static_cast<int>(100 * done / total) : 100;
-    if (percent != *shown) {
-      *shown = percent;
-      std::cerr << '\r' << what << ": " << percent << " %" << (percent == 100 ? "\n" : "")
-                << std::flush;
-    }
-  };
-}
 
 std::string describe(const sqlite::DatabaseFigures &figures) {
   std::string text =
@@ -80,8 +64,11 @@ void run_backup(CliContext &context, const BackupOptions &options) {
   } else {
     file = options.to;
   }
-  const sqlite::DatabaseFigures figures =
-      sqlite::copy_database(config.database, file, terminal_progress("backup"));
+  Progress progress("backing up pages");
+  const sqlite::DatabaseFigures figures = sqlite::copy_database(
+      config.database, file,
+      [&progress](std::int64_t done, std::int64_t total) { progress.set(done, total); });
+  progress.finish();
   std::cout << "Backed up " << describe(figures) << " to " << file.string() << " ("
             << megabytes(figures.bytes) << "), checked: integrity, schema version "
             << figures.schema_version << ", every meter's pulses\n";
@@ -136,7 +123,11 @@ void run_restore(CliContext &context, const std::string &from) {
   // double the time on a ten-year store.
   sqlite::DatabaseFigures found;
   try {
-    found = sqlite::copy_database(from, incoming, terminal_progress("restore"));
+    Progress progress("restoring pages");
+    found =
+        sqlite::copy_database(from, incoming, [&progress](std::int64_t done, std::int64_t total) {
+          progress.set(done, total);
+        });
   } catch (const Failure &failure) {
     if (failure.code() != ErrorCode::invalid_argument) {
       throw; // a full disk here, say: not the backup's fault
