@@ -7,26 +7,23 @@ namespace {
 constexpr Micros one_second{std::chrono::seconds{1}};
 
 // Every row of the second at an equal share of it, in order.
-std::vector<UtcTime> evenly_over(UtcTime second, std::size_t rows) {
-  std::vector<UtcTime> times;
-  times.reserve(rows);
+void evenly_over(UtcTime second, std::size_t rows, std::vector<UtcTime> &times) {
+  times.clear();
   const auto step = one_second.count() / static_cast<std::int64_t>(rows);
   for (std::size_t i = 0; i < rows; ++i) {
     times.push_back(second + Micros{static_cast<std::int64_t>(i) * step});
   }
-  return times;
 }
 
 } // namespace
 
-std::vector<UtcTime> spread_within_second(std::span<const UtcTime> stamps) {
-  std::vector<UtcTime> times;
+void spread_within_second(std::span<const UtcTime> stamps, std::vector<UtcTime> &times) {
+  times.clear();
   if (stamps.empty()) {
-    return times;
+    return;
   }
   const UtcTime second = std::chrono::floor<std::chrono::seconds>(stamps.front());
   const UtcTime second_end = second + one_second;
-  times.reserve(stamps.size());
   std::size_t run_begin = 0;
   while (run_begin < stamps.size()) {
     std::size_t run_end = run_begin + 1;
@@ -38,14 +35,14 @@ std::vector<UtcTime> spread_within_second(std::span<const UtcTime> stamps) {
     const auto rows = static_cast<std::int64_t>(run_end - run_begin);
     const std::int64_t step = (until - from).count() / rows;
     if (step == 0) {
-      return evenly_over(second, stamps.size());
+      evenly_over(second, stamps.size(), times);
+      return;
     }
     for (std::int64_t i = 0; i < rows; ++i) {
       times.push_back(from + Micros{i * step});
     }
     run_begin = run_end;
   }
-  return times;
 }
 
 } // namespace pulsemon

@@ -25,8 +25,9 @@
 
 namespace pulsemon {
 
-// The times for the rows of one second (stamps ascending, all within it).
-[[nodiscard]] std::vector<UtcTime> spread_within_second(std::span<const UtcTime> stamps);
+// The times for the rows of one second (stamps ascending, all within it),
+// written over `times`.
+void spread_within_second(std::span<const UtcTime> stamps, std::vector<UtcTime> &times);
 
 class SecondSpreader {
 public:
@@ -62,18 +63,19 @@ private:
     if (stamps_.empty()) {
       return;
     }
-    const std::vector<UtcTime> times = spread_within_second(stamps_);
+    spread_within_second(stamps_, times_);
     for (std::size_t i = 0; i < stamps_.size(); ++i) {
       const bool shared = (i > 0 && stamps_[i] == stamps_[i - 1]) ||
                           (i + 1 < stamps_.size() && stamps_[i] == stamps_[i + 1]);
       shared_rows_ += shared ? 1 : 0;
     }
-    emit(second_, times);
+    emit(second_, static_cast<const std::vector<UtcTime> &>(times_));
     stamps_.clear();
   }
 
   UtcTime second_{};
   std::vector<UtcTime> stamps_;
+  std::vector<UtcTime> times_; // kept, so that a second costs no allocation
   std::int64_t shared_rows_ = 0;
 };
 

@@ -81,7 +81,7 @@ void report_count_tables(const std::vector<CountTableCheck> &checks) {
       std::cout << "meter " << check.meters.front() << ", ";
     }
     std::cout << "counts per " << check.table.seconds << " s): ";
-    if (!check.not_checked.empty()) {
+    if (!check.not_checked.empty() && check.intervals == 0) {
       std::cout << "not checked: " << check.not_checked << "\n";
       continue;
     }
@@ -99,6 +99,11 @@ void report_count_tables(const std::vector<CountTableCheck> &checks) {
     }
     std::cout << "; the cron job's table is likely stale: the pulses come from the "
                  "measurement table, row by row\n";
+  }
+  for (const CountTableCheck &check : checks) {
+    if (!check.not_checked.empty() && check.intervals > 0) {
+      std::cout << "  " << check.table.name << ": not checked: " << check.not_checked << "\n";
+    }
   }
 }
 

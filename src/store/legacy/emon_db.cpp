@@ -278,9 +278,14 @@ std::string EmonDb::refuse_prefix() const {
 }
 
 MeasurementSnapshot EmonDb::snapshot() {
-  sqlite::Statement select(db_, "SELECT coalesce(max(rowid), 0), count(*) FROM measurement");
+  const std::string meter = sql_identifier(meter_column_);
+  const std::string time = sql_identifier(time_column_);
+  // One pass over the table for all three figures.
+  sqlite::Statement select(db_, "SELECT coalesce(max(rowid), 0), count(*), coalesce(sum(typeof(" +
+                                    time + ") NOT IN ('integer', 'real') OR typeof(" + meter +
+                                    ") <> 'integer'), 0) FROM measurement");
   select.step();
-  return MeasurementSnapshot{select.column_int(0), select.column_int(1)};
+  return MeasurementSnapshot{select.column_int(0), select.column_int(1), select.column_int(2) == 0};
 }
 
 std::int64_t EmonDb::rows_after(const MeasurementSnapshot &snapshot) {
@@ -441,8 +446,10 @@ void EmonDb::for_each_measurement(const MeasurementSnapshot &snapshot,
   const std::string meter = sql_identifier(meter_column_);
   const std::string time = sql_identifier(time_column_);
   sqlite::Statement select(db_, "SELECT rowid, " + meter + ", CAST(" + time +
-                                    " AS TEXT) FROM measurement WHERE rowid <= ?1 ORDER BY CAST(" +
-                                    meter + " AS INTEGER), " + time_sort_key(time_column_) +
+                                    " AS TEXT) FROM measurement WHERE rowid <= ?1 ORDER BY " +
+                                    (snapshot.numbers_only ? meter + ", " + time
+                                                           : "CAST(" + meter + " AS INTEGER), " +
+                                                                 time_sort_key(time_column_)) +
                                     ", rowid");
   select.bind(1, snapshot.last_row);
   std::optional<std::int64_t> previous_meter;

@@ -60,6 +60,10 @@ struct EmonCount {
 struct MeasurementSnapshot {
   std::int64_t last_row = 0; // the largest rowid
   std::int64_t rows = 0;
+  // Every meter an integer and every time a number, as the logger wrote
+  // them: then SQLite orders the rows by the columns themselves, which
+  // sorts a ten-year file markedly faster than by computed keys.
+  bool numbers_only = true;
 };
 
 class EmonDb {

@@ -42,13 +42,12 @@ public:
     }
   }
 
-  // The stored pulses in [from, until), consumed.
-  std::vector<UtcTime> take_until(UtcTime from, UtcTime until) {
-    std::vector<UtcTime> taken;
+  // The stored pulses in [from, until), consumed, written over `taken`.
+  void take_until(UtcTime from, UtcTime until, std::vector<UtcTime> &taken) {
+    taken.clear();
     for (auto t = first_from(from); t && *t < until; t = first_from(*t + Micros{1})) {
       taken.push_back(*t);
     }
-    return taken;
   }
 
 private:
@@ -76,17 +75,25 @@ EmonPulseTotals import_emon_pulses(EmonDb &old, const MeasurementSnapshot &snaps
   std::optional<std::int64_t> meter;
   std::optional<StoredPulses> stored;
 
+  std::vector<UtcTime> here;
+  std::vector<UtcTime> free;
   const auto store_second = [&](UtcTime second, const std::vector<UtcTime> &times) {
     const auto rows = static_cast<std::int64_t>(times.size());
-    const std::vector<UtcTime> here = stored->take_until(second, second + std::chrono::seconds{1});
+    stored->take_until(second, second + std::chrono::seconds{1}, here);
     const auto already = static_cast<std::int64_t>(here.size());
+    if (already == 0) {
+      for (const UtcTime t : times) {
+        load.add(*meter, t);
+      }
+      return;
+    }
     if (already >= rows) {
       totals.already_there += rows;
       totals.fuller_seconds += already > rows ? 1 : 0;
       return;
     }
     // The spread times not taken yet; the last of them fill what is missing.
-    std::vector<UtcTime> free;
+    free.clear();
     std::set_difference(times.begin(), times.end(), here.begin(), here.end(),
                         std::back_inserter(free));
     const auto missing = rows - already;
@@ -141,14 +148,11 @@ UtcTime floor_to(UtcTime t, std::int64_t seconds) {
 // pulses, both in time order, over the table's span and the file's rows.
 void check_one_meter(EmonDb &old, Store &store, CountTableCheck &check,
                      std::optional<std::int64_t> meter_in_table, std::int64_t meter_id,
-                     const std::optional<RowSpan> &span, const WorkDone &pulses_done) {
+                     const RowSpan &span, const WorkDone &pulses_done) {
   const std::int64_t seconds = check.table.seconds;
   const std::chrono::seconds length{seconds};
   StoredPulses stored(store, meter_id, utc_from_epoch_us(0), end_of_time());
-  std::optional<UtcTime> from; // the first interval not walked yet
-  if (span) {
-    from = floor_to(span->first, seconds);
-  }
+  UtcTime from = floor_to(span.first, seconds); // the first interval not walked yet
   const auto compare = [&](UtcTime start, std::int64_t table_says, std::int64_t here) {
     if (here > 0) {
       check.stored_ends = std::max(check.stored_ends.value_or(start), start);
@@ -163,15 +167,17 @@ void check_one_meter(EmonDb &old, Store &store, CountTableCheck &check,
           std::to_string(here);
     }
   };
+  std::vector<UtcTime> taken;
   const auto count_here = [&](UtcTime start) {
-    const auto here = static_cast<std::int64_t>(stored.take_until(start, start + length).size());
+    stored.take_until(start, start + length, taken);
+    const auto here = static_cast<std::int64_t>(taken.size());
     pulses_done(here);
     return here;
   };
   // Intervals with pulses here that the table lacks disagree (the table
   // says 0): that is how a table the cron job has not refreshed shows.
   const auto walk_stored_until = [&](UtcTime until) {
-    for (auto t = stored.first_from(*from); t && *t < until; t = stored.first_from(*from)) {
+    for (auto t = stored.first_from(from); t && *t < until; t = stored.first_from(from)) {
       const UtcTime start = floor_to(*t, seconds);
       compare(start, 0, count_here(start));
       from = start + length;
@@ -180,16 +186,12 @@ void check_one_meter(EmonDb &old, Store &store, CountTableCheck &check,
   old.for_each_count(check.table, meter_in_table, [&](const EmonCount &row) {
     ++check.intervals;
     check.table_ends = std::max(check.table_ends.value_or(row.start), row.start);
-    if (!from || row.start < *from) {
-      from = row.start;
-    }
+    from = std::min(from, row.start);
     walk_stored_until(row.start);
     compare(row.start, row.pulses, count_here(row.start));
     from = row.start + length;
   });
-  if (from) {
-    walk_stored_until(span ? std::max(floor_to(span->last, seconds) + length, *from) : *from);
-  }
+  walk_stored_until(std::max(floor_to(span.last, seconds) + length, from));
 }
 
 } // namespace
@@ -211,17 +213,24 @@ std::vector<CountTableCheck> check_count_tables(EmonDb &old, Store &store,
       }
       check.meters.push_back(spans.begin()->first);
     }
+    std::vector<std::int64_t> without_rows;
     for (const std::int64_t meter_id : check.meters) {
-      if (!store.find_meter(meter_id)) {
-        check.not_checked = "meter " + std::to_string(meter_id) + " has no measurement rows";
+      // Only meters the file has rows of: a table of a meter without rows
+      // would otherwise be held against whatever pulses a meter of that id
+      // has here from elsewhere.
+      const auto span = spans.find(meter_id);
+      if (span == spans.end()) {
+        without_rows.push_back(meter_id);
         continue;
       }
-      const auto span = spans.find(meter_id);
-      check_one_meter(
-          old, store, check,
-          check.table.meter_column.empty() ? std::nullopt : std::optional<std::int64_t>(meter_id),
-          meter_id, span == spans.end() ? std::nullopt : std::optional<RowSpan>(span->second),
-          pulses_done);
+      check_one_meter(old, store, check,
+                      check.table.meter_column.empty() ? std::nullopt
+                                                       : std::optional<std::int64_t>(meter_id),
+                      meter_id, span->second, pulses_done);
+    }
+    for (const std::int64_t meter_id : without_rows) {
+      check.not_checked += (check.not_checked.empty() ? "" : ", ") + std::string("meter ") +
+                           std::to_string(meter_id) + " has no measurement rows in the file";
     }
     checks.push_back(std::move(check));
   }

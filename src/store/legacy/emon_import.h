@@ -59,7 +59,8 @@ struct CountTableCheck {
   std::string first_difference;
   std::optional<UtcTime> table_ends;  // the table's last interval
   std::optional<UtcTime> stored_ends; // the last interval with pulses here
-  std::string not_checked;            // why, for a table that could not be checked
+  // Why a table, or some of its meters, could not be checked.
+  std::string not_checked;
 };
 
 // Checks each of the file's count tables, interval by interval, against
