@@ -61,6 +61,11 @@ static_assert(NODE_BATTERY_RECHECK_MIN >= 1 && NODE_BATTERY_RECHECK_MIN <= 180,
               "NODE_BATTERY_RECHECK_MIN: between 1 and 180 (the chip sleeps at most ~3.5 h)");
 static_assert(NODE_BATTERY_DIVIDER == 0.0f || NODE_BATTERY_RESUME_V > NODE_BATTERY_CUTOFF_V,
               "NODE_BATTERY_RESUME_V must be above NODE_BATTERY_CUTOFF_V");
+static_assert(pulsenode::battery_settings_usable(NODE_BATTERY_DIVIDER, NODE_BATTERY_CUTOFF_V,
+                                                 NODE_BATTERY_RESUME_V),
+              "NODE_BATTERY_DIVIDER cannot read NODE_BATTERY_RESUME_V (its full scale in volts is "
+              "the divider itself): the node would sleep for good; choose a divider for the "
+              "battery or set the voltages for it (docs/sensor-node.md)");
 
 pulsenode::PulseCapture capture(NODE_MIN_INTERVAL_US);
 pulsenode::Outbox<NODE_OUTBOX_PULSES> outbox;
@@ -106,7 +111,7 @@ pulsenode::Health health() {
   pulsenode::Health health;
   health.rssi = WiFi.RSSI();
   health.volts = battery.volts();
-  health.uptime_s = millis() / 1000;
+  health.uptime_s = pulsenode::uptime_seconds(extender.extend(micros()));
   health.buffered = outbox.size();
   health.overflows = outbox.overflows() + capture.ring_overflows();
   health.too_close = capture.too_close();
@@ -243,20 +248,35 @@ void check_battery_after_sleep() {
   }
 }
 
+// This start's boot id (pulsenode::boot_id): the count of starts kept in
+// RTC memory, mixed with the random register.
+uint32_t next_boot_id() {
+  constexpr uint32_t kept_magic = 0x70756c73; // "puls": the memory holds our count
+  uint32_t kept[2] = {0, 0};                  // magic, starts
+  ESP.rtcUserMemoryRead(0, kept, sizeof kept);
+  if (kept[0] != kept_magic) {
+    kept[0] = kept_magic;
+    kept[1] = 0;
+  }
+  ++kept[1];
+  ESP.rtcUserMemoryWrite(0, kept, sizeof kept);
+  return pulsenode::boot_id(kept[1], RANDOM_REG32);
+}
+
 } // namespace
 
 void setup() {
   Serial.begin(115200);
   check_battery_after_sleep();
+  WiFi.mode(WIFI_STA); // the radio on: from now the random register is random
   static pulsenode::Uploader<NODE_OUTBOX_PULSES> the_uploader(outbox, upload_settings(),
-                                                              RANDOM_REG32);
+                                                              next_boot_id());
   uploader = &the_uploader;
 #if NODE_USE_MQTT
   ack_key = pulsenode::derive_ack_key(NODE_DEVICE_KEY);
 #endif
   pinMode(NODE_PULSE_PIN, INPUT_PULLUP);
   attachInterrupt(digitalPinToInterrupt(NODE_PULSE_PIN), on_pulse, NODE_PULSE_EDGE);
-  WiFi.mode(WIFI_STA);
   WiFi.begin(NODE_WIFI_SSID, NODE_WIFI_PASSWORD);
   set_up_tls();
 #if NODE_USE_MQTT

@@ -89,5 +89,9 @@ class EspClass {
 public:
   static void deepSleep(uint64_t time_us, RFMode mode = RF_DEFAULT);
   static struct rst_info *getResetInfoPtr();
+  // The RTC's user memory (512 bytes in 4-byte blocks; offset in blocks),
+  // kept through resets and deep sleep.
+  static bool rtcUserMemoryRead(uint32_t offset, uint32_t *data, size_t size);
+  static bool rtcUserMemoryWrite(uint32_t offset, uint32_t *data, size_t size);
 };
 extern EspClass ESP;

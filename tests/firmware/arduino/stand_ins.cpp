@@ -69,6 +69,12 @@ size_t HardwareSerial::println(const char *text) {
 
 EspClass ESP;
 void EspClass::deepSleep(uint64_t, RFMode) {}
+bool EspClass::rtcUserMemoryRead(uint32_t, uint32_t *, size_t) {
+  return true;
+}
+bool EspClass::rtcUserMemoryWrite(uint32_t, uint32_t *, size_t) {
+  return true;
+}
 struct rst_info *EspClass::getResetInfoPtr() {
   static rst_info info{};
   return &info;

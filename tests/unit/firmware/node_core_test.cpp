@@ -89,6 +89,77 @@ TEST(PulseCapture, TheRuleWorksAcrossTheWrapOfMicros) {
   EXPECT_EQ(capture.too_close(), 1U);
 }
 
+// The node measures the time since the last pulse in 32 bits, the server
+// in 64. For gaps of k × 2^32 µs + d (d under the minimum interval), with
+// loop() passing every 10 s as it does, the node must say what the server
+// says: the pulse is a pulse. Before the node forgot stale pulses, half of
+// these were rejected as bounce.
+TEST(PulseCapture, ItsVerdictIsTheServersForEveryGapHoweverLong) {
+  const uint32_t min_interval = 10'000;
+  const pulserule::Settings server_rule{min_interval, 0};
+  int cases = 0;
+  for (const uint64_t k : {0ULL, 1ULL, 2ULL}) {
+    for (const uint64_t d : {0ULL, 3ULL, 9'999ULL, 10'000ULL, 2'000'000ULL}) {
+      for (const uint64_t extra : {0ULL, 1ULL << 31, (1ULL << 31) + 1}) {
+        const uint64_t gap = k * (1ULL << 32) + extra + d;
+        if (gap == 0) {
+          continue;
+        }
+        MicrosExtender extender;
+        PulseCapture capture(min_interval);
+        Outbox<8> outbox;
+        uint64_t now = 7'000'000;
+        capture.on_edge(static_cast<uint32_t>(now));
+        const uint64_t second = now + gap;
+        for (now += 1'000; now < second; now += 10'000'000) {
+          (void)drain_capture(static_cast<uint32_t>(now), extender, capture, outbox);
+        }
+        capture.on_edge(static_cast<uint32_t>(second));
+        (void)drain_capture(static_cast<uint32_t>(second + 1'000), extender, capture, outbox);
+        const bool server_accepts =
+            pulserule::judge(server_rule, true, static_cast<int64_t>(gap),
+                             pulserule::width_unknown) == pulserule::Verdict::accepted;
+        EXPECT_EQ(outbox.size() == 2, server_accepts) << "gap " << gap << " µs";
+        ++cases;
+      }
+    }
+  }
+  EXPECT_EQ(cases, 44);
+}
+
+TEST(PulseCapture, APulseIsNotForgottenTooSoonNorWhenANewerOneCame) {
+  MicrosExtender extender;
+  PulseCapture capture(10'000);
+  Outbox<8> outbox;
+  capture.on_edge(1'000'000);
+  (void)drain_capture(1'001'000, extender, capture, outbox);
+  (void)drain_capture(2'000'000'000U, extender, capture, outbox); // 33 minutes: kept
+  capture.on_edge(2'000'005'000U);                                // a pulse
+  capture.on_edge(2'000'008'000U); // 3 ms later: bounce, judged from the newer pulse
+  (void)drain_capture(2'000'010'000U, extender, capture, outbox);
+  EXPECT_EQ(outbox.size(), 2U);
+  EXPECT_EQ(capture.too_close(), 1U);
+}
+
+TEST(BootId, DiffersForEveryStartAndIsNeverZero) {
+  EXPECT_NE(boot_id(1, 0x12345678), boot_id(2, 0x12345678)) << "same register, next start";
+  EXPECT_NE(boot_id(1, 0x12345678), boot_id(1, 0x87654321)) << "count lost with the power";
+  EXPECT_NE(boot_id(0, 0), 0U);
+}
+
+TEST(Uptime, FiftyDaysOnTheBootClockAreFiftyDays) {
+  // millis() / 1000 wraps after 49.7 days; the 64-bit boot clock does not.
+  MicrosExtender extender;
+  PulseCapture capture(0);
+  Outbox<8> outbox;
+  uint64_t now = 0;
+  for (; now <= 50ULL * 86'400 * 1'000'000; now += 60'000'000) {
+    (void)drain_capture(static_cast<uint32_t>(now), extender, capture, outbox);
+  }
+  EXPECT_EQ(uptime_seconds(extender.extend(static_cast<uint32_t>(now))), now / 1'000'000);
+  EXPECT_GT(uptime_seconds(extender.extend(static_cast<uint32_t>(now))), 50U * 86'400);
+}
+
 TEST(PulseCapture, ABurstLargerThanTheRingIsCountedNotHidden) {
   PulseCapture capture(0);
   for (uint32_t i = 0; i < PulseCapture::capacity + 5; ++i) {
@@ -189,6 +260,17 @@ TEST_F(BatteryGuardTest, AfterASleepTheNodeRunsAgainOnlyAboveTheResumeVoltage) {
     charged.add_sample(adc(12.6f));
   }
   EXPECT_TRUE(charged.recovered());
+}
+
+// docs/sensor-node.md's "nothing added" row reads at most 3.2 V, which
+// can never reach a 12 V battery's resume voltage: the sketch's
+// static_assert refuses it; a divider for 13.2 V full scale is fine.
+TEST(Battery, SettingsWhoseResumeVoltageCannotBeReadAreRefused) {
+  EXPECT_FALSE(battery_settings_usable(3.2f, 10.5f, 11.5f));
+  EXPECT_TRUE(battery_settings_usable(13.2f, 10.5f, 11.5f));
+  EXPECT_TRUE(battery_settings_usable(3.2f, 3.0f, 3.1f)) << "a 3 V supply measured directly";
+  EXPECT_FALSE(battery_settings_usable(13.2f, 11.5f, 10.5f)) << "resume below cutoff";
+  EXPECT_TRUE(battery_settings_usable(0.0f, 10.5f, 11.5f)) << "off";
 }
 
 TEST(Battery, WithoutADividerTheNodeNeverSleeps) {

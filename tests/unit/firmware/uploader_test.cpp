@@ -60,6 +60,25 @@ TEST_F(UploaderTest, AnAcknowledgedBatchLeavesTheOutboxAndTheNextWaitsForTheInte
   EXPECT_EQ(send(10'200)["seq"], 2);
 }
 
+// config.h and docs/sensor-node.md promise it: a full batch does not wait
+// for the send interval (at 50 pulses a second a long interval overflows
+// the outbox while the server is up), but a failure's backoff still holds.
+TEST_F(UploaderTest, AFullBatchGoesOutBeforeTheIntervalButNotInsideABackoff) {
+  push(1000, 1);
+  ASSERT_TRUE(uploader.ready(0));
+  send(0);
+  ASSERT_TRUE(uploader.acknowledged(42, 1, 100));
+  push(2000, 2);
+  EXPECT_FALSE(uploader.ready(1'000)) << "two of three: the interval holds";
+  push(4000, 1);
+  ASSERT_TRUE(uploader.ready(1'100)) << "a full batch waits no longer";
+  EXPECT_EQ(send(1'100)["pulses"].size(), 3U);
+  uploader.failed(1'200);
+  push(5000, 3);
+  EXPECT_FALSE(uploader.ready(1'300)) << "full, but inside the backoff";
+  EXPECT_TRUE(uploader.ready(2'200));
+}
+
 TEST_F(UploaderTest, AFailedBatchIsResentUnchangedWithBackoff) {
   push(1000, 2);
   ASSERT_TRUE(uploader.ready(0));

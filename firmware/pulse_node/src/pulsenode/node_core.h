@@ -59,8 +59,22 @@ public:
 
   explicit PulseCapture(uint32_t min_interval_us) : rule_{min_interval_us, 0} {}
 
+  // The interrupt measures the time since the last pulse in 32 bits, which
+  // wraps after 2^32 µs (71.6 minutes); the server measures in 64. So the
+  // last pulse is forgotten once half that has passed (loop() notices, the
+  // interrupt acts on it), and any gap of 35 minutes or more is judged as
+  // the server judges it: a pulse, whatever the 32 bits would say.
+  static constexpr uint32_t forget_after_us = 0x80000000U;
+
   // Call from the interrupt handler with micros() read first thing.
-  void on_edge(uint32_t now) {
+  PULSERULE_INLINE_IN_INTERRUPT void on_edge(uint32_t now) {
+    if (__atomic_load_n(&stale_, __ATOMIC_ACQUIRE)) {
+      // Only the pulse loop() found stale: not one accepted since.
+      if (have_last_ && last_ == __atomic_load_n(&stale_last_, __ATOMIC_RELAXED)) {
+        have_last_ = false;
+      }
+      __atomic_store_n(&stale_, false, __ATOMIC_RELAXED);
+    }
     const uint32_t since_last = now - last_; // wrap-safe subtraction
     if (pulserule::judge(rule_, have_last_, since_last, pulserule::width_unknown) !=
         pulserule::Verdict::accepted) {
@@ -91,6 +105,25 @@ public:
     return n;
   }
 
+  // loop(), after take(): the last pulse it took, raw and on its 64-bit
+  // clock (only loop() touches these).
+  void remember_taken(uint32_t raw, uint64_t at_us) {
+    last_taken_raw_ = raw;
+    last_taken_us_ = at_us;
+    taken_any_ = true;
+  }
+
+  // loop(), on every pass (at least every 35 minutes): marks the last
+  // pulse stale once forget_after_us have passed since it. Measured on the
+  // 64-bit clock from the pulse loop() took last, never from a raw 32-bit
+  // reading, which cannot tell an old pulse from one just captured.
+  void forget_if_stale(uint64_t now_us) {
+    if (taken_any_ && now_us >= last_taken_us_ && now_us - last_taken_us_ >= forget_after_us) {
+      __atomic_store_n(&stale_last_, last_taken_raw_, __ATOMIC_RELAXED);
+      __atomic_store_n(&stale_, true, __ATOMIC_RELEASE);
+    }
+  }
+
   // Edges the rule rejected as too close to the pulse before.
   uint32_t too_close() const { return __atomic_load_n(&too_close_, __ATOMIC_RELAXED); }
   uint32_t ring_overflows() const { return __atomic_load_n(&ring_overflows_, __ATOMIC_RELAXED); }
@@ -99,6 +132,11 @@ private:
   pulserule::Settings rule_;
   uint32_t last_ = 0;
   bool have_last_ = false;
+  bool stale_ = false;      // loop() found the last pulse too old to measure from
+  uint32_t stale_last_ = 0; // the pulse it found so
+  uint32_t last_taken_raw_ = 0;
+  uint64_t last_taken_us_ = 0;
+  bool taken_any_ = false;
   uint32_t times_[capacity] = {};
   uint32_t head_ = 0;
   uint32_t tail_ = 0;
@@ -141,8 +179,9 @@ private:
 
 // The first thing loop() does on every pass: moves the node's 64-bit time
 // on with micros() (pulses or not, so that a quiet spell longer than
-// micros()' wrap changes nothing) and moves the captured pulses into the
-// outbox. Returns the time now, in µs since boot.
+// micros()' wrap changes nothing), moves the captured pulses into the
+// outbox, and lets the capture forget a pulse too old for its 32 bits.
+// Returns the time now, in µs since boot.
 template <uint32_t Capacity>
 uint64_t drain_capture(uint32_t micros_now, MicrosExtender &extender, PulseCapture &capture,
                        Outbox<Capacity> &outbox) {
@@ -150,9 +189,30 @@ uint64_t drain_capture(uint32_t micros_now, MicrosExtender &extender, PulseCaptu
   uint32_t raw[PulseCapture::capacity];
   const uint32_t n = capture.take(raw, PulseCapture::capacity);
   for (uint32_t i = 0; i < n; ++i) {
-    outbox.push(extender.extend(raw[i])); // captured before micros_now: placed before it
+    const uint64_t at = extender.extend(raw[i]); // captured before micros_now: placed before it
+    outbox.push(at);
+    capture.remember_taken(raw[i], at);
   }
+  capture.forget_if_stale(now);
   return now;
+}
+
+// Seconds since boot from the 64-bit boot clock (millis() / 1000 would
+// start again after 49.7 days).
+constexpr uint32_t uptime_seconds(uint64_t boot_clock_us) {
+  return static_cast<uint32_t>(boot_clock_us / 1000000ULL);
+}
+
+// A boot's id, different on every start, so that the server never takes
+// a new boot's batch (boot, seq) for one it has stored and drops its
+// pulses. `starts` counts starts in the chip's RTC memory (kept through
+// resets and deep-sleep wakes, lost with the power); `random` is the
+// hardware random register read with the radio on (only then is it
+// random). Either alone can repeat: the count after a power loss, the
+// register by chance. Never 0.
+constexpr uint32_t boot_id(uint32_t starts, uint32_t random) {
+  const uint32_t id = (random & 0xFFFFF000U) | (starts & 0x00000FFFU);
+  return id == 0 ? 1 : id;
 }
 
 // Retries with exponential backoff: 1 s, 2 s, 4 s … up to max_ms, back to
@@ -190,6 +250,20 @@ struct BatterySettings {
   float cutoff_volts = 10.5f; // e.g. a 12 V AGM battery
   float resume_volts = 11.5f; // after a low-battery sleep: run again only above this
 };
+
+// The highest battery voltage the node can read: the ADC's full scale.
+constexpr float battery_full_scale_volts(float divider_ratio) {
+  return divider_ratio;
+}
+
+// Settings the node can act on: off, or a resume voltage above the cutoff
+// that the divider can read (else a node that slept for a low battery
+// would never see it recover, and would sleep for good).
+constexpr bool battery_settings_usable(float divider_ratio, float cutoff_volts,
+                                       float resume_volts) {
+  return divider_ratio == 0.0f ||
+         (resume_volts > cutoff_volts && resume_volts < battery_full_scale_volts(divider_ratio));
+}
 
 inline float battery_volts(uint16_t adc_raw, const BatterySettings &settings) {
   return static_cast<float>(adc_raw) / 1023.0f * settings.divider_ratio;
@@ -239,7 +313,7 @@ private:
 struct Health {
   int32_t rssi = 0;
   float volts = 0.0f;
-  uint32_t uptime_s = 0;
+  uint32_t uptime_s = 0; // from the 64-bit boot clock (millis() / 1000 wraps after 49.7 days)
   uint32_t buffered = 0;
   uint32_t overflows = 0;
   uint32_t too_close = 0; // edges the pulse rule rejected

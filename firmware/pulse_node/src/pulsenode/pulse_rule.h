@@ -14,6 +14,16 @@
 
 #include <stdint.h>
 
+// The interrupt handler lives in instruction RAM (IRAM_ATTR), since flash
+// may be busy when it fires; whatever it calls must be there too. Forcing
+// these few lines inline into it does that whatever the compiler's
+// inlining choices, rather than hoping -Os makes them.
+#if defined(__GNUC__)
+#define PULSERULE_INLINE_IN_INTERRUPT __attribute__((always_inline)) inline
+#else
+#define PULSERULE_INLINE_IN_INTERRUPT inline
+#endif
+
 namespace pulserule {
 
 enum class Verdict : uint8_t {
@@ -51,8 +61,8 @@ constexpr int64_t width_unknown = -1;
 // `width_us` is trailing minus leading edge, or width_unknown for sources
 // that see one edge per pulse. A rejected pulse must not become the last
 // accepted one: a burst of bounces then cannot push the next real pulse out.
-constexpr Verdict judge(const Settings &settings, bool have_last, int64_t since_last_us,
-                        int64_t width_us) {
+PULSERULE_INLINE_IN_INTERRUPT constexpr Verdict judge(const Settings &settings, bool have_last,
+                                                      int64_t since_last_us, int64_t width_us) {
   if (width_us != width_unknown && settings.min_width_us > 0 && width_us < settings.min_width_us) {
     return Verdict::too_short;
   }

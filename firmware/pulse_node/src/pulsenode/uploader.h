@@ -48,6 +48,12 @@ public:
     if (!due_ && now_ms - pause_from_ms_ >= pause_ms_) {
       due_ = true; // stays due however long the outbox then stays empty
     }
+    // A full batch goes out without waiting for the send interval (a meter
+    // at 50 pulses a second would otherwise overflow a long interval), but
+    // never inside the backoff after a failure.
+    if (!due_ && !backing_off_ && outbox_.size() >= settings_.batch_pulses) {
+      due_ = true;
+    }
     return due_ && outbox_.size() > 0;
   }
 
@@ -75,6 +81,7 @@ public:
     in_flight_ = 0;
     ++seq_;
     waiting_ = false;
+    backing_off_ = false;
     backoff_.after_success();
     pause(now_ms, outbox_.size() >= settings_.batch_pulses ? 0 : settings_.send_interval_ms);
     return true;
@@ -83,6 +90,7 @@ public:
   // The batch did not reach the server (no connection, an error answer).
   void failed(uint32_t now_ms) {
     waiting_ = false;
+    backing_off_ = true;
     pause(now_ms, backoff_.after_failure());
   }
 
@@ -107,6 +115,7 @@ private:
   uint32_t seq_ = 1;
   uint32_t in_flight_ = 0;
   bool waiting_ = false;
+  bool backing_off_ = false; // the pause is a failure's backoff, not the send interval
   uint32_t sent_ms_ = 0;
   uint32_t ack_timeouts_ = 0;
   bool due_ = true; // the first pulses go out at once
