@@ -145,7 +145,10 @@ nlohmann::json node_view(const NodeStatus &node, std::int64_t seconds_since_hear
           {"seconds_since_heard", seconds_since_heard},
           {"boot", node.boot},
           {"last_seq", node.last_seq},
-          {"health", shown_health(node.health_json)}};
+          {"health", shown_health(node.health_json)},
+          // What the server's pulse rule filtered of the node's pulses
+          // (the node's own filter counts into health.too_close).
+          {"filtered", {{"too_close", node.filtered_too_close}}}};
 }
 
 } // namespace pulsemon

@@ -195,6 +195,7 @@ void node_metrics(MetricsText &text, const std::vector<MeterFacts> &meters) {
     MetricLabels labels;
     nlohmann::json health;
     UtcTime last_heard;
+    std::int64_t filtered_too_close = 0;
   };
   std::vector<Reading> nodes;
   for (const MeterFacts &facts : meters) {
@@ -205,7 +206,8 @@ void node_metrics(MetricsText &text, const std::vector<MeterFacts> &meters) {
       }
       nodes.push_back({{{"node", node.name}, {"meter", std::to_string(node.meter_id)}},
                        std::move(health),
-                       node.last_heard});
+                       node.last_heard,
+                       node.filtered_too_close});
     }
   }
   auto numeric = [&](const char *name, const char *help, const char *field) {
@@ -225,6 +227,13 @@ void node_metrics(MetricsText &text, const std::vector<MeterFacts> &meters) {
               "When the sensor node last uploaded (Unix time).");
   for (const Reading &node : nodes) {
     text.sample(node.labels, seconds_since_epoch(node.last_heard));
+  }
+  text.family("pulsemon_node_filtered_pulses_total", "counter",
+              "The sensor node's pulses the server's pulse rule filtered, by reason.");
+  for (const Reading &node : nodes) {
+    MetricLabels labels = node.labels;
+    labels.emplace_back("reason", "too_close");
+    text.sample(labels, static_cast<double>(node.filtered_too_close));
   }
 }
 

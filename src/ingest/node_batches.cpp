@@ -1,6 +1,7 @@
 #include "ingest/node_batches.h"
 
 #include "core/quoted_input.h"
+#include "core/spaced_pulses.h"
 
 #include <algorithm>
 #include <string>
@@ -32,6 +33,23 @@ std::vector<std::int64_t> missing_numbers(Store &store, const std::string &node,
   return missing;
 }
 
+// The meter's minimum interval over the batch and the stored pulses around
+// it (core/spaced_pulses.h); returns how many it filtered.
+std::int64_t filter_too_close(Store &store, PulseBatch &pulses) {
+  if (pulses.pulses.empty()) {
+    return 0;
+  }
+  const Micros min_interval = store.meter(pulses.meter_id).filter.min_interval;
+  const auto [first, last] = std::minmax_element(pulses.pulses.begin(), pulses.pulses.end());
+  std::vector<UtcTime> stored;
+  store.for_each_pulse(pulses.meter_id, *first - min_interval, *last + min_interval + Micros{1},
+                       [&](UtcTime t) { stored.push_back(t); });
+  SpacedPulses spaced = keep_spaced(std::move(pulses.pulses), stored, min_interval);
+  pulses.pulses = std::move(spaced.kept);
+  pulses.rejected.too_close += static_cast<std::uint64_t>(spaced.too_close);
+  return spaced.too_close;
+}
+
 IngestOutcome store_in_transaction(Store &store, const IngestBatch &batch) {
   IngestOutcome outcome;
   const std::optional<NodeRecord> stored = store.node(batch.node);
@@ -61,7 +79,9 @@ IngestOutcome store_in_transaction(Store &store, const IngestBatch &batch) {
   }
 
   outcome.duplicate_batch = store.batch_seen(batch.node, batch.boot, batch.seq);
+  std::int64_t filtered = 0;
   if (!outcome.duplicate_batch) {
+    filtered = filter_too_close(store, pulses);
     const BatchOutcome committed = store.commit(std::span<const PulseBatch>(&pulses, 1)).front();
     if (committed.error) {
       throw Failure(*committed.error); // the transaction rolls back: no partial write
@@ -85,8 +105,14 @@ IngestOutcome store_in_transaction(Store &store, const IngestBatch &batch) {
   }
 
   NodeRecord record;
-  record.status = NodeStatus{batch.node, batch.key_id, batch.pulses.meter_id, batch.received,
-                             batch.boot, batch.seq,    batch.health_json};
+  record.status = NodeStatus{batch.node,
+                             batch.key_id,
+                             batch.pulses.meter_id,
+                             batch.received,
+                             batch.boot,
+                             batch.seq,
+                             batch.health_json,
+                             (before ? before->status.filtered_too_close : 0) + filtered};
   if (stored && stored->status.boot == batch.boot) {
     record.status.last_seq = std::max(stored->status.last_seq, batch.seq);
   }

@@ -8,7 +8,10 @@
 // - a batch seen before (node, boot, seq) stores nothing and says so;
 // - pulses timed on the node's boot clock are placed on the boot's anchor
 //   (core/boot_anchor.h), which each batch refines;
-// - pulses the node reports it dropped become a gap in the meter's record.
+// - pulses the node reports it dropped become a gap in the meter's record;
+// - pulses closer than the meter's minimum interval (to stored ones or to
+//   each other) are filtered as the pulse rule's too_close, counted for the
+//   meter and the node: a broken node cannot inflate its meter.
 
 #include "store/recorder.h"
 #include "store/store.h"

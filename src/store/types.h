@@ -87,6 +87,9 @@ struct NodeStatus {
   std::int64_t boot = 0;
   std::int64_t last_seq = 0;
   std::string health_json;
+  // This node's pulses its meter's pulse rule filtered on the server
+  // (closer than the minimum interval), since the node took its name.
+  std::int64_t filtered_too_close = 0;
 };
 
 enum class Role { admin, user, viewer };

@@ -213,6 +213,42 @@ TEST_F(Ingest, UploadedPulsesReachTheLiveStreamOnce) {
   EXPECT_NE(events.find("\"meter\":1"), std::string::npos) << events;
 }
 
+// A broken node (or one built without its filter) sends 10 000 pulses 3 µs
+// apart; the meter's minimum interval is 10 ms, so the server keeps one
+// per 10 ms and counts the rest as filtered, for the meter and the node.
+TEST_F(Ingest, PulsesCloserThanTheMetersMinimumIntervalAreFilteredNotStored) {
+  std::vector<std::int64_t> burst;
+  for (std::int64_t i = 0; i < 10'000; ++i) {
+    burst.push_back(base_us + i * 3);
+  }
+  const HttpResult answer = upload(batch(1, burst), key);
+  ASSERT_EQ(answer.status, 200U) << answer.body;
+  EXPECT_EQ(stored_pulses(1), 3) << "0, 10.002 and 20.004 ms of a 30 ms burst";
+  // A later batch with one pulse 4 ms after the last stored one: filtered
+  // too, against the stored pulse.
+  ASSERT_EQ(upload(batch(2, {base_us + 20'004 + 4'000, base_us + 40'000}), key).status, 200U);
+  EXPECT_EQ(stored_pulses(1), 4);
+  const auto nodes = nlohmann::json::parse(
+      http_request(port, "GET", "/api/nodes", {}, {{"Authorization", "Bearer " + user_token()}})
+          .body);
+  ASSERT_EQ(nodes.size(), 1U);
+  EXPECT_EQ(nodes[0]["filtered"]["too_close"], 10'000 - 3 + 1);
+  const HttpResult metrics =
+      http_request(port, "GET", "/metrics", {}, {{"Authorization", "Bearer " + user_token()}});
+  EXPECT_NE(metrics.body.find("pulsemon_node_filtered_pulses_total{node=\"cupboard-esp\","
+                              "meter=\"1\",reason=\"too_close\"} 9998"),
+            std::string::npos)
+      << metrics.body.substr(0, 4000);
+}
+
+// The node's first stumble: the API on loopback, which a node on WiFi
+// cannot reach. With a device key in the store the daemon says so.
+TEST_F(Ingest, TheDaemonWarnsWhenNodesHaveKeysButTheApiListensOnLoopback) {
+  EXPECT_NE(serve->output().find("device keys exist, but the API listens on 127.0.0.1 only"),
+            std::string::npos)
+      << serve->output();
+}
+
 TEST_F(Ingest, NodesShowWhenTheyWereLastHeardAndHowTheyAre) {
   ASSERT_EQ(upload(batch(1, {base_us}), key).status, 200U);
   const HttpResult answer =

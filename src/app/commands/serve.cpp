@@ -53,6 +53,23 @@ sigset_t stop_signals() {
   return set;
 }
 
+// Device keys mean sensor nodes, which upload over the network; an API on
+// loopback only refuses them ("connection refused", retried for ever on
+// the node), the most common first stumble of a new node.
+void warn_if_nodes_cannot_reach(Store &store, const std::string &host) {
+  const auto keys = store.device_keys();
+  const bool any_key =
+      std::any_of(keys.begin(), keys.end(), [](const DeviceKey &key) { return !key.revoked; });
+  const bool loopback_only = host == "localhost" || host == "::1" || host.starts_with("127.");
+  if (any_key && loopback_only) {
+    spdlog::warn("device keys exist, but the API listens on {} only, which only this machine "
+                 "can reach: sensor nodes uploading over HTTP get 'connection refused'. Set "
+                 "[http] listen = \"0.0.0.0:8080\" (any port) or serve --listen "
+                 "0.0.0.0:PORT to let them in (docs/sensor-node.md)",
+                 host);
+  }
+}
+
 void run_serve(CliContext &context, const std::string &listen_option) {
   const Config &config = context.config();
   std::string host = config.listen_host;
@@ -75,6 +92,7 @@ void run_serve(CliContext &context, const std::string &listen_option) {
                                               "; start serve again once it has finished");
   }
   auto store = context.open_store();
+  warn_if_nodes_cannot_reach(*store, host);
   const std::vector<Meter> meters = store->meters();
   std::vector<simulator::SourceSettings> simulators;
   for (std::size_t i = 0; i < config.simulators.size(); ++i) {

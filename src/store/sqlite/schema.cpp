@@ -159,6 +159,10 @@ INSERT INTO counters (name, value)
 -- (the storage port's NodeRecord) rather than read out of its health text.
 ALTER TABLE nodes ADD COLUMN overflows INTEGER NOT NULL DEFAULT 0;
 UPDATE nodes SET overflows = coalesce(json_extract(health, '$.overflows'), 0);
+)sql",
+                                                                          R"sql(
+-- A node's pulses the server's pulse rule filtered (node_batches.h).
+ALTER TABLE nodes ADD COLUMN filtered_too_close INTEGER NOT NULL DEFAULT 0;
 )sql"};
 
 int read_version(Database &db) {

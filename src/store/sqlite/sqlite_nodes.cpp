@@ -100,8 +100,8 @@ void SqliteStore::revoke_device_key(std::int64_t id, UtcTime now) {
 
 std::optional<NodeRecord> SqliteStore::node(const std::string &name) {
   sqlite::Statement select(db_, "SELECT name, key_id, meter_id, last_heard_us, boot, last_seq, "
-                                "health, boot_anchor_us, anchor_measured_us, overflows "
-                                "FROM nodes WHERE name = ?1");
+                                "health, boot_anchor_us, anchor_measured_us, overflows, "
+                                "filtered_too_close FROM nodes WHERE name = ?1");
   select.bind(1, name);
   if (!select.step()) {
     return std::nullopt;
@@ -110,7 +110,7 @@ std::optional<NodeRecord> SqliteStore::node(const std::string &name) {
   record.status = NodeStatus{select.column_text(0), select.column_int(1),
                              select.column_int(2),  utc_from_epoch_us(select.column_int(3)),
                              select.column_int(4),  select.column_int(5),
-                             select.column_text(6)};
+                             select.column_text(6), select.column_int(10)};
   if (!select.column_is_null(7) && !select.column_is_null(8)) {
     record.anchor = BootAnchor{utc_from_epoch_us(select.column_int(7)),
                                utc_from_epoch_us(select.column_int(8))};
@@ -123,11 +123,11 @@ void SqliteStore::save_node(const NodeRecord &record) {
   const NodeStatus &status = record.status;
   sqlite::Statement upsert(
       db_, "INSERT INTO nodes (name, key_id, meter_id, last_heard_us, boot, last_seq, health, "
-           "boot_anchor_us, anchor_measured_us, overflows) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+           "boot_anchor_us, anchor_measured_us, overflows, filtered_too_close) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
            "ON CONFLICT (name) DO UPDATE SET key_id = ?2, meter_id = ?3, last_heard_us = ?4, "
            "boot = ?5, last_seq = ?6, health = ?7, boot_anchor_us = ?8, anchor_measured_us = ?9, "
-           "overflows = ?10");
+           "overflows = ?10, filtered_too_close = ?11");
   upsert.bind(1, status.name)
       .bind(2, status.key_id)
       .bind(3, status.meter_id)
@@ -135,7 +135,8 @@ void SqliteStore::save_node(const NodeRecord &record) {
       .bind(5, status.boot)
       .bind(6, status.last_seq)
       .bind(7, status.health_json)
-      .bind(10, record.overflows);
+      .bind(10, record.overflows)
+      .bind(11, status.filtered_too_close);
   if (record.anchor) {
     upsert.bind(8, to_epoch_us(record.anchor->boot)).bind(9, to_epoch_us(record.anchor->measured));
   } else {
@@ -186,7 +187,7 @@ std::vector<NodeStatus> read_nodes(sqlite::Statement &select) {
   while (select.step()) {
     result.push_back(NodeStatus{select.column_text(0), select.column_int(1), select.column_int(2),
                                 utc_from_epoch_us(select.column_int(3)), select.column_int(4),
-                                select.column_int(5), select.column_text(6)});
+                                select.column_int(5), select.column_text(6), select.column_int(7)});
   }
   return result;
 }
@@ -194,13 +195,14 @@ std::vector<NodeStatus> read_nodes(sqlite::Statement &select) {
 
 std::vector<NodeStatus> SqliteStore::nodes() {
   sqlite::Statement select(db_, "SELECT name, key_id, meter_id, last_heard_us, boot, last_seq, "
-                                "health FROM nodes ORDER BY name");
+                                "health, filtered_too_close FROM nodes ORDER BY name");
   return read_nodes(select);
 }
 
 std::vector<NodeStatus> SqliteStore::nodes_of_meter(std::int64_t meter_id) {
-  sqlite::Statement select(db_, "SELECT name, key_id, meter_id, last_heard_us, boot, last_seq, "
-                                "health FROM nodes WHERE meter_id = ?1 ORDER BY name");
+  sqlite::Statement select(
+      db_, "SELECT name, key_id, meter_id, last_heard_us, boot, last_seq, "
+           "health, filtered_too_close FROM nodes WHERE meter_id = ?1 ORDER BY name");
   select.bind(1, meter_id);
   return read_nodes(select);
 }
