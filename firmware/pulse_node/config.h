@@ -109,7 +109,11 @@
 //     (R1 + R2) / R2, e.g. 150k over 10k: 16.0 (16 V full scale)
 //   NodeMCU / Wemos D1 mini (220k over 100k already on the board), one
 //   resistor R from the battery to the A0 pin: (R + 320k) / 100k, e.g.
-//   1 MΩ: 13.2 (13.2 V full scale); nothing added: 3.2
+//   1.5 MΩ: 18.2 (a 12 V battery charging at 14.4 V); 130k: 4.5 (a Li-ion
+//   cell); nothing added: 3.2
+// The ratio is also the highest voltage the node reads; settings whose
+// resume voltage lies above it do not compile (docs/sensor-node.md has
+// cutoff and resume per battery).
 // Deep sleep wakes the chip through a reset: wire D0 (GPIO16) to RST.
 #ifndef NODE_BATTERY_DIVIDER
 #define NODE_BATTERY_DIVIDER 0.0f
