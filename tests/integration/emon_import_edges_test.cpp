@@ -235,7 +235,7 @@ TEST_F(EmonImportReadOnly, ACleanlyClosedWalDatabaseIsReadImmutable) {
   ASSERT_FALSE(std::filesystem::exists(dir / "media/emon.db-wal")) << "closed cleanly";
   const Completed done = import_read_only(dir / "media", dir / "media/emon.db");
   ASSERT_EQ(done.exit_code, 0) << done.err << done.out;
-  EXPECT_NE(done.out.find("the file was read as an immutable file (its folder is read-only)"),
+  EXPECT_NE(done.out.find("the file was read as an immutable file (it is on read-only media)"),
             std::string::npos)
       << done.out;
   EXPECT_EQ(meters()[0]["pulses"], 2);
@@ -265,6 +265,43 @@ TEST_F(EmonImportReadOnly, AWalThatWaitsToBeAppliedIsReadFromAPrivateCopy) {
   EXPECT_NE(done.out.find("read from a private copy with its WAL applied"), std::string::npos)
       << done.out;
   EXPECT_EQ(meters()[0]["pulses"], 3);
+}
+
+// On writable media, a folder this user may not write (another user's
+// home) could hold a file a logger still writes: an immutable read could
+// see it torn, so the import refuses and says what to do.
+TEST_F(EmonImport, AFolderThisUserMayNotWriteOnWritableMediaIsRefusedWithWhatToDo) {
+  std::filesystem::create_directory(dir / "home");
+  write_database(dir / "home/emon.db", std::string("PRAGMA journal_mode = wal;") + logger_schema +
+                                           "INSERT INTO measurement (epoch, m_id) VALUES "
+                                           "(1700000000, 1);");
+  ASSERT_FALSE(std::filesystem::exists(dir / "home/emon.db-shm"));
+  namespace fs = std::filesystem;
+  fs::permissions(dir / "home", fs::perms::owner_read | fs::perms::owner_exec |
+                                    fs::perms::group_read | fs::perms::group_exec |
+                                    fs::perms::others_read | fs::perms::others_exec);
+  std::vector<std::string> command{"-c", (target() / "pulsemon.toml").string(), "import", "emon-db",
+                                   (dir / "home/emon.db").string()};
+  std::filesystem::path program = pulsemon_binary();
+  if (::geteuid() == 0) {
+    // Root may write anywhere: run as nobody, who may write the target.
+    fs::permissions(dir.path(), fs::perms::others_exec, fs::perm_options::add);
+    for (const auto &entry : fs::recursive_directory_iterator(target())) {
+      fs::permissions(entry.path(), fs::perms::others_all, fs::perm_options::add);
+    }
+    fs::permissions(target(), fs::perms::others_all, fs::perm_options::add);
+    command.insert(command.begin(),
+                   {"--reuid=65534", "--regid=65534", "--clear-groups", program.string()});
+    program = "/usr/bin/setpriv";
+  }
+  const Completed done = testing::run(program, command);
+  EXPECT_EQ(done.exit_code, 2) << done.out << done.err;
+  EXPECT_NE(done.err.find("SQLite cannot read it without writing beside it (its -shm index), "
+                          "and this user may not write in " +
+                          (dir / "home").string()),
+            std::string::npos)
+      << done.err;
+  EXPECT_FALSE(fs::exists(dir / "home/emon.db-shm")) << "nothing written beside it";
 }
 
 // A long import on a terminal shows its progress, redrawn in place, and

@@ -6,6 +6,7 @@
 #include <date/tz.h>
 #include <sqlite3.h>
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <array>
@@ -135,9 +136,19 @@ std::optional<std::int64_t> meter_id_of(const sqlite::Statement &row, int column
   }
 }
 
+std::filesystem::path folder_of(const std::filesystem::path &file) {
+  return file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+}
+
 bool can_write_beside(const std::filesystem::path &file) {
-  const auto folder = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
-  return ::access(folder.c_str(), W_OK) == 0 && ::access(file.c_str(), W_OK) == 0;
+  return ::access(folder_of(file).c_str(), W_OK) == 0 && ::access(file.c_str(), W_OK) == 0;
+}
+
+// Media nothing can write to (a stick mounted read-only): only there is an
+// immutable read safe, since no logger can be changing the file meanwhile.
+bool on_read_only_media(const std::filesystem::path &file) {
+  struct statvfs figures {};
+  return ::statvfs(folder_of(file).c_str(), &figures) == 0 && (figures.f_flag & ST_RDONLY) != 0;
 }
 
 bool has_wal_to_apply(const std::filesystem::path &file) {
@@ -243,15 +254,25 @@ sqlite::Database EmonDb::open_for_reading() {
   if ((primary != SQLITE_CANTOPEN && primary != SQLITE_READONLY) || can_write_beside(path_)) {
     throw unreadable(said);
   }
+  if (!on_read_only_media(path_)) {
+    throw Failure(ErrorCode::invalid_argument,
+                  refuse_prefix() +
+                      "SQLite cannot read it without writing beside it (its -shm "
+                      "index), and this user may not write in " +
+                      folder_of(path_).string() +
+                      ": run the import as a user who may (the file is still only read), or "
+                      "copy the file with its -wal to a folder this user can write and import "
+                      "the copy");
+  }
   if (!has_wal_to_apply(path_)) {
-    opened_note_ = "read as an immutable file (its folder is read-only)";
+    opened_note_ = "read as an immutable file (it is on read-only media)";
     return sqlite::Database(path_, sqlite::OpenMode::read_only_immutable);
   }
   std::string folder = (std::filesystem::temp_directory_path() / "pulsemon-emon-XXXXXX").string();
   if (::mkdtemp(folder.data()) == nullptr) {
     throw Failure(ErrorCode::unavailable,
                   refuse_prefix() +
-                      "its folder is read-only and its WAL must be applied, but "
+                      "it is on read-only media and its WAL must be applied, but "
                       "no private copy could be made in " +
                       std::filesystem::temp_directory_path().string());
   }
@@ -265,11 +286,11 @@ sqlite::Database EmonDb::open_for_reading() {
     std::filesystem::remove_all(private_copy_, ignored);
     throw Failure(ErrorCode::unavailable,
                   refuse_prefix() +
-                      "its folder is read-only and its WAL must be applied, but "
+                      "it is on read-only media and its WAL must be applied, but "
                       "the private copy failed: " +
                       error.code().message());
   }
-  opened_note_ = "read from a private copy with its WAL applied (its folder is read-only)";
+  opened_note_ = "read from a private copy with its WAL applied (it is on read-only media)";
   return sqlite::Database(copy, sqlite::OpenMode::read_write);
 }
 

@@ -70,9 +70,10 @@ class EmonDb {
 public:
   // Opens read-only and checks integrity and layout; throws
   // Failure(invalid_argument) saying what is wrong with the file. A file
-  // that cannot be opened in place without writing beside it (read-only
-  // media) is opened immutable, or from a private copy when it has a WAL
-  // to apply.
+  // that cannot be opened in place without writing beside it is opened
+  // immutable on read-only media (from a private copy when it has a WAL to
+  // apply), and refused, saying what to do, on media a logger could still
+  // be writing.
   explicit EmonDb(const std::filesystem::path &path);
   ~EmonDb();
   EmonDb(const EmonDb &) = delete;

@@ -101,10 +101,8 @@ EmonPulseTotals import_emon_pulses(EmonDb &old, const MeasurementSnapshot &snaps
       load.add(*meter, *it);
     }
     totals.already_there += already;
-    if (already > 0) {
-      ++totals.grown_seconds;
-      totals.added_to_grown_seconds += missing;
-    }
+    ++totals.grown_seconds;
+    totals.added_to_grown_seconds += missing;
   };
 
   std::int64_t unreported = 0;
@@ -112,7 +110,10 @@ EmonPulseTotals import_emon_pulses(EmonDb &old, const MeasurementSnapshot &snaps
     if (meter != meter_id) {
       spreader.finish(store_second);
       meter = meter_id;
-      stored.emplace(store, meter_id, stamp, end_of_time());
+      // From the start of the first row's second: a fractional first row
+      // may have stored pulses before it in its second.
+      stored.emplace(store, meter_id, std::chrono::floor<std::chrono::seconds>(stamp),
+                     end_of_time());
       totals.spans[meter_id] = RowSpan{stamp, stamp};
     }
     totals.spans[meter_id].last = stamp;
