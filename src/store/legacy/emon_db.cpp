@@ -232,6 +232,8 @@ sqlite::Database EmonDb::open_for_reading() {
   std::string said;
   try {
     sqlite::Database db(path_, sqlite::OpenMode::read_only);
+    // The old logger may be committing row after row while this reads.
+    db.poll_while_busy();
     try {
       sqlite::Statement probe(db, "SELECT count(*) FROM sqlite_master");
       probe.step();

@@ -108,6 +108,22 @@ void Database::fail(int code, std::string_view what) const {
                                     " failed: " + detail + advice_for(code));
 }
 
+void Database::poll_while_busy() {
+  // The handler's count is the number of 1 ms polls already made, so no
+  // clock is needed to keep to the minute.
+  constexpr int polls_in_a_minute = 60'000;
+  sqlite3_busy_handler(
+      db_.get(),
+      [](void *, int polls) {
+        if (polls >= polls_in_a_minute) {
+          return 0;
+        }
+        sqlite3_sleep(1);
+        return 1;
+      },
+      nullptr);
+}
+
 int Database::extended_error_code() const {
   return sqlite3_extended_errcode(db_.get());
 }

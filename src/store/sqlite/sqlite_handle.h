@@ -44,6 +44,12 @@ public:
   [[nodiscard]] sqlite3 *handle() const { return db_.get(); }
   [[nodiscard]] const std::filesystem::path &path() const { return path_; }
 
+  // For a reader of a file another program writes commit after commit (the
+  // old logger): SQLite's own busy wait backs off to 100 ms sleeps and can
+  // miss every gap between a fast writer's commits, so this polls once a
+  // millisecond, for up to a minute, before a read gives up as busy.
+  void poll_while_busy();
+
   // Throws a Failure for an SQLite result code, naming `what` was attempted.
   [[noreturn]] void fail(int code, std::string_view what) const;
 
