@@ -4,6 +4,7 @@
 #include "core/spaced_pulses.h"
 
 #include <algorithm>
+#include <span>
 #include <string>
 
 namespace pulsemon {
@@ -33,6 +34,40 @@ std::vector<std::int64_t> missing_numbers(Store &store, const std::string &node,
   return missing;
 }
 
+// The stored pulses that can decide keep_spaced's verdicts. A pulse's
+// verdict depends only on whether a stored pulse sits at its time and
+// whether one lies within a minimum interval before or after it, so when
+// the batch's span holds many stored pulses (a node resending a day, into
+// a meter that another source also feeds), one of each per arriving pulse
+// gives the same verdicts as all of them, and the work stays in proportion
+// to the batch rather than to what is stored.
+std::vector<UtcTime> stored_neighbours(Store &store, std::int64_t meter_id,
+                                       std::span<const UtcTime> arriving, Micros min_interval) {
+  const auto [first, last] = std::minmax_element(arriving.begin(), arriving.end());
+  const UtcTime from = *first - min_interval;
+  const UtcTime to = *last + min_interval + Micros{1};
+  std::vector<UtcTime> stored;
+  const auto read_all_up_to = static_cast<std::int64_t>(4 * arriving.size() + 64);
+  if (store.count_pulses(meter_id, from, to) <= read_all_up_to) {
+    store.for_each_pulse(meter_id, from, to, [&](UtcTime t) { stored.push_back(t); });
+    return stored;
+  }
+  const auto take_first = [&](UtcTime begin, UtcTime end) {
+    if (begin < end) {
+      const std::vector<UtcTime> page = store.pulses_page(meter_id, begin, end, 1);
+      stored.insert(stored.end(), page.begin(), page.end());
+    }
+  };
+  for (const UtcTime t : arriving) {
+    take_first(t - min_interval + Micros{1}, t); // one too soon before it
+    take_first(t, t + Micros{1});                // the same pulse, stored already
+    take_first(t + Micros{1}, t + min_interval); // one too soon after it
+  }
+  std::sort(stored.begin(), stored.end());
+  stored.erase(std::unique(stored.begin(), stored.end()), stored.end());
+  return stored;
+}
+
 // The meter's minimum interval over the batch and the stored pulses around
 // it (core/spaced_pulses.h); returns how many it filtered.
 std::int64_t filter_too_close(Store &store, PulseBatch &pulses) {
@@ -40,10 +75,10 @@ std::int64_t filter_too_close(Store &store, PulseBatch &pulses) {
     return 0;
   }
   const Micros min_interval = store.meter(pulses.meter_id).filter.min_interval;
-  const auto [first, last] = std::minmax_element(pulses.pulses.begin(), pulses.pulses.end());
-  std::vector<UtcTime> stored;
-  store.for_each_pulse(pulses.meter_id, *first - min_interval, *last + min_interval + Micros{1},
-                       [&](UtcTime t) { stored.push_back(t); });
+  const std::vector<UtcTime> stored =
+      min_interval > Micros{0}
+          ? stored_neighbours(store, pulses.meter_id, pulses.pulses, min_interval)
+          : std::vector<UtcTime>{};
   SpacedPulses spaced = keep_spaced(std::move(pulses.pulses), stored, min_interval);
   pulses.pulses = std::move(spaced.kept);
   pulses.rejected.too_close += static_cast<std::uint64_t>(spaced.too_close);

@@ -3,6 +3,7 @@
 // run the same golden files (pulses in, buckets out) and the same rules
 // (idempotent commits, gaps, nodes' batches, users, keys, readings,
 // transactions). A new backend joins by adding its factory below.
+#include "core/spaced_pulses.h"
 #include "domain/series.h"
 #include "ingest/node_batches.h"
 #include "store/memory/memory_store.h"
@@ -241,6 +242,46 @@ TEST_P(StoreConformance, ANodesBatchIsStoredOnceAndItsNameBelongsToItsKey) {
   store->revoke_device_key(key, now);
   EXPECT_EQ(store_node_batch(*store, stranger).stored, 0) << "the pulse was stored already";
   EXPECT_EQ(store->nodes().front().key_id, other);
+}
+
+// A batch spanning many stored pulses (a node resending into a meter another
+// source also feeds) is judged against its neighbours alone; the verdicts
+// must be those of the rule over every stored pulse.
+TEST_P(StoreConformance, ABatchOverADenseStretchIsFilteredAsAgainstEveryStoredPulse) {
+  add_meter(1); // minimum interval 10 ms
+  const UtcTime start = utc("2026-05-01T10:00:00Z");
+  const Micros ms{1000};
+  std::vector<UtcTime> stored;
+  for (int i = 0; i < 3000; ++i) {
+    stored.push_back(start + i * 25 * ms);
+  }
+  ASSERT_EQ(commit(1, stored).stored, 3000);
+  IngestBatch batch;
+  batch.node = "hall";
+  batch.boot = 1;
+  batch.seq = 1;
+  batch.key_id = store->add_device_key("hall", {1}, now);
+  batch.received = start + Micros{3600'000'000};
+  std::vector<UtcTime> arriving;
+  for (int k = 10; k < 2990; k += 150) {
+    const UtcTime at = stored[static_cast<std::size_t>(k)];
+    // the same pulse; too soon after it; just far enough from both sides;
+    // two kept-then-too-close; too soon before the next stored one
+    for (const int offset_ms : {0, 5, 15, 12, 13, 20}) {
+      arriving.push_back(at + offset_ms * ms);
+    }
+  }
+  arriving.push_back(stored.back() + 9 * ms);  // too soon after the last
+  arriving.push_back(stored.back() + 10 * ms); // exactly the interval: kept
+  batch.pulses = PulseBatch{1, arriving, {}, {}};
+  const SpacedPulses expected = keep_spaced(arriving, stored, 10 * ms);
+
+  const IngestOutcome outcome = store_node_batch(*store, batch);
+  EXPECT_EQ(outcome.stored + outcome.duplicates, static_cast<std::int64_t>(expected.kept.size()));
+  EXPECT_EQ(outcome.pulses, expected.kept);
+  ASSERT_EQ(store->nodes().size(), 1U);
+  EXPECT_EQ(store->nodes().front().filtered_too_close, expected.too_close);
+  EXPECT_GT(expected.too_close, 40) << "the case must filter some pulses";
 }
 
 TEST_P(StoreConformance, ANodeIsToldOfTheHolesAmongItsLastThousandBatches) {
