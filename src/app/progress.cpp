@@ -81,15 +81,22 @@ void Progress::finish() {
 void Progress::draw_until_finished() {
   std::unique_lock lock(mutex_);
   while (!finished_) {
-    draw(false);
+    const std::string text = next_drawing(false);
     step_changed_ = false;
+    // The terminal may block (a paused or slow one); the work's calls to
+    // next_step and set must not wait for it.
+    lock.unlock();
+    write_all(text);
+    lock.lock();
     wake_.wait_for(lock, redraw_every, [this] { return finished_ || step_changed_; });
   }
-  draw(true);
+  const std::string clear = next_drawing(true);
+  lock.unlock();
+  write_all(clear);
 }
 
 // Called with mutex_ held.
-void Progress::draw(bool clear_only) {
+std::string Progress::next_drawing(bool clear_only) {
   std::string line;
   if (!clear_only) {
     const double elapsed =
@@ -104,7 +111,7 @@ void Progress::draw(bool clear_only) {
     text += std::string(drawn_width_ - line.size(), ' ') + "\r" + line;
   }
   drawn_width_ = line.size();
-  write_all(text);
+  return text;
 }
 
 } // namespace pulsemon

@@ -46,7 +46,8 @@ public:
 
 private:
   void draw_until_finished();
-  void draw(bool clear_only);
+  // The text that redraws the line (or clears it); called with mutex_ held.
+  std::string next_drawing(bool clear_only);
 
   bool shown_;
   std::mutex mutex_;
