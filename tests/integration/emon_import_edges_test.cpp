@@ -24,6 +24,20 @@ INSERT INTO meter (id, created, description, location) VALUES (1, '2026-01-01 00
                                                                'Elektra', 'meterkast');
 )sql";
 
+// Runs `sql` on the file in a child process that then exits without closing
+// the database, as a logger killed mid-work would.
+void run_and_die(const std::filesystem::path &file, const char *sql) {
+  const pid_t child = fork();
+  if (child == 0) {
+    sqlite3 *db = nullptr;
+    sqlite3_open(file.c_str(), &db);
+    sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+}
+
 std::string utc_text(std::int64_t epoch_s, const char *format) {
   const std::time_t t = epoch_s;
   std::tm parts{};
@@ -169,19 +183,11 @@ TEST_F(EmonImport, AHotJournalIsRefusedWithWhatToDo) {
   write_database(dir / "emon.db", std::string(logger_schema) +
                                       "INSERT INTO measurement (epoch, m_id) VALUES "
                                       "(1700000000, 1);");
-  const pid_t child = fork();
-  if (child == 0) {
-    sqlite3 *db = nullptr;
-    sqlite3_open((dir / "emon.db").c_str(), &db);
-    sqlite3_exec(db,
-                 "PRAGMA cache_size = 2; BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
-                 "SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO measurement (epoch, m_id) "
-                 "SELECT 1700000000 + i, 1 FROM n;",
-                 nullptr, nullptr, nullptr);
-    _exit(0); // killed: no commit, no rollback
-  }
-  int status = 0;
-  waitpid(child, &status, 0);
+  // Killed inside the transaction: no commit, no rollback.
+  run_and_die(dir / "emon.db",
+              "PRAGMA cache_size = 2; BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+              "SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO measurement (epoch, m_id) "
+              "SELECT 1700000000 + i, 1 FROM n;");
   ASSERT_TRUE(std::filesystem::exists(dir / "emon.db-journal"));
   expect_refused(dir / "emon.db",
                  "a crashed writer left a journal (" + (dir / "emon.db").string() +
@@ -245,18 +251,10 @@ TEST_F(EmonImportReadOnly, ACleanlyClosedWalDatabaseIsReadImmutable) {
 TEST_F(EmonImportReadOnly, AWalThatWaitsToBeAppliedIsReadFromAPrivateCopy) {
   std::filesystem::create_directory(dir / "media");
   write_database(dir / "media/emon.db", std::string("PRAGMA journal_mode = wal;") + logger_schema);
-  const pid_t child = fork();
-  if (child == 0) {
-    sqlite3 *db = nullptr;
-    sqlite3_open((dir / "media/emon.db").c_str(), &db);
-    sqlite3_exec(db,
-                 "PRAGMA wal_autocheckpoint = 0; INSERT INTO measurement (epoch, m_id) VALUES "
-                 "(1700000000, 1), (1700000000, 1), (1700000003, 1);",
-                 nullptr, nullptr, nullptr);
-    _exit(0); // the rows live only in the WAL
-  }
-  int status = 0;
-  waitpid(child, &status, 0);
+  // Gone without closing: the rows live only in the WAL.
+  run_and_die(dir / "media/emon.db",
+              "PRAGMA wal_autocheckpoint = 0; INSERT INTO measurement (epoch, m_id) VALUES "
+              "(1700000000, 1), (1700000000, 1), (1700000003, 1);");
   ASSERT_GT(std::filesystem::file_size(dir / "media/emon.db-wal"), 0U);
   // Copied to a stick without its -shm index, which SQLite cannot rebuild
   // in a read-only folder.
