@@ -418,6 +418,36 @@ test('the live figure comes back by itself after the daemon restarts', async () 
   }
 });
 
+test('with the daemon stopped, Now greys its figures at once, and every view comes back by itself', async () => {
+  const { page, context } = await openPage({ width: 1280, height: 900 });
+  try {
+    await signIn(page, 'admin', adminPassword);
+    await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.textContent === 'live');
+    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    daemon.kill('SIGTERM');
+    await exited;
+    await page.waitForFunction(() => document.querySelector('[data-testid=meter-1]').classList.contains('stale'), null, { timeout: 5000 });
+    assert.match(await page.textContent('[data-testid=connection]'), /^no connection to pulsemon since \d\d:\d\d/);
+    assert.match(await page.textContent('[data-testid=meter-1] .state'), /^not updated since \d\d:\d\d$/);
+    const frozen = await page.textContent('[data-testid=power-1]');
+    await page.waitForTimeout(3000);
+    assert.equal(await page.textContent('[data-testid=power-1]'), frozen, 'power does not fall while nothing is known');
+
+    // A view opened while the daemon is down says so, and draws itself
+    // once the daemon is back, without a click.
+    await page.evaluate(() => { location.hash = '#/health'; });
+    const said = await page.waitForSelector('[data-testid=view-error]');
+    assert.match(await said.textContent(), /pulsemon cannot be reached .* trying again in \d+ s/);
+    await startDaemon();
+    await page.waitForSelector('[data-testid=too-close-1]', { timeout: 40000 });
+    await page.evaluate(() => { location.hash = '#/now'; });
+    await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.textContent === 'live', null, { timeout: 40000 });
+    assert.equal(await page.evaluate(() => document.querySelector('[data-testid=meter-1]').classList.contains('stale')), false);
+  } finally {
+    await context.close();
+  }
+});
+
 test('time to the first chart', async () => {
   // From the start of a page load (signed in) to the first chart drawn, for
   // the views a household opens most: docs/benchmarks.md has figures on a

@@ -45,12 +45,19 @@ export async function api(path, { method = 'GET', body, signal, accept = 'applic
   const current = session();
   if (current) headers.Authorization = `Bearer ${current.token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal,
-  });
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  } catch (failure) {
+    if (failure.name === 'AbortError') throw failure;
+    // The browser's own words ("Failed to fetch") say nothing to a household.
+    throw new ApiError(0, 'unreachable', 'pulsemon cannot be reached (is it running? is this device on the network?)');
+  }
   if (response.ok && accept !== 'application/json') return response.blob();
   const text = await response.text();
   let data = null;

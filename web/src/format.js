@@ -27,6 +27,11 @@ export function time(iso) {
   return new Intl.DateTimeFormat(undefined, { timeZone: zone, dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
 }
 
+// The household's clock time of an instant: "14:05".
+export function clock(ms) {
+  return new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
+}
+
 // An instant as the legend of a chart shows it: the date, and the time
 // when the chart's buckets are shorter than a day.
 export function dateTime(ms, view) {

@@ -81,8 +81,10 @@ export async function renderHealth(root) {
           f.el('dt', {}, 'Rejected: too short'), f.el('dd', {}, f.number(rejected.too_short || 0)),
           f.el('dt', {}, 'Rejected: unpaired'), f.el('dd', {}, f.number(rejected.unpaired || 0)),
           f.el('dt', {}, 'Gaps (30 days)'), f.el('dd', {}, gapTimeline(meter.gaps || []))),
-        (meter.gaps || []).length === 0
-          ? f.el('p', { class: 'summary' }, 'No gaps: every pulse is accounted for.')
+        meter.pulses === 0 && (meter.gaps || []).length === 0
+          ? f.el('p', { class: 'summary' }, 'No pulses yet: nothing has arrived from this meter.')
+          : (meter.gaps || []).length === 0
+            ? f.el('p', { class: 'summary' }, 'No gaps: every pulse is accounted for.')
           : f.el('ul', { class: 'gaps' }, meter.gaps.slice(0, 10).map((gap) =>
             f.el('li', {}, `${f.time(gap.at)}: ${gap.reason}${gap.missing_pulses ? ` (${gap.missing_pulses} pulses)` : ''}`)))),
     );

@@ -14,6 +14,7 @@ const nav = document.getElementById('nav');
 const signOut = document.getElementById('sign-out');
 let leaveView = () => {};
 let routing = 0; // how many times route() began
+let failedInARow = 0; // views that could not be drawn, for the retry's pause
 
 function showSignIn(message) {
   leaveView();
@@ -49,10 +50,18 @@ async function route() {
     const status = await api('/api/status');
     setZone(status.zone);
     const leave = (await render(box)) || (() => {});
+    failedInARow = 0;
     if (turn === routing) leaveView = leave;
     else leave();
   } catch (failure) {
-    if (session() && turn === routing) box.replaceChildren(el('p', { class: 'card error', role: 'alert' }, failure.message));
+    if (!session() || turn !== routing) return;
+    // The daemon may be restarting or the network down: the view tries
+    // again by itself, sooner at first, at most every 30 s.
+    const seconds = Math.min(2 ** failedInARow, 30);
+    failedInARow += 1;
+    box.replaceChildren(el('p', { class: 'card error', role: 'alert', 'data-testid': 'view-error' },
+      `${failure.message} — trying again in ${seconds} s.`));
+    setTimeout(() => { if (turn === routing) route(); }, seconds * 1000);
   }
 }
 

@@ -1,12 +1,20 @@
 // "Now": per meter, the live power (moving with every pulse and decaying
 // between pulses as the API's figure does), today's energy and cost, the
 // same time yesterday, the last pulse and the meter's state.
+//
+// Only what is known is shown as current: while the live stream is down
+// (the daemon stopped, the network dropped) the figures stay as they were
+// last heard, greyed, with the time they were last updated, and power does
+// not decay as if the house had stopped using it. When the stream comes
+// back, every figure is read afresh. Today and yesterday-by-now are read
+// again every minute, so they move on through midnight.
 import { api } from './api.js';
 import { followLive } from './live.js';
 import { powerNow } from './power.js';
 import * as f from './format.js';
 
 const HOUR = 3600 * 1000;
+const MINUTE = 60 * 1000;
 
 function stateOf(meter, live, nowMs) {
   if (live.lastPulseMs === null) return meter.last_pulse ? 'stale' : 'waiting';
@@ -21,15 +29,30 @@ async function energySince(meter, day, toMs) {
   return rows.reduce((sum, row) => ({ value: sum.value + row.value, cost: sum.cost + (row.cost || 0) }), { value: 0, cost: 0 });
 }
 
+function liveOf(meter) {
+  return { lastPulseMs: meter.last_pulse ? Date.parse(meter.last_pulse) : null, power: meter.power };
+}
+
 export async function renderNow(root) {
   const meters = await api('/api/meters');
   const cards = new Map();
-  const now = Date.now();
+  let connected = false;
+  let updatedMs = Date.now(); // when the figures were last known to be current
+
+  function readDays(entry) {
+    const now = Date.now();
+    const { meter } = entry;
+    energySince(meter, f.localDate(now), now)
+      .then((sum) => {
+        entry.today.textContent = `${f.number(sum.value, 2)} ${meter.unit} ${meter.tariff ? f.money(sum.cost) : ''}`.trim();
+      })
+      .catch((failure) => { entry.today.textContent = failure.message; });
+    energySince(meter, f.localDate(now - 24 * HOUR), now - 24 * HOUR)
+      .then((sum) => { entry.yesterday.textContent = `${f.number(sum.value, 2)} ${meter.unit}`; })
+      .catch((failure) => { entry.yesterday.textContent = failure.message; });
+  }
+
   for (const meter of meters) {
-    const live = {
-      lastPulseMs: meter.last_pulse ? Date.parse(meter.last_pulse) : null,
-      power: meter.power,
-    };
     const figure = f.el('output', { class: 'power', 'data-testid': `power-${meter.id}` }, f.power(meter.power, meter.power_unit));
     const state = f.el('span', { class: 'state' });
     const lastPulse = f.el('span', {}, f.time(meter.last_pulse));
@@ -37,7 +60,7 @@ export async function renderNow(root) {
     const yesterday = f.el('span', {}, '…');
     const card = f.el(
       'section',
-      { class: 'card meter', 'aria-label': meter.name },
+      { class: 'card meter', 'aria-label': meter.name, 'data-testid': `meter-${meter.id}` },
       f.el('h2', {}, meter.name, ' ', f.el('small', {}, meter.location || meter.kind)),
       figure,
       f.el('dl', {},
@@ -46,20 +69,53 @@ export async function renderNow(root) {
         f.el('dt', {}, 'Yesterday by now'), f.el('dd', {}, yesterday),
         f.el('dt', {}, 'Last pulse'), f.el('dd', {}, lastPulse)),
     );
-    cards.set(meter.id, { meter, live, figure, state, lastPulse, card });
+    const entry = { meter, live: liveOf(meter), figure, state, lastPulse, today, yesterday, card };
+    cards.set(meter.id, entry);
     root.append(card);
-    energySince(meter, f.localDate(now), now)
-      .then((sum) => {
-        today.textContent = `${f.number(sum.value, 2)} ${meter.unit} ${f.money(sum.cost)}`.trim();
-      })
-      .catch((failure) => { today.textContent = failure.message; });
-    energySince(meter, f.localDate(now - 24 * HOUR), now - 24 * HOUR)
-      .then((sum) => { yesterday.textContent = `${f.number(sum.value, 2)} ${meter.unit}`; })
-      .catch((failure) => { yesterday.textContent = failure.message; });
+    readDays(entry);
   }
-  if (meters.length === 0) root.append(f.el('p', { class: 'card' }, 'No meters yet: add one under Settings or with `pulsemon meter add`.'));
+  if (meters.length === 0) {
+    root.append(f.el('p', { class: 'card' }, 'No meters yet: add one under Settings or with ', f.el('code', {}, 'pulsemon meter add'), '.'));
+  }
   const connection = f.el('p', { class: 'connection', 'data-testid': 'connection' }, 'connecting…');
-  root.prepend(connection);
+  // Announced to screen readers: only the connection's changes, not every
+  // redraw of a figure.
+  const announcer = f.el('p', { class: 'visually-hidden', role: 'status' });
+  root.prepend(connection, announcer);
+
+  // Everything afresh after the stream came back: what happened while it
+  // was gone is in the store, not in the page.
+  async function reread() {
+    try {
+      for (const meter of await api('/api/meters')) {
+        const entry = cards.get(meter.id);
+        if (!entry) continue;
+        entry.meter = meter;
+        entry.live = liveOf(meter);
+        entry.lastPulse.textContent = f.time(meter.last_pulse);
+        readDays(entry);
+      }
+      updatedMs = Date.now();
+    } catch {
+      // the stream will drop again and this runs at its return
+    }
+  }
+
+  function draw() {
+    const nowMs = Date.now();
+    for (const entry of cards.values()) {
+      entry.card.classList.toggle('stale', !connected);
+      if (!connected) {
+        entry.state.textContent = `not updated since ${f.clock(updatedMs)}`;
+        entry.state.className = 'state offline';
+        continue; // the figure stays as last heard: nothing is known since
+      }
+      entry.figure.textContent = f.power(powerNow(entry.live, entry.meter, nowMs), entry.meter.power_unit);
+      const state = stateOf(entry.meter, entry.live, nowMs);
+      entry.state.textContent = state;
+      entry.state.className = `state ${state}`;
+    }
+  }
 
   const stop = followLive(
     (pulse) => {
@@ -69,19 +125,36 @@ export async function renderNow(root) {
       if (pulse.power !== null && pulse.power !== undefined) entry.live.power = pulse.power;
       entry.lastPulse.textContent = f.time(pulse.ts);
     },
-    (state) => { connection.textContent = state === 'live' ? 'live' : 'reconnecting…'; },
+    (state) => {
+      const wasConnected = connected;
+      connected = state === 'live';
+      if (connected) {
+        connection.textContent = 'live';
+        if (!wasConnected && announcer.textContent) {
+          announcer.textContent = 'Connected to pulsemon again; figures are current.';
+          reread();
+        }
+        updatedMs = Date.now();
+      } else {
+        if (wasConnected) {
+          updatedMs = Date.now();
+          announcer.textContent = `Lost the connection to pulsemon; figures as of ${f.clock(updatedMs)}.`;
+        }
+        connection.textContent = `no connection to pulsemon since ${f.clock(updatedMs)}; trying again…`;
+      }
+      draw();
+    },
   );
   const tick = setInterval(() => {
-    const nowMs = Date.now();
-    for (const entry of cards.values()) {
-      entry.figure.textContent = f.power(powerNow(entry.live, entry.meter, nowMs), entry.meter.power_unit);
-      const state = stateOf(entry.meter, entry.live, nowMs);
-      entry.state.textContent = state;
-      entry.state.className = `state ${state}`;
-    }
+    if (connected) updatedMs = Date.now();
+    draw();
   }, 250);
+  const days = setInterval(() => {
+    if (connected) for (const entry of cards.values()) readDays(entry);
+  }, MINUTE);
   return () => {
     stop();
     clearInterval(tick);
+    clearInterval(days);
   };
 }
