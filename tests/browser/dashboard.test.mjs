@@ -149,8 +149,8 @@ async function postPulses(intervalsMs) {
 // A page that records console errors and failed requests.
 // The browser's own zone is not the household's (Amsterdam): what the page
 // shows must follow the household's.
-async function openPage(viewport) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true, timezoneId: 'America/New_York' });
+async function openPage(viewport, colorScheme = 'light') {
+  const context = await browser.newContext({ viewport, colorScheme, acceptDownloads: true, timezoneId: 'America/New_York' });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (message) => {
@@ -443,6 +443,45 @@ test('with the daemon stopped, Now greys its figures at once, and every view com
     await page.evaluate(() => { location.hash = '#/now'; });
     await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.textContent === 'live', null, { timeout: 40000 });
     assert.equal(await page.evaluate(() => document.querySelector('[data-testid=meter-1]').classList.contains('stale')), false);
+  } finally {
+    await context.close();
+  }
+});
+
+// Opaque, nearly black pixels of the chart's canvas: labels or axes drawn
+// in the light theme's colours, unreadable on the dark one's background.
+async function darkPixels(page) {
+  return page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid=chart] canvas');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let dark = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 200 && data[i] + data[i + 1] + data[i + 2] < 180) ++dark;
+    return dark;
+  });
+}
+
+test('dark: every view passes axe, and the charts are drawn in the dark theme\'s colours', async () => {
+  const { page, problems, context } = await openPage({ width: 1280, height: 900 }, 'dark');
+  try {
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#password');
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'sign-in page, dark');
+    await signIn(page, 'admin', adminPassword);
+    await page.waitForSelector('[data-testid=power-1]');
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'now view, dark');
+    await page.goto(`${base}/#/charts?meter=1&view=day&date=2026-03-29&compare=previous`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=chart]')?.dataset.points === '23');
+    assert.ok((await paintedPixels(page)) > 500, 'the chart has drawn');
+    assert.equal(await darkPixels(page), 0, 'nothing drawn black on the dark background');
+    await page.screenshot({ path: join(artifacts, 'dark-charts.png'), fullPage: true });
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'charts, dark');
+    for (const view of ['health', 'settings']) {
+      await page.click(`a[href="#/${view}"]`);
+      await page.waitForSelector(view === 'health' ? '[data-testid=too-close-1]' : 'form');
+      assert.deepEqual(await seriousAccessibilityViolations(page), [], `${view}, dark`);
+    }
+    await page.screenshot({ path: join(artifacts, 'dark-settings.png'), fullPage: true });
+    assert.deepEqual(problems, []);
   } finally {
     await context.close();
   }

@@ -11,6 +11,18 @@ import * as f from './format.js';
 import { addPeriod, periodOf, periodLabel, previousPeriod } from './periods.js';
 import { gestures } from './gestures.js';
 
+// The chart's colours from the stylesheet's variables, so axes, labels and
+// series follow the light or dark theme (a canvas does not inherit CSS).
+function theme() {
+  const style = getComputedStyle(document.documentElement);
+  const read = (name) => style.getPropertyValue(name).trim();
+  return { text: read('--text'), grid: read('--chart-grid'), series: read('--chart-series'), fill: read('--chart-fill'), area: read('--chart-area'), compare: read('--chart-compare'), mark: read('--muted') };
+}
+
+function themedAxis(axis, colours) {
+  return { ...axis, stroke: colours.text, grid: { stroke: colours.grid, width: 1 }, ticks: { stroke: colours.grid, width: 1 } };
+}
+
 const POWER_VIEWS = {
   hour: { label: 'Power, last hour', seconds: 3600, step: 10 },
   day24: { label: 'Power, last 24 h', seconds: 86400, step: 300 },
@@ -106,6 +118,8 @@ export async function renderCharts(root) {
     if (plot) plot.destroy();
     holder.replaceChildren();
     const config = { width: chartWidth(holder), height: 260, tzDate: zoned, ...options.config };
+    const colours = theme();
+    config.axes = config.axes.map((axis) => themedAxis(axis, colours));
     // Time labels on the household's clock; the last ones drawn are kept on
     // the holder for tests and curious readers, as is the shown range.
     config.axes[0] = {
@@ -155,7 +169,7 @@ export async function renderCharts(root) {
         cursor: { drag: { x: true, y: false } },
         scales: { x: { time: true } },
         axes: [{}, { label: meter.power_unit, size: 64 }],
-        series: [{}, { label: `Power (${meter.power_unit})`, stroke: '#07805c', fill: 'rgba(7,128,92,0.12)', width: 1.5 }],
+        series: [{}, { label: `Power (${meter.power_unit})`, stroke: theme().series, fill: theme().area, width: 1.5 }],
       },
     };
   }
@@ -167,14 +181,15 @@ export async function renderCharts(root) {
     const unit = inKwh ? 'kWh' : meter.unit;
     const valueOf = (row) => (inKwh ? row.kwh ?? null : row.value);
     const xs = rows.map((row) => Date.parse(row.start) / 1000);
-    const series = [{}, { label: `Energy (${unit})`, fill: 'rgba(7,128,92,0.55)', stroke: '#07805c', paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } }];
+    const colours = theme();
+    const series = [{}, { label: `Energy (${unit})`, fill: colours.fill, stroke: colours.series, paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } }];
     const data = [xs, rows.map(valueOf)];
     let compareTotal = null;
     if (state.compare !== 'none' && state.view !== 'all') {
       const other = previousPeriod(state.view, state.date, state.compare);
       const otherRows = await energyRows(meter, periodOf(state.view, other, meter), period.bucket);
       data.push(xs.map((_, i) => (otherRows[i] ? valueOf(otherRows[i]) : null)));
-      series.push({ label: `${periodLabel(state.view, other)} (${unit})`, stroke: '#c2410c', width: 2, points: { show: true, size: 5 } });
+      series.push({ label: `${periodLabel(state.view, other)} (${unit})`, stroke: colours.compare, width: 2, points: { show: true, size: 5 } });
       compareTotal = otherRows.reduce((sum, row) => sum + (valueOf(row) || 0), 0);
     }
     const total = rows.reduce((sum, row) => sum + (valueOf(row) || 0), 0);
@@ -196,7 +211,7 @@ export async function renderCharts(root) {
       const { ctx } = u;
       ctx.save();
       ctx.setLineDash([6, 4]);
-      ctx.strokeStyle = '#6b7280';
+      ctx.strokeStyle = colours.mark;
       ctx.beginPath();
       ctx.moveTo(u.bbox.left, y);
       ctx.lineTo(u.bbox.left + u.bbox.width, y);
