@@ -10,6 +10,7 @@ import { api } from './api.js';
 import * as f from './format.js';
 import { addPeriod, periodOf, periodLabel, previousPeriod } from './periods.js';
 import { gestures } from './gestures.js';
+import { alignByClock, change, totalOf, valueWithData } from './compare.js';
 
 // The chart's colours from the stylesheet's variables, so axes, labels and
 // series follow the light or dark theme (a canvas does not inherit CSS).
@@ -111,6 +112,9 @@ export async function renderCharts(root) {
     const meter = meters.find((m) => m.id === state.meter);
     const isPower = state.view in POWER_VIEWS;
     back.hidden = forward.hidden = compareSelect.hidden = isPower || state.view === 'all';
+    // ▶ stops at the period that holds today: the future has no data.
+    forward.disabled = !isPower && state.view !== 'all' &&
+      periodOf(state.view, addPeriod(state.view, state.date, 1), meter).from > f.localDate(Date.now());
     kwhLabel.hidden = meter.kind !== 'gas';
     if (refresh) clearInterval(refresh);
     refresh = null;
@@ -179,27 +183,53 @@ export async function renderCharts(root) {
     const rows = await energyRows(meter, period, period.bucket);
     const inKwh = state.kwh && meter.kind === 'gas';
     const unit = inKwh ? 'kWh' : meter.unit;
-    const valueOf = (row) => (inKwh ? row.kwh ?? null : row.value);
+    const firstPulseMs = meter.first_pulse ? Date.parse(meter.first_pulse) : null;
+    const nowMs = Date.now();
+    // No data (before the first pulse, or not begun) is null, never 0.
+    const valueOf = (row) => valueWithData(row, (r) => (inKwh ? r.kwh ?? null : r.value), firstPulseMs, nowMs);
+    const costOf = (row) => valueWithData(row, (r) => r.cost ?? null, firstPulseMs, nowMs);
     const xs = rows.map((row) => Date.parse(row.start) / 1000);
     const colours = theme();
     const series = [{}, { label: `Energy (${unit})`, fill: colours.fill, stroke: colours.series, paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } }];
-    const data = [xs, rows.map(valueOf)];
-    let compareTotal = null;
+    const values = rows.map(valueOf);
+    const data = [xs, values];
+    const total = totalOf(values);
+    const cost = totalOf(rows.map(costOf));
+    const today = f.localDate(nowMs);
+    const partial = period.from <= today && today < period.to;
+    title.textContent = `${meter.name}: ${state.view === 'all' ? 'by year' : periodLabel(state.view, state.date)}${partial && state.view !== 'all' ? ' (so far)' : ''}`;
+    const parts = [total === null ? 'No data in this period' : `Total ${f.number(total, 2)} ${unit}`];
+    if (meter.tariff && cost !== null) parts.push(f.money(cost));
     if (state.compare !== 'none' && state.view !== 'all') {
       const other = previousPeriod(state.view, state.date, state.compare);
       const otherRows = await energyRows(meter, periodOf(state.view, other, meter), period.bucket);
-      data.push(xs.map((_, i) => (otherRows[i] ? valueOf(otherRows[i]) : null)));
+      // Lined up by the clock; compared only where the shown period has
+      // data, so today so far meets yesterday by the same time.
+      const aligned = alignByClock(rows, otherRows, period.bucket, f.householdZone(), valueOf)
+        .map((v, i) => (values[i] === null ? null : v));
+      data.push(aligned);
+      holder.dataset.compared = JSON.stringify(aligned); // for tests and curious readers
       series.push({ label: `${periodLabel(state.view, other)} (${unit})`, stroke: colours.compare, width: 2, points: { show: true, size: 5 } });
-      compareTotal = otherRows.reduce((sum, row) => sum + (valueOf(row) || 0), 0);
+      const compared = totalOf(aligned);
+      if (compared === null) {
+        parts.push(`${periodLabel(state.view, other)}: no data`);
+      } else {
+        const difference = total === null ? null : total - compared;
+        const percent = change(total, compared);
+        parts.push(`${periodLabel(state.view, other)}: ${f.number(compared, 2)} ${unit}` +
+          (difference === null ? '' : ` (${difference >= 0 ? '+' : '−'}${f.number(Math.abs(difference), 2)} ${unit}` +
+            `${percent === null ? '' : `, ${percent >= 0 ? '+' : '−'}${f.number(Math.abs(percent), 0)} %`})`));
+        if (meter.tariff) {
+          const comparedCost = totalOf(alignByClock(rows, otherRows, period.bucket, f.householdZone(), costOf).map((v, i) => (values[i] === null ? null : v)));
+          if (comparedCost !== null) parts.push(`then ${f.money(comparedCost)}`);
+        }
+      }
     }
-    const total = rows.reduce((sum, row) => sum + (valueOf(row) || 0), 0);
-    const cost = rows.reduce((sum, row) => sum + (row.cost || 0), 0);
-    title.textContent = `${meter.name}: ${state.view === 'all' ? 'by year' : periodLabel(state.view, state.date)}`;
-    const parts = [`Total ${f.number(total, 2)} ${unit}`];
-    if (rows.some((row) => row.cost !== undefined && row.cost !== null)) parts.push(f.money(cost));
-    if (compareTotal !== null) parts.push(`compared: ${f.number(compareTotal, 2)} ${unit}`);
     const low = state.view === 'day' ? baseLoad(rows, (row) => valueOf(row) ?? Infinity) : null;
-    if (low !== null && Number.isFinite(low)) parts.push(`base load ${f.number(low, 3)} ${unit}/h`);
+    // An hour's energy in kWh is its average power in kW: the base load in W.
+    if (low !== null && Number.isFinite(low)) {
+      parts.push(unit === 'kWh' ? `base load ${f.number(low * 1000, 0)} W` : `base load ${f.number(low, 3)} ${unit}/h`);
+    }
     summary.textContent = parts.join(' · ');
     shown = {
       header: ['start', 'end', `energy ${unit}`, 'cost'],

@@ -1,0 +1,54 @@
+// Laying one period's energy over another's by the household's clock, not
+// by position: hour by hour on a day (a 23-hour spring-forward day meets
+// the day before at 03:00, not an hour early), day of the month by day of
+// the month, month by month. A bucket without data (before the meter's
+// first pulse, or not begun yet) is `null`, never 0: a chart draws nothing
+// there and totals leave it out. Pure: no DOM, no clock of its own.
+
+// What a bucket is on the household's clock: "14:00" (and "02:00#2" for
+// the second 02:00 of a fall-back night), the day of the month, the month.
+function clockKeys(rows, bucket, zone) {
+  const options = {
+    hour: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+    day: { day: 'numeric' },
+    month: { month: 'numeric' },
+    year: { year: 'numeric' },
+  }[bucket];
+  const format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, ...options });
+  const seen = new Map();
+  return rows.map((row) => {
+    const key = format.format(new Date(row.start));
+    const count = (seen.get(key) || 0) + 1;
+    seen.set(key, count);
+    return count === 1 ? key : `${key}#${count}`;
+  });
+}
+
+// A row's value, or null when the meter had not begun counting by its end
+// or the bucket has not begun yet.
+export function valueWithData(row, valueOf, firstPulseMs, nowMs) {
+  if (firstPulseMs === null || Date.parse(row.end) <= firstPulseMs) return null;
+  if (Date.parse(row.start) > nowMs) return null;
+  return valueOf(row);
+}
+
+// For each shown row, the compared period's value at the same clock time
+// (null where it has none).
+export function alignByClock(rows, otherRows, bucket, zone, valueOfOther) {
+  const keys = clockKeys(rows, bucket, zone);
+  const otherKeys = clockKeys(otherRows, bucket, zone);
+  const byKey = new Map(otherKeys.map((key, i) => [key, valueOfOther(otherRows[i])]));
+  return keys.map((key) => (byKey.has(key) ? byKey.get(key) : null));
+}
+
+// Sum of the values that exist; null when none does.
+export function totalOf(values) {
+  const known = values.filter((v) => v !== null && v !== undefined);
+  return known.length === 0 ? null : known.reduce((sum, v) => sum + v, 0);
+}
+
+// "+12.5 %" of `now` against `before`; null when it means nothing.
+export function change(now, before) {
+  if (now === null || before === null || before === 0) return null;
+  return ((now - before) / before) * 100;
+}
