@@ -288,6 +288,11 @@ for (const [name, viewport] of [
       assert.equal(compared.length, 23);
       assert.deepEqual(compared.slice(0, 2), before.slice(0, 2), '00:00 and 01:00 meet');
       assert.deepEqual(compared.slice(2), before.slice(3), 'from 03:00 on, each hour meets the same hour');
+      // The same numbers as a table, for those who cannot see the chart.
+      await page.click('[data-testid=chart-table] summary');
+      const tableRows = await page.locator('[data-testid=chart-table] tbody tr').count();
+      assert.equal(tableRows, 23, 'one row per bar');
+      assert.match(await page.textContent('[data-testid=chart-table] thead'), /start.*energy kWh.*2026/);
       await page.click('#chart-back');
       await page.waitForFunction(() => document.querySelector('[data-testid=chart]').dataset.points === '24');
       assert.match(await page.textContent('#chart-title'), /28/);
@@ -480,6 +485,9 @@ test('dark: every view passes axe, and the charts are drawn in the dark theme\'s
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'sign-in page, dark');
     await signIn(page, 'admin', adminPassword);
     await page.waitForSelector('[data-testid=power-1]');
+    assert.equal(await page.evaluate(() => document.activeElement.tagName + ' ' + document.activeElement.textContent), 'H1 Now',
+      'after sign-in the focus is on the view\'s heading');
+    assert.equal(await page.locator('h1').count(), 1, 'one h1 per view');
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'now view, dark');
     await page.goto(`${base}/#/charts?meter=1&view=day&date=2026-03-29&compare=previous`);
     await page.waitForFunction(() => document.querySelector('[data-testid=chart]')?.dataset.points === '23');

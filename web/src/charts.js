@@ -98,14 +98,30 @@ export async function renderCharts(root) {
   const exportButton = f.el('button', { type: 'button', id: 'chart-export', class: 'secondary' }, 'CSV');
   const pulsesButton = f.el('button', { type: 'button', id: 'chart-pulses', class: 'secondary' }, 'Pulses CSV');
   const holder = f.el('div', { class: 'chart', 'data-testid': 'chart' });
-  const card = f.el('section', { class: 'card wide' },
+  // The chart's numbers for those who cannot see it, or read it by keyboard.
+  const tableBox = f.el('div', { class: 'scroll' });
+  const dataTable = f.el('details', { class: 'data-table', 'data-testid': 'chart-table' },
+    f.el('summary', {}, 'The chart as a table'), tableBox);
+  const card = f.el('section', { class: 'card wide', 'aria-labelledby': 'chart-title' },
     f.el('div', { class: 'controls' }, meterSelect, viewSelect, back, forward, compareSelect, kwhLabel, exportButton, pulsesButton),
-    title, holder, summary);
+    title, holder, summary, dataTable);
   root.append(card);
 
   let plot = null;
   let refresh = null;
   let shown = { header: [], rows: [] }; // what the CSV export writes
+  let comparedColumn = null; // { header, values } beside it in the table
+
+  function drawTable() {
+    const header = comparedColumn ? [...shown.header, comparedColumn.header] : shown.header;
+    const cell = (value) => (value === null || value === undefined || value === '' ? '–'
+      : typeof value === 'number' ? f.number(value, 3)
+        : /^\d{4}-\d\d-\d\dT/.test(value) ? f.dateTime(Date.parse(value), state.view) : String(value));
+    tableBox.replaceChildren(f.el('table', {},
+      f.el('thead', {}, f.el('tr', {}, header.map((h) => f.el('th', { scope: 'col' }, h)))),
+      f.el('tbody', {}, shown.rows.map((row, i) => f.el('tr', {},
+        [...row, ...(comparedColumn ? [comparedColumn.values[i]] : [])].map((value) => f.el('td', {}, cell(value))))))));
+  }
 
   async function draw() {
     writeState(state);
@@ -118,6 +134,7 @@ export async function renderCharts(root) {
     kwhLabel.hidden = meter.kind !== 'gas';
     if (refresh) clearInterval(refresh);
     refresh = null;
+    comparedColumn = null;
     const options = isPower ? await powerChart(meter) : await energyChart(meter);
     if (plot) plot.destroy();
     holder.replaceChildren();
@@ -140,6 +157,7 @@ export async function renderCharts(root) {
     // The cursor's time in the legend, in the household's zone.
     config.series[0] = { value: (u, ts) => (ts === null ? '–' : f.dateTime(ts * 1000, state.view)) };
     plot = new uPlot(config, options.data, holder);
+    drawTable();
     holder.dataset.points = String(options.data[0].length); // for tests and curious readers
     // When the first chart of this page load was drawn: the browser test
     // reports it (docs/benchmarks.md, time to the first chart).
@@ -150,6 +168,7 @@ export async function renderCharts(root) {
       refresh = setInterval(async () => {
         try {
           plot.setData((await powerChart(meter)).data);
+          drawTable();
         } catch {
           // the next refresh tries again
         }
@@ -209,6 +228,7 @@ export async function renderCharts(root) {
         .map((v, i) => (values[i] === null ? null : v));
       data.push(aligned);
       holder.dataset.compared = JSON.stringify(aligned); // for tests and curious readers
+      comparedColumn = { header: `${periodLabel(state.view, other)} ${unit}`, values: aligned };
       series.push({ label: `${periodLabel(state.view, other)} (${unit})`, stroke: colours.compare, width: 2, points: { show: true, size: 5 } });
       const compared = totalOf(aligned);
       if (compared === null) {

@@ -9,6 +9,7 @@ import { renderSettings } from './settings.js';
 import { setZone, el } from './format.js';
 
 const views = { now: renderNow, charts: renderCharts, health: renderHealth, settings: renderSettings };
+const titles = { now: 'Now', charts: 'Charts', health: 'Health', settings: 'Settings' };
 const app = document.getElementById('app');
 const nav = document.getElementById('nav');
 const signOut = document.getElementById('sign-out');
@@ -34,8 +35,9 @@ async function route() {
   nav.hidden = false;
   signOut.hidden = false;
   for (const link of nav.querySelectorAll('[data-role="user"]')) link.hidden = current.role === 'viewer';
-  const name = (location.hash.replace(/^#\//, '') || 'now').split('?')[0];
-  const render = views[name] || renderNow;
+  const asked = (location.hash.replace(/^#\//, '') || 'now').split('?')[0];
+  const name = asked in views ? asked : 'now';
+  const render = views[name];
   for (const link of nav.querySelectorAll('a')) {
     link.setAttribute('aria-current', link.getAttribute('href') === `#/${name}` ? 'page' : 'false');
   }
@@ -45,14 +47,21 @@ async function route() {
   // user moves on finishes into its detached box and is then left at once.
   const turn = ++routing;
   const box = el('div', { class: 'view' });
-  app.replaceChildren(box);
+  // One heading per view, focused once drawn, so a screen reader or a
+  // keyboard starts at the new view after sign-in and every move.
+  const heading = el('h1', { class: 'view-title', tabindex: '-1' }, titles[name]);
+  app.replaceChildren(heading, box);
   try {
     const status = await api('/api/status');
     setZone(status.zone);
     const leave = (await render(box)) || (() => {});
     failedInARow = 0;
-    if (turn === routing) leaveView = leave;
-    else leave();
+    if (turn === routing) {
+      leaveView = leave;
+      heading.focus({ preventScroll: true });
+    } else {
+      leave();
+    }
   } catch (failure) {
     if (!session() || turn !== routing) return;
     // The daemon may be restarting or the network down: the view tries
