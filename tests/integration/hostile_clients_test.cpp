@@ -239,5 +239,30 @@ TEST_F(HostileClients, APathThatIsNotUtf8GetsA404AndTheDaemonServesOn) {
   expect_clean_stop();
 }
 
+// HEAD is GET without the body (RFC 9110): link checkers and monitors use
+// it. A keep-alive connection must carry a next request after it, which it
+// could not if a body followed or the length were wrong for the GET.
+TEST_F(HostileClients, HeadAnswersTheGetsHeadersWithoutItsBody) {
+  const testing::HttpResult page = testing::http_request(port, "GET", "/");
+  ASSERT_EQ(page.status, 200U);
+  Connection connection(port);
+  ASSERT_TRUE(connection.connected());
+  ASSERT_TRUE(connection.send("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n"
+                              "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+  bool closed = false;
+  const std::string answer = connection.read_until_closed(5000ms, closed);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0U) << answer;
+  EXPECT_NE(answer.find("Content-Length: " + std::to_string(page.body.size()) + "\r\n"),
+            std::string::npos)
+      << "the GET's length: " << answer;
+  const std::size_t first_end = answer.find("\r\n\r\n");
+  ASSERT_NE(first_end, std::string::npos) << answer;
+  EXPECT_EQ(answer.find("HTTP/1.1 200", first_end), first_end + 4)
+      << "the next answer follows the HEAD's headers at once, no body between: " << answer;
+  EXPECT_EQ(count_of(answer, "HTTP/1.1 "), 2U) << answer;
+  EXPECT_EQ(answer.find("<html"), std::string::npos) << "no page in a HEAD's answer";
+  expect_clean_stop();
+}
+
 } // namespace
 } // namespace pulsemon

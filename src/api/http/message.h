@@ -48,6 +48,9 @@ struct Response {
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // The answer to a HEAD: the GET's headers (its Content-Length too), sent
+  // without the body.
+  bool head_only = false;
   // True: the connection becomes a Server-Sent Events stream (GET /api/live)
   // and the fields above are not used.
   bool live_stream = false;

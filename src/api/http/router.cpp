@@ -79,6 +79,19 @@ void Router::add(Route route) {
 }
 
 Response Router::handle(Request &request) const {
+  if (request.method == "HEAD") {
+    // What a GET would answer, without its body (RFC 9110, 9.3.2); a
+    // stream or a chunked answer has no length to give.
+    request.method = "GET";
+    Response response = handle(request);
+    request.method = "HEAD";
+    if (response.live_stream || response.next_chunk || response.deferred) {
+      return error_response(405, "method_not_allowed",
+                            "HEAD is answered for pages and documents, not for streams; use GET");
+    }
+    response.head_only = true;
+    return response;
+  }
   const Route *matched = nullptr;
   std::vector<const Route *> on_path;
   std::string allowed;

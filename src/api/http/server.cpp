@@ -103,6 +103,10 @@ beast::http::response<beast::http::string_body> to_beast(const Response &respons
     out.set(name, value);
   }
   out.keep_alive(keep_alive);
+  if (response.head_only) {
+    out.content_length(response.body.size()); // the GET's length; no body follows
+    return out;
+  }
   out.body() = response.body;
   out.prepare_payload();
   return out;
