@@ -101,6 +101,7 @@ nlohmann::json status_of(const ApiContext &context) {
   }
   return {{"version", context.settings.version},
           {"zone", context.settings.zone},
+          {"billing_day", context.settings.billing_day},
           {"clock_synchronised", context.clock_synchronised
                                      ? nlohmann::json(context.clock_synchronised())
                                      : nlohmann::json()},

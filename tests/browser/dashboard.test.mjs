@@ -310,8 +310,6 @@ for (const [name, viewport] of [
       assert.match(pulses[1], /^2026-03-27T23:/);
       assert.match(pulses.at(-1), /^2026-03-28T22:/);
       await page.screenshot({ path: join(artifacts, `${name}-compare.png`), fullPage: true });
-      // The README's picture (docs/images/dashboard.png is a copy of the desktop one).
-      await page.locator('main section.card.wide').screenshot({ path: join(artifacts, `${name}-readme.png`) });
 
       await page.click('#sign-out');
       await page.waitForSelector('#password');
@@ -485,7 +483,7 @@ test('dark: every view passes axe, and the charts are drawn in the dark theme\'s
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'sign-in page, dark');
     await signIn(page, 'admin', adminPassword);
     await page.waitForSelector('[data-testid=power-1]');
-    assert.equal(await page.evaluate(() => document.activeElement.tagName + ' ' + document.activeElement.textContent), 'H1 Now',
+    assert.equal(await page.evaluate(() => document.activeElement.tagName + ' ' + document.activeElement.textContent), 'H1 Home',
       'after sign-in the focus is on the view\'s heading');
     assert.equal(await page.locator('h1').count(), 1, 'one h1 per view');
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'now view, dark');
@@ -509,6 +507,37 @@ test('dark: every view passes axe, and the charts are drawn in the dark theme\'s
       assert.deepEqual(await seriousAccessibilityViolations(page), [], `${view}, dark`);
     }
     await page.screenshot({ path: join(artifacts, 'dark-settings.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('home: electricity summed, today against other days by the clock, the billing period with its forecast', async () => {
+  const { page, problems, context } = await openPage({ width: 1280, height: 900 });
+  try {
+    await signIn(page, 'admin', adminPassword);
+    await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.textContent === 'live');
+    assert.equal(await page.textContent('h1'), 'Home');
+    const number = (text) => Number(text.replace(/[^\d.]/g, ''));
+    // The total is the sum of the electricity meters' figures.
+    await page.waitForFunction(() => /W$/.test(document.querySelector('[data-testid=power-total]').textContent));
+    const sum = await page.evaluate(() => {
+      const watts = (text) => (/kW/.test(text) ? 1000 : 1) * Number(text.replace(/[^\d.]/g, ''));
+      const figures = [...document.querySelectorAll('[data-testid^=power-]')].filter((e) => e.dataset.testid !== 'power-total');
+      return { parts: figures.map((e) => watts(e.textContent)), total: watts(document.querySelector('[data-testid=power-total]').textContent) };
+    });
+    const parts = sum.parts.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum.total - parts) <= Math.max(2, parts * 0.05), `total ${sum.total} W, meters ${sum.parts.join(' + ')} W`);
+    await page.waitForFunction(() => /kWh \([+−]\d+ %\)$/.test(document.querySelector('[data-testid=yesterday-by-now]').textContent));
+    assert.match(await page.textContent('[data-testid=today-total]'), /^[\d.,]+ kWh$/);
+    await page.waitForFunction(() => /kWh/.test(document.querySelector('[data-testid=period-forecast]').textContent));
+    const soFar = number(await page.textContent('[data-testid=period-so-far]'));
+    const forecast = number((await page.textContent('[data-testid=period-forecast]')).split(';')[0]);
+    assert.ok(forecast >= soFar, `the forecast (${forecast}) is at least what was used so far (${soFar})`);
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'home');
+    // The README's picture (docs/images/dashboard.png is a copy of this one).
+    await page.screenshot({ path: join(artifacts, 'desktop-home.png') });
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

@@ -41,6 +41,21 @@ export function alignByClock(rows, otherRows, bucket, zone, valueOfOther) {
   return keys.map((key) => (byKey.has(key) ? byKey.get(key) : null));
 }
 
+// A day's energy up to a clock time of the household ("14:37" as hour 14
+// and 37/60 of the next): the whole hours before it and the share of its
+// own hour, found by the clock, so a DST day counts the same clock hours.
+export function untilClockTime(hourRows, zone, hour, minuteFraction, valueOf) {
+  const keys = clockKeys(hourRows, 'hour', zone);
+  const values = hourRows.map((row, i) => {
+    const rowHour = Number(keys[i].slice(0, 2));
+    const value = valueOf(row);
+    if (value === null || value === undefined) return null;
+    if (rowHour < hour) return value;
+    return rowHour === hour ? value * minuteFraction : 0;
+  });
+  return totalOf(values);
+}
+
 // Sum of the values that exist; null when none does.
 export function totalOf(values) {
   const known = values.filter((v) => v !== null && v !== undefined);

@@ -14,12 +14,20 @@ export function number(value, digits = 0) {
   return value.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-// Watts as W or kW, flows with their unit.
-export function power(value, unit) {
+// Watts as W or kW, water in litres a minute, other flows with their unit.
+export function power(value, unit, kind) {
   if (value === null || value === undefined) return '–';
+  if (unit === 'm³/h' && kind === 'water') return `${number((value * 1000) / 60, 1)} L/min`;
   if (unit === 'W' && Math.abs(value) >= 10000) return `${number(value / 1000, 1)} kW`;
   if (unit === 'W') return `${number(value, 0)} W`;
   return `${number(value, 3)} ${unit}`;
+}
+
+// A meter's energy or volume as a household reads it: water in litres.
+export function amount(value, meter) {
+  if (value === null || value === undefined) return '–';
+  if (meter.unit === 'm³' && meter.kind === 'water') return `${number(value * 1000, 0)} L`;
+  return `${number(value, 2)} ${meter.unit}`;
 }
 
 export function time(iso) {

@@ -1,15 +1,16 @@
 // pulsemon's dashboard: sign-in, then the views, chosen by the URL's hash
-// (#/now, #/charts, …) so that the daemon serves one page.
+// (#/home, #/charts, …) so that the daemon serves one page.
 import { api, session, saveSession, whenSignedOut } from './api.js';
 import { renderSignIn } from './signin.js';
 import { renderNow } from './now.js';
+import { renderHome } from './home.js';
 import { renderCharts } from './charts.js';
 import { renderHealth } from './health.js';
 import { renderSettings } from './settings.js';
 import { setZone, el } from './format.js';
 
-const views = { now: renderNow, charts: renderCharts, health: renderHealth, settings: renderSettings };
-const titles = { now: 'Now', charts: 'Charts', health: 'Health', settings: 'Settings' };
+const views = { home: renderHome, now: renderNow, charts: renderCharts, health: renderHealth, settings: renderSettings };
+const titles = { home: 'Home', now: 'Now', charts: 'Charts', health: 'Health', settings: 'Settings' };
 const app = document.getElementById('app');
 const nav = document.getElementById('nav');
 const signOut = document.getElementById('sign-out');
@@ -35,8 +36,8 @@ async function route() {
   nav.hidden = false;
   signOut.hidden = false;
   for (const link of nav.querySelectorAll('[data-role="user"]')) link.hidden = current.role === 'viewer';
-  const asked = (location.hash.replace(/^#\//, '') || 'now').split('?')[0];
-  const name = asked in views ? asked : 'now';
+  const asked = (location.hash.replace(/^#\//, '') || 'home').split('?')[0];
+  const name = asked in views ? asked : 'home';
   const render = views[name];
   for (const link of nav.querySelectorAll('a')) {
     link.setAttribute('aria-current', link.getAttribute('href') === `#/${name}` ? 'page' : 'false');

@@ -26,14 +26,20 @@ function stateOf(meter, live, nowMs) {
 // API reads a date in the household's zone) to `toMs`.
 async function energySince(meter, day, toMs) {
   const rows = await api(`/api/meters/${meter.id}/energy?bucket=hour&from=${day}&to=${Math.floor(toMs / 1000)}`);
-  return rows.reduce((sum, row) => ({ value: sum.value + row.value, cost: sum.cost + (row.cost || 0) }), { value: 0, cost: 0 });
+  return rows.reduce((sum, row) => ({
+    value: sum.value + row.value,
+    cost: sum.cost + (row.cost || 0),
+    kwh: row.kwh === undefined || row.kwh === null ? sum.kwh : (sum.kwh || 0) + row.kwh,
+  }), { value: 0, cost: 0, kwh: null });
 }
 
 function liveOf(meter) {
   return { lastPulseMs: meter.last_pulse ? Date.parse(meter.last_pulse) : null, power: meter.power };
 }
 
-export async function renderNow(root) {
+// `onTick(entries, connected, nowMs)`, when given, is called with every
+// redraw: Home sums the meters' live power from it.
+export async function renderNow(root, { onTick } = {}) {
   const meters = await api('/api/meters');
   const cards = new Map();
   let connected = false;
@@ -44,16 +50,16 @@ export async function renderNow(root) {
     const { meter } = entry;
     energySince(meter, f.localDate(now), now)
       .then((sum) => {
-        entry.today.textContent = `${f.number(sum.value, 2)} ${meter.unit} ${meter.tariff ? f.money(sum.cost) : ''}`.trim();
+        entry.today.textContent = `${f.amount(sum.value, meter)}${sum.kwh !== null && meter.kind === 'gas' ? ` (${f.number(sum.kwh, 1)} kWh)` : ''} ${meter.tariff ? f.money(sum.cost) : ''}`.trim();
       })
       .catch((failure) => { entry.today.textContent = failure.message; });
     energySince(meter, f.localDate(now - 24 * HOUR), now - 24 * HOUR)
-      .then((sum) => { entry.yesterday.textContent = `${f.number(sum.value, 2)} ${meter.unit}`; })
+      .then((sum) => { entry.yesterday.textContent = f.amount(sum.value, meter); })
       .catch((failure) => { entry.yesterday.textContent = failure.message; });
   }
 
   for (const meter of meters) {
-    const figure = f.el('output', { class: 'power', 'data-testid': `power-${meter.id}` }, f.power(meter.power, meter.power_unit));
+    const figure = f.el('output', { class: 'power', 'data-testid': `power-${meter.id}` }, f.power(meter.power, meter.power_unit, meter.kind));
     const state = f.el('span', { class: 'state' });
     const lastPulse = f.el('span', {}, f.time(meter.last_pulse));
     const today = f.el('span', { 'data-testid': `today-${meter.id}` }, '…');
@@ -110,11 +116,12 @@ export async function renderNow(root) {
         entry.state.className = 'state offline';
         continue; // the figure stays as last heard: nothing is known since
       }
-      entry.figure.textContent = f.power(powerNow(entry.live, entry.meter, nowMs), entry.meter.power_unit);
+      entry.figure.textContent = f.power(powerNow(entry.live, entry.meter, nowMs), entry.meter.power_unit, entry.meter.kind);
       const state = stateOf(entry.meter, entry.live, nowMs);
       entry.state.textContent = state;
       entry.state.className = `state ${state}`;
     }
+    if (onTick) onTick([...cards.values()], connected, nowMs);
   }
 
   const stop = followLive(

@@ -59,3 +59,15 @@ export function periodLabel(view, date) {
   if (view === 'year') return String(y);
   return new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'long', year: 'numeric' }).format(utc);
 }
+
+// The billing period holding `today`: it starts on `billingDay` (1–28) of
+// a month. `before` is the start of the period before it.
+export function billingPeriod(today, billingDay) {
+  const { y, m, d } = parts(today);
+  const startMonth = d >= billingDay ? m : m - 1;
+  return {
+    from: format(y, startMonth, billingDay),
+    to: format(y, startMonth + 1, billingDay),
+    before: format(y, startMonth - 1, billingDay),
+  };
+}

@@ -1,0 +1,139 @@
+// Home, the first view after sign-in: what a household reads at a glance
+// above the meters' own cards (now.js). Electricity now, summed over the
+// electricity meters; today so far against yesterday, the same weekday
+// last week and the same day last year by the same clock time; the
+// billing period so far with its forecast (forecast.js); the night's base
+// load in W. Figures that need the live stream follow Now's rules: greyed
+// and frozen while it is down.
+import { api } from './api.js';
+import { renderNow } from './now.js';
+import { powerNow } from './power.js';
+import { addDays, billingPeriod, previousPeriod } from './periods.js';
+import { change, totalOf, untilClockTime, valueWithData } from './compare.js';
+import { forecastPeriod } from './forecast.js';
+import * as f from './format.js';
+
+const DAY = 86400e3;
+
+const isElectric = (meter) => meter.kind === 'electricity' && meter.unit === 'kWh';
+
+function hourRows(meter, date) {
+  return api(`/api/meters/${meter.id}/energy?bucket=hour&from=${date}&to=${addDays(date, 1)}`);
+}
+
+function dayRows(meter, from, to) {
+  return api(`/api/meters/${meter.id}/energy?bucket=day&from=${from}&to=${to}`);
+}
+
+// The household's clock now: the hour and the share of it gone.
+function clockNow(nowMs) {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: f.householdZone(), hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(new Date(nowMs));
+  const get = (type) => Number(parts.find((p) => p.type === type).value);
+  return { hour: get('hour'), fraction: get('minute') / 60 };
+}
+
+function signedPercent(now, before) {
+  const percent = change(now, before);
+  if (percent === null) return '';
+  return ` (${percent >= 0 ? '+' : '−'}${f.number(Math.abs(percent), 0)} %)`;
+}
+
+// Energy of the electricity meters on `date` up to this clock time.
+async function dayUntilNow(meters, date, clock) {
+  const sums = await Promise.all(meters.map(async (meter) => {
+    const first = meter.first_pulse ? Date.parse(meter.first_pulse) : null;
+    const rows = await hourRows(meter, date);
+    return untilClockTime(rows, f.householdZone(), clock.hour, clock.fraction, (row) => valueWithData(row, (r) => r.value, first, Date.now()));
+  }));
+  return totalOf(sums);
+}
+
+async function periodFigures(meters, billingDay, nowMs) {
+  const today = f.localDate(nowMs);
+  const { from, to, before } = billingPeriod(today, billingDay);
+  const perMeter = await Promise.all(meters.map(async (meter) => {
+    const first = meter.first_pulse ? Date.parse(meter.first_pulse) : null;
+    const value = (row) => valueWithData(row, (r) => r.value, first, nowMs);
+    const [days, recent, previous] = await Promise.all([
+      dayRows(meter, from, to), dayRows(meter, addDays(today, -28), today), dayRows(meter, before, from)]);
+    return { days: days.map(value), recent: recent.map(value), previous: totalOf(previous.map(value)), firstDay: days[0] };
+  }));
+  const sumAt = (list, i) => totalOf(perMeter.map((p) => list(p)[i] ?? null));
+  const soFar = totalOf(perMeter.map((p) => totalOf(p.days)));
+  const daysInPeriod = perMeter[0].days.length;
+  const daysElapsed = (nowMs - Date.parse(perMeter[0].firstDay.start)) / DAY;
+  const recentDays = perMeter[0].recent.map((_, i) => sumAt((p) => p.recent, i));
+  const forecast = soFar === null ? null : forecastPeriod({ soFar, daysElapsed, daysInPeriod, recentDays });
+  return { from, to, soFar, forecast, previous: totalOf(perMeter.map((p) => p.previous)) };
+}
+
+export async function renderHome(root) {
+  const [meters, status] = await Promise.all([api('/api/meters'), api('/api/status')]);
+  const electric = meters.filter(isElectric);
+  const overview = f.el('div', { class: 'view' });
+  root.append(overview);
+  let total = null;
+  if (electric.length > 0) {
+    total = f.el('output', { class: 'power', 'data-testid': 'power-total' }, '…');
+    const todayFigure = f.el('dd', { 'data-testid': 'today-total' }, '…');
+    const yesterday = f.el('dd', { 'data-testid': 'yesterday-by-now' }, '…');
+    const lastWeek = f.el('dd', {}, '…');
+    const lastYear = f.el('dd', {}, '…');
+    const period = f.el('dd', { 'data-testid': 'period-so-far' }, '…');
+    const forecast = f.el('dd', { 'data-testid': 'period-forecast' }, '…');
+    overview.append(
+      f.el('section', { class: 'card', 'aria-labelledby': 'home-now' },
+        f.el('h2', { id: 'home-now' }, 'Electricity now'),
+        total,
+        f.el('p', { class: 'summary' }, electric.length > 1 ? `${electric.length} meters together` : electric[0].name)),
+      f.el('section', { class: 'card', 'aria-labelledby': 'home-today' },
+        f.el('h2', { id: 'home-today' }, 'Today so far'),
+        f.el('dl', {},
+          f.el('dt', {}, 'Today'), todayFigure,
+          f.el('dt', {}, 'Yesterday by now'), yesterday,
+          f.el('dt', {}, 'Last week by now'), lastWeek,
+          f.el('dt', {}, 'A year ago by now'), lastYear)),
+      f.el('section', { class: 'card', 'aria-labelledby': 'home-period' },
+        f.el('h2', { id: 'home-period' }, 'This billing period'),
+        f.el('dl', {},
+          f.el('dt', {}, 'So far'), period,
+          f.el('dt', {}, 'Forecast'), forecast),
+        f.el('p', { class: 'summary' }, 'The forecast: the period so far, and its remaining days at the pace of the last four weeks.')),
+    );
+    const kwh = (value) => (value === null ? 'no data' : `${f.number(value, 2)} kWh`);
+    const nowMs = Date.now();
+    const clock = clockNow(nowMs);
+    const today = f.localDate(nowMs);
+    dayUntilNow(electric, today, clock).then(async (now) => {
+      todayFigure.textContent = kwh(now);
+      const compare = async (date, into) => {
+        const then = await dayUntilNow(electric, date, clock);
+        into.textContent = kwh(then) + (then === null ? '' : signedPercent(now, then));
+      };
+      await Promise.all([
+        compare(addDays(today, -1), yesterday),
+        compare(addDays(today, -7), lastWeek),
+        compare(previousPeriod('day', today, 'last-year'), lastYear),
+      ]);
+    }).catch((failure) => { todayFigure.textContent = failure.message; });
+    periodFigures(electric, status.billing_day || 1, nowMs).then((figures) => {
+      period.textContent = kwh(figures.soFar);
+      forecast.textContent = figures.forecast === null ? 'not yet'
+        : `${kwh(figures.forecast)}${figures.previous === null ? '' : `; last period ${kwh(figures.previous)}${signedPercent(figures.forecast, figures.previous)}`}`;
+    }).catch((failure) => { period.textContent = failure.message; });
+  }
+  return renderNow(root, {
+    onTick: (entries, connected, nowMs) => {
+      if (!total || !connected) {
+        total?.closest('.card').classList.toggle('stale', !connected);
+        return;
+      }
+      total.closest('.card').classList.remove('stale');
+      const watts = entries.filter((e) => isElectric(e.meter))
+        .map((e) => powerNow(e.live, e.meter, nowMs))
+        .filter((w) => w !== null && w !== undefined);
+      total.textContent = watts.length === 0 ? '–' : f.power(watts.reduce((a, b) => a + b, 0), 'W');
+    },
+  });
+}
