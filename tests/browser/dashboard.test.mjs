@@ -544,6 +544,32 @@ test('home: electricity summed, today against other days by the clock, the billi
   }
 });
 
+test('Today starts again at the household\'s midnight', async () => {
+  const { page, problems, context } = await openPage({ width: 1280, height: 900 });
+  try {
+    // 23:58 in Amsterdam on Saturday 28 March 2026, a day the store has
+    // pulses for; the browser's own zone is New York's.
+    await context.clock.install({ time: new Date('2026-03-28T22:58:00Z') });
+    await signIn(page, 'admin', adminPassword);
+    const today = () => page.evaluate(() => {
+      const text = document.querySelector('[data-testid=today-total]')?.textContent ?? '';
+      return /kWh$/.test(text) ? Number(text.replace(/[^\d.]/g, '')) : null;
+    });
+    await page.waitForFunction(() => /kWh$/.test(document.querySelector('[data-testid=today-total]')?.textContent ?? ''));
+    const lateEvening = await today();
+    assert.ok(lateEvening > 1, `by 23:58 the day had used ${lateEvening} kWh`);
+    await page.clock.fastForward('03:00'); // 00:01, and the minute's reading
+    await page.waitForFunction((before) => {
+      const text = document.querySelector('[data-testid=today-total]').textContent;
+      return /kWh$/.test(text) && Number(text.replace(/[^\d.]/g, '')) < before / 10;
+    }, lateEvening);
+    assert.ok((await today()) < 0.2, `a minute into the new day: ${await today()} kWh`);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('time to the first chart', async () => {
   // From the start of a page load (signed in) to the first chart drawn, for
   // the views a household opens most: docs/benchmarks.md has figures on a

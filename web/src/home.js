@@ -74,6 +74,7 @@ export async function renderHome(root) {
   const overview = f.el('div', { class: 'view' });
   root.append(overview);
   let total = null;
+  let readFigures = () => {};
   if (electric.length > 0) {
     total = f.el('output', { class: 'power', 'data-testid': 'power-total' }, '…');
     const todayFigure = f.el('dd', { 'data-testid': 'today-total' }, '…');
@@ -102,38 +103,54 @@ export async function renderHome(root) {
         f.el('p', { class: 'summary' }, 'The forecast: the period so far, and its remaining days at the pace of the last four weeks.')),
     );
     const kwh = (value) => (value === null ? 'no data' : `${f.number(value, 2)} kWh`);
-    const nowMs = Date.now();
-    const clock = clockNow(nowMs);
-    const today = f.localDate(nowMs);
-    dayUntilNow(electric, today, clock).then(async (now) => {
-      todayFigure.textContent = kwh(now);
-      const compare = async (date, into) => {
-        const then = await dayUntilNow(electric, date, clock);
-        into.textContent = kwh(then) + (then === null ? '' : signedPercent(now, then));
-      };
-      await Promise.all([
-        compare(addDays(today, -1), yesterday),
-        compare(addDays(today, -7), lastWeek),
-        compare(previousPeriod('day', today, 'last-year'), lastYear),
-      ]);
-    }).catch((failure) => { todayFigure.textContent = failure.message; });
-    periodFigures(electric, status.billing_day || 1, nowMs).then((figures) => {
-      period.textContent = kwh(figures.soFar);
-      forecast.textContent = figures.forecast === null ? 'not yet'
-        : `${kwh(figures.forecast)}${figures.previous === null ? '' : `; last period ${kwh(figures.previous)}${signedPercent(figures.forecast, figures.previous)}`}`;
-    }).catch((failure) => { period.textContent = failure.message; });
+    // Read again every minute, so the figures move on through midnight
+    // into the new day and the new period.
+    readFigures = () => {
+      const nowMs = Date.now();
+      const clock = clockNow(nowMs);
+      const today = f.localDate(nowMs);
+      dayUntilNow(electric, today, clock).then(async (now) => {
+        todayFigure.textContent = kwh(now);
+        const compare = async (date, into) => {
+          const then = await dayUntilNow(electric, date, clock);
+          into.textContent = kwh(then) + (then === null ? '' : signedPercent(now, then));
+        };
+        await Promise.all([
+          compare(addDays(today, -1), yesterday),
+          compare(addDays(today, -7), lastWeek),
+          compare(previousPeriod('day', today, 'last-year'), lastYear),
+        ]);
+      }).catch((failure) => { todayFigure.textContent = failure.message; });
+      periodFigures(electric, status.billing_day || 1, nowMs).then((figures) => {
+        period.textContent = kwh(figures.soFar);
+        forecast.textContent = figures.forecast === null ? 'not yet'
+          : `${kwh(figures.forecast)}${figures.previous === null ? '' : `; last period ${kwh(figures.previous)}${signedPercent(figures.forecast, figures.previous)}`}`;
+      }).catch((failure) => { period.textContent = failure.message; });
+    };
+    readFigures();
   }
-  return renderNow(root, {
-    onTick: (entries, connected, nowMs) => {
-      if (!total || !connected) {
-        total?.closest('.card').classList.toggle('stale', !connected);
-        return;
-      }
-      total.closest('.card').classList.remove('stale');
-      const watts = entries.filter((e) => isElectric(e.meter))
-        .map((e) => powerNow(e.live, e.meter, nowMs))
-        .filter((w) => w !== null && w !== undefined);
-      total.textContent = watts.length === 0 ? '–' : f.power(watts.reduce((a, b) => a + b, 0), 'W');
-    },
-  });
+  const minutely = setInterval(() => readFigures(), 60e3);
+  let leaveNow;
+  try {
+    leaveNow = await renderNow(root, {
+      onTick: (entries, connected, nowMs) => {
+        if (!total || !connected) {
+          total?.closest('.card').classList.toggle('stale', !connected);
+          return;
+        }
+        total.closest('.card').classList.remove('stale');
+        const watts = entries.filter((e) => isElectric(e.meter))
+          .map((e) => powerNow(e.live, e.meter, nowMs))
+          .filter((w) => w !== null && w !== undefined);
+        total.textContent = watts.length === 0 ? '–' : f.power(watts.reduce((a, b) => a + b, 0), 'W');
+      },
+    });
+  } catch (failure) {
+    clearInterval(minutely);
+    throw failure;
+  }
+  return () => {
+    clearInterval(minutely);
+    leaveNow();
+  };
 }
