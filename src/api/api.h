@@ -39,6 +39,7 @@ struct ApiSettings {
   std::string zone = "UTC"; // default for ?tz=, and the dashboard's zone
   std::string version;      // pulsemon's, for /api/status
   int billing_day = 1;
+  std::string currency = "EUR";  // ISO 4217, for /api/status and the dashboard
   std::size_t max_rows = 10'000; // buckets or steps in one answer
   // Origins whose browser pages may call the v1 API (http.cors_origins).
   std::vector<std::string> cors_origins{};

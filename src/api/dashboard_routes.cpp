@@ -102,6 +102,7 @@ nlohmann::json status_of(const ApiContext &context) {
   return {{"version", context.settings.version},
           {"zone", context.settings.zone},
           {"billing_day", context.settings.billing_day},
+          {"currency", context.settings.currency},
           {"clock_synchronised", context.clock_synchronised
                                      ? nlohmann::json(context.clock_synchronised())
                                      : nlohmann::json()},

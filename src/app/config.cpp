@@ -340,6 +340,14 @@ void check_topic_prefix(const std::string &prefix, const std::string &key, bool 
   }
 }
 
+void check_currency(const std::string &code, const std::string &key) {
+  if (code.size() != 3 ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    throw ConfigError{"config key '" + key + "': " + quoted_input(code) +
+                      " is not an ISO 4217 code such as EUR, GBP or USD"};
+  }
+}
+
 void read_mqtt_out(TableReader &top, Config &config, const std::filesystem::path &folder) {
   const toml::table empty;
   TableReader out(section(top, "mqtt_out", empty), "mqtt_out");
@@ -362,12 +370,17 @@ void read_mqtt_out(TableReader &top, Config &config, const std::filesystem::path
     throw ConfigError{"config key 'mqtt_out.max_interval_ms' must be at least "
                       "mqtt_out.min_interval_ms"};
   }
-  settings.currency = out.string("currency", "EUR");
-  if (settings.currency.size() != 3 ||
-      !std::all_of(settings.currency.begin(), settings.currency.end(),
-                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    throw ConfigError{"config key 'mqtt_out.currency': " + quoted_input(settings.currency) +
-                      " is not an ISO 4217 code such as EUR, GBP or USD"};
+  // Older configs set the currency here; [money] currency now sets it for
+  // the whole instance, and the two may not disagree.
+  settings.currency = out.string("currency", config.currency);
+  check_currency(settings.currency, "mqtt_out.currency");
+  if (settings.currency != config.currency) {
+    if (config.currency_set) {
+      throw ConfigError{"config key 'mqtt_out.currency': " + quoted_input(settings.currency) +
+                        " is not money.currency (" + config.currency +
+                        "); set the currency once, under [money]"};
+    }
+    config.currency = settings.currency;
   }
   out.refuse_unknown_keys();
   if (broker.empty()) {
@@ -406,6 +419,13 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
       value_or_throw_config(parse_clock_sync_policy(time.choice(config_keys::wait_for_clock_sync)));
   config.clock_sync_timeout = std::chrono::seconds{time.integer(config_keys::clock_sync_timeout_s)};
   time.refuse_unknown_keys();
+
+  const toml::table &money_table = section(top, "money", empty);
+  TableReader money(money_table, "money");
+  config.currency_set = money_table.contains(config_keys::currency.name);
+  config.currency = money.string(config_keys::currency);
+  check_currency(config.currency, "money.currency");
+  money.refuse_unknown_keys();
 
   TableReader log(section(top, "log", empty), "log");
   config.log_level = log.choice(config_keys::log_level);
@@ -633,6 +653,8 @@ std::string default_config_text(std::string_view zone, bool with_simulator) {
   add(text, keys::billing_day);
   add(text, keys::wait_for_clock_sync);
   add(text, keys::clock_sync_timeout_s);
+  text += "\n[money]\n";
+  add(text, keys::currency);
   text += "\n[log]\n";
   add(text, keys::log_level);
   add(text, keys::status_interval_s);
@@ -670,7 +692,6 @@ std::string default_config_text(std::string_view zone, bool with_simulator) {
 # broker = "127.0.0.1:1883"
 # topic_prefix = "pulsemon"           # states under pulsemon/meter/<id>/…
 # discovery_prefix = "homeassistant"  # "" for no Home Assistant discovery
-# currency = "EUR"                    # the cost sensors' unit
 
 # GET /metrics for Prometheus takes a login, or the token in this file
 # (make one: openssl rand -hex 32 > metrics.token; docs/integrations.md):

@@ -48,6 +48,8 @@ struct Config {
   // [time]
   std::string zone{config_keys::zone.fallback};
   int billing_day = static_cast<int>(config_keys::billing_day.fallback);
+  std::string currency{config_keys::currency.fallback}; // ISO 4217, the whole instance's
+  bool currency_set = false; // given as money.currency (else mqtt_out.currency may set it)
   // Hold GPIO pulses until the kernel reports the clock synchronised?
   ClockSyncPolicy wait_for_clock_sync =
       parse_clock_sync_policy(config_keys::wait_for_clock_sync.fallback).value();

@@ -108,9 +108,13 @@ inline constexpr Text backup_at{"backup", "at", "03:30",
 inline constexpr Integer backup_keep{
     "backup", "keep", 7, 1, 1000, "good backups kept; older ones go after a new one"};
 
+inline constexpr Text currency{"money", "currency", "EUR",
+                               "ISO 4217 code of the tariffs' prices (EUR, GBP, CHF, USD …):\n"
+                               "the dashboard's, the CSVs' and the MQTT cost sensors' currency"};
+
 // Every key above, for what goes over them all (tests of every range).
-inline constexpr std::array<const Text *, 6> all_texts{&database,    &zone,       &listen,
-                                                       &secret_file, &backup_dir, &backup_at};
+inline constexpr std::array<const Text *, 7> all_texts{
+    &database, &zone, &listen, &secret_file, &backup_dir, &backup_at, &currency};
 inline constexpr std::array<const Integer *, 10> all_integers{
     &commit_interval_ms, &billing_day,       &clock_sync_timeout_s, &status_interval_s,
     &body_limit_bytes,   &request_timeout_s, &max_live_streams,     &max_live_streams_per_user,

@@ -93,6 +93,7 @@ ApiSettings api_settings_for(const Config &config) {
   settings.zone = config.zone;
   settings.version = PULSEMON_VERSION;
   settings.billing_day = config.billing_day;
+  settings.currency = config.currency;
   settings.cors_origins = config.cors_origins;
   return settings;
 }

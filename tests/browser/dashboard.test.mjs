@@ -85,7 +85,9 @@ before(async () => {
   adminPassword = init.stdout.match(/admin \/ (\S+)/)[1];
   // A household with summer time, and data around its spring-forward night
   // (Sunday 29 March 2026, 02:00 → 03:00 in Amsterdam).
-  const text = readFileSync(config, 'utf8').replace(/^zone = .*$/m, 'zone = "Europe/Amsterdam"');
+  // …which pays in pounds: every cost on the page and in the CSVs is in them.
+  const text = readFileSync(config, 'utf8').replace(/^zone = .*$/m, 'zone = "Europe/Amsterdam"')
+    .replace(/^currency = .*$/m, 'currency = "GBP"');
   writeFileSync(config, text);
   pulsemon(['simulate', '--meter', '1', '--days', '3']);
   pulsemon(['simulate', '--meter', '1', '--days', '3', '--start', '2026-03-27']);
@@ -301,7 +303,7 @@ for (const [name, viewport] of [
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#chart-export')]);
       const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
       assert.equal(csv.length, 25, 'a header and 24 hours');
-      assert.match(csv[0], /^start,end,energy kWh,cost$/);
+      assert.match(csv[0], /^start,end,energy kWh,cost GBP$/, 'the cost column names the currency');
       // And every pulse of that day, from its local midnight (23:00 UTC).
       const [pulsesFile] = await Promise.all([page.waitForEvent('download'), page.click('#chart-pulses')]);
       const pulses = readFileSync(await pulsesFile.path(), 'utf8').trim().split('\n');
@@ -535,6 +537,8 @@ test('home: electricity summed, today against other days by the clock, the billi
     const soFar = number(await page.textContent('[data-testid=period-so-far]'));
     const forecast = number((await page.textContent('[data-testid=period-forecast]')).split(';')[0]);
     assert.ok(forecast >= soFar, `the forecast (${forecast}) is at least what was used so far (${soFar})`);
+    // Meter 2 has a tariff (the settings test gave it one): its cost is in pounds.
+    await page.waitForFunction(() => /£/.test(document.querySelector('[data-testid=today-2]').textContent));
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'home');
     // The README's picture (docs/images/dashboard.png is a copy of this one).
     await page.screenshot({ path: join(artifacts, 'desktop-home.png') });

@@ -252,7 +252,7 @@ export async function renderCharts(root) {
     }
     summary.textContent = parts.join(' · ');
     shown = {
-      header: ['start', 'end', `energy ${unit}`, 'cost'],
+      header: ['start', 'end', `energy ${unit}`, `cost ${f.currencyCode()}`],
       rows: rows.map((row) => [row.start, row.end, valueOf(row), row.cost ?? '']),
     };
     const markBaseLoad = (u) => {

@@ -69,10 +69,18 @@ export function localDate(ms) {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
-// pulsemon's tariffs have prices, not currencies: a cost is a number.
+// The instance's currency (money.currency, from /api/status): every cost
+// is shown in it.
+let currency = 'EUR';
+export function setCurrency(value) {
+  currency = value || 'EUR';
+}
+export function currencyCode() {
+  return currency;
+}
 export function money(value) {
   if (value === null || value === undefined) return '';
-  return `cost ${number(value, 2)}`;
+  return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(value);
 }
 
 export function el(tag, attributes = {}, ...children) {

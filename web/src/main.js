@@ -7,7 +7,7 @@ import { renderHome } from './home.js';
 import { renderCharts } from './charts.js';
 import { renderHealth } from './health.js';
 import { renderSettings } from './settings.js';
-import { setZone, el } from './format.js';
+import { setCurrency, setZone, el } from './format.js';
 
 const views = { home: renderHome, now: renderNow, charts: renderCharts, health: renderHealth, settings: renderSettings };
 const titles = { home: 'Home', now: 'Now', charts: 'Charts', health: 'Health', settings: 'Settings' };
@@ -55,6 +55,7 @@ async function route() {
   try {
     const status = await api('/api/status');
     setZone(status.zone);
+    setCurrency(status.currency);
     const leave = (await render(box)) || (() => {});
     failedInARow = 0;
     if (turn === routing) {

@@ -50,7 +50,7 @@ export async function renderNow(root, { onTick } = {}) {
     const { meter } = entry;
     energySince(meter, f.localDate(now), now)
       .then((sum) => {
-        entry.today.textContent = `${f.amount(sum.value, meter)}${sum.kwh !== null && meter.kind === 'gas' ? ` (${f.number(sum.kwh, 1)} kWh)` : ''} ${meter.tariff ? f.money(sum.cost) : ''}`.trim();
+        entry.today.textContent = `${f.amount(sum.value, meter)}${sum.kwh !== null && meter.kind === 'gas' ? ` (${f.number(sum.kwh, 1)} kWh)` : ''} ${meter.tariff ? `· ${f.money(sum.cost)}` : ''}`.trim();
       })
       .catch((failure) => { entry.today.textContent = failure.message; });
     energySince(meter, f.localDate(now - 24 * HOUR), now - 24 * HOUR)

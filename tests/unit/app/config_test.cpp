@@ -341,5 +341,19 @@ TEST(Config, MqttOutErrorsNameTheKey) {
   expect_error("[metrics]\nopen = true\n", {"metrics.open", "unknown"});
 }
 
+TEST(Config, OneCurrencyForTheInstanceWhicheverKeySetsIt) {
+  EXPECT_EQ(parse("").value().currency, "EUR");
+  const std::string broker = "[mqtt_out]\nbroker = \"127.0.0.1:1883\"\n";
+  const Config set_once = parse("[money]\ncurrency = \"GBP\"\n" + broker).value();
+  EXPECT_EQ(set_once.currency, "GBP");
+  EXPECT_EQ(set_once.mqtt_out->currency, "GBP") << "the cost sensors take the instance's";
+  // An older config's mqtt_out.currency still sets it for the whole instance.
+  EXPECT_EQ(parse(broker + "currency = \"CHF\"\n").value().currency, "CHF");
+  expect_error("[money]\ncurrency = \"GBP\"\n" + broker + "currency = \"EUR\"\n",
+               {"mqtt_out.currency", "money.currency", "GBP", "once"});
+  expect_error("[money]\ncurrency = \"€\"\n", {"money.currency", "ISO 4217"});
+  expect_error("[money]\nsymbol = \"£\"\n", {"money.symbol", "unknown"});
+}
+
 } // namespace
 } // namespace pulsemon
