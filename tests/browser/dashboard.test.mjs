@@ -261,6 +261,8 @@ for (const [name, viewport] of [
       await page.goto(`${base}/#/charts?meter=1&view=day&date=2026-03-29&compare=none`);
       await page.waitForFunction(() => document.querySelector('[data-testid=chart]')?.dataset.points === '23');
       assert.ok((await paintedPixels(page)) > 500, 'the day\'s bars have drawn');
+      const [back, forward] = await Promise.all(['#chart-back', '#chart-forward'].map((b) => page.locator(b).boundingBox()));
+      assert.equal(Math.round(back.y), Math.round(forward.y), '◀ and ▶ on one row');
       const box = await page.locator('[data-testid=chart] .u-over').boundingBox();
       await page.mouse.move(box.x + 3, box.y + box.height / 2);
       const firstBar = await page.textContent('[data-testid=chart] .u-legend .u-series:first-child .u-value');
@@ -500,6 +502,12 @@ test('dark: every view passes axe, and the charts are drawn in the dark theme\'s
     await page.goto(`${base}/#/charts?meter=1&view=month&compare=none`);
     await page.waitForFunction(() => /\(so far\)$/.test(document.querySelector('#chart-title')?.textContent ?? ''));
     assert.equal(await page.isDisabled('#chart-forward'), true, '▶ at the current month');
+    // By year: one label per year, not months.
+    await page.goto(`${base}/#/charts?meter=1&view=all&compare=none`);
+    await page.waitForFunction(() => document.querySelector('#chart-title')?.textContent.endsWith('by year'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=chart]')?.dataset.timeLabels);
+    const years = (await page.getAttribute('[data-testid=chart]', 'data-time-labels')).split('|');
+    assert.ok(years.length >= 1 && years.every((label) => /^\d{4}$/.test(label)), `by-year labels: ${years.join(' ')}`);
     await page.goto(`${base}/#/charts?meter=1&view=year&date=2020-06-01&compare=none`);
     await page.waitForFunction(() => document.querySelector('#chart-summary')?.textContent.startsWith('No data in this period'));
     assert.equal(await page.isDisabled('#chart-forward'), false);

@@ -103,7 +103,7 @@ export async function renderCharts(root) {
   const dataTable = f.el('details', { class: 'data-table', 'data-testid': 'chart-table' },
     f.el('summary', {}, 'The chart as a table'), tableBox);
   const card = f.el('section', { class: 'card wide', 'aria-labelledby': 'chart-title' },
-    f.el('div', { class: 'controls' }, meterSelect, viewSelect, back, forward, compareSelect, kwhLabel, exportButton, pulsesButton),
+    f.el('div', { class: 'controls' }, meterSelect, viewSelect, f.el('span', { class: 'stepper' }, back, forward), compareSelect, kwhLabel, exportButton, pulsesButton),
     title, holder, summary, dataTable);
   root.append(card);
 
@@ -143,10 +143,14 @@ export async function renderCharts(root) {
     config.axes = config.axes.map((axis) => themedAxis(axis, colours));
     // Time labels on the household's clock; the last ones drawn are kept on
     // the holder for tests and curious readers, as is the shown range.
+    // By month and by year, one label per bar, in the bar's own terms (a
+    // by-year chart of three years labelled by months was no help).
+    const perBar = { year: 365 * 86400, all: 366 * 86400 }[state.view];
     config.axes[0] = {
       ...config.axes[0],
+      ...(perBar ? { splits: () => options.data[0] } : {}),
       values: (u, splits, axis, space, step) => {
-        const labels = f.axisLabels(splits, step);
+        const labels = f.axisLabels(splits, perBar || step);
         holder.dataset.timeLabels = labels.join('|');
         return labels;
       },

@@ -57,6 +57,7 @@ export function axisLabels(seconds, step) {
   if (step < 86400) options = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
   else if (step < 28 * 86400) options = { day: 'numeric', month: 'short' };
   else if (step < 365 * 86400) options = { month: 'short', year: 'numeric' };
+  else if (step < 366 * 86400) options = { month: 'short' }; // the months of one year
   else options = { year: 'numeric' };
   const format = new Intl.DateTimeFormat(undefined, { timeZone: zone, ...options });
   return seconds.map((s) => format.format(new Date(s * 1000)));
