@@ -503,7 +503,7 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
                           "' is required: the id of the meter it feeds"};
       }
       simulator.meter = sim.integer("meter", 0, 1, max_meter_id);
-      simulator.profile = sim.choice("profile", "household", {"household", "gas"});
+      simulator.profile = sim.choice("profile", "household", {"household", "gas", "water"});
       simulator.seed = static_cast<std::uint64_t>(sim.integer("seed", 1, 0, INT64_MAX));
       if (auto watts = sim.number("watts", 0.001, 1e6)) {
         simulator.constant_rate = *watts / 1000.0;
@@ -701,7 +701,7 @@ std::string default_config_text(std::string_view zone, bool with_simulator) {
   if (with_simulator) {
     text += R"(
 # A simulated household feeding meter 1, for trying pulsemon without hardware.
-# profile = "household" or "gas"; watts = 500 gives a steady load instead;
+# profile = "household", "gas" or "water"; watts = 500 gives a steady load instead;
 # bounce and glitches add contact bounce and noise spikes for the filter.
 [[simulator]]
 meter = 1

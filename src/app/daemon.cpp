@@ -233,7 +233,9 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
 void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
   for (const simulator::SourceSettings &settings : plan.simulators) {
     spdlog::info("meter {} is fed by a simulated {} (seed {}{})", settings.meter_id,
-                 settings.profile == simulator::Profile::gas ? "gas meter" : "household",
+                 settings.profile == simulator::Profile::gas     ? "gas meter"
+                 : settings.profile == simulator::Profile::water ? "water meter"
+                                                                 : "household",
                  settings.seed, settings.constant_rate ? ", steady load" : "");
     simulators_.push_back(std::make_unique<simulator::RealtimeSource>(settings, pipelines_));
     simulators_.back()->start();

@@ -275,6 +275,38 @@ TEST_F(Cli, SimulateIsDeterministicAndItsEnergyIsExactlyPulsesOverPulsesPerUnit)
   EXPECT_EQ(meters()[0]["duplicates"].get<std::int64_t>(), pulses);
 }
 
+// A water meter gets a household's water, not its electricity: a few
+// hundred litres a day, none between midnight and six.
+TEST_F(Cli, SimulateGivesAWaterMeterItsOwnDay) {
+  init();
+  ASSERT_EQ(
+      pulsemon({"meter", "add", "--id", "3", "--name", "Water", "--kind", "water", "--ppu", "1000"})
+          .exit_code,
+      0);
+  const Completed done =
+      pulsemon({"simulate", "--meter", "3", "--days", "10", "--start", "2026-03-01"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  const nlohmann::json water = meters()[1];
+  const double per_day = water["total"].get<double>() / 10.0;
+  EXPECT_GT(per_day, 0.1) << "m³ a day";
+  EXPECT_LT(per_day, 0.5) << "m³ a day (the electricity profile gave about 7)";
+  const Completed pulses = pulsemon({"export", "csv", "--meter", "3"});
+  ASSERT_EQ(pulses.exit_code, 0) << pulses.err;
+  std::istringstream lines(pulses.out);
+  int at_night = 0;
+  for (std::string line; std::getline(lines, line);) {
+    // Stamps are UTC; the household is in Amsterdam (UTC+1 in early
+    // March): its midnight to six is 23:00 to 05:00 UTC.
+    const std::string hour = line.size() > 13 && line[10] == 'T' ? line.substr(11, 2) : "12";
+    if (hour == "23" || hour < "05") {
+      ++at_night;
+    }
+  }
+  EXPECT_EQ(at_night, 0) << "no water between midnight and six";
+  EXPECT_EQ(pulsemon({"simulate", "--meter", "3", "--days", "1", "--profile", "steam"}).exit_code,
+            2);
+}
+
 TEST_F(Cli, TheFilterRemovesSimulatedBounceAndGlitchesWithoutLosingAPulse) {
   init();
   Completed done = pulsemon({"meter", "add", "--id", "2", "--name", "Noisy twin", "--kind",

@@ -108,8 +108,9 @@ void run_serve(CliContext &context, const std::string &listen_option) {
     simulator::SourceSettings settings;
     settings.meter_id = sim.meter;
     settings.pulses_per_unit = meter->pulses_per_unit;
-    settings.profile =
-        sim.profile == "gas" ? simulator::Profile::gas : simulator::Profile::electricity;
+    settings.profile = sim.profile == "gas"     ? simulator::Profile::gas
+                       : sim.profile == "water" ? simulator::Profile::water
+                                                : simulator::Profile::electricity;
     settings.seed = sim.seed;
     settings.constant_rate = sim.constant_rate;
     settings.noise = {sim.bounce, sim.glitches};

@@ -38,14 +38,19 @@ void run_simulate(CliContext &context, const SimulateOptions &options) {
                   "--meter: meter " + std::to_string(options.meter) +
                       " does not exist; add it with 'pulsemon meter add' first");
   }
-  simulator::Profile profile =
-      meter->kind == MeterKind::gas ? simulator::Profile::gas : simulator::Profile::electricity;
+  // Each kind of meter its own day; --profile chooses another.
+  simulator::Profile profile = meter->kind == MeterKind::gas     ? simulator::Profile::gas
+                               : meter->kind == MeterKind::water ? simulator::Profile::water
+                                                                 : simulator::Profile::electricity;
   if (options.profile == "gas") {
     profile = simulator::Profile::gas;
+  } else if (options.profile == "water") {
+    profile = simulator::Profile::water;
   } else if (options.profile == "household") {
     profile = simulator::Profile::electricity;
   } else if (!options.profile.empty()) {
-    throw Failure(invalid_argument("--profile: '" + options.profile + "' is not household or gas"));
+    throw Failure(
+        invalid_argument("--profile: '" + options.profile + "' is not household, gas or water"));
   }
 
   // Whole local days, ending today unless a start is given.
@@ -133,7 +138,7 @@ void add_simulate_command(CLI::App &app, CliContext &context) {
       ->capture_default_str();
   simulate->add_option("--start", options->start, "first day (default: DAYS days before today)");
   simulate->add_option("--profile", options->profile,
-                       "household | gas (default: from the meter's kind)");
+                       "household | gas | water (default: from the meter's kind)");
   simulate->add_flag("--bounce", options->bounce, "add contact bounce for the filter to remove");
   simulate->add_flag("--glitches", options->glitches,
                      "add short noise spikes for the filter to remove");

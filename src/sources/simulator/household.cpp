@@ -116,6 +116,35 @@ void Household::gas_loads(int doy, std::vector<Load> &loads) {
   }
 }
 
+void Household::water_loads(std::vector<Load> &loads) {
+  // Rates here are litres an hour (m³/h × 1000). A household of two or
+  // three: 150–300 L a day, none of it between midnight and six.
+  const auto minutes = [](double m) { return m / 60.0; };
+  const int showers = 1 + static_cast<int>(random_.next() % 3);
+  for (int i = 0; i < showers; ++i) {
+    const double start = i % 2 == 0 ? random_.uniform(6.5, 8.5) : random_.uniform(20.0, 22.5);
+    loads.push_back({start, start + minutes(random_.uniform(5.0, 10.0)), 9.0 * 60.0});
+  }
+  const int flushes = 6 + static_cast<int>(random_.next() % 6);
+  for (int i = 0; i < flushes; ++i) {
+    const double start = random_.uniform(6.5, 23.5);
+    loads.push_back({start, start + minutes(1.0), 6.0 * 60.0}); // a 6 L cistern refilling
+  }
+  const int taps = 8 + static_cast<int>(random_.next() % 8);
+  for (int i = 0; i < taps; ++i) {
+    const double start = random_.uniform(7.0, 22.0);
+    loads.push_back({start, start + minutes(random_.uniform(0.3, 1.5)), 6.0 * 60.0});
+  }
+  if (random_.chance(0.4)) {
+    // A washing machine's fills: 4 × 12 L over its hour and a half.
+    const double start = random_.uniform(9.0, 19.0);
+    for (int fill = 0; fill < 4; ++fill) {
+      const double at = start + fill * 0.4;
+      loads.push_back({at, at + minutes(2.0), 12.0 * 30.0});
+    }
+  }
+}
+
 std::vector<RateStep> Household::day(UtcTime day_start) {
   std::vector<Load> loads;
   const int doy = day_of_year(day_start + local_offset_);
@@ -124,8 +153,10 @@ std::vector<RateStep> Household::day(UtcTime day_start) {
     base_watts_ = std::clamp(base_watts_ + random_.uniform(-5.0, 5.0), 80.0, 150.0);
     base = base_watts_;
     electricity_loads(doy, loads);
-  } else {
+  } else if (profile_ == Profile::gas) {
     gas_loads(doy, loads);
+  } else {
+    water_loads(loads);
   }
 
   // Sweep the loads' start and end points into steps of constant rate.

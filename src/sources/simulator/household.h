@@ -6,7 +6,9 @@
 // boils, cooking on the hob and sometimes in the oven, evening lighting that
 // follows the season, and occasional 2–3 kW appliances (washing machine,
 // dryer, dishwasher). Gas: a boiler heating in the morning and evening,
-// harder in winter, and hot water for showers.
+// harder in winter, and hot water for showers. Water: showers, toilet
+// flushes, taps and the washing machine from morning to late evening, and
+// nothing at night (a flow that never stops at night is a leak).
 
 #include "core/time.h"
 #include "sources/simulator/random.h"
@@ -19,9 +21,10 @@
 
 namespace pulsemon::simulator {
 
-enum class Profile { electricity, gas };
+enum class Profile { electricity, gas, water };
 
-// A rate in the meter's unit per hour (kW for electricity, m³/h for gas),
+// A rate in the meter's unit per hour (kW for electricity, m³/h for gas
+// and water),
 // constant from `from` until the next step.
 struct RateStep {
   UtcTime from;
@@ -41,10 +44,11 @@ private:
   struct Load {
     double from_h; // hours after local midnight
     double to_h;
-    double watts; // or m³/h × 1000 for gas, so one sweep serves both
+    double watts; // or m³/h × 1000 (L/h) for gas and water, so one sweep serves all
   };
   void electricity_loads(int day_of_year, std::vector<Load> &loads);
   void gas_loads(int day_of_year, std::vector<Load> &loads);
+  void water_loads(std::vector<Load> &loads);
 
   Profile profile_;
   Random random_;
