@@ -263,6 +263,9 @@ for (const [name, viewport] of [
       assert.ok((await paintedPixels(page)) > 500, 'the day\'s bars have drawn');
       const [back, forward] = await Promise.all(['#chart-back', '#chart-forward'].map((b) => page.locator(b).boundingBox()));
       assert.equal(Math.round(back.y), Math.round(forward.y), '◀ and ▶ on one row');
+      // Before the cursor touches it, the legend shows the last bar, not dashes.
+      await page.waitForFunction(() => /23:00/.test(document.querySelector('[data-testid=chart] .u-legend .u-series:first-child .u-value').textContent));
+      assert.doesNotMatch(await page.textContent('[data-testid=chart] .u-legend'), /--/);
       const box = await page.locator('[data-testid=chart] .u-over').boundingBox();
       await page.mouse.move(box.x + 3, box.y + box.height / 2);
       const firstBar = await page.textContent('[data-testid=chart] .u-legend .u-series:first-child .u-value');

@@ -161,6 +161,11 @@ export async function renderCharts(root) {
     // The cursor's time in the legend, in the household's zone.
     config.series[0] = { value: (u, ts) => (ts === null ? '–' : f.dateTime(ts * 1000, state.view)) };
     plot = new uPlot(config, options.data, holder);
+    // The legend shows the latest bar or point until the cursor picks
+    // another, rather than dashes.
+    const lastIndex = options.data[0].length - 1;
+    const drawn = plot; // uPlot fills its legend after its first frame
+    if (lastIndex >= 0) requestAnimationFrame(() => { if (plot === drawn) drawn.setLegend({ idx: lastIndex }); });
     drawTable();
     holder.dataset.points = String(options.data[0].length); // for tests and curious readers
     // When the first chart of this page load was drawn: the browser test
