@@ -8,6 +8,7 @@
 #include "auth/hash_pool.h"
 #include "auth/verified_tokens.h"
 #include "clock/time_source.h"
+#include "core/alerts.h"
 #include "core/backup_schedule.h"
 #include "core/metrics_text.h"
 #include "core/rate_limiter.h"
@@ -40,6 +41,7 @@ struct ApiSettings {
   std::string version;      // pulsemon's, for /api/status
   int billing_day = 1;
   std::string currency = "EUR";  // ISO 4217, for /api/status and the dashboard
+  AlertSettings alerts{};        // what /api/alerts judges by
   std::size_t max_rows = 10'000; // buckets or steps in one answer
   // Origins whose browser pages may call the v1 API (http.cors_origins).
   std::vector<std::string> cors_origins{};

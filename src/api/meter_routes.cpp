@@ -6,6 +6,7 @@
 #include "core/power.h"
 #include "core/quoted_input.h"
 #include "core/time_text.h"
+#include "domain/alerts.h"
 #include "domain/series.h"
 
 #include <date/tz.h>
@@ -230,9 +231,53 @@ private:
   std::string body_;
 };
 
+// Every meter's alerts, worked out again when the data changed or an hour
+// began (the checks read whole hours), else answered from the last time.
+class AlertsAnswer {
+public:
+  http::Response answer(ApiContext &context) {
+    const UtcTime now = context.time->wall_now();
+    const std::int64_t hour = to_epoch_us(now) / 3'600'000'000;
+    const std::uint64_t generation = context.reads.generation();
+    if (body_.empty() || generation != generation_ || hour != hour_) {
+      const date::time_zone &zone = *date::locate_zone(context.settings.zone);
+      const Calendar calendar(zone, context.settings.billing_day);
+      const auto snapshot = context.store.read_scope();
+      nlohmann::json body = nlohmann::json::array();
+      for (const Meter &meter : context.store.meters()) {
+        for (const Alert &alert :
+             meter_alerts(context.store, meter, calendar, now, context.settings.alerts)) {
+          body.push_back(
+              {{"meter", meter.id},
+               {"name", meter.name},
+               {"kind", to_string(alert.kind)},
+               {"since", date::format("%F", date::sys_days{date::days{alert.since_day}})},
+               {"message", alert.message}});
+        }
+      }
+      body_ = http::json_text(body);
+      generation_ = generation;
+      hour_ = hour;
+    }
+    return http::json_response(200, body_);
+  }
+
+private:
+  std::uint64_t generation_ = 0;
+  std::int64_t hour_ = 0;
+  std::string body_;
+};
+
 } // namespace
 
 void add_meter_routes(http::Router &router, ApiContext &context) {
+  router.add({"GET",
+              "/api/alerts",
+              http::Access::viewer,
+              [&context, alerts = std::make_shared<AlertsAnswer>()](http::Request &) {
+                return alerts->answer(context);
+              },
+              {}});
   router.add({"GET",
               "/api/meters",
               http::Access::viewer,

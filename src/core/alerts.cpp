@@ -49,6 +49,8 @@ struct Day {
   }
 };
 
+// The days from the first with a pulse on: the days before a meter was
+// counting say nothing about its household.
 std::vector<Day> days_of(std::span<const LocalHour> hours) {
   std::vector<Day> days;
   for (const LocalHour &hour : hours) {
@@ -57,6 +59,12 @@ std::vector<Day> days_of(std::span<const LocalHour> hours) {
     }
     days.back().pulses_by_hour[hour.hour] += hour.pulses;
     days.back().total += hour.pulses;
+  }
+  const auto first_counted =
+      std::find_if(days.begin(), days.end(), [](const Day &day) { return day.total > 0; });
+  days.erase(days.begin(), first_counted);
+  if (!days.empty()) {
+    days.erase(days.begin()); // its first day began before it was counting
   }
   return days;
 }

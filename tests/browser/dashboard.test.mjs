@@ -548,6 +548,8 @@ test('home: electricity summed, today against other days by the clock, the billi
     const soFar = number(await page.textContent('[data-testid=period-so-far]'));
     const forecast = number((await page.textContent('[data-testid=period-forecast]')).split(';')[0]);
     assert.ok(forecast >= soFar, `the forecast (${forecast}) is at least what was used so far (${soFar})`);
+    // The alerts card answers (this household's simulated days hold nothing to tell).
+    await page.waitForFunction(() => document.querySelector('[data-testid=alerts] li'));
     // Meter 2 has a tariff (the settings test gave it one): its cost is in pounds.
     await page.waitForFunction(() => /£/.test(document.querySelector('[data-testid=today-2]').textContent));
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'home');

@@ -2,8 +2,8 @@
 // above the meters' own cards (now.js). Electricity now, summed over the
 // electricity meters; today so far against yesterday, the same weekday
 // last week and the same day last year by the same clock time; the
-// billing period so far with its forecast (forecast.js); the night's base
-// load in W. Figures that need the live stream follow Now's rules: greyed
+// billing period so far with its forecast (forecast.js); what is worth a
+// look (GET /api/alerts). Figures that need the live stream follow Now's rules: greyed
 // and frozen while it is down.
 import { api } from './api.js';
 import { renderNow } from './now.js';
@@ -73,6 +73,20 @@ export async function renderHome(root) {
   const electric = meters.filter(isElectric);
   const overview = f.el('div', { class: 'view' });
   root.append(overview);
+  // What the daemon found worth telling (GET /api/alerts): a leak, a silent
+  // meter, a higher base load, an unusual day.
+  const alertList = f.el('ul', { class: 'plain', 'data-testid': 'alerts' });
+  const alertsCard = f.el('section', { class: 'card', 'aria-labelledby': 'home-alerts' },
+    f.el('h2', { id: 'home-alerts' }, 'Worth a look'), alertList);
+  overview.append(alertsCard);
+  const readAlerts = () => api('/api/alerts').then((alerts) => {
+    alertsCard.classList.toggle('attention', alerts.length > 0);
+    alertList.replaceChildren(...(alerts.length === 0
+      ? [f.el('li', { class: 'summary' }, 'Nothing unusual: no leak, no silent meter, no new always-on load.')]
+      : alerts.map((alert) => f.el('li', { 'data-kind': alert.kind },
+        f.el('strong', {}, alert.name), `: ${alert.message} (since ${alert.since})`))));
+  }).catch((failure) => { alertList.replaceChildren(f.el('li', {}, failure.message)); });
+  readAlerts();
   let total = null;
   let readFigures = () => {};
   if (electric.length > 0) {
@@ -129,7 +143,7 @@ export async function renderHome(root) {
     };
     readFigures();
   }
-  const minutely = setInterval(() => readFigures(), 60e3);
+  const minutely = setInterval(() => { readFigures(); readAlerts(); }, 60e3);
   let leaveNow;
   try {
     leaveNow = await renderNow(root, {

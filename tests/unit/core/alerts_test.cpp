@@ -198,6 +198,20 @@ TEST(Alerts, ADayOfHeavyUseIsToldTheMorningAfter) {
       << alerts.back().message;
 }
 
+TEST(Alerts, ANewMetersFirstWeeksRaiseNothing) {
+  // Simulated from day 30 only: the quiet days before were not its household's.
+  const auto pulses = year_of(simulator::Profile::electricity, 1, {});
+  std::vector<UtcTime> late;
+  std::copy_if(pulses.begin(), pulses.end(), std::back_inserter(late),
+               [](UtcTime t) { return to_epoch_us(t) >= (first_day + 30) * day_us + 9 * hour_us; });
+  const CountedYear year = count(late);
+  const Meter meter = meter_of(MeterKind::electricity);
+  for (std::int64_t day = first_day + 31; day < first_day + 80; ++day) {
+    const auto alerts = alerts_at(meter, year, (day * 24 + 8) * hour_us);
+    EXPECT_TRUE(alerts.empty()) << "day " << day - first_day << ": " << alerts.front().message;
+  }
+}
+
 TEST(Alerts, AMeterThatNeverPulsedRaisesNothing) {
   EXPECT_TRUE(find_alerts(meter_of(MeterKind::water), {}, std::nullopt, {}).empty());
 }

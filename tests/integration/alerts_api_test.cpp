@@ -1,0 +1,67 @@
+// GET /api/alerts of a real daemon: a water meter whose simulated weeks
+// end in days of water that never stops is listed as a leak, with what the
+// household should look at; the list takes a login like every reading.
+#include "support/daemon.h"
+#include "support/http_client.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+
+namespace pulsemon {
+namespace {
+
+TEST(AlertsApi, ALeakingWaterMeterIsListedWithWhatToLookAt) {
+  testing::TempDir dir;
+  const std::string password = testing::init_data_folder(dir / "data", false);
+  const std::string config = (dir / "data/pulsemon.toml").string();
+  const auto pulsemon = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", config});
+    const testing::Completed done = testing::run(testing::pulsemon_binary(), args);
+    EXPECT_EQ(done.exit_code, 0) << done.err;
+  };
+  pulsemon(
+      {"meter", "add", "--id", "3", "--name", "Garden tap", "--kind", "water", "--ppu", "1000"});
+  pulsemon({"simulate", "--meter", "3", "--days", "40"});
+  // The last four days: a litre every ten minutes, day and night.
+  const auto now = std::chrono::system_clock::now();
+  std::ofstream leak(dir / "leak.csv");
+  for (auto t = now - std::chrono::hours{96}; t < now - std::chrono::minutes{1};
+       t += std::chrono::minutes{10}) {
+    leak << std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count()
+         << "\n";
+  }
+  leak.close();
+  pulsemon({"import", "csv", "--meter", "3", (dir / "leak.csv").string()});
+
+  auto daemon = testing::start_daemon(dir / "data/pulsemon.toml");
+  EXPECT_EQ(testing::http_request(daemon.port, "GET", "/api/alerts").status, 401U);
+  const auto login =
+      testing::http_request(daemon.port, "POST", "/api/login",
+                            nlohmann::json{{"username", "admin"}, {"password", password}}.dump(),
+                            {{"Content-Type", "application/json"}});
+  ASSERT_EQ(login.status, 200U) << login.body;
+  const std::string bearer =
+      "Bearer " + nlohmann::json::parse(login.body)["token"].get<std::string>();
+  const auto answer =
+      testing::http_request(daemon.port, "GET", "/api/alerts", {}, {{"Authorization", bearer}});
+  ASSERT_EQ(answer.status, 200U) << answer.body;
+  const auto alerts = nlohmann::json::parse(answer.body);
+  const auto leak_alert = std::find_if(alerts.begin(), alerts.end(), [](const auto &alert) {
+    return alert["meter"] == 3 && alert["kind"] == "leak";
+  });
+  ASSERT_NE(leak_alert, alerts.end()) << answer.body;
+  EXPECT_EQ((*leak_alert)["name"], "Garden tap");
+  EXPECT_NE((*leak_alert)["message"].get<std::string>().find("water flowed in every hour of the "
+                                                             "last 3 nights"),
+            std::string::npos)
+      << answer.body;
+  EXPECT_TRUE((*leak_alert)["since"].get<std::string>().starts_with("20")) << answer.body;
+}
+
+} // namespace
+} // namespace pulsemon
