@@ -247,12 +247,11 @@ public:
       for (const Meter &meter : context.store.meters()) {
         for (const Alert &alert :
              meter_alerts(context.store, meter, calendar, now, context.settings.alerts)) {
-          body.push_back(
-              {{"meter", meter.id},
-               {"name", meter.name},
-               {"kind", to_string(alert.kind)},
-               {"since", date::format("%F", date::sys_days{date::days{alert.since_day}})},
-               {"message", alert.message}});
+          body.push_back({{"meter", meter.id},
+                          {"name", meter.name},
+                          {"kind", to_string(alert.kind)},
+                          {"since", since_text(alert)},
+                          {"message", alert.message}});
         }
       }
       body_ = http::json_text(body);

@@ -1,5 +1,7 @@
 #include "core/alerts.h"
 
+#include <date/date.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -232,6 +234,14 @@ std::optional<Alert> unusual_day(const Meter &meter, const std::vector<Day> &day
 }
 
 } // namespace
+
+std::string since_text(const Alert &alert) {
+  const date::year_month_day day{date::sys_days{date::days{alert.since_day}}};
+  std::array<char, 16> text{};
+  std::snprintf(text.data(), text.size(), "%04d-%02u-%02u", static_cast<int>(day.year()),
+                static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+  return text.data();
+}
 
 std::string_view to_string(AlertKind kind) {
   switch (kind) {

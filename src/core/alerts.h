@@ -55,6 +55,9 @@ struct Alert {
   std::string message;
 };
 
+// The local day an alert began as YYYY-MM-DD.
+[[nodiscard]] std::string since_text(const Alert &alert);
+
 // `hours`: the meter's complete hours, oldest first, up to the hour before
 // now (at least the last 36 days for every check to have its history).
 // `silent_hours_now`: whole hours since the meter's last pulse (none: it

@@ -66,7 +66,7 @@ std::string discovery_id(const DiscoveryNames &names) {
 
 MeterTopics meter_topics(const DiscoveryNames &names, std::int64_t meter_id) {
   const std::string base = names.topic_prefix + "/meter/" + std::to_string(meter_id) + "/";
-  return {base + "power", base + "total", base + "today", base + "availability"};
+  return {base + "power", base + "total", base + "today", base + "availability", base + "problem"};
 }
 
 std::string status_topic(const DiscoveryNames &names) {
@@ -225,6 +225,18 @@ nlohmann::json meter_discovery(const Meter &meter, const MeterExtras &extras,
     daily(kwh, "kwh");
     components[id + "_kwh_today"] = kwh;
   }
+
+  // On while pulsemon sees something worth a look (a leak, a silent meter,
+  // a higher base load, an unusual day); the messages are its attributes.
+  components[id + "_problem"] = {
+      {"platform", "binary_sensor"},
+      {"name", "Problem"},
+      {"unique_id", id + "_problem"},
+      {"device_class", "problem"},
+      {"state_topic", topics.problem},
+      {"value_template", "{{ value_json.state }}"},
+      {"json_attributes_topic", topics.problem},
+      {"json_attributes_template", "{{ {'alerts': value_json.alerts} | tojson }}"}};
 
   nlohmann::json device{
       {"identifiers", {id}},         {"name", meter.name},

@@ -63,6 +63,7 @@ struct MeterTopics {
   std::string total;        // a number in the meter's unit, never decreasing
   std::string today;        // JSON, see above
   std::string availability; // "online" once its total is known, else "offline"
+  std::string problem;      // JSON {"state":"ON"|"OFF","alerts":[…]} (core/alerts.h)
 };
 [[nodiscard]] MeterTopics meter_topics(const DiscoveryNames &names, std::int64_t meter_id);
 // pulsemon's own availability ("online", the last will says "offline").

@@ -3,6 +3,7 @@
 #include "core/calendar.h"
 #include "core/quoted_input.h"
 #include "core/time_text.h"
+#include "domain/alerts.h"
 #include "domain/series.h"
 
 #include <fmt/format.h>
@@ -469,6 +470,20 @@ void MqttPublisher::publish_meter(const Meter &meter, UtcTime now) {
   } else {
     spdlog::warn("mqtt_out: meter {}: today's figures not published: {}", meter.id,
                  rows.error().message);
+  }
+  // The alerts judge whole hours: worked out once an hour, and after a
+  // reconnect (the broker may have lost them).
+  const std::int64_t hour = to_epoch_us(now) / 3'600'000'000;
+  if (hour != published.alerts_hour || !published.announced) {
+    nlohmann::json alerts = nlohmann::json::array();
+    for (const Alert &alert : meter_alerts(*store_, meter, calendar, now, AlertSettings{})) {
+      alerts.push_back({{"kind", to_string(alert.kind)},
+                        {"since", since_text(alert)},
+                        {"message", alert.message}});
+    }
+    send(topics.problem,
+         nlohmann::json{{"state", alerts.empty() ? "OFF" : "ON"}, {"alerts", alerts}}.dump());
+    published.alerts_hour = hour;
   }
   if (!published.announced) {
     send(topics.availability, "online");

@@ -89,8 +89,9 @@ private:
   struct Published {
     bool total_sent = false; // by this process
     MonoTime at{};
-    bool announced = false; // its states were sent since the last connect
-    std::string config;     // the discovery config last sent ("" none)
+    bool announced = false;        // its states were sent since the last connect
+    std::string config;            // the discovery config last sent ("" none)
+    std::int64_t alerts_hour = -1; // the hour whose alerts were sent (they judge whole hours)
   };
 
   static void on_connect(mosquitto *client, void *self, int rc);

@@ -1,8 +1,11 @@
-// GET /api/alerts of a real daemon: a water meter whose simulated weeks
-// end in days of water that never stops is listed as a leak, with what the
-// household should look at; the list takes a login like every reading.
+// The alerts of a real daemon: a water meter whose simulated weeks end in
+// days of water that never stops is listed at GET /api/alerts as a leak,
+// with what the household should look at (the list takes a login like
+// every reading), and its Home Assistant problem sensor is on.
 #include "support/daemon.h"
 #include "support/http_client.h"
+#include "support/mosquitto.h"
+#include "support/mqtt_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -38,6 +41,11 @@ TEST(AlertsApi, ALeakingWaterMeterIsListedWithWhatToLookAt) {
   leak.close();
   pulsemon({"import", "csv", "--meter", "3", (dir / "leak.csv").string()});
 
+  testing::Broker broker(dir.path());
+  testing::MqttClient home_assistant(broker.port());
+  home_assistant.subscribe("pulsemon/meter/3/problem");
+  std::ofstream(config, std::ios::app)
+      << "\n[mqtt_out]\nbroker = \"127.0.0.1:" << broker.port() << "\"\n";
   auto daemon = testing::start_daemon(dir / "data/pulsemon.toml");
   EXPECT_EQ(testing::http_request(daemon.port, "GET", "/api/alerts").status, 401U);
   const auto login =
@@ -61,6 +69,15 @@ TEST(AlertsApi, ALeakingWaterMeterIsListedWithWhatToLookAt) {
             std::string::npos)
       << answer.body;
   EXPECT_TRUE((*leak_alert)["since"].get<std::string>().starts_with("20")) << answer.body;
+
+  const auto problem =
+      home_assistant.wait_for_message("pulsemon/meter/3/problem", [](const std::string &payload) {
+        const auto sent = nlohmann::json::parse(payload);
+        return sent["state"] == "ON" && !sent["alerts"].empty() &&
+               sent["alerts"][0]["message"].get<std::string>().find("water flowed") !=
+                   std::string::npos;
+      });
+  EXPECT_TRUE(problem) << daemon.process->output();
 }
 
 } // namespace

@@ -90,6 +90,8 @@ TEST_F(MqttOut, DiscoveryStatesAndAvailabilityAsHomeAssistantWantsThem) {
   const auto &components = meter_config["components"];
   EXPECT_TRUE(testing::ha_energy_dashboard_takes(components["pulsemon_meter_1_total"]));
   EXPECT_EQ(components["pulsemon_meter_1_cost_today"]["device_class"], "monetary");
+  EXPECT_EQ(components["pulsemon_meter_1_problem"]["platform"], "binary_sensor");
+  EXPECT_EQ(components["pulsemon_meter_1_problem"]["device_class"], "problem");
 
   const auto bridge = home_assistant->wait_for_message("homeassistant/device/pulsemon/config", any);
   ASSERT_TRUE(bridge);
@@ -116,6 +118,12 @@ TEST_F(MqttOut, DiscoveryStatesAndAvailabilityAsHomeAssistantWantsThem) {
   const nlohmann::json day = nlohmann::json::parse(today->payload);
   EXPECT_NEAR(day["cost"].get<double>(), day["energy"].get<double>() * 0.30, 0.001);
   EXPECT_TRUE(day["since"].is_string());
+
+  // A new meter's first minutes hold nothing worth a look.
+  const auto problem = home_assistant->wait_for_message("pulsemon/meter/1/problem", any);
+  ASSERT_TRUE(problem) << daemon.process->output();
+  EXPECT_EQ(nlohmann::json::parse(problem->payload),
+            nlohmann::json::parse(R"({"state":"OFF","alerts":[]})"));
 
   // A second listener gets the config and the states from the broker's store.
   testing::MqttClient late(broker->port());
