@@ -372,6 +372,7 @@ void read_mqtt_out(TableReader &top, Config &config, const std::filesystem::path
   }
   // Older configs set the currency here; [money] currency now sets it for
   // the whole instance, and the two may not disagree.
+  settings.alerts = config.alerts;
   settings.currency = out.string("currency", config.currency);
   check_currency(settings.currency, "mqtt_out.currency");
   if (settings.currency != config.currency) {
@@ -426,6 +427,17 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
   config.currency = money.string(config_keys::currency);
   check_currency(config.currency, "money.currency");
   money.refuse_unknown_keys();
+
+  TableReader alerts(section(top, "alerts", empty), "alerts");
+  config.alerts.leak_nights = static_cast<int>(alerts.integer(config_keys::leak_nights));
+  config.alerts.silent_hours = static_cast<int>(alerts.integer(config_keys::silent_hours));
+  config.alerts.base_load_rise =
+      static_cast<double>(alerts.integer(config_keys::base_load_rise_percent)) / 100.0;
+  config.alerts.base_load_min_rise_w =
+      static_cast<double>(alerts.integer(config_keys::base_load_min_rise_w));
+  config.alerts.unusual_day_factor =
+      static_cast<double>(alerts.integer(config_keys::unusual_day_factor));
+  alerts.refuse_unknown_keys();
 
   TableReader log(section(top, "log", empty), "log");
   config.log_level = log.choice(config_keys::log_level);
@@ -655,6 +667,12 @@ std::string default_config_text(std::string_view zone, bool with_simulator) {
   add(text, keys::clock_sync_timeout_s);
   text += "\n[money]\n";
   add(text, keys::currency);
+  text += "\n[alerts]\n";
+  add(text, keys::leak_nights);
+  add(text, keys::silent_hours);
+  add(text, keys::base_load_rise_percent);
+  add(text, keys::base_load_min_rise_w);
+  add(text, keys::unusual_day_factor);
   text += "\n[log]\n";
   add(text, keys::log_level);
   add(text, keys::status_interval_s);

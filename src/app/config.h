@@ -4,6 +4,7 @@
 // expected, so a typo never silently falls back to a default.
 
 #include "app/config_keys.h"
+#include "core/alerts.h"
 #include "core/backup_schedule.h"
 #include "core/result.h"
 #include "core/wall_stamper.h"
@@ -50,6 +51,7 @@ struct Config {
   int billing_day = static_cast<int>(config_keys::billing_day.fallback);
   std::string currency{config_keys::currency.fallback}; // ISO 4217, the whole instance's
   bool currency_set = false; // given as money.currency (else mqtt_out.currency may set it)
+  AlertSettings alerts{};    // [alerts]
   // Hold GPIO pulses until the kernel reports the clock synchronised?
   ClockSyncPolicy wait_for_clock_sync =
       parse_clock_sync_policy(config_keys::wait_for_clock_sync.fallback).value();

@@ -108,6 +108,38 @@ inline constexpr Text backup_at{"backup", "at", "03:30",
 inline constexpr Integer backup_keep{
     "backup", "keep", 7, 1, 1000, "good backups kept; older ones go after a new one"};
 
+// [alerts] (core/alerts.h)
+inline constexpr Integer leak_nights{
+    "alerts",
+    "leak_nights",
+    3,
+    1,
+    14,
+    "a water meter that flows in every hour from 01:00 to 05:00 this many\n"
+    "nights in a row is a leak"};
+inline constexpr Integer silent_hours{
+    "alerts",
+    "silent_hours",
+    3,
+    1,
+    24 * 14,
+    "a meter silent half as long again as its longest quiet spell of four\n"
+    "weeks, and at least this many hours, has lost its sensor"};
+inline constexpr Integer base_load_rise_percent{
+    "alerts", "base_load_rise_percent",
+    50,       5,
+    1000,     "the last week's base load this much above the four weeks before …"};
+inline constexpr Integer base_load_min_rise_w{"alerts", "base_load_min_rise_w",         40, 1,
+                                              100'000,  "… and by at least these watts"};
+inline constexpr Integer unusual_day_factor{
+    "alerts",
+    "unusual_day_factor",
+    3,
+    2,
+    100,
+    "a day of more than this many times the most (or less than 1/this of\n"
+    "the least) of the same weekday's last eight is unusual"};
+
 inline constexpr Text currency{"money", "currency", "EUR",
                                "ISO 4217 code of the tariffs' prices (EUR, GBP, CHF, USD …):\n"
                                "the dashboard's, the CSVs' and the MQTT cost sensors' currency"};
@@ -115,10 +147,21 @@ inline constexpr Text currency{"money", "currency", "EUR",
 // Every key above, for what goes over them all (tests of every range).
 inline constexpr std::array<const Text *, 7> all_texts{
     &database, &zone, &listen, &secret_file, &backup_dir, &backup_at, &currency};
-inline constexpr std::array<const Integer *, 10> all_integers{
-    &commit_interval_ms, &billing_day,       &clock_sync_timeout_s, &status_interval_s,
-    &body_limit_bytes,   &request_timeout_s, &max_live_streams,     &max_live_streams_per_user,
-    &token_lifetime_s,   &backup_keep};
+inline constexpr std::array<const Integer *, 15> all_integers{&commit_interval_ms,
+                                                              &billing_day,
+                                                              &clock_sync_timeout_s,
+                                                              &status_interval_s,
+                                                              &body_limit_bytes,
+                                                              &request_timeout_s,
+                                                              &max_live_streams,
+                                                              &max_live_streams_per_user,
+                                                              &token_lifetime_s,
+                                                              &backup_keep,
+                                                              &leak_nights,
+                                                              &silent_hours,
+                                                              &base_load_rise_percent,
+                                                              &base_load_min_rise_w,
+                                                              &unusual_day_factor};
 inline constexpr std::array<const Choice *, 4> all_choices{&durability, &wait_for_clock_sync,
                                                            &log_level, &backup_every};
 

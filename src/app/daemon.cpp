@@ -94,6 +94,7 @@ ApiSettings api_settings_for(const Config &config) {
   settings.version = PULSEMON_VERSION;
   settings.billing_day = config.billing_day;
   settings.currency = config.currency;
+  settings.alerts = config.alerts;
   settings.cors_origins = config.cors_origins;
   return settings;
 }

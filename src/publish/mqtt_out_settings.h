@@ -2,6 +2,8 @@
 // [mqtt_out] in the config: where pulsemon publishes its meters' states and
 // Home Assistant's discovery.
 
+#include "core/alerts.h"
+
 #include <chrono>
 #include <string>
 
@@ -20,6 +22,7 @@ struct MqttOutSettings {
   std::chrono::milliseconds min_interval{1000};   // power at most this often while pulses flow
   std::chrono::milliseconds max_interval{60'000}; // and at least this often (its decay, its 0)
   std::string currency = "EUR";                   // the cost sensors' unit (ISO 4217)
+  AlertSettings alerts{};                         // what the problem sensors judge by ([alerts])
 };
 
 } // namespace pulsemon::publish

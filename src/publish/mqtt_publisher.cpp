@@ -476,7 +476,7 @@ void MqttPublisher::publish_meter(const Meter &meter, UtcTime now) {
   const std::int64_t hour = to_epoch_us(now) / 3'600'000'000;
   if (hour != published.alerts_hour || !published.announced) {
     nlohmann::json alerts = nlohmann::json::array();
-    for (const Alert &alert : meter_alerts(*store_, meter, calendar, now, AlertSettings{})) {
+    for (const Alert &alert : meter_alerts(*store_, meter, calendar, now, settings_.alerts)) {
       alerts.push_back({{"kind", to_string(alert.kind)},
                         {"since", since_text(alert)},
                         {"message", alert.message}});

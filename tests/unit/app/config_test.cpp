@@ -355,5 +355,16 @@ TEST(Config, OneCurrencyForTheInstanceWhicheverKeySetsIt) {
   expect_error("[money]\nsymbol = \"£\"\n", {"money.symbol", "unknown"});
 }
 
+TEST(Config, AlertThresholdsAreReadForTheApiAndTheProblemSensors) {
+  const Config config = parse("[alerts]\nleak_nights = 5\nbase_load_rise_percent = 80\n"
+                              "[mqtt_out]\nbroker = \"127.0.0.1:1883\"\n")
+                            .value();
+  EXPECT_EQ(config.alerts.leak_nights, 5);
+  EXPECT_DOUBLE_EQ(config.alerts.base_load_rise, 0.8);
+  EXPECT_EQ(config.mqtt_out->alerts.leak_nights, 5) << "MQTT's problem sensors judge alike";
+  expect_error("[alerts]\nleak_nights = 0\n", {"alerts.leak_nights", "out of range"});
+  expect_error("[alerts]\nleak = 3\n", {"alerts.leak", "unknown"});
+}
+
 } // namespace
 } // namespace pulsemon
