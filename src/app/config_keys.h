@@ -122,7 +122,7 @@ inline constexpr Integer silent_hours{
     "silent_hours",
     3,
     1,
-    24 * 14,
+    336, // two weeks
     "a meter silent half as long again as its longest quiet spell of four\n"
     "weeks, and at least this many hours, has lost its sensor"};
 inline constexpr Integer base_load_rise_percent{
