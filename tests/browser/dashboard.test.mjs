@@ -580,7 +580,8 @@ test('Today starts again at the household\'s midnight', async () => {
       const text = document.querySelector('[data-testid=today-total]').textContent;
       return /kWh$/.test(text) && Number(text.replace(/[^\d.]/g, '')) < before / 10;
     }, lateEvening);
-    assert.ok((await today()) < 0.2, `a minute into the new day: ${await today()} kWh`);
+    // (The store holds the whole simulated 29th; Today counts its first hour.)
+    assert.ok((await today()) < 0.5, `a minute into the new day: ${await today()} kWh`);
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

@@ -3,8 +3,8 @@
 // electricity meters; today so far against yesterday, the same weekday
 // last week and the same day last year by the same clock time; the
 // billing period so far with its forecast (forecast.js); what is worth a
-// look (GET /api/alerts). Figures that need the live stream follow Now's rules: greyed
-// and frozen while it is down.
+// look (GET /api/alerts). Figures that need the live stream follow Now's
+// rules: greyed and frozen while it is down.
 import { api } from './api.js';
 import { renderNow } from './now.js';
 import { powerNow } from './power.js';
@@ -39,7 +39,8 @@ function signedPercent(now, before) {
   return ` (${percent >= 0 ? '+' : '−'}${f.number(Math.abs(percent), 0)} %)`;
 }
 
-// Energy of the electricity meters on `date` up to this clock time.
+// Energy of the electricity meters on `date` up to this clock time. Today's
+// current hour counts whole: it holds only what has happened so far.
 async function dayUntilNow(meters, date, clock) {
   const sums = await Promise.all(meters.map(async (meter) => {
     const first = meter.first_pulse ? Date.parse(meter.first_pulse) : null;
@@ -123,7 +124,7 @@ export async function renderHome(root) {
       const nowMs = Date.now();
       const clock = clockNow(nowMs);
       const today = f.localDate(nowMs);
-      dayUntilNow(electric, today, clock).then(async (now) => {
+      dayUntilNow(electric, today, { ...clock, fraction: 1 }).then(async (now) => {
         todayFigure.textContent = kwh(now);
         const compare = async (date, into) => {
           const then = await dayUntilNow(electric, date, clock);
