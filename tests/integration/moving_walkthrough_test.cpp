@@ -7,6 +7,7 @@
 #include "emon_import_fixture.h"
 
 #include "support/daemon.h"
+#include "support/doc_commands.h"
 #include "support/http_client.h"
 
 #include <netinet/in.h>
@@ -31,20 +32,14 @@ unsigned short free_loopback_port() {
   return ntohs(address.sin_port);
 }
 
+// Every command of the page's ```sh blocks, in order.
 std::vector<std::string> walkthrough_commands() {
-  std::ifstream page(std::string(PULSEMON_SOURCE_DIR) + "/docs/moving-from-emon-server.md");
-  EXPECT_TRUE(page) << "docs/moving-from-emon-server.md";
+  const std::filesystem::path page =
+      std::filesystem::path(PULSEMON_SOURCE_DIR) / "docs/moving-from-emon-server.md";
+  EXPECT_TRUE(std::filesystem::exists(page)) << page;
   std::vector<std::string> commands;
-  bool in_block = false;
-  std::string line;
-  while (std::getline(page, line)) {
-    if (line.starts_with("```")) {
-      in_block = !in_block && line == "```sh";
-      continue;
-    }
-    if (in_block && !line.empty() && !line.starts_with("#")) {
-      commands.push_back(line);
-    }
+  for (const std::vector<std::string> &block : testing::sh_blocks(page)) {
+    commands.insert(commands.end(), block.begin(), block.end());
   }
   return commands;
 }

@@ -8,6 +8,7 @@
 #include "simulated_node.h"
 
 #include "support/daemon.h"
+#include "support/doc_commands.h"
 #include "support/http_client.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -24,20 +25,11 @@ namespace {
 
 // The lines of the guide's first ```sh block (step 1's commands).
 std::vector<std::string> step_one_commands() {
-  std::ifstream page(std::string(PULSEMON_SOURCE_DIR) + "/docs/sensor-node.md");
-  EXPECT_TRUE(page) << "docs/sensor-node.md";
-  std::vector<std::string> commands;
-  bool in_block = false;
-  for (std::string line; std::getline(page, line);) {
-    if (line == "```sh") {
-      in_block = true;
-    } else if (in_block && line.starts_with("```")) {
-      break;
-    } else if (in_block && !line.empty()) {
-      commands.push_back(line);
-    }
-  }
-  return commands;
+  const std::filesystem::path page =
+      std::filesystem::path(PULSEMON_SOURCE_DIR) / "docs/sensor-node.md";
+  const auto blocks = testing::sh_blocks(page);
+  EXPECT_FALSE(blocks.empty()) << page;
+  return blocks.empty() ? std::vector<std::string>{} : blocks.front();
 }
 
 TEST(SensorNodeGuide, FromAFreshInitToTheNodesFirstPulses) {
