@@ -471,12 +471,15 @@ void MqttPublisher::publish_meter(const Meter &meter, UtcTime now) {
     spdlog::warn("mqtt_out: meter {}: today's figures not published: {}", meter.id,
                  rows.error().message);
   }
-  // The alerts judge whole hours: worked out once an hour, and after a
-  // reconnect (the broker may have lost them).
+  // The alerts judge whole hours: worked out once an hour, after a
+  // reconnect (the broker may have lost them), and while they say the
+  // meter is silent (its next pulse ends that at once, as in /api/alerts).
   const std::int64_t hour = to_epoch_us(now) / 3'600'000'000;
-  if (hour != published.alerts_hour || !published.announced) {
+  if (hour != published.alerts_hour || !published.announced || published.silent_sent) {
     nlohmann::json alerts = nlohmann::json::array();
+    published.silent_sent = false;
     for (const Alert &alert : meter_alerts(*store_, meter, calendar, now, settings_.alerts)) {
+      published.silent_sent = published.silent_sent || alert.kind == AlertKind::silent;
       alerts.push_back({{"kind", to_string(alert.kind)},
                         {"since", since_text(alert)},
                         {"message", alert.message}});

@@ -92,6 +92,7 @@ private:
     bool announced = false;        // its states were sent since the last connect
     std::string config;            // the discovery config last sent ("" none)
     std::int64_t alerts_hour = -1; // the hour whose alerts were sent (they judge whole hours)
+    bool silent_sent = false;      // they said the meter is silent, which its next pulse ends
   };
 
   static void on_connect(mosquitto *client, void *self, int rc);

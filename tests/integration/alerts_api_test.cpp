@@ -9,11 +9,14 @@
 #include "support/process.h"
 #include "support/temp_dir.h"
 
+#include <date/date.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <regex>
 
 namespace pulsemon {
 namespace {
@@ -78,6 +81,75 @@ TEST(AlertsApi, ALeakingWaterMeterIsListedWithWhatToLookAt) {
                    std::string::npos;
       });
   EXPECT_TRUE(problem) << daemon.process->output();
+}
+
+// A meter silent for a day is told on both surfaces, and its next pulse
+// ends that on both at once (the problem sensor does not wait for the
+// next hour's check).
+TEST(AlertsApi, ASilentMetersNextPulseEndsItsAlertOnEverySurface) {
+  testing::TempDir dir;
+  const std::string password = testing::init_data_folder(dir / "data", false);
+  const std::string config = (dir / "data/pulsemon.toml").string();
+  const auto pulsemon = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", config});
+    const testing::Completed done = testing::run(testing::pulsemon_binary(), args);
+    EXPECT_EQ(done.exit_code, 0) << done.err;
+    return done.out;
+  };
+  pulsemon(
+      {"meter", "add", "--id", "1", "--name", "House", "--kind", "electricity", "--ppu", "1000"});
+  // Forty days that ended a day or more ago: silent since, never before.
+  const auto start = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) -
+                     std::chrono::days{41};
+  pulsemon({"simulate", "--meter", "1", "--days", "40", "--start",
+            date::format("%F", date::sys_days{start.time_since_epoch()})});
+  std::smatch key;
+  const std::string made = pulsemon({"key", "add", "--meter", "1"});
+  ASSERT_TRUE(std::regex_search(made, key, std::regex("pmk_\\d+_[0-9a-f]{32}"))) << made;
+
+  testing::Broker broker(dir.path());
+  testing::MqttClient home_assistant(broker.port());
+  home_assistant.subscribe("pulsemon/meter/1/problem");
+  std::ofstream(config, std::ios::app)
+      << "\n[mqtt_out]\nbroker = \"127.0.0.1:" << broker.port() << "\"\n";
+  auto daemon = testing::start_daemon(dir / "data/pulsemon.toml");
+  const auto says_silent = [](const nlohmann::json &alerts) {
+    return std::any_of(alerts.begin(), alerts.end(),
+                       [](const auto &alert) { return alert["kind"] == "silent"; });
+  };
+  ASSERT_TRUE(home_assistant.wait_for_message("pulsemon/meter/1/problem",
+                                              [&](const std::string &p) {
+                                                const auto sent = nlohmann::json::parse(p);
+                                                return sent["state"] == "ON" &&
+                                                       says_silent(sent["alerts"]);
+                                              }))
+      << daemon.process->output();
+  const auto login =
+      testing::http_request(daemon.port, "POST", "/api/login",
+                            nlohmann::json{{"username", "admin"}, {"password", password}}.dump(),
+                            {{"Content-Type", "application/json"}});
+  const std::map<std::string, std::string> bearer{
+      {"Authorization", "Bearer " + nlohmann::json::parse(login.body)["token"].get<std::string>()}};
+  EXPECT_TRUE(says_silent(nlohmann::json::parse(
+      testing::http_request(daemon.port, "GET", "/api/alerts", {}, bearer).body)));
+
+  const std::size_t before = home_assistant.messages().size();
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const auto uploaded = testing::http_request(
+      daemon.port, "POST", "/api/ingest",
+      nlohmann::json{{"node", "hall"}, {"boot", 1}, {"seq", 1}, {"meter", 1}, {"pulses", {now_us}}}
+          .dump(),
+      {{"Authorization", "Bearer " + key.str()}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(uploaded.status, 200U) << uploaded.body;
+  EXPECT_TRUE(home_assistant.wait_for_message(
+      "pulsemon/meter/1/problem",
+      [&](const std::string &p) { return !says_silent(nlohmann::json::parse(p)["alerts"]); },
+      before))
+      << "the problem sensor still says silent after a pulse";
+  EXPECT_FALSE(says_silent(nlohmann::json::parse(
+      testing::http_request(daemon.port, "GET", "/api/alerts", {}, bearer).body)));
 }
 
 } // namespace
