@@ -129,4 +129,17 @@ RateUnit rate_unit(std::string_view unit) {
   return {1.0, std::string(unit) + "/h"};
 }
 
+std::optional<double> kwh_per_unit(std::string_view unit) {
+  if (unit == "kWh") {
+    return 1.0;
+  }
+  if (unit == "Wh") {
+    return 0.001;
+  }
+  if (unit == "MWh") {
+    return 1000.0;
+  }
+  return std::nullopt;
+}
+
 } // namespace pulsemon

@@ -81,4 +81,8 @@ struct RateUnit {
 };
 [[nodiscard]] RateUnit rate_unit(std::string_view unit);
 
+// kWh in one of the unit, for units of energy (Wh, kWh, MWh); empty for
+// volumes and anything else.
+[[nodiscard]] std::optional<double> kwh_per_unit(std::string_view unit);
+
 } // namespace pulsemon

@@ -1,5 +1,6 @@
 #include "core/tariff.h"
 
+#include "core/calendar.h"
 #include "core/quoted_input.h"
 
 #include <array>
@@ -194,24 +195,79 @@ double Tariff::price_at(const date::time_zone &zone, UtcTime t) const {
   return price_at(monday_based, static_cast<int>(minute));
 }
 
+double Tariff::standing_charge(const Calendar &calendar, UtcTime from, UtcTime to) const {
+  if (standing_per_day == 0.0 || to <= from) {
+    return 0.0;
+  }
+  const auto share_of = [](const Bucket &day, UtcTime start, UtcTime end) {
+    return to_seconds(end - start) / to_seconds(day.end - day.start);
+  };
+  const Bucket first = calendar.bucket_containing(from, BucketSize::day);
+  if (to <= first.end) {
+    return standing_per_day * share_of(first, from, to);
+  }
+  const Bucket last = calendar.bucket_containing(to, BucketSize::day);
+  // Whole local days between the two: 23, 24 or 25 hours each, so the
+  // elapsed time rounds to their number (a day a zone skipped has none).
+  const double whole_days = std::round(to_seconds(last.start - first.end) / 86400.0);
+  return standing_per_day * (share_of(first, from, first.end) + whole_days +
+                             (to == last.start ? 0.0 : share_of(last, last.start, to)));
+}
+
+namespace {
+
+constexpr std::string_view per_kwh_suffix = "/kWh";
+constexpr std::string_view standing_name = "standing";
+
+// "standing=0.29": a term without "@".
+Result<double> parse_standing(std::string_view term) {
+  const auto equals = term.find('=');
+  if (equals == std::string_view::npos || trim(term.substr(0, equals)) != standing_name) {
+    return tariff_error(term, "is neither a period NAME=PRICE@DAYS HH:MM-HH:MM nor a standing "
+                              "charge per day standing=PRICE");
+  }
+  return parse_price(term.substr(equals + 1));
+}
+
+} // namespace
+
 Result<Tariff> parse_tariff(std::string_view text) {
   Tariff tariff;
   const auto semicolon = text.find(';');
-  auto base = parse_price(text.substr(0, semicolon));
+  std::string_view base_text = trim(text.substr(0, semicolon));
+  if (base_text.ends_with(per_kwh_suffix)) {
+    tariff.per = PricedPer::kwh;
+    base_text.remove_suffix(per_kwh_suffix.size());
+  }
+  auto base = parse_price(base_text);
   if (!base) {
     return base.error();
   }
   tariff.base_price = *base;
   std::string_view rest =
       semicolon == std::string_view::npos ? std::string_view{} : text.substr(semicolon + 1);
+  bool has_standing = false;
   while (!rest.empty()) {
     const auto next = rest.find(';');
-    auto period = parse_period(trim(rest.substr(0, next)));
+    const std::string_view term = trim(rest.substr(0, next));
+    rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
+    if (term.find('@') == std::string_view::npos) {
+      auto standing = parse_standing(term);
+      if (!standing) {
+        return standing.error();
+      }
+      if (has_standing) {
+        return tariff_error(term, "is a second standing charge; give one");
+      }
+      has_standing = true;
+      tariff.standing_per_day = *standing;
+      continue;
+    }
+    auto period = parse_period(term);
     if (!period) {
       return period.error();
     }
     tariff.periods.push_back(std::move(period).value());
-    rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
   }
   return tariff;
 }

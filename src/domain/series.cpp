@@ -80,6 +80,23 @@ void price_per_slot(Store &store, const Meter &meter, const Tariff &tariff,
   }
 }
 
+// A cost worked out at the tariff's prices per unit counted, when the
+// tariff prices kWh: an energy meter's unit converts by a factor, a gas
+// meter's m³ by the calorific values that converted the row's volume.
+std::optional<double> priced_per_kwh(double cost_per_counted_unit, const EnergyRow &row,
+                                     const Meter &meter) {
+  if (const auto factor = kwh_per_unit(meter.unit)) {
+    return cost_per_counted_unit * *factor;
+  }
+  if (row.value == 0.0) {
+    return 0.0;
+  }
+  if (!row.kwh) {
+    return std::nullopt; // no calorific value for part of the row: no price
+  }
+  return cost_per_counted_unit * *row.kwh / row.value;
+}
+
 } // namespace
 
 std::vector<std::int64_t> count_buckets(Store &store, std::int64_t meter_id,
@@ -136,6 +153,12 @@ Result<std::vector<EnergyRow>> energy_series(Store &store, std::int64_t meter_id
     if (meter.kind == MeterKind::gas) {
       row.kwh = gas_energy(store, meter_id, meter.pulses_per_unit, row.bucket.start, row.bucket.end,
                            calorific);
+    }
+    if (tariff && row.cost && tariff->per == PricedPer::kwh) {
+      row.cost = priced_per_kwh(*row.cost, row, meter);
+    }
+    if (row.cost) {
+      *row.cost += tariff->standing_charge(calendar, row.bucket.start, row.bucket.end);
     }
   }
   return rows;

@@ -12,8 +12,15 @@ std::optional<Error> meter_error(const Meter &meter) {
     return error;
   }
   if (!meter.tariff.empty()) {
-    if (auto tariff = parse_tariff(meter.tariff); !tariff) {
+    auto tariff = parse_tariff(meter.tariff);
+    if (!tariff) {
       return tariff.error();
+    }
+    if (tariff->per == PricedPer::kwh && !kwh_per_unit(meter.unit) &&
+        meter.kind != MeterKind::gas) {
+      return invalid_argument("tariff: priced per kWh, but this " +
+                              std::string(to_string(meter.kind)) + " meter counts " + meter.unit +
+                              "; give its price per " + meter.unit + " (without /kWh)");
     }
   }
   return std::nullopt;

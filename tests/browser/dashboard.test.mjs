@@ -347,6 +347,7 @@ test('settings: a change is stored, a bad value shows the API\'s message beside 
 
     // A tariff with a time-of-use period, made in the form.
     await page.fill('#meter-2-tariff', '0.22');
+    await page.fill('#meter-2-tariff-standing', '0.40');
     await page.click('#meter-2-tariff-add');
     await page.fill('#meter-2-tariff-p0-name', 'peak');
     await page.fill('#meter-2-tariff-p0-price', '0.35');
@@ -362,11 +363,12 @@ test('settings: a change is stored, a bad value shows the API\'s message beside 
     await page.click('#meter-2 button[type=submit]');
     await page.waitForFunction(() => document.querySelector('#meter-2 .done').textContent === 'Saved.');
     const tariffs = await (await fetch(`${base}/api/meters`, { headers: { Authorization: `Bearer ${token}` } })).json();
-    assert.equal(tariffs.find((m) => m.id === 2).tariff, '0.22;peak=0.35@Mon-Fri 07:00-23:00;weekend=0.18@Sat,Sun 00:00-24:00');
+    assert.equal(tariffs.find((m) => m.id === 2).tariff, '0.22;standing=0.40;peak=0.35@Mon-Fri 07:00-23:00;weekend=0.18@Sat,Sun 00:00-24:00');
     await page.reload();
     await page.waitForSelector('#meter-2-tariff-p1-name');
     assert.equal(await page.inputValue('#meter-2-tariff-p0-name'), 'peak', 'the stored periods come back into the form');
     assert.equal(await page.inputValue('#meter-2-tariff-p1-to'), '00:00');
+    assert.equal(await page.inputValue('#meter-2-tariff-standing'), '0.40');
 
     await page.fill('#meter-2-tariff', 'cheap please');
     await page.click('#meter-2 button[type=submit]');

@@ -267,6 +267,53 @@ TEST_F(StoreTest, GasEnergyUsesTheCalorificValueInForceForEachPart) {
   EXPECT_THROW(store.add_calorific_value(5, {utc(2026, 2, 1), -1.0, 1.0}), Failure);
 }
 
+TEST_F(StoreTest, GasPricedPerKwhWithAStandingChargeSpreadOverTheLocalDay) {
+  Meter gas = electricity(5, 100);
+  gas.kind = MeterKind::gas;
+  gas.unit = "m³";
+  gas.tariff = "0.10/kWh;standing=0.24";
+  store.add_meter(gas, utc(2026, 1, 1));
+  std::vector<UtcTime> pulses;
+  for (int hour = 0; hour < 24; ++hour) { // 0.01 m³ every hour of 2 January
+    pulses.push_back(utc(2026, 1, 2, hour, 30));
+  }
+  commit_one(5, pulses);
+  store.add_calorific_value(5, {utc(2026, 1, 1), 36.0, 1.0}); // 10 kWh per m³
+  const Calendar calendar(*date::locate_zone("UTC"));
+  const auto day =
+      energy_series(store, 5, utc(2026, 1, 2), utc(2026, 1, 3), BucketSize::day, calendar, 10);
+  ASSERT_TRUE(day.ok());
+  ASSERT_TRUE((*day)[0].cost.has_value());
+  // 0.24 m³ = 2.4 kWh at 0.10 a kWh, and the day's standing charge.
+  EXPECT_NEAR(*(*day)[0].cost, 0.24 + 0.24, 1e-12);
+  const auto hours_of_day =
+      energy_series(store, 5, utc(2026, 1, 2), utc(2026, 1, 3), BucketSize::hour, calendar, 30);
+  ASSERT_TRUE(hours_of_day.ok());
+  ASSERT_EQ(hours_of_day->size(), 24U);
+  EXPECT_NEAR(*(*hours_of_day)[5].cost, 0.01 + 0.01, 1e-12) << "an hour carries 1/24 of the day";
+  // Before any calorific value, the volume has no price in kWh; a day
+  // without gas still has its standing charge.
+  const auto before =
+      energy_series(store, 5, utc(2025, 12, 31), utc(2026, 1, 1), BucketSize::day, calendar, 10);
+  ASSERT_TRUE((*before)[0].cost.has_value());
+  EXPECT_NEAR(*(*before)[0].cost, 0.24, 1e-12);
+}
+
+TEST_F(StoreTest, ATariffPerKwhOnAWaterMeterIsRefusedNamingTheField) {
+  Meter water = electricity(6, 1000);
+  water.kind = MeterKind::water;
+  water.unit = "m³";
+  water.tariff = "2.10/kWh";
+  try {
+    store.add_meter(water, utc(2026, 1, 1));
+    FAIL() << "a water meter priced per kWh was stored";
+  } catch (const Failure &failure) {
+    EXPECT_EQ(failure.error().message.rfind("tariff:", 0), 0U) << failure.error().message;
+  }
+  water.tariff = "2.10;standing=0.05";
+  EXPECT_NO_THROW(store.add_meter(water, utc(2026, 1, 1)));
+}
+
 TEST_F(StoreTest, PowerIsTheAverageOverEachStep) {
   store.add_meter(electricity(1), utc(2026, 1, 1));
   std::vector<UtcTime> pulses;

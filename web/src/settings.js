@@ -83,7 +83,7 @@ function meterForms(meter, isAdmin) {
   const fields = [
     { name: 'name', label: 'Name', value: meter.name },
     { name: 'location', label: 'Location', value: meter.location },
-    { name: 'tariff', widget: (inputId) => tariffEditor(inputId, meter.tariff) },
+    { name: 'tariff', widget: (inputId) => tariffEditor(inputId, meter.tariff, meter) },
     { name: 'min_interval_ms', label: 'Bounce filter (ms)', type: 'number', value: meter.min_interval_ms },
     { name: 'min_width_ms', label: 'Shortest pulse (ms)', type: 'number', value: meter.min_width_ms },
     { name: 'power_timeout_s', label: 'Power falls to 0 after (s)', type: 'number', value: meter.power_timeout_s },

@@ -165,7 +165,8 @@ void add_meter_command(CLI::App &app, CliContext &context) {
                       "unit of the register (default: kWh, or m³ for gas and water)");
   add_cmd->add_option("--location", add->meter.location, "where the meter is");
   add_cmd->add_option("--tariff", add->meter.tariff,
-                      "price per unit, e.g. 0.28 or '0.22;peak=0.35@Mon-Fri 07:00-23:00'");
+                      "price per unit, e.g. 0.28, '0.22;standing=0.45;peak=0.35@Mon-Fri "
+                      "07:00-23:00' or, for gas per kWh, '0.06/kWh;standing=0.31'");
   add_cmd
       ->add_option("--min-interval-ms", add->min_interval_ms,
                    "edges closer than this to the last pulse are bounces")

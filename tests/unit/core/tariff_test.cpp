@@ -1,5 +1,7 @@
 #include "core/tariff.h"
 
+#include "core/calendar.h"
+
 #include <date/date.h>
 #include <date/tz.h>
 #include <gtest/gtest.h>
@@ -59,7 +61,9 @@ TEST(Tariff, RejectsBadTextAndNamesThePart) {
   for (const char *bad :
        {"", "abc", "-1", "0.2;peak", "0.2;peak=x@Mon 07:00-08:00",
         "0.2;peak=0.3@Moonday 07:00-08:00", "0.2;peak=0.3@Mon 07:10-08:00",
-        "0.2;peak=0.3@Mon 07:00-07:00", "0.2;peak=0.3@Mon 25:00-26:00", "0.2;peak=0.3@Mon"}) {
+        "0.2;peak=0.3@Mon 07:00-07:00", "0.2;peak=0.3@Mon 25:00-26:00", "0.2;peak=0.3@Mon",
+        "0.2/m3", "0.2/kWh/kWh", "/kWh", "0.2;standing", "0.2;standing=-1", "0.2;standing=x",
+        "0.2;fixed=0.3", "0.2;standing=0.3;standing=0.4"}) {
     const auto tariff = parse_tariff(bad);
     EXPECT_FALSE(tariff.ok()) << bad;
     if (!tariff.ok()) {
@@ -67,6 +71,42 @@ TEST(Tariff, RejectsBadTextAndNamesThePart) {
       EXPECT_EQ(tariff.error().message.rfind("tariff:", 0), 0U) << tariff.error().message;
     }
   }
+}
+
+TEST(Tariff, APricePerKwhAndAStandingChargePerDay) {
+  const auto tariff = parse_tariff("0.07/kWh;standing=0.29;peak=0.09@Mon-Fri 16:00-19:00");
+  ASSERT_TRUE(tariff.ok()) << tariff.error().message;
+  EXPECT_EQ(tariff->per, PricedPer::kwh);
+  EXPECT_DOUBLE_EQ(tariff->standing_per_day, 0.29);
+  EXPECT_DOUBLE_EQ(tariff->price_at(monday, 17 * 60), 0.09);
+  EXPECT_DOUBLE_EQ(tariff->price_at(monday, 12 * 60), 0.07);
+  const auto plain = parse_tariff("0.28");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->per, PricedPer::meter_unit);
+  EXPECT_DOUBLE_EQ(plain->standing_per_day, 0.0);
+}
+
+TEST(Tariff, TheStandingChargeIsSpreadOverEachLocalDayAsLongAsItIs) {
+  const auto tariff = parse_tariff("0.20;standing=0.46");
+  ASSERT_TRUE(tariff.ok());
+  const Calendar amsterdam(*date::locate_zone("Europe/Amsterdam"));
+  using std::chrono::hours;
+  using namespace date::literals;
+  // 29 March 2026 in Amsterdam: 23 hours, from 23:00 UTC on the 28th.
+  const UtcTime spring_day{date::sys_days{2026_y / 3 / 28} + hours{23}};
+  EXPECT_NEAR(tariff->standing_charge(amsterdam, spring_day, spring_day + hours{23}), 0.46, 1e-12);
+  EXPECT_NEAR(tariff->standing_charge(amsterdam, spring_day, spring_day + hours{1}), 0.02, 1e-12)
+      << "an hour of a 23-hour day";
+  // From noon on the 28th (UTC+1) to noon on the 31st (UTC+2): half a day,
+  // two whole days (the 29th and 30th), half a day.
+  const UtcTime from{date::sys_days{2026_y / 3 / 28} + hours{11}};
+  const UtcTime to{date::sys_days{2026_y / 3 / 31} + hours{10}};
+  EXPECT_NEAR(tariff->standing_charge(amsterdam, from, to), 3 * 0.46, 1e-12);
+  EXPECT_DOUBLE_EQ(tariff->standing_charge(amsterdam, to, from), 0.0);
+  // Ten years of days: as many charges as local days.
+  const UtcTime start{date::sys_days{2020_y / 1 / 1} - hours{1}};
+  const UtcTime end{date::sys_days{2030_y / 1 / 1} - hours{1}};
+  EXPECT_NEAR(tariff->standing_charge(amsterdam, start, end), 3653 * 0.46, 1e-9);
 }
 
 } // namespace
