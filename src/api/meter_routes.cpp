@@ -231,51 +231,76 @@ private:
   std::string body_;
 };
 
-// Every meter's alerts, worked out again when the data changed or an hour
-// began (the checks read whole hours), else answered from the last time.
-class AlertsAnswer {
+// Every meter's alerts and base load, worked out again when the data
+// changed or an hour began (both read whole hours), else answered from the
+// last time.
+class InsightsAnswer {
 public:
-  http::Response answer(ApiContext &context) {
+  http::Response alerts(ApiContext &context) {
+    refresh(context);
+    return http::json_response(200, alerts_body_);
+  }
+  http::Response base_loads(ApiContext &context) {
+    refresh(context);
+    return http::json_response(200, base_loads_body_);
+  }
+
+private:
+  void refresh(ApiContext &context) {
     const UtcTime now = context.time->wall_now();
     const std::int64_t hour = to_epoch_us(now) / 3'600'000'000;
     const std::uint64_t generation = context.reads.generation();
-    if (body_.empty() || generation != generation_ || hour != hour_) {
-      const date::time_zone &zone = *date::locate_zone(context.settings.zone);
-      const Calendar calendar(zone, context.settings.billing_day);
-      const auto snapshot = context.store.read_scope();
-      nlohmann::json body = nlohmann::json::array();
-      for (const Meter &meter : context.store.meters()) {
-        for (const Alert &alert :
-             meter_alerts(context.store, meter, calendar, now, context.settings.alerts)) {
-          body.push_back({{"meter", meter.id},
+    if (!alerts_body_.empty() && generation == generation_ && hour == hour_) {
+      return;
+    }
+    const date::time_zone &zone = *date::locate_zone(context.settings.zone);
+    const Calendar calendar(zone, context.settings.billing_day);
+    const auto snapshot = context.store.read_scope();
+    nlohmann::json alerts = nlohmann::json::array();
+    nlohmann::json base_loads = nlohmann::json::array();
+    for (const Meter &meter : context.store.meters()) {
+      const MeterInsights insights =
+          meter_insights(context.store, meter, calendar, now, context.settings.alerts);
+      for (const Alert &alert : insights.alerts) {
+        alerts.push_back({{"meter", meter.id},
                           {"name", meter.name},
                           {"kind", to_string(alert.kind)},
                           {"since", since_text(alert)},
                           {"message", alert.message}});
-        }
       }
-      body_ = http::json_text(body);
-      generation_ = generation;
-      hour_ = hour;
+      if (insights.base_load_w) {
+        const auto cost = yearly_cost_of_load(meter, *insights.base_load_w);
+        base_loads.push_back({{"meter", meter.id},
+                              {"name", meter.name},
+                              {"watts", *insights.base_load_w},
+                              {"cost_per_year", cost ? nlohmann::json(*cost) : nlohmann::json()}});
+      }
     }
-    return http::json_response(200, body_);
+    alerts_body_ = http::json_text(alerts);
+    base_loads_body_ = http::json_text(base_loads);
+    generation_ = generation;
+    hour_ = hour;
   }
 
-private:
   std::uint64_t generation_ = 0;
   std::int64_t hour_ = 0;
-  std::string body_;
+  std::string alerts_body_;
+  std::string base_loads_body_;
 };
 
 } // namespace
 
 void add_meter_routes(http::Router &router, ApiContext &context) {
+  const auto insights = std::make_shared<InsightsAnswer>();
   router.add({"GET",
               "/api/alerts",
               http::Access::viewer,
-              [&context, alerts = std::make_shared<AlertsAnswer>()](http::Request &) {
-                return alerts->answer(context);
-              },
+              [&context, insights](http::Request &) { return insights->alerts(context); },
+              {}});
+  router.add({"GET",
+              "/api/base-load",
+              http::Access::viewer,
+              [&context, insights](http::Request &) { return insights->base_loads(context); },
               {}});
   router.add({"GET",
               "/api/meters",

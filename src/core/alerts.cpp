@@ -1,5 +1,7 @@
 #include "core/alerts.h"
 
+#include "core/tariff.h"
+
 #include <date/date.h>
 
 #include <algorithm>
@@ -148,14 +150,14 @@ std::optional<Alert> silent(std::span<const LocalHour> hours,
           "network?"};
 }
 
-std::optional<Alert> base_load(const Meter &meter, const std::vector<Day> &days,
-                               const AlertSettings &settings) {
+// The lowest hour of each night (00:00 to 05:00) with all its hours, in W;
+// empty for a meter whose flow is not a power.
+std::vector<double> night_lows(const Meter &meter, const std::vector<Day> &days) {
   const RateUnit rate = rate_unit(meter.unit);
   if (meter.kind != MeterKind::electricity || rate.name != "W") {
-    return std::nullopt;
+    return {};
   }
-  std::vector<double> nights; // the lowest hour of each night, in W
-  std::int64_t first_recent_day = 0;
+  std::vector<double> nights;
   for (const Day &day : days) {
     if (!day.has_hours(base_from, base_to)) {
       continue;
@@ -166,9 +168,18 @@ std::optional<Alert> base_load(const Meter &meter, const std::vector<Day> &days,
       lowest = lowest < 0 ? pulses : std::min(lowest, pulses);
     }
     nights.push_back(static_cast<double>(lowest) / meter.pulses_per_unit * rate.per_unit_per_hour);
-    first_recent_day = day.day;
   }
-  constexpr std::size_t recent_nights = 7;
+  return nights;
+}
+
+constexpr std::size_t recent_nights = 7;
+
+std::optional<Alert> base_load(const Meter &meter, const std::vector<Day> &days,
+                               const AlertSettings &settings) {
+  const std::vector<double> nights = night_lows(meter, days);
+  const auto last_night = std::find_if(
+      days.rbegin(), days.rend(), [](const Day &day) { return day.has_hours(base_from, base_to); });
+  const std::int64_t last_night_day = last_night == days.rend() ? 0 : last_night->day;
   constexpr std::size_t earlier_nights = static_cast<std::size_t>(weeks_of_history) * 7;
   if (nights.size() < recent_nights + earlier_nights / 2) {
     return std::nullopt;
@@ -183,11 +194,11 @@ std::optional<Alert> base_load(const Meter &meter, const std::vector<Day> &days,
       recent - earlier < settings.base_load_min_rise_w) {
     return std::nullopt;
   }
-  return Alert{
-      AlertKind::base_load, first_recent_day - static_cast<std::int64_t>(recent_nights) + 1,
-      "base load " + number(recent, 0) + " W over the last week, up from " + number(earlier, 0) +
-          " W in the four weeks before (+" + number((recent / earlier - 1.0) * 100.0, 0) +
-          " %): something new is always on, or left on"};
+  return Alert{AlertKind::base_load, last_night_day - static_cast<std::int64_t>(recent_nights) + 1,
+               "base load " + number(recent, 0) + " W over the last week, up from " +
+                   number(earlier, 0) + " W in the four weeks before (+" +
+                   number((recent / earlier - 1.0) * 100.0, 0) +
+                   " %): something new is always on, or left on"};
 }
 
 std::optional<Alert> unusual_day(const Meter &meter, const std::vector<Day> &days,
@@ -234,6 +245,30 @@ std::optional<Alert> unusual_day(const Meter &meter, const std::vector<Day> &day
 }
 
 } // namespace
+
+std::optional<double> base_load_watts(const Meter &meter, std::span<const LocalHour> hours) {
+  const std::vector<double> nights = night_lows(meter, days_of(hours));
+  if (nights.empty()) {
+    return std::nullopt;
+  }
+  const auto from = nights.end() - std::min<std::ptrdiff_t>(recent_nights, std::ssize(nights));
+  return median({from, nights.end()});
+}
+
+std::optional<double> yearly_cost_of_load(const Meter &meter, double watts) {
+  if (meter.tariff.empty()) {
+    return std::nullopt;
+  }
+  const auto tariff = parse_tariff(meter.tariff);
+  if (!tariff) {
+    return std::nullopt; // stored tariffs were checked; nothing to price with
+  }
+  constexpr double hours_per_year = 365.25 * 24.0;
+  const double units = watts / rate_unit(meter.unit).per_unit_per_hour * hours_per_year;
+  const double per_kwh =
+      tariff->per == PricedPer::kwh ? kwh_per_unit(meter.unit).value_or(1.0) : 1.0;
+  return units * per_kwh * tariff->average_price();
+}
 
 std::string since_text(const Alert &alert) {
   const date::year_month_day day{date::sys_days{date::days{alert.since_day}}};

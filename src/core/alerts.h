@@ -62,6 +62,17 @@ struct Alert {
 // now (at least the last 36 days for every check to have its history).
 // `silent_hours_now`: whole hours since the meter's last pulse (none: it
 // never pulsed).
+// An electricity meter's base load in W: the median, over its last seven
+// nights with data, of each night's lowest hour from 00:00 to 05:00 (what
+// the base_load alert compares). Empty for other meters and without a night.
+[[nodiscard]] std::optional<double> base_load_watts(const Meter &meter,
+                                                    std::span<const LocalHour> hours);
+
+// What a constant load of `watts` on the meter costs in a year (365.25
+// days) at its tariff's prices, without the standing charge; empty without
+// a tariff.
+[[nodiscard]] std::optional<double> yearly_cost_of_load(const Meter &meter, double watts);
+
 [[nodiscard]] std::vector<Alert> find_alerts(const Meter &meter, std::span<const LocalHour> hours,
                                              std::optional<std::int64_t> silent_hours_now,
                                              const AlertSettings &settings);

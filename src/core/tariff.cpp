@@ -195,6 +195,22 @@ double Tariff::price_at(const date::time_zone &zone, UtcTime t) const {
   return price_at(monday_based, static_cast<int>(minute));
 }
 
+double Tariff::average_price() const {
+  if (periods.empty()) {
+    return base_price;
+  }
+  constexpr int quarter = 15;
+  double sum = 0.0;
+  int slots = 0;
+  for (int weekday = 0; weekday < 7; ++weekday) {
+    for (int minute = 0; minute < minutes_per_day; minute += quarter) {
+      sum += price_at(weekday, minute);
+      ++slots;
+    }
+  }
+  return sum / slots;
+}
+
 double Tariff::standing_charge(const Calendar &calendar, UtcTime from, UtcTime to) const {
   if (standing_per_day == 0.0 || to <= from) {
     return 0.0;

@@ -57,6 +57,9 @@ struct Tariff {
   // The price in force at a UTC instant, read on the zone's local clock.
   [[nodiscard]] double price_at(const date::time_zone &zone, UtcTime t) const;
   [[nodiscard]] bool has_periods() const { return !periods.empty(); }
+  // The price of use spread evenly over every quarter hour of a week: what
+  // a unit of an always-on load costs.
+  [[nodiscard]] double average_price() const;
   // The standing charge that falls in [from, to): each local day of the
   // calendar's zone carries standing_per_day, spread evenly over its length.
   [[nodiscard]] double standing_charge(const Calendar &calendar, UtcTime from, UtcTime to) const;

@@ -13,8 +13,8 @@ constexpr std::size_t max_hours = std::size_t{60} * 25; // a DST autumn's extra 
 
 } // namespace
 
-std::vector<Alert> meter_alerts(Store &store, const Meter &meter, const Calendar &calendar,
-                                UtcTime now, const AlertSettings &settings) {
+MeterInsights meter_insights(Store &store, const Meter &meter, const Calendar &calendar,
+                             UtcTime now, const AlertSettings &settings) {
   // Complete hours only: up to the start of the current one.
   const UtcTime to = calendar.bucket_containing(now, BucketSize::hour).start;
   auto buckets = calendar.buckets(to - history, to, BucketSize::hour, max_hours);
@@ -44,7 +44,7 @@ std::vector<Alert> meter_alerts(Store &store, const Meter &meter, const Calendar
       last.empty() ? std::nullopt
                    : std::optional<std::int64_t>(
                          std::chrono::floor<std::chrono::hours>(now - last.back()).count());
-  return find_alerts(meter, hours, silent, settings);
+  return {find_alerts(meter, hours, silent, settings), base_load_watts(meter, hours)};
 }
 
 } // namespace pulsemon

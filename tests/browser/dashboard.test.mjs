@@ -544,8 +544,12 @@ test('home: electricity summed, today against other days by the clock, the billi
     });
     const parts = sum.parts.reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(sum.total - parts) <= Math.max(2, parts * 0.05), `total ${sum.total} W, meters ${sum.parts.join(' + ')} W`);
-    await page.waitForFunction(() => /kWh \([+−]\d+ %\)$/.test(document.querySelector('[data-testid=yesterday-by-now]').textContent));
-    assert.match(await page.textContent('[data-testid=today-total]'), /^[\d.,]+ kWh$/);
+    await page.waitForFunction(() => /kWh( · £[\d.,]+)? \([+−]\d+ %\)$/.test(document.querySelector('[data-testid=yesterday-by-now]').textContent));
+    // Meter 2's tariff has a standing charge: today so far has a cost.
+    assert.match(await page.textContent('[data-testid=today-total]'), /^[\d.,]+ kWh · £[\d.,]+$/);
+    // The always-on load of the simulated nights; meter 2's tariff prices its share.
+    await page.waitForFunction(() => /\d W$/.test(document.querySelector('[data-testid=base-load]').textContent));
+    assert.match(await page.textContent('[data-testid=base-load-cost]'), /always-on devices use/);
     await page.waitForFunction(() => /kWh/.test(document.querySelector('[data-testid=period-forecast]').textContent));
     const soFar = number(await page.textContent('[data-testid=period-so-far]'));
     const forecast = number((await page.textContent('[data-testid=period-forecast]')).split(';')[0]);
@@ -571,16 +575,16 @@ test('Today starts again at the household\'s midnight', async () => {
     await context.clock.install({ time: new Date('2026-03-28T22:58:00Z') });
     await signIn(page, 'admin', adminPassword);
     const today = () => page.evaluate(() => {
-      const text = document.querySelector('[data-testid=today-total]')?.textContent ?? '';
-      return /kWh$/.test(text) ? Number(text.replace(/[^\d.]/g, '')) : null;
+      const match = /^([\d.,]+) kWh/.exec(document.querySelector('[data-testid=today-total]')?.textContent ?? '');
+      return match ? Number(match[1].replace(/,/g, '')) : null;
     });
-    await page.waitForFunction(() => /kWh$/.test(document.querySelector('[data-testid=today-total]')?.textContent ?? ''));
+    await page.waitForFunction(() => / kWh/.test(document.querySelector('[data-testid=today-total]')?.textContent ?? ''));
     const lateEvening = await today();
     assert.ok(lateEvening > 1, `by 23:58 the day had used ${lateEvening} kWh`);
     await page.clock.fastForward('03:00'); // 00:01, and the minute's reading
     await page.waitForFunction((before) => {
-      const text = document.querySelector('[data-testid=today-total]').textContent;
-      return /kWh$/.test(text) && Number(text.replace(/[^\d.]/g, '')) < before / 10;
+      const match = /^([\d.,]+) kWh/.exec(document.querySelector('[data-testid=today-total]').textContent);
+      return match && Number(match[1].replace(/,/g, '')) < before / 10;
     }, lateEvening);
     // (The store holds the whole simulated 29th; Today counts its first hour.)
     assert.ok((await today()) < 0.5, `a minute into the new day: ${await today()} kWh`);

@@ -33,6 +33,9 @@ TEST(AlertsApi, ALeakingWaterMeterIsListedWithWhatToLookAt) {
   pulsemon(
       {"meter", "add", "--id", "3", "--name", "Garden tap", "--kind", "water", "--ppu", "1000"});
   pulsemon({"simulate", "--meter", "3", "--days", "40"});
+  pulsemon({"meter", "add", "--id", "1", "--name", "House", "--kind", "electricity", "--ppu",
+            "1000", "--tariff", "0.30;standing=0.50"});
+  pulsemon({"simulate", "--meter", "1", "--days", "10"});
   // The last four days: a litre every ten minutes, day and night.
   const auto now = std::chrono::system_clock::now();
   std::ofstream leak(dir / "leak.csv");
@@ -72,6 +75,19 @@ TEST(AlertsApi, ALeakingWaterMeterIsListedWithWhatToLookAt) {
             std::string::npos)
       << answer.body;
   EXPECT_TRUE((*leak_alert)["since"].get<std::string>().starts_with("20")) << answer.body;
+
+  // The house's always-on load, and what it costs in a year at 0.30.
+  const auto base =
+      testing::http_request(daemon.port, "GET", "/api/base-load", {}, {{"Authorization", bearer}});
+  ASSERT_EQ(base.status, 200U) << base.body;
+  const auto loads = nlohmann::json::parse(base.body);
+  ASSERT_EQ(loads.size(), 1U) << "only the electricity meter has a base load: " << base.body;
+  EXPECT_EQ(loads[0]["meter"], 1);
+  const double watts = loads[0]["watts"].get<double>();
+  EXPECT_GT(watts, 20.0) << base.body;
+  EXPECT_LT(watts, 1000.0) << base.body;
+  EXPECT_NEAR(loads[0]["cost_per_year"].get<double>(), watts / 1000.0 * 8766.0 * 0.30, 1e-6);
+  EXPECT_EQ(testing::http_request(daemon.port, "GET", "/api/base-load").status, 401U);
 
   const auto problem =
       home_assistant.wait_for_message("pulsemon/meter/3/problem", [](const std::string &payload) {

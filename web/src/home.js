@@ -2,8 +2,9 @@
 // above the meters' own cards (now.js). Electricity now, summed over the
 // electricity meters; today so far against yesterday, the same weekday
 // last week and the same day last year by the same clock time; the
-// billing period so far with its forecast (forecast.js); what is worth a
-// look (GET /api/alerts). Figures that need the live stream follow Now's
+// billing period so far with its forecast (forecast.js); the always-on
+// load and its cost a year (GET /api/base-load); what is worth a look
+// (GET /api/alerts). Figures that need the live stream follow Now's
 // rules: greyed and frozen while it is down.
 import { api } from './api.js';
 import { renderNow } from './now.js';
@@ -39,15 +40,18 @@ function signedPercent(now, before) {
   return ` (${percent >= 0 ? '+' : '−'}${f.number(Math.abs(percent), 0)} %)`;
 }
 
-// Energy of the electricity meters on `date` up to this clock time. Today's
-// current hour counts whole: it holds only what has happened so far.
+// Energy and cost of the electricity meters on `date` up to this clock
+// time. Today's current hour counts whole: it holds only what has happened
+// so far. The cost is of the meters with a tariff (null when none has one).
 async function dayUntilNow(meters, date, clock) {
   const sums = await Promise.all(meters.map(async (meter) => {
     const first = meter.first_pulse ? Date.parse(meter.first_pulse) : null;
     const rows = await hourRows(meter, date);
-    return untilClockTime(rows, f.householdZone(), clock.hour, clock.fraction, (row) => valueWithData(row, (r) => r.value, first, Date.now()));
+    const until = (valueOf) => untilClockTime(rows, f.householdZone(), clock.hour, clock.fraction,
+      (row) => valueWithData(row, valueOf, first, Date.now()));
+    return { energy: until((r) => r.value), cost: meter.tariff ? until((r) => r.cost ?? null) : null };
   }));
-  return totalOf(sums);
+  return { energy: totalOf(sums.map((s) => s.energy)), cost: totalOf(sums.map((s) => s.cost)) };
 }
 
 async function periodFigures(meters, billingDay, nowMs) {
@@ -96,6 +100,8 @@ export async function renderHome(root) {
     const yesterday = f.el('dd', { 'data-testid': 'yesterday-by-now' }, '…');
     const lastWeek = f.el('dd', {}, '…');
     const lastYear = f.el('dd', {}, '…');
+    const baseLoad = f.el('output', { class: 'power', 'data-testid': 'base-load' }, '…');
+    const baseLoadCost = f.el('p', { class: 'summary', 'data-testid': 'base-load-cost' });
     const period = f.el('dd', { 'data-testid': 'period-so-far' }, '…');
     const forecast = f.el('dd', { 'data-testid': 'period-forecast' }, '…');
     overview.append(
@@ -116,8 +122,26 @@ export async function renderHome(root) {
           f.el('dt', {}, 'So far'), period,
           f.el('dt', {}, 'Forecast'), forecast),
         f.el('p', { class: 'summary' }, 'The forecast: the period so far, and its remaining days at the pace of the last four weeks.')),
+      f.el('section', { class: 'card', 'aria-labelledby': 'home-base' },
+        f.el('h2', { id: 'home-base' }, 'Always on'),
+        baseLoad, baseLoadCost),
     );
+    // What runs day and night (fridge, router, standby): the lowest hour
+    // of recent nights, and that load's cost over a year.
+    const readBaseLoad = () => api('/api/base-load').then((loads) => {
+      const mine = loads.filter((load) => electric.some((meter) => meter.id === load.meter));
+      if (mine.length === 0) {
+        baseLoad.textContent = 'not known yet';
+        baseLoadCost.textContent = 'It needs a night with all its hours from 00:00 to 05:00.';
+        return;
+      }
+      baseLoad.textContent = f.power(mine.reduce((sum, load) => sum + load.watts, 0), 'W');
+      const cost = totalOf(mine.map((load) => load.cost_per_year));
+      baseLoadCost.textContent = `The lowest hour of recent nights: what your always-on devices use${cost === null ? '.' : `, about ${f.money(cost)} a year.`}`;
+    }).catch((failure) => { baseLoad.textContent = failure.message; });
+    readBaseLoad();
     const kwh = (value) => (value === null ? 'no data' : `${f.number(value, 2)} kWh`);
+    const withCost = (sum) => (sum.cost === null || sum.energy === null ? '' : ` · ${f.money(sum.cost)}`);
     // Read again every minute, so the figures move on through midnight
     // into the new day and the new period.
     readFigures = () => {
@@ -125,10 +149,10 @@ export async function renderHome(root) {
       const clock = clockNow(nowMs);
       const today = f.localDate(nowMs);
       dayUntilNow(electric, today, { ...clock, fraction: 1 }).then(async (now) => {
-        todayFigure.textContent = kwh(now);
+        todayFigure.textContent = kwh(now.energy) + withCost(now);
         const compare = async (date, into) => {
           const then = await dayUntilNow(electric, date, clock);
-          into.textContent = kwh(then) + (then === null ? '' : signedPercent(now, then));
+          into.textContent = kwh(then.energy) + withCost(then) + (then.energy === null || now.energy === null ? '' : signedPercent(now.energy, then.energy));
         };
         await Promise.all([
           compare(addDays(today, -1), yesterday),

@@ -23,9 +23,13 @@ function stateOf(meter, live, nowMs) {
 }
 
 // Energy and cost from the household's midnight of `day` (YYYY-MM-DD; the
-// API reads a date in the household's zone) to `toMs`.
+// API reads a date in the household's zone) to `toMs`: the hours since the
+// meter's first pulse, as Home counts them (a standing charge from before
+// the meter was added is not its cost).
 async function energySince(meter, day, toMs) {
-  const rows = await api(`/api/meters/${meter.id}/energy?bucket=hour&from=${day}&to=${Math.floor(toMs / 1000)}`);
+  const firstMs = meter.first_pulse ? Date.parse(meter.first_pulse) : Infinity;
+  const rows = (await api(`/api/meters/${meter.id}/energy?bucket=hour&from=${day}&to=${Math.floor(toMs / 1000)}`))
+    .filter((row) => Date.parse(row.end) > firstMs);
   return rows.reduce((sum, row) => ({
     value: sum.value + row.value,
     cost: sum.cost + (row.cost || 0),
@@ -129,6 +133,7 @@ export async function renderNow(root, { onTick } = {}) {
       const entry = cards.get(pulse.meter);
       if (!entry) return;
       entry.live.lastPulseMs = Date.parse(pulse.ts);
+      if (!entry.meter.first_pulse) entry.meter = { ...entry.meter, first_pulse: pulse.ts };
       if (pulse.power !== null && pulse.power !== undefined) entry.live.power = pulse.power;
       entry.lastPulse.textContent = f.time(pulse.ts);
     },

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
 #include <map>
 
@@ -214,6 +215,61 @@ TEST(Alerts, ANewMetersFirstWeeksRaiseNothing) {
 
 TEST(Alerts, AMeterThatNeverPulsedRaisesNothing) {
   EXPECT_TRUE(find_alerts(meter_of(MeterKind::water), {}, std::nullopt, {}).empty());
+}
+
+} // namespace
+} // namespace pulsemon
+
+namespace pulsemon {
+namespace {
+
+// Hours of `days` days from first_day, `watts(day, hour)` each, on a
+// 1000 imp/kWh meter.
+std::vector<LocalHour> hours_of(int days, const std::function<double(int, int)> &watts) {
+  std::vector<LocalHour> hours;
+  for (int day = 0; day < days; ++day) {
+    for (int hour = 0; hour < 24; ++hour) {
+      hours.push_back({first_day + day, hour, day % 7,
+                       static_cast<std::int64_t>(std::lround(watts(day, hour)))});
+    }
+  }
+  return hours;
+}
+
+TEST(BaseLoad, IsTheMedianOfTheLastWeeksLowestNightHours) {
+  // Nights at 150 W with one busy hour; days at 900 W; one night of a week
+  // ago at 40 W, and this week's nights at 200 W from the fourth on.
+  const auto hours = hours_of(14, [](int day, int hour) {
+    if (hour >= 5) {
+      return 900.0;
+    }
+    if (hour == 2) {
+      return 600.0;
+    }
+    if (day == 6) {
+      return 40.0;
+    }
+    return day >= 10 ? 200.0 : 150.0;
+  });
+  const auto watts = base_load_watts(meter_of(MeterKind::electricity), hours);
+  ASSERT_TRUE(watts.has_value());
+  EXPECT_DOUBLE_EQ(*watts, 200.0) << "four of the last seven nights at 200 W";
+  EXPECT_FALSE(base_load_watts(meter_of(MeterKind::water), hours).has_value());
+  EXPECT_FALSE(base_load_watts(meter_of(MeterKind::electricity), {}).has_value());
+}
+
+TEST(BaseLoad, CostsItsWattsAroundTheClockAtTheTariffsAveragePrice) {
+  Meter meter = meter_of(MeterKind::electricity);
+  EXPECT_FALSE(yearly_cost_of_load(meter, 100.0).has_value()) << "no tariff, no cost";
+  meter.tariff = "0.30;standing=0.50";
+  // 0.1 kW for 8766 hours at 0.30: the standing charge is not the load's.
+  EXPECT_NEAR(*yearly_cost_of_load(meter, 100.0), 0.1 * 8766 * 0.30, 1e-9);
+  // Nights (8 of 24 hours) at 0.15, the rest at 0.30: an average of 0.25.
+  meter.tariff = "0.30;night=0.15@all 23:00-07:00";
+  EXPECT_NEAR(*yearly_cost_of_load(meter, 100.0), 0.1 * 8766 * 0.25, 1e-9);
+  meter.unit = "Wh";
+  meter.tariff = "0.30/kWh";
+  EXPECT_NEAR(*yearly_cost_of_load(meter, 100.0), 0.1 * 8766 * 0.30, 1e-9);
 }
 
 } // namespace
