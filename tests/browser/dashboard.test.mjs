@@ -299,6 +299,7 @@ for (const [name, viewport] of [
       await page.click('[data-testid=chart-table] summary');
       const tableRows = await page.locator('[data-testid=chart-table] tbody tr').count();
       assert.equal(tableRows, 23, 'one row per bar');
+      assert.deepEqual(await seriousAccessibilityViolations(page), [], 'charts, compared, with the table open');
       assert.match(await page.textContent('[data-testid=chart-table] thead'), /start.*energy kWh.*2026/);
       await page.click('#chart-back');
       await page.waitForFunction(() => document.querySelector('[data-testid=chart]').dataset.points === '24');
@@ -484,49 +485,54 @@ async function darkPixels(page) {
   });
 }
 
-test('dark: every view passes axe, and the charts are drawn in the dark theme\'s colours', async () => {
-  const { page, problems, context } = await openPage({ width: 1280, height: 900 }, 'dark');
-  try {
-    await page.goto(`${base}/`);
-    await page.waitForSelector('#password');
-    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'sign-in page, dark');
-    await signIn(page, 'admin', adminPassword);
-    await page.waitForSelector('[data-testid=power-1]');
-    assert.equal(await page.evaluate(() => document.activeElement.tagName + ' ' + document.activeElement.textContent), 'H1 Home',
-      'after sign-in the focus is on the view\'s heading');
-    assert.equal(await page.locator('h1').count(), 1, 'one h1 per view');
-    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'now view, dark');
-    await page.goto(`${base}/#/charts?meter=1&view=day&date=2026-03-29&compare=previous`);
-    await page.waitForFunction(() => document.querySelector('[data-testid=chart]')?.dataset.points === '23');
-    assert.ok((await paintedPixels(page)) > 500, 'the chart has drawn');
-    assert.equal(await darkPixels(page), 0, 'nothing drawn black on the dark background');
-    await page.screenshot({ path: join(artifacts, 'dark-charts.png'), fullPage: true });
-    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'charts, dark');
-    // ▶ stops at today's period, which is marked as partial; a year
-    // before the meter's first pulse has no data rather than zeros.
-    await page.goto(`${base}/#/charts?meter=1&view=month&compare=none`);
-    await page.waitForFunction(() => /\(so far\)$/.test(document.querySelector('#chart-title')?.textContent ?? ''));
-    assert.equal(await page.isDisabled('#chart-forward'), true, '▶ at the current month');
-    // By year: one label per year, not months.
-    await page.goto(`${base}/#/charts?meter=1&view=all&compare=none`);
-    await page.waitForFunction(() => document.querySelector('#chart-title')?.textContent.endsWith('by year'));
-    await page.waitForFunction(() => document.querySelector('[data-testid=chart]')?.dataset.timeLabels);
-    const years = (await page.getAttribute('[data-testid=chart]', 'data-time-labels')).split('|');
-    assert.ok(years.length >= 1 && years.every((label) => /^\d{4}$/.test(label)), `by-year labels: ${years.join(' ')}`);
-    await page.goto(`${base}/#/charts?meter=1&view=year&date=2020-06-01&compare=none`);
-    await page.waitForFunction(() => document.querySelector('#chart-summary')?.textContent.startsWith('No data in this period'));
-    assert.equal(await page.isDisabled('#chart-forward'), false);
-    for (const view of ['health', 'settings']) {
-      await page.click(`a[href="#/${view}"]`);
-      await page.waitForSelector(view === 'health' ? '[data-testid=too-close-1]' : 'form');
-      assert.deepEqual(await seriousAccessibilityViolations(page), [], `${view}, dark`);
+for (const [name, viewport] of [
+  ['desktop', { width: 1280, height: 900 }],
+  ['phone', { width: 390, height: 844 }],
+]) {
+  test(`dark, ${name}: every view passes axe, and the charts are drawn in the dark theme's colours`, async () => {
+    const { page, problems, context } = await openPage(viewport, 'dark');
+    try {
+      await page.goto(`${base}/`);
+      await page.waitForSelector('#password');
+      assert.deepEqual(await seriousAccessibilityViolations(page), [], 'sign-in page, dark');
+      await signIn(page, 'admin', adminPassword);
+      await page.waitForSelector('[data-testid=power-1]');
+      assert.equal(await page.evaluate(() => document.activeElement.tagName + ' ' + document.activeElement.textContent), 'H1 Home',
+        'after sign-in the focus is on the view\'s heading');
+      assert.equal(await page.locator('h1').count(), 1, 'one h1 per view');
+      assert.deepEqual(await seriousAccessibilityViolations(page), [], 'now view, dark');
+      await page.goto(`${base}/#/charts?meter=1&view=day&date=2026-03-29&compare=previous`);
+      await page.waitForFunction(() => document.querySelector('[data-testid=chart]')?.dataset.points === '23');
+      assert.ok((await paintedPixels(page)) > 500, 'the chart has drawn');
+      assert.equal(await darkPixels(page), 0, 'nothing drawn black on the dark background');
+      await page.screenshot({ path: join(artifacts, `dark-${name}-charts.png`), fullPage: true });
+      assert.deepEqual(await seriousAccessibilityViolations(page), [], 'charts, dark');
+      // ▶ stops at today's period, which is marked as partial; a year
+      // before the meter's first pulse has no data rather than zeros.
+      await page.goto(`${base}/#/charts?meter=1&view=month&compare=none`);
+      await page.waitForFunction(() => /\(so far\)$/.test(document.querySelector('#chart-title')?.textContent ?? ''));
+      assert.equal(await page.isDisabled('#chart-forward'), true, '▶ at the current month');
+      // By year: one label per year, not months.
+      await page.goto(`${base}/#/charts?meter=1&view=all&compare=none`);
+      await page.waitForFunction(() => document.querySelector('#chart-title')?.textContent.endsWith('by year'));
+      await page.waitForFunction(() => document.querySelector('[data-testid=chart]')?.dataset.timeLabels);
+      const years = (await page.getAttribute('[data-testid=chart]', 'data-time-labels')).split('|');
+      assert.ok(years.length >= 1 && years.every((label) => /^\d{4}$/.test(label)), `by-year labels: ${years.join(' ')}`);
+      await page.goto(`${base}/#/charts?meter=1&view=year&date=2020-06-01&compare=none`);
+      await page.waitForFunction(() => document.querySelector('#chart-summary')?.textContent.startsWith('No data in this period'));
+      assert.equal(await page.isDisabled('#chart-forward'), false);
+      for (const view of ['health', 'settings']) {
+        await page.evaluate((hash) => { location.hash = hash; }, `#/${view}`);
+        await page.waitForSelector(view === 'health' ? '[data-testid=too-close-1]' : 'form');
+        assert.deepEqual(await seriousAccessibilityViolations(page), [], `${view}, dark`);
+      }
+      await page.screenshot({ path: join(artifacts, `dark-${name}-settings.png`), fullPage: true });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
     }
-    await page.screenshot({ path: join(artifacts, 'dark-settings.png'), fullPage: true });
-    assert.deepEqual(problems, []);
-  } finally {
-    await context.close();
-  }
-});
+  });
+}
 
 test('home: electricity summed, today against other days by the clock, the billing period with its forecast', async () => {
   const { page, problems, context } = await openPage({ width: 1280, height: 900 });

@@ -99,7 +99,8 @@ export async function renderCharts(root) {
   const pulsesButton = f.el('button', { type: 'button', id: 'chart-pulses', class: 'secondary' }, 'Pulses CSV');
   const holder = f.el('div', { class: 'chart', 'data-testid': 'chart' });
   // The chart's numbers for those who cannot see it, or read it by keyboard.
-  const tableBox = f.el('div', { class: 'scroll' });
+  // Focusable, so a keyboard can scroll it where it is wider than a phone.
+  const tableBox = f.el('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'The chart\'s numbers' });
   const dataTable = f.el('details', { class: 'data-table', 'data-testid': 'chart-table' },
     f.el('summary', {}, 'The chart as a table'), tableBox);
   const card = f.el('section', { class: 'card wide', 'aria-labelledby': 'chart-title' },
