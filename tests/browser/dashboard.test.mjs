@@ -301,9 +301,25 @@ for (const [name, viewport] of [
       assert.equal(tableRows, 23, 'one row per bar');
       assert.deepEqual(await seriousAccessibilityViolations(page), [], 'charts, compared, with the table open');
       assert.match(await page.textContent('[data-testid=chart-table] thead'), /start.*energy kWh.*2026/);
-      await page.click('#chart-back');
+      // By keyboard: ← and → read the bars, Home the first, Page Up the day before.
+      await page.focus('[data-testid=chart]');
+      await page.keyboard.press('End');
+      await page.keyboard.press('ArrowLeft');
+      assert.match(await page.textContent('[data-testid=chart-readout]'), /22:00.*: [\d.]+, .*: [\d.]+$/, 'the bar before the last, with the day compared');
+      await page.keyboard.press('Home');
+      assert.match(await page.textContent('[data-testid=chart-readout]'), /00:00/);
+      await page.keyboard.press('PageUp');
       await page.waitForFunction(() => document.querySelector('[data-testid=chart]').dataset.points === '24');
       assert.match(await page.textContent('#chart-title'), /28/);
+
+      // A week by day, compared with the week before by the day of the week.
+      await page.goto(`${base}/#/charts?meter=1&view=week&date=2026-03-28&compare=previous`);
+      await page.waitForFunction(() => /Week of/.test(document.querySelector('#chart-title')?.textContent ?? '') &&
+        document.querySelector('[data-testid=chart]')?.dataset.points === '7');
+      assert.match(await page.textContent('#chart-title'), /23/, 'the week of Monday 23 March');
+      assert.match(await page.textContent('#chart-summary'), /Total [\d.,]+ kWh/);
+      await page.goto(`${base}/#/charts?meter=1&view=day&date=2026-03-28&compare=none`);
+      await page.waitForFunction(() => document.querySelector('[data-testid=chart]')?.dataset.points === '24');
 
       // The shown range as CSV.
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#chart-export')]);

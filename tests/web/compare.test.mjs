@@ -51,3 +51,17 @@ test('change in percent, and none against nothing', () => {
   assert.equal(change(5, 0), null);
   assert.equal(change(null, 4), null);
 });
+
+test('weeks meet by the day of the week, not the day of the month', () => {
+  const days = (firstUtcMs, values) => values.map((value, i) => ({
+    start: new Date(firstUtcMs + i * 86400e3).toISOString(),
+    end: new Date(firstUtcMs + (i + 1) * 86400e3).toISOString(),
+    value,
+  }));
+  // Monday 16 and Monday 23 March 2026 at Amsterdam's midnight.
+  const before = days(Date.UTC(2026, 2, 15, 23), [1, 2, 3, 4, 5, 6, 7]);
+  const shown = days(Date.UTC(2026, 2, 22, 23), [10, 20, 30, 40, 50, 60, 70]);
+  assert.deepEqual(alignByClock(shown, before, 'weekday', zone, (row) => row.value), [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(alignByClock(shown, before, 'day', zone, (row) => row.value), [null, null, null, null, null, null, null],
+    'by the day of the month no day of one week meets the other');
+});

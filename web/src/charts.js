@@ -28,7 +28,7 @@ const POWER_VIEWS = {
   hour: { label: 'Power, last hour', seconds: 3600, step: 10 },
   day24: { label: 'Power, last 24 h', seconds: 86400, step: 300 },
 };
-const ENERGY_VIEWS = { day: 'Day by hour', month: 'Month by day', year: 'Year by month', all: 'By year' };
+const ENERGY_VIEWS = { day: 'Day by hour', week: 'Week by day', month: 'Month by day', year: 'Year by month', all: 'By year' };
 
 function readState() {
   const query = new URLSearchParams(location.hash.split('?')[1] || '');
@@ -97,7 +97,15 @@ export async function renderCharts(root) {
   const summary = f.el('p', { class: 'summary', id: 'chart-summary' });
   const exportButton = f.el('button', { type: 'button', id: 'chart-export', class: 'secondary' }, 'CSV');
   const pulsesButton = f.el('button', { type: 'button', id: 'chart-pulses', class: 'secondary' }, 'Pulses CSV');
-  const holder = f.el('div', { class: 'chart', 'data-testid': 'chart' });
+  // The chart takes the keyboard: ← and → read bar by bar (or point by
+  // point), Home and End jump to the ends, Page Up and Page Down step the
+  // period. What the cursor reads is said in `readout`.
+  const holder = f.el('div', {
+    class: 'chart', 'data-testid': 'chart', tabindex: '0', role: 'group',
+    'aria-roledescription': 'chart', 'aria-labelledby': 'chart-title', 'aria-describedby': 'chart-keys chart-readout',
+  });
+  const keysHint = f.el('p', { class: 'visually-hidden', id: 'chart-keys' }, 'Left and right arrows read each bar; Page Up and Page Down step the period.');
+  const readout = f.el('p', { class: 'summary', id: 'chart-readout', role: 'status', 'data-testid': 'chart-readout' });
   // The chart's numbers for those who cannot see it, or read it by keyboard.
   // Focusable, so a keyboard can scroll it where it is wider than a phone.
   const tableBox = f.el('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'The chart\'s numbers' });
@@ -105,7 +113,7 @@ export async function renderCharts(root) {
     f.el('summary', {}, 'The chart as a table'), tableBox);
   const card = f.el('section', { class: 'card wide', 'aria-labelledby': 'chart-title' },
     f.el('div', { class: 'controls' }, meterSelect, viewSelect, f.el('span', { class: 'stepper' }, back, forward), compareSelect, kwhLabel, exportButton, pulsesButton),
-    title, holder, summary, dataTable);
+    title, keysHint, holder, readout, summary, dataTable);
   root.append(card);
 
   let plot = null;
@@ -173,6 +181,8 @@ export async function renderCharts(root) {
     // reports it (docs/benchmarks.md, time to the first chart).
     window.pulsemonFirstChartMs ??= performance.now();
     holder.dataset.series = String(options.data.length - 1);
+    cursorIndex = null;
+    readout.textContent = '';
     gestures(plot);
     if (isPower && state.view === 'hour') {
       refresh = setInterval(async () => {
@@ -234,7 +244,7 @@ export async function renderCharts(root) {
       const otherRows = await energyRows(meter, periodOf(state.view, other, meter), period.bucket);
       // Lined up by the clock; compared only where the shown period has
       // data, so today so far meets yesterday by the same time.
-      const aligned = alignByClock(rows, otherRows, period.bucket, f.householdZone(), valueOf)
+      const aligned = alignByClock(rows, otherRows, period.align || period.bucket, f.householdZone(), valueOf)
         .map((v, i) => (values[i] === null ? null : v));
       data.push(aligned);
       holder.dataset.compared = JSON.stringify(aligned); // for tests and curious readers
@@ -250,7 +260,7 @@ export async function renderCharts(root) {
           (difference === null ? '' : ` (${difference >= 0 ? '+' : '−'}${f.number(Math.abs(difference), 2)} ${unit}` +
             `${percent === null ? '' : `, ${percent >= 0 ? '+' : '−'}${f.number(Math.abs(percent), 0)} %`})`));
         if (meter.tariff) {
-          const comparedCost = totalOf(alignByClock(rows, otherRows, period.bucket, f.householdZone(), costOf).map((v, i) => (values[i] === null ? null : v)));
+          const comparedCost = totalOf(alignByClock(rows, otherRows, period.align || period.bucket, f.householdZone(), costOf).map((v, i) => (values[i] === null ? null : v)));
           if (comparedCost !== null) parts.push(`then ${f.money(comparedCost)}`);
         }
       }
@@ -293,6 +303,35 @@ export async function renderCharts(root) {
       },
     };
   }
+
+  // The bar or point the keyboard is on: the cursor moves there and its
+  // figures are read out (the legend shows them too).
+  let cursorIndex = null;
+  function readAt(index) {
+    const xs = plot.data[0];
+    if (xs.length === 0) return;
+    cursorIndex = Math.max(0, Math.min(xs.length - 1, index));
+    plot.setCursor({ left: plot.valToPos(xs[cursorIndex], 'x'), top: plot.bbox.height / devicePixelRatio / 2 });
+    plot.setLegend({ idx: cursorIndex });
+    const figures = plot.series.slice(1).map((series, i) => {
+      const value = plot.data[i + 1][cursorIndex];
+      return `${series.label}: ${value === null || value === undefined ? 'no data' : f.number(value, 3)}`;
+    });
+    readout.textContent = `${f.dateTime(xs[cursorIndex] * 1000, state.view)}: ${figures.join(', ')}`;
+  }
+  holder.addEventListener('keydown', (event) => {
+    if (!plot) return;
+    const last = plot.data[0].length - 1;
+    const at = cursorIndex ?? last;
+    const step = { ArrowLeft: -1, ArrowRight: 1 }[event.key];
+    if (step !== undefined) readAt(cursorIndex === null ? last : at + step);
+    else if (event.key === 'Home') readAt(0);
+    else if (event.key === 'End') readAt(last);
+    else if (event.key === 'PageUp' && !back.hidden) back.click();
+    else if (event.key === 'PageDown' && !forward.hidden && !forward.disabled) forward.click();
+    else return;
+    event.preventDefault();
+  });
 
   const redraw = () => draw().catch((failure) => { summary.textContent = failure.message; });
   meterSelect.addEventListener('change', () => { state.meter = Number(meterSelect.value); redraw(); });

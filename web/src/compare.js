@@ -6,11 +6,13 @@
 // there and totals leave it out. Pure: no DOM, no clock of its own.
 
 // What a bucket is on the household's clock: "14:00" (and "02:00#2" for
-// the second 02:00 of a fall-back night), the day of the month, the month.
+// the second 02:00 of a fall-back night), the day of the month (or of the
+// week, where weeks meet), the month.
 function clockKeys(rows, bucket, zone) {
   const options = {
     hour: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
     day: { day: 'numeric' },
+    weekday: { weekday: 'short' },
     month: { month: 'numeric' },
     year: { year: 'numeric' },
   }[bucket];

@@ -46,7 +46,8 @@ export function dateTime(ms, view) {
   const options = { timeZone: zone, year: 'numeric', month: 'short', day: 'numeric' };
   if (view === 'year') delete options.day;
   if (view === 'all') return new Intl.DateTimeFormat(undefined, { timeZone: zone, year: 'numeric' }).format(new Date(ms));
-  if (view !== 'month' && view !== 'year') Object.assign(options, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  if (view === 'week') options.weekday = 'short';
+  else if (view !== 'month' && view !== 'year') Object.assign(options, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   return new Intl.DateTimeFormat(undefined, options).format(new Date(ms));
 }
 

@@ -26,8 +26,16 @@ export function addDays(date, n) {
   return format(y, m, d + n);
 }
 
+// The Monday of the week holding `date` (weeks run Monday to Sunday, ISO 8601).
+export function weekStart(date) {
+  const { y, m, d } = parts(date);
+  const weekday = (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7; // Monday = 0
+  return format(y, m, d - weekday);
+}
+
 export function addPeriod(view, date, n) {
   if (view === 'day') return addDays(date, n);
+  if (view === 'week') return addDays(date, 7 * n);
   if (view === 'month') return addMonths(date, n);
   if (view === 'year') return addMonths(date, 12 * n);
   return date;
@@ -36,6 +44,8 @@ export function addPeriod(view, date, n) {
 // The period to lay over the shown one.
 export function previousPeriod(view, date, compare) {
   if (compare === 'last-week' && view === 'day') return addDays(date, -7);
+  // A week a year back is 52 weeks back: Monday meets Monday.
+  if (compare === 'last-year' && view === 'week') return addDays(date, -364);
   if (compare === 'last-year') return addMonths(date, -12);
   return addPeriod(view, date, -1);
 }
@@ -43,6 +53,10 @@ export function previousPeriod(view, date, compare) {
 export function periodOf(view, date, meter) {
   const { y, m } = parts(date);
   if (view === 'month') return { from: format(y, m, 1), to: format(y, m + 1, 1), bucket: 'day' };
+  if (view === 'week') {
+    const from = weekStart(date);
+    return { from, to: addDays(from, 7), bucket: 'day', align: 'weekday' };
+  }
   if (view === 'year') return { from: format(y, 1, 1), to: format(y + 1, 1, 1), bucket: 'month' };
   if (view === 'all') {
     const first = meter && meter.first_pulse ? Number(meter.first_pulse.slice(0, 4)) : y - 9;
@@ -57,6 +71,11 @@ export function periodLabel(view, date) {
   const utc = new Date(Date.UTC(y, m - 1, d, 12));
   if (view === 'month') return new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', month: 'long', year: 'numeric' }).format(utc);
   if (view === 'year') return String(y);
+  if (view === 'week') {
+    const monday = parts(weekStart(date));
+    const start = new Date(Date.UTC(monday.y, monday.m - 1, monday.d, 12));
+    return `Week of ${new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(start)}`;
+  }
   return new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'long', year: 'numeric' }).format(utc);
 }
 
