@@ -97,6 +97,24 @@ http::Response energy(ApiContext &context, EnergyAnswers &answers, const http::R
   return http::json_response(200, std::move(text));
 }
 
+// When pulsemon was not running in a range (core/downtime.h); by default
+// the last 30 days. At most 1000 runs are read, so the work is bounded
+// however often the daemon restarted.
+http::Response downtime(ApiContext &context, const http::Request &request) {
+  constexpr std::size_t max_runs = 1000;
+  const date::time_zone &zone = zone_of(context, request);
+  const Range range = range_of(request, zone, date::days{30}, context.time->wall_now());
+  const std::vector<DaemonRun> runs = context.store.runs_around(range.from, range.to, max_runs);
+  nlohmann::json body = nlohmann::json::array();
+  for (const Downtime &down : downtimes_between(runs, range.from, range.to)) {
+    body.push_back({{"from", format_utc(down.from)},
+                    {"to", format_utc(down.to)},
+                    {"seconds", std::llround(to_seconds(down.to - down.from))},
+                    {"exact", down.exact}});
+  }
+  return http::json_response(200, http::json_text(body));
+}
+
 http::Response power(ApiContext &context, const http::Request &request) {
   const std::int64_t id = path_meter_id(request);
   const Meter meter = context.store.meter(id);
@@ -296,6 +314,11 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
               "/api/alerts",
               http::Access::viewer,
               [&context, insights](http::Request &) { return insights->alerts(context); },
+              {}});
+  router.add({"GET",
+              "/api/downtime",
+              http::Access::viewer,
+              [&context](http::Request &request) { return downtime(context, request); },
               {}});
   router.add({"GET",
               "/api/base-load",

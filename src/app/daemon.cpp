@@ -227,6 +227,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
                  std::chrono::duration<double>(*watchdog_ / 4).count());
   }
   check_totals();
+  run_.emplace(feed_store_, time_);
   sd_notify(0, "READY=1\nSTATUS=serving");
   feed_watchdog();
 }
@@ -332,6 +333,7 @@ int Daemon::run_until(const sigset_t &signals) {
     }
     feed_watchdog();
     follow_meter_changes();
+    run_->heartbeat();
     if (!holes_logged_.empty() || !totals_.holes().empty()) {
       // Every second while a store is behind (a surface may have found it
       // so), to say so and to say when it caught up.
@@ -524,6 +526,15 @@ void Daemon::stop() {
   pipelines_.hand_on_rejections();
   writer_.stop();
   totals_.save();
+  if (run_) {
+    try {
+      run_->stop();
+    } catch (const std::exception &failure) {
+      spdlog::warn("could not record the stop (the next start counts from the last "
+                   "heartbeat): {}",
+                   failure.what());
+    }
+  }
   const WriterStats stats = writer_.stats();
   std::uint64_t accepted = 0;
   for (const MeterLiveStatus &status : pipelines_.status(time_.monotonic_now())) {

@@ -12,6 +12,7 @@
 #include "api/http/server.h"
 #include "app/backup_runner.h"
 #include "app/config.h"
+#include "app/run_record.h"
 #include "clock/time_source.h"
 #include "ingest/mqtt_ingest.h"
 #include "pipeline/meter_pipeline.h"
@@ -121,6 +122,7 @@ private:
   SqliteStore api_store_;
   SqliteStore feed_store_; // the main thread's, for follow_meter_changes and check_totals
   ChangeToken meters_seen_at_;
+  std::optional<RunRecord> run_; // this run, kept in feed_store_
   // The highest figures published per meter, kept beside the database.
   PublishedTotals totals_;
   std::set<std::int64_t> holes_logged_; // meters whose store is behind, said in the log

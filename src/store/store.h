@@ -13,6 +13,7 @@
 
 #include "core/boot_anchor.h"
 #include "core/bucket_counts.h"
+#include "core/downtime.h"
 #include "core/gas.h"
 #include "core/register.h"
 #include "store/pulse_sink.h"
@@ -80,6 +81,15 @@ public:
   [[nodiscard]] virtual std::vector<RegisterRecord> register_records(std::int64_t meter_id) = 0;
   virtual void add_register_record(std::int64_t meter_id, const RegisterRecord &record) = 0;
   [[nodiscard]] virtual RegisterState register_state(std::int64_t meter_id, UtcTime at) = 0;
+
+  // The daemon's runs (core/downtime.h): begun when serve starts, kept by
+  // its heartbeat, marked stopped at a clean stop.
+  [[nodiscard]] virtual std::int64_t begin_run(UtcTime now) = 0;
+  virtual void keep_run(std::int64_t run, UtcTime alive, bool stopped) = 0;
+  // The runs that bound [from, to): the last to start before it, at most
+  // `limit` starting in it, and the first to start after it; by start.
+  [[nodiscard]] virtual std::vector<DaemonRun> runs_around(UtcTime from, UtcTime to,
+                                                           std::size_t limit) = 0;
 
   // Gas calorific values with effective dates.
   [[nodiscard]] virtual std::vector<CalorificValue> calorific_values(std::int64_t meter_id) = 0;

@@ -212,6 +212,38 @@ TEST_P(StoreConformance, GapsComeNewestFirst) {
   EXPECT_THROW(store->record_gap(5, Gap{now, 1, "no meter"}), Failure);
 }
 
+TEST_P(StoreConformance, RunsAreKeptAndFoundAroundARange) {
+  const auto at = [](int hour) { return utc("2026-05-01T00:00:00Z") + std::chrono::hours{hour}; };
+  const std::int64_t first = store->begin_run(at(0));
+  store->keep_run(first, at(2), true);
+  const std::int64_t second = store->begin_run(at(5));
+  store->keep_run(second, at(6), false);
+  store->keep_run(second, at(5), false); // a heartbeat never moves it back
+  const std::int64_t third = store->begin_run(at(8));
+  const std::int64_t fourth = store->begin_run(at(20));
+  EXPECT_NE(first, second);
+
+  const auto around = store->runs_around(at(7), at(9), 10);
+  ASSERT_EQ(around.size(), 3U) << "the last before, the one in it, the first after";
+  EXPECT_EQ(around[0].id, second);
+  EXPECT_EQ(around[0].alive, at(6));
+  EXPECT_FALSE(around[0].stopped_cleanly);
+  EXPECT_EQ(around[1].id, third);
+  EXPECT_EQ(around[1].alive, at(8));
+  EXPECT_EQ(around[2].id, fourth);
+
+  const auto all = store->runs_around(at(-1), at(24), 10);
+  ASSERT_EQ(all.size(), 4U);
+  EXPECT_EQ(all[0].id, first);
+  EXPECT_TRUE(all[0].stopped_cleanly);
+  const auto downtimes = downtimes_between(all, at(0), at(24));
+  ASSERT_EQ(downtimes.size(), 3U);
+  EXPECT_EQ(downtimes[0].from, at(2));
+  EXPECT_EQ(downtimes[0].to, at(5));
+  EXPECT_EQ(store->runs_around(at(-1), at(24), 2).size(), 2U) << "at most two in it, none after";
+  EXPECT_EQ(store->runs_around(at(30), at(40), 10).size(), 1U) << "only the last before";
+}
+
 TEST_P(StoreConformance, ANodesBatchIsStoredOnceAndItsNameBelongsToItsKey) {
   add_meter(1);
   const std::int64_t key = store->add_device_key("hall", {1}, now);

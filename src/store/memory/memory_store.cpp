@@ -91,6 +91,47 @@ void MemoryStore::record_gap(std::int64_t meter_id, const Gap &gap) {
   changed();
 }
 
+std::int64_t MemoryStore::begin_run(UtcTime now) {
+  const std::int64_t id = static_cast<std::int64_t>(state_.runs.size()) + 1;
+  state_.runs.push_back({id, now, now, false});
+  changed();
+  return id;
+}
+
+void MemoryStore::keep_run(std::int64_t run, UtcTime alive, bool stopped) {
+  for (DaemonRun &known : state_.runs) {
+    if (known.id == run) {
+      known.alive = std::max(known.alive, alive);
+      known.stopped_cleanly = stopped;
+      changed();
+    }
+  }
+}
+
+std::vector<DaemonRun> MemoryStore::runs_around(UtcTime from, UtcTime to, std::size_t limit) {
+  std::vector<DaemonRun> by_start = state_.runs;
+  std::stable_sort(by_start.begin(), by_start.end(),
+                   [](const DaemonRun &a, const DaemonRun &b) { return a.started < b.started; });
+  to = std::max(from, to);
+  std::vector<DaemonRun> found;
+  const auto first_in = std::find_if(by_start.begin(), by_start.end(),
+                                     [&](const DaemonRun &run) { return run.started >= from; });
+  if (first_in != by_start.begin()) {
+    found.push_back(*std::prev(first_in));
+  }
+  auto it = first_in;
+  for (std::size_t taken = 0; it != by_start.end() && it->started < to && taken < limit;
+       ++it, ++taken) {
+    found.push_back(*it);
+  }
+  const auto first_after =
+      std::find_if(it, by_start.end(), [&](const DaemonRun &run) { return run.started >= to; });
+  if (first_after != by_start.end()) {
+    found.push_back(*first_after);
+  }
+  return found;
+}
+
 std::vector<Gap> MemoryStore::gaps(std::int64_t meter_id, std::size_t limit) {
   const auto found = state_.meters.find(meter_id);
   if (found == state_.meters.end()) {

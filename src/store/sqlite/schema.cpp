@@ -163,6 +163,17 @@ UPDATE nodes SET overflows = coalesce(json_extract(health, '$.overflows'), 0);
                                                                           R"sql(
 -- A node's pulses the server's pulse rule filtered (node_batches.h).
 ALTER TABLE nodes ADD COLUMN filtered_too_close INTEGER NOT NULL DEFAULT 0;
+)sql",
+                                                                          R"sql(
+-- The daemon's runs, so that the time between them shows as a gap
+-- (core/downtime.h) rather than as a house that used nothing.
+CREATE TABLE daemon_runs (
+  id          INTEGER PRIMARY KEY,
+  started_us  INTEGER NOT NULL,
+  alive_us    INTEGER NOT NULL,
+  stopped     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX daemon_runs_by_start ON daemon_runs (started_us);
 )sql"};
 
 int read_version(Database &db) {

@@ -204,6 +204,41 @@ std::vector<Gap> SqliteStore::gaps(std::int64_t meter_id, std::size_t limit) {
   return result;
 }
 
+std::int64_t SqliteStore::begin_run(UtcTime now) {
+  sqlite::Statement insert(
+      db_, "INSERT INTO daemon_runs (started_us, alive_us) VALUES (?1, ?1) RETURNING id");
+  insert.bind(1, to_epoch_us(now));
+  insert.step();
+  return insert.column_int(0);
+}
+
+void SqliteStore::keep_run(std::int64_t run, UtcTime alive, bool stopped) {
+  sqlite::Statement update(db_, "UPDATE daemon_runs SET alive_us = max(alive_us, ?2), "
+                                "stopped = ?3 WHERE id = ?1");
+  update.bind(1, run).bind(2, to_epoch_us(alive)).bind(3, std::int64_t{stopped ? 1 : 0}).run();
+}
+
+std::vector<DaemonRun> SqliteStore::runs_around(UtcTime from, UtcTime to, std::size_t limit) {
+  sqlite::Statement select(
+      db_, "SELECT id, started_us, alive_us, stopped FROM ("
+           " SELECT * FROM (SELECT * FROM daemon_runs WHERE started_us < ?1"
+           "  ORDER BY started_us DESC LIMIT 1)"
+           " UNION ALL SELECT * FROM (SELECT * FROM daemon_runs WHERE started_us >= ?1"
+           "  AND started_us < ?2 ORDER BY started_us LIMIT ?3)"
+           " UNION ALL SELECT * FROM (SELECT * FROM daemon_runs WHERE started_us >= ?2"
+           "  ORDER BY started_us LIMIT 1)"
+           ") ORDER BY started_us, id");
+  select.bind(1, to_epoch_us(from))
+      .bind(2, to_epoch_us(std::max(from, to)))
+      .bind(3, static_cast<std::int64_t>(limit));
+  std::vector<DaemonRun> runs;
+  while (select.step()) {
+    runs.push_back({select.column_int(0), utc_from_epoch_us(select.column_int(1)),
+                    utc_from_epoch_us(select.column_int(2)), select.column_int(3) != 0});
+  }
+  return runs;
+}
+
 std::vector<RegisterRecord> SqliteStore::register_records(std::int64_t meter_id) {
   sqlite::Statement select(db_, "SELECT at_us, value, replacement FROM register_records "
                                 "WHERE meter_id = ?1 ORDER BY at_us");

@@ -51,6 +51,9 @@ public:
 
   // Lost pulses, recorded by the sources that detect them; newest first.
   void record_gap(std::int64_t meter_id, const Gap &gap) override;
+  std::int64_t begin_run(UtcTime now) override;
+  void keep_run(std::int64_t run, UtcTime alive, bool stopped) override;
+  std::vector<DaemonRun> runs_around(UtcTime from, UtcTime to, std::size_t limit) override;
   [[nodiscard]] std::vector<Gap> gaps(std::int64_t meter_id, std::size_t limit) override;
 
   // Register readings and replacements (validated against the pulses).
