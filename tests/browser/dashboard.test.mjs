@@ -467,6 +467,7 @@ test('with the daemon stopped, Now greys its figures at once, and every view com
     const exited = new Promise((resolve) => daemon.once('exit', resolve));
     daemon.kill('SIGTERM');
     await exited;
+    const stoppedAt = Date.now();
     await page.waitForFunction(() => document.querySelector('[data-testid=meter-1]').classList.contains('stale'), null, { timeout: 5000 });
     assert.match(await page.textContent('[data-testid=connection]'), /^no connection to pulsemon since \d\d:\d\d/);
     assert.match(await page.textContent('[data-testid=meter-1] .state'), /^not updated since \d\d:\d\d$/);
@@ -479,8 +480,16 @@ test('with the daemon stopped, Now greys its figures at once, and every view com
     await page.evaluate(() => { location.hash = '#/health'; });
     const said = await page.waitForSelector('[data-testid=view-error]');
     assert.match(await said.textContent(), /pulsemon cannot be reached .* trying again in \d+ s/);
+    // Down for more than the 5 s a restart may take unremarked.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 6500 - (Date.now() - stoppedAt))));
     await startDaemon();
     await page.waitForSelector('[data-testid=too-close-1]', { timeout: 40000 });
+    // Health tells the time pulsemon was down, and the day's power chart
+    // shades it rather than drawing it as a house that used nothing.
+    assert.match(await page.textContent('[data-testid=downtime]'), /\d\d:\d\d.* to .*: \d+ min/);
+    await page.goto(`${base}/#/charts?meter=1&view=day24`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=chart]')?.dataset.downtimes === '1');
+    assert.match(await page.textContent('#chart-summary'), /pulsemon was not running \d\d:\d\d–\d\d:\d\d \(\d+ min; shaded\)/);
     await page.evaluate(() => { location.hash = '#/now'; });
     await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.textContent === 'live', null, { timeout: 40000 });
     assert.equal(await page.evaluate(() => document.querySelector('[data-testid=meter-1]').classList.contains('stale')), false);

@@ -11,13 +11,48 @@ import * as f from './format.js';
 import { addPeriod, periodOf, periodLabel, previousPeriod } from './periods.js';
 import { gestures } from './gestures.js';
 import { alignByClock, change, totalOf, valueWithData } from './compare.js';
+import { durationText, parseDowntimes, withoutDowntime } from './downtime.js';
 
 // The chart's colours from the stylesheet's variables, so axes, labels and
 // series follow the light or dark theme (a canvas does not inherit CSS).
 function theme() {
   const style = getComputedStyle(document.documentElement);
   const read = (name) => style.getPropertyValue(name).trim();
-  return { text: read('--text'), grid: read('--chart-grid'), series: read('--chart-series'), fill: read('--chart-fill'), area: read('--chart-area'), compare: read('--chart-compare'), mark: read('--muted') };
+  return { text: read('--text'), grid: read('--chart-grid'), series: read('--chart-series'), fill: read('--chart-fill'), area: read('--chart-area'), compare: read('--chart-compare'), mark: read('--muted'), downtime: read('--chart-downtime') };
+}
+
+// When pulsemon was not running in [from, to) (dates or Unix seconds).
+async function downtimesIn(from, to) {
+  return parseDowntimes(await api(`/api/downtime?from=${from}&to=${to}&tz=${encodeURIComponent(f.householdZone())}`));
+}
+
+// Shades the times pulsemon was not running, under the series.
+function shadeDowntimes(downtimes, colour) {
+  return (u) => {
+    const { ctx, bbox } = u;
+    ctx.save();
+    ctx.fillStyle = colour;
+    for (const down of downtimes) {
+      const left = Math.max(bbox.left, u.valToPos(down.fromMs / 1000, 'x', true));
+      const right = Math.min(bbox.left + bbox.width, u.valToPos(down.toMs / 1000, 'x', true));
+      if (right > left) ctx.fillRect(left, bbox.top, right - left, bbox.height);
+    }
+    ctx.restore();
+  };
+}
+
+// "pulsemon was not running 14:02–16:30 (2 h 28 min): nothing was counted then".
+function downtimeSummary(downtimes, view) {
+  if (downtimes.length === 0) return null;
+  const longest = Math.max(...downtimes.map((d) => d.toMs - d.fromMs));
+  if (downtimes.length > 1) {
+    return `pulsemon was not running ${downtimes.length} times (the longest ${durationText(longest)}; shaded): nothing was counted then`;
+  }
+  const [down] = downtimes;
+  const when = view === 'hour' || view === 'day24' || view === 'day'
+    ? `${f.clock(down.fromMs)}–${f.clock(down.toMs)}`
+    : `from ${f.dateTime(down.fromMs, 'day')} to ${f.dateTime(down.toMs, 'day')}`;
+  return `pulsemon was not running ${when} (${durationText(longest)}; shaded): nothing was counted then`;
 }
 
 function themedAxis(axis, colours) {
@@ -199,13 +234,19 @@ export async function renderCharts(root) {
   async function powerChart(meter) {
     const view = POWER_VIEWS[state.view];
     const now = Math.floor(Date.now() / 1000);
-    const rows = await api(`/api/meters/${meter.id}/power?from=${now - view.seconds}&to=${now}&step=${view.step}`);
+    const [rows, downtimes] = await Promise.all([
+      api(`/api/meters/${meter.id}/power?from=${now - view.seconds}&to=${now}&step=${view.step}`),
+      downtimesIn(now - view.seconds, now)]);
+    const averageOf = withoutDowntime((row) => row.average, downtimes);
     const xs = rows.map((row) => Date.parse(row.start) / 1000);
-    const ys = rows.map((row) => row.average);
-    const low = baseLoad(rows, (row) => row.average ?? Infinity);
+    const ys = rows.map(averageOf);
+    const low = baseLoad(rows, (row) => averageOf(row) ?? Infinity);
     title.textContent = `${meter.name}: ${view.label}`;
-    summary.textContent = low !== null && Number.isFinite(low) ? `Base load (lowest at night): ${f.power(low, meter.power_unit)}` : '';
-    shown = { header: ['start', `average ${meter.power_unit}`], rows: rows.map((r) => [r.start, r.average]) };
+    summary.textContent = [
+      low !== null && Number.isFinite(low) ? `Base load (lowest at night): ${f.power(low, meter.power_unit)}` : null,
+      downtimeSummary(downtimes, state.view)].filter(Boolean).join(' · ');
+    holder.dataset.downtimes = String(downtimes.length);
+    shown = { header: ['start', `average ${meter.power_unit}`], rows: rows.map((r) => [r.start, averageOf(r)]) };
     return {
       data: [xs, ys],
       config: {
@@ -213,19 +254,25 @@ export async function renderCharts(root) {
         scales: { x: { time: true } },
         axes: [{}, { label: meter.power_unit, size: 64 }],
         series: [{}, { label: `Power (${meter.power_unit})`, stroke: theme().series, fill: theme().area, width: 1.5 }],
+        hooks: { drawClear: [shadeDowntimes(downtimes, theme().downtime)] },
       },
     };
   }
 
   async function energyChart(meter) {
     const period = periodOf(state.view, state.date, meter);
-    const rows = await energyRows(meter, period, period.bucket);
+    const comparing = state.compare !== 'none' && state.view !== 'all';
+    const otherDate = comparing ? previousPeriod(state.view, state.date, state.compare) : null;
+    const otherPeriod = comparing ? periodOf(state.view, otherDate, meter) : null;
+    const [rows, downtimes] = await Promise.all([
+      energyRows(meter, period, period.bucket),
+      downtimesIn(otherPeriod && otherPeriod.from < period.from ? otherPeriod.from : period.from, period.to)]);
     const inKwh = state.kwh && meter.kind === 'gas';
     const unit = inKwh ? 'kWh' : meter.unit;
     const firstPulseMs = meter.first_pulse ? Date.parse(meter.first_pulse) : null;
     const nowMs = Date.now();
     // No data (before the first pulse, or not begun) is null, never 0.
-    const valueOf = (row) => valueWithData(row, (r) => (inKwh ? r.kwh ?? null : r.value), firstPulseMs, nowMs);
+    const valueOf = withoutDowntime((row) => valueWithData(row, (r) => (inKwh ? r.kwh ?? null : r.value), firstPulseMs, nowMs), downtimes);
     const costOf = (row) => valueWithData(row, (r) => r.cost ?? null, firstPulseMs, nowMs);
     const xs = rows.map((row) => Date.parse(row.start) / 1000);
     const colours = theme();
@@ -239,9 +286,9 @@ export async function renderCharts(root) {
     title.textContent = `${meter.name}: ${state.view === 'all' ? 'by year' : periodLabel(state.view, state.date)}${partial && state.view !== 'all' ? ' (so far)' : ''}`;
     const parts = [total === null ? 'No data in this period' : `Total ${f.number(total, 2)} ${unit}`];
     if (meter.tariff && cost !== null) parts.push(f.money(cost));
-    if (state.compare !== 'none' && state.view !== 'all') {
-      const other = previousPeriod(state.view, state.date, state.compare);
-      const otherRows = await energyRows(meter, periodOf(state.view, other, meter), period.bucket);
+    if (comparing) {
+      const other = otherDate;
+      const otherRows = await energyRows(meter, otherPeriod, period.bucket);
       // Lined up by the clock; compared only where the shown period has
       // data, so today so far meets yesterday by the same time.
       const aligned = alignByClock(rows, otherRows, period.align || period.bucket, f.householdZone(), valueOf)
@@ -270,6 +317,10 @@ export async function renderCharts(root) {
     if (low !== null && Number.isFinite(low)) {
       parts.push(unit === 'kWh' ? `base load ${f.number(low * 1000, 0)} W` : `base load ${f.number(low, 3)} ${unit}/h`);
     }
+    const shownDowntimes = downtimes.filter((d) => d.toMs > Date.parse(rows[0]?.start ?? 0));
+    const downtimeText = downtimeSummary(shownDowntimes, state.view);
+    if (downtimeText) parts.push(downtimeText);
+    holder.dataset.downtimes = String(shownDowntimes.length);
     summary.textContent = parts.join(' · ');
     shown = {
       header: ['start', 'end', `energy ${unit}`, `cost ${f.currencyCode()}`],
@@ -299,7 +350,7 @@ export async function renderCharts(root) {
         },
         axes: [{}, { label: unit, size: 64 }],
         series,
-        hooks: { draw: [markBaseLoad] },
+        hooks: { drawClear: [shadeDowntimes(shownDowntimes, colours.downtime)], draw: [markBaseLoad] },
       },
     };
   }

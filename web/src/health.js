@@ -4,6 +4,7 @@
 // firmware and when they were last heard, the clock and the version.
 import { api } from './api.js';
 import * as f from './format.js';
+import { durationText, parseDowntimes } from './downtime.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -43,8 +44,32 @@ function backupText(backup) {
   return `${backup.every} to ${backup.dir}; ${last}${failed}`;
 }
 
+// The last 30 days' downtimes as a strip of spans, and a line each.
+function downtimeCard(downtimes) {
+  const now = Date.now();
+  const strip = f.el('div', { class: 'timeline', role: 'img', 'aria-label': `pulsemon was not running ${downtimes.length} times in the last 30 days` });
+  for (const down of downtimes) {
+    const left = Math.max(0, 100 - ((now - down.fromMs) / (30 * DAY)) * 100);
+    const width = Math.max(0.3, ((down.toMs - Math.max(down.fromMs, now - 30 * DAY)) / (30 * DAY)) * 100);
+    strip.append(f.el('span', { class: 'span', title: `${f.time(new Date(down.fromMs).toISOString())}: ${durationText(down.toMs - down.fromMs)}`, 'data-left': left.toFixed(2), 'data-width': width.toFixed(2) }));
+  }
+  for (const span of strip.children) {
+    span.style.left = `${span.dataset.left}%`;
+    span.style.width = `${span.dataset.width}%`;
+  }
+  return f.el('section', { class: 'card', 'aria-labelledby': 'health-downtime' },
+    f.el('h2', { id: 'health-downtime' }, 'When pulsemon was not running'),
+    strip,
+    downtimes.length === 0
+      ? f.el('p', { class: 'summary', 'data-testid': 'downtime' }, 'It ran throughout the last 30 days.')
+      : f.el('ul', { class: 'gaps', 'data-testid': 'downtime' }, downtimes.slice(-10).reverse().map((down) => f.el('li', {},
+        `${down.exact ? '' : 'about '}${f.time(new Date(down.fromMs).toISOString())} to ${f.time(new Date(down.toMs).toISOString())}: ${durationText(down.toMs - down.fromMs)}`))),
+    f.el('p', { class: 'summary' }, 'Nothing was counted from GPIO lines or simulators then; sensor nodes send what they kept once pulsemon is back.'));
+}
+
 export async function renderHealth(root) {
-  const [status, meters, nodes] = await Promise.all([api('/api/status'), api('/api/meters'), api('/api/nodes')]);
+  const [status, meters, nodes, downtimeList] = await Promise.all([api('/api/status'), api('/api/meters'), api('/api/nodes'), api('/api/downtime')]);
+  const downtimes = parseDowntimes(downtimeList);
   const clock = status.clock_synchronised === null ? 'unknown' : status.clock_synchronised ? 'synchronised' : 'not synchronised';
   root.append(
     f.el('section', { class: 'card' },
@@ -61,6 +86,7 @@ export async function renderHealth(root) {
           f.el('dd', { class: source.state === 'running' && !source.condition ? '' : 'bad', 'data-testid': `source-${source.meter}` },
             sourceText(source))]))),
   );
+  root.append(downtimeCard(downtimes));
   const behind = new Map((status.totals_behind || []).map((hole) => [hole.meter, hole]));
   for (const meter of meters) {
     const rejected = meter.rejected || {};
@@ -84,7 +110,9 @@ export async function renderHealth(root) {
         meter.pulses === 0 && (meter.gaps || []).length === 0
           ? f.el('p', { class: 'summary' }, 'No pulses yet: nothing has arrived from this meter.')
           : (meter.gaps || []).length === 0
-            ? f.el('p', { class: 'summary' }, 'No gaps: every pulse is accounted for.')
+            ? f.el('p', { class: 'summary' }, downtimes.length === 0
+              ? 'No gaps: every pulse is accounted for.'
+              : 'No gaps recorded while pulsemon ran; see when it was not running above.')
           : f.el('ul', { class: 'gaps' }, meter.gaps.slice(0, 10).map((gap) =>
             f.el('li', {}, `${f.time(gap.at)}: ${gap.reason}${gap.missing_pulses ? ` (${gap.missing_pulses} pulses)` : ''}`)))),
     );
