@@ -215,6 +215,7 @@ http::Router make_router(ApiContext &context) {
   add_login_routes(router, context);
   add_meter_routes(router, context);
   add_meter_admin_routes(router, context);
+  add_household_routes(router, context);
   add_ingest_routes(router, context);
   add_legacy_routes(router, context);
   add_admin_routes(router, context);

@@ -129,6 +129,7 @@ void add_login_routes(http::Router &router, ApiContext &context);
 void add_meter_routes(http::Router &router, ApiContext &context);
 void add_legacy_routes(http::Router &router, ApiContext &context);
 void add_meter_admin_routes(http::Router &router, ApiContext &context);
+void add_household_routes(http::Router &router, ApiContext &context);
 void add_ingest_routes(http::Router &router, ApiContext &context);
 void add_dashboard_routes(http::Router &router, ApiContext &context);
 void add_admin_routes(http::Router &router, ApiContext &context);

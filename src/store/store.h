@@ -15,6 +15,7 @@
 #include "core/bucket_counts.h"
 #include "core/downtime.h"
 #include "core/gas.h"
+#include "core/household.h"
 #include "core/register.h"
 #include "store/pulse_sink.h"
 #include "store/types.h"
@@ -81,6 +82,11 @@ public:
   [[nodiscard]] virtual std::vector<RegisterRecord> register_records(std::int64_t meter_id) = 0;
   virtual void add_register_record(std::int64_t meter_id, const RegisterRecord &record) = 0;
   [[nodiscard]] virtual RegisterState register_state(std::int64_t meter_id, UtcTime at) = 0;
+
+  // The household's own description (core/household.h); set_household
+  // throws Failure(invalid_argument) naming a bad field.
+  [[nodiscard]] virtual HouseholdProfile household() = 0;
+  virtual void set_household(const HouseholdProfile &profile) = 0;
 
   // The daemon's runs (core/downtime.h): begun when serve starts, kept by
   // its heartbeat, marked stopped at a clean stop.

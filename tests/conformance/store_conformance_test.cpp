@@ -15,6 +15,8 @@
 #include <date/tz.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -210,6 +212,23 @@ TEST_P(StoreConformance, GapsComeNewestFirst) {
   EXPECT_FALSE(gaps[0].missing_pulses);
   EXPECT_EQ(gaps[1].reason, "kernel");
   EXPECT_THROW(store->record_gap(5, Gap{now, 1, "no meter"}), Failure);
+}
+
+TEST_P(StoreConformance, TheHouseholdIsUnknownUntilSaidAndABadFieldIsRefused) {
+  EXPECT_EQ(store->household(), HouseholdProfile{});
+  const HouseholdProfile said{3, 85.5, "heat_pump"};
+  store->set_household(said);
+  EXPECT_EQ(store->household(), said);
+  for (const HouseholdProfile &bad :
+       {HouseholdProfile{0, std::nullopt, ""}, HouseholdProfile{51, std::nullopt, ""},
+        HouseholdProfile{std::nullopt, 4.0, ""}, HouseholdProfile{std::nullopt, 1e9, ""},
+        HouseholdProfile{std::nullopt, std::nan(""), ""},
+        HouseholdProfile{std::nullopt, std::nullopt, "coal fire"}}) {
+    EXPECT_THROW(store->set_household(bad), Failure);
+  }
+  EXPECT_EQ(store->household(), said) << "a refused change leaves what was said";
+  store->set_household({});
+  EXPECT_EQ(store->household(), HouseholdProfile{});
 }
 
 TEST_P(StoreConformance, RunsAreKeptAndFoundAroundARange) {

@@ -99,6 +99,39 @@ TEST_F(SettingsApi, AnAdminManagesUsersAndTheirRolesHold) {
   EXPECT_EQ(call("PUT", "/api/users/nobody", admin, {{"password", "long-enough"}}).status, 404U);
 }
 
+TEST_F(SettingsApi, TheHouseholdDescribesItselfAndEveryBadFieldIsNamed) {
+  const auto empty = nlohmann::json::parse(call("GET", "/api/household", admin).body);
+  EXPECT_TRUE(empty["people"].is_null());
+  EXPECT_EQ(empty["currency"], "EUR");
+  EXPECT_EQ(empty["billing_day"], 1);
+  const HttpResult said = call("PUT", "/api/household", admin,
+                               {{"people", 3}, {"floor_area_m2", 82.5}, {"heating", "heat_pump"}});
+  ASSERT_EQ(said.status, 200U) << said.body;
+  const auto kept = nlohmann::json::parse(call("GET", "/api/household", admin).body);
+  EXPECT_EQ(kept["people"], 3);
+  EXPECT_EQ(kept["floor_area_m2"], 82.5);
+  EXPECT_EQ(kept["heating"], "heat_pump");
+
+  for (const auto &[body, field] : std::vector<std::pair<nlohmann::json, std::string>>{
+           {{{"people", 0}}, "people:"},
+           {{{"people", 2.5}}, "people:"},
+           {{{"people", "three"}}, "people:"},
+           {{{"floor_area_m2", -1}}, "floor_area_m2:"},
+           {{{"floor_area_m2", 1e300}}, "floor_area_m2:"},
+           {{{"heating", "<script>"}}, "heating:"},
+           {{{"currency", "USD"}}, "currency:"},
+           {{{"rooms", 4}}, "rooms:"}}) {
+    const HttpResult refused = call("PUT", "/api/household", admin, body);
+    EXPECT_EQ(refused.status, 400U) << body.dump();
+    EXPECT_EQ(message(refused).rfind(field, 0), 0U) << message(refused);
+  }
+  EXPECT_EQ(nlohmann::json::parse(call("GET", "/api/household", admin).body), kept)
+      << "a refused change leaves what was said";
+  ASSERT_EQ(call("PUT", "/api/household", admin, {{"people", nullptr}}).status, 200U);
+  EXPECT_TRUE(nlohmann::json::parse(call("GET", "/api/household", admin).body)["people"].is_null());
+  EXPECT_EQ(http_request(port, "GET", "/api/household").status, 401U);
+}
+
 TEST_F(SettingsApi, ADeviceKeyIsShownOnceWorksAndCanBeRevoked) {
   const HttpResult made = call("POST", "/api/keys", admin, {{"meters", {1}}, {"name", "hall"}});
   ASSERT_EQ(made.status, 201U) << made.body;

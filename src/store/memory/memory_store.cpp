@@ -91,6 +91,18 @@ void MemoryStore::record_gap(std::int64_t meter_id, const Gap &gap) {
   changed();
 }
 
+HouseholdProfile MemoryStore::household() {
+  return state_.household;
+}
+
+void MemoryStore::set_household(const HouseholdProfile &profile) {
+  if (auto error = validate_household(profile)) {
+    throw Failure(*error);
+  }
+  state_.household = profile;
+  changed();
+}
+
 std::int64_t MemoryStore::begin_run(UtcTime now) {
   const std::int64_t id = static_cast<std::int64_t>(state_.runs.size()) + 1;
   state_.runs.push_back({id, now, now, false});

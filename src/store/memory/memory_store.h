@@ -28,6 +28,8 @@ public:
   UtcTime meter_created(std::int64_t meter_id) override;
 
   void record_gap(std::int64_t meter_id, const Gap &gap) override;
+  HouseholdProfile household() override;
+  void set_household(const HouseholdProfile &profile) override;
   std::int64_t begin_run(UtcTime now) override;
   void keep_run(std::int64_t run, UtcTime alive, bool stopped) override;
   std::vector<DaemonRun> runs_around(UtcTime from, UtcTime to, std::size_t limit) override;
@@ -99,6 +101,7 @@ private:
     std::map<std::string, NodeRecord> nodes;
     std::set<std::tuple<std::string, std::int64_t, std::int64_t>> batches; // node, boot, seq
     std::vector<DaemonRun> runs;                                           // in the order begun
+    HouseholdProfile household;
   };
 
   MeterState &meter_state(std::int64_t id); // throws Failure(not_found)

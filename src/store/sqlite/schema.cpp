@@ -174,6 +174,15 @@ CREATE TABLE daemon_runs (
   stopped     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX daemon_runs_by_start ON daemon_runs (started_us);
+)sql",
+                                                                          R"sql(
+-- What the household says about itself (core/household.h): one row.
+CREATE TABLE household (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  people         INTEGER,
+  floor_area_m2  REAL,
+  heating        TEXT    NOT NULL DEFAULT ''
+);
 )sql"};
 
 int read_version(Database &db) {

@@ -204,6 +204,42 @@ std::vector<Gap> SqliteStore::gaps(std::int64_t meter_id, std::size_t limit) {
   return result;
 }
 
+HouseholdProfile SqliteStore::household() {
+  sqlite::Statement select(db_,
+                           "SELECT people, floor_area_m2, heating FROM household WHERE id = 1");
+  HouseholdProfile profile;
+  if (select.step()) {
+    if (!select.column_is_null(0)) {
+      profile.people = static_cast<int>(select.column_int(0));
+    }
+    if (!select.column_is_null(1)) {
+      profile.floor_area_m2 = select.column_double(1);
+    }
+    profile.heating = select.column_text(2);
+  }
+  return profile;
+}
+
+void SqliteStore::set_household(const HouseholdProfile &profile) {
+  if (auto error = validate_household(profile)) {
+    throw Failure(*error);
+  }
+  sqlite::Statement upsert(
+      db_, "INSERT INTO household (id, people, floor_area_m2, heating) VALUES (1, ?1, ?2, ?3) "
+           "ON CONFLICT (id) DO UPDATE SET people = ?1, floor_area_m2 = ?2, heating = ?3");
+  if (profile.people) {
+    upsert.bind(1, std::int64_t{*profile.people});
+  } else {
+    upsert.bind_null(1);
+  }
+  if (profile.floor_area_m2) {
+    upsert.bind(2, *profile.floor_area_m2);
+  } else {
+    upsert.bind_null(2);
+  }
+  upsert.bind(3, profile.heating).run();
+}
+
 std::int64_t SqliteStore::begin_run(UtcTime now) {
   sqlite::Statement insert(
       db_, "INSERT INTO daemon_runs (started_us, alive_us) VALUES (?1, ?1) RETURNING id");

@@ -51,6 +51,8 @@ public:
 
   // Lost pulses, recorded by the sources that detect them; newest first.
   void record_gap(std::int64_t meter_id, const Gap &gap) override;
+  HouseholdProfile household() override;
+  void set_household(const HouseholdProfile &profile) override;
   std::int64_t begin_run(UtcTime now) override;
   void keep_run(std::int64_t run, UtcTime alive, bool stopped) override;
   std::vector<DaemonRun> runs_around(UtcTime from, UtcTime to, std::size_t limit) override;
