@@ -352,15 +352,35 @@ test('settings: a change is stored, a bad value shows the API\'s message beside 
     await page.waitForSelector('[data-testid=power-1]');
     await page.click('a[href="#/settings"]');
     await page.waitForSelector('#meter-2-name');
+    // Household: the home, and the meters' names and tariffs; no filters here.
+    assert.equal(await page.locator('#meter-2-min_interval_ms, #meter-2-technical-min_interval_ms').count(), 0,
+      'bounce filters are not beside names and tariffs');
+    assert.equal(await page.textContent('[data-testid=currency]'), 'GBP');
+    await page.fill('#household-people', '3');
+    await page.fill('#household-floor_area_m2', '85');
+    await page.selectOption('#household-heating', 'heat_pump');
+    await page.click('#household button[type=submit]');
+    await page.waitForFunction(() => /^Saved/.test(document.querySelector('#household .done').textContent));
     await page.fill('#meter-2-name', 'Hall cupboard');
-    await page.fill('#meter-2-min_interval_ms', '25');
     await page.click('#meter-2 button[type=submit]');
     await page.waitForFunction(() => document.querySelector('#meter-2 .done').textContent === 'Saved.');
+    // Technical: the filters, and the units only an admin may change.
+    await page.click('[data-testid=settings-technical]');
+    await page.waitForSelector('#meter-2-technical-min_interval_ms');
+    assert.equal(await page.locator('#meter-2-name').count(), 0);
+    await page.fill('#meter-2-technical-min_interval_ms', '25');
+    await page.click('#meter-2-technical button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#meter-2-technical .done').textContent === 'Saved.');
     const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('pulsemon.session')).token);
     const meters = await (await fetch(`${base}/api/meters`, { headers: { Authorization: `Bearer ${token}` } })).json();
     const hall = meters.find((m) => m.id === 2);
     assert.equal(hall.name, 'Hall cupboard');
     assert.equal(hall.min_interval_ms, 25);
+    const home = await (await fetch(`${base}/api/household`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    assert.deepEqual([home.people, home.floor_area_m2, home.heating], [3, 85, 'heat_pump']);
+    await page.click('[data-testid=settings-household]');
+    await page.waitForSelector('#meter-2-tariff');
+    assert.equal(await page.inputValue('#household-people'), '3', 'what was said comes back');
 
     // A tariff with a time-of-use period, made in the form.
     await page.fill('#meter-2-tariff', '0.22');
@@ -393,6 +413,10 @@ test('settings: a change is stored, a bad value shows the API\'s message beside 
     assert.match(await page.textContent('#meter-2-tariff-error'), /^tariff: /);
     problems.length = 0; // Chromium logs the refused PUT's 400 as a failed resource
 
+    await page.screenshot({ path: join(artifacts, 'desktop-settings-household.png'), fullPage: true });
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'settings, household');
+    await page.click('[data-testid=settings-technical]');
+    await page.waitForSelector('#key-add-name');
     await page.fill('#key-add-name', 'shed-node');
     await page.click('#key-add button[type=submit]');
     await page.waitForSelector('[data-testid=new-key]');
@@ -433,6 +457,11 @@ test('phone: settings and health fit the screen and pass axe', async () => {
     await assertFitsTheScreen(page, 'settings');
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'settings');
     await page.screenshot({ path: join(artifacts, 'phone-settings.png'), fullPage: true });
+    await page.evaluate(() => { location.hash = '#/settings?part=technical'; });
+    await page.waitForSelector('#meter-1-technical-min_interval_ms');
+    await assertFitsTheScreen(page, 'technical settings');
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'technical settings');
+    await page.screenshot({ path: join(artifacts, 'phone-settings-technical.png'), fullPage: true });
     await page.goto(`${base}/#/health`);
     await page.waitForSelector('[data-testid=version]');
     await assertFitsTheScreen(page, 'health');
@@ -546,9 +575,9 @@ for (const [name, viewport] of [
       await page.goto(`${base}/#/charts?meter=1&view=year&date=2020-06-01&compare=none`);
       await page.waitForFunction(() => document.querySelector('#chart-summary')?.textContent.startsWith('No data in this period'));
       assert.equal(await page.isDisabled('#chart-forward'), false);
-      for (const view of ['health', 'settings']) {
+      for (const view of ['health', 'settings', 'settings?part=technical']) {
         await page.evaluate((hash) => { location.hash = hash; }, `#/${view}`);
-        await page.waitForSelector(view === 'health' ? '[data-testid=too-close-1]' : 'form');
+        await page.waitForSelector({ health: '[data-testid=too-close-1]', settings: '#household', 'settings?part=technical': '#meter-1-technical' }[view]);
         assert.deepEqual(await seriousAccessibilityViolations(page), [], `${view}, dark`);
       }
       await page.screenshot({ path: join(artifacts, `dark-${name}-settings.png`), fullPage: true });

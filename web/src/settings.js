@@ -1,4 +1,6 @@
-// Settings, for users (meters, readings) and admins (everything): every
+// Settings, for users (meters, readings) and admins (everything), in two
+// parts: Household (the home, its meters' names, tariffs and readings)
+// and Technical (filters, meter units, sensor nodes' keys, users). Every
 // form sends what the API takes and shows the API's message next to the
 // field it names ("tariff: …" beside the tariff).
 import { api, session } from './api.js';
@@ -79,35 +81,29 @@ function form({ id, title, fields, submitLabel, submit }) {
 const number = (text) => (text === '' ? undefined : Number(text));
 const KINDS = [['electricity', 'electricity'], ['gas', 'gas'], ['water', 'water'], ['heat', 'heat']];
 
-function meterForms(meter, isAdmin) {
+// Sends the fields' values as a PUT of the meter; numbers as numbers.
+function saveMeter(meter, fields) {
+  return async (values) => {
+    const body = {};
+    for (const field of fields) {
+      const value = values[field.name];
+      body[field.name] = field.type === 'number' ? number(value) : value;
+    }
+    await api(`/api/meters/${meter.id}`, { method: 'PUT', body });
+    return 'Saved.';
+  };
+}
+
+// A meter as the household knows it: its name, where it is, its tariff,
+// a reading from its register and, for gas, the calorific value.
+function householdMeterCard(meter, isAdmin) {
   const fields = [
     { name: 'name', label: 'Name', value: meter.name },
     { name: 'location', label: 'Location', value: meter.location },
     { name: 'tariff', widget: (inputId) => tariffEditor(inputId, meter.tariff, meter) },
-    { name: 'min_interval_ms', label: 'Bounce filter (ms)', type: 'number', value: meter.min_interval_ms },
-    { name: 'min_width_ms', label: 'Shortest pulse (ms)', type: 'number', value: meter.min_width_ms },
-    { name: 'power_timeout_s', label: 'Power falls to 0 after (s)', type: 'number', value: meter.power_timeout_s },
   ];
-  if (isAdmin) {
-    fields.push(
-      { name: 'kind', label: 'Kind', value: meter.kind, options: KINDS },
-      { name: 'unit', label: 'Unit', value: meter.unit },
-      { name: 'ppu', label: 'Pulses per unit', type: 'number', value: meter.ppu },
-    );
-  }
   const forms = [
-    form({
-      id: `meter-${meter.id}`, title: 'Settings', submitLabel: 'Save', fields,
-      submit: async (values) => {
-        const body = {};
-        for (const field of fields) {
-          const value = values[field.name];
-          body[field.name] = field.type === 'number' ? number(value) : value;
-        }
-        await api(`/api/meters/${meter.id}`, { method: 'PUT', body });
-        return 'Saved.';
-      },
-    }),
+    form({ id: `meter-${meter.id}`, title: 'Name and tariff', submitLabel: 'Save', fields, submit: saveMeter(meter, fields) }),
     form({
       id: `reading-${meter.id}`, title: 'Meter reading', submitLabel: 'Record',
       fields: [
@@ -141,6 +137,60 @@ function meterForms(meter, isAdmin) {
   }
   return f.el('section', { class: 'card wide', 'aria-label': `Meter ${meter.name}` },
     f.el('h2', {}, `${meter.name} `, f.el('small', {}, `meter ${meter.id}`)), f.el('div', { class: 'forms' }, forms));
+}
+
+// A meter's sensing: the pulse filter and power's timeout, and for an
+// admin what a pulse means (kind, unit, pulses per unit).
+function technicalMeterCard(meter, isAdmin) {
+  const fields = [
+    { name: 'min_interval_ms', label: 'Bounce filter (ms)', type: 'number', value: meter.min_interval_ms },
+    { name: 'min_width_ms', label: 'Shortest pulse (ms)', type: 'number', value: meter.min_width_ms },
+    { name: 'power_timeout_s', label: 'Power falls to 0 after (s)', type: 'number', value: meter.power_timeout_s },
+  ];
+  if (isAdmin) {
+    fields.push(
+      { name: 'kind', label: 'Kind', value: meter.kind, options: KINDS },
+      { name: 'unit', label: 'Unit', value: meter.unit },
+      { name: 'ppu', label: 'Pulses per unit', type: 'number', value: meter.ppu },
+    );
+  }
+  return f.el('section', { class: 'card wide', 'aria-label': `Meter ${meter.name}, technical` },
+    f.el('h2', {}, `${meter.name} `, f.el('small', {}, `meter ${meter.id}`)),
+    form({ id: `meter-${meter.id}-technical`, title: 'Pulses and power', submitLabel: 'Save', fields, submit: saveMeter(meter, fields) }));
+}
+
+const HEATING = [['', 'not said'], ['gas', 'gas'], ['heat_pump', 'heat pump'], ['district_heat', 'district heat'],
+  ['electric', 'electric'], ['oil', 'oil'], ['wood', 'wood'], ['other', 'other']];
+
+// The home itself: people, floor area and heating (for comparisons), and
+// the instance's currency and billing day, which pulsemon.toml sets.
+async function homeCard() {
+  const home = await api('/api/household');
+  return f.el('section', { class: 'card wide', 'aria-label': 'Your household' },
+    f.el('h2', {}, 'Your household'),
+    f.el('div', { class: 'forms' },
+      form({
+        id: 'household', title: 'The home', submitLabel: 'Save',
+        fields: [
+          { name: 'people', label: 'People living here', type: 'number', value: home.people ?? '' },
+          { name: 'floor_area_m2', label: 'Floor area (m²)', type: 'number', value: home.floor_area_m2 ?? '' },
+          { name: 'heating', label: 'Heated by', value: home.heating ?? '', options: HEATING },
+        ],
+        submit: async (values) => {
+          const orNull = (text) => (text === '' ? null : Number(text));
+          await api('/api/household', {
+            method: 'PUT',
+            body: { people: orNull(values.people), floor_area_m2: orNull(values.floor_area_m2), heating: values.heating || null },
+          });
+          return 'Saved: comparisons per person and per m² use these.';
+        },
+      }),
+      f.el('div', { class: 'settings-form' },
+        f.el('h3', {}, 'Money'),
+        f.el('dl', {},
+          f.el('dt', {}, 'Currency'), f.el('dd', { 'data-testid': 'currency' }, home.currency),
+          f.el('dt', {}, 'Billing period starts on day'), f.el('dd', { 'data-testid': 'billing-day' }, String(home.billing_day))),
+        f.el('small', {}, 'Both are set in pulsemon.toml ([money] currency, [time] billing_day) and apply after a restart.'))));
 }
 
 async function keysCard(meters) {
@@ -210,6 +260,12 @@ async function usersCard(me) {
       })));
 }
 
+// The part shown: #/settings (Household) or #/settings?part=technical.
+function partAsked() {
+  const query = new URLSearchParams(location.hash.split('?')[1] || '');
+  return query.get('part') === 'technical' ? 'technical' : 'household';
+}
+
 export async function renderSettings(root) {
   const current = session();
   if (!current || current.role === 'viewer') {
@@ -217,8 +273,17 @@ export async function renderSettings(root) {
     return () => {};
   }
   const isAdmin = current.role === 'admin';
+  const part = partAsked();
+  root.append(f.el('nav', { class: 'parts', 'aria-label': 'Settings parts' },
+    [['household', 'Household', '#/settings'], ['technical', 'Technical', '#/settings?part=technical']]
+      .map(([name, label, href]) => f.el('a', { href, 'aria-current': name === part ? 'page' : 'false', 'data-testid': `settings-${name}` }, label))));
   const meters = await api('/api/meters');
-  for (const meter of meters) root.append(meterForms(meter, isAdmin));
+  if (part === 'household') {
+    root.append(await homeCard());
+    for (const meter of meters) root.append(householdMeterCard(meter, isAdmin));
+    return () => {};
+  }
+  for (const meter of meters) root.append(technicalMeterCard(meter, isAdmin));
   if (isAdmin) {
     root.append(f.el('section', { class: 'card wide', 'aria-label': 'New meter' }, form({
       id: 'meter-add', title: 'New meter', submitLabel: 'Add',
