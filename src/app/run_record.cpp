@@ -4,8 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cmath>
-
 namespace pulsemon {
 
 RunRecord::RunRecord(Store &store, TimeSource &time)
@@ -21,11 +19,11 @@ RunRecord::RunRecord(Store &store, TimeSource &time)
   if (down < shortest_downtime) {
     return;
   }
-  spdlog::warn("pulsemon was not running from {}{} to {} ({:.1f} hours): pulses from GPIO lines "
-               "and simulators in that time were not counted, and charts and Health show it as "
-               "a gap (sensor nodes send what they kept)",
+  spdlog::warn("pulsemon was not running from {}{} to {} ({}): pulses from GPIO lines and "
+               "simulators in that time were not counted, and charts and Health show it as a "
+               "gap (sensor nodes send what they kept)",
                last.stopped_cleanly ? "" : "about ", format_utc(last.alive), format_utc(now),
-               to_seconds(down) / 3600.0);
+               duration_text(down));
 }
 
 void RunRecord::heartbeat() {

@@ -141,13 +141,13 @@ std::optional<Alert> silent(std::span<const LocalHour> hours,
       static_cast<double>(*silent_hours_now) <= 1.5 * static_cast<double>(longest)) {
     return std::nullopt; // it does not usually pulse, or has been quiet this long before
   }
-  return Alert{
-      AlertKind::silent, hours[began].day,
-      "no pulse for " + std::to_string(*silent_hours_now) +
-          " hours, half as long again as any quiet spell in the four weeks before (at most " +
-          std::to_string(longest) +
-          " hours): has the sensor come off the meter, or lost its power or "
-          "network?"};
+  return Alert{AlertKind::silent, hours[began].day,
+               "no pulse for " + std::to_string(*silent_hours_now) +
+                   " hours, half as long again as any quiet spell in the four weeks before (" +
+                   (longest == 0 ? std::string("none reached an hour")
+                                 : "at most " + std::to_string(longest) +
+                                       (longest == 1 ? " hour" : " hours")) +
+                   "): has the sensor come off the meter, or lost its power or network?"};
 }
 
 // The lowest hour of each night (00:00 to 05:00) with all its hours, in W;

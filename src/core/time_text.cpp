@@ -191,4 +191,19 @@ std::string format_utc(UtcTime t) {
   return result;
 }
 
+std::string duration_text(Micros span) {
+  const double seconds = to_seconds(span);
+  std::array<char, 32> text{};
+  if (seconds < 90.0) {
+    std::snprintf(text.data(), text.size(), "%.0f s", seconds);
+  } else if (seconds < 90.0 * 60.0) {
+    std::snprintf(text.data(), text.size(), "%.0f min", seconds / 60.0);
+  } else if (seconds < 48.0 * 3600.0) {
+    std::snprintf(text.data(), text.size(), "%.1f hours", seconds / 3600.0);
+  } else {
+    std::snprintf(text.data(), text.size(), "%.1f days", seconds / 86400.0);
+  }
+  return text.data();
+}
+
 } // namespace pulsemon

@@ -30,4 +30,7 @@ namespace pulsemon {
 // 2026-03-29T01:00:00.123456Z (fraction only when not whole seconds).
 [[nodiscard]] std::string format_utc(UtcTime t);
 
+// A span as a person says it: "5 s", "12 min", "2.5 hours", "3.2 days".
+[[nodiscard]] std::string duration_text(Micros span);
+
 } // namespace pulsemon

@@ -3,12 +3,14 @@
 #include "support/process.h"
 #include "support/temp_dir.h"
 
+#include <date/date.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <regex>
 
@@ -277,6 +279,23 @@ TEST_F(Cli, SimulateIsDeterministicAndItsEnergyIsExactlyPulsesOverPulsesPerUnit)
 
 // A water meter gets a household's water, not its electricity: a few
 // hundred litres a day, none between midnight and six.
+TEST_F(Cli, SimulateStopsAtNowAndSaysSo) {
+  init();
+  // Two days from yesterday: the second one is still going on.
+  const auto now = std::chrono::system_clock::now();
+  const std::string yesterday =
+      date::format("%F", std::chrono::floor<date::days>(now - std::chrono::hours{24}));
+  const Completed done =
+      pulsemon({"simulate", "--meter", "1", "--days", "2", "--start", yesterday + "T00:00:00Z"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.out.find("the future has no pulses"), std::string::npos) << done.out;
+  const std::string last = meters()[0]["last_pulse"].get<std::string>();
+  const auto after_now = date::format(
+      "%FT%TZ", std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+  EXPECT_LT(last, after_now) << "no pulse later than now";
+  EXPECT_GT(meters()[0]["total"].get<double>(), 1.0) << "yesterday's and today's so far";
+}
+
 TEST_F(Cli, SimulateGivesAWaterMeterItsOwnDay) {
   init();
   ASSERT_EQ(

@@ -84,17 +84,24 @@ void run_simulate(CliContext &context, const SimulateOptions &options) {
 
   std::vector<UtcTime> pulses;
   std::vector<simulator::SimulatedEdge> edges;
+  // Nothing after now: a pulse from the future would stand in the way of
+  // the real (or live simulated) ones when that time comes.
+  const UtcTime until = wall_now();
   Progress progress("simulating days", options.days);
   for (int day = 0; day < options.days; ++day) {
     progress.add();
     const UtcTime day_start = start + date::days{day};
-    const UtcTime day_end = day_start + date::days{1};
+    const UtcTime day_end = std::min(day_start + date::days{1}, until);
+    if (day_start >= until) {
+      break;
+    }
     const auto steps = household.day(day_start);
     pulses.clear();
     edges.clear();
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-      train.run(steps[i].from, i + 1 < steps.size() ? steps[i + 1].from : day_end, steps[i].rate,
-                pulses);
+    for (std::size_t i = 0; i < steps.size() && steps[i].from < day_end; ++i) {
+      train.run(steps[i].from,
+                i + 1 < steps.size() ? std::min(steps[i + 1].from, day_end) : day_end,
+                steps[i].rate, pulses);
     }
     simulator::pulses_to_edges(pulses, {options.bounce, options.glitches}, noise_random, edges);
     // The simulation's clock is its own: its monotonic time is its UTC time.
@@ -124,6 +131,10 @@ void run_simulate(CliContext &context, const SimulateOptions &options) {
             << ", too_short " << counts.too_short << ", unpaired " << counts.unpaired << "). "
             << std::setprecision(1) << seconds << " s, " << std::setprecision(0)
             << (seconds > 0 ? static_cast<double>(stored) / seconds : 0.0) << " pulses/s.\n";
+  if (start + date::days{options.days} > until) {
+    std::cout << "The days reach past now: simulated up to " << format_utc(until)
+              << "; the future has no pulses.\n";
+  }
 }
 
 } // namespace

@@ -86,3 +86,16 @@ TEST(TimeText, FormatsUtcWithMicrosecondsOnlyWhenNeeded) {
 
 } // namespace
 } // namespace pulsemon
+
+namespace pulsemon {
+namespace {
+
+TEST(DurationText, SaysASpanInTheUnitAPersonWouldUse) {
+  EXPECT_EQ(duration_text(std::chrono::seconds{5}), "5 s");
+  EXPECT_EQ(duration_text(std::chrono::minutes{12}), "12 min");
+  EXPECT_EQ(duration_text(std::chrono::minutes{150}), "2.5 hours");
+  EXPECT_EQ(duration_text(std::chrono::hours{77}), "3.2 days");
+}
+
+} // namespace
+} // namespace pulsemon
