@@ -12,14 +12,19 @@ import { api } from './api.js';
 import { followLive } from './live.js';
 import { powerNow } from './power.js';
 import * as f from './format.js';
+import { durationText } from './downtime.js';
 
 const HOUR = 3600 * 1000;
 const MINUTE = 60 * 1000;
 
+// A meter's state in words, and its class: pulsing; quiet for a while (a
+// gas boiler off, no water running: not in itself a fault; a sensor that
+// fell off is told by Home's alerts); never pulsed; or with gaps.
 function stateOf(meter, live, nowMs) {
-  if (live.lastPulseMs === null) return meter.last_pulse ? 'stale' : 'waiting';
-  if ((nowMs - live.lastPulseMs) / 1000 >= meter.power_timeout_s) return 'stale';
-  return meter.gaps && meter.gaps.length > 0 ? 'gap' : 'live';
+  if (live.lastPulseMs === null && !meter.last_pulse) return { key: 'waiting', text: 'no pulse yet' };
+  const lastMs = live.lastPulseMs ?? Date.parse(meter.last_pulse);
+  if ((nowMs - lastMs) / 1000 >= meter.power_timeout_s) return { key: 'quiet', text: `no pulse for ${durationText(nowMs - lastMs)}` };
+  return meter.gaps && meter.gaps.length > 0 ? { key: 'gap', text: 'gap' } : { key: 'live', text: 'live' };
 }
 
 // Energy and cost from the household's midnight of `day` (YYYY-MM-DD; the
@@ -122,8 +127,8 @@ export async function renderNow(root, { onTick } = {}) {
       }
       entry.figure.textContent = f.power(powerNow(entry.live, entry.meter, nowMs), entry.meter.power_unit, entry.meter.kind);
       const state = stateOf(entry.meter, entry.live, nowMs);
-      entry.state.textContent = state;
-      entry.state.className = `state ${state}`;
+      entry.state.textContent = state.text;
+      entry.state.className = `state ${state.key}`;
     }
     if (onTick) onTick([...cards.values()], connected, nowMs);
   }
