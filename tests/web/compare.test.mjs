@@ -2,7 +2,7 @@
 // with the same Intl time zones as the browser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alignByClock, change, totalOf, valueWithData } from '../../web/src/compare.js';
+import { alignByClock, change, clockOf, totalOf, valueWithData } from '../../web/src/compare.js';
 
 const zone = 'Europe/Amsterdam';
 
@@ -64,4 +64,10 @@ test('weeks meet by the day of the week, not the day of the month', () => {
   assert.deepEqual(alignByClock(shown, before, 'weekday', zone, (row) => row.value), [1, 2, 3, 4, 5, 6, 7]);
   assert.deepEqual(alignByClock(shown, before, 'day', zone, (row) => row.value), [null, null, null, null, null, null, null],
     'by the day of the month no day of one week meets the other');
+});
+
+test('the household\'s clock is read in its own zone', () => {
+  // 13:45 UTC on 29 March 2026 is 15:45 in Amsterdam (summer time).
+  assert.deepEqual(clockOf(Date.UTC(2026, 2, 29, 13, 45), zone), { hour: 15, fraction: 0.75 });
+  assert.deepEqual(clockOf(Date.UTC(2026, 2, 28, 13, 45), zone), { hour: 14, fraction: 0.75 });
 });

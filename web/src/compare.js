@@ -58,6 +58,14 @@ export function untilClockTime(hourRows, zone, hour, minuteFraction, valueOf) {
   return totalOf(values);
 }
 
+// The household's clock at an instant: the hour and the share of it gone.
+export function clockOf(ms, zone) {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(new Date(ms));
+  const get = (type) => Number(parts.find((p) => p.type === type).value);
+  return { hour: get('hour'), fraction: get('minute') / 60 };
+}
+
 // Sum of the values that exist; null when none does.
 export function totalOf(values) {
   const known = values.filter((v) => v !== null && v !== undefined);

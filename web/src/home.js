@@ -10,7 +10,7 @@ import { api } from './api.js';
 import { renderNow } from './now.js';
 import { powerNow } from './power.js';
 import { addDays, billingPeriod, previousPeriod } from './periods.js';
-import { change, totalOf, untilClockTime, valueWithData } from './compare.js';
+import { change, clockOf, totalOf, untilClockTime, valueWithData } from './compare.js';
 import { forecastPeriod } from './forecast.js';
 import * as f from './format.js';
 
@@ -26,13 +26,6 @@ function dayRows(meter, from, to) {
   return api(`/api/meters/${meter.id}/energy?bucket=day&from=${from}&to=${to}`);
 }
 
-// The household's clock now: the hour and the share of it gone.
-function clockNow(nowMs) {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: f.householdZone(), hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-    .formatToParts(new Date(nowMs));
-  const get = (type) => Number(parts.find((p) => p.type === type).value);
-  return { hour: get('hour'), fraction: get('minute') / 60 };
-}
 
 function signedPercent(now, before) {
   const percent = change(now, before);
@@ -146,7 +139,7 @@ export async function renderHome(root) {
     // into the new day and the new period.
     readFigures = () => {
       const nowMs = Date.now();
-      const clock = clockNow(nowMs);
+      const clock = clockOf(nowMs, f.householdZone());
       const today = f.localDate(nowMs);
       const todayRead = dayUntilNow(electric, today, { ...clock, fraction: 1 }).then(async (now) => {
         todayFigure.textContent = kwh(now.energy) + withCost(now);

@@ -13,8 +13,9 @@ import { followLive } from './live.js';
 import { powerNow } from './power.js';
 import * as f from './format.js';
 import { durationText } from './downtime.js';
+import { clockOf, untilClockTime } from './compare.js';
+import { addDays } from './periods.js';
 
-const HOUR = 3600 * 1000;
 const MINUTE = 60 * 1000;
 
 // A meter's state in words, and its class: pulsing; quiet for a while (a
@@ -62,8 +63,15 @@ export async function renderNow(root, { onTick } = {}) {
         entry.today.textContent = `${f.amount(sum.value, meter)}${sum.kwh !== null && meter.kind === 'gas' ? ` (${f.number(sum.kwh, 1)} kWh)` : ''} ${meter.tariff ? `· ${f.money(sum.cost)}` : ''}`.trim();
       })
       .catch((failure) => { entry.today.textContent = failure.message; });
-    energySince(meter, f.localDate(now - 24 * HOUR), now - 24 * HOUR)
-      .then((sum) => { entry.yesterday.textContent = f.amount(sum.value, meter); })
+    // Yesterday up to this clock time (not 24 hours ago, which on a DST
+    // change is an hour off), as Home compares.
+    const yesterday = addDays(f.localDate(now), -1);
+    const clock = clockOf(now, f.householdZone());
+    api(`/api/meters/${meter.id}/energy?bucket=hour&from=${yesterday}&to=${addDays(yesterday, 1)}`)
+      .then((rows) => {
+        const value = untilClockTime(rows, f.householdZone(), clock.hour, clock.fraction, (row) => row.value);
+        entry.yesterday.textContent = f.amount(value, meter);
+      })
       .catch((failure) => { entry.yesterday.textContent = failure.message; });
   }
 
