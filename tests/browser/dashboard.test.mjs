@@ -619,7 +619,7 @@ test('home: electricity summed, today against other days by the clock, the billi
     // Meter 2 has a tariff (the settings test gave it one): its cost is in pounds.
     await page.waitForFunction(() => /£/.test(document.querySelector('[data-testid=today-2]').textContent));
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'home');
-    // The README's picture (docs/images/dashboard.png is a copy of this one).
+    // (The README's picture is made by scripts/readme-screenshot, on 400 days of three meters.)
     await page.screenshot({ path: join(artifacts, 'desktop-home.png') });
     assert.deepEqual(problems, []);
   } finally {

@@ -18,8 +18,11 @@ const DAY = 86400e3;
 
 const isElectric = (meter) => meter.kind === 'electricity' && meter.unit === 'kWh';
 
-function hourRows(meter, date) {
-  return api(`/api/meters/${meter.id}/energy?bucket=hour&from=${date}&to=${addDays(date, 1)}`);
+// A day's hours; today's only up to now, so that its last hour carries the
+// energy and the share of the standing charge so far, as Now's cards do.
+function hourRows(meter, date, untilMs = null) {
+  const to = untilMs === null ? addDays(date, 1) : Math.floor(untilMs / 1000);
+  return api(`/api/meters/${meter.id}/energy?bucket=hour&from=${date}&to=${to}`);
 }
 
 function dayRows(meter, from, to) {
@@ -36,10 +39,10 @@ function signedPercent(now, before) {
 // Energy and cost of the electricity meters on `date` up to this clock
 // time. Today's current hour counts whole: it holds only what has happened
 // so far. The cost is of the meters with a tariff (null when none has one).
-async function dayUntilNow(meters, date, clock) {
+async function dayUntilNow(meters, date, clock, untilMs = null) {
   const sums = await Promise.all(meters.map(async (meter) => {
     const first = meter.first_pulse ? Date.parse(meter.first_pulse) : null;
-    const rows = await hourRows(meter, date);
+    const rows = await hourRows(meter, date, untilMs);
     const until = (valueOf) => untilClockTime(rows, f.householdZone(), clock.hour, clock.fraction,
       (row) => valueWithData(row, valueOf, first, Date.now()));
     return { energy: until((r) => r.value), cost: meter.tariff ? until((r) => r.cost ?? null) : null };
@@ -141,7 +144,7 @@ export async function renderHome(root) {
       const nowMs = Date.now();
       const clock = clockOf(nowMs, f.householdZone());
       const today = f.localDate(nowMs);
-      const todayRead = dayUntilNow(electric, today, { ...clock, fraction: 1 }).then(async (now) => {
+      const todayRead = dayUntilNow(electric, today, { ...clock, fraction: 1 }, nowMs).then(async (now) => {
         todayFigure.textContent = kwh(now.energy) + withCost(now);
         const compare = async (date, into) => {
           const then = await dayUntilNow(electric, date, clock);
