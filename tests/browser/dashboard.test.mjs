@@ -503,12 +503,14 @@ test('with the daemon stopped, Now greys its figures at once, and every view com
     const frozen = await page.textContent('[data-testid=power-1]');
     await page.waitForTimeout(3000);
     assert.equal(await page.textContent('[data-testid=power-1]'), frozen, 'power does not fall while nothing is known');
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'Home with its figures greyed');
 
     // A view opened while the daemon is down says so, and draws itself
     // once the daemon is back, without a click.
     await page.evaluate(() => { location.hash = '#/health'; });
     const said = await page.waitForSelector('[data-testid=view-error]');
     assert.match(await said.textContent(), /pulsemon cannot be reached .* trying again in \d+ s/);
+    assert.deepEqual(await seriousAccessibilityViolations(page), [], 'a view that could not be drawn');
     // Down for more than the 5 s a restart may take unremarked.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 6500 - (Date.now() - stoppedAt))));
     await startDaemon();
