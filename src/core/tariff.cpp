@@ -18,6 +18,9 @@ namespace {
 constexpr std::array<std::string_view, 7> day_names{"Mon", "Tue", "Wed", "Thu",
                                                     "Fri", "Sat", "Sun"};
 constexpr int minutes_per_day = 24 * 60;
+// Far above any real price, low enough that ten thousand years of costs
+// stay finite and exact to the cent in a double.
+constexpr double max_price = 1'000'000.0;
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && text.front() == ' ') {
@@ -40,6 +43,9 @@ Result<double> parse_price(std::string_view text) {
   const auto [ptr, ec] = std::from_chars(text.data(), end, price);
   if (ec != std::errc{} || ptr != end || !std::isfinite(price) || price < 0) {
     return tariff_error(text, "is not a price (a number of at least 0)");
+  }
+  if (price > max_price) {
+    return tariff_error(text, "is more than any tariff charges (at most 1000000 a unit or a day)");
   }
   return price;
 }
