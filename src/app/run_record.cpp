@@ -8,9 +8,21 @@ namespace pulsemon {
 
 RunRecord::RunRecord(Store &store, TimeSource &time)
     : store_(store), time_(time), next_heartbeat_(time.monotonic_now() + run_heartbeat) {
+  begin();
+}
+
+void RunRecord::begin() {
   const UtcTime now = time_.wall_now();
-  const std::vector<DaemonRun> before = store_.runs_around(now, now, 0);
-  id_ = store_.begin_run(now);
+  std::vector<DaemonRun> before;
+  try {
+    before = store_.runs_around(now, now, 0);
+    id_ = store_.begin_run(now);
+  } catch (const std::exception &failure) {
+    spdlog::warn("could not record that pulsemon started (tried again in {} s): {}",
+                 std::chrono::duration_cast<std::chrono::seconds>(run_heartbeat).count(),
+                 failure.what());
+    return;
+  }
   if (before.empty()) {
     return;
   }
@@ -31,8 +43,12 @@ void RunRecord::heartbeat() {
     return;
   }
   next_heartbeat_ = time_.monotonic_now() + run_heartbeat;
+  if (!id_) {
+    begin();
+    return;
+  }
   try {
-    store_.keep_run(id_, time_.wall_now(), false);
+    store_.keep_run(*id_, time_.wall_now(), false);
   } catch (const std::exception &failure) {
     spdlog::warn("could not record that pulsemon is running (tried again in {} s): {}",
                  std::chrono::duration_cast<std::chrono::seconds>(run_heartbeat).count(),
@@ -41,7 +57,9 @@ void RunRecord::heartbeat() {
 }
 
 void RunRecord::stop() {
-  store_.keep_run(id_, time_.wall_now(), true);
+  if (id_) {
+    store_.keep_run(*id_, time_.wall_now(), true);
+  }
 }
 
 } // namespace pulsemon

@@ -8,12 +8,15 @@
 #include "store/store.h"
 
 #include <cstdint>
+#include <optional>
 
 namespace pulsemon {
 
 class RunRecord {
 public:
-  // `store` is the calling thread's handle and must outlive this.
+  // `store` is the calling thread's handle and must outlive this. A store
+  // that cannot be written now (a full disk, read-only) does not stop
+  // serve: the run is begun at the first heartbeat that can write it.
   RunRecord(Store &store, TimeSource &time);
   RunRecord(const RunRecord &) = delete;
   RunRecord &operator=(const RunRecord &) = delete;
@@ -24,9 +27,11 @@ public:
   void stop();
 
 private:
+  void begin();
+
   Store &store_;
   TimeSource &time_;
-  std::int64_t id_ = 0;
+  std::optional<std::int64_t> id_; // empty until the run is recorded
   MonoTime next_heartbeat_;
 };
 

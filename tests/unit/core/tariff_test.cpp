@@ -58,13 +58,27 @@ TEST(Tariff, ReadsTheLocalClockOfTheZone) {
 }
 
 TEST(Tariff, RejectsBadTextAndNamesThePart) {
-  for (const char *bad :
-       {"", "abc", "-1", "0.2;peak", "0.2;peak=x@Mon 07:00-08:00",
-        "0.2;peak=0.3@Moonday 07:00-08:00", "0.2;peak=0.3@Mon 07:10-08:00",
-        "0.2;peak=0.3@Mon 07:00-07:00", "0.2;peak=0.3@Mon 25:00-26:00", "0.2;peak=0.3@Mon",
-        "0.2/m3", "0.2/kWh/kWh", "/kWh", "0.2;standing", "0.2;standing=-1", "0.2;standing=x",
-        "0.2;fixed=0.3", "0.2;standing=0.3;standing=0.4", "1e308", "0.2;standing=1e300",
-        "0.2;peak=2000000@Mon 07:00-08:00"}) {
+  for (const char *bad : {"",
+                          "abc",
+                          "-1",
+                          "0.2;peak",
+                          "0.2;peak=x@Mon 07:00-08:00",
+                          "0.2;peak=0.3@Moonday 07:00-08:00",
+                          "0.2;peak=0.3@Mon 07:10-08:00",
+                          "0.2;peak=0.3@Mon 07:00-07:00",
+                          "0.2;peak=0.3@Mon 25:00-26:00",
+                          "0.2;peak=0.3@Mon",
+                          "0.2/m3",
+                          "0.2/kWh/kWh",
+                          "/kWh",
+                          "0.2;standing",
+                          "0.2;standing=-1",
+                          "0.2;standing=x",
+                          "0.2;fixed=0.3",
+                          "0.2;standing=0.3;standing=0.4",
+                          "1e308",
+                          "0.2;standing=1e300",
+                          "0.2;peak=2000000@Mon 07:00-08:00"}) {
     const auto tariff = parse_tariff(bad);
     EXPECT_FALSE(tariff.ok()) << bad;
     if (!tariff.ok()) {
