@@ -15,6 +15,7 @@
 #include <date/tz.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include <filesystem>
@@ -212,6 +213,69 @@ TEST_P(StoreConformance, GapsComeNewestFirst) {
   EXPECT_FALSE(gaps[0].missing_pulses);
   EXPECT_EQ(gaps[1].reason, "kernel");
   EXPECT_THROW(store->record_gap(5, Gap{now, 1, "no meter"}), Failure);
+}
+
+TEST_P(StoreConformance, PagesAndVisitsReadEachPulseOnceInOrderAndRebuiltRollupsAgree) {
+  add_meter(1);
+  add_meter(2);
+  // Three days of pulses 7 minutes and 3 s apart, committed out of order in
+  // batches (late ones, as a node resends), and a neighbour's pulses.
+  std::vector<UtcTime> pulses;
+  for (UtcTime t = utc("2026-05-01T00:00:00Z"); t < utc("2026-05-04T00:00:00Z");
+       t += std::chrono::seconds{423}) {
+    pulses.push_back(t);
+  }
+  std::vector<UtcTime> shuffled = pulses;
+  std::reverse(shuffled.begin(),
+               shuffled.begin() + static_cast<std::ptrdiff_t>(shuffled.size() / 2));
+  for (std::size_t at = 0; at < shuffled.size(); at += 50) {
+    commit(1, {shuffled.begin() + static_cast<std::ptrdiff_t>(at),
+               shuffled.begin() + static_cast<std::ptrdiff_t>(std::min(at + 50, shuffled.size()))});
+  }
+  commit(2, {utc("2026-05-02T00:00:01Z"), utc("2026-05-02T00:00:02Z")});
+
+  // [from, to): from inclusive (a stored pulse), to exclusive (another).
+  const UtcTime from = pulses[10];
+  const UtcTime to = pulses[500];
+  const std::vector<UtcTime> expected(pulses.begin() + 10, pulses.begin() + 500);
+  std::vector<UtcTime> paged;
+  for (UtcTime next = from;;) {
+    const std::vector<UtcTime> page = store->pulses_page(1, next, to, 97);
+    ASSERT_LE(page.size(), 97U);
+    paged.insert(paged.end(), page.begin(), page.end());
+    if (page.size() < 97) {
+      break;
+    }
+    next = page.back() + Micros{1};
+  }
+  EXPECT_EQ(paged, expected);
+  std::vector<UtcTime> visited;
+  store->for_each_pulse(1, from, to, [&](UtcTime t) { visited.push_back(t); });
+  EXPECT_EQ(visited, expected);
+  EXPECT_TRUE(store->pulses_page(1, to, from, 10).empty()) << "a reversed range holds nothing";
+
+  const Calendar calendar(*date::locate_zone("Europe/Amsterdam"));
+  const auto series = [&](BucketSize size) {
+    auto rows = energy_series(*store, 1, utc("2026-04-30T00:00:00Z"), utc("2026-05-05T00:00:00Z"),
+                              size, calendar, 1000);
+    std::vector<std::int64_t> counts;
+    for (const EnergyRow &row : rows.value()) {
+      counts.push_back(row.pulses);
+    }
+    return counts;
+  };
+  const auto hours_before = series(BucketSize::hour);
+  const auto days_before = series(BucketSize::day);
+  const MeterStats stats_before = store->stats(1);
+  store->rebuild_rollups();
+  EXPECT_EQ(series(BucketSize::hour), hours_before);
+  EXPECT_EQ(series(BucketSize::day), days_before);
+  const MeterStats stats_after = store->stats(1);
+  EXPECT_EQ(stats_after.pulses, static_cast<std::int64_t>(pulses.size()));
+  EXPECT_EQ(stats_after.pulses, stats_before.pulses);
+  EXPECT_EQ(stats_after.first_pulse, pulses.front());
+  EXPECT_EQ(stats_after.last_pulse, pulses.back());
+  EXPECT_EQ(store->stats(2).pulses, 2);
 }
 
 TEST_P(StoreConformance, TheHouseholdIsUnknownUntilSaidAndABadFieldIsRefused) {

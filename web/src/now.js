@@ -38,7 +38,9 @@ async function energySince(meter, day, toMs) {
     .filter((row) => Date.parse(row.end) > firstMs);
   return rows.reduce((sum, row) => ({
     value: sum.value + row.value,
-    cost: sum.cost + (row.cost || 0),
+    // Unknown when an hour that used something has no price (gas priced
+    // per kWh before any calorific value), never 0.
+    cost: sum.cost === null || (row.cost === null && row.value > 0) ? null : sum.cost + (row.cost || 0),
     kwh: row.kwh === undefined || row.kwh === null ? sum.kwh : (sum.kwh || 0) + row.kwh,
   }), { value: 0, cost: 0, kwh: null });
 }
@@ -60,7 +62,7 @@ export async function renderNow(root, { onTick } = {}) {
     const { meter } = entry;
     energySince(meter, f.localDate(now), now)
       .then((sum) => {
-        entry.today.textContent = `${f.amount(sum.value, meter)}${sum.kwh !== null && meter.kind === 'gas' ? ` (${f.number(sum.kwh, 1)} kWh)` : ''} ${meter.tariff ? `· ${f.money(sum.cost)}` : ''}`.trim();
+        entry.today.textContent = `${f.amount(sum.value, meter)}${sum.kwh !== null && meter.kind === 'gas' ? ` (${f.number(sum.kwh, 1)} kWh)` : ''} ${!meter.tariff ? '' : sum.cost === null ? '· cost unknown: no calorific value' : `· ${f.money(sum.cost)}`}`.trim();
       })
       .catch((failure) => { entry.today.textContent = failure.message; });
     // Yesterday up to this clock time (not 24 hours ago, which on a DST
