@@ -209,42 +209,47 @@ void add_key_routes(http::Router &router, ApiContext &context) {
                 return http::json_ok(keys);
               },
               {}});
-  router.add(
-      {"POST",
-       "/api/keys",
-       http::Access::admin,
-       [&context](http::Request &request) {
-         const nlohmann::json body = json_body_object(request);
-         const nlohmann::json *meters = field(body, "meters");
-         if (meters == nullptr || !meters->is_array() || meters->empty() || meters->size() > 64) {
-           throw Failure(ErrorCode::invalid_argument,
-                         "meters: required, a list of 1 to 64 meter ids");
-         }
-         std::vector<std::int64_t> ids;
-         for (const nlohmann::json &meter : *meters) {
-           const auto id = json_integer_in(meter, 1, max_meter_id);
-           if (!id) {
-             throw Failure(ErrorCode::invalid_argument,
-                           "meters: " + json_kind(meter) + " is not a meter id");
-           }
-           ids.push_back(*id);
-         }
-         const nlohmann::json *name_field = field(body, "name");
-         const std::string name = name_field != nullptr && name_field->is_string()
-                                      ? name_field->get<std::string>()
-                                      : std::string();
-         if (name.size() > maximum_name_length) {
-           throw Failure(ErrorCode::invalid_argument, "name: at most 64 bytes");
-         }
-         const std::int64_t id = context.store.add_device_key(name, ids, context.time->wall_now());
-         const std::string text = auth::make_device_key(id);
-         context.store.set_device_key_hash(id, auth::hash_device_key(text));
-         http::Response response =
-             http::json_ok({{"id", id}, {"meters", ids}, {"name", name}, {"key", text}});
-         response.status = 201; // the key itself is in this answer only
-         return response;
-       },
-       {}});
+  router.add({"POST",
+              "/api/keys",
+              http::Access::admin,
+              [&context](http::Request &request) {
+                const nlohmann::json body = json_body_object(request);
+                const nlohmann::json *meters = field(body, "meters");
+                if (meters == nullptr || !meters->is_array() || meters->empty() ||
+                    meters->size() > 64) {
+                  throw Failure(ErrorCode::invalid_argument,
+                                "meters: required, a list of 1 to 64 meter ids");
+                }
+                std::vector<std::int64_t> ids;
+                for (const nlohmann::json &meter : *meters) {
+                  const auto id = json_integer_in(meter, 1, max_meter_id);
+                  if (!id) {
+                    throw Failure(ErrorCode::invalid_argument,
+                                  "meters: " + json_kind(meter) + " is not a meter id");
+                  }
+                  ids.push_back(*id);
+                }
+                const nlohmann::json *name_field = field(body, "name");
+                const std::string name = name_field != nullptr && name_field->is_string()
+                                             ? name_field->get<std::string>()
+                                             : std::string();
+                if (name.size() > maximum_name_length) {
+                  throw Failure(ErrorCode::invalid_argument, "name: at most 64 bytes");
+                }
+                // One transaction: no other handle ever sees the key without its hash.
+                std::int64_t id = 0;
+                std::string text;
+                context.store.atomically([&] {
+                  id = context.store.add_device_key(name, ids, context.time->wall_now());
+                  text = auth::make_device_key(id);
+                  context.store.set_device_key_hash(id, auth::hash_device_key(text));
+                });
+                http::Response response =
+                    http::json_ok({{"id", id}, {"meters", ids}, {"name", name}, {"key", text}});
+                response.status = 201; // the key itself is in this answer only
+                return response;
+              },
+              {}});
   router.add({"DELETE",
               "/api/keys/{id}",
               http::Access::admin,
