@@ -73,11 +73,13 @@ void SqliteStore::add_meter(const Meter &meter, UtcTime now) {
   if (auto error = meter_error(meter)) {
     throw Failure(*error);
   }
+  // The check inside the write transaction, which holds the write lock:
+  // another handle cannot add the id between the check and the insert.
+  sqlite::Transaction transaction(db_);
   if (find_meter(meter.id)) {
     throw Failure(ErrorCode::already_exists,
                   "id: meter " + std::to_string(meter.id) + " already exists");
   }
-  sqlite::Transaction transaction(db_);
   sqlite::Statement insert(db_, R"sql(
     INSERT INTO meters (id, name, location, kind, unit, pulses_per_unit, tariff, min_interval_us,
                         min_width_us, power_timeout_s, created_us)
