@@ -1,6 +1,7 @@
 // Two handles on one SQLite file, racing as two threads of the daemon (or
 // the daemon and a CLI command) do: the store's rules hold whoever comes
 // first. Each pair starts together at a barrier and runs many rounds.
+#include "ingest/node_batches.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
 
@@ -122,6 +123,51 @@ TEST(StoreRace, TwoAdminsDeletingEachOtherLeaveOneAdmin) {
           look.set_role(survivor, Role::user);
         }
       });
+}
+
+// A node resends a batch whose answer it missed while the first upload is
+// still being stored, through another handle (the HTTP ingest worker and
+// MQTT ingest): the batch is stored once, the other says it was seen, and
+// each batch's overflow is one gap.
+TEST(StoreRace, ANodesBatchSentTwiceAtOnceIsStoredOnce) {
+  testing::TempDir dir;
+  std::int64_t key = 0;
+  {
+    SqliteStore setup(dir / "pulsemon.db", StoreOptions{Durability::normal, true});
+    setup.add_meter(meter(1), now);
+    key = setup.add_device_key("hall", {1}, now);
+  }
+  const auto send = [&](Store &store, int round) {
+    IngestBatch batch;
+    batch.node = "hall";
+    batch.boot = 1;
+    batch.seq = round + 1;
+    batch.key_id = key;
+    batch.pulses = PulseBatch{
+        1,
+        {now + std::chrono::seconds{round * 10}, now + std::chrono::seconds{round * 10 + 5}},
+        {},
+        {}};
+    batch.overflows = round + 1; // one more dropped pulse each batch
+    batch.received = now + std::chrono::seconds{round * 10 + 6};
+    Attempt result;
+    IngestOutcome outcome;
+    result = attempt([&] { outcome = store_node_batch(store, batch); });
+    result.done = result.done && !outcome.duplicate_batch;
+    if (outcome.duplicate_batch) {
+      result.message = "seen";
+    }
+    return result;
+  };
+  race(dir / "pulsemon.db", 60, send, send, [](int round, const Attempt &a, const Attempt &b) {
+    EXPECT_FALSE(a.refused) << a.message;
+    EXPECT_FALSE(b.refused) << b.message;
+    EXPECT_NE(a.done, b.done) << "round " << round << ": stored by exactly one";
+  });
+  SqliteStore check(dir / "pulsemon.db", StoreOptions{Durability::normal, false});
+  EXPECT_EQ(check.stats(1).pulses, 120);
+  EXPECT_EQ(check.gaps(1, 1000).size(), 60U) << "one dropped pulse a batch: one gap each";
+  EXPECT_EQ(check.nodes().front().last_seq, 60);
 }
 
 } // namespace
