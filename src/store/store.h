@@ -10,6 +10,17 @@
 //   calorific values, gaps and sensor nodes.
 //
 // Thread safety: none. Each thread opens its own handle on the same data.
+//
+// Concurrency between handles (threads, processes): every write call, and
+// every `atomically` block, runs as if alone. A rule that reads and then
+// writes (a meter id not taken, the last admin kept, a node's batch seen
+// once, the node's name owned by its key) holds whoever else writes at the
+// same time. SQLite keeps this by taking the write lock at the start of
+// each write transaction (BEGIN IMMEDIATE), so writers run one after the
+// other; a backend with concurrent writers must give the same (serializable
+// transactions retried on conflict, or row locks taken before the reads)
+// and pass tests/integration/store_race_test.cpp's races. Reads see
+// committed data only; inside a ReadScope, one state of it.
 
 #include "core/boot_anchor.h"
 #include "core/bucket_counts.h"
