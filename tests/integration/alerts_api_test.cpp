@@ -54,13 +54,7 @@ TEST(AlertsApi, ALeakingWaterMeterIsListedWithWhatToLookAt) {
       << "\n[mqtt_out]\nbroker = \"127.0.0.1:" << broker.port() << "\"\n";
   auto daemon = testing::start_daemon(dir / "data/pulsemon.toml");
   EXPECT_EQ(testing::http_request(daemon.port, "GET", "/api/alerts").status, 401U);
-  const auto login =
-      testing::http_request(daemon.port, "POST", "/api/login",
-                            nlohmann::json{{"username", "admin"}, {"password", password}}.dump(),
-                            {{"Content-Type", "application/json"}});
-  ASSERT_EQ(login.status, 200U) << login.body;
-  const std::string bearer =
-      "Bearer " + nlohmann::json::parse(login.body)["token"].get<std::string>();
+  const std::string bearer = testing::login_bearer(daemon.port, "admin", password);
   const auto answer =
       testing::http_request(daemon.port, "GET", "/api/alerts", {}, {{"Authorization", bearer}});
   ASSERT_EQ(answer.status, 200U) << answer.body;
@@ -140,12 +134,8 @@ TEST(AlertsApi, ASilentMetersNextPulseEndsItsAlertOnEverySurface) {
                                                        says_silent(sent["alerts"]);
                                               }))
       << daemon.process->output();
-  const auto login =
-      testing::http_request(daemon.port, "POST", "/api/login",
-                            nlohmann::json{{"username", "admin"}, {"password", password}}.dump(),
-                            {{"Content-Type", "application/json"}});
   const std::map<std::string, std::string> bearer{
-      {"Authorization", "Bearer " + nlohmann::json::parse(login.body)["token"].get<std::string>()}};
+      {"Authorization", testing::login_bearer(daemon.port, "admin", password)}};
   EXPECT_TRUE(says_silent(nlohmann::json::parse(
       testing::http_request(daemon.port, "GET", "/api/alerts", {}, bearer).body)));
 

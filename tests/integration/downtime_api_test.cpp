@@ -38,13 +38,7 @@ TEST(DowntimeApi, TheTimeBetweenRunsIsListedAndTheStartSaysIt) {
     EXPECT_TRUE(daemon.process->wait_for_line(
         "pulsemon was not running from " + format_utc(earlier_stop), std::chrono::seconds{10}))
         << daemon.process->output();
-    const auto login =
-        testing::http_request(daemon.port, "POST", "/api/login",
-                              nlohmann::json{{"username", "admin"}, {"password", password}}.dump(),
-                              {{"Content-Type", "application/json"}});
-    ASSERT_EQ(login.status, 200U) << login.body;
-    const std::string bearer =
-        "Bearer " + nlohmann::json::parse(login.body)["token"].get<std::string>();
+    const std::string bearer = testing::login_bearer(daemon.port, "admin", password);
     EXPECT_EQ(testing::http_request(daemon.port, "GET", "/api/downtime").status, 401U);
     const auto answer = testing::http_request(
         daemon.port, "GET", "/api/downtime?from=" + format_utc(now - std::chrono::hours{72}), {},

@@ -7,7 +7,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <stdexcept>
 
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -106,6 +109,18 @@ std::string https_read_until(unsigned short port, const std::filesystem::path &c
     received.append(chunk.data(), n);
   }
   return received;
+}
+
+std::string login_bearer(unsigned short port, const std::string &user,
+                         const std::string &password) {
+  const HttpResult login = http_request(
+      port, "POST", "/api/login", nlohmann::json{{"username", user}, {"password", password}}.dump(),
+      {{"Content-Type", "application/json"}});
+  if (login.status != 200) {
+    throw std::runtime_error("login as " + user + ": " + std::to_string(login.status) + " " +
+                             login.body);
+  }
+  return "Bearer " + nlohmann::json::parse(login.body)["token"].get<std::string>();
 }
 
 } // namespace pulsemon::testing

@@ -17,6 +17,10 @@ HttpResult http_request(unsigned short port, const std::string &method, const st
                         const std::string &body = {},
                         const std::map<std::string, std::string> &headers = {});
 
+// Signs in with POST /api/login and returns "Bearer TOKEN" for the
+// Authorization header; throws with the answer when the login is refused.
+std::string login_bearer(unsigned short port, const std::string &user, const std::string &password);
+
 // The same over TLS, trusting only `certificate` (issued to localhost).
 // Throws when the handshake or the certificate check fails.
 HttpResult https_request(unsigned short port, const std::filesystem::path &certificate,

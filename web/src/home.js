@@ -29,7 +29,6 @@ function dayRows(meter, from, to) {
   return api(`/api/meters/${meter.id}/energy?bucket=day&from=${from}&to=${to}`);
 }
 
-
 function signedPercent(now, before) {
   const percent = change(now, before);
   if (percent === null) return '';

@@ -13,7 +13,7 @@ import { followLive } from './live.js';
 import { powerNow } from './power.js';
 import * as f from './format.js';
 import { durationText } from './downtime.js';
-import { clockOf, untilClockTime } from './compare.js';
+import { clockOf, untilClockTime, valueWithData } from './compare.js';
 import { addDays } from './periods.js';
 
 const MINUTE = 60 * 1000;
@@ -33,9 +33,9 @@ function stateOf(meter, live, nowMs) {
 // meter's first pulse, as Home counts them (a standing charge from before
 // the meter was added is not its cost).
 async function energySince(meter, day, toMs) {
-  const firstMs = meter.first_pulse ? Date.parse(meter.first_pulse) : Infinity;
+  const firstMs = meter.first_pulse ? Date.parse(meter.first_pulse) : null;
   const rows = (await api(`/api/meters/${meter.id}/energy?bucket=hour&from=${day}&to=${Math.floor(toMs / 1000)}`))
-    .filter((row) => Date.parse(row.end) > firstMs);
+    .filter((row) => valueWithData(row, () => true, firstMs, toMs) !== null);
   return rows.reduce((sum, row) => ({
     value: sum.value + row.value,
     // Unknown when an hour that used something has no price (gas priced
