@@ -1,5 +1,6 @@
 #include "app/cli_context.h"
 #include "clock/time_source.h"
+#include "store/open_store.h"
 
 namespace pulsemon {
 
@@ -10,9 +11,9 @@ const Config &CliContext::config() {
   return *config_;
 }
 
-std::unique_ptr<SqliteStore> CliContext::open_store() {
+std::unique_ptr<Store> CliContext::open_store() {
   const Config &loaded = config();
-  return std::make_unique<SqliteStore>(loaded.database, StoreOptions{loaded.durability, false});
+  return pulsemon::open_store(loaded.store, StoreOptions{loaded.durability, false});
 }
 
 UtcTime wall_now() {

@@ -2,7 +2,7 @@
 // What every subcommand shares: the -c option and the config it names.
 
 #include "app/config.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 
 #include <CLI/CLI.hpp>
 
@@ -19,8 +19,9 @@ public:
 
   // Loads the config once (throws Failure naming the file and key).
   const Config &config();
-  // Opens the configured database (it must exist: 'pulsemon init' makes it).
-  std::unique_ptr<SqliteStore> open_store();
+  // Opens the configured store ([store] url or path; a SQLite file must
+  // exist: 'pulsemon init' makes it).
+  std::unique_ptr<Store> open_store();
 
 private:
   std::unique_ptr<Config> config_;

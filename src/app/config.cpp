@@ -173,6 +173,8 @@ public:
                       list};
   }
 
+  [[nodiscard]] bool given(std::string_view key) const { return table_.contains(key); }
+
   // Marks a key as known when it is handled elsewhere (a sub-table).
   const toml::node *take(std::string_view key) {
     known_.insert(std::string(key));
@@ -400,7 +402,24 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
   TableReader top(root, "");
 
   TableReader store(section(top, "store", empty), "store");
-  config.database = anchored(folder, store.string(config_keys::database));
+  const std::string path = store.string(config_keys::database);
+  if (const std::string url = store.string(config_keys::store_url); !url.empty()) {
+    if (store.given(config_keys::database.name)) {
+      throw ConfigError{"config keys 'store.url' and 'store.path' both name the store; keep "
+                        "one (store.url = \"sqlite:///…/pulsemon.db\" says what path says)"};
+    }
+    config.store = value_or_throw_config(parse_store_url(url, "store.url"));
+  } else {
+    config.store = StoreUrl{StoreKind::sqlite, path};
+  }
+  if (config.store.kind == StoreKind::sqlite) {
+    config.store.target = anchored(folder, config.store.target).string();
+    config.database = config.store.target;
+  } else {
+    config.database.clear();
+  }
+  config.state_folder =
+      config.store.kind == StoreKind::sqlite ? config.database.parent_path() : folder;
   config.durability =
       store.choice(config_keys::durability) == "full" ? Durability::full : Durability::normal;
   config.commit_interval =
@@ -487,6 +506,11 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
 
   TableReader backup(section(top, "backup", empty), "backup");
   if (const std::string dir = backup.string(config_keys::backup_dir); !dir.empty()) {
+    if (config.store.kind != StoreKind::sqlite) {
+      throw ConfigError{"config key 'backup.dir': pulsemon's backups copy a SQLite store; "
+                        "back PostgreSQL up with its own tools (pg_basebackup, a streaming "
+                        "standby; docs/scaling.md) and leave backup.dir unset"};
+    }
     config.backup_dir = anchored(folder, dir);
   }
   config.backup_schedule.every =
@@ -657,6 +681,7 @@ std::string default_config_text(std::string_view zone, bool with_simulator) {
                      "# defaults. Relative paths are taken from this file's folder.\n"
                      "\n[store]\n";
   add(text, keys::database);
+  add(text, keys::store_url);
   add(text, keys::durability);
   add(text, keys::commit_interval_ms);
   text += "\n[time]\n";

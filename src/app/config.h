@@ -7,6 +7,7 @@
 #include "core/alerts.h"
 #include "core/backup_schedule.h"
 #include "core/result.h"
+#include "core/store_url.h"
 #include "core/wall_stamper.h"
 #include "ingest/mqtt_settings.h"
 #include "publish/mqtt_out_settings.h"
@@ -40,8 +41,18 @@ struct Config {
   // text take theirs.
 
   // [store]
-  std::filesystem::path database{config_keys::database.fallback}; // relative: from the config's
-                                                                  // folder
+  StoreUrl store{StoreKind::sqlite, std::string(config_keys::database.fallback)};
+  // The SQLite file (absolute once read), "" for another backend.
+  std::filesystem::path database{config_keys::database.fallback};
+  // Where the daemon keeps its own small files (published-totals): beside
+  // a SQLite file, else beside the config.
+  std::filesystem::path state_folder;
+  // Points all three at one SQLite file (tests that build a Config).
+  void use_sqlite_file(const std::filesystem::path &sqlite_file) {
+    store = StoreUrl{StoreKind::sqlite, sqlite_file.string()};
+    database = sqlite_file;
+    state_folder = sqlite_file.parent_path();
+  }
   Durability durability =
       config_keys::durability.fallback == "full" ? Durability::full : Durability::normal;
   std::chrono::milliseconds commit_interval{config_keys::commit_interval_ms.fallback};

@@ -42,6 +42,10 @@ inline constexpr std::int64_t day_seconds = std::int64_t{24} * 3600;
 
 // [store]
 inline constexpr Text database{"store", "path", "pulsemon.db", "the SQLite database"};
+inline constexpr Text store_url{
+    "store", "url", "",
+    "instead of path: sqlite:///path/pulsemon.db, or postgresql://host/database\n"
+    "(the password in PGPASSWORD or ~/.pgpass, never here; docs/scaling.md)"};
 inline constexpr std::array<std::string_view, 2> durability_options{"full", "normal"};
 inline constexpr Choice durability{
     "store", "durability", "full", durability_options,
@@ -145,8 +149,8 @@ inline constexpr Text currency{"money", "currency", "EUR",
                                "the dashboard's, the CSVs' and the MQTT cost sensors' currency"};
 
 // Every key above, for what goes over them all (tests of every range).
-inline constexpr std::array<const Text *, 7> all_texts{
-    &database, &zone, &listen, &secret_file, &backup_dir, &backup_at, &currency};
+inline constexpr std::array<const Text *, 8> all_texts{
+    &database, &store_url, &zone, &listen, &secret_file, &backup_dir, &backup_at, &currency};
 inline constexpr std::array<const Integer *, 15> all_integers{&commit_interval_ms,
                                                               &billing_day,
                                                               &clock_sync_timeout_s,

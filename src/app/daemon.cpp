@@ -126,10 +126,10 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
       pipelines_(
           store_->meters(), [this](PulseBatch batch) { writer_.submit(std::move(batch)); },
           live_timing_for(config, time_)),
-      api_store_(config.database, StoreOptions{config.durability, false}),
-      feed_store_(config.database, StoreOptions{config.durability, false}),
-      totals_(config.database.parent_path() / "published-totals"),
-      api_{api_store_, plan.secret, api_settings_for(config),
+      api_store_(open_store(config.store, StoreOptions{config.durability, false})),
+      feed_store_(open_store(config.store, StoreOptions{config.durability, false})),
+      totals_(config.state_folder / "published-totals"),
+      api_{*api_store_, plan.secret, api_settings_for(config),
            [this] { return pipelines_.status(time_.monotonic_now()); },
            [this](const Meter &meter) {
              if (pipelines_.apply_settings(meter)) {
@@ -146,9 +146,10 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
               &live_, tls_files(config)),
       gpio_sources_(plan.restart_backoff,
                     [this] { sd_notify(0, ("STATUS=" + status_summary()).c_str()); }) {
-  spdlog::info("pulsemon {} serving; data in {} (SQLite WAL, durability {}, commit every {} ms), "
+  spdlog::info("pulsemon {} serving; data in {} ({}durability {}, commit every {} ms), "
                "time zone {}",
-               PULSEMON_VERSION, config.database.string(),
+               PULSEMON_VERSION, describe(config.store),
+               config.store.kind == StoreKind::sqlite ? "WAL, " : "",
                config.durability == Durability::full ? "full" : "normal",
                config.commit_interval.count(), config.zone);
   if (config.mqtt) {
@@ -170,7 +171,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
     api_.backup = [this] { return backups_->status(); };
   }
   api_.ingest_worker = std::make_unique<IngestWorker>(
-      std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}), 64);
+      open_store(config.store, StoreOptions{config.durability, false}), 64);
   if (!config.metrics_token_file.empty()) {
     api_.metrics_token = read_metrics_token(config.metrics_token_file);
   }
@@ -227,7 +228,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
                  std::chrono::duration<double>(*watchdog_ / 4).count());
   }
   check_totals();
-  run_.emplace(feed_store_, time_);
+  run_.emplace(*feed_store_, time_);
   sd_notify(0, "READY=1\nSTATUS=serving");
   feed_watchdog();
 }
@@ -269,18 +270,16 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
   }
   if (config.mqtt) {
     mqtt_ = std::make_unique<MqttIngest>(
-        *config.mqtt,
-        std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}),
-        &bus_, [this](PulseBatch batch) { writer_.submit(std::move(batch)); }, time_);
+        *config.mqtt, open_store(config.store, StoreOptions{config.durability, false}), &bus_,
+        [this](PulseBatch batch) { writer_.submit(std::move(batch)); }, time_);
     spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}", config.mqtt->host,
                  config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
     mqtt_->start();
   }
   if (config.mqtt_out) {
     mqtt_out_ = std::make_unique<publish::MqttPublisher>(
-        *config.mqtt_out,
-        std::make_unique<SqliteStore>(config.database, StoreOptions{config.durability, false}),
-        bus_, *date::locate_zone(config.zone), config.billing_day, PULSEMON_VERSION, time_,
+        *config.mqtt_out, open_store(config.store, StoreOptions{config.durability, false}), bus_,
+        *date::locate_zone(config.zone), config.billing_day, PULSEMON_VERSION, time_,
         [this](std::int64_t meter_id) {
           return pipelines_.power_now(meter_id, time_.monotonic_now());
         },
@@ -349,12 +348,12 @@ int Daemon::run_until(const sigset_t &signals) {
 
 void Daemon::follow_meter_changes() {
   try {
-    const ChangeToken now = feed_store_.change_token();
+    const ChangeToken now = feed_store_->change_token();
     if (now == meters_seen_at_) {
       return;
     }
     meters_seen_at_ = now;
-    const std::vector<Meter> meters = feed_store_.meters();
+    const std::vector<Meter> meters = feed_store_->meters();
     const MeterFollowed followed = pipelines_.follow_meters(meters, time_.monotonic_now());
     std::vector<std::int64_t> ids;
     ids.reserve(meters.size());
@@ -376,9 +375,9 @@ void Daemon::follow_meter_changes() {
 void Daemon::check_totals() {
   try {
     const UtcTime now = time_.wall_now();
-    for (const Meter &meter : feed_store_.meters()) {
+    for (const Meter &meter : feed_store_->meters()) {
       (void)totals_.shown(meter.id, MarkedFigure::total,
-                          feed_store_.register_state(meter.id, now).total, now,
+                          feed_store_->register_state(meter.id, now).total, now,
                           half_a_pulse(meter));
     }
   } catch (const std::exception &failure) {

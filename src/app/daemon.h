@@ -21,9 +21,9 @@
 #include "sources/gpio/chip.h"
 #include "sources/simulator/realtime_source.h"
 #include "sources/source_supervisor.h"
+#include "store/open_store.h"
 #include "store/published_totals.h"
 #include "store/pulse_bus.h"
-#include "store/sqlite/sqlite_store.h"
 #include "store/writer.h"
 
 #include <boost/asio/io_context.hpp>
@@ -119,8 +119,9 @@ private:
   PulseBus bus_;
   PulseWriter writer_;
   MeterPipelines pipelines_;
-  SqliteStore api_store_;
-  SqliteStore feed_store_; // the main thread's, for follow_meter_changes and check_totals
+  std::unique_ptr<Store> api_store_;
+  std::unique_ptr<Store>
+      feed_store_; // the main thread's, for follow_meter_changes and check_totals
   ChangeToken meters_seen_at_;
   std::optional<RunRecord> run_; // this run, kept in feed_store_
   // The highest figures published per meter, kept beside the database.

@@ -156,6 +156,38 @@ TEST_F(Cli, AMissingConfigOrDatabaseFolderIsExplained) {
   EXPECT_EQ(done.err.find("terminate"), std::string::npos) << "no stack trace or abort";
 }
 
+TEST_F(Cli, TheStoreCanBeNamedByAUrlAndABadUrlIsRefusedNamingTheKey) {
+  init();
+  std::string text;
+  {
+    std::ifstream in(config());
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto with_store = [&](const std::string &lines) {
+    std::string changed = text;
+    changed.replace(changed.find("path = \"pulsemon.db\""), 20, "");
+    changed.replace(changed.find("url = \"\""), 8, lines);
+    std::ofstream(config()) << changed;
+  };
+
+  with_store("url = \"sqlite:pulsemon.db\"");
+  EXPECT_EQ(meters().size(), 1U) << "the simulator's meter, in the file init made";
+  with_store("url = \"sqlite://" + (dir / "data/pulsemon.db").string() + "\"");
+  EXPECT_EQ(meters().size(), 1U) << "the same file by its absolute path";
+
+  with_store("url = \"postgresql://pulsemon:hunter2@db.example/pulsemon\"");
+  Completed done = pulsemon({"meter", "list"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("store.url"), std::string::npos) << done.err;
+  EXPECT_NE(done.err.find("PGPASSWORD"), std::string::npos) << done.err;
+  EXPECT_EQ(done.err.find("hunter2"), std::string::npos) << "the password is not repeated";
+
+  with_store("url = \"sqlite:other.db\"\npath = \"pulsemon.db\"");
+  done = pulsemon({"meter", "list"});
+  EXPECT_EQ(done.exit_code, 2);
+  EXPECT_NE(done.err.find("both name the store"), std::string::npos) << done.err;
+}
+
 TEST_F(Cli, AGpioLineOnAChipThatDoesNotExistStopsServeSayingWhichChipsDo) {
   init();
   append_to_config("\n[[gpio]]\nmeter = 1\nchip = \"nosuchchip\"\nline = \"GPIO17\"\n");

@@ -33,7 +33,7 @@ std::int64_t monotonic_now_us() {
 class DaemonSources : public ::testing::Test {
 protected:
   DaemonSources() {
-    config.database = dir / "pulsemon.db";
+    config.use_sqlite_file(dir / "pulsemon.db");
     config.commit_interval = 50ms;
     config.wait_for_clock_sync = ClockSyncPolicy::never;
     gpio::LineSettings line;

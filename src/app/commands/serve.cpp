@@ -84,9 +84,11 @@ void run_serve(CliContext &context, const std::string &listen_option) {
   const date::time_zone &zone = *date::locate_zone(config.zone);
 
   // Held until serve returns: `pulsemon restore` refuses while it is.
+  // (Only a SQLite file is restored by pulsemon.)
+  const bool sqlite = config.store.kind == StoreKind::sqlite;
   const std::optional<ServeLock> serving =
-      ServeLock::take(config.database, ServeLock::Mode::serving);
-  if (!serving) {
+      sqlite ? ServeLock::take(config.database, ServeLock::Mode::serving) : std::nullopt;
+  if (sqlite && !serving) {
     throw Failure(ErrorCode::unavailable, "pulsemon restore is replacing " +
                                               config.database.string() +
                                               "; start serve again once it has finished");

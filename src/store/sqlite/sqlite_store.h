@@ -26,11 +26,6 @@
 
 namespace pulsemon {
 
-struct StoreOptions {
-  Durability durability = Durability::full;
-  bool create = false; // create the file when it does not exist
-};
-
 class SqliteStore final : public Store {
 public:
   SqliteStore(const std::filesystem::path &path, StoreOptions options);

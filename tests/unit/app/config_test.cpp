@@ -155,6 +155,31 @@ TEST(Config, TheDocsGiveEveryDefaultOfTheTable) {
   }
 }
 
+TEST(Config, TheStoreIsNamedByAUrlOrByAPathButNotBoth) {
+  const auto by_path = parse("[store]\npath = \"data/p.db\"\n");
+  ASSERT_TRUE(by_path.ok());
+  EXPECT_EQ(by_path->store.kind, StoreKind::sqlite);
+  EXPECT_EQ(by_path->store.target, "/srv/pulsemon/data/p.db");
+  EXPECT_EQ(by_path->database, "/srv/pulsemon/data/p.db");
+  EXPECT_EQ(by_path->state_folder, "/srv/pulsemon/data");
+
+  const auto relative = parse("[store]\nurl = \"sqlite:p.db\"\n");
+  ASSERT_TRUE(relative.ok());
+  EXPECT_EQ(relative->database, "/srv/pulsemon/p.db");
+
+  const auto pg = parse("[store]\nurl = \"postgresql://db1,db2/pulsemon\"\n");
+  ASSERT_TRUE(pg.ok());
+  EXPECT_EQ(pg->store.kind, StoreKind::postgresql);
+  EXPECT_TRUE(pg->database.empty());
+  EXPECT_EQ(pg->state_folder, "/srv/pulsemon");
+
+  expect_error("[store]\nurl = \"sqlite:a.db\"\npath = \"b.db\"\n", {"store.url", "store.path"});
+  expect_error("[store]\nurl = \"postgresql://u:secret@db/p\"\n", {"store.url", "password"});
+  expect_error("[store]\nurl = \"mysql://db\"\n", {"store.url", "not a store url"});
+  expect_error("[store]\nurl = \"memory:\"\n[backup]\ndir = \"/mnt/usb\"\n",
+               {"backup.dir", "SQLite"});
+}
+
 TEST(Config, ReadsEveryKey) {
   const auto config = parse(R"(
 [store]
