@@ -24,27 +24,40 @@ Clipped clip(const Bucket &bucket, UtcTime from, UtcTime to) {
   return {std::max(bucket.start, from), std::min(bucket.end, to)};
 }
 
-// The energy of a gas meter's pulses in [from, to): the range is cut where a
-// new calorific value takes effect, and each piece converted with its own.
-// Empty when part of the range has no calorific value in force.
-std::optional<double> gas_energy(Store &store, std::int64_t meter_id, double pulses_per_unit,
-                                 UtcTime from, UtcTime to, std::span<const CalorificValue> values) {
-  if (values.empty() || from < values.front().effective_from) {
-    return std::nullopt;
+// The energy of a gas meter's pulses in each row: the row is cut where a
+// new calorific value takes effect, and each piece converted with its own
+// (the pieces of all rows counted in one call). Empty for a row with part
+// of its time under no calorific value.
+void add_gas_energy(Store &store, const Meter &meter, std::span<const CalorificValue> values,
+                    std::vector<EnergyRow> &rows) {
+  struct Piece {
+    std::size_t row;
+    UtcTime from;
+  };
+  std::vector<Piece> pieces;
+  std::vector<RawRange> ranges;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const UtcTime from = rows[i].bucket.start;
+    const UtcTime to = rows[i].bucket.end;
+    if (values.empty() || from < values.front().effective_from) {
+      continue;
+    }
+    rows[i].kwh = 0.0;
+    for (UtcTime piece_start = from; piece_start < to;) {
+      const auto next = std::upper_bound(
+          values.begin(), values.end(), piece_start,
+          [](UtcTime t, const CalorificValue &value) { return t < value.effective_from; });
+      const UtcTime piece_end = next == values.end() ? to : std::min(to, next->effective_from);
+      pieces.push_back({i, piece_start});
+      ranges.push_back({piece_start, piece_end});
+      piece_start = piece_end;
+    }
   }
-  double kwh = 0.0;
-  UtcTime piece_start = from;
-  while (piece_start < to) {
-    const auto next = std::upper_bound(
-        values.begin(), values.end(), piece_start,
-        [](UtcTime t, const CalorificValue &value) { return t < value.effective_from; });
-    const UtcTime piece_end = next == values.end() ? to : std::min(to, next->effective_from);
-    const double cubic_metres =
-        energy_of(store.count_pulses(meter_id, piece_start, piece_end), pulses_per_unit);
-    kwh += gas_kwh(values, piece_start, cubic_metres).value();
-    piece_start = piece_end;
+  const std::vector<std::int64_t> counts = store.count_pulses_in(meter.id, ranges);
+  for (std::size_t p = 0; p < pieces.size(); ++p) {
+    const double cubic_metres = energy_of(counts[p], meter.pulses_per_unit);
+    *rows[pieces[p].row].kwh += gas_kwh(values, pieces[p].from, cubic_metres).value();
   }
-  return kwh;
 }
 
 // Time-of-use periods: every 15-minute slot priced at its own local time.
@@ -53,18 +66,26 @@ std::optional<double> gas_energy(Store &store, std::int64_t meter_id, double pul
 void price_per_slot(Store &store, const Meter &meter, const Tariff &tariff,
                     const date::time_zone &zone, std::vector<EnergyRow> &rows) {
   std::vector<SlotSpan> spans;
-  for (EnergyRow &row : rows) {
-    row.cost = 0.0;
+  std::vector<RawRange> edges;
+  std::vector<std::size_t> edge_rows;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].cost = 0.0;
     for (const RangeRun &run :
-         plan_range(row.bucket.start, row.bucket.end, std::chrono::seconds{900})) {
+         plan_range(rows[i].bucket.start, rows[i].bucket.end, std::chrono::seconds{900})) {
       if (run.slot_size.count() > 0) {
         spans.push_back({run.slot_size, run.from, run.to});
-        continue;
+      } else {
+        edges.push_back({run.from, run.to});
+        edge_rows.push_back(i);
       }
-      const std::int64_t pulses = store.count_pulses(meter.id, run.from, run.to);
-      row.pulses += pulses;
-      *row.cost += energy_of(pulses, meter.pulses_per_unit) * tariff.price_at(zone, run.from);
     }
+  }
+  const std::vector<std::int64_t> edge_counts = store.count_pulses_in(meter.id, edges);
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    EnergyRow &row = rows[edge_rows[e]];
+    row.pulses += edge_counts[e];
+    *row.cost +=
+        energy_of(edge_counts[e], meter.pulses_per_unit) * tariff.price_at(zone, edges[e].from);
   }
   for (const SlotCount &slot : store.rollups_in(meter.id, spans)) {
     // The bucket holding the slot: the last one starting at or before it.
@@ -102,12 +123,8 @@ std::optional<double> priced_per_kwh(double cost_per_counted_unit, const EnergyR
 std::vector<std::int64_t> count_buckets(Store &store, std::int64_t meter_id,
                                         std::span<const UtcTime> boundaries) {
   const BucketCountPlan plan(boundaries);
-  std::vector<std::int64_t> raw;
-  raw.reserve(plan.raw_ranges().size());
-  for (const RawRange &range : plan.raw_ranges()) {
-    raw.push_back(store.count_pulses(meter_id, range.from, range.to));
-  }
-  return plan.bucket_counts(store.rollups_in(meter_id, plan.rollup_spans()), raw);
+  return plan.bucket_counts(store.rollups_in(meter_id, plan.rollup_spans()),
+                            store.count_pulses_in(meter_id, plan.raw_ranges()));
 }
 
 Result<std::vector<EnergyRow>> energy_series(Store &store, std::int64_t meter_id, UtcTime from,
@@ -148,12 +165,11 @@ Result<std::vector<EnergyRow>> energy_series(Store &store, std::int64_t meter_id
       }
     }
   }
+  if (meter.kind == MeterKind::gas) {
+    add_gas_energy(store, meter, calorific, rows);
+  }
   for (EnergyRow &row : rows) {
     row.value = energy_of(row.pulses, meter.pulses_per_unit);
-    if (meter.kind == MeterKind::gas) {
-      row.kwh = gas_energy(store, meter_id, meter.pulses_per_unit, row.bucket.start, row.bucket.end,
-                           calorific);
-    }
     if (tariff && row.cost && tariff->per == PricedPer::kwh) {
       row.cost = priced_per_kwh(*row.cost, row, meter);
     }
@@ -185,12 +201,17 @@ Result<std::vector<PowerRow>> power_series(Store &store, std::int64_t meter_id, 
     return invalid_argument("step: the range holds more than " + std::to_string(max_rows) +
                             " steps; choose a longer step or a shorter range");
   }
-  rows.reserve(static_cast<std::size_t>(steps));
+  std::vector<RawRange> ranges;
+  ranges.reserve(static_cast<std::size_t>(steps));
   for (std::int64_t i = 0; i < steps; ++i) {
     const UtcTime start = from + i * step_us;
-    const UtcTime end = std::min(start + step_us, to);
-    PowerRow row{{start, end}, store.count_pulses(meter_id, start, end), 0.0};
-    const double hours = to_seconds(end - start) / 3600.0;
+    ranges.push_back({start, std::min(start + step_us, to)});
+  }
+  const std::vector<std::int64_t> counts = store.count_pulses_in(meter_id, ranges);
+  rows.reserve(ranges.size());
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    PowerRow row{{ranges[i].from, ranges[i].to}, counts[i], 0.0};
+    const double hours = to_seconds(ranges[i].to - ranges[i].from) / 3600.0;
     row.average = energy_of(row.pulses, meter.pulses_per_unit) / hours * rate.per_unit_per_hour;
     rows.push_back(row);
   }

@@ -124,8 +124,15 @@ public:
   virtual void rebuild_rollups() = 0;
 
   // Pulse counts and series.
-  [[nodiscard]] virtual std::int64_t count_pulses(std::int64_t meter_id, UtcTime from,
-                                                  UtcTime to) = 0;
+  // The pulses in each of the ranges [from, to), in one call: a backend
+  // across a network answers them in one round trip (a power series asks
+  // for up to 10 000 at once).
+  [[nodiscard]] virtual std::vector<std::int64_t>
+  count_pulses_in(std::int64_t meter_id, std::span<const RawRange> ranges) = 0;
+  [[nodiscard]] std::int64_t count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) {
+    const RawRange range{from, to};
+    return count_pulses_in(meter_id, std::span<const RawRange>(&range, 1)).front();
+  }
   // The stored rollups within the spans (whole slots of 15 minutes, an
   // hour or a day), in no particular order; slots without pulses may be
   // left out. Domain code sums them (domain/series.h).

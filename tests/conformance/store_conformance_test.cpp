@@ -278,6 +278,43 @@ TEST_P(StoreConformance, PagesAndVisitsReadEachPulseOnceInOrderAndRebuiltRollups
   EXPECT_EQ(store->stats(2).pulses, 2);
 }
 
+TEST_P(StoreConformance, ManyRangesAreCountedInOneCallAsEachAlone) {
+  add_meter(1);
+  add_meter(2);
+  std::vector<UtcTime> pulses;
+  for (UtcTime t = utc("2026-05-01T00:00:00Z"); t < utc("2026-05-03T00:00:00Z");
+       t += std::chrono::seconds{97}) {
+    pulses.push_back(t);
+  }
+  commit(1, pulses);
+  commit(2, {utc("2026-05-01T12:00:00Z")});
+
+  // Ragged and whole slots, overlapping, empty, reversed, out of order,
+  // before and after every pulse.
+  const std::vector<RawRange> ranges{
+      {utc("2026-05-01T00:00:00Z"), utc("2026-05-02T00:00:00Z")},
+      {utc("2026-05-01T10:07:13Z"), utc("2026-05-01T13:52:01Z")},
+      {utc("2026-05-01T12:00:00Z"), utc("2026-05-01T12:00:00Z")},
+      {utc("2026-05-02T00:00:00Z"), utc("2026-05-01T00:00:00Z")},
+      {utc("2026-05-01T11:00:00Z"), utc("2026-05-01T12:15:00Z")},
+      {utc("2026-04-01T00:00:00Z"), utc("2026-05-01T00:00:00Z")},
+      {utc("2026-05-02T23:59:59Z"), utc("2026-06-01T00:00:00Z")},
+      {utc("2026-04-30T22:00:00Z"), utc("2026-05-03T01:00:00Z")},
+  };
+  const std::vector<std::int64_t> together = store->count_pulses_in(1, ranges);
+  ASSERT_EQ(together.size(), ranges.size());
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    const auto expected = std::count_if(pulses.begin(), pulses.end(), [&](UtcTime t) {
+      return t >= ranges[i].from && t < ranges[i].to;
+    });
+    EXPECT_EQ(together[i], expected) << "range " << i;
+    EXPECT_EQ(store->count_pulses(1, ranges[i].from, ranges[i].to), expected) << "range " << i;
+  }
+  EXPECT_TRUE(store->count_pulses_in(1, {}).empty());
+  EXPECT_EQ(store->count_pulses_in(99, ranges), std::vector<std::int64_t>(ranges.size(), 0))
+      << "a meter that does not exist has no pulses";
+}
+
 TEST_P(StoreConformance, TheHouseholdIsUnknownUntilSaidAndABadFieldIsRefused) {
   EXPECT_EQ(store->household(), HouseholdProfile{});
   const HouseholdProfile said{3, 85.5, "heat_pump"};

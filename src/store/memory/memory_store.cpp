@@ -255,13 +255,21 @@ std::vector<BatchOutcome> MemoryStore::commit(std::span<const PulseBatch> batche
   return outcomes;
 }
 
-std::int64_t MemoryStore::count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) {
+std::vector<std::int64_t> MemoryStore::count_pulses_in(std::int64_t meter_id,
+                                                       std::span<const RawRange> ranges) {
+  std::vector<std::int64_t> counts(ranges.size(), 0);
   const auto found = state_.meters.find(meter_id);
-  if (found == state_.meters.end() || to <= from) {
-    return 0;
+  if (found == state_.meters.end()) {
+    return counts;
   }
   const std::set<UtcTime> &pulses = found->second.pulses;
-  return static_cast<std::int64_t>(std::distance(pulses.lower_bound(from), pulses.lower_bound(to)));
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    if (ranges[i].from < ranges[i].to) {
+      counts[i] = static_cast<std::int64_t>(
+          std::distance(pulses.lower_bound(ranges[i].from), pulses.lower_bound(ranges[i].to)));
+    }
+  }
+  return counts;
 }
 
 std::vector<SlotCount> MemoryStore::rollups_in(std::int64_t meter_id,

@@ -45,7 +45,8 @@ public:
   std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) override;
   void rebuild_rollups() override {} // counts are made from the pulses when asked
 
-  std::int64_t count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) override;
+  std::vector<std::int64_t> count_pulses_in(std::int64_t meter_id,
+                                            std::span<const RawRange> ranges) override;
   std::vector<SlotCount> rollups_in(std::int64_t meter_id,
                                     std::span<const SlotSpan> spans) override;
   std::vector<UtcTime> last_pulses(std::int64_t meter_id, std::size_t limit) override;

@@ -114,8 +114,9 @@ public:
     call([](Store &s) { s.rebuild_rollups(); });
   }
 
-  std::int64_t count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) override {
-    return call([&](Store &s) { return s.count_pulses(meter_id, from, to); });
+  std::vector<std::int64_t> count_pulses_in(std::int64_t meter_id,
+                                            std::span<const RawRange> ranges) override {
+    return call([&](Store &s) { return s.count_pulses_in(meter_id, ranges); });
   }
   std::vector<SlotCount> rollups_in(std::int64_t meter_id,
                                     std::span<const SlotSpan> spans) override {

@@ -31,7 +31,18 @@ std::int64_t SqliteStore::count_rollup(std::int64_t meter_id, std::chrono::secon
   return count;
 }
 
-std::int64_t SqliteStore::count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) {
+// In-process, a range costs no round trip: each is counted on its own.
+std::vector<std::int64_t> SqliteStore::count_pulses_in(std::int64_t meter_id,
+                                                       std::span<const RawRange> ranges) {
+  std::vector<std::int64_t> counts;
+  counts.reserve(ranges.size());
+  for (const RawRange &range : ranges) {
+    counts.push_back(count_range(meter_id, range.from, range.to));
+  }
+  return counts;
+}
+
+std::int64_t SqliteStore::count_range(std::int64_t meter_id, UtcTime from, UtcTime to) {
   std::int64_t count = 0;
   for (const RangeRun &run : plan_range(from, to)) {
     if (run.slot_size.count() > 0) {
@@ -79,7 +90,7 @@ PulseCounter SqliteStore::pulse_counter(std::int64_t meter_id) {
     }
     // (after, until] in whole microseconds is [after + 1 µs, until + 1 µs).
     const UtcTime from = after ? *after + Micros{1} : utc_from_epoch_us(0);
-    return count_pulses(meter_id, from, until + Micros{1});
+    return count_range(meter_id, from, until + Micros{1});
   };
 }
 

@@ -68,7 +68,8 @@ public:
   void rebuild_rollups() override;
 
   // Queries.
-  [[nodiscard]] std::int64_t count_pulses(std::int64_t meter_id, UtcTime from, UtcTime to) override;
+  [[nodiscard]] std::vector<std::int64_t> count_pulses_in(std::int64_t meter_id,
+                                                         std::span<const RawRange> ranges) override;
   // All spans in one statement (a JSON array of them drives json_each).
   [[nodiscard]] std::vector<SlotCount> rollups_in(std::int64_t meter_id,
                                                   std::span<const SlotSpan> spans) override;
@@ -138,6 +139,7 @@ private:
   std::vector<BatchOutcome> commit_in_transaction(std::span<const PulseBatch> batches);
   [[nodiscard]] std::int64_t admin_count();
   [[nodiscard]] std::int64_t next_token_generation();
+  [[nodiscard]] std::int64_t count_range(std::int64_t meter_id, UtcTime from, UtcTime to);
   [[nodiscard]] std::int64_t count_rollup(std::int64_t meter_id, std::chrono::seconds slot,
                                           UtcTime from, UtcTime to);
   [[nodiscard]] PulseCounter pulse_counter(std::int64_t meter_id);
