@@ -202,7 +202,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   live_.set_before_checks([this] { api_.reads.refresh(); });
   event_loop_.emplace(*this);
   spdlog::info("API listening on {}://{}:{}/api/ (log in with POST /api/login; user admin, "
-               "whose password 'pulsemon init' printed)",
+               "whose password 'pulsemon init' printed, or a user 'pulsemon user add' made)",
                server_.tls() ? "https" : "http",
                plan.host.find(':') == std::string::npos ? plan.host : "[" + plan.host + "]",
                server_.port());

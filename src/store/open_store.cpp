@@ -1,6 +1,7 @@
 #include "store/open_store.h"
 
 #include "store/memory/shared_memory_store.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace pulsemon {
@@ -12,10 +13,9 @@ std::unique_ptr<Store> open_store(const StoreUrl &url, StoreOptions options) {
   case StoreKind::memory:
     return open_shared_memory_store(url.target);
   case StoreKind::postgresql:
-    break;
+    return std::make_unique<PostgresStore>(url.target, options);
   }
-  throw Failure(ErrorCode::unavailable,
-                "this pulsemon has no PostgreSQL backend yet; set [store] url to a sqlite: url");
+  throw Failure(ErrorCode::internal, "a store url of no known kind");
 }
 
 } // namespace pulsemon

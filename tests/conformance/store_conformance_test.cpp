@@ -1,13 +1,15 @@
 // One conformance suite for every implementation of the storage port
-// (store/store.h): the SQLite store on a real file and the in-memory store
-// run the same golden files (pulses in, buckets out) and the same rules
-// (idempotent commits, gaps, nodes' batches, users, keys, readings,
+// (store/store.h): the SQLite store on a real file, the in-memory store and
+// the PostgreSQL store on a real PostgreSQL 15 run the same golden files (pulses in, buckets out)
+// and the same rules (idempotent commits, gaps, nodes' batches, users, keys, readings,
 // transactions). A new backend joins by adding its factory below.
 #include "core/spaced_pulses.h"
 #include "domain/series.h"
 #include "ingest/node_batches.h"
 #include "store/memory/memory_store.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
 #include "core/time_text.h"
@@ -48,6 +50,18 @@ std::vector<Backend> backends() {
        [](const std::filesystem::path &) -> std::unique_ptr<Store> {
          return std::make_unique<MemoryStore>();
        }},
+      // A fresh database on the process's one server; null when
+      // PostgreSQL cannot start here (the fixture says why).
+      {"postgresql",
+       [](const std::filesystem::path &) -> std::unique_ptr<Store> {
+         std::string why;
+         testing::PostgresServer *server = testing::shared_postgres(why);
+         if (server == nullptr) {
+           return nullptr;
+         }
+         return std::make_unique<PostgresStore>(server->new_database_url(),
+                                                StoreOptions{Durability::full, true});
+       }},
   };
 }
 
@@ -61,6 +75,20 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
 protected:
   testing::TempDir dir;
   std::unique_ptr<Store> store = GetParam().open(dir.path());
+
+  void SetUp() override {
+    if (store) {
+      return;
+    }
+    std::string why;
+    (void)testing::shared_postgres(why);
+    const char *required = std::getenv("PULSEMON_REQUIRE_POSTGRES");
+    if (required != nullptr && std::string(required) == "1") {
+      FAIL() << "PostgreSQL is required here (PULSEMON_REQUIRE_POSTGRES=1) but cannot start: "
+             << why;
+    }
+    GTEST_SKIP() << "PostgreSQL cannot start here: " << why;
+  }
 
   void add_meter(std::int64_t id, double ppu = 1000, MeterKind kind = MeterKind::electricity) {
     Meter meter;

@@ -1,8 +1,11 @@
-// Two handles on one SQLite file, racing as two threads of the daemon (or
-// the daemon and a CLI command) do: the store's rules hold whoever comes
-// first. Each pair starts together at a barrier and runs many rounds.
+// Two handles on one store, racing as two threads of the daemon, the
+// daemon and a CLI command, or two instances on one PostgreSQL do: the
+// store's rules hold whoever comes first. Each pair starts together at a
+// barrier and runs many rounds. Every backend: a SQLite file, a memory:
+// store shared by its handles, a database on a real PostgreSQL 15.
 #include "ingest/node_batches.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -31,13 +34,55 @@ Attempt attempt(const std::function<void()> &work) {
   }
 }
 
-// Runs first(a) and second(b) at once on two handles, `rounds` times.
-void race(const std::filesystem::path &database, int rounds,
-          const std::function<Attempt(Store &, int)> &first,
-          const std::function<Attempt(Store &, int)> &second,
-          const std::function<void(int, const Attempt &, const Attempt &)> &check) {
-  SqliteStore a(database, StoreOptions{Durability::normal, false});
-  SqliteStore b(database, StoreOptions{Durability::normal, false});
+class StoreRace : public ::testing::TestWithParam<StoreKind> {
+protected:
+  void SetUp() override {
+    static int memory_stores = 0;
+    switch (GetParam()) {
+    case StoreKind::sqlite:
+      url = StoreUrl{StoreKind::sqlite, (dir / "pulsemon.db").string()};
+      break;
+    case StoreKind::memory:
+      url = StoreUrl{StoreKind::memory, "race" + std::to_string(++memory_stores)};
+      break;
+    case StoreKind::postgresql: {
+      std::string why;
+      testing::PostgresServer *server = testing::shared_postgres(why);
+      if (server == nullptr) {
+        const char *required = std::getenv("PULSEMON_REQUIRE_POSTGRES");
+        if (required != nullptr && std::string(required) == "1") {
+          FAIL() << "PostgreSQL is required here but cannot start: " << why;
+        }
+        GTEST_SKIP() << "PostgreSQL cannot start here: " << why;
+      }
+      url = StoreUrl{StoreKind::postgresql, server->new_database_url()};
+      break;
+    }
+    }
+    (void)open_store(url, StoreOptions{Durability::normal, true});
+  }
+
+  [[nodiscard]] std::unique_ptr<Store> handle() const {
+    return open_store(url, StoreOptions{Durability::normal, false});
+  }
+
+  // Runs first(a) and second(b) at once on two handles, `rounds` times.
+  void race(int rounds, const std::function<Attempt(Store &, int)> &first,
+            const std::function<Attempt(Store &, int)> &second,
+            const std::function<void(int, const Attempt &, const Attempt &)> &check) const;
+
+  testing::TempDir dir;
+  StoreUrl url;
+};
+
+void StoreRace::race(
+    int rounds, const std::function<Attempt(Store &, int)> &first,
+    const std::function<Attempt(Store &, int)> &second,
+    const std::function<void(int, const Attempt &, const Attempt &)> &check) const {
+  const std::unique_ptr<Store> handle_a = handle();
+  const std::unique_ptr<Store> handle_b = handle();
+  Store &a = *handle_a;
+  Store &b = *handle_b;
   for (int round = 0; round < rounds; ++round) {
     std::barrier start(2);
     Attempt by_a;
@@ -60,13 +105,11 @@ Meter meter(std::int64_t id) {
   return m;
 }
 
-TEST(StoreRace, TwoHandlesAddingOneMeterIdStoreItOnceAndTellTheOtherItExists) {
-  testing::TempDir dir;
-  { SqliteStore create(dir / "pulsemon.db", StoreOptions{Durability::normal, true}); }
+TEST_P(StoreRace, TwoHandlesAddingOneMeterIdStoreItOnceAndTellTheOtherItExists) {
   const auto add = [](Store &store, int round) {
     return attempt([&] { store.add_meter(meter(round + 1), now); });
   };
-  race(dir / "pulsemon.db", 200, add, add, [](int round, const Attempt &a, const Attempt &b) {
+  race(200, add, add, [](int round, const Attempt &a, const Attempt &b) {
     EXPECT_NE(a.done, b.done) << "round " << round << ": exactly one adds the meter";
     const Attempt &loser = a.done ? b : a;
     EXPECT_EQ(loser.refused, ErrorCode::already_exists)
@@ -74,16 +117,14 @@ TEST(StoreRace, TwoHandlesAddingOneMeterIdStoreItOnceAndTellTheOtherItExists) {
     EXPECT_EQ(loser.message.rfind("id: meter", 0), 0U)
         << "round " << round << ": the message names the field: " << loser.message;
   });
-  SqliteStore check(dir / "pulsemon.db", StoreOptions{Durability::normal, false});
-  EXPECT_EQ(check.meters().size(), 200U);
+  EXPECT_EQ(handle()->meters().size(), 200U);
 }
 
-TEST(StoreRace, TwoAdminsDeletingEachOtherLeaveOneAdmin) {
-  testing::TempDir dir;
-  { SqliteStore create(dir / "pulsemon.db", StoreOptions{Durability::normal, true}); }
+TEST_P(StoreRace, TwoAdminsDeletingEachOtherLeaveOneAdmin) {
   const auto name = [](const char *who, int round) { return who + std::to_string(round); };
   {
-    SqliteStore setup(dir / "pulsemon.db", StoreOptions{Durability::normal, false});
+    const auto opened = handle();
+    Store &setup = *opened;
     for (int round = 0; round < 30; ++round) {
       // Each round has its own pair; the pairs of earlier rounds are gone
       // or hold one admin, so each round starts with two more.
@@ -98,7 +139,7 @@ TEST(StoreRace, TwoAdminsDeletingEachOtherLeaveOneAdmin) {
     }
   }
   race(
-      dir / "pulsemon.db", 30,
+      30,
       [&](Store &store, int round) {
         return attempt([&] { store.delete_user(name("bob", round)); });
       },
@@ -110,7 +151,8 @@ TEST(StoreRace, TwoAdminsDeletingEachOtherLeaveOneAdmin) {
         const Attempt &refused = a.done ? b : a;
         EXPECT_EQ(refused.refused, ErrorCode::invalid_argument)
             << "round " << round << ": " << refused.message;
-        SqliteStore look(dir / "pulsemon.db", StoreOptions{Durability::normal, false});
+        const auto opened = handle();
+        Store &look = *opened;
         const auto users = look.users();
         const auto admins = std::count_if(users.begin(), users.end(),
                                           [](const User &u) { return u.role == Role::admin; });
@@ -129,11 +171,11 @@ TEST(StoreRace, TwoAdminsDeletingEachOtherLeaveOneAdmin) {
 // still being stored, through another handle (the HTTP ingest worker and
 // MQTT ingest): the batch is stored once, the other says it was seen, and
 // each batch's overflow is one gap.
-TEST(StoreRace, ANodesBatchSentTwiceAtOnceIsStoredOnce) {
-  testing::TempDir dir;
+TEST_P(StoreRace, ANodesBatchSentTwiceAtOnceIsStoredOnce) {
   std::int64_t key = 0;
   {
-    SqliteStore setup(dir / "pulsemon.db", StoreOptions{Durability::normal, true});
+    const auto opened = handle();
+    Store &setup = *opened;
     setup.add_meter(meter(1), now);
     key = setup.add_device_key("hall", {1}, now);
   }
@@ -159,16 +201,25 @@ TEST(StoreRace, ANodesBatchSentTwiceAtOnceIsStoredOnce) {
     }
     return result;
   };
-  race(dir / "pulsemon.db", 60, send, send, [](int round, const Attempt &a, const Attempt &b) {
+  race(60, send, send, [](int round, const Attempt &a, const Attempt &b) {
     EXPECT_FALSE(a.refused) << a.message;
     EXPECT_FALSE(b.refused) << b.message;
     EXPECT_NE(a.done, b.done) << "round " << round << ": stored by exactly one";
   });
-  SqliteStore check(dir / "pulsemon.db", StoreOptions{Durability::normal, false});
-  EXPECT_EQ(check.stats(1).pulses, 120);
-  EXPECT_EQ(check.gaps(1, 1000).size(), 60U) << "one dropped pulse a batch: one gap each";
-  EXPECT_EQ(check.nodes().front().last_seq, 60);
+  const auto check = handle();
+  EXPECT_EQ(check->stats(1).pulses, 120);
+  EXPECT_EQ(check->gaps(1, 1000).size(), 60U) << "one dropped pulse a batch: one gap each";
+  EXPECT_EQ(check->nodes().front().last_seq, 60);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreRace,
+                         ::testing::Values(StoreKind::sqlite, StoreKind::memory,
+                                           StoreKind::postgresql),
+                         [](const ::testing::TestParamInfo<StoreKind> &kind) {
+                           return std::string(kind.param == StoreKind::sqlite   ? "sqlite"
+                                              : kind.param == StoreKind::memory ? "memory"
+                                                                                : "postgresql");
+                         });
 
 } // namespace
 } // namespace pulsemon

@@ -68,8 +68,8 @@ public:
   void rebuild_rollups() override;
 
   // Queries.
-  [[nodiscard]] std::vector<std::int64_t> count_pulses_in(std::int64_t meter_id,
-                                                         std::span<const RawRange> ranges) override;
+  [[nodiscard]] std::vector<std::int64_t>
+  count_pulses_in(std::int64_t meter_id, std::span<const RawRange> ranges) override;
   // All spans in one statement (a JSON array of them drives json_each).
   [[nodiscard]] std::vector<SlotCount> rollups_in(std::int64_t meter_id,
                                                   std::span<const SlotSpan> spans) override;

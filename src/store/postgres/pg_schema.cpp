@@ -1,0 +1,177 @@
+#include "store/postgres/pg_schema.h"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace pulsemon::pg {
+
+namespace {
+
+// Migration N brings the schema from version N to N + 1. Append only.
+// The tables mirror the SQLite store's (store/sqlite/schema.cpp, as of its
+// version 9); times are microseconds (or seconds for rollup slots) since
+// the epoch, as there.
+constexpr std::array<std::string_view, current_schema_version> migrations{R"sql(
+CREATE TABLE meters (
+  id               bigint  PRIMARY KEY,
+  name             text    NOT NULL,
+  location         text    NOT NULL DEFAULT '',
+  kind             text    NOT NULL CHECK (kind IN ('electricity', 'gas', 'water', 'heat')),
+  unit             text    NOT NULL,
+  pulses_per_unit  double precision NOT NULL CHECK (pulses_per_unit > 0),
+  tariff           text    NOT NULL DEFAULT '',
+  min_interval_us  bigint  NOT NULL,
+  min_width_us     bigint  NOT NULL,
+  power_timeout_s  bigint  NOT NULL,
+  created_us       bigint  NOT NULL
+);
+CREATE TABLE meter_stats (
+  meter_id        bigint PRIMARY KEY REFERENCES meters(id),
+  pulses          bigint NOT NULL DEFAULT 0,
+  duplicates      bigint NOT NULL DEFAULT 0,
+  too_close       bigint NOT NULL DEFAULT 0,
+  too_short       bigint NOT NULL DEFAULT 0,
+  unpaired        bigint NOT NULL DEFAULT 0,
+  first_pulse_us  bigint,
+  last_pulse_us   bigint
+);
+CREATE TABLE pulses (
+  meter_id  bigint NOT NULL,
+  ts_us     bigint NOT NULL,
+  PRIMARY KEY (meter_id, ts_us)
+);
+CREATE TABLE rollups (
+  meter_id      bigint NOT NULL,
+  slot_seconds  bigint NOT NULL,
+  slot_start    bigint NOT NULL,
+  pulses        bigint NOT NULL,
+  PRIMARY KEY (meter_id, slot_seconds, slot_start)
+);
+CREATE TABLE register_records (
+  meter_id     bigint  NOT NULL REFERENCES meters(id),
+  at_us        bigint  NOT NULL,
+  value        double precision NOT NULL,
+  replacement  boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (meter_id, at_us)
+);
+CREATE TABLE calorific_values (
+  meter_id           bigint NOT NULL REFERENCES meters(id),
+  effective_us       bigint NOT NULL,
+  megajoules_per_m3  double precision NOT NULL,
+  volume_correction  double precision NOT NULL,
+  PRIMARY KEY (meter_id, effective_us)
+);
+CREATE TABLE gaps (
+  id              bigserial PRIMARY KEY,
+  meter_id        bigint NOT NULL REFERENCES meters(id),
+  at_us           bigint NOT NULL,
+  missing_pulses  bigint,
+  reason          text   NOT NULL
+);
+CREATE INDEX gaps_by_meter ON gaps (meter_id, at_us, id);
+CREATE TABLE users (
+  id                    bigserial PRIMARY KEY,
+  name                  text    NOT NULL UNIQUE,
+  role                  text    NOT NULL CHECK (role IN ('admin', 'user', 'viewer')),
+  password_hash         text    NOT NULL,
+  token_generation      bigint  NOT NULL DEFAULT 0,
+  created_us            bigint  NOT NULL,
+  must_change_password  boolean NOT NULL DEFAULT false
+);
+CREATE TABLE counters (
+  name   text   PRIMARY KEY,
+  value  bigint NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('token_generation', 1), ('changes', 0);
+CREATE TABLE device_keys (
+  id          bigserial PRIMARY KEY,
+  name        text   NOT NULL DEFAULT '',
+  key_hash    text   NOT NULL,
+  created_us  bigint NOT NULL,
+  revoked_us  bigint
+);
+CREATE TABLE device_key_meters (
+  key_id    bigint NOT NULL REFERENCES device_keys(id),
+  meter_id  bigint NOT NULL REFERENCES meters(id),
+  PRIMARY KEY (key_id, meter_id)
+);
+CREATE TABLE ingest_batches (
+  node         text   NOT NULL,
+  boot         bigint NOT NULL,
+  seq          bigint NOT NULL,
+  received_us  bigint NOT NULL,
+  pulses       bigint NOT NULL,
+  PRIMARY KEY (node, boot, seq)
+);
+CREATE TABLE nodes (
+  name                text   PRIMARY KEY,
+  key_id              bigint NOT NULL,
+  meter_id            bigint NOT NULL,
+  last_heard_us       bigint NOT NULL,
+  boot                bigint NOT NULL,
+  last_seq            bigint NOT NULL,
+  health              text   NOT NULL DEFAULT '{}',
+  boot_anchor_us      bigint,
+  anchor_measured_us  bigint,
+  overflows           bigint NOT NULL DEFAULT 0,
+  filtered_too_close  bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE daemon_runs (
+  id          bigserial PRIMARY KEY,
+  started_us  bigint  NOT NULL,
+  alive_us    bigint  NOT NULL,
+  stopped     boolean NOT NULL DEFAULT false
+);
+CREATE INDEX daemon_runs_by_start ON daemon_runs (started_us);
+CREATE TABLE household (
+  id             integer PRIMARY KEY CHECK (id = 1),
+  people         bigint,
+  floor_area_m2  double precision,
+  heating        text NOT NULL DEFAULT ''
+);
+)sql"};
+
+} // namespace
+
+int schema_version(Connection &db) {
+  const Rows exists = db.run("SELECT to_regclass('pulsemon_schema') IS NOT NULL");
+  if (!exists.boolean(0, 0)) {
+    return 0;
+  }
+  const Rows version = db.run("SELECT version FROM pulsemon_schema");
+  return version.empty() ? 0 : static_cast<int>(version.integer(0, 0));
+}
+
+void migrate(Connection &db) {
+  db.run("SELECT pg_advisory_lock($1)", {param(migration_lock)});
+  try {
+    db.execute("CREATE TABLE IF NOT EXISTS pulsemon_schema (version integer NOT NULL)");
+    const int found = schema_version(db);
+    if (found > current_schema_version) {
+      throw Failure(ErrorCode::unavailable,
+                    "the PostgreSQL database has pulsemon schema version " + std::to_string(found) +
+                        ", newer than this pulsemon understands (" +
+                        std::to_string(current_schema_version) + "); upgrade pulsemon");
+    }
+    for (int version = found; version < current_schema_version; ++version) {
+      db.begin();
+      try {
+        db.execute(migrations[static_cast<std::size_t>(version)]);
+        db.execute("DELETE FROM pulsemon_schema");
+        db.run("INSERT INTO pulsemon_schema (version) VALUES ($1)",
+               {param(std::int64_t{version + 1})});
+        db.commit();
+      } catch (...) {
+        db.rollback();
+        throw;
+      }
+    }
+  } catch (...) {
+    db.run("SELECT pg_advisory_unlock($1)", {param(migration_lock)});
+    throw;
+  }
+  db.run("SELECT pg_advisory_unlock($1)", {param(migration_lock)});
+}
+
+} // namespace pulsemon::pg

@@ -1,0 +1,21 @@
+#pragma once
+// The PostgreSQL schema and its migrations. Private to the PostgreSQL store.
+
+#include "store/postgres/pg_connection.h"
+
+namespace pulsemon::pg {
+
+inline constexpr int current_schema_version = 1;
+
+// Brings the database to the current schema under a session advisory lock,
+// so that instances starting at once migrate it once, one after another.
+// Throws Failure(unavailable) for a schema newer than this pulsemon.
+void migrate(Connection &db);
+
+[[nodiscard]] int schema_version(Connection &db);
+
+// The advisory lock keys: every write transaction takes `writers`.
+inline constexpr std::int64_t writers_lock = 0x70756c73656d6f6e; // "pulsemon"
+inline constexpr std::int64_t migration_lock = writers_lock + 1;
+
+} // namespace pulsemon::pg

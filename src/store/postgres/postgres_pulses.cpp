@@ -1,0 +1,227 @@
+// Pulses on PostgreSQL: a batch's pulses in one INSERT of an array, their
+// rollups and statistics in the same transaction; counts of any number of
+// ranges in one statement.
+#include "core/rollup_plan.h"
+#include "store/postgres/pg_connection.h"
+#include "store/postgres/postgres_store.h"
+#include "store/store_rules.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+namespace pulsemon {
+
+using pg::param;
+
+namespace {
+UtcTime read_time(const pg::Rows &rows, int i) {
+  return utc_from_epoch_us(rows.integer(i, 0));
+}
+} // namespace
+
+std::vector<BatchOutcome> PostgresStore::commit(std::span<const PulseBatch> batches) {
+  return writing([&] { return commit_in_transaction(batches); });
+}
+
+std::vector<BatchOutcome>
+PostgresStore::commit_in_transaction(std::span<const PulseBatch> batches) {
+  std::vector<BatchOutcome> outcomes(batches.size());
+  // meter, slot size, slot start → pulses stored in it now
+  std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, std::int64_t> rollups;
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    const PulseBatch &batch = batches[i];
+    BatchOutcome &outcome = outcomes[i];
+    if (!meter_exists(batch.meter_id)) {
+      outcome.error = Error{ErrorCode::not_found,
+                            "meter " + std::to_string(batch.meter_id) + " does not exist"};
+      continue;
+    }
+    if (auto error = batch_error(batch)) {
+      outcome.error = std::move(error);
+      continue;
+    }
+    std::vector<std::int64_t> times;
+    times.reserve(batch.pulses.size());
+    for (const UtcTime t : batch.pulses) {
+      times.push_back(to_epoch_us(t));
+    }
+    std::optional<std::int64_t> first;
+    std::optional<std::int64_t> last;
+    if (!times.empty()) {
+      // A pulse already stored (or twice in the batch) is left out by the
+      // key; what comes back is what was new.
+      const pg::Rows stored = db_->run("INSERT INTO pulses (meter_id, ts_us) "
+                                       "SELECT $1, unnest($2::bigint[]) "
+                                       "ON CONFLICT DO NOTHING RETURNING ts_us",
+                                       {param(batch.meter_id), pg::array(times)});
+      outcome.stored = stored.size();
+      outcome.duplicates = static_cast<std::int64_t>(times.size()) - outcome.stored;
+      for (int row = 0; row < stored.size(); ++row) {
+        const std::int64_t us = stored.integer(row, 0);
+        first = std::min(first.value_or(us), us);
+        last = std::max(last.value_or(us), us);
+        for (const auto size : rollup_slot_sizes) {
+          ++rollups[{batch.meter_id, size.count(), slot_start(utc_from_epoch_us(us), size)}];
+        }
+      }
+    }
+    db_->run(R"sql(
+      UPDATE meter_stats SET
+        pulses = pulses + $2, duplicates = duplicates + $3, too_close = too_close + $4,
+        too_short = too_short + $5, unpaired = unpaired + $6,
+        first_pulse_us = least(first_pulse_us, $7), last_pulse_us = greatest(last_pulse_us, $8)
+      WHERE meter_id = $1)sql",
+             {param(batch.meter_id), param(outcome.stored), param(outcome.duplicates),
+              param(static_cast<std::int64_t>(batch.rejected.too_close)),
+              param(static_cast<std::int64_t>(batch.rejected.too_short)),
+              param(static_cast<std::int64_t>(batch.rejected.unpaired)),
+              first ? param(*first) : pg::Param{}, last ? param(*last) : pg::Param{}});
+    for (const Gap &gap : batch.gaps) {
+      insert_gap(batch.meter_id, gap);
+    }
+  }
+  if (!rollups.empty()) {
+    std::vector<std::int64_t> meters;
+    std::vector<std::int64_t> sizes;
+    std::vector<std::int64_t> starts;
+    std::vector<std::int64_t> counts;
+    for (const auto &[key, count] : rollups) {
+      meters.push_back(std::get<0>(key));
+      sizes.push_back(std::get<1>(key));
+      starts.push_back(std::get<2>(key));
+      counts.push_back(count);
+    }
+    db_->run("INSERT INTO rollups (meter_id, slot_seconds, slot_start, pulses) "
+             "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) "
+             "ON CONFLICT (meter_id, slot_seconds, slot_start) "
+             "DO UPDATE SET pulses = rollups.pulses + excluded.pulses",
+             {pg::array(meters), pg::array(sizes), pg::array(starts), pg::array(counts)});
+  }
+  return outcomes;
+}
+
+void PostgresStore::rebuild_rollups() {
+  writing([&] {
+    db_->execute("DELETE FROM rollups");
+    for (const auto size : rollup_slot_sizes) {
+      // Pulse times are never before 1970, so integer division is the floor.
+      db_->run(
+          "INSERT INTO rollups (meter_id, slot_seconds, slot_start, pulses) "
+          "SELECT meter_id, $1::bigint, (ts_us / ($1::bigint * 1000000)) * $1::bigint AS slot, "
+          "count(*) FROM pulses GROUP BY meter_id, slot",
+          {param(static_cast<std::int64_t>(size.count()))});
+    }
+    db_->execute(R"sql(
+      UPDATE meter_stats SET pulses = p.n, first_pulse_us = p.first_us, last_pulse_us = p.last_us
+      FROM (SELECT m.meter_id, count(x.ts_us) AS n, min(x.ts_us) AS first_us,
+                   max(x.ts_us) AS last_us
+            FROM meter_stats AS m LEFT JOIN pulses AS x ON x.meter_id = m.meter_id
+            GROUP BY m.meter_id) AS p
+      WHERE meter_stats.meter_id = p.meter_id)sql");
+  });
+}
+
+std::vector<std::int64_t> PostgresStore::count_pulses_in(std::int64_t meter_id,
+                                                         std::span<const RawRange> ranges) {
+  std::vector<std::int64_t> counts(ranges.size(), 0);
+  // Each range is cut into runs of whole rollup slots and ragged raw edges
+  // (core/rollup_plan.h); all runs of all ranges go in one statement as
+  // arrays, each answered by an index range.
+  std::vector<std::int64_t> owner;
+  std::vector<std::int64_t> sizes; // 0: raw pulses, in µs; else a slot size, in s
+  std::vector<std::int64_t> froms;
+  std::vector<std::int64_t> tos;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    for (const RangeRun &run : plan_range(ranges[i].from, ranges[i].to)) {
+      owner.push_back(static_cast<std::int64_t>(i));
+      sizes.push_back(run.slot_size.count());
+      if (run.slot_size.count() > 0) {
+        froms.push_back(slot_start(run.from, run.slot_size));
+        tos.push_back(slot_start(run.to, run.slot_size));
+      } else {
+        froms.push_back(to_epoch_us(run.from));
+        tos.push_back(to_epoch_us(run.to));
+      }
+    }
+  }
+  if (owner.empty()) {
+    return counts;
+  }
+  const pg::Rows rows = db_->run(
+      R"sql(
+    SELECT q.owner, CASE WHEN q.size = 0 THEN
+      (SELECT count(*) FROM pulses AS p
+       WHERE p.meter_id = $1 AND p.ts_us >= q.low AND p.ts_us < q.high)
+    ELSE
+      (SELECT coalesce(sum(r.pulses), 0) FROM rollups AS r
+       WHERE r.meter_id = $1 AND r.slot_seconds = q.size AND r.slot_start >= q.low
+         AND r.slot_start < q.high)
+    END
+    FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS q(owner, size, low, high))sql",
+      {param(meter_id), pg::array(owner), pg::array(sizes), pg::array(froms), pg::array(tos)});
+  for (int row = 0; row < rows.size(); ++row) {
+    counts[static_cast<std::size_t>(rows.integer(row, 0))] += rows.integer(row, 1);
+  }
+  return counts;
+}
+
+std::vector<SlotCount> PostgresStore::rollups_in(std::int64_t meter_id,
+                                                 std::span<const SlotSpan> spans) {
+  if (spans.empty()) {
+    return {};
+  }
+  std::vector<std::int64_t> sizes;
+  std::vector<std::int64_t> froms;
+  std::vector<std::int64_t> tos;
+  for (const SlotSpan &span : spans) {
+    sizes.push_back(span.size.count());
+    froms.push_back(slot_start(span.from, span.size));
+    tos.push_back(slot_start(span.to, span.size));
+  }
+  const pg::Rows rows =
+      db_->run(R"sql(
+    SELECT r.slot_seconds, r.slot_start, r.pulses
+    FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS q(size, low, high)
+    JOIN rollups AS r ON r.meter_id = $1 AND r.slot_seconds = q.size
+      AND r.slot_start >= q.low AND r.slot_start < q.high)sql",
+               {param(meter_id), pg::array(sizes), pg::array(froms), pg::array(tos)});
+  return rows.each([](const pg::Rows &row, int i) {
+    return SlotCount{std::chrono::seconds{row.integer(i, 0)},
+                     UtcTime{std::chrono::seconds{row.integer(i, 1)}}, row.integer(i, 2)};
+  });
+}
+
+std::vector<UtcTime> PostgresStore::last_pulses(std::int64_t meter_id, std::size_t limit) {
+  const pg::Rows rows = db_->run("SELECT ts_us FROM (SELECT ts_us FROM pulses WHERE meter_id = $1 "
+                                 "ORDER BY ts_us DESC LIMIT $2) AS newest ORDER BY ts_us",
+                                 {param(meter_id), param(static_cast<std::int64_t>(limit))});
+  return rows.each(read_time);
+}
+
+std::vector<UtcTime> PostgresStore::pulses_page(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                                std::size_t limit) {
+  const pg::Rows rows = db_->run("SELECT ts_us FROM pulses WHERE meter_id = $1 AND ts_us >= $2 "
+                                 "AND ts_us < $3 ORDER BY ts_us LIMIT $4",
+                                 {param(meter_id), param(to_epoch_us(from)), param(to_epoch_us(to)),
+                                  param(static_cast<std::int64_t>(limit))});
+  return rows.each(read_time);
+}
+
+void PostgresStore::for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                   const std::function<void(UtcTime)> &visit) {
+  // Pages by the key, so memory stays bounded whatever the range holds.
+  constexpr std::size_t page_size = 10'000;
+  for (UtcTime next = from;;) {
+    const std::vector<UtcTime> page = pulses_page(meter_id, next, to, page_size);
+    for (const UtcTime t : page) {
+      visit(t);
+    }
+    if (page.size() < page_size) {
+      return;
+    }
+    next = page.back() + Micros{1};
+  }
+}
+
+} // namespace pulsemon

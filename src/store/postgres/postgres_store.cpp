@@ -1,0 +1,455 @@
+// Opening the PostgreSQL store, its transactions, and the small tables:
+// meters, gaps, register records, the household, runs, calorific values,
+// users. Pulses are in postgres_pulses.cpp, nodes and keys in
+// postgres_nodes.cpp.
+#include "store/postgres/postgres_store.h"
+
+#include "core/quoted_input.h"
+#include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_schema.h"
+#include "store/postgres/postgres_rows.h"
+#include "store/store_rules.h"
+
+namespace pulsemon {
+
+using pg::param;
+
+PostgresStore::PostgresStore(const std::string &url, StoreOptions options)
+    : db_(std::make_unique<pg::Connection>(url)), durability_(options.durability) {
+  pg::migrate(*db_);
+  // "normal" lets a commit return before its WAL is flushed: a crash of the
+  // server can lose the last commits, as SQLite's synchronous = NORMAL.
+  db_->execute(durability_ == Durability::full ? "SET synchronous_commit = on"
+                                               : "SET synchronous_commit = off");
+}
+
+PostgresStore::~PostgresStore() = default;
+
+void PostgresStore::begin_write() {
+  if (write_depth_++ > 0) {
+    return;
+  }
+  if (in_scope_) {
+    write_depth_ = 0;
+    throw Failure(ErrorCode::internal, "a write through a handle inside its read scope");
+  }
+  try {
+    db_->begin();
+    db_->run("SELECT pg_advisory_xact_lock($1)", {param(pg::writers_lock)});
+  } catch (...) {
+    write_depth_ = 0;
+    db_->rollback();
+    throw;
+  }
+}
+
+void PostgresStore::end_write(bool commit) {
+  if (--write_depth_ > 0) {
+    return;
+  }
+  if (!commit) {
+    db_->rollback();
+    return;
+  }
+  try {
+    db_->execute("UPDATE counters SET value = value + 1 WHERE name = 'changes'");
+  } catch (...) {
+    db_->rollback();
+    throw;
+  }
+  db_->commit(); // a failed COMMIT has rolled back
+}
+
+void PostgresStore::atomically(const std::function<void()> &work) {
+  writing(work);
+}
+
+int PostgresStore::schema_version() {
+  return pg::schema_version(*db_);
+}
+
+void PostgresStore::add_meter(const Meter &meter, UtcTime now) {
+  if (auto error = meter_error(meter)) {
+    throw Failure(*error);
+  }
+  writing([&] {
+    if (find_meter(meter.id)) {
+      throw Failure(ErrorCode::already_exists,
+                    "id: meter " + std::to_string(meter.id) + " already exists");
+    }
+    std::vector<pg::Param> values = pg::meter_params(meter);
+    values.push_back(param(to_epoch_us(now)));
+    db_->run(R"sql(
+      INSERT INTO meters (id, name, location, kind, unit, pulses_per_unit, tariff,
+                          min_interval_us, min_width_us, power_timeout_s, created_us)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11))sql",
+             values);
+    db_->run("INSERT INTO meter_stats (meter_id) VALUES ($1)", {param(meter.id)});
+  });
+  known_meters_.insert(meter.id);
+}
+
+void PostgresStore::update_meter(const Meter &meter) {
+  if (auto error = meter_error(meter)) {
+    throw Failure(*error);
+  }
+  writing([&] {
+    const Meter before = this->meter(meter.id);
+    if (auto error = meter_change_error(before, meter, stats(meter.id).pulses > 0)) {
+      throw Failure(*error);
+    }
+    db_->run(R"sql(
+      UPDATE meters SET name = $2, location = $3, kind = $4, unit = $5, pulses_per_unit = $6,
+                        tariff = $7, min_interval_us = $8, min_width_us = $9, power_timeout_s = $10
+      WHERE id = $1)sql",
+             pg::meter_params(meter));
+  });
+}
+
+std::optional<Meter> PostgresStore::find_meter(std::int64_t id) {
+  const pg::Rows rows = db_->run(std::string(pg::meter_columns) + "WHERE id = $1", {param(id)});
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  return pg::read_meter(rows, 0);
+}
+
+Meter PostgresStore::meter(std::int64_t id) {
+  auto found = find_meter(id);
+  if (!found) {
+    throw Failure(ErrorCode::not_found, "meter " + std::to_string(id) + " does not exist");
+  }
+  return *found;
+}
+
+std::vector<Meter> PostgresStore::meters() {
+  return db_->run(std::string(pg::meter_columns) + "ORDER BY id").each(pg::read_meter);
+}
+
+bool PostgresStore::meter_exists(std::int64_t meter_id) {
+  if (known_meters_.contains(meter_id)) {
+    return true;
+  }
+  if (find_meter(meter_id)) {
+    known_meters_.insert(meter_id);
+    return true;
+  }
+  return false;
+}
+
+MeterStats PostgresStore::stats(std::int64_t meter_id) {
+  const pg::Rows rows = db_->run(R"sql(
+    SELECT pulses, duplicates, too_close, too_short, unpaired, first_pulse_us, last_pulse_us
+    FROM meter_stats WHERE meter_id = $1)sql",
+                                 {param(meter_id)});
+  MeterStats stats;
+  if (rows.empty()) {
+    return stats;
+  }
+  stats.pulses = rows.integer(0, 0);
+  stats.duplicates = rows.integer(0, 1);
+  stats.rejected.too_close = static_cast<std::uint64_t>(rows.integer(0, 2));
+  stats.rejected.too_short = static_cast<std::uint64_t>(rows.integer(0, 3));
+  stats.rejected.unpaired = static_cast<std::uint64_t>(rows.integer(0, 4));
+  if (!rows.is_null(0, 5)) {
+    stats.first_pulse = utc_from_epoch_us(rows.integer(0, 5));
+    stats.last_pulse = utc_from_epoch_us(rows.integer(0, 6));
+  }
+  return stats;
+}
+
+UtcTime PostgresStore::meter_created(std::int64_t meter_id) {
+  const pg::Rows rows = db_->run("SELECT created_us FROM meters WHERE id = $1", {param(meter_id)});
+  if (rows.empty()) {
+    throw Failure(ErrorCode::not_found, "meter " + std::to_string(meter_id) + " does not exist");
+  }
+  return utc_from_epoch_us(rows.integer(0, 0));
+}
+
+void PostgresStore::record_gap(std::int64_t meter_id, const Gap &gap) {
+  (void)meter(meter_id);
+  writing([&] { insert_gap(meter_id, gap); });
+}
+
+void PostgresStore::insert_gap(std::int64_t meter_id, const Gap &gap) {
+  db_->run("INSERT INTO gaps (meter_id, at_us, missing_pulses, reason) VALUES ($1, $2, $3, $4)",
+           {param(meter_id), param(to_epoch_us(gap.at)),
+            gap.missing_pulses ? param(*gap.missing_pulses) : pg::Param{}, param(gap.reason)});
+}
+
+std::vector<Gap> PostgresStore::gaps(std::int64_t meter_id, std::size_t limit) {
+  const pg::Rows rows = db_->run("SELECT at_us, missing_pulses, reason FROM gaps WHERE meter_id = "
+                                 "$1 ORDER BY at_us DESC, id DESC LIMIT $2",
+                                 {param(meter_id), param(static_cast<std::int64_t>(limit))});
+  std::vector<Gap> result;
+  for (int i = 0; i < rows.size(); ++i) {
+    Gap gap{utc_from_epoch_us(rows.integer(i, 0)), std::nullopt, rows.text(i, 2)};
+    if (!rows.is_null(i, 1)) {
+      gap.missing_pulses = rows.integer(i, 1);
+    }
+    result.push_back(std::move(gap));
+  }
+  return result;
+}
+
+HouseholdProfile PostgresStore::household() {
+  const pg::Rows rows =
+      db_->run("SELECT people, floor_area_m2, heating FROM household WHERE id = 1");
+  HouseholdProfile profile;
+  if (!rows.empty()) {
+    if (!rows.is_null(0, 0)) {
+      profile.people = static_cast<int>(rows.integer(0, 0));
+    }
+    if (!rows.is_null(0, 1)) {
+      profile.floor_area_m2 = rows.number(0, 1);
+    }
+    profile.heating = rows.text(0, 2);
+  }
+  return profile;
+}
+
+void PostgresStore::set_household(const HouseholdProfile &profile) {
+  if (auto error = validate_household(profile)) {
+    throw Failure(*error);
+  }
+  writing([&] {
+    db_->run("INSERT INTO household (id, people, floor_area_m2, heating) VALUES (1, $1, $2, $3) "
+             "ON CONFLICT (id) DO UPDATE SET people = $1, floor_area_m2 = $2, heating = $3",
+             {profile.people ? param(std::int64_t{*profile.people}) : pg::Param{},
+              profile.floor_area_m2 ? param(*profile.floor_area_m2) : pg::Param{},
+              param(profile.heating)});
+  });
+}
+
+std::int64_t PostgresStore::begin_run(UtcTime now) {
+  return writing([&] {
+    return db_
+        ->run("INSERT INTO daemon_runs (started_us, alive_us) VALUES ($1, $1) RETURNING id",
+              {param(to_epoch_us(now))})
+        .integer(0, 0);
+  });
+}
+
+void PostgresStore::keep_run(std::int64_t run, UtcTime alive, bool stopped) {
+  writing([&] {
+    db_->run("UPDATE daemon_runs SET alive_us = greatest(alive_us, $2), stopped = $3 "
+             "WHERE id = $1",
+             {param(run), param(to_epoch_us(alive)), param(stopped)});
+  });
+}
+
+std::vector<DaemonRun> PostgresStore::runs_around(UtcTime from, UtcTime to, std::size_t limit) {
+  const pg::Rows rows = db_->run(
+      "SELECT id, started_us, alive_us, stopped FROM ("
+      " (SELECT * FROM daemon_runs WHERE started_us < $1 ORDER BY started_us DESC LIMIT 1)"
+      " UNION ALL (SELECT * FROM daemon_runs WHERE started_us >= $1 AND started_us < $2"
+      "  ORDER BY started_us LIMIT $3)"
+      " UNION ALL (SELECT * FROM daemon_runs WHERE started_us >= $2 ORDER BY started_us LIMIT 1)"
+      ") AS around ORDER BY started_us, id",
+      {param(to_epoch_us(from)), param(to_epoch_us(std::max(from, to))),
+       param(static_cast<std::int64_t>(limit))});
+  return rows.each([](const pg::Rows &row, int i) {
+    return DaemonRun{row.integer(i, 0), utc_from_epoch_us(row.integer(i, 1)),
+                     utc_from_epoch_us(row.integer(i, 2)), row.boolean(i, 3)};
+  });
+}
+
+std::vector<RegisterRecord> PostgresStore::register_records(std::int64_t meter_id) {
+  const pg::Rows rows = db_->run("SELECT at_us, value, replacement FROM register_records "
+                                 "WHERE meter_id = $1 ORDER BY at_us",
+                                 {param(meter_id)});
+  return rows.each([](const pg::Rows &row, int i) {
+    return RegisterRecord{utc_from_epoch_us(row.integer(i, 0)), row.number(i, 1),
+                          row.boolean(i, 2)};
+  });
+}
+
+PulseCounter PostgresStore::pulse_counter(std::int64_t meter_id) {
+  return [this, meter_id](std::optional<UtcTime> after, UtcTime until) {
+    if (!after) {
+      const MeterStats kept = stats(meter_id);
+      if (!kept.last_pulse || *kept.last_pulse <= until) {
+        return kept.pulses;
+      }
+    }
+    // (after, until] in whole microseconds is [after + 1 µs, until + 1 µs).
+    const UtcTime from = after ? *after + Micros{1} : utc_from_epoch_us(0);
+    return count_pulses(meter_id, from, until + Micros{1});
+  };
+}
+
+void PostgresStore::add_register_record(std::int64_t meter_id, const RegisterRecord &record) {
+  const Meter found = meter(meter_id);
+  writing([&] {
+    if (auto error = check_new_record(register_records(meter_id), record, found.pulses_per_unit,
+                                      pulse_counter(meter_id))) {
+      throw Failure(*error);
+    }
+    db_->run("INSERT INTO register_records (meter_id, at_us, value, replacement) "
+             "VALUES ($1, $2, $3, $4)",
+             {param(meter_id), param(to_epoch_us(record.at)), param(record.value),
+              param(record.replacement)});
+  });
+}
+
+RegisterState PostgresStore::register_state(std::int64_t meter_id, UtcTime at) {
+  const Meter found = meter(meter_id);
+  return register_at(register_records(meter_id), at, found.pulses_per_unit,
+                     pulse_counter(meter_id));
+}
+
+std::vector<CalorificValue> PostgresStore::calorific_values(std::int64_t meter_id) {
+  const pg::Rows rows =
+      db_->run("SELECT effective_us, megajoules_per_m3, volume_correction FROM calorific_values "
+               "WHERE meter_id = $1 ORDER BY effective_us",
+               {param(meter_id)});
+  return rows.each([](const pg::Rows &row, int i) {
+    return CalorificValue{utc_from_epoch_us(row.integer(i, 0)), row.number(i, 1),
+                          row.number(i, 2)};
+  });
+}
+
+void PostgresStore::add_calorific_value(std::int64_t meter_id, const CalorificValue &value) {
+  if (auto error = calorific_value_error(meter(meter_id), value)) {
+    throw Failure(*error);
+  }
+  writing([&] {
+    db_->run("INSERT INTO calorific_values (meter_id, effective_us, megajoules_per_m3, "
+             "volume_correction) VALUES ($1, $2, $3, $4)",
+             {param(meter_id), param(to_epoch_us(value.effective_from)),
+              param(value.megajoules_per_m3), param(value.volume_correction)});
+  });
+}
+
+void PostgresStore::add_user(const User &user, UtcTime now) {
+  if (user.name.empty()) {
+    throw Failure(ErrorCode::invalid_argument, "name: must not be empty");
+  }
+  writing([&] {
+    if (find_user(user.name)) {
+      throw Failure(ErrorCode::already_exists,
+                    "name: user " + quoted_input(user.name) + " already exists");
+    }
+    db_->run("INSERT INTO users (name, role, password_hash, created_us, must_change_password, "
+             "token_generation) VALUES ($1, $2, $3, $4, $5, $6)",
+             {param(user.name), param(to_string(user.role)), param(user.password_hash),
+              param(to_epoch_us(now)), param(user.must_change_password),
+              param(next_token_generation())});
+  });
+}
+
+std::int64_t PostgresStore::next_token_generation() {
+  const pg::Rows next = db_->run("UPDATE counters SET value = value + 1 "
+                                 "WHERE name = 'token_generation' RETURNING value - 1");
+  if (next.empty()) {
+    throw Failure(ErrorCode::internal, "the token generation counter is missing");
+  }
+  return next.integer(0, 0);
+}
+
+namespace {
+constexpr const char *user_columns = "SELECT id, name, role, password_hash, token_generation, "
+                                     "must_change_password, created_us FROM users ";
+User read_user(const pg::Rows &rows, int i) {
+  return User{rows.integer(i, 0),
+              rows.text(i, 1),
+              value_or_throw(parse_role(rows.text(i, 2))),
+              rows.text(i, 3),
+              rows.integer(i, 4),
+              rows.boolean(i, 5),
+              utc_from_epoch_us(rows.integer(i, 6))};
+}
+Failure missing_user(std::string_view name) {
+  return Failure(ErrorCode::not_found, "user " + quoted_input(name) + " does not exist");
+}
+} // namespace
+
+std::optional<User> PostgresStore::find_user(std::string_view name) {
+  const pg::Rows rows = db_->run(std::string(user_columns) + "WHERE name = $1", {param(name)});
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  return read_user(rows, 0);
+}
+
+std::vector<User> PostgresStore::users() {
+  // COLLATE "C": by bytes, as SQLite orders them.
+  return db_->run(std::string(user_columns) + "ORDER BY name COLLATE \"C\"").each(read_user);
+}
+
+void PostgresStore::set_password(std::string_view name, const std::string &password_hash) {
+  writing([&] {
+    const pg::Rows done =
+        db_->run("UPDATE users SET password_hash = $2, token_generation = token_generation + 1, "
+                 "must_change_password = false WHERE name = $1",
+                 {param(name), param(password_hash)});
+    if (done.affected() == 0) {
+      throw missing_user(name);
+    }
+  });
+}
+
+void PostgresStore::set_role(std::string_view name, Role role) {
+  writing([&] {
+    const auto user = find_user(name);
+    if (!user) {
+      throw missing_user(name);
+    }
+    if (user->role == Role::admin && role != Role::admin && admin_count() == 1) {
+      throw Failure(ErrorCode::invalid_argument,
+                    "role: " + quoted_input(name) + " is the last admin");
+    }
+    db_->run("UPDATE users SET role = $2, token_generation = $3 WHERE name = $1",
+             {param(name), param(to_string(role)), param(next_token_generation())});
+  });
+}
+
+void PostgresStore::delete_user(std::string_view name) {
+  writing([&] {
+    const auto user = find_user(name);
+    if (!user) {
+      throw missing_user(name);
+    }
+    if (user->role == Role::admin && admin_count() == 1) {
+      throw Failure(ErrorCode::invalid_argument,
+                    quoted_input(name) + " is the last admin; add another admin first");
+    }
+    db_->run("DELETE FROM users WHERE name = $1", {param(name)});
+  });
+}
+
+std::int64_t PostgresStore::admin_count() {
+  return db_->run("SELECT count(*) FROM users WHERE role = 'admin'").integer(0, 0);
+}
+
+ChangeToken PostgresStore::change_token() {
+  const std::int64_t changes =
+      db_->run("SELECT value FROM counters WHERE name = 'changes'").integer(0, 0);
+  return ChangeToken{changes, 0};
+}
+
+class PostgresStore::ScopeGuard final : public ReadScope {
+public:
+  explicit ScopeGuard(PostgresStore &store) : store_(store) {
+    store_.db_->begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    store_.in_scope_ = true;
+  }
+  ~ScopeGuard() override {
+    store_.in_scope_ = false;
+    store_.db_->rollback(); // it only read
+  }
+  ScopeGuard(const ScopeGuard &) = delete;
+  ScopeGuard &operator=(const ScopeGuard &) = delete;
+
+private:
+  PostgresStore &store_;
+};
+
+std::unique_ptr<ReadScope> PostgresStore::read_scope() {
+  if (in_scope_ || write_depth_ > 0) {
+    return std::make_unique<ReadScope>(); // already inside one transaction
+  }
+  return std::make_unique<ScopeGuard>(*this);
+}
+
+} // namespace pulsemon

@@ -1,0 +1,160 @@
+#pragma once
+// The storage port on PostgreSQL (libpq): the same tables as the SQLite
+// store, with rollups and statistics kept in the same transaction as the
+// pulses, acknowledged only after COMMIT.
+//
+// Concurrency (store.h's contract): every write transaction takes one
+// transaction-scoped advisory lock first, so writers from every handle and
+// every instance run one after the other, as SQLite's BEGIN IMMEDIATE
+// makes them; the read-check-write rules (a meter id not taken, the last
+// admin, a node's batch once) then need nothing more. Why not serializable
+// transactions with retries: pulses reach the store in batches (the
+// writer's group commit, one node upload), so writes are few and short and
+// the lock is never the limit; a retry loop would have to replay the
+// caller's `atomically` work, which may have side effects it cannot undo.
+// Reads take no lock; inside a ReadScope they see one snapshot
+// (REPEATABLE READ).
+//
+// Thread safety: none. Each thread opens its own handle.
+
+#include "store/durability.h"
+#include "store/store.h"
+
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <unordered_set>
+
+namespace pulsemon {
+
+namespace pg {
+class Connection;
+}
+
+class PostgresStore final : public Store {
+public:
+  // Connects and brings the schema up to date (under an advisory lock, so
+  // instances starting together migrate once). Throws Failure(unavailable)
+  // when the server cannot be reached, naming why.
+  PostgresStore(const std::string &url, StoreOptions options);
+  ~PostgresStore() override;
+  PostgresStore(const PostgresStore &) = delete;
+  PostgresStore &operator=(const PostgresStore &) = delete;
+
+  void atomically(const std::function<void()> &work) override;
+  [[nodiscard]] int schema_version() override;
+
+  void add_meter(const Meter &meter, UtcTime now) override;
+  void update_meter(const Meter &meter) override;
+  [[nodiscard]] std::optional<Meter> find_meter(std::int64_t id) override;
+  [[nodiscard]] Meter meter(std::int64_t id) override;
+  [[nodiscard]] std::vector<Meter> meters() override;
+  [[nodiscard]] MeterStats stats(std::int64_t meter_id) override;
+  [[nodiscard]] UtcTime meter_created(std::int64_t meter_id) override;
+
+  void record_gap(std::int64_t meter_id, const Gap &gap) override;
+  [[nodiscard]] std::vector<Gap> gaps(std::int64_t meter_id, std::size_t limit) override;
+
+  [[nodiscard]] std::vector<RegisterRecord> register_records(std::int64_t meter_id) override;
+  void add_register_record(std::int64_t meter_id, const RegisterRecord &record) override;
+  [[nodiscard]] RegisterState register_state(std::int64_t meter_id, UtcTime at) override;
+
+  [[nodiscard]] HouseholdProfile household() override;
+  void set_household(const HouseholdProfile &profile) override;
+
+  [[nodiscard]] std::int64_t begin_run(UtcTime now) override;
+  void keep_run(std::int64_t run, UtcTime alive, bool stopped) override;
+  [[nodiscard]] std::vector<DaemonRun> runs_around(UtcTime from, UtcTime to,
+                                                   std::size_t limit) override;
+
+  [[nodiscard]] std::vector<CalorificValue> calorific_values(std::int64_t meter_id) override;
+  void add_calorific_value(std::int64_t meter_id, const CalorificValue &value) override;
+
+  // One statement per batch inserts its pulses (an array, ON CONFLICT DO
+  // NOTHING RETURNING what was new); rollups and statistics follow in the
+  // same transaction.
+  std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) override;
+  void rebuild_rollups() override;
+
+  // All ranges in one statement.
+  [[nodiscard]] std::vector<std::int64_t>
+  count_pulses_in(std::int64_t meter_id, std::span<const RawRange> ranges) override;
+  [[nodiscard]] std::vector<SlotCount> rollups_in(std::int64_t meter_id,
+                                                  std::span<const SlotSpan> spans) override;
+  [[nodiscard]] std::vector<UtcTime> last_pulses(std::int64_t meter_id, std::size_t limit) override;
+  [[nodiscard]] std::vector<UtcTime> pulses_page(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                                 std::size_t limit) override;
+  void for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
+                      const std::function<void(UtcTime)> &visit) override;
+
+  void add_user(const User &user, UtcTime now) override;
+  [[nodiscard]] std::optional<User> find_user(std::string_view name) override;
+  [[nodiscard]] std::vector<User> users() override;
+  void set_password(std::string_view name, const std::string &password_hash) override;
+  void set_role(std::string_view name, Role role) override;
+  void delete_user(std::string_view name) override;
+
+  std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
+                              UtcTime now) override;
+  void set_device_key_hash(std::int64_t id, const std::string &key_hash) override;
+  [[nodiscard]] std::vector<DeviceKey> device_keys() override;
+  [[nodiscard]] std::optional<DeviceKey> find_device_key(std::int64_t id) override;
+  void revoke_device_key(std::int64_t id, UtcTime now) override;
+
+  [[nodiscard]] std::optional<NodeRecord> node(const std::string &name) override;
+  void save_node(const NodeRecord &record) override;
+  [[nodiscard]] bool batch_seen(const std::string &node, std::int64_t boot,
+                                std::int64_t seq) override;
+  void record_batch(const std::string &node, std::int64_t boot, std::int64_t seq, UtcTime received,
+                    std::int64_t pulses) override;
+  void forget_batches(const std::string &node) override;
+  void visit_batch_numbers(const std::string &node, std::int64_t boot, std::int64_t first,
+                           const std::function<bool(std::int64_t)> &visit) override;
+  [[nodiscard]] std::vector<NodeStatus> nodes() override;
+  [[nodiscard]] std::vector<NodeStatus> nodes_of_meter(std::int64_t meter_id) override;
+
+  // The change feed's sequence, bumped by every write transaction of any
+  // instance: equal tokens mean nothing was written in between.
+  [[nodiscard]] ChangeToken change_token() override;
+  [[nodiscard]] std::unique_ptr<ReadScope> read_scope() override;
+
+private:
+  class ScopeGuard;
+  // Runs `work` in a write transaction (joining one already open).
+  template <class Work> auto writing(Work &&work);
+  void begin_write();
+  void end_write(bool commit);
+  [[nodiscard]] bool meter_exists(std::int64_t meter_id);
+  void insert_gap(std::int64_t meter_id, const Gap &gap);
+  [[nodiscard]] std::int64_t admin_count();
+  [[nodiscard]] std::int64_t next_token_generation();
+  [[nodiscard]] PulseCounter pulse_counter(std::int64_t meter_id);
+  std::vector<BatchOutcome> commit_in_transaction(std::span<const PulseBatch> batches);
+
+  std::unique_ptr<pg::Connection> db_;
+  Durability durability_;
+  int write_depth_ = 0;   // nesting of writing()/atomically()
+  bool in_scope_ = false; // a ReadScope's transaction is open
+  std::unordered_set<std::int64_t> known_meters_;
+};
+
+template <class Work> auto PostgresStore::writing(Work &&work) {
+  begin_write();
+  try {
+    if constexpr (std::is_void_v<decltype(work())>) {
+      work();
+      end_write(true);
+    } else {
+      auto result = work();
+      end_write(true);
+      return result;
+    }
+  } catch (...) {
+    if (write_depth_ > 0) {
+      end_write(false);
+    }
+    throw;
+  }
+}
+
+} // namespace pulsemon

@@ -1,0 +1,109 @@
+// pulsemon on PostgreSQL as a newcomer sets it up: the config's [store]
+// url names a database on a real PostgreSQL 15, `pulsemon meter add` and
+// `pulsemon user add` make the meter and the admin there, `serve` stores a
+// simulated meter's pulses, the API answers from the database, and a
+// restart of PostgreSQL under the running daemon loses nothing: the
+// writer keeps its pulses while the server is away and stores them when
+// it is back.
+#include "store/postgres/postgres_store.h"
+#include "support/daemon.h"
+#include "support/http_client.h"
+#include "support/postgres_server.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <thread>
+
+namespace pulsemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+class PostgresDaemon : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string why;
+    server = testing::shared_postgres(why);
+    if (server == nullptr) {
+      const char *required = std::getenv("PULSEMON_REQUIRE_POSTGRES");
+      if (required != nullptr && std::string(required) == "1") {
+        FAIL() << "PostgreSQL is required here but cannot start: " << why;
+      }
+      GTEST_SKIP() << "PostgreSQL cannot start here: " << why;
+    }
+    url = server->new_database_url();
+  }
+
+  std::int64_t stored_pulses() const {
+    PostgresStore store(url, StoreOptions{});
+    return store.stats(1).pulses;
+  }
+
+  testing::TempDir dir;
+  testing::PostgresServer *server = nullptr;
+  std::string url;
+};
+
+TEST_F(PostgresDaemon, ServesFromTheDatabaseAndLosesNothingWhenPostgresqlRestarts) {
+  const auto config = testing::init_steady_data_folder(dir.path());
+  testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
+  testing::edit_file(config, "path = \"pulsemon.db\"", "");
+
+  const testing::Completed meter = testing::run(
+      testing::pulsemon_binary(), {"-c", config.string(), "meter", "add", "--id", "1", "--name",
+                                   "House", "--kind", "electricity", "--ppu", "1000"});
+  ASSERT_EQ(meter.exit_code, 0) << meter.err;
+  const testing::Completed user =
+      testing::run(testing::pulsemon_binary(),
+                   {"-c", config.string(), "user", "add", "admin", "--role", "admin"},
+                   "a long password\na long password\n");
+  ASSERT_EQ(user.exit_code, 0) << user.err;
+
+  testing::RunningDaemon daemon = testing::start_daemon(config);
+  const auto wait_for_more_than = [&](std::int64_t count) {
+    for (int i = 0; i < 200; ++i) {
+      if (stored_pulses() > count) {
+        return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_for_more_than(10)) << daemon.process->output();
+  const std::string bearer = testing::login_bearer(daemon.port, "admin", "a long password");
+  const auto answer =
+      testing::http_request(daemon.port, "GET", "/api/meters/1", "", {{"Authorization", bearer}});
+  ASSERT_EQ(answer.status, 200U) << answer.body;
+  EXPECT_GT(nlohmann::json::parse(answer.body)["pulses"].get<std::int64_t>(), 10);
+
+  // PostgreSQL goes away for a moment and comes back.
+  server->stop();
+  std::this_thread::sleep_for(1500ms);
+  server->start();
+  const std::int64_t after_restart = stored_pulses();
+  ASSERT_TRUE(wait_for_more_than(after_restart + 10)) << daemon.process->output();
+  daemon.process->signal(SIGTERM);
+  ASSERT_EQ(daemon.process->wait(std::chrono::seconds{20}), 0) << daemon.process->output();
+  EXPECT_NE(daemon.process->output().find("cannot store pulses: PostgreSQL"), std::string::npos)
+      << "the outage is told: " << daemon.process->output();
+  EXPECT_NE(daemon.process->output().find("storing again"), std::string::npos)
+      << daemon.process->output();
+  EXPECT_NE(daemon.process->output().find(" 0 duplicates, 0 not stored"), std::string::npos)
+      << daemon.process->output();
+
+  // Ten pulses a second, every one of them stored: none lost while the
+  // server was down (the simulator's first pulse is its only gap).
+  PostgresStore reader(url, StoreOptions{});
+  const MeterStats stats = reader.stats(1);
+  ASSERT_TRUE(stats.first_pulse && stats.last_pulse);
+  const double seconds =
+      std::chrono::duration<double>(*stats.last_pulse - *stats.first_pulse).count();
+  EXPECT_NEAR(static_cast<double>(stats.pulses), seconds * 10.0 + 1.0, 2.0)
+      << "pulses over " << seconds << " s at ten a second";
+}
+
+} // namespace
+} // namespace pulsemon

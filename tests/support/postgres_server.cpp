@@ -1,0 +1,104 @@
+#include "support/postgres_server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace pulsemon::testing {
+
+namespace {
+
+const std::filesystem::path bin = "/usr/lib/postgresql/15/bin";
+
+std::string read_file(const std::filesystem::path &file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+} // namespace
+
+PostgresServer::PostgresServer() {
+  if (!std::filesystem::exists(bin / "initdb")) {
+    throw std::runtime_error("PostgreSQL 15 is not installed (" + (bin / "initdb").string() +
+                             "); bash scripts/setup installs it");
+  }
+  if (geteuid() == 0 && chown(dir_.path().c_str(), 65534, 65534) != 0) {
+    throw std::runtime_error("cannot give " + dir_.path().string() + " to nobody");
+  }
+  as_server_user((bin / "initdb").string() + " -D " + (dir_ / "data").string() +
+                 " -A trust -U pulsemon -E UTF8 --locale=C --no-sync");
+  start();
+}
+
+PostgresServer::~PostgresServer() {
+  try {
+    stop();
+  } catch (const std::exception &) {
+    // The folder goes with the TempDir; a server left behind dies with it.
+  }
+}
+
+void PostgresServer::as_server_user(const std::string &command) const {
+  const std::string log = (dir_ / "command.log").string();
+  const std::string line =
+      (geteuid() == 0 ? "runuser -u nobody -- " : "") + command + " >" + log + " 2>&1";
+  if (std::system(line.c_str()) != 0) {
+    throw std::runtime_error("'" + command + "' failed: " + read_file(log) +
+                             read_file(dir_ / "server.log"));
+  }
+}
+
+void PostgresServer::start() {
+  // fsync stays on: the tests of what a commit keeps rely on it.
+  as_server_user((bin / "pg_ctl").string() + " -D " + (dir_ / "data").string() + " -l " +
+                 (dir_ / "server.log").string() + " -w -o \"-k " + dir_.path().string() +
+                 " -c listen_addresses=''\" start");
+  running_ = true;
+}
+
+void PostgresServer::stop() {
+  if (!running_) {
+    return;
+  }
+  running_ = false;
+  as_server_user((bin / "pg_ctl").string() + " -D " + (dir_ / "data").string() +
+                 " -m fast -w stop");
+}
+
+void PostgresServer::psql(const std::string &database, const std::string &sql) const {
+  const std::string log = (dir_ / "psql.log").string();
+  const std::string line = "psql -v ON_ERROR_STOP=1 -X -q -h " + dir_.path().string() +
+                           " -U pulsemon -d " + database + " -c \"" + sql + "\" >" + log + " 2>&1";
+  if (std::system(line.c_str()) != 0) {
+    throw std::runtime_error("psql " + sql + ": " + read_file(log));
+  }
+}
+
+std::string PostgresServer::new_database_url() {
+  const std::string name = "test" + std::to_string(++databases_);
+  psql("postgres", "CREATE DATABASE " + name);
+  return "postgresql:///" + name + "?host=" + dir_.path().string() + "&user=pulsemon";
+}
+
+PostgresServer *shared_postgres(std::string &why) {
+  static std::unique_ptr<PostgresServer> server;
+  static std::string failure;
+  if (!server && failure.empty()) {
+    try {
+      server = std::make_unique<PostgresServer>();
+    } catch (const std::exception &error) {
+      failure = error.what();
+    }
+  }
+  why = failure;
+  return server.get();
+}
+
+} // namespace pulsemon::testing

@@ -1,0 +1,45 @@
+#pragma once
+// A real PostgreSQL 15 for a test: Debian's initdb and pg_ctl
+// (postgresql-15, which scripts/setup installs) make a cluster in a
+// temporary folder that listens on a Unix socket there and on no TCP port.
+// PostgreSQL refuses to run as root, and CI runs as root: then the server
+// runs as the unprivileged user `nobody`.
+
+#include "support/temp_dir.h"
+
+#include <memory>
+#include <string>
+
+namespace pulsemon::testing {
+
+class PostgresServer {
+public:
+  // Starts a server; throws std::runtime_error saying why it cannot.
+  PostgresServer();
+  ~PostgresServer();
+  PostgresServer(const PostgresServer &) = delete;
+  PostgresServer &operator=(const PostgresServer &) = delete;
+
+  // A new empty database, and the store url that reaches it.
+  [[nodiscard]] std::string new_database_url();
+  // psql -c `sql` in database `database`; throws when it fails.
+  void psql(const std::string &database, const std::string &sql) const;
+
+  void stop();
+  void start();
+
+private:
+  void as_server_user(const std::string &command) const;
+
+  TempDir dir_;
+  int databases_ = 0;
+  bool running_ = false;
+};
+
+// The test process's one server, started at the first call. Null when
+// PostgreSQL cannot start here, with `why` saying why; but when the
+// environment sets PULSEMON_REQUIRE_POSTGRES=1 (CI does) that is a failure
+// of the test rather than a skip.
+PostgresServer *shared_postgres(std::string &why);
+
+} // namespace pulsemon::testing
