@@ -236,14 +236,12 @@ void add_key_routes(http::Router &router, ApiContext &context) {
                 if (name.size() > maximum_name_length) {
                   throw Failure(ErrorCode::invalid_argument, "name: at most 64 bytes");
                 }
-                // One transaction: no other handle ever sees the key without its hash.
-                std::int64_t id = 0;
                 std::string text;
-                context.store.atomically([&] {
-                  id = context.store.add_device_key(name, ids, context.time->wall_now());
-                  text = auth::make_device_key(id);
-                  context.store.set_device_key_hash(id, auth::hash_device_key(text));
-                });
+                const std::int64_t id = context.store.add_device_key(
+                    name, ids, context.time->wall_now(), [&](std::int64_t new_id) {
+                      text = auth::make_device_key(new_id);
+                      return auth::hash_device_key(text);
+                    });
                 http::Response response =
                     http::json_ok({{"id", id}, {"meters", ids}, {"name", name}, {"key", text}});
                 response.status = 201; // the key itself is in this answer only

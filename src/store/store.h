@@ -160,10 +160,13 @@ public:
   virtual void delete_user(std::string_view name) = 0;
 
   // Device keys for sensor nodes. add_device_key checks the meters exist
-  // and returns the id; set_device_key_hash then sets the hash.
+  // and makes the key in one transaction: a key's text holds its id, so
+  // `hash_for(id)` is called with the new id inside it and returns the hash
+  // to keep. No handle ever sees a key without its hash. Returns the id.
+  using KeyHasher = std::function<std::string(std::int64_t id)>;
   virtual std::int64_t add_device_key(const std::string &name,
-                                      const std::vector<std::int64_t> &meters, UtcTime now) = 0;
-  virtual void set_device_key_hash(std::int64_t id, const std::string &key_hash) = 0;
+                                      const std::vector<std::int64_t> &meters, UtcTime now,
+                                      const KeyHasher &hash_for) = 0;
   [[nodiscard]] virtual std::vector<DeviceKey> device_keys() = 0;
   [[nodiscard]] virtual std::optional<DeviceKey> find_device_key(std::int64_t id) = 0;
   virtual void revoke_device_key(std::int64_t id, UtcTime now) = 0; // throws Failure(not_found)

@@ -9,6 +9,7 @@
 #include "store/memory/memory_store.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/key_hash.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
@@ -394,8 +395,8 @@ TEST_P(StoreConformance, RunsAreKeptAndFoundAroundARange) {
 
 TEST_P(StoreConformance, ANodesBatchIsStoredOnceAndItsNameBelongsToItsKey) {
   add_meter(1);
-  const std::int64_t key = store->add_device_key("hall", {1}, now);
-  const std::int64_t other = store->add_device_key("shed", {1}, now);
+  const std::int64_t key = store->add_device_key("hall", {1}, now, testing::unused_key_hash);
+  const std::int64_t other = store->add_device_key("shed", {1}, now, testing::unused_key_hash);
   IngestBatch batch;
   batch.node = "hall";
   batch.boot = 1;
@@ -440,7 +441,7 @@ TEST_P(StoreConformance, ABatchOverADenseStretchIsFilteredAsAgainstEveryStoredPu
   batch.node = "hall";
   batch.boot = 1;
   batch.seq = 1;
-  batch.key_id = store->add_device_key("hall", {1}, now);
+  batch.key_id = store->add_device_key("hall", {1}, now, testing::unused_key_hash);
   batch.received = start + Micros{3600'000'000};
   std::vector<UtcTime> arriving;
   for (int k = 10; k < 2990; k += 150) {
@@ -469,7 +470,7 @@ TEST_P(StoreConformance, ANodeIsToldOfTheHolesAmongItsLastThousandBatches) {
   IngestBatch batch;
   batch.node = "hall";
   batch.boot = 1;
-  batch.key_id = store->add_device_key("hall", {1}, now);
+  batch.key_id = store->add_device_key("hall", {1}, now, testing::unused_key_hash);
   batch.received = utc("2026-05-01T10:00:05Z");
   // Batches 1 to 1 500 without 3 and 1 400; each with a pulse of its own.
   for (std::int64_t seq = 1; seq <= 1500; ++seq) {
@@ -530,8 +531,35 @@ TEST_P(StoreConformance, MetersKeepTheMeaningOfTheirPulses) {
   EXPECT_THROW(store->add_calorific_value(2, CalorificValue{now, 500.0, 1.0}), Failure);
   store->add_calorific_value(2, CalorificValue{now, 35.0, 1.0});
   EXPECT_EQ(store->calorific_values(2).size(), 1U);
-  EXPECT_THROW((void)store->add_device_key("x", {}, now), Failure);
-  EXPECT_THROW((void)store->add_device_key("x", {9}, now), Failure);
+  EXPECT_THROW((void)store->add_device_key("x", {}, now, testing::unused_key_hash), Failure);
+  EXPECT_THROW((void)store->add_device_key("x", {9}, now, testing::unused_key_hash), Failure);
+}
+
+TEST_P(StoreConformance, ADeviceKeyIsMadeWithItsHashInOneCall) {
+  add_meter(1);
+  add_meter(2);
+  std::vector<std::int64_t> asked;
+  const auto hasher = [&](std::int64_t id) {
+    asked.push_back(id);
+    return testing::unused_key_hash(id);
+  };
+  const std::int64_t first = store->add_device_key("hall", {2, 1, 2}, now, hasher);
+  const std::int64_t second = store->add_device_key("shed", {1}, now, hasher);
+  EXPECT_EQ(asked, (std::vector<std::int64_t>{first, second})) << "asked once, for the new id";
+  EXPECT_NE(first, second);
+  const auto kept = store->find_device_key(first);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->key_hash, testing::unused_key_hash(first));
+  EXPECT_EQ(kept->meters, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(kept->name, "hall");
+
+  // A hasher that throws leaves no key behind.
+  EXPECT_THROW((void)store->add_device_key("attic", {1}, now,
+                                           [](std::int64_t) -> std::string {
+                                             throw Failure(ErrorCode::internal, "no entropy");
+                                           }),
+               Failure);
+  EXPECT_EQ(store->device_keys().size(), 2U);
 }
 
 TEST_P(StoreConformance, ARegisterReadingCountsOnFromItsPulses) {

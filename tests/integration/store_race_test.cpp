@@ -5,6 +5,7 @@
 // store shared by its handles, a database on a real PostgreSQL 15.
 #include "ingest/node_batches.h"
 #include "store/open_store.h"
+#include "support/key_hash.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
@@ -177,7 +178,7 @@ TEST_P(StoreRace, ANodesBatchSentTwiceAtOnceIsStoredOnce) {
     const auto opened = handle();
     Store &setup = *opened;
     setup.add_meter(meter(1), now);
-    key = setup.add_device_key("hall", {1}, now);
+    key = setup.add_device_key("hall", {1}, now, testing::unused_key_hash);
   }
   const auto send = [&](Store &store, int round) {
     IngestBatch batch;

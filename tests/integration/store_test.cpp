@@ -2,6 +2,7 @@
 #include "domain/series.h"
 #include "ingest/node_batches.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/key_hash.h"
 #include "support/temp_dir.h"
 
 #include "support/utc.h"
@@ -414,9 +415,12 @@ TEST_F(StoreTest, ListsEveryDeviceKeyWithItsOwnMeters) {
   for (std::int64_t id = 1; id <= 3; ++id) {
     store.add_meter(electricity(id), utc(2026, 1, 1));
   }
-  const std::int64_t first = store.add_device_key("shed", {1}, utc(2026, 1, 2));
-  const std::int64_t second = store.add_device_key("hall", {2, 3}, utc(2026, 1, 3));
-  const std::int64_t third = store.add_device_key("attic", {3}, utc(2026, 1, 4));
+  const std::int64_t first =
+      store.add_device_key("shed", {1}, utc(2026, 1, 2), testing::unused_key_hash);
+  const std::int64_t second =
+      store.add_device_key("hall", {2, 3}, utc(2026, 1, 3), testing::unused_key_hash);
+  const std::int64_t third =
+      store.add_device_key("attic", {3}, utc(2026, 1, 4), testing::unused_key_hash);
   const std::vector<DeviceKey> keys = store.device_keys();
   ASSERT_EQ(keys.size(), 3U);
   EXPECT_EQ(keys[0].id, first);

@@ -48,9 +48,10 @@ ApiInProcess::ApiInProcess()
                                    store_.find_user("admin")->token_generation, std::nullopt},
                                   context_.secret);
 
-  const std::int64_t key_id = store_.add_device_key("fuzz node", {meter_id}, now);
-  device_key_ = auth::make_device_key(key_id);
-  store_.set_device_key_hash(key_id, auth::hash_device_key(device_key_));
+  (void)store_.add_device_key("fuzz node", {meter_id}, now, [&](std::int64_t id) {
+    device_key_ = auth::make_device_key(id);
+    return auth::hash_device_key(device_key_);
+  });
 }
 
 ApiInProcess &api_in_process() {

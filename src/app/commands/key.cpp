@@ -41,14 +41,12 @@ void add_key_command(CLI::App &app, CliContext &context) {
                       "--meter: meter " + std::to_string(meter_id) + " does not exist");
       }
     }
-    // One transaction: no other handle ever sees the key without its hash.
-    std::int64_t id = 0;
     std::string text;
-    store->atomically([&] {
-      id = store->add_device_key(*name, *meters, wall_now());
-      text = auth::make_device_key(id);
-      store->set_device_key_hash(id, auth::hash_device_key(text));
-    });
+    const std::int64_t id =
+        store->add_device_key(*name, *meters, wall_now(), [&](std::int64_t new_id) {
+          text = auth::make_device_key(new_id);
+          return auth::hash_device_key(text);
+        });
     std::cout << "Device key " << id << " for meter" << (meters->size() > 1 ? "s " : " ")
               << meters_text(*meters) << " (shown once; store it in the node's settings):\n"
               << text << '\n';

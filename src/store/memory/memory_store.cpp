@@ -404,7 +404,8 @@ void MemoryStore::delete_user(std::string_view name) {
 }
 
 std::int64_t MemoryStore::add_device_key(const std::string &name,
-                                         const std::vector<std::int64_t> &meters, UtcTime now) {
+                                         const std::vector<std::int64_t> &meters, UtcTime now,
+                                         const KeyHasher &hash_for) {
   if (meters.empty()) {
     throw Failure(ErrorCode::invalid_argument, "meters: a key needs at least one meter");
   }
@@ -421,16 +422,10 @@ std::int64_t MemoryStore::add_device_key(const std::string &name,
   std::sort(key.meters.begin(), key.meters.end());
   key.meters.erase(std::unique(key.meters.begin(), key.meters.end()), key.meters.end());
   key.created = now;
+  key.key_hash = hash_for(key.id);
   state_.keys[key.id] = key;
   changed();
   return key.id;
-}
-
-void MemoryStore::set_device_key_hash(std::int64_t id, const std::string &key_hash) {
-  if (const auto found = state_.keys.find(id); found != state_.keys.end()) {
-    found->second.key_hash = key_hash;
-    changed();
-  }
 }
 
 std::vector<DeviceKey> MemoryStore::device_keys() {

@@ -154,11 +154,8 @@ public:
   }
 
   std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
-                              UtcTime now) override {
-    return call([&](Store &s) { return s.add_device_key(name, meters, now); });
-  }
-  void set_device_key_hash(std::int64_t id, const std::string &key_hash) override {
-    call([&](Store &s) { s.set_device_key_hash(id, key_hash); });
+                              UtcTime now, const KeyHasher &hash_for) override {
+    return call([&](Store &s) { return s.add_device_key(name, meters, now, hash_for); });
   }
   std::vector<DeviceKey> device_keys() override {
     return call([](Store &s) { return s.device_keys(); });

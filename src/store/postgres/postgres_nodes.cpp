@@ -7,7 +7,8 @@ namespace pulsemon {
 using pg::param;
 
 std::int64_t PostgresStore::add_device_key(const std::string &name,
-                                           const std::vector<std::int64_t> &meters, UtcTime now) {
+                                           const std::vector<std::int64_t> &meters, UtcTime now,
+                                           const KeyHasher &hash_for) {
   if (meters.empty()) {
     throw Failure(ErrorCode::invalid_argument, "meters: a key needs at least one meter");
   }
@@ -18,20 +19,13 @@ std::int64_t PostgresStore::add_device_key(const std::string &name,
                       "meters: meter " + std::to_string(meter_id) + " does not exist");
       }
     }
-    const std::int64_t id = db_->run("INSERT INTO device_keys (name, key_hash, created_us) "
-                                     "VALUES ($1, '', $2) RETURNING id",
-                                     {param(name), param(to_epoch_us(now))})
-                                .integer(0, 0);
+    const std::int64_t id = db_->run("SELECT nextval('device_keys_id_seq')").integer(0, 0);
+    db_->run("INSERT INTO device_keys (id, name, key_hash, created_us) VALUES ($1, $2, $3, $4)",
+             {param(id), param(name), param(hash_for(id)), param(to_epoch_us(now))});
     db_->run("INSERT INTO device_key_meters (key_id, meter_id) "
              "SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
              {param(id), pg::array(meters)});
     return id;
-  });
-}
-
-void PostgresStore::set_device_key_hash(std::int64_t id, const std::string &key_hash) {
-  writing([&] {
-    db_->run("UPDATE device_keys SET key_hash = $2 WHERE id = $1", {param(id), param(key_hash)});
   });
 }
 
@@ -168,9 +162,10 @@ void PostgresStore::visit_batch_numbers(const std::string &node, std::int64_t bo
 namespace {
 std::vector<NodeStatus> read_nodes(const pg::Rows &rows) {
   return rows.each([](const pg::Rows &row, int i) {
-    return NodeStatus{row.text(i, 0),    row.integer(i, 1), row.integer(i, 2),
-                      utc_from_epoch_us(row.integer(i, 3)), row.integer(i, 4),
-                      row.integer(i, 5), row.text(i, 6),    row.integer(i, 7)};
+    return NodeStatus{row.text(i, 0),    row.integer(i, 1),
+                      row.integer(i, 2), utc_from_epoch_us(row.integer(i, 3)),
+                      row.integer(i, 4), row.integer(i, 5),
+                      row.text(i, 6),    row.integer(i, 7)};
   });
 }
 constexpr const char *node_columns = "SELECT name, key_id, meter_id, last_heard_us, boot, "

@@ -304,8 +304,7 @@ std::vector<CalorificValue> PostgresStore::calorific_values(std::int64_t meter_i
                "WHERE meter_id = $1 ORDER BY effective_us",
                {param(meter_id)});
   return rows.each([](const pg::Rows &row, int i) {
-    return CalorificValue{utc_from_epoch_us(row.integer(i, 0)), row.number(i, 1),
-                          row.number(i, 2)};
+    return CalorificValue{utc_from_epoch_us(row.integer(i, 0)), row.number(i, 1), row.number(i, 2)};
   });
 }
 

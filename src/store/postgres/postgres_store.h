@@ -95,8 +95,7 @@ public:
   void delete_user(std::string_view name) override;
 
   std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
-                              UtcTime now) override;
-  void set_device_key_hash(std::int64_t id, const std::string &key_hash) override;
+                              UtcTime now, const KeyHasher &hash_for) override;
   [[nodiscard]] std::vector<DeviceKey> device_keys() override;
   [[nodiscard]] std::optional<DeviceKey> find_device_key(std::int64_t id) override;
   void revoke_device_key(std::int64_t id, UtcTime now) override;

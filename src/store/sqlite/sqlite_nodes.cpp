@@ -9,7 +9,8 @@
 namespace pulsemon {
 
 std::int64_t SqliteStore::add_device_key(const std::string &name,
-                                         const std::vector<std::int64_t> &meters, UtcTime now) {
+                                         const std::vector<std::int64_t> &meters, UtcTime now,
+                                         const KeyHasher &hash_for) {
   if (meters.empty()) {
     throw Failure(ErrorCode::invalid_argument, "meters: a key needs at least one meter");
   }
@@ -31,13 +32,10 @@ std::int64_t SqliteStore::add_device_key(const std::string &name,
   for (const std::int64_t meter_id : meters) {
     link.bind(1, id).bind(2, meter_id).run();
   }
+  sqlite::Statement hash(db_, "UPDATE device_keys SET key_hash = ?2 WHERE id = ?1");
+  hash.bind(1, id).bind(2, hash_for(id)).run();
   transaction.commit();
   return id;
-}
-
-void SqliteStore::set_device_key_hash(std::int64_t id, const std::string &key_hash) {
-  sqlite::Statement update(db_, "UPDATE device_keys SET key_hash = ?2 WHERE id = ?1");
-  update.bind(1, id).bind(2, key_hash).run();
 }
 
 namespace {

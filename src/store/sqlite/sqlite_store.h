@@ -96,11 +96,8 @@ public:
   // Refuses to delete the last admin.
   void delete_user(std::string_view name) override;
 
-  // Device keys for sensor nodes. add_device_key checks the meters exist.
-  std::int64_t
-  add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
-                 UtcTime now) override; // returns the id; set_device_key_hash sets the hash
-  void set_device_key_hash(std::int64_t id, const std::string &key_hash) override;
+  std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
+                              UtcTime now, const KeyHasher &hash_for) override;
   [[nodiscard]] std::vector<DeviceKey> device_keys() override;
   [[nodiscard]] std::optional<DeviceKey> find_device_key(std::int64_t id) override;
   void revoke_device_key(std::int64_t id, UtcTime now) override; // throws Failure(not_found)
