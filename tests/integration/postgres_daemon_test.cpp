@@ -11,7 +11,9 @@
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
+#include <date/date.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <nlohmann/json.hpp>
 
 #include <csignal>
@@ -103,6 +105,57 @@ TEST_F(PostgresDaemon, ServesFromTheDatabaseAndLosesNothingWhenPostgresqlRestart
       std::chrono::duration<double>(*stats.last_pulse - *stats.first_pulse).count();
   EXPECT_NEAR(static_cast<double>(stats.pulses), seconds * 10.0 + 1.0, 2.0)
       << "pulses over " << seconds << " s at ten a second";
+}
+
+UtcTime utc(int year, unsigned month, unsigned day) {
+  return UtcTime{date::sys_days{date::year{year} / month / day}};
+}
+
+std::vector<std::string> pulse_partitions(const std::string &url) {
+  PGconn *connection = PQconnectdb(url.c_str());
+  PGresult *result =
+      PQexec(connection, "SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c "
+                         "ON c.oid = i.inhrelid WHERE i.inhparent = 'pulses'::regclass "
+                         "ORDER BY 1");
+  std::vector<std::string> names;
+  for (int row = 0; row < PQntuples(result); ++row) {
+    names.emplace_back(PQgetvalue(result, row, 0));
+  }
+  PQclear(result);
+  PQfinish(connection);
+  return names;
+}
+
+TEST_F(PostgresDaemon, PulsesLandInMonthlyPartitionsMadeByTheCommitsThatNeedThem) {
+  PostgresStore store(url, StoreOptions{Durability::full, true});
+  Meter meter;
+  meter.id = 1;
+  meter.name = "House";
+  store.add_meter(meter, utc(2026, 1, 1));
+  EXPECT_TRUE(pulse_partitions(url).empty()) << "none before a pulse needs one";
+
+  (void)store.commit_or_throw(PulseBatch{1, {utc(2026, 1, 31), utc(2026, 3, 1)}, {}, {}});
+  EXPECT_EQ(pulse_partitions(url), (std::vector<std::string>{"pulses_2026_01", "pulses_2026_02",
+                                                             "pulses_2026_03", "pulses_2026_04"}))
+      << "each month a pulse fell in, and the month after it";
+
+  // A transaction that fails takes its partition with it, and the next
+  // commit that needs the month makes it again.
+  EXPECT_THROW(store.atomically([&] {
+    (void)store.commit_or_throw(PulseBatch{1, {utc(2030, 5, 2)}, {}, {}});
+    throw Failure(ErrorCode::internal, "changed its mind");
+  }),
+               Failure);
+  EXPECT_EQ(pulse_partitions(url).size(), 4U);
+  (void)store.commit_or_throw(PulseBatch{1, {utc(2030, 5, 2)}, {}, {}});
+  EXPECT_EQ(pulse_partitions(url).size(), 6U);
+
+  // Another handle (another instance) commits into months made by this one.
+  PostgresStore other(url, StoreOptions{});
+  EXPECT_EQ(
+      other.commit_or_throw(PulseBatch{1, {utc(2026, 1, 30), utc(2030, 5, 3)}, {}, {}}).stored, 2);
+  EXPECT_EQ(other.stats(1).pulses, 5);
+  EXPECT_EQ(other.count_pulses(1, utc(2026, 1, 1), utc(2026, 2, 1)), 2);
 }
 
 } // namespace

@@ -36,11 +36,15 @@ CREATE TABLE meter_stats (
   first_pulse_us  bigint,
   last_pulse_us   bigint
 );
+-- Partitioned by UTC month (pulses_YYYY_MM), each made by the first
+-- commit that needs it (postgres_pulses.cpp), with the month after it: a
+-- month's pulses are one table to vacuum, archive or drop, and an index
+-- the size of a month.
 CREATE TABLE pulses (
   meter_id  bigint NOT NULL,
   ts_us     bigint NOT NULL,
   PRIMARY KEY (meter_id, ts_us)
-);
+) PARTITION BY RANGE (ts_us);
 CREATE TABLE rollups (
   meter_id      bigint NOT NULL,
   slot_seconds  bigint NOT NULL,

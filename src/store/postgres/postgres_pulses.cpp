@@ -6,8 +6,12 @@
 #include "store/postgres/postgres_store.h"
 #include "store/store_rules.h"
 
+#include <date/date.h>
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 namespace pulsemon {
@@ -15,10 +19,50 @@ namespace pulsemon {
 using pg::param;
 
 namespace {
+
 UtcTime read_time(const pg::Rows &rows, int i) {
   return utc_from_epoch_us(rows.integer(i, 0));
 }
+
+// The UTC month that holds `us`, as partition bounds and the table's name.
+struct Month {
+  std::int64_t from_us;
+  std::int64_t to_us;
+  std::string table;
+};
+
+Month month_holding(std::int64_t us) {
+  const date::year_month_day day{date::floor<date::days>(utc_from_epoch_us(us))};
+  const date::year_month month{day.year(), day.month()};
+  const auto start = date::sys_days{month / 1};
+  const auto end = date::sys_days{(month + date::months{1}) / 1};
+  return Month{to_epoch_us(UtcTime{start}), to_epoch_us(UtcTime{end}),
+               fmt::format("pulses_{:04}_{:02}", static_cast<int>(day.year()),
+                           static_cast<unsigned>(day.month()))};
+}
+
 } // namespace
+
+void PostgresStore::ensure_partitions(const std::vector<std::int64_t> &times) {
+  std::set<std::int64_t> months;
+  for (const std::int64_t us : times) {
+    const Month month = month_holding(us);
+    months.insert(month.from_us);
+    months.insert(month.to_us); // the month after: made ahead, so no commit waits for it
+  }
+  for (const std::int64_t from_us : months) {
+    if (known_partitions_.contains(from_us)) {
+      continue;
+    }
+    const Month month = month_holding(from_us);
+    // Inside the write transaction, under the writers' lock: no other
+    // pulsemon makes it at the same time.
+    db_->execute(fmt::format("CREATE TABLE IF NOT EXISTS {} PARTITION OF pulses "
+                             "FOR VALUES FROM ({}) TO ({})",
+                             month.table, month.from_us, month.to_us));
+    known_partitions_.insert(from_us);
+  }
+}
 
 std::vector<BatchOutcome> PostgresStore::commit(std::span<const PulseBatch> batches) {
   return writing([&] { return commit_in_transaction(batches); });
@@ -49,6 +93,7 @@ PostgresStore::commit_in_transaction(std::span<const PulseBatch> batches) {
     std::optional<std::int64_t> first;
     std::optional<std::int64_t> last;
     if (!times.empty()) {
+      ensure_partitions(times);
       // A pulse already stored (or twice in the batch) is left out by the
       // key; what comes back is what was new.
       const pg::Rows stored = db_->run("INSERT INTO pulses (meter_id, ts_us) "
@@ -179,12 +224,18 @@ std::vector<SlotCount> PostgresStore::rollups_in(std::int64_t meter_id,
     froms.push_back(slot_start(span.from, span.size));
     tos.push_back(slot_start(span.to, span.size));
   }
+  // Each span an index range scan: OFFSET 0 keeps the planner from
+  // flattening the subquery into a join that compares every span with
+  // every rollup of the meter (98 ms instead of 2.5 for a year by day
+  // before the table's statistics were gathered).
   const pg::Rows rows =
       db_->run(R"sql(
     SELECT r.slot_seconds, r.slot_start, r.pulses
     FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS q(size, low, high)
-    JOIN rollups AS r ON r.meter_id = $1 AND r.slot_seconds = q.size
-      AND r.slot_start >= q.low AND r.slot_start < q.high)sql",
+    CROSS JOIN LATERAL (
+      SELECT slot_seconds, slot_start, pulses FROM rollups
+      WHERE meter_id = $1 AND slot_seconds = q.size AND slot_start >= q.low
+        AND slot_start < q.high OFFSET 0) AS r)sql",
                {param(meter_id), pg::array(sizes), pg::array(froms), pg::array(tos)});
   return rows.each([](const pg::Rows &row, int i) {
     return SlotCount{std::chrono::seconds{row.integer(i, 0)},

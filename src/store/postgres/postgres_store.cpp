@@ -49,15 +49,17 @@ void PostgresStore::end_write(bool commit) {
   }
   if (!commit) {
     db_->rollback();
+    known_partitions_.clear(); // a partition made in it is gone with it
     return;
   }
   try {
     db_->execute("UPDATE counters SET value = value + 1 WHERE name = 'changes'");
+    db_->commit();
   } catch (...) {
-    db_->rollback();
+    db_->rollback(); // a failed COMMIT has rolled back already
+    known_partitions_.clear();
     throw;
   }
-  db_->commit(); // a failed COMMIT has rolled back
 }
 
 void PostgresStore::atomically(const std::function<void()> &work) {

@@ -129,12 +129,16 @@ private:
   [[nodiscard]] std::int64_t next_token_generation();
   [[nodiscard]] PulseCounter pulse_counter(std::int64_t meter_id);
   std::vector<BatchOutcome> commit_in_transaction(std::span<const PulseBatch> batches);
+  // Makes the monthly partitions of pulses that `times` (µs) fall in, and
+  // the month after each, unless this handle knows them already.
+  void ensure_partitions(const std::vector<std::int64_t> &times);
 
   std::unique_ptr<pg::Connection> db_;
   Durability durability_;
   int write_depth_ = 0;   // nesting of writing()/atomically()
   bool in_scope_ = false; // a ReadScope's transaction is open
   std::unordered_set<std::int64_t> known_meters_;
+  std::unordered_set<std::int64_t> known_partitions_; // by their first µs
 };
 
 template <class Work> auto PostgresStore::writing(Work &&work) {
