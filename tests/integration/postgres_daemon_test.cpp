@@ -5,6 +5,8 @@
 // restart of PostgreSQL under the running daemon loses nothing: the
 // writer keeps its pulses while the server is away and stores them when
 // it is back.
+#include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_schema.h"
 #include "store/postgres/postgres_store.h"
 #include "support/daemon.h"
 #include "support/http_client.h"
@@ -156,6 +158,32 @@ TEST_F(PostgresDaemon, PulsesLandInMonthlyPartitionsMadeByTheCommitsThatNeedThem
       other.commit_or_throw(PulseBatch{1, {utc(2026, 1, 30), utc(2030, 5, 3)}, {}, {}}).stored, 2);
   EXPECT_EQ(other.stats(1).pulses, 5);
   EXPECT_EQ(other.count_pulses(1, utc(2026, 1, 1), utc(2026, 2, 1)), 2);
+}
+
+// A database made before pulses were partitioned (schema 1) keeps every
+// pulse, each in its month, and commits on into the months it made.
+TEST_F(PostgresDaemon, TheFirstSchemasPulsesMoveIntoTheirMonths) {
+  {
+    pg::Connection db(url);
+    pg::migrate(db, 1);
+    db.execute("INSERT INTO meters (id, name, kind, unit, pulses_per_unit, min_interval_us, "
+               "min_width_us, power_timeout_s, created_us) VALUES "
+               "(1, 'House', 'electricity', 'kWh', 1000, 0, 0, 300, 0)");
+    db.execute("INSERT INTO meter_stats (meter_id, pulses) VALUES (1, 3)");
+    const std::string rows = "(1, " + std::to_string(to_epoch_us(utc(2025, 12, 31))) + "), (1, " +
+                             std::to_string(to_epoch_us(utc(2026, 1, 1))) + "), (1, " +
+                             std::to_string(to_epoch_us(utc(2026, 1, 31))) + ")";
+    db.execute("INSERT INTO pulses (meter_id, ts_us) VALUES " + rows);
+  }
+  PostgresStore store(url, StoreOptions{});
+  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(pulse_partitions(url), (std::vector<std::string>{"pulses_2025_12", "pulses_2026_01"}));
+  // (Raw pulses: this test wrote no rollups for them.)
+  EXPECT_EQ(store.pulses_page(1, utc(2025, 12, 1), utc(2026, 2, 1), 10).size(), 3U);
+  EXPECT_EQ(store.commit_or_throw(PulseBatch{1, {utc(2026, 1, 1), utc(2026, 1, 2)}, {}, {}}).stored,
+            1)
+      << "a pulse moved is still known: the second is new";
+  EXPECT_EQ(store.pulses_page(1, utc(2025, 12, 1), utc(2026, 2, 1), 10).size(), 4U);
 }
 
 } // namespace

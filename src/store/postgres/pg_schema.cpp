@@ -36,15 +36,11 @@ CREATE TABLE meter_stats (
   first_pulse_us  bigint,
   last_pulse_us   bigint
 );
--- Partitioned by UTC month (pulses_YYYY_MM), each made by the first
--- commit that needs it (postgres_pulses.cpp), with the month after it: a
--- month's pulses are one table to vacuum, archive or drop, and an index
--- the size of a month.
 CREATE TABLE pulses (
   meter_id  bigint NOT NULL,
   ts_us     bigint NOT NULL,
   PRIMARY KEY (meter_id, ts_us)
-) PARTITION BY RANGE (ts_us);
+);
 CREATE TABLE rollups (
   meter_id      bigint NOT NULL,
   slot_seconds  bigint NOT NULL,
@@ -134,6 +130,33 @@ CREATE TABLE household (
   floor_area_m2  double precision,
   heating        text NOT NULL DEFAULT ''
 );
+)sql",
+                                                                          R"sql(
+-- Pulses partitioned by UTC month (pulses_YYYY_MM), each made by the first
+-- commit that needs it (postgres_pulses.cpp) with the month after it: a
+-- month's pulses are one table to vacuum, archive or drop, and an index
+-- the size of a month. The pulses stored so far move into their months.
+ALTER TABLE pulses RENAME TO pulses_unpartitioned;
+ALTER TABLE pulses_unpartitioned RENAME CONSTRAINT pulses_pkey TO pulses_unpartitioned_pkey;
+CREATE TABLE pulses (
+  meter_id  bigint NOT NULL,
+  ts_us     bigint NOT NULL,
+  PRIMARY KEY (meter_id, ts_us)
+) PARTITION BY RANGE (ts_us);
+DO $$
+DECLARE
+  month timestamp;
+BEGIN
+  FOR month IN SELECT DISTINCT date_trunc('month', to_timestamp(ts_us / 1000000) AT TIME ZONE 'UTC')
+               FROM pulses_unpartitioned LOOP
+    EXECUTE format('CREATE TABLE %I PARTITION OF pulses FOR VALUES FROM (%s) TO (%s)',
+                   'pulses_' || to_char(month, 'YYYY_MM'),
+                   (extract(epoch FROM month) * 1000000)::bigint,
+                   (extract(epoch FROM month + interval '1 month') * 1000000)::bigint);
+  END LOOP;
+END $$;
+INSERT INTO pulses (meter_id, ts_us) SELECT meter_id, ts_us FROM pulses_unpartitioned;
+DROP TABLE pulses_unpartitioned;
 )sql"};
 
 } // namespace
@@ -147,7 +170,7 @@ int schema_version(Connection &db) {
   return version.empty() ? 0 : static_cast<int>(version.integer(0, 0));
 }
 
-void migrate(Connection &db) {
+void migrate(Connection &db, int target) {
   db.run("SELECT pg_advisory_lock($1)", {param(migration_lock)});
   try {
     db.execute("CREATE TABLE IF NOT EXISTS pulsemon_schema (version integer NOT NULL)");
@@ -158,7 +181,7 @@ void migrate(Connection &db) {
                         ", newer than this pulsemon understands (" +
                         std::to_string(current_schema_version) + "); upgrade pulsemon");
     }
-    for (int version = found; version < current_schema_version; ++version) {
+    for (int version = found; version < target; ++version) {
       db.begin();
       try {
         db.execute(migrations[static_cast<std::size_t>(version)]);

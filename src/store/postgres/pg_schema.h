@@ -5,12 +5,13 @@
 
 namespace pulsemon::pg {
 
-inline constexpr int current_schema_version = 1;
+inline constexpr int current_schema_version = 2;
 
 // Brings the database to the current schema under a session advisory lock,
 // so that instances starting at once migrate it once, one after another.
 // Throws Failure(unavailable) for a schema newer than this pulsemon.
-void migrate(Connection &db);
+// `target` below the current version is for the tests of a migration.
+void migrate(Connection &db, int target = current_schema_version);
 
 [[nodiscard]] int schema_version(Connection &db);
 
