@@ -186,6 +186,21 @@ TEST_F(Cli, TheStoreCanBeNamedByAUrlAndABadUrlIsRefusedNamingTheKey) {
   done = pulsemon({"meter", "list"});
   EXPECT_EQ(done.exit_code, 2);
   EXPECT_NE(done.err.find("both name the store"), std::string::npos) << done.err;
+
+  // Backups copy a SQLite file: on another store they say so and make
+  // nothing (a copy of no file must not look like a backup).
+  with_store("url = \"memory:\"");
+  for (const char *command : {"backup", "restore"}) {
+    std::vector<std::string> args{command};
+    if (std::string(command) == "restore") {
+      args.push_back((dir / "data/pulsemon.db").string());
+    }
+    done = pulsemon(args);
+    EXPECT_EQ(done.exit_code, 2) << command << ": " << done.err;
+    EXPECT_NE(done.err.find("works on a SQLite store"), std::string::npos) << done.err;
+    EXPECT_NE(done.err.find("pg_basebackup"), std::string::npos) << done.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "data/backups"));
 }
 
 TEST_F(Cli, AGpioLineOnAChipThatDoesNotExistStopsServeSayingWhichChipsDo) {

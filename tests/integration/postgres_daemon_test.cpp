@@ -160,6 +160,17 @@ TEST_F(PostgresDaemon, PulsesLandInMonthlyPartitionsMadeByTheCommitsThatNeedThem
   EXPECT_EQ(other.count_pulses(1, utc(2026, 1, 1), utc(2026, 2, 1)), 2);
 }
 
+// A session's settings (durability = "normal" is synchronous_commit off)
+// hold on the connection made again after the server came back.
+TEST_F(PostgresDaemon, AConnectionMadeAgainKeepsItsSessionSettings) {
+  pg::Connection db(url, "SET synchronous_commit = off");
+  EXPECT_EQ(db.run("SHOW synchronous_commit").text(0, 0), "off");
+  server->stop();
+  EXPECT_THROW((void)db.run("SELECT 1"), Failure) << "the server is away";
+  server->start();
+  EXPECT_EQ(db.run("SHOW synchronous_commit").text(0, 0), "off") << "made again, set again";
+}
+
 // A database made before pulses were partitioned (schema 1) keeps every
 // pulse, each in its month, and commits on into the months it made.
 TEST_F(PostgresDaemon, TheFirstSchemasPulsesMoveIntoTheirMonths) {

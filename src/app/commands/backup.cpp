@@ -38,6 +38,19 @@ std::string describe(const sqlite::DatabaseFigures &figures) {
   return text;
 }
 
+// pulsemon's backups are copies of the SQLite file; another backend has
+// its own tools, and a copy of no file must not look like a backup.
+void require_sqlite(const Config &config, const std::string &command) {
+  if (config.store.kind != StoreKind::sqlite) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "pulsemon " + command + " works on a SQLite store, and " +
+                      (config.file.empty() ? std::string("the config") : config.file.string()) +
+                      " names " + pulsemon::describe(config.store) +
+                      " ([store] url); back PostgreSQL up with its own tools (pg_basebackup, "
+                      "pg_dump, a standby: docs/scaling.md)");
+  }
+}
+
 std::string megabytes(std::int64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
@@ -46,6 +59,7 @@ std::string megabytes(std::int64_t bytes) {
 
 void run_backup(CliContext &context, const BackupOptions &options) {
   const Config &config = context.config();
+  require_sqlite(config, "backup");
   // Past a file-size limit (ulimit -f) a write fails with EFBIG, reported
   // like a full disk, rather than ending the command half-way.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -104,6 +118,7 @@ void own_like(const std::filesystem::path &file, const std::filesystem::path &li
 
 void run_restore(CliContext &context, const std::string &from) {
   const Config &config = context.config();
+  require_sqlite(config, "restore");
   std::signal(SIGXFSZ, SIG_IGN);
   const std::filesystem::path database = config.database;
   const std::optional<ServeLock> replacing = ServeLock::take(database, ServeLock::Mode::replacing);

@@ -97,7 +97,8 @@ int Rows::affected() const {
   return value;
 }
 
-Connection::Connection(const std::string &url) : url_(url) {
+Connection::Connection(const std::string &url, std::string session_setup)
+    : url_(url), session_setup_(std::move(session_setup)) {
   connection_ = PQconnectdb(url.c_str());
   if (PQstatus(connection_) != CONNECTION_OK) {
     const std::string why = first_line(PQerrorMessage(connection_));
@@ -108,6 +109,15 @@ Connection::Connection(const std::string &url) : url_(url) {
   // Notices (e.g. "relation already exists, skipping") are not errors.
   PQsetNoticeProcessor(
       connection_, [](void *, const char *) {}, nullptr);
+  if (!session_setup_.empty()) {
+    try {
+      execute(session_setup_);
+    } catch (...) {
+      PQfinish(connection_);
+      connection_ = nullptr;
+      throw;
+    }
+  }
 }
 
 Connection::~Connection() {
@@ -117,8 +127,12 @@ Connection::~Connection() {
 }
 
 void Connection::reconnect_if_lost() {
-  if (PQstatus(connection_) == CONNECTION_BAD) {
-    PQreset(connection_);
+  if (PQstatus(connection_) != CONNECTION_BAD) {
+    return;
+  }
+  PQreset(connection_);
+  if (PQstatus(connection_) == CONNECTION_OK && !session_setup_.empty()) {
+    PQclear(PQexec(connection_, session_setup_.c_str())); // a failure shows at the next statement
   }
 }
 

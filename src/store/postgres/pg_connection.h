@@ -62,7 +62,9 @@ private:
 class Connection {
 public:
   // Throws Failure(unavailable) naming what stopped the connection.
-  explicit Connection(const std::string &url);
+  // `session_setup` (SET statements) runs on every connection made, the
+  // first and each one made again after a loss.
+  explicit Connection(const std::string &url, std::string session_setup = {});
   ~Connection();
   Connection(const Connection &) = delete;
   Connection &operator=(const Connection &) = delete;
@@ -86,6 +88,7 @@ private:
   void reconnect_if_lost();
 
   std::string url_;
+  std::string session_setup_;
   pg_conn *connection_ = nullptr;
   bool in_transaction_ = false;
 };

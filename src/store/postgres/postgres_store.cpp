@@ -14,13 +14,14 @@ namespace pulsemon {
 
 using pg::param;
 
+// "normal" lets a commit return before its WAL is flushed: a crash of the
+// server can lose the last commits, as SQLite's synchronous = NORMAL does.
+// The setting is the session's, so it is made again on every reconnect.
 PostgresStore::PostgresStore(const std::string &url, StoreOptions options)
-    : db_(std::make_unique<pg::Connection>(url)), durability_(options.durability) {
+    : db_(std::make_unique<pg::Connection>(url, options.durability == Durability::full
+                                                    ? "SET synchronous_commit = on"
+                                                    : "SET synchronous_commit = off")) {
   pg::migrate(*db_);
-  // "normal" lets a commit return before its WAL is flushed: a crash of the
-  // server can lose the last commits, as SQLite's synchronous = NORMAL.
-  db_->execute(durability_ == Durability::full ? "SET synchronous_commit = on"
-                                               : "SET synchronous_commit = off");
 }
 
 PostgresStore::~PostgresStore() = default;

@@ -134,7 +134,6 @@ private:
   void ensure_partitions(const std::vector<std::int64_t> &times);
 
   std::unique_ptr<pg::Connection> db_;
-  Durability durability_;
   int write_depth_ = 0;   // nesting of writing()/atomically()
   bool in_scope_ = false; // a ReadScope's transaction is open
   std::unordered_set<std::int64_t> known_meters_;
