@@ -3,6 +3,7 @@
 #include "app/cli_context.h"
 #include "app/config_keys.h"
 #include "auth/secrets.h"
+#include "store/sqlite/sqlite_store.h"
 
 #include <date/tz.h>
 
