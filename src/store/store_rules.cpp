@@ -1,5 +1,7 @@
 #include "store/store_rules.h"
 
+#include "store/store.h"
+
 #include "core/tariff.h"
 
 #include <algorithm>
@@ -58,6 +60,22 @@ std::optional<Error> calorific_value_error(const Meter &meter, const CalorificVa
                             "correction above 0 and at most 2");
   }
   return std::nullopt;
+}
+
+PulseCounter stored_pulse_counter(Store &store, std::int64_t meter_id) {
+  return [&store, meter_id](std::optional<UtcTime> after, UtcTime until) {
+    if (!after) {
+      // Everything up to a time after the last pulse: the kept total, which
+      // every commit updates with the pulses (no sum over the rollups).
+      const MeterStats kept = store.stats(meter_id);
+      if (!kept.last_pulse || *kept.last_pulse <= until) {
+        return kept.pulses;
+      }
+    }
+    // (after, until] in whole microseconds is [after + 1 µs, until + 1 µs).
+    const UtcTime from = after ? *after + Micros{1} : utc_from_epoch_us(0);
+    return store.count_pulses(meter_id, from, until + Micros{1});
+  };
 }
 
 } // namespace pulsemon

@@ -6,6 +6,7 @@
 #include "core/gas.h"
 #include "core/meter.h"
 #include "core/pulse_batch.h"
+#include "core/register.h"
 #include "core/result.h"
 
 #include <optional>
@@ -26,5 +27,12 @@ namespace pulsemon {
 // Only gas meters have calorific values; values within plausible limits.
 [[nodiscard]] std::optional<Error> calorific_value_error(const Meter &meter,
                                                          const CalorificValue &value);
+
+class Store;
+
+// The pulses a register reading counts on from (core/register.h), as any
+// backend stores them: everything up to a time after the last pulse is
+// the kept total; any other range is counted.
+[[nodiscard]] PulseCounter stored_pulse_counter(Store &store, std::int64_t meter_id);
 
 } // namespace pulsemon

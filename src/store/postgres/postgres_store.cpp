@@ -267,25 +267,11 @@ std::vector<RegisterRecord> PostgresStore::register_records(std::int64_t meter_i
   });
 }
 
-PulseCounter PostgresStore::pulse_counter(std::int64_t meter_id) {
-  return [this, meter_id](std::optional<UtcTime> after, UtcTime until) {
-    if (!after) {
-      const MeterStats kept = stats(meter_id);
-      if (!kept.last_pulse || *kept.last_pulse <= until) {
-        return kept.pulses;
-      }
-    }
-    // (after, until] in whole microseconds is [after + 1 µs, until + 1 µs).
-    const UtcTime from = after ? *after + Micros{1} : utc_from_epoch_us(0);
-    return count_pulses(meter_id, from, until + Micros{1});
-  };
-}
-
 void PostgresStore::add_register_record(std::int64_t meter_id, const RegisterRecord &record) {
   const Meter found = meter(meter_id);
   writing([&] {
     if (auto error = check_new_record(register_records(meter_id), record, found.pulses_per_unit,
-                                      pulse_counter(meter_id))) {
+                                      stored_pulse_counter(*this, meter_id))) {
       throw Failure(*error);
     }
     db_->run("INSERT INTO register_records (meter_id, at_us, value, replacement) "
@@ -298,7 +284,7 @@ void PostgresStore::add_register_record(std::int64_t meter_id, const RegisterRec
 RegisterState PostgresStore::register_state(std::int64_t meter_id, UtcTime at) {
   const Meter found = meter(meter_id);
   return register_at(register_records(meter_id), at, found.pulses_per_unit,
-                     pulse_counter(meter_id));
+                     stored_pulse_counter(*this, meter_id));
 }
 
 std::vector<CalorificValue> PostgresStore::calorific_values(std::int64_t meter_id) {

@@ -127,7 +127,6 @@ private:
   void insert_gap(std::int64_t meter_id, const Gap &gap);
   [[nodiscard]] std::int64_t admin_count();
   [[nodiscard]] std::int64_t next_token_generation();
-  [[nodiscard]] PulseCounter pulse_counter(std::int64_t meter_id);
   std::vector<BatchOutcome> commit_in_transaction(std::span<const PulseBatch> batches);
   // Makes the monthly partitions of pulses that `times` (µs) fall in, and
   // the month after each, unless this handle knows them already.

@@ -78,22 +78,6 @@ std::vector<SlotCount> SqliteStore::rollups_in(std::int64_t meter_id,
   return rows;
 }
 
-PulseCounter SqliteStore::pulse_counter(std::int64_t meter_id) {
-  return [this, meter_id](std::optional<UtcTime> after, UtcTime until) {
-    if (!after) {
-      // Everything up to a time after the last pulse: the kept total, which
-      // every commit updates with the pulses (no sum over the rollups).
-      const MeterStats kept = stats(meter_id);
-      if (!kept.last_pulse || *kept.last_pulse <= until) {
-        return kept.pulses;
-      }
-    }
-    // (after, until] in whole microseconds is [after + 1 µs, until + 1 µs).
-    const UtcTime from = after ? *after + Micros{1} : utc_from_epoch_us(0);
-    return count_range(meter_id, from, until + Micros{1});
-  };
-}
-
 std::vector<UtcTime> SqliteStore::last_pulses(std::int64_t meter_id, std::size_t limit) {
   sqlite::Statement select(
       db_, "SELECT ts_us FROM pulses WHERE meter_id = ?1 ORDER BY ts_us DESC LIMIT ?2");

@@ -293,7 +293,7 @@ void SqliteStore::add_register_record(std::int64_t meter_id, const RegisterRecor
   const Meter found = meter(meter_id);
   sqlite::Transaction transaction(db_);
   if (auto error = check_new_record(register_records(meter_id), record, found.pulses_per_unit,
-                                    pulse_counter(meter_id))) {
+                                    stored_pulse_counter(*this, meter_id))) {
     throw Failure(*error);
   }
   sqlite::Statement insert(db_, "INSERT INTO register_records (meter_id, at_us, value, "
@@ -309,7 +309,7 @@ void SqliteStore::add_register_record(std::int64_t meter_id, const RegisterRecor
 RegisterState SqliteStore::register_state(std::int64_t meter_id, UtcTime at) {
   const Meter found = meter(meter_id);
   return register_at(register_records(meter_id), at, found.pulses_per_unit,
-                     pulse_counter(meter_id));
+                     stored_pulse_counter(*this, meter_id));
 }
 
 std::vector<CalorificValue> SqliteStore::calorific_values(std::int64_t meter_id) {

@@ -139,7 +139,6 @@ private:
   [[nodiscard]] std::int64_t count_range(std::int64_t meter_id, UtcTime from, UtcTime to);
   [[nodiscard]] std::int64_t count_rollup(std::int64_t meter_id, std::chrono::seconds slot,
                                           UtcTime from, UtcTime to);
-  [[nodiscard]] PulseCounter pulse_counter(std::int64_t meter_id);
 
   sqlite::Database db_;
   std::unique_ptr<Statements> statements_;
