@@ -11,9 +11,10 @@ const Config &CliContext::config() {
   return *config_;
 }
 
-std::unique_ptr<Store> CliContext::open_store() {
+std::unique_ptr<Store> CliContext::open_store(std::string feed_origin) {
   const Config &loaded = config();
-  return pulsemon::open_store(loaded.store, StoreOptions{loaded.durability, false});
+  return pulsemon::open_store(loaded.store,
+                              StoreOptions{loaded.durability, false, std::move(feed_origin)});
 }
 
 UtcTime wall_now() {

@@ -20,8 +20,9 @@ public:
   // Loads the config once (throws Failure naming the file and key).
   const Config &config();
   // Opens the configured store ([store] url or path; a SQLite file must
-  // exist: 'pulsemon init' makes it).
-  std::unique_ptr<Store> open_store();
+  // exist: 'pulsemon init' makes it). `feed_origin`: the instance whose
+  // handle it is, in the change feed of a store shared by several (serve).
+  std::unique_ptr<Store> open_store(std::string feed_origin = {});
 
 private:
   std::unique_ptr<Config> config_;

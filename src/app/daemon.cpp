@@ -12,9 +12,23 @@
 
 #include <boost/asio/post.hpp>
 #include <date/tz.h>
+#include <unistd.h>
+
+#include <array>
 #include <fstream>
+#include <random>
 
 namespace pulsemon {
+
+std::string instance_name() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) {
+    host[0] = '\0';
+  }
+  std::random_device random;
+  return fmt::format("{}-{}-{:04x}", host.data()[0] != '\0' ? host.data() : "pulsemon", ::getpid(),
+                     random() & 0xffffU);
+}
 
 namespace {
 
@@ -126,8 +140,8 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
       pipelines_(
           store_->meters(), [this](PulseBatch batch) { writer_.submit(std::move(batch)); },
           live_timing_for(config, time_)),
-      api_store_(open_store(config.store, StoreOptions{config.durability, false})),
-      feed_store_(open_store(config.store, StoreOptions{config.durability, false})),
+      api_store_(open_store(config.store, StoreOptions{config.durability, false, plan.instance})),
+      feed_store_(open_store(config.store, StoreOptions{config.durability, false, plan.instance})),
       totals_(config.state_folder / "published-totals"),
       api_{*api_store_, plan.secret, api_settings_for(config),
            [this] { return pipelines_.status(time_.monotonic_now()); },
@@ -171,7 +185,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
     api_.backup = [this] { return backups_->status(); };
   }
   api_.ingest_worker = std::make_unique<IngestWorker>(
-      open_store(config.store, StoreOptions{config.durability, false}), 64);
+      open_store(config.store, StoreOptions{config.durability, false, plan.instance}), 64);
   if (!config.metrics_token_file.empty()) {
     api_.metrics_token = read_metrics_token(config.metrics_token_file);
   }
@@ -201,6 +215,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   // database holds them now (a CLI in another process may have changed them).
   live_.set_before_checks([this] { api_.reads.refresh(); });
   event_loop_.emplace(*this);
+  follow_other_instances(plan.instance);
   spdlog::info("API listening on {}://{}:{}/api/ (log in with POST /api/login; user admin, "
                "whose password 'pulsemon init' printed, or a user 'pulsemon user add' made)",
                server_.tls() ? "https" : "http",
@@ -231,6 +246,18 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   run_.emplace(*feed_store_, time_);
   sd_notify(0, "READY=1\nSTATUS=serving");
   feed_watchdog();
+}
+
+void Daemon::follow_other_instances(const std::string &instance) {
+  std::unique_ptr<ChangeFeed> feed = feed_store_->open_change_feed();
+  if (!feed) {
+    return; // one process on this store: the bus carries every commit
+  }
+  feed_follower_.emplace(std::move(feed), instance, bus_);
+  feed_follower_->start();
+  spdlog::info("instance {}: showing the pulses other instances on this database store, "
+               "through its change feed",
+               instance);
 }
 
 void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
@@ -270,7 +297,8 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
   }
   if (config.mqtt) {
     mqtt_ = std::make_unique<MqttIngest>(
-        *config.mqtt, open_store(config.store, StoreOptions{config.durability, false}), &bus_,
+        *config.mqtt,
+        open_store(config.store, StoreOptions{config.durability, false, plan.instance}), &bus_,
         [this](PulseBatch batch) { writer_.submit(std::move(batch)); }, time_);
     spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}", config.mqtt->host,
                  config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
@@ -518,6 +546,9 @@ void Daemon::stop() {
   }
   if (mqtt_out_) {
     mqtt_out_->stop(); // says "offline" on its status topic
+  }
+  if (feed_follower_) {
+    feed_follower_->stop();
   }
   if (event_loop_) {
     event_loop_->stop();

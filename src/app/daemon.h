@@ -21,6 +21,7 @@
 #include "sources/gpio/chip.h"
 #include "sources/simulator/realtime_source.h"
 #include "sources/source_supervisor.h"
+#include "store/feed_follower.h"
 #include "store/open_store.h"
 #include "store/published_totals.h"
 #include "store/pulse_bus.h"
@@ -51,10 +52,17 @@ struct DaemonPlan {
   // Requests a GPIO line again, to restart a source that died.
   std::function<gpio::RequestedLine(const gpio::LineSettings &)> request_gpio_line;
   BackoffSettings restart_backoff{};
+  // This instance's name among several on one store: in the change feed,
+  // to tell its own commits from the others' (instance_name()).
+  std::string instance;
   // The clocks every part reads and waits on (the writer, the API, the
   // MQTT publisher, the status and the watchdog).
   TimeSource *time = &real_time();
 };
+
+// "host-pid-random": unique among the instances on one store, and
+// telling in a log.
+[[nodiscard]] std::string instance_name();
 
 class Daemon {
 public:
@@ -96,6 +104,9 @@ private:
 
   // The simulators, the GPIO sources and the MQTT subscriber, in order.
   void start_sources(const Config &config, DaemonPlan &plan);
+  // On a store several instances share: the other instances' commits into
+  // this one's bus.
+  void follow_other_instances(const std::string &instance);
   void report_status();
   // Reads the meters again when the store changed, so that a meter added or
   // changed elsewhere (the CLI, another process) reaches its lane.
@@ -139,6 +150,7 @@ private:
   SourceSupervisor gpio_sources_; // restarts a GPIO source that dies
   std::unique_ptr<MqttIngest> mqtt_;
   std::unique_ptr<publish::MqttPublisher> mqtt_out_;
+  std::optional<FeedFollower> feed_follower_;         // where the store has a change feed
   std::unique_ptr<BackupRunner> backups_;             // when [backup] dir is set
   std::optional<std::chrono::microseconds> watchdog_; // WATCHDOG_USEC, when systemd asks
   std::atomic<Micros::rep> loop_answered_{0};         // the monotonic time the event loop last ran

@@ -1,7 +1,10 @@
 #pragma once
 // How a store is opened: how far a commit is made durable before it
 // counts as done (config `durability`; every backend maps it onto its own
-// settings) and whether a missing store may be made.
+// settings), whether a missing store may be made, and under which name its
+// commits enter the change feed.
+
+#include <string>
 
 namespace pulsemon {
 
@@ -13,6 +16,10 @@ enum class Durability {
 struct StoreOptions {
   Durability durability = Durability::full;
   bool create = false; // create the store (file, schema) when it does not exist
+  // The instance whose handle this is, in the change feed
+  // (store/change_feed.h) of a backend that has one; empty: the handle's
+  // commits are not put in the feed (a command's bulk import).
+  std::string feed_origin{};
 };
 
 } // namespace pulsemon

@@ -28,6 +28,7 @@
 #include "core/gas.h"
 #include "core/household.h"
 #include "core/register.h"
+#include "store/change_feed.h"
 #include "store/pulse_sink.h"
 #include "store/types.h"
 
@@ -190,6 +191,11 @@ public:
 
   [[nodiscard]] virtual ChangeToken change_token() = 0;
   [[nodiscard]] virtual std::unique_ptr<ReadScope> read_scope() = 0;
+
+  // A feed of the pulses committed by every instance on this store, on a
+  // connection of its own; nullptr where one process is all the backend
+  // serves (store/change_feed.h).
+  [[nodiscard]] virtual std::unique_ptr<ChangeFeed> open_change_feed() { return nullptr; }
 };
 
 } // namespace pulsemon

@@ -93,7 +93,8 @@ void run_serve(CliContext &context, const std::string &listen_option) {
                                               config.database.string() +
                                               "; start serve again once it has finished");
   }
-  auto store = context.open_store();
+  const std::string instance = instance_name();
+  auto store = context.open_store(instance);
   warn_if_nodes_cannot_reach(*store, host);
   const std::vector<Meter> meters = store->meters();
   std::vector<simulator::SourceSettings> simulators;
@@ -167,7 +168,8 @@ void run_serve(CliContext &context, const std::string &listen_option) {
                     return gpio::request_line(line,
                                               "pulsemon meter " + std::to_string(line.meter_id));
                   },
-                  {}};
+                  {},
+                  instance};
   Daemon daemon(config, std::move(store), std::move(plan));
   const int received = daemon.run_until(signals);
   spdlog::info("received {}; committing queued pulses before exit", signal_name(received));

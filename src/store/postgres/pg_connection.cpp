@@ -2,9 +2,12 @@
 
 #include <libpq-fe.h>
 
+#include <fmt/format.h>
+#include <poll.h>
+
 #include <charconv>
 #include <cstdlib>
-#include <fmt/format.h>
+#include <thread>
 
 namespace pulsemon::pg {
 
@@ -186,6 +189,33 @@ Rows Connection::run(std::string_view sql, const std::vector<Param> &params) {
     throw Failure(ErrorCode::unavailable, "PostgreSQL: " + why);
   }
   throw Failure(ErrorCode::internal, "PostgreSQL: " + why);
+}
+
+bool Connection::await_notification(std::chrono::milliseconds timeout) {
+  reconnect_if_lost();
+  const auto take_all = [this] {
+    bool any = false;
+    while (PGnotify *notification = PQnotifies(connection_)) {
+      PQfreemem(notification);
+      any = true;
+    }
+    return any;
+  };
+  const int socket = PQsocket(connection_);
+  if (PQstatus(connection_) != CONNECTION_OK || socket < 0) {
+    std::this_thread::sleep_for(timeout);
+    return false;
+  }
+  if (PQconsumeInput(connection_) != 0 && take_all()) {
+    return true;
+  }
+  pollfd readable{socket, POLLIN, 0};
+  if (::poll(&readable, 1, static_cast<int>(timeout.count())) <= 0) {
+    return false;
+  }
+  // Readable with nothing to consume: the server went away, and the next
+  // call makes the connection again.
+  return PQconsumeInput(connection_) != 0 && take_all();
 }
 
 void Connection::execute(std::string_view sql) {

@@ -7,6 +7,7 @@
 
 #include "core/result.h"
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -83,6 +84,12 @@ public:
   void commit();
   void rollback(); // never throws: a lost connection has rolled back already
   [[nodiscard]] const std::string &url() const { return url_; }
+
+  // Waits up to `timeout` for a NOTIFY on a channel the session LISTENs to
+  // (the LISTEN belongs in `session_setup`, so that a connection made again
+  // listens again); returns whether one came. A lost connection is made
+  // again first; while it cannot be, waits the timeout and returns false.
+  bool await_notification(std::chrono::milliseconds timeout);
 
 private:
   void reconnect_if_lost();

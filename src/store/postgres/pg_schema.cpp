@@ -157,6 +157,22 @@ BEGIN
 END $$;
 INSERT INTO pulses (meter_id, ts_us) SELECT meter_id, ts_us FROM pulses_unpartitioned;
 DROP TABLE pulses_unpartitioned;
+)sql",
+                                                                          R"sql(
+-- The change feed (store/change_feed.h): the new pulses of every write
+-- transaction of a daemon's handle, one row per meter, numbered in commit
+-- order (every write transaction holds the writers' advisory lock, so the
+-- numbers are taken in the order the transactions commit). Instances
+-- follow it for their live figures, live streams and MQTT-out, and delete
+-- what is older than a few minutes.
+CREATE TABLE pulse_feed (
+  seq           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  origin        text        NOT NULL,
+  meter_id      bigint      NOT NULL,
+  times         bigint[]    NOT NULL,
+  committed_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX pulse_feed_by_age ON pulse_feed (committed_at);
 )sql"};
 
 } // namespace

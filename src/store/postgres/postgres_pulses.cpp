@@ -96,10 +96,22 @@ PostgresStore::commit_in_transaction(std::span<const PulseBatch> batches) {
       ensure_partitions(times);
       // A pulse already stored (or twice in the batch) is left out by the
       // key; what comes back is what was new.
-      const pg::Rows stored = db_->run("INSERT INTO pulses (meter_id, ts_us) "
-                                       "SELECT $1, unnest($2::bigint[]) "
-                                       "ON CONFLICT DO NOTHING RETURNING ts_us",
-                                       {param(batch.meter_id), pg::array(times)});
+      // A handle with a feed origin puts what was new in the change feed
+      // in the same statement (store/change_feed.h).
+      const pg::Rows stored =
+          feed_origin_.empty()
+              ? db_->run("INSERT INTO pulses (meter_id, ts_us) "
+                         "SELECT $1, unnest($2::bigint[]) "
+                         "ON CONFLICT DO NOTHING RETURNING ts_us",
+                         {param(batch.meter_id), pg::array(times)})
+              : db_->run("WITH new AS (INSERT INTO pulses (meter_id, ts_us) "
+                         "SELECT $1, unnest($2::bigint[]) "
+                         "ON CONFLICT DO NOTHING RETURNING ts_us), "
+                         "fed AS (INSERT INTO pulse_feed (origin, meter_id, times) "
+                         "SELECT $3, $1, array_agg(ts_us) FROM new HAVING count(*) > 0) "
+                         "SELECT ts_us FROM new",
+                         {param(batch.meter_id), pg::array(times), param(feed_origin_)});
+      fed_ = fed_ || (!feed_origin_.empty() && !stored.empty());
       outcome.stored = stored.size();
       outcome.duplicates = static_cast<std::int64_t>(times.size()) - outcome.stored;
       for (int row = 0; row < stored.size(); ++row) {

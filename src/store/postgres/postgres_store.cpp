@@ -5,10 +5,13 @@
 #include "store/postgres/postgres_store.h"
 
 #include "core/quoted_input.h"
+#include "store/postgres/pg_change_feed.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_schema.h"
 #include "store/postgres/postgres_rows.h"
 #include "store/store_rules.h"
+
+#include <utility>
 
 namespace pulsemon {
 
@@ -20,8 +23,13 @@ using pg::param;
 PostgresStore::PostgresStore(const std::string &url, StoreOptions options)
     : db_(std::make_unique<pg::Connection>(url, options.durability == Durability::full
                                                     ? "SET synchronous_commit = on"
-                                                    : "SET synchronous_commit = off")) {
+                                                    : "SET synchronous_commit = off")),
+      url_(url), feed_origin_(std::move(options.feed_origin)) {
   pg::migrate(*db_);
+}
+
+std::unique_ptr<ChangeFeed> PostgresStore::open_change_feed() {
+  return pg::open_change_feed(url_);
 }
 
 PostgresStore::~PostgresStore() = default;
@@ -48,6 +56,7 @@ void PostgresStore::end_write(bool commit) {
   if (--write_depth_ > 0) {
     return;
   }
+  const bool fed = std::exchange(fed_, false);
   if (!commit) {
     db_->rollback();
     known_partitions_.clear(); // a partition made in it is gone with it
@@ -55,6 +64,10 @@ void PostgresStore::end_write(bool commit) {
   }
   try {
     db_->execute("UPDATE counters SET value = value + 1 WHERE name = 'changes'");
+    if (fed) {
+      // Delivered at COMMIT, and only then, to every instance listening.
+      db_->execute(std::string("NOTIFY ") + std::string(pg::feed_channel));
+    }
     db_->commit();
   } catch (...) {
     db_->rollback(); // a failed COMMIT has rolled back already

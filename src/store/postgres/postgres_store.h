@@ -116,6 +116,8 @@ public:
   // instance: equal tokens mean nothing was written in between.
   [[nodiscard]] ChangeToken change_token() override;
   [[nodiscard]] std::unique_ptr<ReadScope> read_scope() override;
+  // LISTENs on a connection of its own (postgres/pg_change_feed.h).
+  [[nodiscard]] std::unique_ptr<ChangeFeed> open_change_feed() override;
 
 private:
   class ScopeGuard;
@@ -133,8 +135,11 @@ private:
   void ensure_partitions(const std::vector<std::int64_t> &times);
 
   std::unique_ptr<pg::Connection> db_;
-  int write_depth_ = 0;   // nesting of writing()/atomically()
-  bool in_scope_ = false; // a ReadScope's transaction is open
+  std::string url_;
+  std::string feed_origin_; // StoreOptions::feed_origin; empty: commits stay out of the feed
+  bool fed_ = false;        // the open write transaction put pulses in the feed
+  int write_depth_ = 0;     // nesting of writing()/atomically()
+  bool in_scope_ = false;   // a ReadScope's transaction is open
   std::unordered_set<std::int64_t> known_meters_;
   std::unordered_set<std::int64_t> known_partitions_; // by their first µs
 };

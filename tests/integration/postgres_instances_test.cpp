@@ -1,0 +1,185 @@
+// Several pulsemon instances on one PostgreSQL database: the change feed
+// carries what one instance stores to the others, so that a browser on
+// instance B sees live the pulses instance A stored.
+#include "store/feed_follower.h"
+#include "store/postgres/postgres_store.h"
+#include "support/daemon.h"
+#include "support/http_client.h"
+#include "support/live_client.h"
+#include "support/postgres_server.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <thread>
+
+namespace pulsemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+class PostgresInstances : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string why;
+    server = testing::shared_postgres(why);
+    if (server == nullptr) {
+      const char *required = std::getenv("PULSEMON_REQUIRE_POSTGRES");
+      if (required != nullptr && std::string(required) == "1") {
+        FAIL() << "PostgreSQL is required here but cannot start: " << why;
+      }
+      GTEST_SKIP() << "PostgreSQL cannot start here: " << why;
+    }
+    url = server->new_database_url();
+  }
+
+  [[nodiscard]] std::unique_ptr<PostgresStore> instance(const std::string &origin) const {
+    return std::make_unique<PostgresStore>(url, StoreOptions{Durability::full, true, origin});
+  }
+
+  testing::TempDir dir;
+  testing::PostgresServer *server = nullptr;
+  std::string url;
+};
+
+UtcTime at_second(std::int64_t second) {
+  return UtcTime{std::chrono::seconds{1'780'000'000 + second}};
+}
+
+Meter house(std::int64_t id) {
+  Meter meter;
+  meter.id = id;
+  meter.name = "House " + std::to_string(id);
+  return meter;
+}
+
+TEST_F(PostgresInstances, TheChangeFeedHoldsEachInstancesNewPulsesInCommitOrder) {
+  auto a = instance("a");
+  auto b = instance("b");
+  a->add_meter(house(1), at_second(0));
+  a->add_meter(house(2), at_second(0));
+  std::unique_ptr<ChangeFeed> feed = b->open_change_feed();
+  ASSERT_NE(feed, nullptr);
+  const std::int64_t start = feed->head();
+
+  (void)a->commit_or_throw(PulseBatch{1, {at_second(1), at_second(2)}, {}, {}});
+  (void)b->commit_or_throw(PulseBatch{2, {at_second(3)}, {}, {}});
+  // Nothing new: no entry. A transaction that fails: no entry.
+  (void)b->commit_or_throw(PulseBatch{1, {at_second(2)}, {}, {}});
+  EXPECT_THROW(a->atomically([&] {
+    (void)a->commit_or_throw(PulseBatch{1, {at_second(9)}, {}, {}});
+    throw Failure(ErrorCode::internal, "changed its mind");
+  }),
+               Failure);
+  // A pulse already stored beside a new one: only the new one.
+  (void)b->commit_or_throw(PulseBatch{1, {at_second(1), at_second(4)}, {}, {}});
+  // A handle without an origin (a command's import) stays out of the feed.
+  (void)instance("")->commit_or_throw(PulseBatch{1, {at_second(5)}, {}, {}});
+
+  const std::vector<FeedEntry> entries = feed->after(start, 100);
+  ASSERT_EQ(entries.size(), 3U);
+  EXPECT_EQ(entries[0].origin, "a");
+  EXPECT_EQ(entries[0].meter_id, 1);
+  EXPECT_EQ(entries[0].pulses, (std::vector<UtcTime>{at_second(1), at_second(2)}));
+  EXPECT_EQ(entries[1].origin, "b");
+  EXPECT_EQ(entries[1].meter_id, 2);
+  EXPECT_EQ(entries[1].pulses, (std::vector<UtcTime>{at_second(3)}));
+  EXPECT_EQ(entries[2].pulses, (std::vector<UtcTime>{at_second(4)}));
+  EXPECT_LT(entries[0].position, entries[1].position);
+  EXPECT_LT(entries[1].position, entries[2].position);
+  EXPECT_EQ(feed->head(), entries[2].position);
+  EXPECT_EQ(feed->after(entries[0].position, 1).at(0).position, entries[1].position)
+      << "read in pages";
+
+  feed->forget_older_than(std::chrono::seconds{3600});
+  EXPECT_EQ(feed->after(start, 100).size(), 3U) << "fresh entries are kept";
+  std::this_thread::sleep_for(1100ms);
+  feed->forget_older_than(std::chrono::seconds{1});
+  EXPECT_TRUE(feed->after(start, 100).empty()) << "old entries are dropped";
+}
+
+TEST_F(PostgresInstances, AFollowerBringsTheOtherInstancesCommitsIntoItsBusAndNotItsOwn) {
+  auto a = instance("a");
+  auto b = instance("b");
+  a->add_meter(house(1), at_second(0));
+  PulseBus bus;
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<CommittedPulses> published;
+  const PulseBus::Subscription subscription = bus.subscribe([&](const CommittedPulses &pulses) {
+    const std::lock_guard lock(mutex);
+    published.push_back(pulses);
+    arrived.notify_all();
+  });
+  FeedFollower follower(b->open_change_feed(), "b", bus);
+  follower.start();
+
+  (void)b->commit_or_throw(PulseBatch{1, {at_second(1)}, {}, {}}); // b's own: on its bus already
+  (void)a->commit_or_throw(PulseBatch{1, {at_second(2), at_second(3)}, {}, {}});
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(arrived.wait_for(lock, 10s, [&] { return !published.empty(); }))
+      << "the NOTIFY (or the follower's next look) brings a's commit";
+  ASSERT_EQ(published.size(), 1U);
+  EXPECT_EQ(published[0].meter_id, 1);
+  EXPECT_EQ(published[0].pulses, (std::vector<UtcTime>{at_second(2), at_second(3)}));
+  lock.unlock();
+  follower.stop();
+  EXPECT_EQ(follower.followed(), 1U);
+}
+
+TEST_F(PostgresInstances, ABrowserOnOneInstanceSeesLiveThePulsesAnotherInstanceStored) {
+  // Instance A has the simulated meter; instance B has no source at all.
+  const auto config_a = testing::init_steady_data_folder(dir.path() / "a");
+  (void)testing::init_data_folder(dir.path() / "b", false);
+  const auto config_b = dir.path() / "b" / "pulsemon.toml";
+  for (const auto &config : {config_a, config_b}) {
+    testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
+    testing::edit_file(config, "path = \"pulsemon.db\"", "");
+  }
+  const testing::Completed meter = testing::run(
+      testing::pulsemon_binary(), {"-c", config_a.string(), "meter", "add", "--id", "1", "--name",
+                                   "House", "--kind", "electricity", "--ppu", "1000"});
+  ASSERT_EQ(meter.exit_code, 0) << meter.err;
+  const testing::Completed user =
+      testing::run(testing::pulsemon_binary(),
+                   {"-c", config_b.string(), "user", "add", "admin", "--role", "admin"},
+                   "a long password\na long password\n");
+  ASSERT_EQ(user.exit_code, 0) << user.err;
+
+  testing::RunningDaemon b = testing::start_daemon(config_b);
+  const std::string bearer = testing::login_bearer(b.port, "admin", "a long password");
+  testing::LiveClient stream(b.port, bearer.substr(std::string("Bearer ").size()));
+  ASSERT_TRUE(stream.connected());
+  testing::RunningDaemon a = testing::start_daemon(config_a);
+
+  const std::string received = stream.read_until("event: pulse", 5);
+  std::size_t events = 0;
+  for (auto at = received.find("event: pulse"); at != std::string::npos;
+       at = received.find("event: pulse", at + 1)) {
+    ++events;
+  }
+  EXPECT_GE(events, 5U) << "B's stream shows A's pulses: " << received
+                        << "\nA: " << a.process->output() << "\nB: " << b.process->output();
+  EXPECT_NE(received.find("\"meter\":1"), std::string::npos) << received;
+  // And B's figures follow them: the meter's live power, which only the
+  // pulses give, is there on B.
+  const auto answer =
+      testing::http_request(b.port, "GET", "/api/meters/1", "", {{"Authorization", bearer}});
+  ASSERT_EQ(answer.status, 200U) << answer.body;
+  const nlohmann::json body = nlohmann::json::parse(answer.body);
+  EXPECT_FALSE(body["power"].is_null()) << answer.body;
+  EXPECT_NE(b.process->output().find("through its change feed"), std::string::npos)
+      << b.process->output();
+
+  a.process->signal(SIGTERM);
+  b.process->signal(SIGTERM);
+  EXPECT_EQ(a.process->wait(std::chrono::seconds{20}), 0) << a.process->output();
+  EXPECT_EQ(b.process->wait(std::chrono::seconds{20}), 0) << b.process->output();
+}
+
+} // namespace
+} // namespace pulsemon
