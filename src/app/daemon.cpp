@@ -216,6 +216,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   live_.set_before_checks([this] { api_.reads.refresh(); });
   event_loop_.emplace(*this);
   follow_other_instances(plan.instance);
+  source_claims_ = std::move(plan.source_claims);
   spdlog::info("API listening on {}://{}:{}/api/ (log in with POST /api/login; user admin, "
                "whose password 'pulsemon init' printed, or a user 'pulsemon user add' made)",
                server_.tls() ? "https" : "http",
@@ -359,6 +360,7 @@ int Daemon::run_until(const sigset_t &signals) {
       return received;
     }
     feed_watchdog();
+    keep_source_claims();
     follow_meter_changes();
     run_->heartbeat();
     if (!holes_logged_.empty() || !totals_.holes().empty()) {
@@ -370,6 +372,30 @@ int Daemon::run_until(const sigset_t &signals) {
     if (time_.monotonic_now() >= next_status) {
       next_status += config_.status_interval;
       report_status();
+    }
+  }
+}
+
+void Daemon::keep_source_claims() {
+  if (!source_claims_) {
+    return;
+  }
+  try {
+    for (const std::int64_t meter_id : source_claims_->keep()) {
+      spdlog::error("meter {}: another pulsemon instance claimed its sources while this one was "
+                    "away from the database, so both now store its pulses; stop one of them",
+                    meter_id);
+    }
+    if (claims_failing_) {
+      spdlog::info("source claims: held again");
+      claims_failing_ = false;
+    }
+  } catch (const std::exception &failure) {
+    if (!claims_failing_) {
+      spdlog::warn("source claims: cannot reach the store to keep them ({}); taking them again "
+                   "once it answers",
+                   failure.what());
+      claims_failing_ = true;
     }
   }
 }

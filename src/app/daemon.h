@@ -55,6 +55,9 @@ struct DaemonPlan {
   // This instance's name among several on one store: in the change feed,
   // to tell its own commits from the others' (instance_name()).
   std::string instance;
+  // This instance's claims on its meters' sources, kept while it serves
+  // (null: none to keep).
+  std::unique_ptr<SourceClaims> source_claims;
   // The clocks every part reads and waits on (the writer, the API, the
   // MQTT publisher, the status and the watchdog).
   TimeSource *time = &real_time();
@@ -107,6 +110,9 @@ private:
   // On a store several instances share: the other instances' commits into
   // this one's bus.
   void follow_other_instances(const std::string &instance);
+  // Takes the source claims again after the store's connection was lost,
+  // and says in the log if another instance took a meter meanwhile.
+  void keep_source_claims();
   void report_status();
   // Reads the meters again when the store changed, so that a meter added or
   // changed elsewhere (the CLI, another process) reaches its lane.
@@ -150,7 +156,9 @@ private:
   SourceSupervisor gpio_sources_; // restarts a GPIO source that dies
   std::unique_ptr<MqttIngest> mqtt_;
   std::unique_ptr<publish::MqttPublisher> mqtt_out_;
-  std::optional<FeedFollower> feed_follower_;         // where the store has a change feed
+  std::optional<FeedFollower> feed_follower_; // where the store has a change feed
+  std::unique_ptr<SourceClaims> source_claims_;
+  bool claims_failing_ = false;                       // said in the log already
   std::unique_ptr<BackupRunner> backups_;             // when [backup] dir is set
   std::optional<std::chrono::microseconds> watchdog_; // WATCHDOG_USEC, when systemd asks
   std::atomic<Micros::rep> loop_answered_{0};         // the monotonic time the event loop last ran

@@ -30,6 +30,7 @@
 #include "core/register.h"
 #include "store/change_feed.h"
 #include "store/pulse_sink.h"
+#include "store/source_claims.h"
 #include "store/types.h"
 
 #include <chrono>
@@ -196,6 +197,11 @@ public:
   // connection of its own; nullptr where one process is all the backend
   // serves (store/change_feed.h).
   [[nodiscard]] virtual std::unique_ptr<ChangeFeed> open_change_feed() { return nullptr; }
+  // Claims on meters' sources among the instances on this store, on a
+  // connection of their own (store/source_claims.h).
+  [[nodiscard]] virtual std::unique_ptr<SourceClaims> open_source_claims() {
+    return std::make_unique<UncontestedClaims>();
+  }
 };
 
 } // namespace pulsemon

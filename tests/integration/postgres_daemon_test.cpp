@@ -95,6 +95,9 @@ TEST_F(PostgresDaemon, ServesFromTheDatabaseAndLosesNothingWhenPostgresqlRestart
       << "the outage is told: " << daemon.process->output();
   EXPECT_NE(daemon.process->output().find("storing again"), std::string::npos)
       << daemon.process->output();
+  EXPECT_NE(daemon.process->output().find("source claims: held again"), std::string::npos)
+      << "the simulator's claim on meter 1 is taken again on the new connection: "
+      << daemon.process->output();
   EXPECT_NE(daemon.process->output().find(" 0 duplicates, 0 not stored"), std::string::npos)
       << daemon.process->output();
 

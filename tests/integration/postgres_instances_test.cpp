@@ -181,5 +181,44 @@ TEST_F(PostgresInstances, ABrowserOnOneInstanceSeesLiveThePulsesAnotherInstanceS
   EXPECT_EQ(b.process->wait(std::chrono::seconds{20}), 0) << b.process->output();
 }
 
+TEST_F(PostgresInstances, AMetersSimulatorIsReadByOneInstanceAndASecondIsRefused) {
+  // Two data folders configured alike: each with a simulator on meter 1.
+  const auto config_a = testing::init_steady_data_folder(dir.path() / "a");
+  const auto config_b = testing::init_steady_data_folder(dir.path() / "b");
+  for (const auto &config : {config_a, config_b}) {
+    testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
+    testing::edit_file(config, "path = \"pulsemon.db\"", "");
+  }
+  const testing::Completed meter = testing::run(
+      testing::pulsemon_binary(), {"-c", config_a.string(), "meter", "add", "--id", "1", "--name",
+                                   "House", "--kind", "electricity", "--ppu", "1000"});
+  ASSERT_EQ(meter.exit_code, 0) << meter.err;
+
+  testing::RunningDaemon a = testing::start_daemon(config_a);
+  const testing::Completed refused = testing::run(
+      testing::pulsemon_binary(), {"-c", config_b.string(), "serve", "--listen", "127.0.0.1:0"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("'simulator[0].meter': meter 1's simulator is read by another "
+                             "pulsemon instance on this database already"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(refused.out.find("API listening"), std::string::npos) << "nothing started";
+
+  // The claim ends with the instance, however it ends.
+  a.process->signal(SIGKILL);
+  (void)a.process->wait(std::chrono::seconds{10});
+  std::optional<testing::RunningDaemon> b;
+  for (int attempt = 0; attempt < 20 && !b; ++attempt) {
+    try {
+      b = testing::start_daemon(config_b);
+    } catch (const std::runtime_error &) {
+      std::this_thread::sleep_for(250ms); // the server notices the closed session
+    }
+  }
+  ASSERT_TRUE(b) << "B starts once A is gone";
+  b->process->signal(SIGTERM);
+  EXPECT_EQ(b->process->wait(std::chrono::seconds{20}), 0) << b->process->output();
+}
+
 } // namespace
 } // namespace pulsemon

@@ -70,6 +70,37 @@ void warn_if_nodes_cannot_reach(Store &store, const std::string &host) {
   }
 }
 
+// Among several instances on one store, a meter's own sources are read by
+// one: a second instance configured with the same GPIO line, simulator or
+// power topic stops here with what to do, rather than store the meter's
+// pulses twice.
+std::unique_ptr<SourceClaims> claim_meter_sources(Store &store, const Config &config) {
+  std::unique_ptr<SourceClaims> claims = store.open_source_claims();
+  const auto claim = [&](std::int64_t meter_id, const std::string &key, const std::string &what) {
+    if (!claims->claim(meter_id)) {
+      throw Failure(ErrorCode::already_exists,
+                    config.file.string() + ": config key '" + key + "': meter " +
+                        std::to_string(meter_id) + "'s " + what +
+                        " is read by another pulsemon instance on this database already; one "
+                        "instance reads a meter's GPIO line, simulator and MQTT power reports "
+                        "(docs/scaling.md). Remove the section here or stop the other instance");
+    }
+  };
+  for (std::size_t i = 0; i < config.simulators.size(); ++i) {
+    claim(config.simulators[i].meter, "simulator[" + std::to_string(i) + "].meter", "simulator");
+  }
+  for (std::size_t i = 0; i < config.gpio_lines.size(); ++i) {
+    claim(config.gpio_lines[i].meter_id, "gpio[" + std::to_string(i) + "].meter", "GPIO line");
+  }
+  if (config.mqtt) {
+    for (std::size_t i = 0; i < config.mqtt->power_topics.size(); ++i) {
+      claim(config.mqtt->power_topics[i].meter_id, "mqtt_power[" + std::to_string(i) + "].meter",
+            "MQTT power topic");
+    }
+  }
+  return claims;
+}
+
 void run_serve(CliContext &context, const std::string &listen_option) {
   const Config &config = context.config();
   std::string host = config.listen_host;
@@ -144,6 +175,8 @@ void run_serve(CliContext &context, const std::string &listen_option) {
     }
   }
 
+  std::unique_ptr<SourceClaims> claims = claim_meter_sources(*store, config);
+
   // Requested before any thread starts, so that a missing or busy line
   // stops serve with its message and nothing half-started.
   std::vector<gpio::RequestedLine> requested_lines;
@@ -169,7 +202,8 @@ void run_serve(CliContext &context, const std::string &listen_option) {
                                               "pulsemon meter " + std::to_string(line.meter_id));
                   },
                   {},
-                  instance};
+                  instance,
+                  std::move(claims)};
   Daemon daemon(config, std::move(store), std::move(plan));
   const int received = daemon.run_until(signals);
   spdlog::info("received {}; committing queued pulses before exit", signal_name(received));

@@ -8,6 +8,7 @@
 #include "store/postgres/pg_change_feed.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_schema.h"
+#include "store/postgres/pg_source_claims.h"
 #include "store/postgres/postgres_rows.h"
 #include "store/store_rules.h"
 
@@ -30,6 +31,10 @@ PostgresStore::PostgresStore(const std::string &url, StoreOptions options)
 
 std::unique_ptr<ChangeFeed> PostgresStore::open_change_feed() {
   return pg::open_change_feed(url_);
+}
+
+std::unique_ptr<SourceClaims> PostgresStore::open_source_claims() {
+  return pg::open_source_claims(url_);
 }
 
 PostgresStore::~PostgresStore() = default;

@@ -118,6 +118,8 @@ public:
   [[nodiscard]] std::unique_ptr<ReadScope> read_scope() override;
   // LISTENs on a connection of its own (postgres/pg_change_feed.h).
   [[nodiscard]] std::unique_ptr<ChangeFeed> open_change_feed() override;
+  // Session advisory locks (postgres/pg_source_claims.h).
+  [[nodiscard]] std::unique_ptr<SourceClaims> open_source_claims() override;
 
 private:
   class ScopeGuard;
