@@ -95,6 +95,12 @@ LiveTiming live_timing_for(const Config &config, TimeSource &time) {
                     time.monotonic_now()};
 }
 
+// A store several instances may share: their MQTT clients need ids of
+// their own, and node batches a shared subscription.
+bool shared_store(const Config &config) {
+  return config.store.kind == StoreKind::postgresql;
+}
+
 WriterSettings writer_settings_for(const Config &config) {
   WriterSettings settings;
   settings.commit_interval = config.commit_interval;
@@ -215,8 +221,10 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   // database holds them now (a CLI in another process may have changed them).
   live_.set_before_checks([this] { api_.reads.refresh(); });
   event_loop_.emplace(*this);
+  instance_ = plan.instance;
   follow_other_instances(plan.instance);
-  source_claims_ = std::move(plan.source_claims);
+  source_claims_ =
+      plan.source_claims ? std::move(plan.source_claims) : std::make_unique<UncontestedClaims>();
   spdlog::info("API listening on {}://{}:{}/api/ (log in with POST /api/login; user admin, "
                "whose password 'pulsemon init' printed, or a user 'pulsemon user add' made)",
                server_.tls() ? "https" : "http",
@@ -297,27 +305,19 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
         });
   }
   if (config.mqtt) {
+    MqttSettings settings = *config.mqtt;
+    if (shared_store(config)) {
+      settings.client_id += "-" + plan.instance;
+      settings.shared_among_instances = true;
+    }
     mqtt_ = std::make_unique<MqttIngest>(
-        *config.mqtt,
-        open_store(config.store, StoreOptions{config.durability, false, plan.instance}), &bus_,
-        [this](PulseBatch batch) { writer_.submit(std::move(batch)); }, time_);
+        settings, open_store(config.store, StoreOptions{config.durability, false, plan.instance}),
+        &bus_, [this](PulseBatch batch) { writer_.submit(std::move(batch)); }, time_);
     spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}", config.mqtt->host,
                  config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
     mqtt_->start();
   }
-  if (config.mqtt_out) {
-    mqtt_out_ = std::make_unique<publish::MqttPublisher>(
-        *config.mqtt_out, open_store(config.store, StoreOptions{config.durability, false}), bus_,
-        *date::locate_zone(config.zone), config.billing_day, PULSEMON_VERSION, time_,
-        [this](std::int64_t meter_id) {
-          return pipelines_.power_now(meter_id, time_.monotonic_now());
-        },
-        totals_);
-    spdlog::info("mqtt_out: publishing states{} to {}:{}",
-                 config.mqtt_out->discovery_prefix.empty() ? "" : " and Home Assistant discovery",
-                 config.mqtt_out->host, config.mqtt_out->port);
-    mqtt_out_->start();
-  }
+  publish_if_claimed();
   if (backups_) {
     spdlog::info("backup: {} to {} at {:02}:{:02} (the household's clock), keeping {}",
                  to_string(config.backup_schedule.every), config.backup_dir.string(),
@@ -361,6 +361,7 @@ int Daemon::run_until(const sigset_t &signals) {
     }
     feed_watchdog();
     keep_source_claims();
+    publish_if_claimed();
     follow_meter_changes();
     run_->heartbeat();
     if (!holes_logged_.empty() || !totals_.holes().empty()) {
@@ -373,6 +374,46 @@ int Daemon::run_until(const sigset_t &signals) {
       next_status += config_.status_interval;
       report_status();
     }
+  }
+}
+
+void Daemon::publish_if_claimed() {
+  if (!config_.mqtt_out) {
+    return;
+  }
+  bool claimed = mqtt_out_ != nullptr; // as it is while the store cannot say
+  try {
+    claimed = source_claims_->claim_publishing();
+  } catch (const std::exception &) {
+    // keep_source_claims says so in the log.
+  }
+  if (claimed && !mqtt_out_) {
+    publish::MqttOutSettings settings = *config_.mqtt_out;
+    if (shared_store(config_)) {
+      settings.client_id += "-" + instance_;
+    }
+    mqtt_out_ = std::make_unique<publish::MqttPublisher>(
+        settings, open_store(config_.store, StoreOptions{config_.durability, false}), bus_,
+        *date::locate_zone(config_.zone), config_.billing_day, PULSEMON_VERSION, time_,
+        [this](std::int64_t meter_id) {
+          return pipelines_.power_now(meter_id, time_.monotonic_now());
+        },
+        totals_);
+    spdlog::info("mqtt_out: publishing states{} to {}:{}{}",
+                 settings.discovery_prefix.empty() ? "" : " and Home Assistant discovery",
+                 settings.host, settings.port,
+                 shared_store(config_) ? " (this instance publishes for all of them)" : "");
+    mqtt_out_->start();
+    standing_by_ = false;
+  } else if (!claimed && mqtt_out_) {
+    mqtt_out_->stop();
+    mqtt_out_.reset();
+    spdlog::warn("mqtt_out: another instance publishes now; this one stands by");
+    standing_by_ = true;
+  } else if (!claimed && !standing_by_) {
+    spdlog::info("mqtt_out: another instance publishes; this one stands by and takes over when "
+                 "that one stops");
+    standing_by_ = true;
   }
 }
 

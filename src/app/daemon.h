@@ -113,6 +113,9 @@ private:
   // Takes the source claims again after the store's connection was lost,
   // and says in the log if another instance took a meter meanwhile.
   void keep_source_claims();
+  // [mqtt_out]: publishes while this instance holds the claim on publishing
+  // (always, on a store one process serves), stands by while another does.
+  void publish_if_claimed();
   void report_status();
   // Reads the meters again when the store changed, so that a meter added or
   // changed elsewhere (the CLI, another process) reaches its lane.
@@ -158,8 +161,10 @@ private:
   std::unique_ptr<publish::MqttPublisher> mqtt_out_;
   std::optional<FeedFollower> feed_follower_; // where the store has a change feed
   std::unique_ptr<SourceClaims> source_claims_;
-  bool claims_failing_ = false;                       // said in the log already
-  std::unique_ptr<BackupRunner> backups_;             // when [backup] dir is set
+  bool claims_failing_ = false;           // said in the log already
+  bool standing_by_ = false;              // [mqtt_out] is another instance's now, said in the log
+  std::string instance_;                  // DaemonPlan::instance
+  std::unique_ptr<BackupRunner> backups_; // when [backup] dir is set
   std::optional<std::chrono::microseconds> watchdog_; // WATCHDOG_USEC, when systemd asks
   std::atomic<Micros::rep> loop_answered_{0};         // the monotonic time the event loop last ran
   bool watchdog_withheld_ = false;

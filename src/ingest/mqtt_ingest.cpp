@@ -49,7 +49,7 @@ MqttIngest::MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, Puls
     integrators_.emplace(topic.topic,
                          PowerReportIntegrator(meter.pulses_per_unit, Micros{300'000'000}));
   }
-  client_ = mosquitto_new(settings_.client_id.c_str(), false, this);
+  client_ = mosquitto_new(settings_.client_id.c_str(), settings_.shared_among_instances, this);
   if (client_ == nullptr) {
     // EINVAL: libmosquitto refuses an empty client id (a persistent session needs one).
     throw Failure(ErrorCode::unavailable, "mqtt: cannot create a client with client_id " +
@@ -107,7 +107,8 @@ void MqttIngest::on_connect(mosquitto *client, void *self, int rc) {
   spdlog::info("mqtt: connected to {}:{}", ingest.settings_.host, ingest.settings_.port);
   // One request for all topics, so one acknowledgement says they all hold.
   std::vector<char *> topics;
-  std::string batches = "pulsemon/+/pulses";
+  std::string batches =
+      ingest.settings_.shared_among_instances ? shared_batches_topic : "pulsemon/+/pulses";
   topics.push_back(batches.data());
   for (PowerTopic &topic : ingest.settings_.power_topics) {
     topics.push_back(topic.topic.data());
@@ -124,7 +125,10 @@ void MqttIngest::on_subscribe(mosquitto * /*client*/, void *self, int /*mid*/, i
       spdlog::warn("mqtt: the broker refused a subscription (check its ACL)");
     }
   }
-  spdlog::info("mqtt: subscribed to pulsemon/+/pulses{}",
+  spdlog::info("mqtt: subscribed to {}{}",
+               ingest.settings_.shared_among_instances
+                   ? std::string(shared_batches_topic) + " (shared with the other instances)"
+                   : std::string("pulsemon/+/pulses"),
                ingest.settings_.power_topics.empty() ? "" : " and the power-report topics");
 }
 

@@ -19,6 +19,17 @@ struct MqttSettings {
   std::string username; // empty: anonymous
   std::string password;
   std::vector<PowerTopic> power_topics;
+  // Several instances on one store (the daemon sets it on PostgreSQL): the
+  // node batches are a shared subscription ($share/pulsemon/pulsemon/+/pulses),
+  // which the broker hands to one of the instances per message, and the
+  // session is clean, since client_id is then this instance's own
+  // (client_id-INSTANCE) and no broker should keep a session for an
+  // instance that is gone. Power topics stay plain subscriptions: one
+  // instance owns each (store/source_claims.h).
+  bool shared_among_instances = false;
 };
+
+// The shared subscription's group: one per pulsemon installation.
+inline constexpr const char *shared_batches_topic = "$share/pulsemon/pulsemon/+/pulses";
 
 } // namespace pulsemon

@@ -6,6 +6,8 @@
 #include "support/daemon.h"
 #include "support/http_client.h"
 #include "support/live_client.h"
+#include "support/mosquitto.h"
+#include "support/mqtt_client.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
@@ -14,7 +16,10 @@
 
 #include <condition_variable>
 #include <csignal>
+#include <fstream>
 #include <mutex>
+#include <regex>
+#include <set>
 #include <thread>
 
 namespace pulsemon {
@@ -218,6 +223,129 @@ TEST_F(PostgresInstances, AMetersSimulatorIsReadByOneInstanceAndASecondIsRefused
   ASSERT_TRUE(b) << "B starts once A is gone";
   b->process->signal(SIGTERM);
   EXPECT_EQ(b->process->wait(std::chrono::seconds{20}), 0) << b->process->output();
+}
+
+// The batches a node publishes while the last "N batches" status line of
+// `output` counts them.
+std::int64_t batches_taken(const std::string &output) {
+  std::int64_t last = -1;
+  const std::regex line("mqtt: connected; (\\d+) batches");
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), line);
+       it != std::sregex_iterator(); ++it) {
+    last = std::stoll((*it)[1].str());
+  }
+  return last;
+}
+
+// Whether the daemon has said `text` in its log, or says it within 15 s.
+bool logged(const testing::RunningDaemon &daemon, const std::string &text) {
+  return daemon.process->output().find(text) != std::string::npos ||
+         daemon.process->wait_for_line(text, std::chrono::seconds{15});
+}
+
+// Reads what the daemon logs for a while.
+void read_log_for(const testing::RunningDaemon &daemon, std::chrono::seconds duration) {
+  (void)daemon.process->wait_for_line("a line no daemon writes", duration);
+}
+
+TEST_F(PostgresInstances, NodeBatchesOverMqttAreSharedAmongTheInstancesAndOnePublishes) {
+  testing::Broker broker(dir.path());
+  std::vector<std::filesystem::path> configs;
+  for (const std::string name : {"a", "b"}) {
+    (void)testing::init_data_folder(dir.path() / name, false);
+    const auto config = dir.path() / name / "pulsemon.toml";
+    testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
+    testing::edit_file(config, "path = \"pulsemon.db\"", "");
+    testing::edit_file(config, "status_interval_s = 60", "status_interval_s = 1");
+    std::ofstream(config, std::ios::app)
+        << "\n[mqtt]\nbroker = \"127.0.0.1:" << broker.port() << "\"\n"
+        << "\n[mqtt_out]\nbroker = \"127.0.0.1:" << broker.port() << "\"\n";
+    configs.push_back(config);
+  }
+  const auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", configs[0].string()});
+    return testing::run(testing::pulsemon_binary(), args);
+  };
+  ASSERT_EQ(
+      cli({"meter", "add", "--id", "1", "--name", "Flat", "--kind", "electricity", "--ppu", "1000"})
+          .exit_code,
+      0);
+  const testing::Completed made = cli({"key", "add", "--meter", "1"});
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(made.out, match, std::regex("pmk_\\d+_[0-9a-f]{32}")))
+      << made.out << made.err;
+  const std::string key = match.str();
+
+  testing::RunningDaemon a = testing::start_daemon(configs[0]);
+  ASSERT_TRUE(logged(a, "mqtt_out: publishing")) << a.process->output();
+  testing::RunningDaemon b = testing::start_daemon(configs[1]);
+  ASSERT_TRUE(logged(b, "this one stands by"))
+      << "one instance publishes, the other stands by: " << b.process->output();
+  for (testing::RunningDaemon *instance : {&a, &b}) {
+    ASSERT_TRUE(logged(*instance, "subscribed to $share/pulsemon/pulsemon/+/pulses (shared with "
+                                  "the other instances)"))
+        << instance->process->output();
+  }
+
+  // Forty batches of three pulses: each acknowledged once, by the one
+  // instance the broker gave it to, after its commit.
+  testing::MqttClient node(broker.port());
+  node.subscribe("pulsemon/hall/ack");
+  constexpr int batches = 40;
+  constexpr std::int64_t s = 1'000'000;
+  const std::int64_t base_us = to_epoch_us(at_second(0));
+  for (int seq = 1; seq <= batches; ++seq) {
+    const std::int64_t first = base_us + seq * 10 * s;
+    node.publish("pulsemon/hall/pulses",
+                 nlohmann::json{{"node", "hall"},
+                                {"boot", 1},
+                                {"seq", seq},
+                                {"meter", 1},
+                                {"key", key},
+                                {"pulses", {first, first + s, first + 2 * s}}}
+                     .dump());
+  }
+  const std::vector<std::string> acks = node.wait_for(batches);
+  ASSERT_EQ(acks.size(), static_cast<std::size_t>(batches))
+      << a.process->output() << b.process->output();
+  std::set<std::int64_t> acknowledged;
+  for (const std::string &ack : acks) {
+    const nlohmann::json body = nlohmann::json::parse(ack);
+    EXPECT_EQ(body["accepted"], 3) << ack;
+    EXPECT_FALSE(body.value("duplicate_batch", false)) << "handled by one instance only: " << ack;
+    acknowledged.insert(body["seq"].get<std::int64_t>());
+  }
+  EXPECT_EQ(acknowledged.size(), static_cast<std::size_t>(batches));
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(node.received().size(), static_cast<std::size_t>(batches)) << "no second ack";
+  EXPECT_EQ(PostgresStore(url, StoreOptions{}).stats(1).pulses, 3 * batches);
+  // The broker spread them: both instances took some (read from their
+  // status lines, one a second).
+  read_log_for(a, 2s);
+  read_log_for(b, 1s);
+  const std::int64_t by_a = batches_taken(a.process->output());
+  const std::int64_t by_b = batches_taken(b.process->output());
+  EXPECT_GT(by_a, 0) << a.process->output();
+  EXPECT_GT(by_b, 0) << b.process->output();
+  EXPECT_EQ(by_a + by_b, batches);
+
+  // The publishing instance dies: the other takes over, and the status
+  // topic the dead one's last will set to "offline" says "online" again.
+  testing::MqttClient watcher(broker.port());
+  watcher.subscribe("pulsemon/status");
+  a.process->signal(SIGKILL);
+  (void)a.process->wait(std::chrono::seconds{10});
+  EXPECT_TRUE(logged(b, "mqtt_out: publishing")) << b.process->output();
+  EXPECT_TRUE(watcher.wait_for_message("pulsemon/status", [](const std::string &payload) {
+    return payload == "offline";
+  })) << "the dead instance's last will";
+  const std::size_t offline_at = watcher.messages().size();
+  EXPECT_TRUE(watcher.wait_for_message(
+      "pulsemon/status", [](const std::string &payload) { return payload == "online"; },
+      offline_at))
+      << "the instance that took over says online: " << b.process->output();
+  b.process->signal(SIGTERM);
+  EXPECT_EQ(b.process->wait(std::chrono::seconds{20}), 0) << b.process->output();
 }
 
 } // namespace
