@@ -3,6 +3,7 @@
 // owns ApiContext; handlers run on that thread only.
 
 #include "api/http/router.h"
+#include "api/login_limits.h"
 #include "api/meter_view.h"
 #include "api/read_cache.h"
 #include "auth/hash_pool.h"
@@ -11,7 +12,6 @@
 #include "core/alerts.h"
 #include "core/backup_schedule.h"
 #include "core/metrics_text.h"
-#include "core/rate_limiter.h"
 #include "core/source_health.h"
 #include "pipeline/meter_pipeline.h"
 #include "store/published_totals.h"
@@ -74,12 +74,9 @@ struct ApiContext {
   std::function<std::vector<MeterLiveStatus>()> live;
   // Tells the running pipelines about a meter whose settings changed.
   std::function<void(const Meter &)> meter_changed;
-  // Failed logins: five a minute for a user from one address, so that
-  // someone's wrong guesses turn away neither the same user elsewhere nor
-  // another user behind the same address (a household's router); and a
-  // ceiling of thirty a minute per address, whatever the user names.
-  FailureLimiter failures_by_user_at_address{5, std::chrono::seconds{60}};
-  FailureLimiter failures_by_address{30, std::chrono::seconds{60}};
+  // Failed logins (api/login_limits.h), shared with the other instances
+  // where the store is.
+  LoginLimits login_limits{store.shared_login_failures()};
   // Meters known only from power reports (lower resolution in the API).
   std::set<std::int64_t> power_report_meters{};
   // Where pulses that nodes upload are published once stored (the live

@@ -54,15 +54,6 @@ const std::string &decoy_hash() {
   return hash;
 }
 
-// A limiter key: the user name and the address it came from (a user name
-// holds no NUL, so the two cannot run into each other).
-std::string user_at_address(const std::string &user, const std::string &address) {
-  std::string key = user;
-  key += '\0';
-  key += address;
-  return key;
-}
-
 http::Response too_many(std::chrono::seconds wait) {
   http::Response response = http::error_response(429, "too_many_requests",
                                                  "too many failed logins; try again in " +
@@ -75,14 +66,12 @@ http::Response too_many(std::chrono::seconds wait) {
 http::Response login_answer(ApiContext &context, const Credentials &credentials,
                             const std::optional<User> &user, const std::string &address,
                             bool valid) {
-  const MonoTime now = context.time->monotonic_now();
-  const std::string user_key = user_at_address(credentials.username, address);
   if (!valid) {
-    context.failures_by_address.record_failure(address, now);
-    context.failures_by_user_at_address.record_failure(user_key, now);
+    context.login_limits.failed(credentials.username, address, context.time->monotonic_now(),
+                                context.time->wall_now());
     return http::json_response(401, std::string(unknown_user));
   }
-  context.failures_by_user_at_address.forget(user_key);
+  context.login_limits.succeeded(credentials.username, address);
 
   const auto issued =
       std::chrono::floor<std::chrono::seconds>(context.time->wall_now()).time_since_epoch().count();
@@ -100,11 +89,9 @@ http::Response login_answer(ApiContext &context, const Credentials &credentials,
 
 http::Response login(ApiContext &context, const http::Request &request) {
   const Credentials credentials = read_credentials(request);
-  const MonoTime now = context.time->monotonic_now();
   const auto wait =
-      std::max(context.failures_by_address.wait_time(request.remote_address, now),
-               context.failures_by_user_at_address.wait_time(
-                   user_at_address(credentials.username, request.remote_address), now));
+      context.login_limits.wait(credentials.username, request.remote_address,
+                                context.time->monotonic_now(), context.time->wall_now());
   if (wait.count() > 0) {
     return too_many(wait);
   }

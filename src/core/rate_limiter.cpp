@@ -20,12 +20,17 @@ std::chrono::seconds FailureLimiter::wait_time(const std::string &key, MonoTime 
     failures_.erase(found);
     return std::chrono::seconds{0};
   }
-  if (found->second.size() < max_failures_) {
+  return wait_until_free(found->second.size(), now - found->second.front(), max_failures_, window_);
+}
+
+std::chrono::seconds wait_until_free(std::size_t failures, Micros oldest_age,
+                                     std::size_t max_failures, std::chrono::seconds window) {
+  if (failures < max_failures) {
     return std::chrono::seconds{0};
   }
   // Free again when the oldest failure in the window ages out.
-  const auto free_at = found->second.front() + window_;
-  return std::max(std::chrono::seconds{1}, std::chrono::ceil<std::chrono::seconds>(free_at - now));
+  return std::max(std::chrono::seconds{1},
+                  std::chrono::ceil<std::chrono::seconds>(window - oldest_age));
 }
 
 void FailureLimiter::record_failure(const std::string &key, MonoTime now) {

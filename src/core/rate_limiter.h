@@ -14,6 +14,13 @@
 
 namespace pulsemon {
 
+// How long a key must wait that has `failures` within the window, the
+// oldest of them `oldest_age` ago: until that one ages out, once the key
+// has `max_failures`; at least a second then.
+[[nodiscard]] std::chrono::seconds wait_until_free(std::size_t failures, Micros oldest_age,
+                                                   std::size_t max_failures,
+                                                   std::chrono::seconds window);
+
 class FailureLimiter {
 public:
   FailureLimiter(std::size_t max_failures, std::chrono::seconds window,

@@ -29,6 +29,7 @@
 #include "core/household.h"
 #include "core/register.h"
 #include "store/change_feed.h"
+#include "store/login_failures.h"
 #include "store/pulse_sink.h"
 #include "store/source_claims.h"
 #include "store/types.h"
@@ -202,6 +203,9 @@ public:
   [[nodiscard]] virtual std::unique_ptr<SourceClaims> open_source_claims() {
     return std::make_unique<UncontestedClaims>();
   }
+  // Failed logins every instance on this store counts (through this
+  // handle); nullptr where one process is all the backend serves.
+  [[nodiscard]] virtual SharedLoginFailures *shared_login_failures() { return nullptr; }
 };
 
 } // namespace pulsemon

@@ -225,6 +225,45 @@ TEST_F(PostgresInstances, AMetersSimulatorIsReadByOneInstanceAndASecondIsRefused
   EXPECT_EQ(b->process->wait(std::chrono::seconds{20}), 0) << b->process->output();
 }
 
+// A client that guesses passwords gets five tries a minute for a user in
+// all, however many instances the load balancer spreads its tries over.
+TEST_F(PostgresInstances, TheLoginLimitsHoldAcrossInstances) {
+  std::vector<std::filesystem::path> configs;
+  for (const std::string name : {"a", "b"}) {
+    (void)testing::init_data_folder(dir.path() / name, false);
+    const auto config = dir.path() / name / "pulsemon.toml";
+    testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
+    testing::edit_file(config, "path = \"pulsemon.db\"", "");
+    configs.push_back(config);
+  }
+  const testing::Completed user =
+      testing::run(testing::pulsemon_binary(),
+                   {"-c", configs[0].string(), "user", "add", "admin", "--role", "admin"},
+                   "a long password\na long password\n");
+  ASSERT_EQ(user.exit_code, 0) << user.err;
+  testing::RunningDaemon a = testing::start_daemon(configs[0]);
+  testing::RunningDaemon b = testing::start_daemon(configs[1]);
+  const auto try_login = [](const testing::RunningDaemon &instance, const std::string &password) {
+    return testing::http_request(
+        instance.port, "POST", "/api/login",
+        nlohmann::json{{"username", "admin"}, {"password", password}}.dump(),
+        {{"Content-Type", "application/json"}});
+  };
+  for (int i = 0; i < 5; ++i) {
+    const auto answer = try_login(i % 2 == 0 ? a : b, "a wrong guess");
+    EXPECT_EQ(answer.status, 401U) << "try " << i << ": " << answer.body;
+  }
+  for (const testing::RunningDaemon *instance : {&a, &b}) {
+    const auto answer = try_login(*instance, "a long password");
+    EXPECT_EQ(answer.status, 429U) << "the sixth try, on either instance: " << answer.body;
+    EXPECT_NE(answer.body.find("too many failed logins"), std::string::npos) << answer.body;
+  }
+  a.process->signal(SIGTERM);
+  b.process->signal(SIGTERM);
+  EXPECT_EQ(a.process->wait(std::chrono::seconds{20}), 0) << a.process->output();
+  EXPECT_EQ(b.process->wait(std::chrono::seconds{20}), 0) << b.process->output();
+}
+
 // The batches a node publishes while the last "N batches" status line of
 // `output` counts them.
 std::int64_t batches_taken(const std::string &output) {

@@ -173,6 +173,13 @@ CREATE TABLE pulse_feed (
   committed_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX pulse_feed_by_age ON pulse_feed (committed_at);
+-- Failed logins, counted by every instance (store/login_failures.h).
+CREATE TABLE login_failures (
+  key    text   NOT NULL,
+  at_us  bigint NOT NULL
+);
+CREATE INDEX login_failures_by_key ON login_failures (key, at_us);
+CREATE INDEX login_failures_by_age ON login_failures (at_us);
 )sql"};
 
 } // namespace

@@ -7,6 +7,7 @@
 #include "core/quoted_input.h"
 #include "store/postgres/pg_change_feed.h"
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_login_failures.h"
 #include "store/postgres/pg_schema.h"
 #include "store/postgres/pg_source_claims.h"
 #include "store/postgres/postgres_rows.h"
@@ -31,6 +32,13 @@ PostgresStore::PostgresStore(const std::string &url, StoreOptions options)
 
 std::unique_ptr<ChangeFeed> PostgresStore::open_change_feed() {
   return pg::open_change_feed(url_);
+}
+
+SharedLoginFailures *PostgresStore::shared_login_failures() {
+  if (!login_failures_) {
+    login_failures_ = std::make_unique<pg::PostgresLoginFailures>(*db_);
+  }
+  return login_failures_.get();
 }
 
 std::unique_ptr<SourceClaims> PostgresStore::open_source_claims() {

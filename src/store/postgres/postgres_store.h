@@ -120,6 +120,8 @@ public:
   [[nodiscard]] std::unique_ptr<ChangeFeed> open_change_feed() override;
   // Session advisory locks (postgres/pg_source_claims.h).
   [[nodiscard]] std::unique_ptr<SourceClaims> open_source_claims() override;
+  // On this handle's connection (postgres/pg_login_failures.h).
+  [[nodiscard]] SharedLoginFailures *shared_login_failures() override;
 
 private:
   class ScopeGuard;
@@ -137,6 +139,7 @@ private:
   void ensure_partitions(const std::vector<std::int64_t> &times);
 
   std::unique_ptr<pg::Connection> db_;
+  std::unique_ptr<SharedLoginFailures> login_failures_;
   std::string url_;
   std::string feed_origin_; // StoreOptions::feed_origin; empty: commits stay out of the feed
   bool fed_ = false;        // the open write transaction put pulses in the feed
