@@ -264,6 +264,76 @@ TEST_F(PostgresInstances, TheLoginLimitsHoldAcrossInstances) {
   EXPECT_EQ(b.process->wait(std::chrono::seconds{20}), 0) << b.process->output();
 }
 
+// A primary and a synchronous streaming standby; the daemon's url names
+// both with target_session_attrs=read-write. The primary dies at once and
+// the standby is promoted: the daemon finds it by itself, says so, and
+// every pulse of the steady simulator is stored, none lost, none twice.
+TEST(PostgresFailover, TheDaemonMovesToThePromotedStandbyAndLosesNothing) {
+  std::unique_ptr<testing::PostgresServer> server;
+  try {
+    server = std::make_unique<testing::PostgresServer>();
+  } catch (const std::exception &why) {
+    const char *required = std::getenv("PULSEMON_REQUIRE_POSTGRES");
+    if (required != nullptr && std::string(required) == "1") {
+      FAIL() << "PostgreSQL is required here but cannot start: " << why.what();
+    }
+    GTEST_SKIP() << "PostgreSQL cannot start here: " << why.what();
+  }
+  const std::string url = server->failover_url(server->new_database_url());
+  server->add_standby();
+  testing::TempDir dir;
+  const auto config = testing::init_steady_data_folder(dir.path());
+  testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
+  testing::edit_file(config, "path = \"pulsemon.db\"", "");
+  const testing::Completed meter = testing::run(
+      testing::pulsemon_binary(), {"-c", config.string(), "meter", "add", "--id", "1", "--name",
+                                   "House", "--kind", "electricity", "--ppu", "1000"});
+  ASSERT_EQ(meter.exit_code, 0) << meter.err;
+
+  const auto stored = [&] {
+    try {
+      return PostgresStore(url, StoreOptions{}).stats(1).pulses;
+    } catch (const Failure &) {
+      return std::int64_t{-1}; // no server takes writes right now
+    }
+  };
+  const auto wait_for_more_than = [&](std::int64_t count) {
+    for (int i = 0; i < 300; ++i) {
+      if (stored() > count) {
+        return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  };
+  testing::RunningDaemon daemon = testing::start_daemon(config);
+  ASSERT_TRUE(wait_for_more_than(20)) << daemon.process->output();
+
+  server->kill_primary();
+  std::this_thread::sleep_for(1s);
+  server->promote_standby();
+  ASSERT_TRUE(wait_for_more_than(-1)) << "the promoted standby takes writes";
+  const std::int64_t after_promotion = stored();
+  ASSERT_TRUE(wait_for_more_than(after_promotion + 20)) << daemon.process->output();
+  EXPECT_TRUE(daemon.process->wait_for_line("PostgreSQL: connected again, now to",
+                                            std::chrono::seconds{10}))
+      << "the log says where the daemon went: " << daemon.process->output();
+  daemon.process->signal(SIGTERM);
+  ASSERT_EQ(daemon.process->wait(std::chrono::seconds{20}), 0) << daemon.process->output();
+  EXPECT_NE(daemon.process->output().find(" 0 not stored"), std::string::npos)
+      << daemon.process->output();
+
+  // Ten pulses a second, every one of them on the promoted standby: the
+  // commits acknowledged before the primary died were on the standby too.
+  PostgresStore reader(url, StoreOptions{});
+  const MeterStats stats = reader.stats(1);
+  ASSERT_TRUE(stats.first_pulse && stats.last_pulse);
+  const double seconds =
+      std::chrono::duration<double>(*stats.last_pulse - *stats.first_pulse).count();
+  EXPECT_NEAR(static_cast<double>(stats.pulses), seconds * 10.0 + 1.0, 2.0)
+      << "pulses over " << seconds << " s at ten a second";
+}
+
 // The batches a node publishes while the last "N batches" status line of
 // `output` counts them.
 std::int64_t batches_taken(const std::string &output) {

@@ -39,6 +39,11 @@ PostgresServer::PostgresServer() {
 
 PostgresServer::~PostgresServer() {
   try {
+    if (standby_) {
+      standby_ = false;
+      as_server_user((bin / "pg_ctl").string() + " -D " + (dir_ / "standby").string() +
+                     " -m immediate -w stop");
+    }
     stop();
   } catch (const std::exception &) {
     // The folder goes with the TempDir; a server left behind dies with it.
@@ -70,6 +75,38 @@ void PostgresServer::stop() {
   running_ = false;
   as_server_user((bin / "pg_ctl").string() + " -D " + (dir_ / "data").string() +
                  " -m fast -w stop");
+}
+
+void PostgresServer::add_standby() {
+  const std::string standby = (dir_ / "standby").string();
+  const std::string socket = (dir_ / "standby-socket").string();
+  as_server_user("mkdir " + socket);
+  as_server_user((bin / "pg_basebackup").string() + " -D " + standby + " -R -X stream -c fast -h " +
+                 dir_.path().string() + " -U pulsemon --no-sync");
+  as_server_user((bin / "pg_ctl").string() + " -D " + standby + " -l " +
+                 (dir_ / "standby.log").string() + " -w -o \"-k " + socket +
+                 " -c listen_addresses=''\" start");
+  standby_ = true;
+  psql("postgres", "ALTER SYSTEM SET synchronous_standby_names = '*'");
+  psql("postgres", "SELECT pg_reload_conf()");
+}
+
+void PostgresServer::kill_primary() {
+  running_ = false;
+  as_server_user((bin / "pg_ctl").string() + " -D " + (dir_ / "data").string() +
+                 " -m immediate -w stop");
+}
+
+void PostgresServer::promote_standby() {
+  as_server_user((bin / "pg_ctl").string() + " -D " + (dir_ / "standby").string() + " -w promote");
+}
+
+std::string PostgresServer::failover_url(const std::string &url) const {
+  const std::string primary = "host=" + dir_.path().string();
+  std::string both = url;
+  both.replace(both.find(primary), primary.size(),
+               primary + "," + (dir_ / "standby-socket").string());
+  return both + "&target_session_attrs=read-write";
 }
 
 void PostgresServer::psql(const std::string &database, const std::string &sql) const {

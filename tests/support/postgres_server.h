@@ -28,12 +28,24 @@ public:
   void stop();
   void start();
 
+  // A streaming standby made with pg_basebackup, on a socket folder of its
+  // own, and made synchronous (synchronous_standby_names = '*'): a commit
+  // returns once the standby has it.
+  void add_standby();
+  // The primary dies at once (pg_ctl stop -m immediate), then the standby
+  // is promoted.
+  void kill_primary();
+  void promote_standby();
+  // A url that reaches whichever of the two takes writes.
+  [[nodiscard]] std::string failover_url(const std::string &url) const;
+
 private:
   void as_server_user(const std::string &command) const;
 
   TempDir dir_;
   int databases_ = 0;
   bool running_ = false;
+  bool standby_ = false;
 };
 
 // The test process's one server, started at the first call. Null when

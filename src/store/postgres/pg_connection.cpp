@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -26,6 +27,13 @@ std::string first_line(const char *message) {
     text.pop_back();
   }
   return text;
+}
+
+// Which of the url's servers a connection reached, for the log.
+std::string server_of(pg_conn *connection) {
+  const char *host = PQhost(connection);
+  const char *port = PQport(connection);
+  return std::string(host == nullptr ? "?" : host) + " port " + (port == nullptr ? "?" : port);
 }
 
 } // namespace
@@ -133,9 +141,18 @@ void Connection::reconnect_if_lost() {
   if (PQstatus(connection_) != CONNECTION_BAD) {
     return;
   }
+  const std::string was = server_of(connection_);
   PQreset(connection_);
-  if (PQstatus(connection_) == CONNECTION_OK && !session_setup_.empty()) {
+  if (PQstatus(connection_) != CONNECTION_OK) {
+    return;
+  }
+  if (!session_setup_.empty()) {
     PQclear(PQexec(connection_, session_setup_.c_str())); // a failure shows at the next statement
+  }
+  // A url that names several hosts (a primary and its standby) may have
+  // found another one: after a failover, the log says where pulsemon went.
+  if (const std::string now = server_of(connection_); now != was) {
+    spdlog::warn("PostgreSQL: connected again, now to {} (was {})", now, was);
   }
 }
 
