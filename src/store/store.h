@@ -173,6 +173,10 @@ public:
   [[nodiscard]] virtual std::vector<DeviceKey> device_keys() = 0;
   [[nodiscard]] virtual std::optional<DeviceKey> find_device_key(std::int64_t id) = 0;
   virtual void revoke_device_key(std::int64_t id, UtcTime now) = 0; // throws Failure(not_found)
+  // A key as another store kept it (pulsemon migrate): its id, which its
+  // text carries, its hash, meters, creation and revocation. Throws
+  // Failure(already_exists) when the id is taken, not_found for a meter.
+  virtual void restore_device_key(const DeviceKey &key) = 0;
 
   // Sensor nodes and the batch numbers they used; ingest/node_batches.h
   // keeps the rules (a node's name belongs to its key, each batch once,

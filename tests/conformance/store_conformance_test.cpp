@@ -562,6 +562,35 @@ TEST_P(StoreConformance, ADeviceKeyIsMadeWithItsHashInOneCall) {
   EXPECT_EQ(store->device_keys().size(), 2U);
 }
 
+TEST_P(StoreConformance, ARestoredDeviceKeyKeepsItsIdAndTheNextKeyComesAfterIt) {
+  add_meter(1);
+  add_meter(2);
+  DeviceKey moved;
+  moved.id = 41;
+  moved.name = "hall";
+  moved.key_hash = testing::unused_key_hash(41);
+  moved.meters = {2, 1};
+  moved.created = utc("2025-01-01T00:00:00Z");
+  moved.revoked = utc("2025-06-01T00:00:00Z");
+  store->restore_device_key(moved);
+  const auto kept = store->find_device_key(41);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->name, "hall");
+  EXPECT_EQ(kept->key_hash, testing::unused_key_hash(41));
+  EXPECT_EQ(kept->meters, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(kept->created, moved.created);
+  EXPECT_EQ(kept->revoked, moved.revoked);
+  EXPECT_THROW(store->restore_device_key(moved), Failure) << "an id is restored once";
+  DeviceKey unknown_meter = moved;
+  unknown_meter.id = 42;
+  unknown_meter.meters = {9};
+  EXPECT_THROW(store->restore_device_key(unknown_meter), Failure);
+  EXPECT_FALSE(store->find_device_key(42));
+  const std::int64_t next = store->add_device_key(
+      "shed", {1}, now, [](std::int64_t id) { return testing::unused_key_hash(id); });
+  EXPECT_GT(next, 41) << "a new key's id never takes a restored one's";
+}
+
 TEST_P(StoreConformance, ARegisterReadingCountsOnFromItsPulses) {
   add_meter(1, 1000);
   store->add_register_record(1, RegisterRecord{utc("2026-05-01T00:00:00Z"), 100.0, false});

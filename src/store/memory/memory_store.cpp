@@ -441,6 +441,24 @@ std::optional<DeviceKey> MemoryStore::find_device_key(std::int64_t id) {
   return found == state_.keys.end() ? std::nullopt : std::optional<DeviceKey>(found->second);
 }
 
+void MemoryStore::restore_device_key(const DeviceKey &key) {
+  if (state_.keys.contains(key.id)) {
+    throw Failure(ErrorCode::already_exists,
+                  "device key " + std::to_string(key.id) + " exists already");
+  }
+  for (const std::int64_t meter_id : key.meters) {
+    if (!state_.meters.contains(meter_id)) {
+      throw Failure(ErrorCode::not_found,
+                    "meters: meter " + std::to_string(meter_id) + " does not exist");
+    }
+  }
+  DeviceKey kept = key;
+  std::sort(kept.meters.begin(), kept.meters.end());
+  kept.meters.erase(std::unique(kept.meters.begin(), kept.meters.end()), kept.meters.end());
+  state_.keys[key.id] = kept;
+  changed();
+}
+
 void MemoryStore::revoke_device_key(std::int64_t id, UtcTime now) {
   const auto found = state_.keys.find(id);
   if (found == state_.keys.end()) {

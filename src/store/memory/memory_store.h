@@ -67,6 +67,7 @@ public:
   std::vector<DeviceKey> device_keys() override;
   std::optional<DeviceKey> find_device_key(std::int64_t id) override;
   void revoke_device_key(std::int64_t id, UtcTime now) override;
+  void restore_device_key(const DeviceKey &key) override;
 
   std::optional<NodeRecord> node(const std::string &name) override;
   void save_node(const NodeRecord &record) override;

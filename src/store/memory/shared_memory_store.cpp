@@ -163,6 +163,9 @@ public:
   std::optional<DeviceKey> find_device_key(std::int64_t id) override {
     return call([&](Store &s) { return s.find_device_key(id); });
   }
+  void restore_device_key(const DeviceKey &key) override {
+    call([&](Store &s) { s.restore_device_key(key); });
+  }
   void revoke_device_key(std::int64_t id, UtcTime now) override {
     call([&](Store &s) { s.revoke_device_key(id, now); });
   }

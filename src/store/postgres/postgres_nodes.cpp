@@ -29,6 +29,30 @@ std::int64_t PostgresStore::add_device_key(const std::string &name,
   });
 }
 
+void PostgresStore::restore_device_key(const DeviceKey &key) {
+  writing([&] {
+    if (find_device_key(key.id)) {
+      throw Failure(ErrorCode::already_exists,
+                    "device key " + std::to_string(key.id) + " exists already");
+    }
+    for (const std::int64_t meter_id : key.meters) {
+      if (!meter_exists(meter_id)) {
+        throw Failure(ErrorCode::not_found,
+                      "meters: meter " + std::to_string(meter_id) + " does not exist");
+      }
+    }
+    db_->run("INSERT INTO device_keys (id, name, key_hash, created_us, revoked_us) "
+             "VALUES ($1, $2, $3, $4, $5)",
+             {param(key.id), param(key.name), param(key.key_hash), param(to_epoch_us(key.created)),
+              key.revoked ? param(to_epoch_us(*key.revoked)) : pg::Param{}});
+    db_->run("INSERT INTO device_key_meters (key_id, meter_id) "
+             "SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
+             {param(key.id), pg::array(key.meters)});
+    // The next key made here gets an id after every restored one.
+    db_->execute("SELECT setval('device_keys_id_seq', (SELECT max(id) FROM device_keys))");
+  });
+}
+
 namespace {
 
 constexpr const char *key_columns = "SELECT k.id, k.name, k.key_hash, k.created_us, k.revoked_us, "

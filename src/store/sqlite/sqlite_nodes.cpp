@@ -87,6 +87,33 @@ std::optional<DeviceKey> SqliteStore::find_device_key(std::int64_t id) {
   return key;
 }
 
+void SqliteStore::restore_device_key(const DeviceKey &key) {
+  sqlite::Transaction transaction(db_);
+  if (find_device_key(key.id)) {
+    throw Failure(ErrorCode::already_exists,
+                  "device key " + std::to_string(key.id) + " exists already");
+  }
+  for (const std::int64_t meter_id : key.meters) {
+    if (!meter_exists(meter_id)) {
+      throw Failure(ErrorCode::not_found,
+                    "meters: meter " + std::to_string(meter_id) + " does not exist");
+    }
+  }
+  sqlite::Statement insert(db_, "INSERT INTO device_keys (id, name, key_hash, created_us, "
+                                "revoked_us) VALUES (?1, ?2, ?3, ?4, ?5)");
+  insert.bind(1, key.id).bind(2, key.name).bind(3, key.key_hash).bind(4, to_epoch_us(key.created));
+  if (key.revoked) {
+    insert.bind(5, to_epoch_us(*key.revoked));
+  }
+  insert.run();
+  sqlite::Statement link(db_, "INSERT OR IGNORE INTO device_key_meters (key_id, meter_id) "
+                              "VALUES (?1, ?2)");
+  for (const std::int64_t meter_id : key.meters) {
+    link.bind(1, key.id).bind(2, meter_id).run();
+  }
+  transaction.commit();
+}
+
 void SqliteStore::revoke_device_key(std::int64_t id, UtcTime now) {
   sqlite::Statement update(
       db_, "UPDATE device_keys SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL");

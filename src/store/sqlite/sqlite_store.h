@@ -101,6 +101,7 @@ public:
   [[nodiscard]] std::vector<DeviceKey> device_keys() override;
   [[nodiscard]] std::optional<DeviceKey> find_device_key(std::int64_t id) override;
   void revoke_device_key(std::int64_t id, UtcTime now) override; // throws Failure(not_found)
+  void restore_device_key(const DeviceKey &key) override;
 
   [[nodiscard]] std::optional<NodeRecord> node(const std::string &name) override;
   void save_node(const NodeRecord &record) override;
