@@ -13,6 +13,10 @@
 //   year by day    energy per local day for the last 365 days of the same
 //                  store, p99 over 200 queries, beside the same on SQLite;
 //   bytes/pulse    pulses, rollups and their indexes on disk per pulse.
+//   instances      the same ingest by 1, 2 and 3 instances at once, each
+//                  with its own handle, writer and meter and a change-feed
+//                  origin (as daemons on one database have), in pulses per
+//                  second of all of them together.
 //
 // Prints name=value lines (bench/run passes them on).
 // PULSEMON_BENCH_INGEST_DAYS: days of the household (default 30).
@@ -32,6 +36,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <thread>
 
 namespace pulsemon::bench {
 namespace {
@@ -50,17 +55,18 @@ Meter household_meter() {
 }
 
 // Through the daemon's write path; returns pulses per second.
-double ingest(Store &store, const Simulated &data) {
-  const Meter meter = household_meter();
+double ingest(Store &store, const Simulated &data, std::int64_t meter_id = 1) {
+  Meter meter = household_meter();
+  meter.id = meter_id;
   const auto began = Clock::now();
   PulseWriter writer(store, WriterSettings{});
   MeterPipelines pipelines({meter},
                            [&writer](PulseBatch batch) { writer.submit(std::move(batch)); });
   for (const UtcTime pulse : data.pulses) {
     const MonoTime at = mono_from_us(to_epoch_us(pulse));
-    pipelines.on_edge(Edge{1, EdgeKind::leading, at, pulse, false});
+    pipelines.on_edge(Edge{meter_id, EdgeKind::leading, at, pulse, false});
     pipelines.on_edge(
-        Edge{1, EdgeKind::trailing, at + Micros{30'000}, pulse + Micros{30'000}, false});
+        Edge{meter_id, EdgeKind::trailing, at + Micros{30'000}, pulse + Micros{30'000}, false});
   }
   writer.flush();
   writer.stop();
@@ -68,6 +74,29 @@ double ingest(Store &store, const Simulated &data) {
     throw std::runtime_error("the writer did not store every pulse");
   }
   return static_cast<double>(data.pulses.size()) / seconds_since(began);
+}
+
+// `count` instances ingesting at once into one database, each its own
+// meter; returns the pulses per second of all of them together.
+double ingest_by_instances(const std::string &url, const Simulated &data, int count) {
+  std::vector<std::unique_ptr<PostgresStore>> stores;
+  for (int i = 0; i < count; ++i) {
+    stores.push_back(std::make_unique<PostgresStore>(
+        url, StoreOptions{Durability::full, true, "instance-" + std::to_string(i)}));
+    Meter meter = household_meter();
+    meter.id = i + 1;
+    stores.back()->add_meter(meter, simulation_start);
+  }
+  const auto began = Clock::now();
+  std::vector<std::thread> instances;
+  for (int i = 0; i < count; ++i) {
+    instances.emplace_back(
+        [&, i] { (void)ingest(*stores[static_cast<std::size_t>(i)], data, i + 1); });
+  }
+  for (std::thread &instance : instances) {
+    instance.join();
+  }
+  return static_cast<double>(data.pulses.size()) * count / seconds_since(began);
 }
 
 void check(PGconn *connection, PGresult *result) {
@@ -180,6 +209,18 @@ int run() {
   PQclear(size);
   PQfinish(connection);
   figure("pg_bytes_per_pulse", bytes / static_cast<double>(data.pulses.size()), "%.2f");
+
+  // Several instances on one database: their writers take the writers'
+  // lock in turn, so the database's commits, not the instances, set the
+  // pace; on 2 cores the instances also share the CPU with PostgreSQL.
+  const double one = ingest_by_instances(server->new_database_url(), data, 1);
+  const double two = ingest_by_instances(server->new_database_url(), data, 2);
+  const double three = ingest_by_instances(server->new_database_url(), data, 3);
+  figure("pg_ingest_1_instance_pulses_per_second", one);
+  figure("pg_ingest_2_instances_pulses_per_second", two);
+  figure("pg_ingest_3_instances_pulses_per_second", three);
+  figure("pg_ingest_2_instances_ratio", two / one, "%.2f");
+  figure("pg_ingest_3_instances_ratio", three / one, "%.2f");
   return 0;
 }
 
