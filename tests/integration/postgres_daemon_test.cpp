@@ -10,6 +10,7 @@
 #include "store/postgres/postgres_store.h"
 #include "support/daemon.h"
 #include "support/http_client.h"
+#include "support/live_client.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
@@ -83,13 +84,24 @@ TEST_F(PostgresDaemon, ServesFromTheDatabaseAndLosesNothingWhenPostgresqlRestart
   ASSERT_EQ(answer.status, 200U) << answer.body;
   EXPECT_GT(nlohmann::json::parse(answer.body)["pulses"].get<std::int64_t>(), 10);
 
-  // PostgreSQL goes away for a moment and comes back.
+  // PostgreSQL goes away for a moment and comes back, while a browser
+  // follows the live stream (whose credentials the daemon checks against
+  // the database twice a second: a check that cannot read it must not end
+  // the daemon).
+  testing::LiveClient stream(daemon.port, bearer.substr(std::string("Bearer ").size()));
+  ASSERT_TRUE(stream.connected());
   server->stop();
-  std::this_thread::sleep_for(1500ms);
+  (void)stream.read_for(1500ms);
   server->start();
   const std::int64_t after_restart = stored_pulses();
   ASSERT_TRUE(wait_for_more_than(after_restart + 10)) << daemon.process->output();
-  EXPECT_TRUE(daemon.process->wait_for_line("source claims: held again", std::chrono::seconds{10}))
+  const auto logged = [&](const std::string &text) {
+    return daemon.process->output().find(text) != std::string::npos ||
+           daemon.process->wait_for_line(text, std::chrono::seconds{10});
+  };
+  EXPECT_TRUE(logged("live streams: their credentials are checked again"))
+      << daemon.process->output();
+  EXPECT_TRUE(logged("source claims: held again"))
       << "the simulator's claim on meter 1 is taken again on the new connection: "
       << daemon.process->output();
   daemon.process->signal(SIGTERM);

@@ -1,5 +1,7 @@
 #include "api/http/live_hub.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -236,18 +238,52 @@ struct LiveHub::State : std::enable_shared_from_this<State> {
     if (clients.empty()) {
       return;
     }
-    if (before_checks) {
-      before_checks();
+    // The credentials are checked against the store; while it cannot be
+    // read (its server is away), they are checked again at the next round
+    // and the streams go on meanwhile: nothing can be revoked in a store
+    // that cannot be written either. A failure here must not leave the
+    // event loop, which would end the daemon.
+    bool credentials_readable = true;
+    try {
+      if (before_checks) {
+        before_checks();
+      }
+    } catch (const std::exception &failure) {
+      credentials_readable = false;
+      say_checks_failing(failure.what());
     }
     const Clock::time_point now = Clock::now();
     for (const auto &client : clients) {
       if (client->stalled_for(now) > limits.stall_timeout) {
         client->close();
-      } else if (const auto reason = client->ends_because()) {
-        client->end_with(message_of(end_event(*reason)));
+        continue;
+      }
+      if (!credentials_readable) {
+        continue;
+      }
+      try {
+        if (const auto reason = client->ends_because()) {
+          client->end_with(message_of(end_event(*reason)));
+        }
+      } catch (const std::exception &failure) {
+        credentials_readable = false;
+        say_checks_failing(failure.what());
       }
     }
+    if (credentials_readable && checks_failing) {
+      spdlog::info("live streams: their credentials are checked again");
+      checks_failing = false;
+    }
     forget_closed();
+  }
+
+  void say_checks_failing(const char *why) {
+    if (!checks_failing) {
+      spdlog::warn("live streams: cannot check their credentials ({}); the streams go on and are "
+                   "checked again once the store answers",
+                   why);
+      checks_failing = true;
+    }
   }
 
   void arm_heartbeat() {
@@ -289,6 +325,7 @@ struct LiveHub::State : std::enable_shared_from_this<State> {
   net::steady_timer check_timer;
   LiveLimits limits;
   std::function<void()> before_checks;
+  bool checks_failing = false; // said in the log already
   std::list<std::shared_ptr<Client>> clients;
   std::atomic<std::size_t> count{0};
 };
