@@ -253,6 +253,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   }
   check_totals();
   run_.emplace(*feed_store_, time_);
+  serving_ = true;
   sd_notify(0, "READY=1\nSTATUS=serving");
   feed_watchdog();
 }
@@ -388,23 +389,19 @@ void Daemon::publish_if_claimed() {
     // keep_source_claims says so in the log.
   }
   if (claimed && !mqtt_out_) {
-    publish::MqttOutSettings settings = *config_.mqtt_out;
-    if (shared_store(config_)) {
-      settings.client_id += "-" + instance_;
+    try {
+      start_publisher();
+    } catch (const std::exception &failure) {
+      if (!serving_) {
+        throw; // at the start: serve stops with why
+      }
+      // Taking over from another instance: said once, tried every second.
+      if (!publisher_failing_) {
+        spdlog::error("mqtt_out: cannot start publishing ({}); trying again every second",
+                      failure.what());
+        publisher_failing_ = true;
+      }
     }
-    mqtt_out_ = std::make_unique<publish::MqttPublisher>(
-        settings, open_store(config_.store, StoreOptions{config_.durability, false}), bus_,
-        *date::locate_zone(config_.zone), config_.billing_day, PULSEMON_VERSION, time_,
-        [this](std::int64_t meter_id) {
-          return pipelines_.power_now(meter_id, time_.monotonic_now());
-        },
-        totals_);
-    spdlog::info("mqtt_out: publishing states{} to {}:{}{}",
-                 settings.discovery_prefix.empty() ? "" : " and Home Assistant discovery",
-                 settings.host, settings.port,
-                 shared_store(config_) ? " (this instance publishes for all of them)" : "");
-    mqtt_out_->start();
-    standing_by_ = false;
   } else if (!claimed && mqtt_out_) {
     mqtt_out_->stop();
     mqtt_out_.reset();
@@ -415,6 +412,28 @@ void Daemon::publish_if_claimed() {
                  "that one stops");
     standing_by_ = true;
   }
+}
+
+void Daemon::start_publisher() {
+  publish::MqttOutSettings settings = *config_.mqtt_out;
+  if (shared_store(config_)) {
+    settings.client_id += "-" + instance_;
+  }
+  auto publisher = std::make_unique<publish::MqttPublisher>(
+      settings, open_store(config_.store, StoreOptions{config_.durability, false}), bus_,
+      *date::locate_zone(config_.zone), config_.billing_day, PULSEMON_VERSION, time_,
+      [this](std::int64_t meter_id) {
+        return pipelines_.power_now(meter_id, time_.monotonic_now());
+      },
+      totals_);
+  spdlog::info("mqtt_out: publishing states{} to {}:{}{}",
+               settings.discovery_prefix.empty() ? "" : " and Home Assistant discovery",
+               settings.host, settings.port,
+               shared_store(config_) ? " (this instance publishes for all of them)" : "");
+  publisher->start();
+  mqtt_out_ = std::move(publisher);
+  standing_by_ = false;
+  publisher_failing_ = false;
 }
 
 void Daemon::keep_source_claims() {

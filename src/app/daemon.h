@@ -116,6 +116,7 @@ private:
   // [mqtt_out]: publishes while this instance holds the claim on publishing
   // (always, on a store one process serves), stands by while another does.
   void publish_if_claimed();
+  void start_publisher();
   void report_status();
   // Reads the meters again when the store changed, so that a meter added or
   // changed elsewhere (the CLI, another process) reaches its lane.
@@ -164,6 +165,8 @@ private:
   bool claims_failing_ = false;           // said in the log already
   bool standing_by_ = false;              // [mqtt_out] is another instance's now, said in the log
   std::string instance_;                  // DaemonPlan::instance
+  bool serving_ = false;                  // started: failures are logged, no longer thrown
+  bool publisher_failing_ = false;        // said in the log already
   std::unique_ptr<BackupRunner> backups_; // when [backup] dir is set
   std::optional<std::chrono::microseconds> watchdog_; // WATCHDOG_USEC, when systemd asks
   std::atomic<Micros::rep> loop_answered_{0};         // the monotonic time the event loop last ran
