@@ -8,7 +8,7 @@ namespace pulsemon {
 
 namespace {
 
-constexpr std::size_t pulses_per_commit = 10'000;
+constexpr std::size_t pulses_per_copy_commit = 10'000;
 constexpr std::size_t all_gaps = 1'000'000;
 constexpr std::size_t all_runs = 1'000'000;
 
@@ -53,7 +53,7 @@ void copy_pulses(Store &from, Store &to, std::int64_t meter_id, CopyCounts &coun
   const MeterStats target = to.stats(meter_id);
   const UtcTime start = target.last_pulse ? *target.last_pulse + Micros{1} : UtcTime{};
   PulseBatch batch{meter_id, {}, {}, {}};
-  batch.pulses.reserve(pulses_per_commit);
+  batch.pulses.reserve(pulses_per_copy_commit);
   std::int64_t copied = 0;
   const auto commit = [&] {
     copied += to.commit_or_throw(batch).stored;
@@ -64,7 +64,7 @@ void copy_pulses(Store &from, Store &to, std::int64_t meter_id, CopyCounts &coun
   };
   from.for_each_pulse(meter_id, start, end_of_time(), [&](UtcTime pulse) {
     batch.pulses.push_back(pulse);
-    if (batch.pulses.size() >= pulses_per_commit) {
+    if (batch.pulses.size() >= pulses_per_copy_commit) {
       commit();
     }
   });
