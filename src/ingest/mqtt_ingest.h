@@ -6,7 +6,9 @@
 // power_consumed) for power-report meters.
 //
 // libmosquitto runs its own network thread with a persistent session
-// (clean_session = false, QoS 1 subscriptions), reconnecting with backoff;
+// (clean_session = false, QoS 1 subscriptions; a clean session and a shared
+// subscription when several instances share the store: mqtt_settings.h),
+// reconnecting with backoff;
 // every message is handled on that thread with this object's own database
 // connection. MQTT's QoS is not what makes delivery safe: a node keeps a
 // batch until it sees the application-level acknowledgement.
