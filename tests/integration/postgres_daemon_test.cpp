@@ -54,8 +54,7 @@ protected:
 
 TEST_F(PostgresDaemon, ServesFromTheDatabaseAndLosesNothingWhenPostgresqlRestarts) {
   const auto config = testing::init_steady_data_folder(dir.path());
-  testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
-  testing::edit_file(config, "path = \"pulsemon.db\"", "");
+  testing::use_store_url(config, url);
 
   const testing::Completed meter = testing::run(
       testing::pulsemon_binary(), {"-c", config.string(), "meter", "add", "--id", "1", "--name",

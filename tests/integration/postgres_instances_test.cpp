@@ -142,8 +142,7 @@ TEST_F(PostgresInstances, ABrowserOnOneInstanceSeesLiveThePulsesAnotherInstanceS
   (void)testing::init_data_folder(dir.path() / "b", false);
   const auto config_b = dir.path() / "b" / "pulsemon.toml";
   for (const auto &config : {config_a, config_b}) {
-    testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
-    testing::edit_file(config, "path = \"pulsemon.db\"", "");
+    testing::use_store_url(config, url);
   }
   const testing::Completed meter = testing::run(
       testing::pulsemon_binary(), {"-c", config_a.string(), "meter", "add", "--id", "1", "--name",
@@ -191,8 +190,7 @@ TEST_F(PostgresInstances, AMetersSimulatorIsReadByOneInstanceAndASecondIsRefused
   const auto config_a = testing::init_steady_data_folder(dir.path() / "a");
   const auto config_b = testing::init_steady_data_folder(dir.path() / "b");
   for (const auto &config : {config_a, config_b}) {
-    testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
-    testing::edit_file(config, "path = \"pulsemon.db\"", "");
+    testing::use_store_url(config, url);
   }
   const testing::Completed meter = testing::run(
       testing::pulsemon_binary(), {"-c", config_a.string(), "meter", "add", "--id", "1", "--name",
@@ -232,8 +230,7 @@ TEST_F(PostgresInstances, TheLoginLimitsHoldAcrossInstances) {
   for (const std::string name : {"a", "b"}) {
     (void)testing::init_data_folder(dir.path() / name, false);
     const auto config = dir.path() / name / "pulsemon.toml";
-    testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
-    testing::edit_file(config, "path = \"pulsemon.db\"", "");
+    testing::use_store_url(config, url);
     configs.push_back(config);
   }
   const testing::Completed user =
@@ -283,8 +280,7 @@ TEST(PostgresFailover, TheDaemonMovesToThePromotedStandbyAndLosesNothing) {
   server->add_standby();
   testing::TempDir dir;
   const auto config = testing::init_steady_data_folder(dir.path());
-  testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
-  testing::edit_file(config, "path = \"pulsemon.db\"", "");
+  testing::use_store_url(config, url);
   const testing::Completed meter = testing::run(
       testing::pulsemon_binary(), {"-c", config.string(), "meter", "add", "--id", "1", "--name",
                                    "House", "--kind", "electricity", "--ppu", "1000"});
@@ -363,8 +359,7 @@ TEST_F(PostgresInstances, NodeBatchesOverMqttAreSharedAmongTheInstancesAndOnePub
   for (const std::string name : {"a", "b"}) {
     (void)testing::init_data_folder(dir.path() / name, false);
     const auto config = dir.path() / name / "pulsemon.toml";
-    testing::edit_file(config, "url = \"\"", "url = \"" + url + "\"");
-    testing::edit_file(config, "path = \"pulsemon.db\"", "");
+    testing::use_store_url(config, url);
     testing::edit_file(config, "status_interval_s = 60", "status_interval_s = 1");
     std::ofstream(config, std::ios::app)
         << "\n[mqtt]\nbroker = \"127.0.0.1:" << broker.port() << "\"\n"

@@ -41,6 +41,11 @@ void edit_file(const std::filesystem::path &file, const std::string &from, const
   std::ofstream(file) << text;
 }
 
+void use_store_url(const std::filesystem::path &config, const std::string &url) {
+  edit_file(config, "url = \"\"", "url = \"" + url + "\"");
+  edit_file(config, "path = \"pulsemon.db\"", "");
+}
+
 RunningDaemon start_daemon(const std::filesystem::path &config, unsigned short port) {
   RunningDaemon daemon;
   daemon.process = std::make_unique<Background>(

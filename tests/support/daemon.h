@@ -22,6 +22,10 @@ std::filesystem::path init_steady_data_folder(const std::filesystem::path &dir);
 // Replaces the first `from` in the file with `to`; throws when it is absent.
 void edit_file(const std::filesystem::path &file, const std::string &from, const std::string &to);
 
+// Points a data folder's config (as init wrote it) at the store `url`
+// instead of its SQLite file.
+void use_store_url(const std::filesystem::path &config, const std::string &url);
+
 struct RunningDaemon {
   std::unique_ptr<Background> process;
   unsigned short port = 0;
