@@ -1,6 +1,7 @@
 #pragma once
-// The HTTP API: every route, and what its handlers share. The server thread
-// owns ApiContext; handlers run on that thread only.
+// The HTTP API: every route, and what its handlers share. The handlers'
+// thread owns ApiContext (http/server.h: one thread, off the event loop, in
+// the daemon); handlers run on that thread only.
 
 #include "api/http/router.h"
 #include "api/login_limits.h"
@@ -152,8 +153,8 @@ void add_metrics_routes(http::Router &router, ApiContext &context);
 // Verifies a request's token against the secret and the user table. For a
 // device route (node uploads) with an ingest worker, a device key is only
 // checked for its form here: the worker looks it up with the upload, so
-// that the event loop does not touch the database for every upload (its
-// reads wait on SQLite's locks while the worker commits).
+// that the handlers' thread does not touch the database for every upload
+// (its reads wait on SQLite's locks while the worker commits).
 [[nodiscard]] Result<http::Principal> authenticate(ApiContext &context,
                                                    const http::Request &request,
                                                    http::Access access = http::Access::viewer);
@@ -166,8 +167,8 @@ using LivePowers = std::map<std::int64_t, LivePower>;
 [[nodiscard]] const LivePower *live_power(const LivePowers &powers, std::int64_t meter_id);
 
 // An answer that needs `password` hashed with Argon2id: the hash is made
-// on context.hashing, off the event loop, and `answer(hash)` then runs on
-// the loop (it may use the store). 503 with Retry-After when too many
+// on context.hashing, and `answer(hash)` then runs on the handlers' thread
+// again (it may use the store). 503 with Retry-After when too many
 // hashes wait already.
 [[nodiscard]] http::Response
 after_hashing(ApiContext &context, std::string password,

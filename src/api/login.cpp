@@ -99,7 +99,7 @@ http::Response login(ApiContext &context, const http::Request &request) {
       credentials.username.empty() ? std::nullopt : context.store.find_user(credentials.username);
 
   // The hash is checked on the hashing pool; the answer is made back on the
-  // event loop, where the limiters and the store may be used.
+  // handlers' thread, where the limiters and the store may be used.
   http::Response deferred;
   deferred.deferred = [&context, credentials, user = std::move(user),
                        address = request.remote_address](http::Response::Finish finish) {

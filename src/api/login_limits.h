@@ -7,7 +7,7 @@
 // instances share it (store/login_failures.h), so that a client cannot
 // multiply its guesses by the number of instances behind a load balancer.
 //
-// Thread safety: none; the API's event loop uses it.
+// Thread safety: none; the API's handlers' thread uses it.
 
 #include "core/rate_limiter.h"
 #include "store/login_failures.h"

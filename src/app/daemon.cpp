@@ -134,6 +134,8 @@ void Daemon::EventLoop::stop() {
     daemon_.io_.stop();
   });
   thread_.join();
+  daemon_.handler_thread_.stop(); // what waits there answers a loop that ended
+  daemon_.handler_thread_.join();
   daemon_.api_.hashing.stop(); // its answers were posted to the loop that just ended
   if (daemon_.api_.ingest_worker) {
     daemon_.api_.ingest_worker->pool.stop(); // and so were these
@@ -158,12 +160,14 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
              }
            }},
       router_(make_router(api_)),
-      live_(io_, http::LiveLimits{.max_streams = config.max_live_streams,
-                                  .max_streams_per_owner = config.max_live_streams_per_user}),
+      live_(io_,
+            http::LiveLimits{.max_streams = config.max_live_streams,
+                             .max_streams_per_owner = config.max_live_streams_per_user},
+            handler_thread_.get_executor()),
       server_(io_, plan.host, plan.port, router_,
               http::ServerLimits{http::ServerLimits{}.header_bytes, config.body_limit_bytes,
                                  config.request_timeout},
-              &live_, tls_files(config)),
+              &live_, tls_files(config), handler_thread_.get_executor()),
       gpio_sources_(plan.restart_backoff,
                     [this] { sd_notify(0, ("STATUS=" + status_summary()).c_str()); }) {
   spdlog::info("pulsemon {} serving; data in {} ({}durability {}, commit every {} ms), "
@@ -247,6 +251,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
   if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
     watchdog_ = std::chrono::microseconds{watchdog_usec};
     loop_answered_ = time_.monotonic_now().time_since_epoch().count();
+    handlers_answered_ = loop_answered_.load();
     spdlog::info("systemd watchdog: telling systemd every {:g} s that the writer and the API "
                  "answer",
                  std::chrono::duration<double>(*watchdog_ / 4).count());
@@ -565,10 +570,14 @@ void Daemon::feed_watchdog() {
   const MonoTime now = time_.monotonic_now();
   const Micros in_commit = writer_.committing_for();
   const Micros loop_silent = now - MonoTime{Micros{loop_answered_.load()}};
-  // Asked every time, answered or not, so that the loop's answer is fresh
-  // again as soon as it runs.
+  const Micros handlers_silent = now - MonoTime{Micros{handlers_answered_.load()}};
+  // Asked every time, answered or not, so that the answers are fresh
+  // again as soon as the loop and the handlers' thread run.
   boost::asio::post(io_,
                     [this] { loop_answered_ = time_.monotonic_now().time_since_epoch().count(); });
+  boost::asio::post(handler_thread_, [this] {
+    handlers_answered_ = time_.monotonic_now().time_since_epoch().count();
+  });
   std::string stalled;
   if (in_commit > limit) {
     stalled = fmt::format("the writer has been in one commit for {:.1f} s",
@@ -576,6 +585,9 @@ void Daemon::feed_watchdog() {
   } else if (loop_silent > limit) {
     stalled = fmt::format("the API's event loop has not answered for {:.1f} s",
                           std::chrono::duration<double>(loop_silent).count());
+  } else if (handlers_silent > limit) {
+    stalled = fmt::format("the API has been in one request for {:.1f} s",
+                          std::chrono::duration<double>(handlers_silent).count());
   }
   if (!stalled.empty()) {
     if (!watchdog_withheld_) {

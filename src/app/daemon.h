@@ -28,6 +28,7 @@
 #include "store/writer.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -129,8 +130,8 @@ private:
   // any source that is down or waiting for the clock.
   [[nodiscard]] std::string status_summary() const;
   // Under systemd's watchdog (WatchdogSec=): WATCHDOG=1, but only while
-  // the writer is not stuck in a commit and the API's event loop answers,
-  // each for at most half the watchdog's time; otherwise systemd is left
+  // the writer is not stuck in a commit and the API's event loop and its
+  // handlers' thread answer, each for at most half the watchdog's time; otherwise systemd is left
   // to restart pulsemon.
   void feed_watchdog();
 
@@ -151,6 +152,10 @@ private:
   ApiContext api_;
   http::Router router_;
   boost::asio::io_context io_;
+  // Where the API's handlers run, off the event loop: every store call the
+  // API makes happens here (http/server.h). After io_, so that the jobs it
+  // drops at the end still find their connections' loop.
+  boost::asio::thread_pool handler_thread_{1};
   http::LiveHub live_;
   http::Server server_;
   PulseBus::Subscription live_pulses_;
@@ -170,6 +175,7 @@ private:
   std::unique_ptr<BackupRunner> backups_; // when [backup] dir is set
   std::optional<std::chrono::microseconds> watchdog_; // WATCHDOG_USEC, when systemd asks
   std::atomic<Micros::rep> loop_answered_{0};         // the monotonic time the event loop last ran
+  std::atomic<Micros::rep> handlers_answered_{0};     // and the API's handlers' thread
   bool watchdog_withheld_ = false;
   bool stopped_ = false;
 };

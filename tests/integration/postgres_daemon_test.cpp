@@ -19,7 +19,15 @@
 #include <libpq-fe.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
 #include <csignal>
+#include <future>
 #include <thread>
 
 namespace pulsemon {
@@ -121,6 +129,89 @@ TEST_F(PostgresDaemon, ServesFromTheDatabaseAndLosesNothingWhenPostgresqlRestart
       std::chrono::duration<double>(*stats.last_pulse - *stats.first_pulse).count();
   EXPECT_NEAR(static_cast<double>(stats.pulses), seconds * 10.0 + 1.0, 2.0)
       << "pulses over " << seconds << " s at ten a second";
+}
+
+// Sends raw bytes to the daemon and reads what comes within `wait`.
+std::string raw_exchange(unsigned short port, const std::string &bytes,
+                         std::chrono::milliseconds wait) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string received;
+  if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0 &&
+      ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size())) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    for (auto now = std::chrono::steady_clock::now(); now < deadline;
+         now = std::chrono::steady_clock::now()) {
+      pollfd readable{fd, POLLIN, 0};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+      if (::poll(&readable, 1, static_cast<int>(left.count())) <= 0) {
+        break;
+      }
+      std::array<char, 4096> chunk{};
+      const ssize_t got = ::read(fd, chunk.data(), chunk.size());
+      if (got <= 0) {
+        break;
+      }
+      received.append(chunk.data(), static_cast<std::size_t>(got));
+    }
+  }
+  ::close(fd);
+  return received;
+}
+
+// A database that does not answer (a network round trip that never ends)
+// holds up the requests that need it and nothing else: the event loop goes
+// on taking connections and answering what it answers alone, the live
+// stream stays open, and the waiting request is answered once the database
+// is back. With the handlers on the event loop the malformed request below
+// gets no answer while the database is frozen.
+TEST_F(PostgresDaemon, ADatabaseThatDoesNotAnswerHoldsUpOnlyTheRequestsThatNeedIt) {
+  const auto config = testing::init_steady_data_folder(dir.path());
+  testing::use_store_url(config, url);
+  const testing::Completed meter = testing::run(
+      testing::pulsemon_binary(), {"-c", config.string(), "meter", "add", "--id", "1", "--name",
+                                   "House", "--kind", "electricity", "--ppu", "1000"});
+  ASSERT_EQ(meter.exit_code, 0) << meter.err;
+  const testing::Completed user =
+      testing::run(testing::pulsemon_binary(),
+                   {"-c", config.string(), "user", "add", "admin", "--role", "admin"},
+                   "a long password\na long password\n");
+  ASSERT_EQ(user.exit_code, 0) << user.err;
+  testing::RunningDaemon daemon = testing::start_daemon(config);
+  const std::string bearer = testing::login_bearer(daemon.port, "admin", "a long password");
+  testing::LiveClient stream(daemon.port, bearer.substr(std::string("Bearer ").size()));
+  ASSERT_TRUE(stream.connected());
+  ASSERT_NE(stream.read_until("event: pulse", 1).find("event: pulse"), std::string::npos);
+
+  server->freeze();
+  auto waiting = std::async(std::launch::async, [&] {
+    return testing::http_request(daemon.port, "GET", "/api/meters", "",
+                                 {{"Authorization", bearer}});
+  });
+  ASSERT_EQ(waiting.wait_for(1s), std::future_status::timeout)
+      << "the request waits for the frozen database";
+
+  const std::string refused = raw_exchange(daemon.port,
+                                           "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                           "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+                                           3s);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 400", 0), 0U)
+      << "the event loop answers while a request waits for the database: " << refused;
+
+  server->thaw();
+  ASSERT_EQ(waiting.wait_for(20s), std::future_status::ready);
+  const testing::HttpResult answered = waiting.get();
+  EXPECT_EQ(answered.status, 200U) << answered.body;
+  EXPECT_EQ(nlohmann::json::parse(answered.body).size(), 1U) << answered.body;
+  EXPECT_NE(stream.read_until("event: pulse", 3).find("event: pulse"), std::string::npos)
+      << "the live stream opened before goes on: " << daemon.process->output();
+  daemon.process->signal(SIGTERM);
+  ASSERT_EQ(daemon.process->wait(std::chrono::seconds{20}), 0) << daemon.process->output();
+  EXPECT_NE(daemon.process->output().find(" 0 duplicates, 0 not stored"), std::string::npos)
+      << daemon.process->output();
 }
 
 UtcTime utc(int year, unsigned month, unsigned day) {

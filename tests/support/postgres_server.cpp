@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -38,6 +39,7 @@ PostgresServer::PostgresServer() {
 }
 
 PostgresServer::~PostgresServer() {
+  thaw(); // a test that ended while the server was frozen
   try {
     if (standby_) {
       standby_ = false;
@@ -75,6 +77,45 @@ void PostgresServer::stop() {
   running_ = false;
   as_server_user((bin / "pg_ctl").string() + " -D " + (dir_ / "data").string() +
                  " -m fast -w stop");
+}
+
+void PostgresServer::freeze() {
+  thaw();
+  std::ifstream pid_file(dir_ / "data" / "postmaster.pid");
+  int postmaster = 0;
+  if (!(pid_file >> postmaster) || postmaster <= 0) {
+    throw std::runtime_error("no postmaster.pid: the server does not run");
+  }
+  // The postmaster and its children (the backends, the WAL writer, ...),
+  // read from /proc: field 4 of /proc/PID/stat is the parent.
+  frozen_.push_back(postmaster);
+  for (const auto &entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    const std::string stat = read_file(entry.path() / "stat");
+    const auto after_name = stat.rfind(')');
+    if (after_name == std::string::npos) {
+      continue;
+    }
+    std::istringstream fields(stat.substr(after_name + 1));
+    std::string state;
+    int parent = 0;
+    if (fields >> state >> parent && parent == postmaster) {
+      frozen_.push_back(std::stoi(name));
+    }
+  }
+  for (const int pid : frozen_) {
+    ::kill(pid, SIGSTOP);
+  }
+}
+
+void PostgresServer::thaw() {
+  for (const int pid : frozen_) {
+    ::kill(pid, SIGCONT);
+  }
+  frozen_.clear();
 }
 
 void PostgresServer::add_standby() {

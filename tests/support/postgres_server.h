@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace pulsemon::testing {
 
@@ -27,6 +28,10 @@ public:
 
   void stop();
   void start();
+  // The primary's processes stop where they are (SIGSTOP) and go on again
+  // (SIGCONT): a server that does not answer, with no connection closed.
+  void freeze();
+  void thaw();
 
   // A streaming standby made with pg_basebackup, on a socket folder of its
   // own, and made synchronous (synchronous_standby_names = '*'): a commit
@@ -46,6 +51,7 @@ private:
   int databases_ = 0;
   bool running_ = false;
   bool standby_ = false;
+  std::vector<int> frozen_; // the processes freeze() stopped
 };
 
 // The test process's one server, started at the first call. Null when

@@ -11,6 +11,8 @@
 #include <atomic>
 #include <deque>
 #include <list>
+#include <optional>
+#include <vector>
 
 namespace pulsemon::http {
 
@@ -84,9 +86,7 @@ public:
   [[nodiscard]] virtual Clock::duration stalled_for(Clock::time_point now) const = 0;
 
   [[nodiscard]] const std::string &owner() const { return owner_; }
-  [[nodiscard]] std::optional<std::string> ends_because() const {
-    return check_ ? check_() : std::nullopt;
-  }
+  [[nodiscard]] const StreamCheck &check() const { return check_; }
 
 private:
   std::string owner_;
@@ -206,8 +206,9 @@ std::string end_event(const std::string &reason) {
 } // namespace
 
 struct LiveHub::State : std::enable_shared_from_this<State> {
-  State(net::io_context &io_context, LiveLimits hub_limits)
-      : io(io_context), heartbeat_timer(io_context), check_timer(io_context), limits(hub_limits) {}
+  State(net::io_context &io_context, LiveLimits hub_limits, net::any_io_executor check_executor)
+      : io(io_context), heartbeat_timer(io_context), check_timer(io_context), limits(hub_limits),
+        checks_on(std::move(check_executor)) {}
 
   void add(std::shared_ptr<Client> client) {
     client->start();
@@ -231,50 +232,95 @@ struct LiveHub::State : std::enable_shared_from_this<State> {
     count = clients.size();
   }
 
-  // Ends the streams whose credential no longer holds, and drops those
-  // whose socket has taken nothing for too long.
-  void check_streams() {
-    forget_closed();
-    if (clients.empty()) {
-      return;
-    }
-    // The credentials are checked against the store; while it cannot be
-    // read (its server is away), they are checked again at the next round
-    // and the streams go on meanwhile: nothing can be revoked in a store
-    // that cannot be written either. A failure here must not leave the
-    // event loop, which would end the daemon.
-    bool credentials_readable = true;
+  // What a round of credential checks found: per stream checked, why it
+  // must end (nothing: it goes on); and why the checks could not be made,
+  // when they could not.
+  struct Verdicts {
+    std::vector<std::optional<std::string>> reasons;
+    std::string unreadable;
+  };
+
+  // Runs where the checks run (they read the store): the hook, then each
+  // check in turn.
+  static Verdicts judge(const std::function<void()> &before,
+                        const std::vector<StreamCheck> &checks) {
+    // While the store cannot be read (its server is away) the streams go
+    // on and are checked again at the next round: nothing can be revoked
+    // in a store that cannot be written either. A failure here must not
+    // leave the thread, which would end the daemon.
+    Verdicts verdicts;
+    verdicts.reasons.resize(checks.size());
     try {
-      if (before_checks) {
-        before_checks();
+      if (before) {
+        before();
+      }
+      for (std::size_t i = 0; i < checks.size(); ++i) {
+        if (checks[i]) {
+          verdicts.reasons[i] = checks[i]();
+        }
       }
     } catch (const std::exception &failure) {
-      credentials_readable = false;
-      say_checks_failing(failure.what());
+      verdicts.unreadable = failure.what();
+      verdicts.reasons.assign(checks.size(), std::nullopt);
     }
+    return verdicts;
+  }
+
+  // Drops the streams whose socket has taken nothing for too long, then
+  // has the credentials of the others checked; the next round is armed
+  // once this one's verdicts are in, so rounds never pile up behind a
+  // store that does not answer.
+  void check_streams() {
+    forget_closed();
     const Clock::time_point now = Clock::now();
     for (const auto &client : clients) {
       if (client->stalled_for(now) > limits.stall_timeout) {
         client->close();
-        continue;
-      }
-      if (!credentials_readable) {
-        continue;
-      }
-      try {
-        if (const auto reason = client->ends_because()) {
-          client->end_with(message_of(end_event(*reason)));
-        }
-      } catch (const std::exception &failure) {
-        credentials_readable = false;
-        say_checks_failing(failure.what());
       }
     }
-    if (credentials_readable && checks_failing) {
+    forget_closed();
+    if (clients.empty()) {
+      return arm_checks();
+    }
+    std::vector<std::weak_ptr<Client>> checked;
+    std::vector<StreamCheck> checks;
+    for (const auto &client : clients) {
+      checked.push_back(client);
+      checks.push_back(client->check());
+    }
+    if (!checks_on) {
+      return apply(checked, judge(before_checks, checks));
+    }
+    net::post(checks_on, [weak = weak_from_this(), before = before_checks,
+                          checked = std::move(checked), checks = std::move(checks)]() mutable {
+      Verdicts verdicts = judge(before, checks);
+      const auto self = weak.lock();
+      if (!self) {
+        return;
+      }
+      net::post(self->io, [weak, checked = std::move(checked), verdicts = std::move(verdicts)] {
+        if (const auto back = weak.lock()) {
+          back->apply(checked, verdicts);
+        }
+      });
+    });
+  }
+
+  void apply(const std::vector<std::weak_ptr<Client>> &checked, const Verdicts &verdicts) {
+    if (!verdicts.unreadable.empty()) {
+      say_checks_failing(verdicts.unreadable.c_str());
+    } else if (checks_failing) {
       spdlog::info("live streams: their credentials are checked again");
       checks_failing = false;
     }
+    for (std::size_t i = 0; i < checked.size(); ++i) {
+      const auto client = checked[i].lock();
+      if (client && verdicts.reasons[i]) {
+        client->end_with(message_of(end_event(*verdicts.reasons[i])));
+      }
+    }
     forget_closed();
+    arm_checks();
   }
 
   void say_checks_failing(const char *why) {
@@ -306,7 +352,6 @@ struct LiveHub::State : std::enable_shared_from_this<State> {
         return;
       }
       self->check_streams();
-      self->arm_checks();
     });
   }
 
@@ -324,14 +369,15 @@ struct LiveHub::State : std::enable_shared_from_this<State> {
   net::steady_timer heartbeat_timer;
   net::steady_timer check_timer;
   LiveLimits limits;
+  net::any_io_executor checks_on; // empty: the checks run on the event loop
   std::function<void()> before_checks;
   bool checks_failing = false; // said in the log already
   std::list<std::shared_ptr<Client>> clients;
   std::atomic<std::size_t> count{0};
 };
 
-LiveHub::LiveHub(net::io_context &io, LiveLimits limits)
-    : state_(std::make_shared<State>(io, limits)) {
+LiveHub::LiveHub(net::io_context &io, LiveLimits limits, net::any_io_executor checks_on)
+    : state_(std::make_shared<State>(io, limits, std::move(checks_on))) {
   state_->arm_heartbeat();
   state_->arm_checks();
 }

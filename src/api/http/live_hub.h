@@ -11,9 +11,14 @@
 // for stall_timeout) is disconnected rather than buffered without end, and
 // each stream's kernel send buffer is kept small.
 //
-// publish_all() may be called from any thread (the sources'); everything else
-// runs on the io_context's thread.
+// The checks read the store, so given an executor for them (where the API's
+// handlers run) they run there, a round at a time, and only their verdicts
+// come back to the event loop; without one they run on it.
+//
+// publish_all() and clients() may be called from any thread (the sources');
+// everything else runs on the io_context's thread.
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -43,7 +48,8 @@ using StreamCheck = std::function<std::optional<std::string>()>;
 
 class LiveHub {
 public:
-  explicit LiveHub(boost::asio::io_context &io, LiveLimits limits = {});
+  explicit LiveHub(boost::asio::io_context &io, LiveLimits limits = {},
+                   boost::asio::any_io_executor checks_on = {});
   ~LiveHub();
   LiveHub(const LiveHub &) = delete;
   LiveHub &operator=(const LiveHub &) = delete;

@@ -55,7 +55,7 @@ struct Response {
   // and the fields above are not used.
   bool live_stream = false;
   // For a live stream: who opened it (streams are capped per user), and a
-  // check that the hub runs on the event loop about twice a second while
+  // check that the hub runs where handlers run about twice a second while
   // the stream is open, saying why it must end (its token expired, its
   // user was deleted or changed password or role); the stream then ends
   // with a last `end` event that carries the reason.
@@ -67,7 +67,7 @@ struct Response {
   // When set, the answer is worked out off the event loop (a password
   // hash): the server calls this with `finish`, which the work must call
   // exactly once, from any thread, with what makes the answer; that runs
-  // on the event loop again, so it may use what handlers use. The other
+  // where handlers run again, so it may use what handlers use. The other
   // fields are not used.
   using MakeResponse = std::function<Response()>;
   using Finish = std::function<void(MakeResponse)>;

@@ -88,7 +88,7 @@ private:
   AnswerHook answered_;
   // Per route, the server failure last written to the log: the same one
   // again (a full disk refusing every upload) is not, until the route has
-  // answered without one. The router runs on the event loop only.
+  // answered without one. The router runs on one thread only.
   mutable std::map<const Route *, std::string> failure_logged_;
 };
 

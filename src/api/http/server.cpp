@@ -2,6 +2,7 @@
 
 #include "core/quoted_input.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -13,6 +14,7 @@
 #include <array>
 #include <cctype>
 #include <iterator>
+#include <optional>
 #include <type_traits>
 
 namespace pulsemon::http {
@@ -119,8 +121,10 @@ template <class Stream> class Session : public std::enable_shared_from_this<Sess
   static constexpr bool over_tls = std::is_same_v<Stream, TlsStream>;
 
 public:
-  Session(Stream stream, const Router &router, ServerLimits limits, LiveHub *live)
-      : stream_(std::move(stream)), router_(router), limits_(limits), live_(live) {
+  Session(Stream stream, const Router &router, ServerLimits limits, LiveHub *live,
+          net::any_io_executor handlers)
+      : stream_(std::move(stream)), router_(router), limits_(limits), live_(live),
+        handlers_(std::move(handlers)) {
     beast::error_code ignored;
     const auto endpoint = transport().socket().remote_endpoint(ignored);
     remote_ = endpoint.address().to_string();
@@ -182,17 +186,49 @@ private:
       return reply_and_close(error_response(
           400, "bad_request", "Transfer-Encoding: only a single 'chunked' is accepted"));
     }
-    Request request = to_request(raw, remote_);
-    Response response;
+    const unsigned version = raw.version();
+    const bool keep_alive = raw.keep_alive();
+    off_loop([self = shared_from_this(),
+              request = to_request(raw, remote_)]() mutable { return self->handled(request); },
+             [self = shared_from_this(), version, keep_alive](std::optional<Response> response) {
+               if (!response) {
+                 return self->reply_and_close(
+                     error_response(500, "internal", "the server failed; the log says why"));
+               }
+               self->answer(std::move(*response), version, keep_alive);
+             });
+  }
+
+  // Runs `work` where handlers run, then `then` with its result on this
+  // session's strand; both at once on the strand when handlers have no
+  // executor of their own.
+  template <class Work, class Then> void off_loop(Work work, Then then) {
+    if (!handlers_) {
+      return then(work());
+    }
+    net::post(handlers_, [self = shared_from_this(), work = std::move(work),
+                          then = std::move(then)]() mutable {
+      auto result = work();
+      net::post(self->stream_.get_executor(),
+                [then = std::move(then), result = std::move(result)]() mutable {
+                  then(std::move(result));
+                });
+    });
+  }
+
+  // The router's answer; nothing when even the router failed.
+  std::optional<Response> handled(Request &request) const {
     try {
-      response = router_.handle(request);
+      return router_.handle(request);
     } catch (const std::exception &unexpected) {
       // The router turns failures into answers; this is the last line, so
-      // that no request can end the event loop and with it the daemon.
+      // that no request can end the thread it runs on and with it the daemon.
       spdlog::error("{} {}: {}", request.method, request.path, unexpected.what());
-      return reply_and_close(
-          error_response(500, "internal", "the server failed; the log says why"));
+      return std::nullopt;
     }
+  }
+
+  void answer(Response response, unsigned version, bool keep_alive) {
     if (response.live_stream && live_ != nullptr) {
       if (!live_->admits(response.stream_owner)) {
         Response busy = error_response(
@@ -212,32 +248,43 @@ private:
       return;
     }
     if (response.next_chunk) {
-      return write_chunked(response, raw.version(), raw.keep_alive());
+      return write_chunked(response, version, keep_alive);
     }
     if (response.deferred) {
-      return answer_later(response.deferred, raw.version(), raw.keep_alive());
+      return answer_later(response.deferred, version, keep_alive);
     }
-    write(to_beast(response, raw.version(), raw.keep_alive()), raw.keep_alive());
+    write(to_beast(response, version, keep_alive), keep_alive);
   }
 
-  // The work runs elsewhere; its answer is made and written back on this
-  // session's strand. The connection reads nothing meanwhile.
+  // The work runs elsewhere; its answer is made where handlers run (it may
+  // use what they use) and written back on this session's strand. The
+  // connection reads nothing meanwhile.
   void answer_later(const std::function<void(Response::Finish)> &deferred, unsigned version,
                     bool keep_alive) {
     deferred([self = shared_from_this(), version, keep_alive](Response::MakeResponse make) {
-      net::post(self->stream_.get_executor(), [self, make = std::move(make), version, keep_alive] {
-        Response response;
-        try {
-          response = make();
-        } catch (const Failure &failure) {
-          response = error_response(failure.error());
-        } catch (const std::exception &unexpected) {
-          spdlog::error("a deferred answer failed: {}", unexpected.what());
-          return self->reply_and_close(
-              error_response(500, "internal", "the server failed; the log says why"));
-        }
-        self->write(to_beast(response, version, keep_alive), keep_alive);
-      });
+      // Posted even without an executor for handlers: `finish` may be
+      // called from any thread.
+      net::post(self->stream_.get_executor(),
+                [self, make = std::move(make), version, keep_alive]() mutable {
+                  self->off_loop(
+                      [make = std::move(make)]() -> std::optional<Response> {
+                        try {
+                          return make();
+                        } catch (const Failure &failure) {
+                          return error_response(failure.error());
+                        } catch (const std::exception &unexpected) {
+                          spdlog::error("a deferred answer failed: {}", unexpected.what());
+                          return std::nullopt;
+                        }
+                      },
+                      [self, version, keep_alive](std::optional<Response> response) {
+                        if (!response) {
+                          return self->reply_and_close(error_response(
+                              500, "internal", "the server failed; the log says why"));
+                        }
+                        self->write(to_beast(*response, version, keep_alive), keep_alive);
+                      });
+                });
     });
   }
 
@@ -267,16 +314,31 @@ private:
                                     });
   }
 
+  // The next chunk is made where handlers run (it reads the store), then
+  // written here.
   void write_next_chunk(const std::function<std::optional<std::string>()> &next, bool keep_alive) {
-    std::optional<std::string> chunk;
-    try {
-      chunk = next();
-    } catch (const std::exception &failure) {
-      // The status line is gone already; all that is left is to cut the
-      // stream short, which the client sees as an incomplete body.
-      spdlog::error("streaming a response failed: {}", failure.what());
-      return close();
-    }
+    off_loop(
+        [next]() -> std::optional<std::optional<std::string>> {
+          try {
+            return next();
+          } catch (const std::exception &failure) {
+            spdlog::error("streaming a response failed: {}", failure.what());
+            return std::nullopt;
+          }
+        },
+        [self = shared_from_this(), next,
+         keep_alive](std::optional<std::optional<std::string>> chunk) {
+          if (!chunk) {
+            // The status line is gone already; all that is left is to cut
+            // the stream short, which the client sees as an incomplete body.
+            return self->close();
+          }
+          self->write_chunk(std::move(*chunk), next, keep_alive);
+        });
+  }
+
+  void write_chunk(std::optional<std::string> chunk,
+                   const std::function<std::optional<std::string>()> &next, bool keep_alive) {
     transport().expires_after(limits_.request_timeout);
     if (!chunk) {
       net::async_write(stream_, beast::http::make_chunk_last(),
@@ -366,6 +428,7 @@ private:
   const Router &router_;
   ServerLimits limits_;
   LiveHub *live_;
+  net::any_io_executor handlers_; // empty: handlers run on the strand
   std::string remote_;
 };
 
@@ -373,9 +436,10 @@ private:
 
 struct Server::Listener : std::enable_shared_from_this<Listener> {
   Listener(net::io_context &io, const tcp::endpoint &endpoint, const Router &router,
-           ServerLimits limits, LiveHub *live, std::shared_ptr<ssl::context> tls)
-      : io_(io), acceptor_(io), router_(router), limits_(limits), live_(live),
-        tls_(std::move(tls)) {
+           ServerLimits limits, LiveHub *live, std::shared_ptr<ssl::context> tls,
+           net::any_io_executor handlers)
+      : io_(io), acceptor_(io), router_(router), limits_(limits), live_(live), tls_(std::move(tls)),
+        handlers_(std::move(handlers)) {
     beast::error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) {
@@ -410,11 +474,11 @@ struct Server::Listener : std::enable_shared_from_this<Listener> {
   void start_session(tcp::socket socket) {
     if (tls_) {
       std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *tls_), router_, limits_,
-                                           live_)
+                                           live_, handlers_)
           ->start();
     } else {
       std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), router_,
-                                                   limits_, live_)
+                                                   limits_, live_, handlers_)
           ->start();
     }
   }
@@ -425,11 +489,12 @@ struct Server::Listener : std::enable_shared_from_this<Listener> {
   ServerLimits limits_;
   LiveHub *live_;
   std::shared_ptr<ssl::context> tls_; // null: plain HTTP
+  net::any_io_executor handlers_;
 };
 
 Server::Server(net::io_context &io, const std::string &host, unsigned short port,
                const Router &router, ServerLimits limits, LiveHub *live,
-               const std::optional<TlsFiles> &tls) {
+               const std::optional<TlsFiles> &tls, net::any_io_executor handlers) {
   beast::error_code ec;
   const auto address = net::ip::make_address(host, ec);
   if (ec) {
@@ -437,7 +502,7 @@ Server::Server(net::io_context &io, const std::string &host, unsigned short port
                   "listen: " + quoted_input(host) + " is not an IP address");
   }
   listener_ = std::make_shared<Listener>(io, tcp::endpoint{address, port}, router, limits, live,
-                                         tls ? load_tls(*tls) : nullptr);
+                                         tls ? load_tls(*tls) : nullptr, std::move(handlers));
   listener_->accept();
 }
 

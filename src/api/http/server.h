@@ -3,12 +3,19 @@
 // connection, limits on header and body size, and a timeout on every read so
 // that slow or idle clients are dropped.
 //
+// Given an executor for handlers, the router runs there (one thread: what
+// the handlers share needs no locks) and the event loop only reads and
+// writes: a database round trip, or a database that does not answer at
+// all, never holds up accepting, TLS handshakes, timeouts or live streams.
+// Without one, handlers run on the event loop (tests, fuzzing).
+//
 // Thread safety: construct, run and stop on the io_context's thread (stop()
 // may be posted from elsewhere).
 
 #include "api/http/live_hub.h"
 #include "api/http/router.h"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -39,10 +46,13 @@ class Server {
 public:
   // Binds at once, so a taken port fails here with a clear message; so do
   // TLS files that cannot be loaded. `live` (may be null) takes the
-  // connections of GET /api/live.
+  // connections of GET /api/live; `handlers` (may be empty) is where the
+  // router runs, with every chunk of a streamed answer and the last part
+  // of a deferred one.
   Server(boost::asio::io_context &io, const std::string &host, unsigned short port,
          const Router &router, ServerLimits limits, LiveHub *live = nullptr,
-         const std::optional<TlsFiles> &tls = std::nullopt);
+         const std::optional<TlsFiles> &tls = std::nullopt,
+         boost::asio::any_io_executor handlers = {});
   ~Server();
   Server(const Server &) = delete;
   Server &operator=(const Server &) = delete;
