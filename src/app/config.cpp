@@ -288,14 +288,15 @@ std::pair<std::string, unsigned short> broker_endpoint(const std::string &text,
   return *endpoint;
 }
 
-void read_mqtt(TableReader &top, Config &config) {
+void read_mqtt(TableReader &top, Config &config, const std::filesystem::path &folder) {
   const toml::table empty;
   TableReader mqtt(section(top, "mqtt", empty), "mqtt");
   const std::string broker = mqtt.string("broker", "");
   MqttSettings settings;
   settings.client_id = mqtt.string("client_id", "pulsemon");
-  settings.username = mqtt.string("username", "");
-  settings.password = mqtt.string("password", "");
+  settings.broker.username = mqtt.string("username", "");
+  settings.broker.password = mqtt.string("password", "");
+  const std::string ca_file = mqtt.string("ca_file", "");
   mqtt.refuse_unknown_keys();
   if (const toml::node *node = top.take("mqtt_power")) {
     const auto *array = node->as_array();
@@ -325,7 +326,10 @@ void read_mqtt(TableReader &top, Config &config) {
     }
     return;
   }
-  std::tie(settings.host, settings.port) = broker_endpoint(broker, "mqtt.broker");
+  std::tie(settings.broker.host, settings.broker.port) = broker_endpoint(broker, "mqtt.broker");
+  if (!ca_file.empty()) {
+    settings.broker.ca_file = anchored(folder, ca_file).string();
+  }
   config.mqtt = settings;
 }
 
@@ -356,8 +360,8 @@ void read_mqtt_out(TableReader &top, Config &config, const std::filesystem::path
   const std::string broker = out.string("broker", "");
   publish::MqttOutSettings settings;
   settings.client_id = out.string("client_id", "pulsemon-out");
-  settings.username = out.string("username", "");
-  settings.password = out.string("password", "");
+  settings.broker.username = out.string("username", "");
+  settings.broker.password = out.string("password", "");
   const std::string ca_file = out.string("ca_file", "");
   settings.topic_prefix = out.string("topic_prefix", "pulsemon");
   check_topic_prefix(settings.topic_prefix, "mqtt_out.topic_prefix", false);
@@ -389,9 +393,9 @@ void read_mqtt_out(TableReader &top, Config &config, const std::filesystem::path
   if (broker.empty()) {
     return;
   }
-  std::tie(settings.host, settings.port) = broker_endpoint(broker, "mqtt_out.broker");
+  std::tie(settings.broker.host, settings.broker.port) = broker_endpoint(broker, "mqtt_out.broker");
   if (!ca_file.empty()) {
-    settings.ca_file = anchored(folder, ca_file).string();
+    settings.broker.ca_file = anchored(folder, ca_file).string();
   }
   config.mqtt_out = settings;
 }
@@ -554,7 +558,7 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
     }
   }
   read_gpio_lines(top, config);
-  read_mqtt(top, config);
+  read_mqtt(top, config, folder);
   read_mqtt_out(top, config, folder);
   TableReader metrics(section(top, "metrics", empty), "metrics");
   if (const std::string token_file = metrics.string("token_file", ""); !token_file.empty()) {

@@ -319,8 +319,9 @@ void Daemon::start_sources(const Config &config, DaemonPlan &plan) {
     mqtt_ = std::make_unique<MqttIngest>(
         settings, open_store(config.store, StoreOptions{config.durability, false, plan.instance}),
         &bus_, [this](PulseBatch batch) { writer_.submit(std::move(batch)); }, time_);
-    spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}", config.mqtt->host,
-                 config.mqtt->port, config.mqtt->power_topics.empty() ? "" : ", and power reports");
+    spdlog::info("mqtt: taking node batches on pulsemon/+/pulses from {}:{}{}",
+                 config.mqtt->broker.host, config.mqtt->broker.port,
+                 config.mqtt->power_topics.empty() ? "" : ", and power reports");
     mqtt_->start();
   }
   publish_if_claimed();
@@ -433,7 +434,7 @@ void Daemon::start_publisher() {
       totals_);
   spdlog::info("mqtt_out: publishing states{} to {}:{}{}",
                settings.discovery_prefix.empty() ? "" : " and Home Assistant discovery",
-               settings.host, settings.port,
+               settings.broker.host, settings.broker.port,
                shared_store(config_) ? " (this instance publishes for all of them)" : "");
   publisher->start();
   mqtt_out_ = std::move(publisher);

@@ -6,13 +6,9 @@
 #include "ingest/ingest_batch.h"
 #include "ingest/node_batches.h"
 
-#include <mosquitto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <mutex>
-#include <system_error>
 
 namespace pulsemon {
 
@@ -20,12 +16,6 @@ namespace {
 
 constexpr std::string_view batch_prefix = "pulsemon/";
 constexpr std::string_view batch_suffix = "/pulses";
-constexpr int keepalive_s = 30;
-
-void init_library_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { mosquitto_lib_init(); });
-}
 
 // "pulsemon/<node>/pulses" → node; empty when the topic is not a batch topic.
 std::string node_of(const std::string &topic) {
@@ -43,121 +33,81 @@ MqttIngest::MqttIngest(MqttSettings settings, std::unique_ptr<Store> store, Puls
                        KeepPulses keep_power_pulses, TimeSource &time)
     : settings_(std::move(settings)), store_(std::move(store)), recorder_(*store_, bus),
       keep_power_pulses_(std::move(keep_power_pulses)), time_(time) {
-  init_library_once();
   for (const PowerTopic &topic : settings_.power_topics) {
     const Meter meter = store_->meter(topic.meter_id);
     integrators_.emplace(topic.topic,
                          PowerReportIntegrator(meter.pulses_per_unit, Micros{300'000'000}));
   }
-  client_ = mosquitto_new(settings_.client_id.c_str(), settings_.shared_among_instances, this);
-  if (client_ == nullptr) {
-    // EINVAL: libmosquitto refuses an empty client id (a persistent session needs one).
-    throw Failure(ErrorCode::unavailable, "mqtt: cannot create a client with client_id " +
-                                              quoted_input(settings_.client_id) + ": " +
-                                              std::system_category().message(errno));
-  }
-  mosquitto_connect_callback_set(client_, &MqttIngest::on_connect);
-  mosquitto_disconnect_callback_set(client_, &MqttIngest::on_disconnect);
-  mosquitto_message_callback_set(client_, &MqttIngest::on_message);
-  mosquitto_subscribe_callback_set(client_, &MqttIngest::on_subscribe);
-  mosquitto_reconnect_delay_set(client_, 1, 30, true);
-  if (!settings_.username.empty()) {
-    mosquitto_username_pw_set(client_, settings_.username.c_str(), settings_.password.c_str());
-  }
+  client_ = std::make_unique<mqtt::BrokerClient>(
+      settings_.broker,
+      mqtt::ClientOptions{.section = "mqtt",
+                          .client_id = settings_.client_id,
+                          .clean_session = settings_.shared_among_instances},
+      mqtt::ClientEvents{
+          .connected = [this] { on_connect(); },
+          .disconnected = [this](bool /*expected*/) { connected_ = false; },
+          .message = [this](std::string_view topic,
+                            std::string_view payload) { on_message(topic, payload); },
+          .subscribed = [this](const std::vector<int> &granted) { on_subscribe(granted); },
+          .published = {}});
 }
 
 MqttIngest::~MqttIngest() {
   stop();
-  mosquitto_destroy(client_);
 }
 
 void MqttIngest::start() {
-  const int rc =
-      mosquitto_connect_async(client_, settings_.host.c_str(), settings_.port, keepalive_s);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    spdlog::warn("mqtt: connecting to {}:{} failed ({}); retrying in the background",
-                 settings_.host, settings_.port, mosquitto_strerror(rc));
-  }
-  if (mosquitto_loop_start(client_) != MOSQ_ERR_SUCCESS) {
-    throw Failure(ErrorCode::unavailable, "mqtt: cannot start the network thread");
-  }
-  started_ = true;
+  client_->start();
 }
 
 void MqttIngest::stop() {
-  if (!started_) {
-    return;
-  }
-  started_ = false;
-  mosquitto_disconnect(client_);
-  mosquitto_loop_stop(client_, true);
+  client_->stop();
 }
 
 MqttStats MqttIngest::stats() const {
   return MqttStats{batches_.load(), refused_.load(), power_reports_.load(), connected_.load()};
 }
 
-void MqttIngest::on_connect(mosquitto *client, void *self, int rc) {
-  auto &ingest = *static_cast<MqttIngest *>(self);
-  if (rc != 0) {
-    spdlog::warn("mqtt: the broker refused the connection: {}", mosquitto_connack_string(rc));
-    return;
+void MqttIngest::on_connect() {
+  connected_ = true;
+  spdlog::info("mqtt: connected to {}:{}{}", settings_.broker.host, settings_.broker.port,
+               settings_.broker.ca_file.empty() ? "" : " over TLS");
+  std::vector<std::string> topics{settings_.shared_among_instances ? shared_batches_topic
+                                                                   : "pulsemon/+/pulses"};
+  for (const PowerTopic &topic : settings_.power_topics) {
+    topics.push_back(topic.topic);
   }
-  ingest.connected_ = true;
-  spdlog::info("mqtt: connected to {}:{}", ingest.settings_.host, ingest.settings_.port);
-  // One request for all topics, so one acknowledgement says they all hold.
-  std::vector<char *> topics;
-  std::string batches =
-      ingest.settings_.shared_among_instances ? shared_batches_topic : "pulsemon/+/pulses";
-  topics.push_back(batches.data());
-  for (PowerTopic &topic : ingest.settings_.power_topics) {
-    topics.push_back(topic.topic.data());
-  }
-  mosquitto_subscribe_multiple(client, nullptr, static_cast<int>(topics.size()), topics.data(), 1,
-                               0, nullptr);
+  client_->subscribe(topics, 1);
 }
 
-void MqttIngest::on_subscribe(mosquitto * /*client*/, void *self, int /*mid*/, int count,
-                              const int *granted) {
-  auto &ingest = *static_cast<MqttIngest *>(self);
-  for (int i = 0; i < count; ++i) {
-    if (granted[i] > 2) {
+void MqttIngest::on_subscribe(const std::vector<int> &granted) const {
+  for (const int qos : granted) {
+    if (qos > 2) {
       spdlog::warn("mqtt: the broker refused a subscription (check its ACL)");
     }
   }
   spdlog::info("mqtt: subscribed to {}{}",
-               ingest.settings_.shared_among_instances
+               settings_.shared_among_instances
                    ? std::string(shared_batches_topic) + " (shared with the other instances)"
                    : std::string("pulsemon/+/pulses"),
-               ingest.settings_.power_topics.empty() ? "" : " and the power-report topics");
+               settings_.power_topics.empty() ? "" : " and the power-report topics");
 }
 
-void MqttIngest::on_disconnect(mosquitto * /*client*/, void *self, int rc) {
-  auto &ingest = *static_cast<MqttIngest *>(self);
-  ingest.connected_ = false;
-  if (rc != 0) {
-    spdlog::warn("mqtt: lost the broker ({}); reconnecting", mosquitto_strerror(rc));
-  }
-}
-
-void MqttIngest::on_message(mosquitto * /*client*/, void *self, const mosquitto_message *message) {
-  auto &ingest = *static_cast<MqttIngest *>(self);
+void MqttIngest::on_message(std::string_view topic, std::string_view payload) {
   // A full batch (10 000 pulses) is about 200 KB; HTTP bodies stop at 1 MiB
   // by default, and so do payloads here, before any parsing.
   constexpr std::size_t max_payload_bytes = std::size_t{1024} * 1024;
-  const auto length = static_cast<std::size_t>(std::max(message->payloadlen, 0));
-  if (length > max_payload_bytes) {
-    ++ingest.refused_;
-    spdlog::warn("mqtt: {}: refused: payload: {} bytes, more than {}", message->topic, length,
+  if (payload.size() > max_payload_bytes) {
+    ++refused_;
+    spdlog::warn("mqtt: {}: refused: payload: {} bytes, more than {}", topic, payload.size(),
                  max_payload_bytes);
     return;
   }
-  const std::string payload(static_cast<const char *>(message->payload), length);
   try {
-    ingest.handle(message->topic, payload);
+    handle(std::string(topic), std::string(payload));
   } catch (const std::exception &failure) {
-    ++ingest.refused_;
-    spdlog::warn("mqtt: {}: refused: {}", message->topic, failure.what());
+    ++refused_;
+    spdlog::warn("mqtt: {}: refused: {}", topic, failure.what());
   }
 }
 
@@ -205,8 +155,7 @@ void MqttIngest::handle_batch(const std::string &node, const std::string &payloa
                                 static_cast<std::uint64_t>(batch.seq)); // both checked ≥ 0
   const std::string ack = answer.dump();
   const std::string ack_topic = "pulsemon/" + node + "/ack";
-  mosquitto_publish(client_, nullptr, ack_topic.c_str(), static_cast<int>(ack.size()), ack.data(),
-                    1, true);
+  (void)client_->publish(ack_topic, ack, 1, true);
 }
 
 void MqttIngest::handle_power(const PowerTopic &topic, const std::string &payload) {

@@ -5,7 +5,8 @@
 // firmware's power reports (a kW float every 30 s on a topic such as
 // power_consumed) for power-report meters.
 //
-// libmosquitto runs its own network thread with a persistent session
+// libmosquitto (mqtt/broker_client.h) runs its own network thread with a
+// persistent session
 // (clean_session = false, QoS 1 subscriptions; a clean session and a shared
 // subscription when several instances share the store: mqtt_settings.h),
 // reconnecting with backoff;
@@ -16,6 +17,7 @@
 #include "clock/time_source.h"
 #include "core/power_report.h"
 #include "ingest/mqtt_settings.h"
+#include "mqtt/broker_client.h"
 #include "store/recorder.h"
 #include "store/store.h"
 
@@ -25,9 +27,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-struct mosquitto;
-struct mosquitto_message;
 
 namespace pulsemon {
 
@@ -60,10 +59,9 @@ public:
   [[nodiscard]] MqttStats stats() const;
 
 private:
-  static void on_connect(mosquitto *client, void *self, int rc);
-  static void on_disconnect(mosquitto *client, void *self, int rc);
-  static void on_subscribe(mosquitto *client, void *self, int mid, int count, const int *granted);
-  static void on_message(mosquitto *client, void *self, const mosquitto_message *message);
+  void on_connect();
+  void on_subscribe(const std::vector<int> &granted) const;
+  void on_message(std::string_view topic, std::string_view payload);
   void handle(const std::string &topic, const std::string &payload);
   void handle_batch(const std::string &node, const std::string &payload);
   void handle_power(const PowerTopic &topic, const std::string &payload);
@@ -73,13 +71,14 @@ private:
   Recorder recorder_;
   KeepPulses keep_power_pulses_;
   TimeSource &time_;
-  mosquitto *client_ = nullptr;
   std::map<std::string, PowerReportIntegrator> integrators_;
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> refused_{0};
   std::atomic<std::uint64_t> power_reports_{0};
   std::atomic<bool> connected_{false};
-  bool started_ = false;
+  // Last, so that its network thread, which calls into the members above,
+  // ends first.
+  std::unique_ptr<mqtt::BrokerClient> client_;
 };
 
 } // namespace pulsemon

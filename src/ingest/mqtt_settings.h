@@ -1,6 +1,8 @@
 #pragma once
 // Where the MQTT subscriber connects and what it takes (config [mqtt]).
 
+#include "mqtt/broker_client.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,11 +15,10 @@ struct PowerTopic {
 };
 
 struct MqttSettings {
-  std::string host = "127.0.0.1";
-  unsigned short port = 1883;
+  // Where, who, and TLS when broker.ca_file is set: the device keys travel
+  // in the batches' payloads.
+  mqtt::Broker broker;
   std::string client_id = "pulsemon";
-  std::string username; // empty: anonymous
-  std::string password;
   std::vector<PowerTopic> power_topics;
   // Several instances on one store (the daemon sets it on PostgreSQL): the
   // node batches are a shared subscription ($share/pulsemon/pulsemon/+/pulses),

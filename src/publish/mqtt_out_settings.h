@@ -3,6 +3,7 @@
 // Home Assistant's discovery.
 
 #include "core/alerts.h"
+#include "mqtt/broker_client.h"
 
 #include <chrono>
 #include <string>
@@ -10,12 +11,8 @@
 namespace pulsemon::publish {
 
 struct MqttOutSettings {
-  std::string host = "127.0.0.1";
-  unsigned short port = 1883;
+  mqtt::Broker broker; // where, who, and TLS when broker.ca_file is set
   std::string client_id = "pulsemon-out";
-  std::string username; // empty: anonymous
-  std::string password;
-  std::string ca_file; // TLS to the broker, trusting these CAs, when set
   std::string topic_prefix = "pulsemon";
   std::string discovery_prefix = "homeassistant"; // "" turns discovery off
   int qos = 1;

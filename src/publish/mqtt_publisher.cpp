@@ -1,25 +1,20 @@
 #include "publish/mqtt_publisher.h"
 
 #include "core/calendar.h"
-#include "core/quoted_input.h"
 #include "core/time_text.h"
 #include "domain/alerts.h"
 #include "domain/series.h"
 
 #include <fmt/format.h>
-#include <mosquitto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <system_error>
 
 namespace pulsemon::publish {
 
 namespace {
 
-constexpr int keepalive_s = 30;
 // Renamed, added and removed meters are noticed within this time.
 constexpr std::chrono::seconds meters_read_every{5};
 constexpr std::chrono::seconds offline_flush_wait{2};
@@ -30,11 +25,6 @@ constexpr std::chrono::seconds totals_sync_wait{5};
 constexpr std::size_t max_total_payload = 64;
 // A store that cannot be read (a locked or damaged file) is tried this often.
 constexpr std::chrono::seconds retry_after_failure{5};
-
-void init_library_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { mosquitto_lib_init(); });
-}
 
 // Enough decimals to show one pulse (3 for 1000 imp/kWh), no float noise.
 std::string format_amount(double value, double pulses_per_unit) {
@@ -54,53 +44,20 @@ MqttPublisher::MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> st
   names_.discovery_prefix = settings_.discovery_prefix;
   names_.version = std::move(version);
   names_.currency = settings_.currency;
-  init_library_once();
-  client_ = mosquitto_new(settings_.client_id.c_str(), true, this);
-  if (client_ == nullptr) {
-    throw Failure(ErrorCode::unavailable, "mqtt_out: cannot create a client with client_id " +
-                                              quoted_input(settings_.client_id) + ": " +
-                                              std::system_category().message(errno));
-  }
-  mosquitto_connect_callback_set(client_, &MqttPublisher::on_connect);
-  mosquitto_disconnect_callback_set(client_, &MqttPublisher::on_disconnect);
-  mosquitto_message_callback_set(client_, &MqttPublisher::on_message);
-  mosquitto_publish_callback_set(client_, [](mosquitto *, void *self, int mid) {
-    auto &publisher = *static_cast<MqttPublisher *>(self);
-    const std::lock_guard lock(publisher.mutex_);
-    publisher.last_acknowledged_ = std::max(publisher.last_acknowledged_, mid);
-    publisher.wake_.notify_all();
-  });
-  // libmosquitto's own errors (a TLS certificate it refuses, a name it
-  // cannot resolve) are what a person needs to fix the connection: logged,
-  // each distinct one once in a row, as the client retries with backoff.
-  mosquitto_log_callback_set(client_, [](mosquitto *, void *self, int level, const char *text) {
-    if ((level & MOSQ_LOG_ERR) == 0) {
-      return;
-    }
-    auto &publisher = *static_cast<MqttPublisher *>(self);
-    const std::lock_guard lock(publisher.mutex_);
-    if (publisher.last_client_error_ != text) {
-      publisher.last_client_error_ = text;
-      spdlog::warn("mqtt_out: {}:{}: {}", publisher.settings_.host, publisher.settings_.port, text);
-    }
-  });
-  mosquitto_reconnect_delay_set(client_, 1, 30, true);
-  if (!settings_.username.empty()) {
-    mosquitto_username_pw_set(client_, settings_.username.c_str(), settings_.password.c_str());
-  }
-  if (!settings_.ca_file.empty()) {
-    const int rc =
-        mosquitto_tls_set(client_, settings_.ca_file.c_str(), nullptr, nullptr, nullptr, nullptr);
-    if (rc != MOSQ_ERR_SUCCESS) {
-      mosquitto_destroy(client_);
-      throw Failure(ErrorCode::invalid_argument, "config key 'mqtt_out.ca_file': cannot use " +
-                                                     settings_.ca_file + ": " +
-                                                     mosquitto_strerror(rc));
-    }
-  }
-  const std::string offline = "offline";
-  mosquitto_will_set(client_, status_topic(names_).c_str(), static_cast<int>(offline.size()),
-                     offline.data(), settings_.qos, true);
+  client_ = std::make_unique<mqtt::BrokerClient>(
+      settings_.broker,
+      mqtt::ClientOptions{.section = "mqtt_out",
+                          .client_id = settings_.client_id,
+                          .clean_session = true,
+                          .will = mqtt::Will{status_topic(names_), "offline", settings_.qos, true}},
+      mqtt::ClientEvents{.connected = [this] { on_connect(); },
+                         .disconnected = [this](bool /*expected*/) { connected_ = false; },
+                         .message =
+                             [this](std::string_view topic, std::string_view payload) {
+                               on_message(std::string(topic), std::string(payload));
+                             },
+                         .subscribed = {},
+                         .published = [this](int message_id) { on_published(message_id); }});
   subscription_ = bus.subscribe([this](const CommittedPulses &committed) {
     const std::lock_guard lock(mutex_);
     dirty_.insert(committed.meter_id);
@@ -111,19 +68,10 @@ MqttPublisher::MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> st
 
 MqttPublisher::~MqttPublisher() {
   stop();
-  mosquitto_destroy(client_);
 }
 
 void MqttPublisher::start() {
-  const int rc =
-      mosquitto_connect_async(client_, settings_.host.c_str(), settings_.port, keepalive_s);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    spdlog::warn("mqtt_out: connecting to {}:{} failed ({}); retrying in the background",
-                 settings_.host, settings_.port, mosquitto_strerror(rc));
-  }
-  if (mosquitto_loop_start(client_) != MOSQ_ERR_SUCCESS) {
-    throw Failure(ErrorCode::unavailable, "mqtt_out: cannot start the network thread");
-  }
+  client_->start();
   started_ = true;
   thread_ = std::thread([this] { run(); });
 }
@@ -143,95 +91,68 @@ void MqttPublisher::stop() {
   if (connected_) {
     // A clean disconnect sends no will: say "offline" ourselves, and wait
     // (briefly) until the broker has it.
-    const std::string offline = "offline";
-    int mid = 0;
-    if (mosquitto_publish(client_, &mid, status_topic(names_).c_str(),
-                          static_cast<int>(offline.size()), offline.data(), 1,
-                          true) == MOSQ_ERR_SUCCESS) {
+    if (const auto message_id = client_->publish(status_topic(names_), "offline", 1, true)) {
       std::unique_lock lock(mutex_);
       (void)time_.wait_for(wake_, lock, offline_flush_wait,
-                           [&] { return last_acknowledged_ >= mid; });
+                           [&] { return last_acknowledged_ >= *message_id; });
     }
   }
   // Connected, the network thread ends by itself once the DISCONNECT is
   // out; stopped by force it could close the socket first, and the broker
   // would then send the will: a second "offline".
-  const bool clean = connected_;
-  mosquitto_disconnect(client_);
-  mosquitto_loop_stop(client_, !clean);
+  client_->stop(connected_);
 }
 
 PublisherStats MqttPublisher::stats() const {
   return {connected_.load(), messages_.load()};
 }
 
-void MqttPublisher::on_connect(mosquitto *client, void *self, int rc) {
-  auto &publisher = *static_cast<MqttPublisher *>(self);
-  if (rc != 0) {
-    spdlog::warn("mqtt_out: the broker refused the connection: {}", mosquitto_connack_string(rc));
-    return;
-  }
-  spdlog::info("mqtt_out: connected to {}:{}; publishing under {}/", publisher.settings_.host,
-               publisher.settings_.port, publisher.settings_.topic_prefix);
-  {
-    const std::lock_guard lock(publisher.mutex_);
-    publisher.last_client_error_.clear();
-  }
-  const std::string online = "online";
-  mosquitto_publish(client, nullptr, status_topic(publisher.names_).c_str(),
-                    static_cast<int>(online.size()), online.data(), publisher.settings_.qos, true);
+void MqttPublisher::on_published(int message_id) {
+  const std::lock_guard lock(mutex_);
+  last_acknowledged_ = std::max(last_acknowledged_, message_id);
+  wake_.notify_all();
+}
+
+void MqttPublisher::on_connect() {
+  spdlog::info("mqtt_out: connected to {}:{}; publishing under {}/", settings_.broker.host,
+               settings_.broker.port, settings_.topic_prefix);
+  (void)client_->publish(status_topic(names_), "online", settings_.qos, true);
   // The retained totals first, then a message of our own that the broker
   // delivers after them.
-  const std::string totals = total_topics(publisher.names_);
-  const std::string sync = sync_topic(publisher.names_);
-  mosquitto_subscribe(client, nullptr, totals.c_str(), 1);
-  mosquitto_subscribe(client, nullptr, sync.c_str(), 1);
+  const std::string totals = total_topics(names_);
+  const std::string sync = sync_topic(names_);
+  client_->subscribe({totals}, 1);
+  client_->subscribe({sync}, 1);
   std::string token;
   {
-    const std::lock_guard lock(publisher.mutex_);
-    publisher.totals_synced_ = false;
-    publisher.sync_missed_logged_ = false;
-    publisher.connected_at_ = publisher.time_.monotonic_now();
-    publisher.sync_token_ =
-        publisher.settings_.client_id + " " + std::to_string(++publisher.connects_);
-    token = publisher.sync_token_;
+    const std::lock_guard lock(mutex_);
+    totals_synced_ = false;
+    sync_missed_logged_ = false;
+    connected_at_ = time_.monotonic_now();
+    sync_token_ = settings_.client_id + " " + std::to_string(++connects_);
+    token = sync_token_;
   }
-  mosquitto_publish(client, nullptr, sync.c_str(), static_cast<int>(token.size()), token.data(), 1,
-                    false);
-  if (!publisher.settings_.discovery_prefix.empty()) {
-    const std::string ha_status = ha_status_topic(publisher.names_);
-    const std::string configs = publisher.settings_.discovery_prefix + "/device/+/config";
-    mosquitto_subscribe(client, nullptr, ha_status.c_str(), 1);
-    mosquitto_subscribe(client, nullptr, configs.c_str(), 1);
+  (void)client_->publish(sync, token, 1, false);
+  if (!settings_.discovery_prefix.empty()) {
+    client_->subscribe({ha_status_topic(names_)}, 1);
+    client_->subscribe({settings_.discovery_prefix + "/device/+/config"}, 1);
   }
-  const std::lock_guard lock(publisher.mutex_);
-  publisher.connected_ = true; // with reconnected_, under the lock, for run() to see both
-  publisher.reconnected_ = true;
-  publisher.woken_ = true;
-  publisher.wake_.notify_all();
+  const std::lock_guard lock(mutex_);
+  connected_ = true; // with reconnected_, under the lock, for run() to see both
+  reconnected_ = true;
+  woken_ = true;
+  wake_.notify_all();
 }
 
-void MqttPublisher::on_disconnect(mosquitto * /*client*/, void *self, int rc) {
-  auto &publisher = *static_cast<MqttPublisher *>(self);
-  publisher.connected_ = false;
-  if (rc != 0) {
-    spdlog::warn("mqtt_out: lost the broker ({}); reconnecting", mosquitto_strerror(rc));
-  }
-}
-
-void MqttPublisher::on_message(mosquitto *client, void *self, const mosquitto_message *message) {
-  auto &publisher = *static_cast<MqttPublisher *>(self);
-  const std::string topic = message->topic;
-  const std::string payload(static_cast<const char *>(message->payload),
-                            static_cast<std::size_t>(std::max(message->payloadlen, 0)));
-  if (const auto meter_id = meter_of_total_topic(publisher.names_, topic)) {
+void MqttPublisher::on_message(const std::string &topic, const std::string &payload) {
+  if (const auto meter_id = meter_of_total_topic(names_, topic)) {
     // A total a client may have: none published later is lower.
     if (!payload.empty() && payload.size() <= max_total_payload) {
       try {
         std::size_t used = 0;
         const double total = std::stod(payload, &used);
         if (used == payload.size()) {
-          publisher.totals_.raise(*meter_id, MarkedFigure::total, total);
+          totals_.raise(*meter_id, MarkedFigure::total, total);
         }
       } catch (const std::exception &) {
         // not a number: not one of ours
@@ -239,30 +160,30 @@ void MqttPublisher::on_message(mosquitto *client, void *self, const mosquitto_me
     }
     return;
   }
-  const std::lock_guard lock(publisher.mutex_);
-  if (topic == sync_topic(publisher.names_)) {
-    if (payload == publisher.sync_token_) {
+  const std::lock_guard lock(mutex_);
+  if (topic == sync_topic(names_)) {
+    if (payload == sync_token_) {
       // The retained totals are in; our own totals need not come back.
-      mosquitto_unsubscribe(client, nullptr, total_topics(publisher.names_).c_str());
-      publisher.totals_synced_ = true;
-      publisher.woken_ = true;
-      publisher.wake_.notify_all();
+      client_->unsubscribe(total_topics(names_));
+      totals_synced_ = true;
+      woken_ = true;
+      wake_.notify_all();
     }
     return;
   }
-  if (topic == ha_status_topic(publisher.names_)) {
+  if (topic == ha_status_topic(names_)) {
     if (payload == "online") {
       spdlog::info("mqtt_out: Home Assistant is online; sending discovery again");
-      publisher.reconnected_ = true;
+      reconnected_ = true;
     }
-  } else if (const auto meter_id = meter_of_discovery_topic(publisher.names_, topic);
+  } else if (const auto meter_id = meter_of_discovery_topic(names_, topic);
              meter_id && !payload.empty()) {
-    publisher.retained_configs_.insert(*meter_id);
+    retained_configs_.insert(*meter_id);
   } else {
     return;
   }
-  publisher.woken_ = true;
-  publisher.wake_.notify_all();
+  woken_ = true;
+  wake_.notify_all();
 }
 
 void MqttPublisher::run() {
@@ -496,13 +417,8 @@ void MqttPublisher::publish_meter(const Meter &meter, UtcTime now) {
 }
 
 void MqttPublisher::send(const std::string &topic, const std::string &payload, bool retain) {
-  const int rc =
-      mosquitto_publish(client_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
-                        payload.data(), settings_.qos, retain);
-  if (rc == MOSQ_ERR_SUCCESS) {
+  if (client_->publish(topic, payload, settings_.qos, retain)) {
     messages_ += 1;
-  } else {
-    spdlog::debug("mqtt_out: publishing {} failed: {}", topic, mosquitto_strerror(rc));
   }
 }
 

@@ -30,10 +30,11 @@
 //   our retained configs come back on subscribing, and those of unknown
 //   meters are cleared), a renamed one is sent again.
 // - libmosquitto's own thread handles the network, reconnecting with
-//   backoff.
+//   backoff (mqtt/broker_client.h).
 
 #include "clock/time_source.h"
 #include "core/time.h"
+#include "mqtt/broker_client.h"
 #include "publish/ha_discovery.h"
 #include "publish/mqtt_out_settings.h"
 #include "store/published_totals.h"
@@ -49,10 +50,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
-
-struct mosquitto;
-struct mosquitto_message;
 
 namespace date {
 class time_zone;
@@ -95,9 +94,9 @@ private:
     bool silent_sent = false;      // they said the meter is silent, which its next pulse ends
   };
 
-  static void on_connect(mosquitto *client, void *self, int rc);
-  static void on_disconnect(mosquitto *client, void *self, int rc);
-  static void on_message(mosquitto *client, void *self, const mosquitto_message *message);
+  void on_connect();
+  void on_message(const std::string &topic, const std::string &payload);
+  void on_published(int message_id);
 
   void run();
   void refresh_meters();
@@ -113,7 +112,6 @@ private:
   TimeSource &time_;
   PowerNow power_now_;
   PublishedTotals &totals_;
-  mosquitto *client_ = nullptr;
 
   // Shared with the bus's and libmosquitto's threads.
   mutable std::mutex mutex_;
@@ -130,8 +128,7 @@ private:
   MonoTime connected_at_{};
   bool woken_ = false;
   bool stopping_ = false;
-  int last_acknowledged_ = 0;     // the broker's last acknowledged message id
-  std::string last_client_error_; // libmosquitto's last error, logged once
+  int last_acknowledged_ = 0; // the broker's last acknowledged message id
 
   // The publisher's thread only.
   std::vector<Meter> meters_;
@@ -145,6 +142,9 @@ private:
   PulseBus::Subscription subscription_;
   std::thread thread_;
   bool started_ = false;
+  // Last, so that its network thread, which calls into the members above,
+  // ends first.
+  std::unique_ptr<mqtt::BrokerClient> client_;
 };
 
 } // namespace pulsemon::publish

@@ -378,28 +378,9 @@ TEST_F(MqttOut, TheBrokersRetainedTotalsAloneKeepTheTotalFromGoingDown) {
 // does not connect, and says so.
 TEST(MqttOutTls, StatesGoOverTlsOnlyToABrokerWhoseCertificateTheCaFileVouchesFor) {
   testing::TempDir dir;
-  auto certificate = [&](const std::string &name) {
-    const auto made =
-        testing::run("/usr/bin/openssl",
-                     {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                      "-nodes", "-keyout", (dir / (name + ".key")).string(), "-out",
-                      (dir / (name + ".pem")).string(), "-days", "1", "-subj", "/CN=localhost",
-                      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"});
-    EXPECT_EQ(made.exit_code, 0) << made.err;
-    return dir / (name + ".pem");
-  };
-  const auto broker_certificate = certificate("broker");
-  const auto other_certificate = certificate("other");
-  // Mosquitto started as root reads its files as the user mosquitto.
-  using std::filesystem::perms;
-  std::filesystem::permissions(dir.path(),
-                               perms::owner_all | perms::group_exec | perms::others_exec);
-  std::filesystem::permissions(dir / "broker.key",
-                               perms::owner_read | perms::group_read | perms::others_read);
-  // The broker's one listener speaks TLS only.
-  testing::Broker broker(dir.path(), "allow_anonymous true\ncertfile " +
-                                         broker_certificate.string() + "\nkeyfile " +
-                                         (dir / "broker.key").string() + "\n");
+  const auto broker_certificate = testing::localhost_certificate(dir.path(), "broker");
+  const auto other_certificate = testing::localhost_certificate(dir.path(), "other");
+  testing::Broker broker(dir.path(), testing::tls_listener(broker_certificate));
 
   const auto config = testing::init_steady_data_folder(dir / "data");
   std::ofstream(config, std::ios::app)

@@ -232,5 +232,64 @@ TEST_F(Mqtt, APowerReportWhoseCommitFailsIsStoredOnceTheStoreRecovers) {
   EXPECT_GE(stored_pulses(3), 8) << "36 kW × about 1 s at 1000 imp/kWh";
 }
 
+// MQTT in over TLS ([mqtt] ca_file): the device keys travel in the batches'
+// payloads, so a broker reached over a network is reached over TLS. With
+// the broker's own certificate in the CA file a node's batch is stored and
+// acknowledged; with another one pulsemon does not connect, and says why.
+TEST(MqttTls, NodeBatchesGoOverTlsOnlyToABrokerWhoseCertificateTheCaFileVouchesFor) {
+  testing::TempDir dir;
+  const auto broker_certificate = testing::localhost_certificate(dir.path(), "broker");
+  const auto other_certificate = testing::localhost_certificate(dir.path(), "other");
+  testing::Broker broker(dir.path(), testing::tls_listener(broker_certificate));
+
+  const std::string password = testing::init_data_folder(dir / "data", false);
+  const auto config = dir / "data/pulsemon.toml";
+  const auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", config.string()});
+    return testing::run(testing::pulsemon_binary(), args);
+  };
+  ASSERT_EQ(cli({"meter", "add", "--id", "1", "--name", "Node meter", "--kind", "electricity",
+                 "--ppu", "1000"})
+                .exit_code,
+            0);
+  const Completed made = cli({"key", "add", "--meter", "1"});
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(made.out, match, std::regex("pmk_\\d+_[0-9a-f]{32}")));
+  const std::string key = match.str();
+  std::ofstream(config, std::ios::app)
+      << "\n[mqtt]\nbroker = \"127.0.0.1:" << broker.port() << "\"\nca_file = \""
+      << broker_certificate.string() << "\"\n";
+  {
+    auto daemon = testing::start_daemon(config);
+    ASSERT_TRUE(daemon.process->wait_for_line("mqtt: subscribed", std::chrono::seconds{15}))
+        << daemon.process->output() << broker.output();
+    EXPECT_NE(daemon.process->output().find("over TLS"), std::string::npos)
+        << daemon.process->output();
+    Client node(broker.port(), "", "", "", broker_certificate.string());
+    node.subscribe("pulsemon/cupboard/ack");
+    node.publish("pulsemon/cupboard/pulses", nlohmann::json{{"node", "cupboard"},
+                                                            {"boot", 1},
+                                                            {"seq", 1},
+                                                            {"meter", 1},
+                                                            {"key", key},
+                                                            {"pulses", {base_us, base_us + s}}}
+                                                 .dump());
+    const auto acks = node.wait_for(1);
+    ASSERT_EQ(acks.size(), 1U) << daemon.process->output();
+    EXPECT_EQ(nlohmann::json::parse(acks[0])["accepted"], 2);
+    daemon.process->signal(SIGTERM);
+    EXPECT_EQ(daemon.process->wait(std::chrono::seconds{20}), 0) << daemon.process->output();
+  }
+
+  testing::edit_file(config, broker_certificate.string(), other_certificate.string());
+  auto daemon = testing::start_daemon(config);
+  EXPECT_TRUE(daemon.process->wait_for_line("certificate verify failed", std::chrono::seconds{10}))
+      << daemon.process->output();
+  EXPECT_EQ(daemon.process->output().find("mqtt: connected"), std::string::npos)
+      << "connected to a broker the CA file does not vouch for";
+  daemon.process->signal(SIGTERM);
+  EXPECT_EQ(daemon.process->wait(std::chrono::seconds{20}), 0) << daemon.process->output();
+}
+
 } // namespace
 } // namespace pulsemon

@@ -10,6 +10,30 @@
 
 namespace pulsemon::testing {
 
+std::filesystem::path localhost_certificate(const std::filesystem::path &dir,
+                                            const std::string &name) {
+  const Completed made =
+      run("/usr/bin/openssl",
+          {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+           "-keyout", (dir / (name + ".key")).string(), "-out", (dir / (name + ".pem")).string(),
+           "-days", "1", "-subj", "/CN=localhost", "-addext",
+           "subjectAltName=DNS:localhost,IP:127.0.0.1"});
+  if (made.exit_code != 0) {
+    throw std::runtime_error("openssl could not make a certificate: " + made.err);
+  }
+  return dir / (name + ".pem");
+}
+
+std::string tls_listener(const std::filesystem::path &certificate) {
+  using std::filesystem::perms;
+  const std::filesystem::path key = std::filesystem::path(certificate).replace_extension(".key");
+  std::filesystem::permissions(certificate.parent_path(),
+                               perms::owner_all | perms::group_exec | perms::others_exec);
+  std::filesystem::permissions(key, perms::owner_read | perms::group_read | perms::others_read);
+  return "allow_anonymous true\ncertfile " + certificate.string() + "\nkeyfile " + key.string() +
+         "\n";
+}
+
 unsigned short free_loopback_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};

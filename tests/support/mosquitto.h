@@ -31,4 +31,14 @@ private:
   std::unique_ptr<Background> process_;
 };
 
+// A self-signed certificate for localhost and 127.0.0.1 (DIR/NAME.pem, its
+// key DIR/NAME.key), made with openssl.
+std::filesystem::path localhost_certificate(const std::filesystem::path &dir,
+                                            const std::string &name);
+
+// The `access` lines of a broker whose one listener speaks TLS only, with
+// `certificate` and its key; makes them readable by the user mosquitto,
+// which a broker started as root reads its files as.
+std::string tls_listener(const std::filesystem::path &certificate);
+
 } // namespace pulsemon::testing

@@ -325,6 +325,19 @@ TEST(Config, CorsOriginsAreNoneByDefaultAndEachMustBeAnOrigin) {
 namespace pulsemon {
 namespace {
 
+TEST(Config, MqttTakesCredentialsAndACaFileBesideTheConfig) {
+  const auto on = parse("[mqtt]\nbroker = \"127.0.0.1:8883\"\nclient_id = \"pm\"\n"
+                        "username = \"u\"\npassword = \"p\"\nca_file = \"ca.pem\"\n");
+  ASSERT_TRUE(on.ok()) << on.error().message;
+  const MqttSettings &in = *on->mqtt;
+  EXPECT_EQ(in.broker.host, "127.0.0.1");
+  EXPECT_EQ(in.broker.port, 8883);
+  EXPECT_EQ(in.client_id, "pm");
+  EXPECT_EQ(in.broker.username, "u");
+  EXPECT_EQ(in.broker.password, "p");
+  EXPECT_EQ(in.broker.ca_file, "/srv/pulsemon/ca.pem");
+}
+
 TEST(Config, MqttOutIsOffUntilABrokerIsNamedAndTakesEveryKey) {
   const auto off = parse("[mqtt_out]\ntopic_prefix = \"home/power\"\n");
   ASSERT_TRUE(off.ok()) << off.error().message;
@@ -337,12 +350,12 @@ TEST(Config, MqttOutIsOffUntilABrokerIsNamedAndTakesEveryKey) {
                         "[metrics]\ntoken_file = \"metrics.token\"\n");
   ASSERT_TRUE(on.ok()) << on.error().message;
   const publish::MqttOutSettings &out = *on->mqtt_out;
-  EXPECT_EQ(out.host, "127.0.0.1");
-  EXPECT_EQ(out.port, 8883);
+  EXPECT_EQ(out.broker.host, "127.0.0.1");
+  EXPECT_EQ(out.broker.port, 8883);
   EXPECT_EQ(out.client_id, "pm");
-  EXPECT_EQ(out.username, "u");
-  EXPECT_EQ(out.password, "p");
-  EXPECT_EQ(out.ca_file, "/srv/pulsemon/ca.pem");
+  EXPECT_EQ(out.broker.username, "u");
+  EXPECT_EQ(out.broker.password, "p");
+  EXPECT_EQ(out.broker.ca_file, "/srv/pulsemon/ca.pem");
   EXPECT_EQ(out.topic_prefix, "home/power");
   EXPECT_EQ(out.discovery_prefix, "");
   EXPECT_EQ(out.qos, 2);
