@@ -38,29 +38,36 @@ public:
   virtual void poll(NodeUploader &uploader, uint32_t now_ms) = 0;
 };
 
-// As the sketch with NODE_USE_MQTT 0: a 200 is the acknowledgement.
+// As the sketch with NODE_USE_MQTT 0: a 200 is the acknowledgement. Given
+// several ports (instances behind a load balancer), an upload that fails
+// makes the next one go to the next instance, as a balancer takes a dead
+// backend out of rotation.
 class HttpTransport : public Transport {
 public:
-  HttpTransport(unsigned short port, std::string key) : port_(port), key_(std::move(key)) {}
+  HttpTransport(unsigned short port, std::string key) : HttpTransport(std::vector{port}, key) {}
+  HttpTransport(std::vector<unsigned short> ports, std::string key)
+      : ports_(std::move(ports)), key_(std::move(key)) {}
 
   bool send(const std::string &batch, NodeUploader &uploader, uint32_t now_ms) override {
     try {
       const auto answer =
-          http_request(port_, "POST", "/api/ingest", batch,
+          http_request(ports_[next_], "POST", "/api/ingest", batch,
                        {{"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}});
-      if (answer.status != 200) {
-        return false;
+      if (answer.status == 200) {
+        (void)uploader.acknowledged(uploader.boot(), uploader.seq(), now_ms);
+        return true;
       }
-      (void)uploader.acknowledged(uploader.boot(), uploader.seq(), now_ms);
-      return true;
     } catch (const std::exception &) {
-      return false; // refused or cut off: pulsemon is down
+      // refused or cut off: this pulsemon is down
     }
+    next_ = (next_ + 1) % ports_.size();
+    return false;
   }
   void poll(NodeUploader & /*uploader*/, uint32_t /*now_ms*/) override {}
 
 private:
-  unsigned short port_;
+  std::vector<unsigned short> ports_;
+  std::size_t next_ = 0;
   std::string key_;
 };
 
@@ -159,15 +166,30 @@ private:
   std::atomic<int> unsigned_acks_{0};
 };
 
+// How fast a node's pulses come and how often it looks and uploads. The
+// defaults make a busy meter (30–60 ms apart); many nodes on one machine
+// need a calmer pace.
+struct NodePace {
+  std::uint64_t min_interval_us = 30'000;
+  std::uint64_t max_interval_us = 60'000;
+  std::chrono::milliseconds loop_every{2}; // as loop() on the chip
+  std::uint32_t send_interval_ms = 300;
+  std::uint32_t ack_timeout_ms = 1500;
+};
+
 // One node: the core as the sketch wires it, with pulses arriving at
-// random intervals of 30–60 ms for `generate_for`, on a micros() that wraps
+// random intervals (NodePace) for `generate_for`, on a micros() that wraps
 // 4 s into the run.
 class SimulatedNode {
 public:
   SimulatedNode(std::string name, std::int32_t meter, std::unique_ptr<Transport> transport,
-                const char *key_in_batch, std::uint32_t seed)
+                const char *key_in_batch, std::uint32_t seed, NodePace pace = {})
       : name_(std::move(name)), identity_{name_.c_str(), meter, key_in_batch},
-        transport_(std::move(transport)), rng_(seed) {}
+        transport_(std::move(transport)), rng_(seed),
+        pace_(pace), uploader_{*outbox_, settings(pace), 0xB007'0001U} {}
+  ~SimulatedNode() { stop(); }
+  SimulatedNode(const SimulatedNode &) = delete;
+  SimulatedNode &operator=(const SimulatedNode &) = delete;
 
   void start(std::chrono::milliseconds generate_for) {
     thread_ = std::thread([this, generate_for] { run(generate_for); });
@@ -187,13 +209,17 @@ public:
   // Valid after stop().
   [[nodiscard]] const std::vector<std::uint64_t> &generated() const { return generated_; }
   [[nodiscard]] int resends() const { return resends_; }
-  [[nodiscard]] std::uint32_t overflows() const { return outbox_->overflows(); }
+  // Pulses the node had to drop: its outbox or its capture ring was full.
+  [[nodiscard]] std::uint32_t overflows() const {
+    return outbox_->overflows() + capture_.ring_overflows();
+  }
 
 private:
   void run(std::chrono::milliseconds generate_for) {
     constexpr std::uint64_t micros_at_start = (1ULL << 32) - 4'000'000;
     const std::uint64_t generate_until_us = static_cast<std::uint64_t>(generate_for.count()) * 1000;
-    std::uniform_int_distribution<std::uint64_t> interval_us(30'000, 60'000);
+    std::uniform_int_distribution<std::uint64_t> interval_us(pace_.min_interval_us,
+                                                             pace_.max_interval_us);
     std::uint64_t next_pulse_us = 100'000;
     std::uint32_t last_written_seq = 0;
     const NodeClock::time_point started = NodeClock::now();
@@ -232,15 +258,15 @@ private:
       drained_ = next_pulse_us >= generate_until_us && outbox_->size() == 0;
       dropped_ = generated_.size() - outbox_->size();
       generated_count_ = generated_.size();
-      std::this_thread::sleep_for(std::chrono::milliseconds{2});
+      std::this_thread::sleep_for(pace_.loop_every);
     }
   }
 
-  static pulsenode::UploadSettings settings() {
+  static pulsenode::UploadSettings settings(const NodePace &pace) {
     pulsenode::UploadSettings settings;
     settings.batch_pulses = 10;
-    settings.send_interval_ms = 300;
-    settings.ack_timeout_ms = 1500;
+    settings.send_interval_ms = pace.send_interval_ms;
+    settings.ack_timeout_ms = pace.ack_timeout_ms;
     settings.first_retry_ms = 100;
     settings.max_retry_ms = 800;
     return settings;
@@ -250,11 +276,12 @@ private:
   pulsenode::NodeIdentity identity_;
   std::unique_ptr<Transport> transport_;
   std::mt19937_64 rng_;
+  NodePace pace_;
   pulsenode::PulseCapture capture_{5'000};
   pulsenode::MicrosExtender extender_;
   std::unique_ptr<pulsenode::Outbox<outbox_pulses>> outbox_ =
       std::make_unique<pulsenode::Outbox<outbox_pulses>>();
-  NodeUploader uploader_{*outbox_, settings(), 0xB007'0001U};
+  NodeUploader uploader_;
   std::vector<std::uint64_t> generated_;
   int resends_ = 0;
   std::atomic<bool> stop_{false};

@@ -126,7 +126,7 @@ void PostgresServer::add_standby() {
                  dir_.path().string() + " -U pulsemon --no-sync");
   as_server_user((bin / "pg_ctl").string() + " -D " + standby + " -l " +
                  (dir_ / "standby.log").string() + " -w -o \"-k " + socket +
-                 " -c listen_addresses=''\" start");
+                 " -c listen_addresses='' -c wal_retrieve_retry_interval=1s\" start");
   standby_ = true;
   psql("postgres", "ALTER SYSTEM SET synchronous_standby_names = '*'");
   psql("postgres", "SELECT pg_reload_conf()");
