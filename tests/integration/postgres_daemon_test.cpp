@@ -191,6 +191,10 @@ TEST_F(PostgresDaemon, ADatabaseThatDoesNotAnswerHoldsUpOnlyTheRequestsThatNeedI
     return testing::http_request(daemon.port, "GET", "/api/meters", "",
                                  {{"Authorization", bearer}});
   });
+  // Whatever fails below, the server goes on before `waiting` is waited
+  // for (its request needs the server).
+  const std::unique_ptr<testing::PostgresServer, void (*)(testing::PostgresServer *)> thaw_at_end(
+      server, [](testing::PostgresServer *frozen) { frozen->thaw(); });
   ASSERT_EQ(waiting.wait_for(1s), std::future_status::timeout)
       << "the request waits for the frozen database";
 
