@@ -47,4 +47,31 @@ struct BootAnchor {
   return *previous; // a delayed batch: keep the estimate it cannot improve
 }
 
+// Where a falling estimate may put a batch's pulses. The boot's pulses
+// already stored were placed by the higher estimate (its first batches
+// waited in a queue, say), so the whole fall could put this batch's first
+// pulse onto or before the last of them, and the meter's minimum interval
+// would then drop one of the two. So the estimate falls only as far as it
+// keeps the first pulse at least half the gap the node saw, and at least
+// the minimum interval, after the stored pulse in its way; later batches,
+// which find more room, take the rest of the fall.
+//   previous_boot      the estimate the stored pulses were placed by
+//   lowered_boot       next_boot_anchor's new, lower estimate
+//   first_at_previous  where the batch's first pulse goes by previous_boot
+//   in_the_way         the latest stored pulse of the meter from where the
+//                      first pulse goes by lowered_boot, less the minimum
+//                      interval, up to first_at_previous (none: no pulse
+//                      is in the way, and the estimate falls all the way)
+[[nodiscard]] inline UtcTime boot_without_overtaking(UtcTime previous_boot, UtcTime lowered_boot,
+                                                     UtcTime first_at_previous,
+                                                     std::optional<UtcTime> in_the_way,
+                                                     Micros min_interval) {
+  if (lowered_boot >= previous_boot || !in_the_way) {
+    return lowered_boot;
+  }
+  const Micros gap = first_at_previous - *in_the_way;
+  const Micros room = std::max(Micros{0}, std::min(gap / 2, gap - min_interval));
+  return std::max(lowered_boot, previous_boot - room);
+}
+
 } // namespace pulsemon

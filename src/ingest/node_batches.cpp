@@ -1,5 +1,6 @@
 #include "ingest/node_batches.h"
 
+#include "core/boot_anchor.h"
 #include "core/quoted_input.h"
 #include "core/spaced_pulses.h"
 
@@ -85,6 +86,22 @@ std::int64_t filter_too_close(Store &store, PulseBatch &pulses) {
   return spaced.too_close;
 }
 
+// The estimate a batch's pulses are placed by when it falls below the one
+// the boot's stored pulses were placed by (core/boot_anchor.h,
+// boot_without_overtaking). `pulses` are stamped by the batch's own sample.
+UtcTime fall_without_overtaking(Store &store, const PulseBatch &pulses, UtcTime sample,
+                                UtcTime previous_boot, UtcTime lowered_boot) {
+  const UtcTime first = *std::min_element(pulses.pulses.begin(), pulses.pulses.end());
+  const UtcTime first_at_previous = first - sample + previous_boot;
+  const UtcTime first_at_lowered = first - sample + lowered_boot;
+  const Micros min_interval = store.meter(pulses.meter_id).filter.min_interval;
+  std::optional<UtcTime> in_the_way;
+  store.for_each_pulse(pulses.meter_id, first_at_lowered - min_interval, first_at_previous,
+                       [&](UtcTime t) { in_the_way = t; });
+  return boot_without_overtaking(previous_boot, lowered_boot, first_at_previous, in_the_way,
+                                 min_interval);
+}
+
 IngestOutcome store_in_transaction(Store &store, const IngestBatch &batch) {
   IngestOutcome outcome;
   const std::optional<NodeRecord> stored = store.node(batch.node);
@@ -104,10 +121,14 @@ IngestOutcome store_in_transaction(Store &store, const IngestBatch &batch) {
   PulseBatch pulses = batch.pulses;
   std::optional<BootAnchor> anchor;
   if (batch.boot_clock_now) {
-    anchor = next_boot_anchor(same_boot ? before->anchor : std::nullopt, batch.received,
-                              *batch.boot_clock_now);
+    const std::optional<BootAnchor> previous = same_boot ? before->anchor : std::nullopt;
+    const UtcTime sample = batch.received - *batch.boot_clock_now;
+    anchor = next_boot_anchor(previous, batch.received, *batch.boot_clock_now);
+    if (previous && anchor->boot < previous->boot && !pulses.pulses.empty()) {
+      anchor->boot = fall_without_overtaking(store, pulses, sample, previous->boot, anchor->boot);
+    }
     // The parser anchored on this batch's own sample; move to the estimate.
-    const Micros shift = anchor->boot - (batch.received - *batch.boot_clock_now);
+    const Micros shift = anchor->boot - sample;
     for (UtcTime &t : pulses.pulses) {
       t += shift;
     }

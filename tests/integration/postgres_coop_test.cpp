@@ -206,16 +206,13 @@ TEST_F(PostgresCoop,
         name, id, std::move(transport), key_in_batch, static_cast<std::uint32_t>(id), coop_pace()));
   }
   const auto generate_for = 30s;
-  // The nodes boot over four seconds, as a building's do, not in the same
-  // millisecond: a boot's first batches are stamped from their own arrival
-  // (core/boot_anchor.h), and 200 first batches queued at once would be
-  // stamped up to a second late, then the next batch's pulses placed by a
-  // better estimate up to a second earlier, onto or before the pulses
-  // already stored; a pulse that lands within the meter's minimum interval
-  // of another is then dropped (docs/scaling.md, "What it showed").
+  // All at once, as a building's nodes boot after a power cut: their first
+  // batches queue at the instances and are stamped late (up to a second
+  // here), and the next batches, on time, must not be placed onto or
+  // before the pulses already stored (core/boot_anchor.h,
+  // boot_without_overtaking; docs/scaling.md, "What it showed").
   for (auto &node : nodes) {
     node->start(generate_for);
-    std::this_thread::sleep_for(20ms);
   }
 
   // An instance dies without a word and comes back on its port.
@@ -261,10 +258,11 @@ TEST_F(PostgresCoop,
     store.for_each_pulse(id, UtcTime{}, UtcTime{std::chrono::seconds{4'000'000'000}},
                          [&](UtcTime t) { stored.push_back(to_epoch_us(t)); });
     ASSERT_EQ(stored.size(), node.generated().size()) << "every pulse once, none twice";
-    // Each interval as the node saw it, within the time a first batch can
-    // wait in a busy instance's queue (see above). Every later batch keeps
-    // the fastest estimate, so an outage held for seconds, or a pulse
-    // stored twice at another time, would still show.
+    // Each interval as the node saw it, within what a first batch's wait
+    // in a queue costs: the interval after it shrinks by up to half as the
+    // estimate falls. Every later batch keeps the fastest estimate, so an
+    // outage held for seconds, or a pulse stored twice at another time,
+    // would still show.
     for (std::size_t i = 1; i < stored.size(); ++i) {
       const auto seen = static_cast<std::int64_t>(node.generated()[i] - node.generated()[i - 1]);
       ASSERT_LT(stored[i - 1], stored[i]) << "pulse " << i << " is in its place";

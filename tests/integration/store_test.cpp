@@ -505,5 +505,24 @@ TEST_F(NodeIngest, PulsesANodeDroppedBecomeAGapOnce) {
   EXPECT_NE(gaps[0].reason.find("cupboard"), std::string::npos) << gaps[0].reason;
 }
 
+// A boot's first batch waited 1.2 s in a busy instance's queue; the next,
+// on time, lowers the estimate by as much. Placed by the new estimate at
+// once, its pulse (1.19 s after the first as the node saw it) would land
+// 8 ms before the stored one, within the meter's 10 ms minimum interval,
+// and be dropped; it is kept, after the first, and the estimate reaches
+// the truth with a later batch that has room.
+TEST_F(NodeIngest, AFasterBatchAfterAQueuedFirstOneOvertakesNoStoredPulse) {
+  (void)store_node_batch(store, since_boot(1, {10 * s}, 10'500 * ms, 1'200 * ms));
+  const IngestOutcome second =
+      store_node_batch(store, since_boot(2, {11'190 * ms}, 12 * s, 2 * ms));
+  EXPECT_EQ(second.stored, 1) << "not dropped as too close";
+  (void)store_node_batch(store, since_boot(3, {60 * s}, 61 * s, 2 * ms));
+  const auto pulses = stored();
+  ASSERT_EQ(pulses.size(), 3U);
+  EXPECT_EQ(pulses[0], boot + 11'200 * ms) << "the queued batch's pulse, late by its wait";
+  EXPECT_EQ(pulses[1] - pulses[0], 595 * ms) << "after it, by half the gap the node saw";
+  EXPECT_EQ(pulses[2], boot + 60 * s + 2 * ms) << "the estimate reached the truth";
+}
+
 } // namespace
 } // namespace pulsemon

@@ -49,5 +49,44 @@ TEST(BootAnchor, ANodeWhoseClockRunsFastIsFollowed) {
   EXPECT_EQ(anchor->boot, boot + 2 * ms - Micros{3'600 * 50});
 }
 
+// The boot's first batch waited 1.2 s in a queue, so its pulse at 10 s
+// was stored at boot + 11.2 s; the next batch, on time, has a pulse the
+// node saw 1.19 s after that one.
+TEST(BootAnchor, AFallingEstimateLeavesHalfTheGapToTheStoredPulseInItsWay) {
+  const UtcTime previous = boot + 1'200 * ms;
+  const UtcTime lowered = boot + 2 * ms;
+  const UtcTime stored = previous + 10 * s;
+  const UtcTime first_at_previous = previous + 11'190 * ms;
+  const UtcTime placed =
+      boot_without_overtaking(previous, lowered, first_at_previous, stored, 10 * ms);
+  EXPECT_EQ(placed, previous - 595 * ms) << "half of the 1.19 s gap";
+  EXPECT_EQ(placed + 11'190 * ms - stored, 595 * ms) << "the pulse stays after the stored one";
+}
+
+TEST(BootAnchor, AFallingEstimateFallsAllTheWayWhenNothingIsInItsWay) {
+  EXPECT_EQ(boot_without_overtaking(boot + 1'200 * ms, boot + 2 * ms, boot + 61 * s, std::nullopt,
+                                    10 * ms),
+            boot + 2 * ms);
+}
+
+TEST(BootAnchor, AFallingEstimateKeepsTheMinimumIntervalWhereTheGapIsSmall) {
+  // 15 ms between the stored pulse and the next: half would be 7.5 ms,
+  // closer than the meter's 10 ms, so the estimate falls 5 ms only.
+  const UtcTime previous = boot + 1 * s;
+  const UtcTime placed = boot_without_overtaking(previous, boot, previous + 20 * s + 15 * ms,
+                                                 previous + 20 * s, 10 * ms);
+  EXPECT_EQ(placed, previous - 5 * ms);
+  // 8 ms: no room at all; the estimate stays where it was for now.
+  EXPECT_EQ(boot_without_overtaking(previous, boot, previous + 20 * s + 8 * ms, previous + 20 * s,
+                                    10 * ms),
+            previous);
+}
+
+TEST(BootAnchor, ARisingEstimateIsNotHeldBack) {
+  EXPECT_EQ(
+      boot_without_overtaking(boot, boot + 3 * ms, boot + 20 * s, boot + 20 * s - 1 * ms, 10 * ms),
+      boot + 3 * ms);
+}
+
 } // namespace
 } // namespace pulsemon
