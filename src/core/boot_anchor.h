@@ -50,18 +50,25 @@ struct BootAnchor {
 // Where a falling estimate may put a batch's pulses. The boot's pulses
 // already stored were placed by the higher estimate (its first batches
 // waited in a queue, say), so the whole fall could put this batch's first
-// pulse onto or before the last of them, and the meter's minimum interval
-// would then drop one of the two. So the estimate falls only as far as it
-// keeps the first pulse at least half the gap the node saw, and at least
-// the minimum interval, after the stored pulse in its way; later batches,
-// which find more room, take the rest of the fall.
+// pulse onto or before the last of them, where the meter's minimum
+// interval would drop one of the two, or so close after it that the
+// interval between them, and the power it gives, is many times what the
+// node saw. So the estimate falls only as far as it keeps the first pulse
+// at least half the gap the node saw, and at least the minimum interval,
+// after the stored pulse in its way; later batches, which find more room,
+// take the rest of the fall.
 //   previous_boot      the estimate the stored pulses were placed by
 //   lowered_boot       next_boot_anchor's new, lower estimate
 //   first_at_previous  where the batch's first pulse goes by previous_boot
-//   in_the_way         the latest stored pulse of the meter from where the
-//                      first pulse goes by lowered_boot, less the minimum
-//                      interval, up to first_at_previous (none: no pulse
-//                      is in the way, and the estimate falls all the way)
+//   in_the_way         the latest stored pulse of the meter within twice
+//                      the fall and the minimum interval before
+//                      first_at_previous (fall_window_start); none: the
+//                      estimate falls all the way
+[[nodiscard]] inline UtcTime fall_window_start(UtcTime previous_boot, UtcTime lowered_boot,
+                                               UtcTime first_at_previous, Micros min_interval) {
+  return first_at_previous - 2 * (previous_boot - lowered_boot) - min_interval;
+}
+
 [[nodiscard]] inline UtcTime boot_without_overtaking(UtcTime previous_boot, UtcTime lowered_boot,
                                                      UtcTime first_at_previous,
                                                      std::optional<UtcTime> in_the_way,

@@ -93,11 +93,12 @@ UtcTime fall_without_overtaking(Store &store, const PulseBatch &pulses, UtcTime 
                                 UtcTime previous_boot, UtcTime lowered_boot) {
   const UtcTime first = *std::min_element(pulses.pulses.begin(), pulses.pulses.end());
   const UtcTime first_at_previous = first - sample + previous_boot;
-  const UtcTime first_at_lowered = first - sample + lowered_boot;
   const Micros min_interval = store.meter(pulses.meter_id).filter.min_interval;
   std::optional<UtcTime> in_the_way;
-  store.for_each_pulse(pulses.meter_id, first_at_lowered - min_interval, first_at_previous,
-                       [&](UtcTime t) { in_the_way = t; });
+  store.for_each_pulse(
+      pulses.meter_id,
+      fall_window_start(previous_boot, lowered_boot, first_at_previous, min_interval),
+      first_at_previous, [&](UtcTime t) { in_the_way = t; });
   return boot_without_overtaking(previous_boot, lowered_boot, first_at_previous, in_the_way,
                                  min_interval);
 }

@@ -524,5 +524,17 @@ TEST_F(NodeIngest, AFasterBatchAfterAQueuedFirstOneOvertakesNoStoredPulse) {
   EXPECT_EQ(pulses[2], boot + 60 * s + 2 * ms) << "the estimate reached the truth";
 }
 
+// The same with a gap the whole fall would not close but shrink to a
+// twentieth (1.113 s as the node saw it, 47 ms as stored, a power twenty
+// times the true one, as a CI run of the co-operative test found): the
+// interval keeps at least half.
+TEST_F(NodeIngest, AFasterBatchAfterAQueuedFirstOneKeepsHalfTheIntervalAtLeast) {
+  (void)store_node_batch(store, since_boot(1, {10 * s}, 10'500 * ms, 1'068 * ms));
+  (void)store_node_batch(store, since_boot(2, {11'113 * ms}, 12 * s, 2 * ms));
+  const auto pulses = stored();
+  ASSERT_EQ(pulses.size(), 2U);
+  EXPECT_GE(pulses[1] - pulses[0], 556 * ms);
+}
+
 } // namespace
 } // namespace pulsemon

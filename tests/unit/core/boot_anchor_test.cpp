@@ -88,5 +88,12 @@ TEST(BootAnchor, ARisingEstimateIsNotHeldBack) {
       boot + 3 * ms);
 }
 
+TEST(BootAnchor, TheFallLooksForPulsesInItsWayAsFarBackAsTwiceItsSize) {
+  // A fall of 1 s from boot + 2 s: a stored pulse up to 2 s (and the
+  // minimum interval) before where the first pulse would go is in its way.
+  EXPECT_EQ(fall_window_start(boot + 2 * s, boot + 1 * s, boot + 30 * s, 10 * ms),
+            boot + 28 * s - 10 * ms);
+}
+
 } // namespace
 } // namespace pulsemon
