@@ -5,6 +5,7 @@
 #include "core/time.h"
 #include "sources/simulator/household.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -22,6 +23,15 @@ inline long env_number(const char *name, long fallback) {
 inline std::string env_text(const char *name) {
   const char *text = std::getenv(name); // NOLINT(concurrency-mt-unsafe): read before any thread
   return text != nullptr ? text : "";
+}
+
+// One name=value line of a figure (bench/run passes them on), written out
+// at once so that a run cut short keeps what it measured.
+inline void figure(const char *name, double value, const char *format = "%.0f") {
+  std::printf("%s=", name);
+  std::printf(format, value); // NOLINT(cppcoreguidelines-pro-type-vararg): a format of ours
+  std::printf("\n");
+  std::fflush(stdout);
 }
 
 // The household's rate steps and pulse times for `days` days at

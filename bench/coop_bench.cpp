@@ -183,13 +183,6 @@ Served serve_and_measure(const std::filesystem::path &config, const std::string 
   return served;
 }
 
-void figure(const char *name, double value, const char *format = "%.0f") {
-  std::printf("%s=", name);
-  std::printf(format, value); // NOLINT(cppcoreguidelines-pro-type-vararg): a format of ours
-  std::printf("\n");
-  std::fflush(stdout);
-}
-
 int run() {
   const int meters = static_cast<int>(env_number("PULSEMON_BENCH_COOP_METERS", 1000));
   const int days = static_cast<int>(env_number("PULSEMON_BENCH_COOP_DAYS", 30));

@@ -160,12 +160,6 @@ double year_by_day_p99_ms(Store &store, UtcTime last_pulse) {
   return latencies[static_cast<std::size_t>(0.99 * static_cast<double>(latencies.size() - 1))];
 }
 
-void figure(const char *name, double value, const char *format = "%.0f") {
-  std::printf("%s=", name);
-  std::printf(format, value); // NOLINT(cppcoreguidelines-pro-type-vararg): a format of ours
-  std::printf("\n");
-}
-
 int run() {
   const Simulated data =
       simulate_household(static_cast<int>(env_number("PULSEMON_BENCH_INGEST_DAYS", 30)), 1000.0);

@@ -16,7 +16,7 @@
 #include "support/http_client.h"
 #include "support/live_client.h"
 #include "support/mosquitto.h"
-#include "support/postgres_server.h"
+#include "support/postgres_test.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -100,17 +100,7 @@ private:
 
 class PostgresCoop : public ::testing::Test {
 protected:
-  void SetUp() override {
-    std::string why;
-    server = testing::shared_postgres(why);
-    if (server == nullptr) {
-      const char *required = std::getenv("PULSEMON_REQUIRE_POSTGRES");
-      if (required != nullptr && std::string(required) == "1") {
-        FAIL() << "PostgreSQL is required here but cannot start: " << why;
-      }
-      GTEST_SKIP() << "PostgreSQL cannot start here: " << why;
-    }
-  }
+  void SetUp() override { PULSEMON_POSTGRES_OR_SKIP(server); }
 
   testing::TempDir dir;
   testing::PostgresServer *server = nullptr;

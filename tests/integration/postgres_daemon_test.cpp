@@ -11,7 +11,7 @@
 #include "support/daemon.h"
 #include "support/http_client.h"
 #include "support/live_client.h"
-#include "support/postgres_server.h"
+#include "support/postgres_test.h"
 #include "support/temp_dir.h"
 
 #include <date/date.h>
@@ -38,16 +38,22 @@ using namespace std::chrono_literals;
 class PostgresDaemon : public ::testing::Test {
 protected:
   void SetUp() override {
-    std::string why;
-    server = testing::shared_postgres(why);
-    if (server == nullptr) {
-      const char *required = std::getenv("PULSEMON_REQUIRE_POSTGRES");
-      if (required != nullptr && std::string(required) == "1") {
-        FAIL() << "PostgreSQL is required here but cannot start: " << why;
-      }
-      GTEST_SKIP() << "PostgreSQL cannot start here: " << why;
-    }
+    PULSEMON_POSTGRES_OR_SKIP(server);
     url = server->new_database_url();
+  }
+
+  // Meter 1 (electricity, 1 000 imp/kWh) and the admin, through the CLI
+  // as a newcomer makes them, into the database `config` names.
+  static void add_house_and_admin(const std::filesystem::path &config) {
+    const testing::Completed meter = testing::run(
+        testing::pulsemon_binary(), {"-c", config.string(), "meter", "add", "--id", "1", "--name",
+                                     "House", "--kind", "electricity", "--ppu", "1000"});
+    ASSERT_EQ(meter.exit_code, 0) << meter.err;
+    const testing::Completed user =
+        testing::run(testing::pulsemon_binary(),
+                     {"-c", config.string(), "user", "add", "admin", "--role", "admin"},
+                     "a long password\na long password\n");
+    ASSERT_EQ(user.exit_code, 0) << user.err;
   }
 
   std::int64_t stored_pulses() const {
@@ -64,15 +70,7 @@ TEST_F(PostgresDaemon, ServesFromTheDatabaseAndLosesNothingWhenPostgresqlRestart
   const auto config = testing::init_steady_data_folder(dir.path());
   testing::use_store_url(config, url);
 
-  const testing::Completed meter = testing::run(
-      testing::pulsemon_binary(), {"-c", config.string(), "meter", "add", "--id", "1", "--name",
-                                   "House", "--kind", "electricity", "--ppu", "1000"});
-  ASSERT_EQ(meter.exit_code, 0) << meter.err;
-  const testing::Completed user =
-      testing::run(testing::pulsemon_binary(),
-                   {"-c", config.string(), "user", "add", "admin", "--role", "admin"},
-                   "a long password\na long password\n");
-  ASSERT_EQ(user.exit_code, 0) << user.err;
+  ASSERT_NO_FATAL_FAILURE(add_house_and_admin(config));
 
   testing::RunningDaemon daemon = testing::start_daemon(config);
   const auto wait_for_more_than = [&](std::int64_t count) {
@@ -171,15 +169,7 @@ std::string raw_exchange(unsigned short port, const std::string &bytes,
 TEST_F(PostgresDaemon, ADatabaseThatDoesNotAnswerHoldsUpOnlyTheRequestsThatNeedIt) {
   const auto config = testing::init_steady_data_folder(dir.path());
   testing::use_store_url(config, url);
-  const testing::Completed meter = testing::run(
-      testing::pulsemon_binary(), {"-c", config.string(), "meter", "add", "--id", "1", "--name",
-                                   "House", "--kind", "electricity", "--ppu", "1000"});
-  ASSERT_EQ(meter.exit_code, 0) << meter.err;
-  const testing::Completed user =
-      testing::run(testing::pulsemon_binary(),
-                   {"-c", config.string(), "user", "add", "admin", "--role", "admin"},
-                   "a long password\na long password\n");
-  ASSERT_EQ(user.exit_code, 0) << user.err;
+  ASSERT_NO_FATAL_FAILURE(add_house_and_admin(config));
   testing::RunningDaemon daemon = testing::start_daemon(config);
   const std::string bearer = testing::login_bearer(daemon.port, "admin", "a long password");
   testing::LiveClient stream(daemon.port, bearer.substr(std::string("Bearer ").size()));

@@ -8,7 +8,7 @@
 #include "support/live_client.h"
 #include "support/mosquitto.h"
 #include "support/mqtt_client.h"
-#include "support/postgres_server.h"
+#include "support/postgres_test.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -30,15 +30,7 @@ using namespace std::chrono_literals;
 class PostgresInstances : public ::testing::Test {
 protected:
   void SetUp() override {
-    std::string why;
-    server = testing::shared_postgres(why);
-    if (server == nullptr) {
-      const char *required = std::getenv("PULSEMON_REQUIRE_POSTGRES");
-      if (required != nullptr && std::string(required) == "1") {
-        FAIL() << "PostgreSQL is required here but cannot start: " << why;
-      }
-      GTEST_SKIP() << "PostgreSQL cannot start here: " << why;
-    }
+    PULSEMON_POSTGRES_OR_SKIP(server);
     url = server->new_database_url();
   }
 

@@ -8,7 +8,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "support/daemon.h"
 #include "support/key_hash.h"
-#include "support/postgres_server.h"
+#include "support/postgres_test.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -104,15 +104,8 @@ nlohmann::json everything(Store &store) {
 }
 
 TEST(Migrate, EveryTableOfASqliteStoreIsCopiedToPostgresqlAndASecondRunGoesOn) {
-  std::string why;
-  testing::PostgresServer *server = testing::shared_postgres(why);
-  if (server == nullptr) {
-    const char *required = std::getenv("PULSEMON_REQUIRE_POSTGRES");
-    if (required != nullptr && std::string(required) == "1") {
-      FAIL() << "PostgreSQL is required here but cannot start: " << why;
-    }
-    GTEST_SKIP() << "PostgreSQL cannot start here: " << why;
-  }
+  testing::PostgresServer *server = nullptr;
+  PULSEMON_POSTGRES_OR_SKIP(server);
   const std::string url = server->new_database_url();
   testing::TempDir dir;
   (void)testing::init_data_folder(dir.path(), false);
