@@ -39,6 +39,7 @@ struct Meter {
   FilterSettings filter;
   // Power falls to 0 when no pulse came for this long.
   std::chrono::seconds power_timeout{600};
+  std::int64_t site_id = 1; // the site that owns it (core/site.h: home_site_id)
   friend bool operator==(const Meter &, const Meter &) = default;
 };
 

@@ -93,6 +93,32 @@ void copy_gaps(Store &from, Store &to, std::int64_t meter_id, CopyCounts &counts
   }
 }
 
+// Sites keep their ids (meters and users name them); the home site both
+// stores start with must have the same name in both.
+void copy_sites(Store &from, Store &to, CopyCounts &counts) {
+  const std::vector<Site> there = to.sites();
+  for (const Site &site : from.sites()) {
+    const auto same_id = std::find_if(there.begin(), there.end(),
+                                      [&](const Site &kept) { return kept.id == site.id; });
+    if (same_id == there.end()) {
+      to.restore_site(site);
+      ++counts.sites;
+    } else if (same_id->name != site.name) {
+      throw Failure(ErrorCode::already_exists, "site " + std::to_string(site.id) + " is " +
+                                                   quoted_input(site.name) + " here but " +
+                                                   quoted_input(same_id->name) + " in the target");
+    }
+    const std::vector<ProfileGrant> kept = to.profile_grants(site.id);
+    const std::vector<ProfileGrant> grants = from.profile_grants(site.id);
+    for (std::size_t i = kept.size(); i < grants.size(); ++i) {
+      to.grant_profiles(site.id, grants[i].granted_by, grants[i].granted);
+      if (grants[i].revoked) {
+        to.revoke_profiles(site.id, *grants[i].revoked_by, *grants[i].revoked);
+      }
+    }
+  }
+}
+
 void copy_people_and_keys(Store &from, Store &to, CopyCounts &counts) {
   for (const User &user : from.users()) {
     if (!to.find_user(user.name)) {
@@ -153,6 +179,7 @@ void copy_runs(Store &from, Store &to, CopyCounts &counts) {
 CopyCounts copy_store(Store &from, Store &to, const CopyProgress &progress) {
   CopyCounts counts;
   to.set_household(from.household());
+  copy_sites(from, to, counts);
   const std::vector<Meter> meters = from.meters();
   for (const Meter &meter : meters) {
     copy_meter(from, to, meter, counts);

@@ -32,6 +32,7 @@ struct CopyCounts {
   std::int64_t readings = 0;
   std::int64_t calorific_values = 0;
   std::int64_t gaps = 0;
+  std::int64_t sites = 0; // besides the home site, which every store has
   std::int64_t users = 0;
   std::int64_t device_keys = 0;
   std::int64_t nodes = 0;

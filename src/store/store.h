@@ -79,7 +79,8 @@ public:
 
   [[nodiscard]] virtual int schema_version() = 0;
 
-  // Meters. add_meter throws Failure(already_exists) for a taken id.
+  // Meters. add_meter throws Failure(already_exists) for a taken id,
+  // not_found for a site that does not exist (update_meter too).
   virtual void add_meter(const Meter &meter, UtcTime now) = 0;
   virtual void update_meter(const Meter &meter) = 0;
   [[nodiscard]] virtual std::optional<Meter> find_meter(std::int64_t id) = 0;
@@ -153,7 +154,8 @@ public:
   virtual void for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
                               const std::function<void(UtcTime)> &visit) = 0;
 
-  // Users. Setting a password or a role bumps the user's token generation,
+  // Users. add_user throws Failure(not_found) for a site that does not
+  // exist. Setting a password or a role bumps the user's token generation,
   // so tokens issued before stop working; the last admin is never deleted.
   virtual void add_user(const User &user, UtcTime now) = 0;
   [[nodiscard]] virtual std::optional<User> find_user(std::string_view name) = 0;
@@ -161,8 +163,36 @@ public:
   virtual void set_password(std::string_view name, const std::string &password_hash) = 0;
   virtual void set_role(std::string_view name, Role role) = 0;
   virtual void delete_user(std::string_view name) = 0;
+  // Memberships (core/site.h): `role` sets the user's role in the site,
+  // nullopt ends the membership. A site's last owner keeps the role
+  // (Failure(invalid_argument)), so does set_role, which sets the role in
+  // every site of the user (a single-household install's one), and
+  // delete_user. Neither changes the token generation: who may see what is
+  // read from the store at each request.
+  virtual void set_membership(std::string_view name, std::int64_t site_id,
+                              std::optional<Role> role) = 0;
+  virtual void set_operator(std::string_view name, bool is_operator) = 0;
 
-  // Device keys for sensor nodes. add_device_key checks the meters exist
+  // Sites. Every store holds the home site (core/site.h) from its start;
+  // an upgraded one gave it everything it held. add_site throws
+  // Failure(already_exists) for a taken name; delete_site throws not_found,
+  // or invalid_argument while the site owns a meter, and takes its
+  // memberships and grants with it.
+  virtual Site add_site(const std::string &name, UtcTime now) = 0;
+  // A site as another store kept it (pulsemon migrate), with its id;
+  // Failure(already_exists) when the id or the name is taken.
+  virtual void restore_site(const Site &site) = 0;
+  [[nodiscard]] virtual std::vector<Site> sites() = 0;
+  virtual void delete_site(std::int64_t id) = 0;
+  // A site owner's grant of the hourly and finer figures to the operators,
+  // and its revocation, kept with who and when (oldest first). Granting
+  // what is granted, or revoking what is not, changes nothing.
+  virtual void grant_profiles(std::int64_t site_id, const std::string &by, UtcTime now) = 0;
+  virtual void revoke_profiles(std::int64_t site_id, const std::string &by, UtcTime now) = 0;
+  [[nodiscard]] virtual std::vector<ProfileGrant> profile_grants(std::int64_t site_id) = 0;
+
+  // Device keys for sensor nodes. add_device_key checks the meters exist,
+  // all in one site (store_rules.h key_meters_error),
   // and makes the key in one transaction: a key's text holds its id, so
   // `hash_for(id)` is called with the new id inside it and returns the hash
   // to keep. No handle ever sees a key without its hash. Returns the id.

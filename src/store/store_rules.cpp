@@ -2,6 +2,7 @@
 
 #include "store/store.h"
 
+#include "core/quoted_input.h"
 #include "core/tariff.h"
 
 #include <algorithm>
@@ -76,6 +77,90 @@ PulseCounter stored_pulse_counter(Store &store, std::int64_t meter_id) {
     const UtcTime from = after ? *after + Micros{1} : utc_from_epoch_us(0);
     return store.count_pulses(meter_id, from, until + Micros{1});
   };
+}
+
+std::vector<SiteMembership> memberships_to_store(const User &user) {
+  if (user.sites.empty()) {
+    if (user.is_operator) {
+      return {};
+    }
+    return {SiteMembership{home_site_id, user.role}};
+  }
+  std::vector<SiteMembership> kept;
+  for (const SiteMembership &membership : user.sites) {
+    kept = with_membership(std::move(kept), membership.site_id, membership.role);
+  }
+  return kept;
+}
+
+std::vector<SiteMembership> with_membership(std::vector<SiteMembership> sites, std::int64_t site_id,
+                                            std::optional<Role> role) {
+  std::erase_if(sites, [site_id](const SiteMembership &m) { return m.site_id == site_id; });
+  if (role) {
+    sites.push_back(SiteMembership{site_id, *role});
+  }
+  std::sort(sites.begin(), sites.end(),
+            [](const SiteMembership &a, const SiteMembership &b) { return a.site_id < b.site_id; });
+  return sites;
+}
+
+std::optional<Error> last_owner_error(const std::vector<User> &users,
+                                      const std::vector<Site> &sites, std::string_view name,
+                                      const std::optional<std::vector<SiteMembership>> &after) {
+  const auto user =
+      std::find_if(users.begin(), users.end(), [name](const User &u) { return u.name == name; });
+  if (user == users.end()) {
+    return std::nullopt;
+  }
+  for (const SiteMembership &membership : user->sites) {
+    if (membership.role != Role::admin) {
+      continue;
+    }
+    const std::optional<Role> kept = after ? role_in(*after, membership.site_id) : std::nullopt;
+    if (kept == Role::admin) {
+      continue;
+    }
+    const bool another_owner = std::any_of(users.begin(), users.end(), [&](const User &other) {
+      return other.name != name && role_in(other.sites, membership.site_id) == Role::admin;
+    });
+    if (another_owner) {
+      continue;
+    }
+    const auto site = std::find_if(sites.begin(), sites.end(),
+                                   [&](const Site &s) { return s.id == membership.site_id; });
+    const std::string site_name =
+        site == sites.end() ? std::to_string(membership.site_id) : quoted_input(site->name);
+    return invalid_argument((after ? "role: " : "") + quoted_input(name) +
+                            " is the last admin (owner) of site " + site_name +
+                            "; make another user its owner first");
+  }
+  return std::nullopt;
+}
+
+void check_key_meters(Store &store, const std::vector<std::int64_t> &meters) {
+  std::vector<Meter> found;
+  for (const std::int64_t meter_id : meters) {
+    auto meter = store.find_meter(meter_id);
+    if (!meter) {
+      throw Failure(ErrorCode::not_found,
+                    "meters: meter " + std::to_string(meter_id) + " does not exist");
+    }
+    found.push_back(std::move(*meter));
+  }
+  if (auto error = key_meters_error(found)) {
+    throw Failure(*error);
+  }
+}
+
+std::optional<Error> key_meters_error(const std::vector<Meter> &meters) {
+  for (const Meter &meter : meters) {
+    if (meter.site_id != meters.front().site_id) {
+      return invalid_argument("meters: meter " + std::to_string(meters.front().id) + " and meter " +
+                              std::to_string(meter.id) +
+                              " belong to different sites; a key writes to one site's meters");
+    }
+  }
+  return std::nullopt;
 }
 
 } // namespace pulsemon

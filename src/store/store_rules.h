@@ -8,8 +8,12 @@
 #include "core/pulse_batch.h"
 #include "core/register.h"
 #include "core/result.h"
+#include "core/site.h"
+#include "store/types.h"
 
 #include <optional>
+#include <string_view>
+#include <vector>
 
 namespace pulsemon {
 
@@ -28,7 +32,28 @@ namespace pulsemon {
 [[nodiscard]] std::optional<Error> calorific_value_error(const Meter &meter,
                                                          const CalorificValue &value);
 
+// The memberships add_user stores for `user`: its sites, each once, by
+// id; with none given (and not an operator), the home site with its role.
+[[nodiscard]] std::vector<SiteMembership> memberships_to_store(const User &user);
+
+// Refuses a change of user `name`'s sites to `after` (nullopt: deleting
+// the user) that would leave a site that has an owner without one.
+[[nodiscard]] std::optional<Error>
+last_owner_error(const std::vector<User> &users, const std::vector<Site> &sites,
+                 std::string_view name, const std::optional<std::vector<SiteMembership>> &after);
+
+// The sites of `user` with `site_id` set to `role`, or left (nullopt).
+[[nodiscard]] std::vector<SiteMembership>
+with_membership(std::vector<SiteMembership> sites, std::int64_t site_id, std::optional<Role> role);
+
+// A device key's meters all belong to one site (the key's).
+[[nodiscard]] std::optional<Error> key_meters_error(const std::vector<Meter> &meters);
+
 class Store;
+
+// Throws unless every meter of a new device key exists (not_found) and
+// all belong to one site (invalid_argument).
+void check_key_meters(Store &store, const std::vector<std::int64_t> &meters);
 
 // The pulses a register reading counts on from (core/register.h), as any
 // backend stores them: everything up to a time after the last pulse is

@@ -7,6 +7,7 @@
 #include "core/pulse_filter.h"
 #include "core/register.h"
 #include "core/result.h"
+#include "core/site.h"
 #include "core/time.h"
 
 #include <cstdint>
@@ -92,18 +93,19 @@ struct NodeStatus {
   std::int64_t filtered_too_close = 0;
 };
 
-enum class Role { admin, user, viewer };
-[[nodiscard]] std::string_view to_string(Role role);
-[[nodiscard]] Result<Role> parse_role(std::string_view text);
-
 struct User {
   std::int64_t id = 0;
   std::string name;
+  // The highest role over the user's sites, as the store reads it (viewer
+  // with none). Given to add_user with no `sites`: the role in the home
+  // site, which a single-household install's users all belong to.
   Role role = Role::viewer;
   std::string password_hash;
-  std::int64_t token_generation = 0; // bumped to invalidate outstanding tokens
-  bool must_change_password = false; // set for users imported with a plaintext password
-  UtcTime created{};                 // tokens issued before this belong to someone else
+  std::int64_t token_generation = 0;   // bumped to invalidate outstanding tokens
+  bool must_change_password = false;   // set for users imported with a plaintext password
+  UtcTime created{};                   // tokens issued before this belong to someone else
+  std::vector<SiteMembership> sites{}; // by site id
+  bool is_operator = false;            // works across sites (core/site.h)
 };
 
 } // namespace pulsemon

@@ -514,6 +514,104 @@ TEST_P(StoreConformance, UsersKeepTheirLastAdminAndNewGenerations) {
   EXPECT_EQ(store->users().front().role, Role::admin);
 }
 
+TEST_P(StoreConformance, SitesOwnMetersAndKeysAndUsersHoldARoleInEach) {
+  ASSERT_EQ(store->sites().size(), 1U) << "every store starts with the home site";
+  EXPECT_EQ(store->sites().front().id, home_site_id);
+  const Site flat = store->add_site("flat 2", now);
+  EXPECT_GT(flat.id, home_site_id);
+  EXPECT_THROW((void)store->add_site("flat 2", now), Failure) << "a taken name";
+  EXPECT_THROW((void)store->add_site("42", now), Failure) << "all digits reads as an id";
+  EXPECT_THROW((void)store->add_site("", now), Failure);
+
+  add_meter(1);
+  Meter theirs;
+  theirs.id = 2;
+  theirs.name = "flat meter";
+  theirs.site_id = flat.id;
+  store->add_meter(theirs, now);
+  EXPECT_EQ(store->meter(2).site_id, flat.id);
+  EXPECT_EQ(store->meter(1).site_id, home_site_id) << "a meter given no site is the home site's";
+  theirs.id = 3;
+  theirs.site_id = flat.id + 100;
+  EXPECT_THROW(store->add_meter(theirs, now), Failure) << "a site that does not exist";
+  EXPECT_THROW((void)store->add_device_key("both", {1, 2}, now, testing::unused_key_hash), Failure)
+      << "a key writes to one site's meters";
+  (void)store->add_device_key("theirs", {2}, now, testing::unused_key_hash);
+
+  store->add_user(User{0, "ada", Role::admin, "h", 0, false, {}}, now);
+  User bob;
+  bob.name = "bob";
+  bob.password_hash = "h";
+  bob.sites = {{flat.id, Role::admin}, {home_site_id, Role::viewer}};
+  store->add_user(bob, now);
+  const User read = *store->find_user("bob");
+  ASSERT_EQ(read.sites.size(), 2U);
+  EXPECT_EQ(read.sites[0], (SiteMembership{home_site_id, Role::viewer})) << "by site id";
+  EXPECT_EQ(read.sites[1], (SiteMembership{flat.id, Role::admin}));
+  EXPECT_EQ(read.role, Role::admin) << "the highest of its roles";
+  EXPECT_EQ(store->find_user("ada")->sites,
+            (std::vector<SiteMembership>{{home_site_id, Role::admin}}))
+      << "a user given no site joins the home site with its role";
+  User lost = bob;
+  lost.name = "lost";
+  lost.sites = {{flat.id + 100, Role::viewer}};
+  EXPECT_THROW(store->add_user(lost, now), Failure) << "a site that does not exist";
+  EXPECT_FALSE(store->find_user("lost"));
+
+  EXPECT_THROW(store->set_membership("bob", flat.id, Role::user), Failure)
+      << "the flat's last owner";
+  EXPECT_THROW(store->set_membership("bob", flat.id, std::nullopt), Failure);
+  EXPECT_THROW(store->delete_user("bob"), Failure);
+  store->set_membership("ada", flat.id, Role::admin);
+  store->set_membership("bob", flat.id, std::nullopt);
+  store->set_membership("bob", home_site_id, Role::user);
+  EXPECT_EQ(store->find_user("bob")->sites,
+            (std::vector<SiteMembership>{{home_site_id, Role::user}}));
+  EXPECT_EQ(store->find_user("bob")->role, Role::user);
+  EXPECT_THROW(store->set_membership("nobody", flat.id, Role::user), Failure);
+  EXPECT_THROW(store->set_membership("bob", flat.id + 100, Role::user), Failure);
+  EXPECT_FALSE(store->find_user("bob")->is_operator);
+  store->set_operator("bob", true);
+  EXPECT_TRUE(store->find_user("bob")->is_operator);
+
+  EXPECT_THROW(store->delete_site(flat.id), Failure) << "it owns meter 2";
+  EXPECT_EQ(store->meters().size(), 2U);
+  Meter moved = store->meter(2);
+  moved.site_id = home_site_id;
+  store->update_meter(moved);
+  store->delete_site(flat.id);
+  EXPECT_EQ(store->sites().size(), 1U);
+  EXPECT_EQ(store->find_user("ada")->sites,
+            (std::vector<SiteMembership>{{home_site_id, Role::admin}}))
+      << "the memberships went with the site";
+  EXPECT_THROW(store->delete_site(flat.id), Failure) << "gone";
+
+  const Site restored{7, "restored", now, false};
+  store->restore_site(restored);
+  EXPECT_THROW(store->restore_site(restored), Failure);
+  EXPECT_GT(store->add_site("after", now).id, 7) << "a new site comes after a restored one";
+}
+
+TEST_P(StoreConformance, AProfileGrantIsKeptWithWhoAndWhenAndItsRevocation) {
+  const Site flat = store->add_site("flat 3", now);
+  EXPECT_FALSE(store->sites().back().profiles_granted);
+  store->grant_profiles(flat.id, "ada", now);
+  store->grant_profiles(flat.id, "bob", now + std::chrono::hours{1}) /* granted already */;
+  EXPECT_TRUE(store->sites().back().profiles_granted);
+  store->revoke_profiles(flat.id, "ada", now + std::chrono::hours{2});
+  store->revoke_profiles(flat.id, "bob", now + std::chrono::hours{3}) /* revoked already */;
+  EXPECT_FALSE(store->sites().back().profiles_granted);
+  store->grant_profiles(flat.id, "cy", now + std::chrono::hours{4});
+  const std::vector<ProfileGrant> grants = store->profile_grants(flat.id);
+  ASSERT_EQ(grants.size(), 2U);
+  EXPECT_EQ(grants[0], (ProfileGrant{flat.id, "ada", now, "ada", now + std::chrono::hours{2}}));
+  EXPECT_EQ(grants[1],
+            (ProfileGrant{flat.id, "cy", now + std::chrono::hours{4}, std::nullopt, std::nullopt}));
+  EXPECT_TRUE(store->sites().back().profiles_granted);
+  EXPECT_TRUE(store->profile_grants(home_site_id).empty());
+  EXPECT_THROW(store->grant_profiles(flat.id + 100, "ada", now), Failure);
+}
+
 TEST_P(StoreConformance, MetersKeepTheMeaningOfTheirPulses) {
   add_meter(1);
   Meter changed = store->meter(1);

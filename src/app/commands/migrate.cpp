@@ -61,9 +61,10 @@ void run_migrate(CliContext &context, const std::string &to_text) {
   progress.finish();
   std::cout << "Copied to " << describe(to) << ": " << counts.meters << " meters, " << counts.pulses
             << " pulses, " << counts.readings << " register readings, " << counts.calorific_values
-            << " calorific values, " << counts.gaps << " gaps, " << counts.users << " users, "
-            << counts.device_keys << " device keys, " << counts.nodes << " sensor nodes, "
-            << counts.runs << " daemon runs (what it had already was left as it was).\n"
+            << " calorific values, " << counts.gaps << " gaps, " << counts.sites << " sites, "
+            << counts.users << " users, " << counts.device_keys << " device keys, " << counts.nodes
+            << " sensor nodes, " << counts.runs
+            << " daemon runs (what it had already was left as it was).\n"
             << "Next: set [store] url = \"" << to_text << "\" in " << config.file.string()
             << " (and remove [store] path), then start pulsemon serve.\n";
 }

@@ -44,6 +44,7 @@ void MemoryStore::add_meter(const Meter &meter, UtcTime now) {
     throw Failure(ErrorCode::already_exists,
                   "id: meter " + std::to_string(meter.id) + " already exists");
   }
+  check_site(meter.site_id);
   state_.meters[meter.id] = MeterState{meter, now, {}, {}, {}, {}, {}};
   changed();
 }
@@ -56,6 +57,7 @@ void MemoryStore::update_meter(const Meter &meter) {
   if (auto error = meter_change_error(state.meter, meter, !state.pulses.empty())) {
     throw Failure(*error);
   }
+  check_site(meter.site_id);
   state.meter = meter;
   changed();
 }
@@ -340,9 +342,11 @@ User &MemoryStore::user_state(std::string_view name) {
   return found->second;
 }
 
-std::int64_t MemoryStore::admin_count() const {
-  return std::count_if(state_.users.begin(), state_.users.end(),
-                       [](const auto &entry) { return entry.second.role == Role::admin; });
+void MemoryStore::check_site(std::int64_t site_id) const {
+  if (!state_.sites.contains(site_id)) {
+    throw Failure(ErrorCode::not_found,
+                  "site: site " + std::to_string(site_id) + " does not exist");
+  }
 }
 
 void MemoryStore::add_user(const User &user, UtcTime now) {
@@ -354,6 +358,11 @@ void MemoryStore::add_user(const User &user, UtcTime now) {
                   "name: user " + quoted_input(user.name) + " already exists");
   }
   User added = user;
+  added.sites = memberships_to_store(user);
+  for (const SiteMembership &membership : added.sites) {
+    check_site(membership.site_id);
+  }
+  added.role = highest_role(added.sites);
   added.id = state_.next_user_id++;
   added.token_generation = state_.next_token_generation++;
   added.created = now;
@@ -382,25 +391,132 @@ void MemoryStore::set_password(std::string_view name, const std::string &passwor
   changed();
 }
 
-void MemoryStore::set_role(std::string_view name, Role role) {
-  User &user = user_state(name);
-  if (user.role == Role::admin && role != Role::admin && admin_count() == 1) {
-    throw Failure(ErrorCode::invalid_argument,
-                  "role: " + quoted_input(name) + " is the last admin");
+void MemoryStore::change_sites(std::string_view name, std::vector<SiteMembership> after) {
+  if (auto error = last_owner_error(users(), sites(), name, after)) {
+    throw Failure(*error);
   }
-  user.role = role;
-  user.token_generation = state_.next_token_generation++;
+  User &user = user_state(name);
+  user.sites = std::move(after);
+  user.role = highest_role(user.sites);
+  changed();
+}
+
+void MemoryStore::set_role(std::string_view name, Role role) {
+  std::vector<SiteMembership> after = user_state(name).sites;
+  for (SiteMembership &membership : after) {
+    membership.role = role;
+  }
+  change_sites(name, std::move(after));
+  user_state(name).token_generation = state_.next_token_generation++;
+}
+
+void MemoryStore::set_membership(std::string_view name, std::int64_t site_id,
+                                 std::optional<Role> role) {
+  check_site(site_id);
+  change_sites(name, with_membership(user_state(name).sites, site_id, role));
+}
+
+void MemoryStore::set_operator(std::string_view name, bool is_operator) {
+  user_state(name).is_operator = is_operator;
   changed();
 }
 
 void MemoryStore::delete_user(std::string_view name) {
-  const User &user = user_state(name);
-  if (user.role == Role::admin && admin_count() == 1) {
-    throw Failure(ErrorCode::invalid_argument,
-                  quoted_input(name) + " is the last admin; add another admin first");
+  (void)user_state(name);
+  if (auto error = last_owner_error(users(), sites(), name, std::nullopt)) {
+    throw Failure(*error);
   }
   state_.users.erase(state_.users.find(name));
   changed();
+}
+
+Site MemoryStore::add_site(const std::string &name, UtcTime now) {
+  if (auto error = site_name_error(name)) {
+    throw Failure(*error);
+  }
+  for (const auto &[id, site] : state_.sites) {
+    if (site.name == name) {
+      throw Failure(ErrorCode::already_exists,
+                    "name: site " + quoted_input(name) + " already exists");
+    }
+  }
+  const Site site{state_.sites.rbegin()->first + 1, name, now, false};
+  state_.sites[site.id] = site;
+  changed();
+  return site;
+}
+
+void MemoryStore::restore_site(const Site &site) {
+  if (auto error = site_name_error(site.name)) {
+    throw Failure(*error);
+  }
+  for (const auto &[id, kept] : state_.sites) {
+    if (id == site.id || kept.name == site.name) {
+      throw Failure(ErrorCode::already_exists, "site " + std::to_string(site.id) + " " +
+                                                   quoted_input(site.name) + " exists already");
+    }
+  }
+  state_.sites[site.id] = Site{site.id, site.name, site.created, false};
+  changed();
+}
+
+std::vector<Site> MemoryStore::sites() {
+  std::vector<Site> all;
+  for (const auto &[id, site] : state_.sites) {
+    all.push_back(site);
+  }
+  return all;
+}
+
+void MemoryStore::delete_site(std::int64_t id) {
+  check_site(id);
+  for (const auto &[meter_id, state] : state_.meters) {
+    if (state.meter.site_id == id) {
+      throw Failure(ErrorCode::invalid_argument, "site " + quoted_input(state_.sites.at(id).name) +
+                                                     " owns meter " + std::to_string(meter_id) +
+                                                     "; delete or move its meters first");
+    }
+  }
+  for (auto &[name, user] : state_.users) {
+    user.sites = with_membership(std::move(user.sites), id, std::nullopt);
+    user.role = highest_role(user.sites);
+  }
+  std::erase_if(state_.grants, [id](const ProfileGrant &grant) { return grant.site_id == id; });
+  state_.sites.erase(id);
+  changed();
+}
+
+void MemoryStore::grant_profiles(std::int64_t site_id, const std::string &by, UtcTime now) {
+  check_site(site_id);
+  Site &site = state_.sites.at(site_id);
+  if (!site.profiles_granted) {
+    state_.grants.push_back(ProfileGrant{site_id, by, now, std::nullopt, std::nullopt});
+    site.profiles_granted = true;
+    changed();
+  }
+}
+
+void MemoryStore::revoke_profiles(std::int64_t site_id, const std::string &by, UtcTime now) {
+  check_site(site_id);
+  Site &site = state_.sites.at(site_id);
+  if (site.profiles_granted) {
+    for (ProfileGrant &grant : state_.grants) {
+      if (grant.site_id == site_id && !grant.revoked) {
+        grant.revoked_by = by;
+        grant.revoked = now;
+      }
+    }
+    site.profiles_granted = false;
+    changed();
+  }
+}
+
+std::vector<ProfileGrant> MemoryStore::profile_grants(std::int64_t site_id) {
+  check_site(site_id);
+  std::vector<ProfileGrant> found;
+  std::copy_if(state_.grants.begin(), state_.grants.end(), std::back_inserter(found),
+               [site_id](const ProfileGrant &grant) { return grant.site_id == site_id; });
+  return found;
 }
 
 std::int64_t MemoryStore::add_device_key(const std::string &name,
@@ -409,12 +525,7 @@ std::int64_t MemoryStore::add_device_key(const std::string &name,
   if (meters.empty()) {
     throw Failure(ErrorCode::invalid_argument, "meters: a key needs at least one meter");
   }
-  for (const std::int64_t meter_id : meters) {
-    if (!state_.meters.contains(meter_id)) {
-      throw Failure(ErrorCode::not_found,
-                    "meters: meter " + std::to_string(meter_id) + " does not exist");
-    }
-  }
+  check_key_meters(*this, meters);
   DeviceKey key;
   key.id = state_.keys.empty() ? 1 : state_.keys.rbegin()->first + 1;
   key.name = name;
@@ -446,12 +557,7 @@ void MemoryStore::restore_device_key(const DeviceKey &key) {
     throw Failure(ErrorCode::already_exists,
                   "device key " + std::to_string(key.id) + " exists already");
   }
-  for (const std::int64_t meter_id : key.meters) {
-    if (!state_.meters.contains(meter_id)) {
-      throw Failure(ErrorCode::not_found,
-                    "meters: meter " + std::to_string(meter_id) + " does not exist");
-    }
-  }
+  check_key_meters(*this, key.meters);
   DeviceKey kept = key;
   std::sort(kept.meters.begin(), kept.meters.end());
   kept.meters.erase(std::unique(kept.meters.begin(), kept.meters.end()), kept.meters.end());

@@ -61,6 +61,17 @@ public:
   void set_password(std::string_view name, const std::string &password_hash) override;
   void set_role(std::string_view name, Role role) override;
   void delete_user(std::string_view name) override;
+  void set_membership(std::string_view name, std::int64_t site_id,
+                      std::optional<Role> role) override;
+  void set_operator(std::string_view name, bool is_operator) override;
+
+  Site add_site(const std::string &name, UtcTime now) override;
+  void restore_site(const Site &site) override;
+  std::vector<Site> sites() override;
+  void delete_site(std::int64_t id) override;
+  void grant_profiles(std::int64_t site_id, const std::string &by, UtcTime now) override;
+  void revoke_profiles(std::int64_t site_id, const std::string &by, UtcTime now) override;
+  std::vector<ProfileGrant> profile_grants(std::int64_t site_id) override;
 
   std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
                               UtcTime now, const KeyHasher &hash_for) override;
@@ -103,11 +114,15 @@ private:
     std::set<std::tuple<std::string, std::int64_t, std::int64_t>> batches; // node, boot, seq
     std::vector<DaemonRun> runs;                                           // in the order begun
     HouseholdProfile household;
+    std::map<std::int64_t, Site> sites{{home_site_id, Site{home_site_id, "home", {}, false}}};
+    std::vector<ProfileGrant> grants; // in the order granted
   };
 
-  MeterState &meter_state(std::int64_t id); // throws Failure(not_found)
-  User &user_state(std::string_view name);  // throws Failure(not_found)
-  [[nodiscard]] std::int64_t admin_count() const;
+  MeterState &meter_state(std::int64_t id);    // throws Failure(not_found)
+  User &user_state(std::string_view name);     // throws Failure(not_found)
+  void check_site(std::int64_t site_id) const; // throws Failure(not_found)
+  // Sets the user's sites, keeping every site's last owner.
+  void change_sites(std::string_view name, std::vector<SiteMembership> after);
   void changed() { ++changes_; }
 
   State state_;

@@ -152,6 +152,34 @@ public:
   void delete_user(std::string_view name) override {
     call([&](Store &s) { s.delete_user(name); });
   }
+  void set_membership(std::string_view name, std::int64_t site_id,
+                      std::optional<Role> role) override {
+    call([&](Store &s) { s.set_membership(name, site_id, role); });
+  }
+  void set_operator(std::string_view name, bool is_operator) override {
+    call([&](Store &s) { s.set_operator(name, is_operator); });
+  }
+  Site add_site(const std::string &name, UtcTime now) override {
+    return call([&](Store &s) { return s.add_site(name, now); });
+  }
+  void restore_site(const Site &site) override {
+    call([&](Store &s) { s.restore_site(site); });
+  }
+  std::vector<Site> sites() override {
+    return call([](Store &s) { return s.sites(); });
+  }
+  void delete_site(std::int64_t id) override {
+    call([&](Store &s) { s.delete_site(id); });
+  }
+  void grant_profiles(std::int64_t site_id, const std::string &by, UtcTime now) override {
+    call([&](Store &s) { s.grant_profiles(site_id, by, now); });
+  }
+  void revoke_profiles(std::int64_t site_id, const std::string &by, UtcTime now) override {
+    call([&](Store &s) { s.revoke_profiles(site_id, by, now); });
+  }
+  std::vector<ProfileGrant> profile_grants(std::int64_t site_id) override {
+    return call([&](Store &s) { return s.profile_grants(site_id); });
+  }
 
   std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
                               UtcTime now, const KeyHasher &hash_for) override {

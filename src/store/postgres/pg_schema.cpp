@@ -10,8 +10,8 @@ namespace {
 
 // Migration N brings the schema from version N to N + 1. Append only.
 // The tables mirror the SQLite store's (store/sqlite/schema.cpp, as of its
-// version 9); times are microseconds (or seconds for rollup slots) since
-// the epoch, as there.
+// version 9, then migration by migration); times are microseconds (or seconds for rollup slots)
+// since the epoch, as there.
 constexpr std::array<std::string_view, current_schema_version> migrations{R"sql(
 CREATE TABLE meters (
   id               bigint  PRIMARY KEY,
@@ -180,6 +180,39 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_by_key ON login_failures (key, at_us);
 CREATE INDEX login_failures_by_age ON login_failures (at_us);
+)sql",
+                                                                          R"sql(
+-- Sites (core/site.h), as the SQLite store's version 10 has them: what the
+-- store held becomes the home site's, every user a member of it with the
+-- role they had.
+CREATE TABLE sites (
+  id          bigserial PRIMARY KEY,
+  name        text      NOT NULL UNIQUE,
+  created_us  bigint    NOT NULL
+);
+INSERT INTO sites (id, name, created_us)
+  VALUES (1, 'home', coalesce((SELECT min(created_us) FROM meters),
+                              (extract(epoch FROM now()) * 1000000)::bigint));
+SELECT setval('sites_id_seq', 1);
+ALTER TABLE meters ADD COLUMN site_id bigint NOT NULL DEFAULT 1 REFERENCES sites(id);
+CREATE INDEX meters_by_site ON meters (site_id, id);
+CREATE TABLE site_members (
+  user_id  bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  site_id  bigint NOT NULL REFERENCES sites(id),
+  role     text   NOT NULL CHECK (role IN ('admin', 'user', 'viewer')),
+  PRIMARY KEY (user_id, site_id)
+);
+INSERT INTO site_members (user_id, site_id, role) SELECT id, 1, role FROM users;
+ALTER TABLE users ADD COLUMN is_operator boolean NOT NULL DEFAULT false;
+CREATE TABLE profile_grants (
+  id          bigserial PRIMARY KEY,
+  site_id     bigint NOT NULL REFERENCES sites(id),
+  granted_by  text   NOT NULL,
+  granted_us  bigint NOT NULL,
+  revoked_by  text,
+  revoked_us  bigint
+);
+CREATE INDEX profile_grants_by_site ON profile_grants (site_id, id);
 )sql"};
 
 } // namespace

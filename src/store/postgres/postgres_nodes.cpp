@@ -1,6 +1,7 @@
 // Sensor nodes on PostgreSQL: device keys, exactly-once batches, health.
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_store.h"
+#include "store/store_rules.h"
 
 namespace pulsemon {
 
@@ -13,12 +14,7 @@ std::int64_t PostgresStore::add_device_key(const std::string &name,
     throw Failure(ErrorCode::invalid_argument, "meters: a key needs at least one meter");
   }
   return writing([&] {
-    for (const std::int64_t meter_id : meters) {
-      if (!meter_exists(meter_id)) {
-        throw Failure(ErrorCode::not_found,
-                      "meters: meter " + std::to_string(meter_id) + " does not exist");
-      }
-    }
+    check_key_meters(*this, meters);
     const std::int64_t id = db_->run("SELECT nextval('device_keys_id_seq')").integer(0, 0);
     db_->run("INSERT INTO device_keys (id, name, key_hash, created_us) VALUES ($1, $2, $3, $4)",
              {param(id), param(name), param(hash_for(id)), param(to_epoch_us(now))});
@@ -35,12 +31,7 @@ void PostgresStore::restore_device_key(const DeviceKey &key) {
       throw Failure(ErrorCode::already_exists,
                     "device key " + std::to_string(key.id) + " exists already");
     }
-    for (const std::int64_t meter_id : key.meters) {
-      if (!meter_exists(meter_id)) {
-        throw Failure(ErrorCode::not_found,
-                      "meters: meter " + std::to_string(meter_id) + " does not exist");
-      }
-    }
+    check_key_meters(*this, key.meters);
     db_->run("INSERT INTO device_keys (id, name, key_hash, created_us, revoked_us) "
              "VALUES ($1, $2, $3, $4, $5)",
              {param(key.id), param(key.name), param(key.key_hash), param(to_epoch_us(key.created)),

@@ -10,7 +10,7 @@ namespace pulsemon::pg {
 
 inline constexpr const char *meter_columns =
     "SELECT id, name, location, kind, unit, pulses_per_unit, tariff, min_interval_us, "
-    "min_width_us, power_timeout_s FROM meters ";
+    "min_width_us, power_timeout_s, site_id FROM meters ";
 
 inline Meter read_meter(const Rows &rows, int i) {
   Meter meter;
@@ -24,10 +24,11 @@ inline Meter read_meter(const Rows &rows, int i) {
   meter.filter.min_interval = Micros{rows.integer(i, 7)};
   meter.filter.min_width = Micros{rows.integer(i, 8)};
   meter.power_timeout = std::chrono::seconds{rows.integer(i, 9)};
+  meter.site_id = rows.integer(i, 10);
   return meter;
 }
 
-// $1 … $10 in the column order both the INSERT and the UPDATE use.
+// $1 … $11 in the column order both the INSERT and the UPDATE use.
 inline std::vector<Param> meter_params(const Meter &meter) {
   return {param(meter.id),
           param(meter.name),
@@ -38,7 +39,8 @@ inline std::vector<Param> meter_params(const Meter &meter) {
           param(meter.tariff),
           param(static_cast<std::int64_t>(meter.filter.min_interval.count())),
           param(static_cast<std::int64_t>(meter.filter.min_width.count())),
-          param(static_cast<std::int64_t>(meter.power_timeout.count()))};
+          param(static_cast<std::int64_t>(meter.power_timeout.count())),
+          param(meter.site_id)};
 }
 
 } // namespace pulsemon::pg

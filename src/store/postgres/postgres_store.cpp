@@ -1,6 +1,6 @@
 // Opening the PostgreSQL store, its transactions, and the small tables:
-// meters, gaps, register records, the household, runs, calorific values,
-// users. Pulses are in postgres_pulses.cpp, nodes and keys in
+// meters, gaps, register records, the household, runs, calorific values.
+// Users and sites are in postgres_users.cpp, pulses in postgres_pulses.cpp, nodes and keys in
 // postgres_nodes.cpp.
 #include "store/postgres/postgres_store.h"
 
@@ -106,12 +106,13 @@ void PostgresStore::add_meter(const Meter &meter, UtcTime now) {
       throw Failure(ErrorCode::already_exists,
                     "id: meter " + std::to_string(meter.id) + " already exists");
     }
+    check_site(meter.site_id);
     std::vector<pg::Param> values = pg::meter_params(meter);
     values.push_back(param(to_epoch_us(now)));
     db_->run(R"sql(
       INSERT INTO meters (id, name, location, kind, unit, pulses_per_unit, tariff,
-                          min_interval_us, min_width_us, power_timeout_s, created_us)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11))sql",
+                          min_interval_us, min_width_us, power_timeout_s, site_id, created_us)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))sql",
              values);
     db_->run("INSERT INTO meter_stats (meter_id) VALUES ($1)", {param(meter.id)});
   });
@@ -127,9 +128,11 @@ void PostgresStore::update_meter(const Meter &meter) {
     if (auto error = meter_change_error(before, meter, stats(meter.id).pulses > 0)) {
       throw Failure(*error);
     }
+    check_site(meter.site_id);
     db_->run(R"sql(
       UPDATE meters SET name = $2, location = $3, kind = $4, unit = $5, pulses_per_unit = $6,
-                        tariff = $7, min_interval_us = $8, min_width_us = $9, power_timeout_s = $10
+                        tariff = $7, min_interval_us = $8, min_width_us = $9, power_timeout_s = $10,
+                        site_id = $11
       WHERE id = $1)sql",
              pg::meter_params(meter));
   });
@@ -333,107 +336,6 @@ void PostgresStore::add_calorific_value(std::int64_t meter_id, const CalorificVa
              {param(meter_id), param(to_epoch_us(value.effective_from)),
               param(value.megajoules_per_m3), param(value.volume_correction)});
   });
-}
-
-void PostgresStore::add_user(const User &user, UtcTime now) {
-  if (user.name.empty()) {
-    throw Failure(ErrorCode::invalid_argument, "name: must not be empty");
-  }
-  writing([&] {
-    if (find_user(user.name)) {
-      throw Failure(ErrorCode::already_exists,
-                    "name: user " + quoted_input(user.name) + " already exists");
-    }
-    db_->run("INSERT INTO users (name, role, password_hash, created_us, must_change_password, "
-             "token_generation) VALUES ($1, $2, $3, $4, $5, $6)",
-             {param(user.name), param(to_string(user.role)), param(user.password_hash),
-              param(to_epoch_us(now)), param(user.must_change_password),
-              param(next_token_generation())});
-  });
-}
-
-std::int64_t PostgresStore::next_token_generation() {
-  const pg::Rows next = db_->run("UPDATE counters SET value = value + 1 "
-                                 "WHERE name = 'token_generation' RETURNING value - 1");
-  if (next.empty()) {
-    throw Failure(ErrorCode::internal, "the token generation counter is missing");
-  }
-  return next.integer(0, 0);
-}
-
-namespace {
-constexpr const char *user_columns = "SELECT id, name, role, password_hash, token_generation, "
-                                     "must_change_password, created_us FROM users ";
-User read_user(const pg::Rows &rows, int i) {
-  return User{rows.integer(i, 0),
-              rows.text(i, 1),
-              value_or_throw(parse_role(rows.text(i, 2))),
-              rows.text(i, 3),
-              rows.integer(i, 4),
-              rows.boolean(i, 5),
-              utc_from_epoch_us(rows.integer(i, 6))};
-}
-Failure missing_user(std::string_view name) {
-  return Failure(ErrorCode::not_found, "user " + quoted_input(name) + " does not exist");
-}
-} // namespace
-
-std::optional<User> PostgresStore::find_user(std::string_view name) {
-  const pg::Rows rows = db_->run(std::string(user_columns) + "WHERE name = $1", {param(name)});
-  if (rows.empty()) {
-    return std::nullopt;
-  }
-  return read_user(rows, 0);
-}
-
-std::vector<User> PostgresStore::users() {
-  // COLLATE "C": by bytes, as SQLite orders them.
-  return db_->run(std::string(user_columns) + "ORDER BY name COLLATE \"C\"").each(read_user);
-}
-
-void PostgresStore::set_password(std::string_view name, const std::string &password_hash) {
-  writing([&] {
-    const pg::Rows done =
-        db_->run("UPDATE users SET password_hash = $2, token_generation = token_generation + 1, "
-                 "must_change_password = false WHERE name = $1",
-                 {param(name), param(password_hash)});
-    if (done.affected() == 0) {
-      throw missing_user(name);
-    }
-  });
-}
-
-void PostgresStore::set_role(std::string_view name, Role role) {
-  writing([&] {
-    const auto user = find_user(name);
-    if (!user) {
-      throw missing_user(name);
-    }
-    if (user->role == Role::admin && role != Role::admin && admin_count() == 1) {
-      throw Failure(ErrorCode::invalid_argument,
-                    "role: " + quoted_input(name) + " is the last admin");
-    }
-    db_->run("UPDATE users SET role = $2, token_generation = $3 WHERE name = $1",
-             {param(name), param(to_string(role)), param(next_token_generation())});
-  });
-}
-
-void PostgresStore::delete_user(std::string_view name) {
-  writing([&] {
-    const auto user = find_user(name);
-    if (!user) {
-      throw missing_user(name);
-    }
-    if (user->role == Role::admin && admin_count() == 1) {
-      throw Failure(ErrorCode::invalid_argument,
-                    quoted_input(name) + " is the last admin; add another admin first");
-    }
-    db_->run("DELETE FROM users WHERE name = $1", {param(name)});
-  });
-}
-
-std::int64_t PostgresStore::admin_count() {
-  return db_->run("SELECT count(*) FROM users WHERE role = 'admin'").integer(0, 0);
 }
 
 ChangeToken PostgresStore::change_token() {

@@ -93,6 +93,17 @@ public:
   void set_password(std::string_view name, const std::string &password_hash) override;
   void set_role(std::string_view name, Role role) override;
   void delete_user(std::string_view name) override;
+  void set_membership(std::string_view name, std::int64_t site_id,
+                      std::optional<Role> role) override;
+  void set_operator(std::string_view name, bool is_operator) override;
+
+  Site add_site(const std::string &name, UtcTime now) override;
+  void restore_site(const Site &site) override;
+  [[nodiscard]] std::vector<Site> sites() override;
+  void delete_site(std::int64_t id) override;
+  void grant_profiles(std::int64_t site_id, const std::string &by, UtcTime now) override;
+  void revoke_profiles(std::int64_t site_id, const std::string &by, UtcTime now) override;
+  [[nodiscard]] std::vector<ProfileGrant> profile_grants(std::int64_t site_id) override;
 
   std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
                               UtcTime now, const KeyHasher &hash_for) override;
@@ -132,7 +143,10 @@ private:
   void end_write(bool commit);
   [[nodiscard]] bool meter_exists(std::int64_t meter_id);
   void insert_gap(std::int64_t meter_id, const Gap &gap);
-  [[nodiscard]] std::int64_t admin_count();
+  void check_site(std::int64_t site_id); // throws Failure(not_found)
+  // Writes the user's sites (and the highest role), keeping every site's
+  // last owner; inside a write.
+  void write_sites(std::string_view name, const std::vector<SiteMembership> &after);
   [[nodiscard]] std::int64_t next_token_generation();
   std::vector<BatchOutcome> commit_in_transaction(std::span<const PulseBatch> batches);
   // Makes the monthly partitions of pulses that `times` (µs) fall in, and

@@ -183,6 +183,43 @@ CREATE TABLE household (
   floor_area_m2  REAL,
   heating        TEXT    NOT NULL DEFAULT ''
 );
+)sql",
+                                                                          R"sql(
+-- Sites (core/site.h): the households one pulsemon serves. What the store
+-- held becomes the home site's, and every user a member of it with the
+-- role they had (admin: owner, user: member), so nothing changes for them.
+CREATE TABLE sites (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT    NOT NULL UNIQUE,
+  created_us  INTEGER NOT NULL
+);
+INSERT INTO sites (id, name, created_us)
+  VALUES (1, 'home', coalesce((SELECT min(created_us) FROM meters),
+                              CAST(strftime('%s', 'now') AS INTEGER) * 1000000));
+ALTER TABLE meters ADD COLUMN site_id INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX meters_by_site ON meters (site_id, id);
+
+CREATE TABLE site_members (
+  user_id  INTEGER NOT NULL,
+  site_id  INTEGER NOT NULL,
+  role     TEXT    NOT NULL CHECK (role IN ('admin', 'user', 'viewer')),
+  PRIMARY KEY (user_id, site_id)
+) WITHOUT ROWID;
+INSERT INTO site_members (user_id, site_id, role) SELECT id, 1, role FROM users;
+-- users.role stays: the highest of the user's roles, for a reader of the table.
+ALTER TABLE users ADD COLUMN is_operator INTEGER NOT NULL DEFAULT 0;
+
+-- A site owner's grants of the hourly and finer figures to the operators,
+-- kept with their revocation.
+CREATE TABLE profile_grants (
+  id          INTEGER PRIMARY KEY,
+  site_id     INTEGER NOT NULL,
+  granted_by  TEXT    NOT NULL,
+  granted_us  INTEGER NOT NULL,
+  revoked_by  TEXT,
+  revoked_us  INTEGER
+);
+CREATE INDEX profile_grants_by_site ON profile_grants (site_id, id);
 )sql"};
 
 int read_version(Database &db) {

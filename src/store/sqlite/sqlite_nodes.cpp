@@ -1,5 +1,6 @@
 // Sensor nodes: device keys, exactly-once batches, node health.
 #include "store/sqlite/sqlite_store.h"
+#include "store/store_rules.h"
 
 #include "core/boot_anchor.h"
 #include "core/quoted_input.h"
@@ -15,12 +16,7 @@ std::int64_t SqliteStore::add_device_key(const std::string &name,
     throw Failure(ErrorCode::invalid_argument, "meters: a key needs at least one meter");
   }
   sqlite::Transaction transaction(db_);
-  for (const std::int64_t meter_id : meters) {
-    if (!meter_exists(meter_id)) {
-      throw Failure(ErrorCode::not_found,
-                    "meters: meter " + std::to_string(meter_id) + " does not exist");
-    }
-  }
+  check_key_meters(*this, meters);
   sqlite::Statement insert(db_, "INSERT INTO device_keys (name, key_hash, created_us) "
                                 "VALUES (?1, '', ?2)");
   insert.bind(1, name).bind(2, to_epoch_us(now)).run();
@@ -93,12 +89,7 @@ void SqliteStore::restore_device_key(const DeviceKey &key) {
     throw Failure(ErrorCode::already_exists,
                   "device key " + std::to_string(key.id) + " exists already");
   }
-  for (const std::int64_t meter_id : key.meters) {
-    if (!meter_exists(meter_id)) {
-      throw Failure(ErrorCode::not_found,
-                    "meters: meter " + std::to_string(meter_id) + " does not exist");
-    }
-  }
+  check_key_meters(*this, key.meters);
   sqlite::Statement insert(db_, "INSERT INTO device_keys (id, name, key_hash, created_us, "
                                 "revoked_us) VALUES (?1, ?2, ?3, ?4, ?5)");
   insert.bind(1, key.id).bind(2, key.name).bind(3, key.key_hash).bind(4, to_epoch_us(key.created));

@@ -1,6 +1,6 @@
 // Opening the store, and the small tables: meters, register records,
-// calorific values, users. Pulse writes are in sqlite_writes.cpp, queries in
-// sqlite_queries.cpp.
+// calorific values. Users and sites are in sqlite_users.cpp, pulse writes are in sqlite_writes.cpp,
+// queries in sqlite_queries.cpp.
 #include "store/sqlite/sqlite_store.h"
 #include "core/quoted_input.h"
 
@@ -28,14 +28,15 @@ Meter read_meter(const sqlite::Statement &row) {
   meter.filter.min_interval = Micros{row.column_int(7)};
   meter.filter.min_width = Micros{row.column_int(8)};
   meter.power_timeout = std::chrono::seconds{row.column_int(9)};
+  meter.site_id = row.column_int(10);
   return meter;
 }
 
 constexpr const char *meter_columns =
     "SELECT id, name, location, kind, unit, pulses_per_unit, tariff, min_interval_us, "
-    "min_width_us, power_timeout_s FROM meters ";
+    "min_width_us, power_timeout_s, site_id FROM meters ";
 
-// Binds ?1 … ?10 in the column order both the INSERT and the UPDATE use.
+// Binds ?1 … ?11 in the column order both the INSERT and the UPDATE use.
 sqlite::Statement &bind_meter_fields(sqlite::Statement &statement, const Meter &meter) {
   return statement.bind(1, meter.id)
       .bind(2, meter.name)
@@ -46,7 +47,8 @@ sqlite::Statement &bind_meter_fields(sqlite::Statement &statement, const Meter &
       .bind(7, meter.tariff)
       .bind(8, static_cast<std::int64_t>(meter.filter.min_interval.count()))
       .bind(9, static_cast<std::int64_t>(meter.filter.min_width.count()))
-      .bind(10, static_cast<std::int64_t>(meter.power_timeout.count()));
+      .bind(10, static_cast<std::int64_t>(meter.power_timeout.count()))
+      .bind(11, meter.site_id);
 }
 
 } // namespace
@@ -80,11 +82,12 @@ void SqliteStore::add_meter(const Meter &meter, UtcTime now) {
     throw Failure(ErrorCode::already_exists,
                   "id: meter " + std::to_string(meter.id) + " already exists");
   }
+  check_site(meter.site_id);
   sqlite::Statement insert(db_, R"sql(
     INSERT INTO meters (id, name, location, kind, unit, pulses_per_unit, tariff, min_interval_us,
-                        min_width_us, power_timeout_s, created_us)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql");
-  bind_meter_fields(insert, meter).bind(11, to_epoch_us(now)).run();
+                        min_width_us, power_timeout_s, site_id, created_us)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))sql");
+  bind_meter_fields(insert, meter).bind(12, to_epoch_us(now)).run();
   sqlite::Statement stats(db_, "INSERT INTO meter_stats (meter_id) VALUES (?1)");
   stats.bind(1, meter.id).run();
   transaction.commit();
@@ -95,15 +98,19 @@ void SqliteStore::update_meter(const Meter &meter) {
   if (auto error = meter_error(meter)) {
     throw Failure(*error);
   }
+  sqlite::Transaction transaction(db_);
   const Meter before = this->meter(meter.id);
   if (auto error = meter_change_error(before, meter, stats(meter.id).pulses > 0)) {
     throw Failure(*error);
   }
+  check_site(meter.site_id);
   sqlite::Statement update(db_, R"sql(
     UPDATE meters SET name = ?2, location = ?3, kind = ?4, unit = ?5, pulses_per_unit = ?6,
-                      tariff = ?7, min_interval_us = ?8, min_width_us = ?9, power_timeout_s = ?10
+                      tariff = ?7, min_interval_us = ?8, min_width_us = ?9, power_timeout_s = ?10,
+                      site_id = ?11
     WHERE id = ?1)sql");
   bind_meter_fields(update, meter).run();
+  transaction.commit();
 }
 
 std::optional<Meter> SqliteStore::find_meter(std::int64_t id) {
@@ -335,118 +342,6 @@ void SqliteStore::add_calorific_value(std::int64_t meter_id, const CalorificValu
       .bind(3, value.megajoules_per_m3)
       .bind(4, value.volume_correction)
       .run();
-}
-
-void SqliteStore::add_user(const User &user, UtcTime now) {
-  if (user.name.empty()) {
-    throw Failure(ErrorCode::invalid_argument, "name: must not be empty");
-  }
-  sqlite::Transaction transaction(db_);
-  if (find_user(user.name)) {
-    throw Failure(ErrorCode::already_exists,
-                  "name: user " + quoted_input(user.name) + " already exists");
-  }
-  sqlite::Statement insert(db_, "INSERT INTO users (name, role, password_hash, created_us, "
-                                "must_change_password, token_generation) VALUES (?1, ?2, ?3, ?4, "
-                                "?5, ?6)");
-  insert.bind(1, user.name)
-      .bind(2, to_string(user.role))
-      .bind(3, user.password_hash)
-      .bind(4, to_epoch_us(now))
-      .bind(5, std::int64_t{user.must_change_password ? 1 : 0})
-      .bind(6, next_token_generation())
-      .run();
-  transaction.commit();
-}
-
-// Every generation a user gets (created, new password, new role) is new to
-// the whole table, so a token names one account's one state, forever.
-std::int64_t SqliteStore::next_token_generation() {
-  sqlite::Statement next(db_, "UPDATE counters SET value = value + 1 "
-                              "WHERE name = 'token_generation' RETURNING value - 1");
-  if (!next.step()) {
-    throw Failure(ErrorCode::internal, "the token generation counter is missing");
-  }
-  return next.column_int(0);
-}
-
-namespace {
-User read_user(const sqlite::Statement &row) {
-  return User{row.column_int(0),
-              row.column_text(1),
-              value_or_throw(parse_role(row.column_text(2))),
-              row.column_text(3),
-              row.column_int(4),
-              row.column_int(5) != 0,
-              utc_from_epoch_us(row.column_int(6))};
-}
-} // namespace
-
-std::optional<User> SqliteStore::find_user(std::string_view name) {
-  sqlite::Statement select(db_, "SELECT id, name, role, password_hash, token_generation, "
-                                "must_change_password, created_us FROM users WHERE name = ?1");
-  select.bind(1, name);
-  if (!select.step()) {
-    return std::nullopt;
-  }
-  return read_user(select);
-}
-
-std::vector<User> SqliteStore::users() {
-  sqlite::Statement select(db_, "SELECT id, name, role, password_hash, token_generation, "
-                                "must_change_password, created_us FROM users ORDER BY name");
-  std::vector<User> result;
-  while (select.step()) {
-    result.push_back(read_user(select));
-  }
-  return result;
-}
-
-void SqliteStore::set_password(std::string_view name, const std::string &password_hash) {
-  sqlite::Statement update(
-      db_, "UPDATE users SET password_hash = ?2, token_generation = token_generation + 1, "
-           "must_change_password = 0 WHERE name = ?1");
-  update.bind(1, name).bind(2, password_hash).run();
-  if (db_.changes() == 0) {
-    throw Failure(ErrorCode::not_found, "user " + quoted_input(name) + " does not exist");
-  }
-}
-
-void SqliteStore::set_role(std::string_view name, Role role) {
-  sqlite::Transaction transaction(db_);
-  const auto user = find_user(name);
-  if (!user) {
-    throw Failure(ErrorCode::not_found, "user " + quoted_input(name) + " does not exist");
-  }
-  if (user->role == Role::admin && role != Role::admin && admin_count() == 1) {
-    throw Failure(ErrorCode::invalid_argument,
-                  "role: " + quoted_input(name) + " is the last admin");
-  }
-  sqlite::Statement update(db_,
-                           "UPDATE users SET role = ?2, token_generation = ?3 WHERE name = ?1");
-  update.bind(1, name).bind(2, to_string(role)).bind(3, next_token_generation()).run();
-  transaction.commit();
-}
-
-void SqliteStore::delete_user(std::string_view name) {
-  sqlite::Transaction transaction(db_);
-  const auto user = find_user(name);
-  if (!user) {
-    throw Failure(ErrorCode::not_found, "user " + quoted_input(name) + " does not exist");
-  }
-  if (user->role == Role::admin && admin_count() == 1) {
-    throw Failure(ErrorCode::invalid_argument,
-                  quoted_input(name) + " is the last admin; add another admin first");
-  }
-  sqlite::Statement remove(db_, "DELETE FROM users WHERE name = ?1");
-  remove.bind(1, name).run();
-  transaction.commit();
-}
-
-std::int64_t SqliteStore::admin_count() {
-  sqlite::Statement count(db_, "SELECT count(*) FROM users WHERE role = 'admin'");
-  count.step();
-  return count.column_int(0);
 }
 
 ChangeToken SqliteStore::change_token() {
