@@ -1,6 +1,7 @@
 #include "api/api.h"
 
 #include "api/openapi.h"
+#include "api/site_access.h"
 #include "auth/jwt.h"
 #include "auth/secrets.h"
 #include "core/quoted_input.h"
@@ -87,7 +88,14 @@ Result<http::Principal> authenticate(ApiContext &context, const http::Request &r
           std::chrono::floor<std::chrono::seconds>(user->created).time_since_epoch().count()) {
     return Error{ErrorCode::unauthenticated, "token of a deleted user or an old password"};
   }
-  return http::Principal{user->name, std::string(to_string(user->role)), 0};
+  // The router's gate takes the highest role the user holds anywhere (an
+  // operator's counts as admin); the routes then check the site of what
+  // is asked for (api/site_access.h).
+  http::Principal principal{
+      user->name, std::string(to_string(user->is_operator ? Role::admin : user->role)), 0};
+  principal.sites = user->sites;
+  principal.is_operator = user->is_operator;
+  return principal;
 }
 
 // Path ids are whole positive numbers; anything else is a 400 that names it.
@@ -150,7 +158,8 @@ http::Response after_hashing(ApiContext &context, std::string password,
 
 namespace {
 
-// GET /api/live: the stream stays bound to the credential that opened it.
+// GET /api/live: the stream stays bound to the credential that opened it,
+// and carries the events of the sites its user sees (api/site_access.h).
 // While it is open the token is checked again as a new request's would be
 // (its expiry, its user's password and existence); a changed role ends it
 // too, so that a stream never shows more than its user may now see.
@@ -165,14 +174,19 @@ http::Response live_stream(ApiContext &context, const http::Request &request) {
   http::Response stream;
   stream.live_stream = true;
   stream.stream_owner = opened_as.user;
-  stream.stream_ends_because = [&context, credential = std::move(credential),
-                                opened_as]() -> std::optional<std::string> {
+  stream.stream_audience = visible_sites(context, opened_as);
+  stream.stream_ends_because = [&context, credential = std::move(credential), opened_as,
+                                audience = stream.stream_audience]() -> std::optional<std::string> {
     const auto now = authenticate(context, credential);
     if (!now.ok()) {
       return "the stream's credential no longer holds: " + now.error().message;
     }
-    if (now->role != opened_as.role) {
-      return "the user's role changed; open the stream again";
+    if (now->role != opened_as.role || now->sites != opened_as.sites ||
+        now->is_operator != opened_as.is_operator) {
+      return "the user's role or sites changed; open the stream again";
+    }
+    if (visible_sites(context, *now) != audience) {
+      return "the sites this stream may show changed (a grant given or revoked); open it again";
     }
     return std::nullopt;
   };

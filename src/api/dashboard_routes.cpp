@@ -2,11 +2,14 @@
 // /api/status, which tells it the household's time zone, the version,
 // whether the clock is synchronised and how the sources fare.
 #include "api/api.h"
+#include "api/site_access.h"
 
 #include "core/time_text.h"
 #include "web/assets.h"
 
 #include <nlohmann/json.hpp>
+
+#include <set>
 
 namespace pulsemon {
 
@@ -60,10 +63,21 @@ nlohmann::json optional_time(const std::optional<UtcTime> &time) {
   return time ? nlohmann::json(format_utc(*time)) : nlohmann::json();
 }
 
-nlohmann::json status_of(const ApiContext &context) {
+// Sources and totals of the meters the caller sees (an operator: every
+// site's sources, which are data quality; totals only where it sees the
+// figures).
+nlohmann::json status_of(ApiContext &context, const http::Principal &caller) {
+  const std::set<std::int64_t> sites = visible_sites(context, caller);
+  const auto seen = [&](std::int64_t meter_id) {
+    const std::optional<std::int64_t> site = context.reads.meter_site(meter_id);
+    return site && sites.contains(*site);
+  };
   nlohmann::json sources = nlohmann::json::array();
   if (context.sources) {
     for (const SourceHealth &source : context.sources()) {
+      if (!caller.is_operator && !seen(source.meter_id)) {
+        continue;
+      }
       sources.push_back({{"name", source.name},
                          {"meter", source.meter_id},
                          {"state", source.running ? "running" : "down"},
@@ -77,6 +91,9 @@ nlohmann::json status_of(const ApiContext &context) {
   nlohmann::json behind = nlohmann::json::array();
   if (context.totals != nullptr) {
     for (const TotalHole &hole : context.totals->holes()) {
+      if (!seen(hole.meter_id)) {
+        continue;
+      }
       behind.push_back({{"meter", hole.meter_id},
                         {"published_total", hole.published},
                         {"stored_total", hole.stored},
@@ -135,7 +152,9 @@ void add_dashboard_routes(http::Router &router, ApiContext &context) {
   router.add({"GET",
               "/api/status",
               http::Access::viewer,
-              [&context](http::Request &) { return http::json_ok(status_of(context)); },
+              [&context](http::Request &request) {
+                return http::json_ok(status_of(context, caller_of(request)));
+              },
               {}});
 }
 

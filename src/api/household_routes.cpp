@@ -2,6 +2,7 @@
 // and admins): what the household says about itself (core/household.h),
 // beside the instance's currency and billing day, which pulsemon.toml sets.
 #include "api/api.h"
+#include "api/site_access.h"
 #include "core/household.h"
 #include "core/untrusted_json.h"
 
@@ -65,13 +66,28 @@ void apply(HouseholdProfile &profile, const nlohmann::json &body) {
   }
 }
 
+// The profile is the home site's (core/site.h): its members read it, its
+// members and owners change it; to anyone else it does not exist.
+void check_home_site(ApiContext &context, const http::Request &request, Role needed) {
+  const std::optional<Role> role = role_at(context, caller_of(request), home_site_id);
+  if (!role) {
+    throw Failure(ErrorCode::not_found, "no household profile: it is the home site's");
+  }
+  if (!role_covers(*role, needed)) {
+    throw Failure(ErrorCode::permission_denied, "your role in the home site (" +
+                                                    std::string(site_role_name(*role)) +
+                                                    ") may not change its profile");
+  }
+}
+
 } // namespace
 
 void add_household_routes(http::Router &router, ApiContext &context) {
   router.add({"GET",
               "/api/household",
               http::Access::viewer,
-              [&context](http::Request &) {
+              [&context](http::Request &request) {
+                check_home_site(context, request, Role::viewer);
                 return http::json_ok(household_json(context.store.household(), context.settings));
               },
               {}});
@@ -79,6 +95,7 @@ void add_household_routes(http::Router &router, ApiContext &context) {
               "/api/household",
               http::Access::user,
               [&context](http::Request &request) {
+                check_home_site(context, request, Role::user);
                 const nlohmann::json body = json_body_object(request);
                 HouseholdProfile profile = context.store.household();
                 apply(profile, body);

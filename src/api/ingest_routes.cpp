@@ -9,12 +9,15 @@
 #include "api/api.h"
 #include "api/http/message.h"
 #include "api/meter_view.h"
+#include "api/site_access.h"
 #include "core/time_text.h"
 #include "core/untrusted_json.h"
 #include "ingest/ingest_batch.h"
 #include "ingest/node_batches.h"
 
 #include <nlohmann/json.hpp>
+
+#include <set>
 #include <spdlog/spdlog.h>
 
 namespace pulsemon {
@@ -116,11 +119,17 @@ http::Response ingest(ApiContext &context, const http::Request &request) {
   return later;
 }
 
-http::Response list_nodes(ApiContext &context) {
+// The nodes of the sites the caller sees; an operator sees every site's
+// (their health is data quality, not how a household lives).
+http::Response list_nodes(ApiContext &context, const http::Principal &caller) {
   const UtcTime now = context.time->wall_now();
+  const std::set<std::int64_t> sites = visible_sites(context, caller);
   nlohmann::json all = nlohmann::json::array();
   for (const NodeStatus &node : context.store.nodes()) {
-    all.push_back(node_view(node, now));
+    const std::optional<std::int64_t> site = context.reads.meter_site(node.meter_id);
+    if (caller.is_operator || (site && sites.contains(*site))) {
+      all.push_back(node_view(node, now));
+    }
   }
   return http::json_ok(all);
 }
@@ -133,11 +142,12 @@ void add_ingest_routes(http::Router &router, ApiContext &context) {
               http::Access::device,
               [&context](http::Request &request) { return ingest(context, request); },
               {}});
-  router.add({"GET",
-              "/api/nodes",
-              http::Access::viewer,
-              [&context](http::Request &) { return list_nodes(context); },
-              {}});
+  router.add(
+      {"GET",
+       "/api/nodes",
+       http::Access::viewer,
+       [&context](http::Request &request) { return list_nodes(context, caller_of(request)); },
+       {}});
 }
 
 } // namespace pulsemon

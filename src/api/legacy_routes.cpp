@@ -1,7 +1,10 @@
 // The old Node.js service's endpoints, field for field, so that its clients
 // (a Pimatic plugin polling /api/ipu, Domoticz scripts polling /apiv2/ipu)
 // keep working. Deliberate differences are listed in docs/legacy-api.md.
+// Each account sees the meters of its own sites (api/site_access.h): on a
+// single-household install, every meter, as before.
 #include "api/api.h"
+#include "api/site_access.h"
 #include "core/quoted_input.h"
 #include "core/time_text.h"
 #include "core/untrusted_json.h"
@@ -12,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <set>
 
 namespace pulsemon {
 
@@ -27,11 +31,16 @@ std::string old_timestamp(UtcTime t) {
   return date::format("%F %T", std::chrono::floor<std::chrono::seconds>(t));
 }
 
-http::Response ipu(ApiContext &context) {
+http::Response ipu(ApiContext &context, const http::Principal &caller) {
   const UtcTime now = context.time->wall_now();
   const LivePowers live = live_powers(context);
+  const std::set<std::int64_t> sites = visible_sites(context, caller);
   nlohmann::json rows = nlohmann::json::array();
-  for (const MeterFacts &facts : context.reads.meters(now)) {
+  for (const Meter &seen : context.reads.catalogue()) {
+    if (!sites.contains(seen.site_id)) {
+      continue;
+    }
+    const MeterFacts &facts = context.reads.meter(seen.id, now);
     const Meter &meter = facts.meter;
     const UtcTime created = facts.created;
     const auto last_pulse = facts.stats.last_pulse;
@@ -131,6 +140,7 @@ http::Response day_series(ApiContext &context, const http::Request &request, boo
   const OldField days_field = old_field(fields, "nrDaysBack", 1, 0, 36'500);
   const std::int64_t mid = meter_field.value;
   const std::int64_t days_back = days_field.value;
+  check_meter_in_reach(context, caller_of(request), mid, Role::viewer);
   const Meter meter = context.store.meter(mid);
   const UtcTime day =
       std::chrono::floor<date::days>(context.time->wall_now()) - date::days{days_back};
@@ -159,11 +169,11 @@ http::Response day_series(ApiContext &context, const http::Request &request, boo
 
 void add_legacy_routes(http::Router &router, ApiContext &context) {
   router.add({"GET", "/api/ipu", http::Access::viewer,
-              [&context](http::Request &) { return ipu(context); }, std::string(not_authorized),
-              true});
+              [&context](http::Request &request) { return ipu(context, caller_of(request)); },
+              std::string(not_authorized), true});
   router.add({"GET", "/apiv2/ipu", http::Access::viewer,
-              [&context](http::Request &) { return ipu(context); }, std::string(unknown_userid),
-              true});
+              [&context](http::Request &request) { return ipu(context, caller_of(request)); },
+              std::string(unknown_userid), true});
   router.add({"PUT", "/apiv2/e-energy", http::Access::viewer,
               [&context](http::Request &request) { return day_series(context, request, false); },
               std::string(unknown_userid), true});

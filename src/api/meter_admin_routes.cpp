@@ -1,7 +1,9 @@
-// POST /api/meters (admin) and PUT /api/meters/{id} (users and admins):
-// JSON bodies, every field checked and named when wrong.
+// POST /api/meters (a site's owners, operators) and PUT /api/meters/{id}
+// (its members and owners): JSON bodies, every field checked and named
+// when wrong.
 #include "api/api.h"
 #include "api/meter_view.h"
+#include "api/site_access.h"
 #include "core/tariff.h"
 #include "core/untrusted_json.h"
 
@@ -13,8 +15,8 @@ namespace pulsemon {
 
 namespace {
 
-const char *const settable_fields =
-    "name, location, kind, unit, ppu, tariff, min_interval_ms, min_width_ms, power_timeout_s";
+const char *const settable_fields = "name, location, kind, unit, ppu, tariff, min_interval_ms, "
+                                    "min_width_ms, power_timeout_s, site";
 
 std::string text_field(const nlohmann::json &value, const std::string &key) {
   if (!value.is_string()) {
@@ -34,8 +36,8 @@ double number_field(const nlohmann::json &value, const std::string &key) {
 // rewrite the meaning of stored pulses (kind, unit, ppu).
 void apply(Meter &meter, const nlohmann::json &body, bool is_admin) {
   for (const auto &[key, value] : body.items()) {
-    if (key == "id") {
-      continue; // from the path, or read by the caller for POST
+    if (key == "id" || key == "site") {
+      continue; // from the path, or read by the caller
     }
     if ((key == "kind" || key == "unit" || key == "ppu") && !is_admin) {
       throw Failure(ErrorCode::permission_denied, key + ": only an admin may change it");
@@ -85,6 +87,7 @@ http::Response create(ApiContext &context, const http::Request &request) {
     }
   }
   apply(meter, body, true);
+  meter.site_id = site_for_new(context, caller_of(request), body_site(body));
   if (!body.contains("unit")) {
     meter.unit = std::string(default_unit(meter.kind));
   }
@@ -96,7 +99,14 @@ http::Response create(ApiContext &context, const http::Request &request) {
 http::Response update(ApiContext &context, const http::Request &request, std::int64_t id) {
   const nlohmann::json body = json_body_object(request);
   Meter meter = context.store.meter(id);
-  apply(meter, body, request.principal && request.principal->role == "admin");
+  const http::Principal &caller = caller_of(request);
+  apply(meter, body, manages_site(caller, meter.site_id));
+  if (const auto site = body_site(body); site && *site != meter.site_id) {
+    if (!manages_site(caller, meter.site_id)) {
+      throw Failure(ErrorCode::permission_denied, "site: only an owner may move a meter");
+    }
+    meter.site_id = site_for_new(context, caller, site); // one the caller manages too
+  }
   context.store.update_meter(meter);
   if (context.meter_changed) {
     context.meter_changed(meter);
@@ -116,7 +126,7 @@ void add_meter_admin_routes(http::Router &router, ApiContext &context) {
               "/api/meters/{id}",
               http::Access::user,
               [&context](http::Request &request) {
-                return update(context, request, path_meter_id(request));
+                return update(context, request, meter_in_reach(context, request, Role::user));
               },
               {}});
 }

@@ -2,6 +2,7 @@
 #include "api/api.h"
 #include "api/energy_answers.h"
 #include "api/meter_view.h"
+#include "api/site_access.h"
 #include "core/calendar.h"
 #include "core/power.h"
 #include "core/quoted_input.h"
@@ -12,7 +13,9 @@
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <memory>
+#include <set>
 
 namespace pulsemon {
 
@@ -59,7 +62,7 @@ Range range_of(const http::Request &request, const date::time_zone &zone, Micros
 }
 
 http::Response energy(ApiContext &context, EnergyAnswers &answers, const http::Request &request) {
-  const std::int64_t id = path_meter_id(request);
+  const std::int64_t id = meter_in_reach(context, request);
   const date::time_zone &zone = zone_of(context, request);
   const auto bucket_text =
       request.query.contains("bucket") ? request.query.at("bucket") : std::string("hour");
@@ -116,7 +119,7 @@ http::Response downtime(ApiContext &context, const http::Request &request) {
 }
 
 http::Response power(ApiContext &context, const http::Request &request) {
-  const std::int64_t id = path_meter_id(request);
+  const std::int64_t id = meter_in_reach(context, request);
   const Meter meter = context.store.meter(id);
   const date::time_zone &zone = zone_of(context, request);
   const std::int64_t step = integer_query(request, "step", 1, max_power_step.count(), 60);
@@ -142,8 +145,7 @@ http::Response power(ApiContext &context, const http::Request &request) {
 // line, then one time per line), in pages of 10 000 so that a year of pulses
 // streams without being held in memory.
 http::Response pulses(ApiContext &context, const http::Request &request) {
-  const std::int64_t id = path_meter_id(request);
-  (void)context.store.meter(id); // 404 before the stream starts
+  const std::int64_t id = meter_in_reach(context, request); // 404 before the stream starts
   const Range range =
       range_of(request, zone_of(context, request), std::chrono::hours{1}, context.time->wall_now());
   const bool csv = request.header("accept").find("text/csv") != std::string::npos;
@@ -218,92 +220,132 @@ MovingFigures moving_at(ApiContext &context, const MeterFacts &facts, UtcTime no
 // GET /api/meters, which dashboards and scripts poll far more often than
 // the database or the figures that move with the clock change: while
 // neither has (the same cache generation, the same moving figures), the
-// answer is the bytes made last time.
+// answer is the bytes made last time for the same sites. A caller sees
+// the meters of the sites it sees (api/site_access.h), and only those are
+// read: a household in a co-operative of a thousand costs its own meters.
 class MeterList {
 public:
-  http::Response answer(ApiContext &context) {
+  http::Response answer(ApiContext &context, const http::Principal &caller) {
     const UtcTime now = context.time->wall_now();
+    const std::set<std::int64_t> sites = visible_sites(context, caller);
     const auto live = live_powers(context);
-    const std::vector<MeterFacts> &all = context.reads.meters(now);
-    std::vector<MovingFigures> moving;
-    moving.reserve(all.size());
-    for (const MeterFacts &facts : all) {
-      moving.push_back(moving_at(context, facts, now, live));
+    std::vector<const MeterFacts *> shown;
+    for (const Meter &meter : context.reads.catalogue()) {
+      if (sites.contains(meter.site_id)) {
+        shown.push_back(&context.reads.meter(meter.id, now));
+      }
     }
-    if (!body_.empty() && generation_ == context.reads.generation() && moving == moving_) {
-      return http::json_response(200, body_);
+    std::vector<MovingFigures> moving;
+    moving.reserve(shown.size());
+    for (const MeterFacts *facts : shown) {
+      moving.push_back(moving_at(context, *facts, now, live));
+    }
+    if (generation_ != context.reads.generation()) {
+      kept_.clear();
+      generation_ = context.reads.generation();
+    }
+    Kept &kept = kept_[sites];
+    if (!kept.body.empty() && moving == kept.moving) {
+      return http::json_response(200, kept.body);
     }
     nlohmann::json body = nlohmann::json::array();
-    for (std::size_t i = 0; i < all.size(); ++i) {
-      body.push_back(api_meter_view(context, all[i], moving[i]));
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+      body.push_back(api_meter_view(context, *shown[i], moving[i]));
     }
-    body_ = http::json_text(body);
-    generation_ = context.reads.generation();
-    moving_ = std::move(moving);
-    return http::json_response(200, body_);
+    kept.body = http::json_text(body);
+    kept.moving = std::move(moving);
+    const std::string answer = kept.body;
+    if (kept_.size() > max_kept) {
+      kept_.clear(); // bounded: a thousand households each with its own list
+    }
+    return http::json_response(200, answer);
   }
 
 private:
+  static constexpr std::size_t max_kept = 4096;
+  struct Kept {
+    std::vector<MovingFigures> moving;
+    std::string body;
+  };
   std::uint64_t generation_ = 0;
-  std::vector<MovingFigures> moving_;
-  std::string body_;
+  std::map<std::set<std::int64_t>, Kept> kept_; // by the sites seen
 };
 
 // Every meter's alerts and base load, worked out again when the data
 // changed or an hour began (both read whole hours), else answered from the
-// last time.
+// last time; each caller gets those of the sites it sees.
 class InsightsAnswer {
 public:
-  http::Response alerts(ApiContext &context) {
+  http::Response alerts(ApiContext &context, const http::Principal &caller) {
     refresh(context);
-    return http::json_response(200, alerts_body_);
+    return answer_for(context, caller, alerts_);
   }
-  http::Response base_loads(ApiContext &context) {
+  http::Response base_loads(ApiContext &context, const http::Principal &caller) {
     refresh(context);
-    return http::json_response(200, base_loads_body_);
+    return answer_for(context, caller, base_loads_);
   }
 
 private:
+  struct Item {
+    std::int64_t site_id = 0;
+    nlohmann::json body;
+  };
+
+  static http::Response answer_for(ApiContext &context, const http::Principal &caller,
+                                   const std::vector<Item> &items) {
+    const std::set<std::int64_t> sites = visible_sites(context, caller);
+    nlohmann::json body = nlohmann::json::array();
+    for (const Item &item : items) {
+      if (sites.contains(item.site_id)) {
+        body.push_back(item.body);
+      }
+    }
+    return http::json_response(200, http::json_text(body));
+  }
+
   void refresh(ApiContext &context) {
     const UtcTime now = context.time->wall_now();
     const std::int64_t hour = to_epoch_us(now) / 3'600'000'000;
     const std::uint64_t generation = context.reads.generation();
-    if (!alerts_body_.empty() && generation == generation_ && hour == hour_) {
+    if (refreshed_ && generation == generation_ && hour == hour_) {
       return;
     }
     const date::time_zone &zone = *date::locate_zone(context.settings.zone);
     const Calendar calendar(zone, context.settings.billing_day);
     const auto snapshot = context.store.read_scope();
-    nlohmann::json alerts = nlohmann::json::array();
-    nlohmann::json base_loads = nlohmann::json::array();
+    alerts_.clear();
+    base_loads_.clear();
     for (const Meter &meter : context.store.meters()) {
       const MeterInsights insights =
           meter_insights(context.store, meter, calendar, now, context.settings.alerts);
       for (const Alert &alert : insights.alerts) {
-        alerts.push_back({{"meter", meter.id},
-                          {"name", meter.name},
-                          {"kind", to_string(alert.kind)},
-                          {"since", since_text(alert)},
-                          {"message", alert.message}});
+        alerts_.push_back({meter.site_id,
+                           {{"meter", meter.id},
+                            {"name", meter.name},
+                            {"kind", to_string(alert.kind)},
+                            {"since", since_text(alert)},
+                            {"message", alert.message}}});
       }
       if (insights.base_load_w) {
         const auto cost = yearly_cost_of_load(meter, *insights.base_load_w);
-        base_loads.push_back({{"meter", meter.id},
-                              {"name", meter.name},
-                              {"watts", *insights.base_load_w},
-                              {"cost_per_year", cost ? nlohmann::json(*cost) : nlohmann::json()}});
+        base_loads_.push_back(
+            {meter.site_id,
+             {{"meter", meter.id},
+              {"name", meter.name},
+              {"watts", *insights.base_load_w},
+              {"cost_per_year", cost ? nlohmann::json(*cost) : nlohmann::json()}}});
       }
     }
-    alerts_body_ = http::json_text(alerts);
-    base_loads_body_ = http::json_text(base_loads);
+    refreshed_ = true;
     generation_ = generation;
     hour_ = hour;
   }
 
+  bool refreshed_ = false;
   std::uint64_t generation_ = 0;
   std::int64_t hour_ = 0;
-  std::string alerts_body_;
-  std::string base_loads_body_;
+  std::vector<Item> alerts_;
+  std::vector<Item> base_loads_;
 };
 
 } // namespace
@@ -313,7 +355,9 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
   router.add({"GET",
               "/api/alerts",
               http::Access::viewer,
-              [&context, insights](http::Request &) { return insights->alerts(context); },
+              [&context, insights](http::Request &request) {
+                return insights->alerts(context, caller_of(request));
+              },
               {}});
   router.add({"GET",
               "/api/downtime",
@@ -323,20 +367,22 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
   router.add({"GET",
               "/api/base-load",
               http::Access::viewer,
-              [&context, insights](http::Request &) { return insights->base_loads(context); },
+              [&context, insights](http::Request &request) {
+                return insights->base_loads(context, caller_of(request));
+              },
               {}});
   router.add({"GET",
               "/api/meters",
               http::Access::viewer,
-              [&context, list = std::make_shared<MeterList>()](http::Request &) {
-                return list->answer(context);
+              [&context, list = std::make_shared<MeterList>()](http::Request &request) {
+                return list->answer(context, caller_of(request));
               },
               {}});
   router.add({"GET",
               "/api/meters/{id}",
               http::Access::viewer,
               [&context](http::Request &request) {
-                const std::int64_t id = path_meter_id(request);
+                const std::int64_t id = meter_in_reach(context, request);
                 const UtcTime now = context.time->wall_now();
                 const MeterFacts &facts = context.reads.meter(id, now);
                 return http::json_ok(api_meter_view(

@@ -78,6 +78,7 @@ nlohmann::json meter_view(const MeterFacts &facts, const MovingFigures &moving) 
   }
   nlohmann::json json{
       {"id", meter.id},
+      {"site", meter.site_id},
       {"name", meter.name},
       {"location", meter.location},
       {"kind", to_string(meter.kind)},

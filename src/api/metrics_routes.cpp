@@ -14,8 +14,11 @@
 // either, 401; a device key, 403.
 #include "api/api.h"
 #include "api/meter_view.h"
+#include "api/site_access.h"
 
 #include <nlohmann/json.hpp>
+
+#include <set>
 
 #include <map>
 #include <optional>
@@ -293,15 +296,33 @@ void process_metrics(MetricsText &text, ApiContext &context) {
   text.sample({{"version", context.settings.version}}, 1.0);
 }
 
+// The meters whose figures the caller sees: every one for the metrics
+// token (the install's own Prometheus), a user's sites' otherwise
+// (api/site_access.h).
+std::vector<MeterFacts> metered(ApiContext &context, const http::Request &request, UtcTime now) {
+  const http::Principal &caller = caller_of(request);
+  if (caller.role == "metrics") {
+    return context.reads.meters(now);
+  }
+  const std::set<std::int64_t> sites = visible_sites(context, caller);
+  std::vector<MeterFacts> seen;
+  for (const Meter &meter : context.reads.catalogue()) {
+    if (sites.contains(meter.site_id)) {
+      seen.push_back(context.reads.meter(meter.id, now));
+    }
+  }
+  return seen;
+}
+
 } // namespace
 
 void add_metrics_routes(http::Router &router, ApiContext &context) {
   router.add({"GET",
               "/metrics",
               http::Access::metrics, // a login or the metrics token
-              [&context](http::Request &) {
+              [&context](http::Request &request) {
                 const UtcTime now = context.time->wall_now();
-                const std::vector<MeterFacts> &meters = context.reads.meters(now);
+                const std::vector<MeterFacts> meters = metered(context, request, now);
                 MetricsText text;
                 meter_metrics(text, context, meters, now);
                 node_metrics(text, meters);

@@ -13,6 +13,9 @@ void ReadCache::catch_up() {
   all_.reset();
   one_by_one_.clear();
   users_.clear();
+  catalogue_.reset();
+  meter_sites_.clear();
+  sites_.reset();
   version_ = {};
   ++generation_;
 }
@@ -77,6 +80,42 @@ std::optional<User> ReadCache::find_user(std::string_view name) {
     users_.emplace(std::string(name), *user);
   }
   return user;
+}
+
+const std::vector<Meter> &ReadCache::catalogue() {
+  catch_up();
+  if (!catalogue_) {
+    const auto snapshot = store_.read_scope();
+    record_version_of_snapshot();
+    catalogue_ = store_.meters();
+  }
+  return *catalogue_;
+}
+
+std::optional<std::int64_t> ReadCache::meter_site(std::int64_t id) {
+  catch_up();
+  if (const auto it = meter_sites_.find(id); it != meter_sites_.end()) {
+    return it->second;
+  }
+  const auto snapshot = store_.read_scope();
+  record_version_of_snapshot();
+  const auto meter = store_.find_meter(id);
+  const std::optional<std::int64_t> site =
+      meter ? std::optional<std::int64_t>(meter->site_id) : std::nullopt;
+  if (meter_sites_.size() < 100'000) { // each id asked for is kept: a bound for made-up ones
+    meter_sites_.emplace(id, site);
+  }
+  return site;
+}
+
+const std::vector<Site> &ReadCache::sites() {
+  catch_up();
+  if (!sites_) {
+    const auto snapshot = store_.read_scope();
+    record_version_of_snapshot();
+    sites_ = store_.sites();
+  }
+  return *sites_;
 }
 
 } // namespace pulsemon

@@ -47,6 +47,13 @@ public:
 
   [[nodiscard]] std::optional<User> find_user(std::string_view name);
 
+  // The meters' settings alone (which site owns each), without the figures
+  // meters() reads for every one; one query per change of the database.
+  [[nodiscard]] const std::vector<Meter> &catalogue();
+  // The site that owns a meter; nullopt when there is no such meter.
+  [[nodiscard]] std::optional<std::int64_t> meter_site(std::int64_t id);
+  [[nodiscard]] const std::vector<Site> &sites();
+
   // Counts the times the cache forgot what it had read: an answer made from
   // it stays right while this stays the same (and so does the clock's part).
   [[nodiscard]] std::uint64_t generation() {
@@ -68,6 +75,9 @@ private:
   std::optional<std::vector<MeterFacts>> all_;
   std::map<std::int64_t, MeterFacts> one_by_one_;
   std::map<std::string, User, std::less<>> users_;
+  std::optional<std::vector<Meter>> catalogue_;
+  std::map<std::int64_t, std::optional<std::int64_t>> meter_sites_;
+  std::optional<std::vector<Site>> sites_;
 };
 
 } // namespace pulsemon

@@ -34,6 +34,7 @@ UtcTime wall_now();
 void add_init_command(CLI::App &app, CliContext &context);
 void add_diagnose_command(CLI::App &app);
 void add_key_command(CLI::App &app, CliContext &context);
+void add_site_command(CLI::App &app, CliContext &context);
 void add_meter_command(CLI::App &app, CliContext &context);
 void add_simulate_command(CLI::App &app, CliContext &context);
 void add_rollup_command(CLI::App &app, CliContext &context);

@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
 
   pulsemon::add_init_command(app, context);
   pulsemon::add_serve_command(app, context);
+  pulsemon::add_site_command(app, context);
   pulsemon::add_user_command(app, context);
   pulsemon::add_meter_command(app, context);
   pulsemon::add_simulate_command(app, context);

@@ -153,7 +153,7 @@ MeterPipelines::on_committed(std::int64_t meter_id, const std::vector<UtcTime> &
     }
     if (own) {
       // This lane's own, with the power estimated when it came.
-      live.push_back({meter_id, wall, power_when_it_came});
+      live.push_back({meter_id, lane.meter.site_id, wall, power_when_it_came});
       lane.last_shown = wall;
       continue;
     }
@@ -170,7 +170,7 @@ MeterPipelines::on_committed(std::int64_t meter_id, const std::vector<UtcTime> &
       lane.set_latency(came_late);
     }
     const std::optional<double> power = lane.power.on_pulse(now_monotonic - (now_wall - wall));
-    live.push_back({meter_id, wall, power});
+    live.push_back({meter_id, lane.meter.site_id, wall, power});
     lane.last_pulse = wall;
     lane.last_shown = wall;
   }

@@ -67,6 +67,7 @@ public:
   // meter's power estimate at that pulse.
   struct LivePulse {
     std::int64_t meter_id = 0;
+    std::int64_t site_id = 0; // the meter's (core/site.h)
     UtcTime time;
     std::optional<double> power;
   };

@@ -167,8 +167,9 @@ public:
   // nullopt ends the membership. A site's last owner keeps the role
   // (Failure(invalid_argument)), so does set_role, which sets the role in
   // every site of the user (a single-household install's one), and
-  // delete_user. Neither changes the token generation: who may see what is
-  // read from the store at each request.
+  // delete_user. Changing or ending a role the user held bumps the token
+  // generation, as set_role does (a new membership does not: who may see
+  // what is read from the store at each request anyway).
   virtual void set_membership(std::string_view name, std::int64_t site_id,
                               std::optional<Role> role) = 0;
   virtual void set_operator(std::string_view name, bool is_operator) = 0;

@@ -562,8 +562,12 @@ TEST_P(StoreConformance, SitesOwnMetersAndKeysAndUsersHoldARoleInEach) {
       << "the flat's last owner";
   EXPECT_THROW(store->set_membership("bob", flat.id, std::nullopt), Failure);
   EXPECT_THROW(store->delete_user("bob"), Failure);
+  const std::int64_t ada_before = store->find_user("ada")->token_generation;
   store->set_membership("ada", flat.id, Role::admin);
+  EXPECT_EQ(store->find_user("ada")->token_generation, ada_before) << "a new membership";
+  const std::int64_t bob_before = store->find_user("bob")->token_generation;
   store->set_membership("bob", flat.id, std::nullopt);
+  EXPECT_NE(store->find_user("bob")->token_generation, bob_before) << "a role ended";
   store->set_membership("bob", home_site_id, Role::user);
   EXPECT_EQ(store->find_user("bob")->sites,
             (std::vector<SiteMembership>{{home_site_id, Role::user}}));

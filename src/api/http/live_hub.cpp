@@ -69,8 +69,8 @@ Message message_of(std::string text) {
 // What the hub needs of a client, whatever carries its bytes.
 class Client {
 public:
-  Client(std::string owner, StreamCheck check)
-      : owner_(std::move(owner)), check_(std::move(check)) {}
+  Client(std::string owner, StreamCheck check, Audience audience)
+      : owner_(std::move(owner)), check_(std::move(check)), audience_(std::move(audience)) {}
   Client(const Client &) = delete;
   Client &operator=(const Client &) = delete;
   virtual ~Client() = default;
@@ -87,10 +87,14 @@ public:
 
   [[nodiscard]] const std::string &owner() const { return owner_; }
   [[nodiscard]] const StreamCheck &check() const { return check_; }
+  [[nodiscard]] bool hears(std::optional<std::int64_t> topic) const {
+    return !topic || !audience_ || audience_->contains(*topic);
+  }
 
 private:
   std::string owner_;
   StreamCheck check_;
+  Audience audience_;
 };
 
 template <class Socket>
@@ -98,8 +102,9 @@ class ClientOn final : public Client, public std::enable_shared_from_this<Client
   using std::enable_shared_from_this<ClientOn<Socket>>::shared_from_this;
 
 public:
-  ClientOn(Socket socket, std::size_t max_queued, std::string owner, StreamCheck check)
-      : Client(std::move(owner), std::move(check)), socket_(std::move(socket)),
+  ClientOn(Socket socket, std::size_t max_queued, std::string owner, StreamCheck check,
+           Audience audience)
+      : Client(std::move(owner), std::move(check), std::move(audience)), socket_(std::move(socket)),
         max_queued_(max_queued) {}
 
   void start() override {
@@ -221,9 +226,9 @@ struct LiveHub::State : std::enable_shared_from_this<State> {
     count = clients.size();
   }
 
-  void broadcast(const Message &message) {
+  void broadcast(const Message &message, std::optional<std::int64_t> topic = std::nullopt) {
     for (auto it = clients.begin(); it != clients.end();) {
-      if (!(*it)->send(message)) {
+      if ((*it)->hears(topic) && !(*it)->send(message)) {
         it = clients.erase(it);
       } else {
         ++it;
@@ -391,21 +396,24 @@ bool LiveHub::admits(const std::string &owner) const {
   return state_->admits(owner);
 }
 
-void LiveHub::adopt(tcp::socket socket, std::string owner, StreamCheck check) {
+void LiveHub::adopt(tcp::socket socket, std::string owner, StreamCheck check, Audience audience) {
   state_->add(std::make_shared<ClientOn<tcp::socket>>(std::move(socket), state_->limits.max_queued,
-                                                      std::move(owner), std::move(check)));
+                                                      std::move(owner), std::move(check),
+                                                      std::move(audience)));
 }
 
-void LiveHub::adopt(TlsStream stream, std::string owner, StreamCheck check) {
+void LiveHub::adopt(TlsStream stream, std::string owner, StreamCheck check, Audience audience) {
   state_->add(std::make_shared<ClientOn<TlsStream>>(std::move(stream), state_->limits.max_queued,
-                                                    std::move(owner), std::move(check)));
+                                                    std::move(owner), std::move(check),
+                                                    std::move(audience)));
 }
 
 void LiveHub::set_before_checks(std::function<void()> hook) {
   state_->before_checks = std::move(hook);
 }
 
-void LiveHub::publish_all(const std::string &event, const std::vector<std::string> &data) {
+void LiveHub::publish_all(const std::string &event, const std::vector<std::string> &data,
+                          std::optional<std::int64_t> topic) {
   if (data.empty()) {
     return;
   }
@@ -418,9 +426,9 @@ void LiveHub::publish_all(const std::string &event, const std::vector<std::strin
     text += "\n\n";
   }
   net::post(state_->io,
-            [weak = std::weak_ptr<State>(state_), message = message_of(std::move(text))] {
+            [weak = std::weak_ptr<State>(state_), message = message_of(std::move(text)), topic] {
               if (const auto state = weak.lock()) {
-                state->broadcast(message);
+                state->broadcast(message, topic);
               }
             });
 }

@@ -26,9 +26,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,9 @@ struct LiveLimits {
 
 // Why a stream must end now, or nothing (Response::stream_ends_because).
 using StreamCheck = std::function<std::optional<std::string>()>;
+// The topics a stream receives events of (the API's: the sites whose
+// meters its user sees); nullopt: every event.
+using Audience = std::optional<std::set<std::int64_t>>;
 
 class LiveHub {
 public:
@@ -60,19 +65,22 @@ public:
   // Takes over a connection whose request asked for the stream: writes the
   // response header and then events until the client goes away or `check`
   // gives a reason to end.
-  void adopt(boost::asio::ip::tcp::socket socket, std::string owner = {}, StreamCheck check = {});
+  void adopt(boost::asio::ip::tcp::socket socket, std::string owner = {}, StreamCheck check = {},
+             Audience audience = std::nullopt);
   void adopt(boost::beast::ssl_stream<boost::beast::tcp_stream> stream, std::string owner = {},
-             StreamCheck check = {}); // over TLS
+             StreamCheck check = {}, Audience audience = std::nullopt); // over TLS
 
   // Runs before each round of checks (the API brings its reads of users up
   // to date), only while streams are open.
   void set_before_checks(std::function<void()> hook);
 
   // Sends each of `data` (one line of JSON each) as an event of type
-  // `event` to everyone, all in one write per
+  // `event` to every stream whose audience holds `topic` (nullopt: to
+  // every stream), all in one write per
   // client and one task on the event loop (a committed batch's pulses: a
   // node's upload of 10 000 is one message, not 10 000).
-  void publish_all(const std::string &event, const std::vector<std::string> &data);
+  void publish_all(const std::string &event, const std::vector<std::string> &data,
+                   std::optional<std::int64_t> topic = std::nullopt);
 
   [[nodiscard]] std::size_t clients() const;
   void close_all();

@@ -3,12 +3,14 @@
 // handlers read as plain functions from a request to a response.
 
 #include "core/result.h"
+#include "core/site.h"
 
 #include <nlohmann/json_fwd.hpp>
 
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +26,11 @@ struct Principal {
   // the route's handler checks it where it stores the upload, off the
   // event loop (see authenticate in api/api.h).
   bool key_checked = true;
+  // A user's sites with the role in each, and whether the user works
+  // across sites (core/site.h); read from the store at each request, so a
+  // changed membership counts at once. Empty for keys and the metrics token.
+  std::vector<SiteMembership> sites{};
+  bool is_operator = false;
 };
 
 struct Request {
@@ -61,6 +68,8 @@ struct Response {
   // with a last `end` event that carries the reason.
   std::string stream_owner;
   std::function<std::optional<std::string>()> stream_ends_because;
+  // For a live stream: the topics (sites) whose events it receives.
+  std::set<std::int64_t> stream_audience;
   // When set, the body is sent in chunks as this returns them, until it
   // returns nothing: a large answer is never built whole in memory.
   std::function<std::optional<std::string>()> next_chunk;

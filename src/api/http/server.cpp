@@ -240,10 +240,10 @@ private:
       transport().expires_never();
       if constexpr (over_tls) {
         live_->adopt(std::move(stream_), response.stream_owner,
-                     std::move(response.stream_ends_because));
+                     std::move(response.stream_ends_because), std::move(response.stream_audience));
       } else {
         live_->adopt(stream_.release_socket(), response.stream_owner,
-                     std::move(response.stream_ends_because));
+                     std::move(response.stream_ends_because), std::move(response.stream_audience));
       }
       return;
     }

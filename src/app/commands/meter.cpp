@@ -1,6 +1,7 @@
 // pulsemon meter add | list | set | reading | calorific
 #include "api/meter_view.h"
 #include "app/cli_context.h"
+#include "app/site_argument.h"
 #include "core/quoted_input.h"
 #include "core/tariff.h"
 #include "core/time_text.h"
@@ -24,6 +25,7 @@ struct AddOptions {
   double min_interval_ms = to_seconds(FilterSettings{}.min_interval) * 1000.0;
   double min_width_ms = to_seconds(FilterSettings{}.min_width) * 1000.0;
   std::int64_t power_timeout_s = 600;
+  std::string site; // id or name; empty: the home site
 };
 
 Result<double> parse_number(std::string_view key, std::string_view text) {
@@ -52,7 +54,9 @@ void run_add(CliContext &context, AddOptions options) {
   if (!meter.tariff.empty()) {
     (void)value_or_throw(parse_tariff(meter.tariff));
   }
-  context.open_store()->add_meter(meter, wall_now());
+  auto store = context.open_store();
+  meter.site_id = options.site.empty() ? home_site_id : site_argument(*store, options.site).id;
+  store->add_meter(meter, wall_now());
   std::cout << "Added meter " << meter.id << " '" << meter.name << "' (" << to_string(meter.kind)
             << ", " << meter.pulses_per_unit << " pulses per " << meter.unit << ")\n"
             << "A running 'pulsemon serve' takes its pulses within a second; a GPIO line or "
@@ -164,6 +168,7 @@ void add_meter_command(CLI::App &app, CliContext &context) {
   add_cmd->add_option("--unit", add->unit,
                       "unit of the register (default: kWh, or m³ for gas and water)");
   add_cmd->add_option("--location", add->meter.location, "where the meter is");
+  add_cmd->add_option("--site", add->site, "the site (id or name) that owns it (default: home)");
   add_cmd->add_option("--tariff", add->meter.tariff,
                       "price per unit, e.g. 0.28, '0.22;standing=0.45;peak=0.35@Mon-Fri "
                       "07:00-23:00' or, for gas per kWh, '0.06/kWh;standing=0.31'");

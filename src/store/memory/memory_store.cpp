@@ -413,7 +413,11 @@ void MemoryStore::set_role(std::string_view name, Role role) {
 void MemoryStore::set_membership(std::string_view name, std::int64_t site_id,
                                  std::optional<Role> role) {
   check_site(site_id);
+  const std::optional<Role> before = role_in(user_state(name).sites, site_id);
   change_sites(name, with_membership(user_state(name).sites, site_id, role));
+  if (before && before != role) {
+    user_state(name).token_generation = state_.next_token_generation++;
+  }
 }
 
 void MemoryStore::set_operator(std::string_view name, bool is_operator) {

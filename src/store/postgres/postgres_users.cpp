@@ -169,6 +169,10 @@ void PostgresStore::set_membership(std::string_view name, std::int64_t site_id,
     }
     check_site(site_id);
     write_sites(name, with_membership(user->sites, site_id, role));
+    if (const auto before = role_in(user->sites, site_id); before && before != role) {
+      db_->run("UPDATE users SET token_generation = $2 WHERE name = $1",
+               {param(name), param(next_token_generation())});
+    }
   });
 }
 

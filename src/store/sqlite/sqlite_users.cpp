@@ -181,6 +181,10 @@ void SqliteStore::set_membership(std::string_view name, std::int64_t site_id,
   }
   check_site(site_id);
   write_sites(name, with_membership(user->sites, site_id, role));
+  if (const auto before = role_in(user->sites, site_id); before && before != role) {
+    sqlite::Statement update(db_, "UPDATE users SET token_generation = ?2 WHERE name = ?1");
+    update.bind(1, name).bind(2, next_token_generation()).run();
+  }
   transaction.commit();
 }
 
