@@ -235,6 +235,7 @@ http::Router make_router(ApiContext &context) {
   add_admin_routes(router, context);
   add_dashboard_routes(router, context);
   add_metrics_routes(router, context);
+  add_site_routes(router, context);
   return router;
 }
 

@@ -132,6 +132,7 @@ void add_ingest_routes(http::Router &router, ApiContext &context);
 void add_dashboard_routes(http::Router &router, ApiContext &context);
 void add_admin_routes(http::Router &router, ApiContext &context);
 void add_metrics_routes(http::Router &router, ApiContext &context);
+void add_site_routes(http::Router &router, ApiContext &context);
 
 // A request's body as a JSON object, read under the untrusted-JSON policy;
 // a 400 naming "body" otherwise.

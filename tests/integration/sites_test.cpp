@@ -163,13 +163,17 @@ struct Probe {
   std::string target;
   nlohmann::json body;
   int needs_rank = 1;
-  bool list = false; // answers 200 with what the caller may see
+  bool list = false;      // answers 200 with what the caller may see
+  bool operators = false; // for operators only, by design: 403 to anyone else
 };
 
 // B's ids in a text, made those of things that exist nowhere: the answer
 // to a probe of B must be the answer about nothing.
 std::string ghostly(std::string text, std::int64_t b_key_id) {
   text = std::regex_replace(text, std::regex("/api/meters/[13]\\b"), "/api/meters/999");
+  text = std::regex_replace(text, std::regex("/api/sites/1\\b"), "/api/sites/999");
+  text = std::regex_replace(text, std::regex("site 1 does"), "site 999 does");
+  text = std::regex_replace(text, std::regex("\"site\":1\\b"), "\"site\":999");
   text = std::regex_replace(text, std::regex("\"mid\":[13]\\b"), "\"mid\":999");
   text = std::regex_replace(text, std::regex("\"meters\":\\[[13]\\]"), "\"meters\":[999]");
   text = std::regex_replace(text, std::regex("meter (1|3) does"), "meter 999 does");
@@ -211,6 +215,11 @@ TEST_F(Sites, NoRouteShowsOrChangesAnythingOfAnotherSiteToAnyRoleOfASite) {
       {"POST", "/api/keys", {{"meters", {3}}, {"name", "intruder"}}, 3},
       {"DELETE", b_key_path, nullptr, 3},
       {"GET", "/metrics", nullptr, 1, true},
+      {"GET", "/api/sites", nullptr, 1, true},
+      {"POST", "/api/sites", {{"name", "intruder"}}, 3, false, true},
+      {"DELETE", "/api/sites/1", nullptr, 3, false, true},
+      {"PUT", "/api/sites/1/grant", {{"granted", true}}, 3},
+      {"GET", "/api/sites/1/grants", nullptr, 1},
   };
   for (const std::int64_t meter : b_meters) {
     const std::string path = "/api/meters/" + std::to_string(meter);
@@ -242,6 +251,7 @@ TEST_F(Sites, NoRouteShowsOrChangesAnythingOfAnotherSiteToAnyRoleOfASite) {
     std::string pattern = probe.target.substr(0, probe.target.find('?'));
     pattern = std::regex_replace(pattern, std::regex("/api/meters/\\d+"), "/api/meters/{id}");
     pattern = std::regex_replace(pattern, std::regex("/api/keys/\\d+"), "/api/keys/{id}");
+    pattern = std::regex_replace(pattern, std::regex("/api/sites/\\d+"), "/api/sites/{id}");
     pattern = std::regex_replace(pattern, std::regex("/api/users/[^/]+"), "/api/users/{name}");
     probed.insert(probe.method + " " + pattern);
   }
@@ -266,7 +276,7 @@ TEST_F(Sites, NoRouteShowsOrChangesAnythingOfAnotherSiteToAnyRoleOfASite) {
     for (const Probe &probe : probes) {
       const std::string what = role + ": " + probe.method + " " + probe.target;
       const HttpResult answer = call(probe.method, probe.target, as, probe.body);
-      const bool gate = rank(role) < probe.needs_rank;
+      const bool gate = rank(role) < probe.needs_rank || probe.operators;
       if (!probe.list && !gate) {
         // As if it did not exist: the same answer as about nothing.
         const std::string ghost_target = ghostly(probe.target, b_key_id);
@@ -292,6 +302,10 @@ TEST_F(Sites, NoRouteShowsOrChangesAnythingOfAnotherSiteToAnyRoleOfASite) {
       ASSERT_FALSE(json.is_discarded()) << what << " → " << answer.body;
       EXPECT_FALSE(names_a_b_meter(json, probe.target == "/api/meters"))
           << what << " → " << answer.body;
+      if (probe.target == "/api/sites" && answer.status == 200) {
+        ASSERT_EQ(json["sites"].size(), 1U) << what << " → " << answer.body;
+        EXPECT_EQ(json["sites"][0]["name"], "Flat A") << "only the caller's own site";
+      }
     }
   }
 
@@ -359,6 +373,98 @@ TEST_F(Sites, ALiveStreamCarriesOnlyItsUsersSitesAndEndsWhenTheirMembershipDoes)
   const std::string rest = a_stream.read_until("event: end", 1);
   EXPECT_NE(rest.find("event: end"), std::string::npos) << rest;
   EXPECT_TRUE(a_stream.closes_within(2s));
+}
+
+TEST_F(Sites, AnOperatorSeesQualityAndBillingOfEverySiteAndAProfileOnlyWhileItsOwnerGrantsIt) {
+  run_ok({"user", "add", "op", "--role", "operator"}, std::string(member_password) + "\n");
+  const std::string op = token("op");
+  const std::string a_owner = token("a-owner");
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  ASSERT_EQ(
+      upload(a_key, "a-node", a_meter, 1, {now_us - 7'200'000'000, now_us - 7'100'000'000}).status,
+      200U);
+
+  // Every site, with data quality and energy per billing period.
+  const HttpResult listed = call("GET", "/api/sites", op);
+  ASSERT_EQ(listed.status, 200U) << listed.body;
+  const auto sites = nlohmann::json::parse(listed.body);
+  EXPECT_TRUE(sites["operator"].get<bool>());
+  ASSERT_EQ(sites["sites"].size(), 2U) << listed.body;
+  std::int64_t flat_a = 0;
+  for (const auto &site : sites["sites"]) {
+    EXPECT_TRUE(site["role"].is_null()) << "the operator is no member";
+    for (const auto &meter : site["meters"]) {
+      EXPECT_TRUE(meter["quality"].contains("gaps_30_days")) << meter.dump();
+      ASSERT_FALSE(meter["billing_periods"].empty()) << meter.dump();
+      EXPECT_EQ(meter["billing_periods"].back()["unit"], "kWh");
+    }
+    if (site["name"] == "Flat A") {
+      flat_a = site["id"].get<std::int64_t>();
+      ASSERT_EQ(site["meters"].size(), 1U);
+      EXPECT_DOUBLE_EQ(site["meters"][0]["billing_periods"].back()["value"].get<double>(), 0.002)
+          << "A's two pulses this billing period (1000 imp/kWh)";
+      ASSERT_EQ(site["meters"][0]["quality"]["nodes"].size(), 1U);
+      EXPECT_EQ(site["meters"][0]["quality"]["silent_hours"], 1) << "its last pulse came ~2 h ago";
+    }
+  }
+  ASSERT_NE(flat_a, 0);
+  const std::string profile = "/api/meters/2/energy?bucket=hour";
+  const std::string grant = "/api/sites/" + std::to_string(flat_a) + "/grant";
+
+  // No profile, no power, no pulses, no meter list without a grant.
+  for (const std::string &target :
+       {profile, std::string("/api/meters/2/power"), std::string("/api/meters/2/pulses"),
+        std::string("/api/meters/2")}) {
+    const HttpResult refused = call("GET", target, op);
+    EXPECT_EQ(refused.status, 403U) << target << " → " << refused.body;
+  }
+  EXPECT_TRUE(nlohmann::json::parse(call("GET", "/api/meters", op).body).empty());
+  EXPECT_EQ(call("PUT", grant, op, {{"granted", true}}).status, 403U)
+      << "the operator cannot grant itself";
+  EXPECT_EQ(call("PUT", grant, token("a-member"), {{"granted", true}}).status, 403U)
+      << "only the owners decide";
+
+  // The owner grants: at once the operator reads the profile and the
+  // stream carries the site's pulses.
+  ASSERT_EQ(call("PUT", grant, a_owner, {{"granted", true}}).status, 200U);
+  EXPECT_EQ(call("GET", profile, op).status, 200U);
+  EXPECT_EQ(call("PUT", "/api/meters/2", op, {{"name", "changed"}}).status, 403U) << "as a viewer";
+  LiveClient stream(port, op);
+  ASSERT_EQ(upload(a_key, "a-node", a_meter, 2, {now_us}).status, 200U);
+  EXPECT_NE(stream.read_until("\"meter\":2", 1).find("\"meter\":2"), std::string::npos);
+
+  // Revoked: refused at the next request, and the open stream ends.
+  ASSERT_EQ(call("PUT", grant, a_owner, {{"granted", false}}).status, 200U);
+  EXPECT_EQ(call("GET", profile, op).status, 403U);
+  EXPECT_NE(stream.read_until("event: end", 1).find("event: end"), std::string::npos);
+
+  // Both recorded, with who and when, for the owner and the operator.
+  for (const std::string &as : {a_owner, op}) {
+    const HttpResult history = call("GET", "/api/sites/" + std::to_string(flat_a) + "/grants", as);
+    ASSERT_EQ(history.status, 200U) << history.body;
+    const auto grants = nlohmann::json::parse(history.body);
+    ASSERT_EQ(grants.size(), 1U) << history.body;
+    EXPECT_EQ(grants[0]["granted_by"], "a-owner");
+    EXPECT_EQ(grants[0]["revoked_by"], "a-owner");
+    EXPECT_FALSE(grants[0]["revoked"].is_null());
+  }
+  EXPECT_EQ(
+      call("GET", "/api/sites/" + std::to_string(flat_a) + "/grants", token("a-viewer")).status,
+      403U);
+
+  // The operator makes a site and its owner, who starts with nothing.
+  const HttpResult made = call("POST", "/api/sites", op, {{"name", "Flat C"}});
+  ASSERT_EQ(made.status, 201U) << made.body;
+  const std::int64_t flat_c = nlohmann::json::parse(made.body)["id"].get<std::int64_t>();
+  ASSERT_EQ(
+      call("POST", "/api/users", op,
+           {{"username", "cy"}, {"password", member_password}, {"role", "owner"}, {"site", flat_c}})
+          .status,
+      201U);
+  EXPECT_TRUE(nlohmann::json::parse(call("GET", "/api/meters", token("cy")).body).empty());
+  EXPECT_EQ(call("POST", "/api/sites", a_owner, {{"name", "Flat D"}}).status, 403U);
 }
 
 } // namespace
