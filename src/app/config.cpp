@@ -346,6 +346,17 @@ void check_topic_prefix(const std::string &prefix, const std::string &key, bool 
   }
 }
 
+// A site's prefix: a topic prefix with "{site}" for the site's id, so
+// that each household's topics differ.
+void check_site_prefix(const std::string &prefix, const std::string &key) {
+  check_topic_prefix(prefix, key, false);
+  if (prefix.find("{site}") == std::string::npos) {
+    throw ConfigError{
+        "config key '" + key + "': " + quoted_input(prefix) +
+        " needs {site}, which becomes each site's id (e.g. \"pulsemon-sites/{site}\")"};
+  }
+}
+
 void check_currency(const std::string &code, const std::string &key) {
   if (code.size() != 3 ||
       !std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
@@ -367,6 +378,11 @@ void read_mqtt_out(TableReader &top, Config &config, const std::filesystem::path
   check_topic_prefix(settings.topic_prefix, "mqtt_out.topic_prefix", false);
   settings.discovery_prefix = out.string("discovery_prefix", "homeassistant");
   check_topic_prefix(settings.discovery_prefix, "mqtt_out.discovery_prefix", true);
+  settings.site_topic_prefix = out.string("site_topic_prefix", "pulsemon-sites/{site}");
+  check_site_prefix(settings.site_topic_prefix, "mqtt_out.site_topic_prefix");
+  settings.site_discovery_prefix =
+      out.string("site_discovery_prefix", "homeassistant-sites/{site}");
+  check_site_prefix(settings.site_discovery_prefix, "mqtt_out.site_discovery_prefix");
   settings.qos = static_cast<int>(out.integer("qos", 1, 0, 2));
   settings.min_interval =
       std::chrono::milliseconds{out.integer("min_interval_ms", 1000, 100, 3'600'000)};
@@ -739,6 +755,8 @@ std::string default_config_text(std::string_view zone, bool with_simulator) {
 # broker = "127.0.0.1:1883"
 # topic_prefix = "pulsemon"           # states under pulsemon/meter/<id>/…
 # discovery_prefix = "homeassistant"  # "" for no Home Assistant discovery
+# site_topic_prefix = "pulsemon-sites/{site}"          # another site's states ({site}: its id)
+# site_discovery_prefix = "homeassistant-sites/{site}" # and its Home Assistant's discovery
 
 # GET /metrics for Prometheus takes a login, or the token in this file
 # (make one: openssl rand -hex 32 > metrics.token; docs/integrations.md):

@@ -70,7 +70,7 @@ MeterTopics meter_topics(const DiscoveryNames &names, std::int64_t meter_id) {
 }
 
 std::string status_topic(const DiscoveryNames &names) {
-  return names.topic_prefix + "/status";
+  return names.bridge_status.empty() ? names.topic_prefix + "/status" : names.bridge_status;
 }
 
 std::optional<std::int64_t> meter_of_total_topic(const DiscoveryNames &names,

@@ -36,6 +36,9 @@ struct DiscoveryNames {
   std::string discovery_prefix = "homeassistant"; // configs: <prefix>/device/…/config
   std::string version;                            // pulsemon's, as sw_version
   std::string currency = "EUR";                   // ISO 4217, the cost sensors' unit
+  // pulsemon's own availability topic when not <topic_prefix>/status: a
+  // site's names (core/site.h) share the one the last will sets.
+  std::string bridge_status;
 };
 
 // The prefix as HA's ids and discovery topics take it: HA's grammar is

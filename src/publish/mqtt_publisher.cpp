@@ -33,6 +33,15 @@ std::string format_amount(double value, double pulses_per_unit) {
   return fmt::format("{:.{}f}", value, decimals);
 }
 
+std::string with_site(std::string text, std::int64_t site_id) {
+  const std::string id = std::to_string(site_id);
+  for (auto at = text.find("{site}"); at != std::string::npos; at = text.find("{site}", at)) {
+    text.replace(at, 6, id);
+    at += id.size();
+  }
+  return text;
+}
+
 } // namespace
 
 MqttPublisher::MqttPublisher(MqttOutSettings settings, std::unique_ptr<Store> store, PulseBus &bus,
@@ -117,15 +126,45 @@ void MqttPublisher::on_connect() {
   spdlog::info("mqtt_out: connected to {}:{}; publishing under {}/", settings_.broker.host,
                settings_.broker.port, settings_.topic_prefix);
   (void)client_->publish(status_topic(names_), "online", settings_.qos, true);
+  std::set<std::int64_t> sites;
+  {
+    const std::lock_guard lock(mutex_);
+    subscribed_sites_.clear();
+    sites = sites_;
+  }
+  subscribe_and_sync(sites);
+  const std::lock_guard lock(mutex_);
+  connected_ = true; // with reconnected_, under the lock, for run() to see both
+  reconnected_ = true;
+  woken_ = true;
+  wake_.notify_all();
+}
+
+DiscoveryNames MqttPublisher::names_of(std::int64_t site_id) const {
+  if (site_id == home_site_id) {
+    return names_;
+  }
+  DiscoveryNames names = names_;
+  names.topic_prefix = with_site(settings_.site_topic_prefix, site_id);
+  names.discovery_prefix = settings_.discovery_prefix.empty()
+                               ? std::string()
+                               : with_site(settings_.site_discovery_prefix, site_id);
+  names.bridge_status = status_topic(names_);
+  return names;
+}
+
+void MqttPublisher::subscribe_and_sync(const std::set<std::int64_t> &sites) {
   // The retained totals first, then a message of our own that the broker
   // delivers after them.
-  const std::string totals = total_topics(names_);
+  for (const std::int64_t site : sites) {
+    client_->subscribe({total_topics(names_of(site))}, 1);
+  }
   const std::string sync = sync_topic(names_);
-  client_->subscribe({totals}, 1);
   client_->subscribe({sync}, 1);
   std::string token;
   {
     const std::lock_guard lock(mutex_);
+    subscribed_sites_.insert(sites.begin(), sites.end());
     totals_synced_ = false;
     sync_missed_logged_ = false;
     connected_at_ = time_.monotonic_now();
@@ -134,52 +173,66 @@ void MqttPublisher::on_connect() {
   }
   (void)client_->publish(sync, token, 1, false);
   if (!settings_.discovery_prefix.empty()) {
-    client_->subscribe({ha_status_topic(names_)}, 1);
-    client_->subscribe({settings_.discovery_prefix + "/device/+/config"}, 1);
+    for (const std::int64_t site : sites) {
+      const DiscoveryNames names = names_of(site);
+      client_->subscribe({ha_status_topic(names)}, 1);
+      client_->subscribe({names.discovery_prefix + "/device/+/config"}, 1);
+    }
   }
-  const std::lock_guard lock(mutex_);
-  connected_ = true; // with reconnected_, under the lock, for run() to see both
-  reconnected_ = true;
-  woken_ = true;
-  wake_.notify_all();
 }
 
 void MqttPublisher::on_message(const std::string &topic, const std::string &payload) {
-  if (const auto meter_id = meter_of_total_topic(names_, topic)) {
-    // A total a client may have: none published later is lower.
-    if (!payload.empty() && payload.size() <= max_total_payload) {
-      try {
-        std::size_t used = 0;
-        const double total = std::stod(payload, &used);
-        if (used == payload.size()) {
-          totals_.raise(*meter_id, MarkedFigure::total, total);
+  std::set<std::int64_t> sites;
+  {
+    const std::lock_guard lock(mutex_);
+    sites = subscribed_sites_;
+  }
+  for (const std::int64_t site : sites) {
+    if (const auto meter_id = meter_of_total_topic(names_of(site), topic)) {
+      // A total a client may have: none published later is lower.
+      if (!payload.empty() && payload.size() <= max_total_payload) {
+        try {
+          std::size_t used = 0;
+          const double total = std::stod(payload, &used);
+          if (used == payload.size()) {
+            totals_.raise(*meter_id, MarkedFigure::total, total);
+          }
+        } catch (const std::exception &) {
+          // not a number: not one of ours
         }
-      } catch (const std::exception &) {
-        // not a number: not one of ours
       }
+      return;
     }
-    return;
   }
   const std::lock_guard lock(mutex_);
   if (topic == sync_topic(names_)) {
     if (payload == sync_token_) {
       // The retained totals are in; our own totals need not come back.
-      client_->unsubscribe(total_topics(names_));
+      for (const std::int64_t site : sites) {
+        client_->unsubscribe(total_topics(names_of(site)));
+      }
       totals_synced_ = true;
       woken_ = true;
       wake_.notify_all();
     }
     return;
   }
-  if (topic == ha_status_topic(names_)) {
-    if (payload == "online") {
-      spdlog::info("mqtt_out: Home Assistant is online; sending discovery again");
-      reconnected_ = true;
+  bool ours = false;
+  for (const std::int64_t site : sites) {
+    const DiscoveryNames names = names_of(site);
+    if (topic == ha_status_topic(names)) {
+      ours = true;
+      if (payload == "online") {
+        spdlog::info("mqtt_out: Home Assistant is online (on {}); sending discovery again", topic);
+        reconnected_ = true;
+      }
+    } else if (const auto meter_id = meter_of_discovery_topic(names, topic);
+               meter_id && !payload.empty()) {
+      ours = true;
+      retained_configs_.insert({site, *meter_id});
     }
-  } else if (const auto meter_id = meter_of_discovery_topic(names_, topic);
-             meter_id && !payload.empty()) {
-    retained_configs_.insert(*meter_id);
-  } else {
+  }
+  if (!ours) {
     return;
   }
   woken_ = true;
@@ -195,7 +248,7 @@ void MqttPublisher::run() {
     // news only through reconnected_ (read with it), or the round would send
     // the discovery and the next one, for the connect, again.
     bool connected = false;
-    std::set<std::int64_t> retained;
+    std::set<std::pair<std::int64_t, std::int64_t>> retained; // (site, meter)
     {
       std::unique_lock lock(mutex_);
       if (stopping_) {
@@ -242,13 +295,16 @@ void MqttPublisher::run() {
         if (refreshed || reconnected) {
           send_discovery();
         }
-        for (const std::int64_t id : retained) {
-          const bool known = std::any_of(meters_.begin(), meters_.end(),
-                                         [id](const Meter &m) { return m.id == id; });
+        for (const auto &[site, id] : retained) {
+          const bool known =
+              std::any_of(meters_.begin(), meters_.end(), [site = site, id = id](const Meter &m) {
+                return m.id == id && m.site_id == site;
+              });
           if (!known) {
-            spdlog::info("mqtt_out: clearing Home Assistant's config of meter {}, which is gone",
-                         id);
-            send(discovery_topic(names_, id), "");
+            spdlog::info("mqtt_out: clearing Home Assistant's config of meter {} on {}, where it "
+                         "is no more",
+                         id, names_of(site).discovery_prefix);
+            send(discovery_topic(names_of(site), id), "");
           }
         }
         const UtcTime now = time_.wall_now();
@@ -291,41 +347,67 @@ void MqttPublisher::run() {
 
 void MqttPublisher::refresh_meters() {
   std::vector<Meter> meters = store_->meters();
+  // A meter gone, or moved to another site, leaves nothing on the topics
+  // that household's Home Assistant reads.
+  const auto still_there = [&meters](std::int64_t id, std::int64_t site) {
+    return std::any_of(meters.begin(), meters.end(),
+                       [&](const Meter &m) { return m.id == id && m.site_id == site; });
+  };
   for (const auto &[id, published] : published_) {
-    const bool still =
-        std::any_of(meters.begin(), meters.end(), [id = id](const Meter &m) { return m.id == id; });
-    if (!still && connected_) {
-      spdlog::info("mqtt_out: meter {} is gone; clearing its config and states", id);
-      const MeterTopics topics = meter_topics(names_, id);
-      send(discovery_topic(names_, id), "");
+    if (!still_there(id, published.site_id) && connected_) {
+      spdlog::info("mqtt_out: meter {} is gone from site {}; clearing its config and states", id,
+                   published.site_id);
+      const DiscoveryNames names = names_of(published.site_id);
+      const MeterTopics topics = meter_topics(names, id);
+      send(discovery_topic(names, id), "");
       for (const std::string &topic : {topics.power, topics.total, topics.today}) {
         send(topic, "");
       }
       send(topics.availability, "offline");
     }
   }
-  std::erase_if(published_, [&meters](const auto &entry) {
-    return std::none_of(meters.begin(), meters.end(),
-                        [id = entry.first](const Meter &m) { return m.id == id; });
-  });
+  std::erase_if(published_,
+                [&](const auto &entry) { return !still_there(entry.first, entry.second.site_id); });
   meters_ = std::move(meters);
+
+  std::set<std::int64_t> sites{home_site_id};
+  for (const Meter &meter : meters_) {
+    sites.insert(meter.site_id);
+  }
+  std::set<std::int64_t> unsubscribed;
+  {
+    const std::lock_guard lock(mutex_);
+    sites_ = sites;
+    std::set_difference(sites.begin(), sites.end(), subscribed_sites_.begin(),
+                        subscribed_sites_.end(), std::inserter(unsubscribed, unsubscribed.end()));
+  }
+  if (connected_ && !unsubscribed.empty()) {
+    subscribe_and_sync(unsubscribed); // a new household: its retained totals first
+  }
 }
 
 void MqttPublisher::send_discovery() {
   if (settings_.discovery_prefix.empty()) {
     return;
   }
-  if (!bridge_sent_ || published_.empty()) {
-    send(bridge_discovery_topic(names_), bridge_discovery(names_).dump());
-    bridge_sent_ = true;
+  if (published_.empty()) {
+    bridge_sent_.clear();
+  }
+  for (const Meter &meter : meters_) {
+    if (bridge_sent_.insert(meter.site_id).second) {
+      const DiscoveryNames names = names_of(meter.site_id);
+      send(bridge_discovery_topic(names), bridge_discovery(names).dump());
+    }
   }
   for (const Meter &meter : meters_) {
     MeterExtras extras;
     extras.priced = !meter.tariff.empty();
     extras.has_calorific =
         meter.kind == MeterKind::gas && !store_->calorific_values(meter.id).empty();
-    const std::string config = meter_discovery(meter, extras, names_).dump();
+    const DiscoveryNames names = names_of(meter.site_id);
+    const std::string config = meter_discovery(meter, extras, names).dump();
     Published &published = published_[meter.id];
+    published.site_id = meter.site_id;
     if (config == published.config) {
       continue;
     }
@@ -334,14 +416,15 @@ void MqttPublisher::send_discovery() {
         warning && unit_warned_.insert({meter.id, meter.unit}).second) {
       spdlog::warn("mqtt_out: {}", *warning);
     }
-    send(discovery_topic(names_, meter.id), config);
+    send(discovery_topic(names, meter.id), config);
     published.config = config;
   }
 }
 
 void MqttPublisher::publish_meter(const Meter &meter, UtcTime now) {
   Published &published = published_[meter.id];
-  const MeterTopics topics = meter_topics(names_, meter.id);
+  published.site_id = meter.site_id;
+  const MeterTopics topics = meter_topics(names_of(meter.site_id), meter.id);
   if (!published.announced && !published.total_sent) {
     // Not known yet in this process: HA shows the meter unavailable
     // until its total has been read, never a 0.

@@ -88,15 +88,24 @@ private:
   struct Published {
     bool total_sent = false; // by this process
     MonoTime at{};
-    bool announced = false;        // its states were sent since the last connect
-    std::string config;            // the discovery config last sent ("" none)
-    std::int64_t alerts_hour = -1; // the hour whose alerts were sent (they judge whole hours)
-    bool silent_sent = false;      // they said the meter is silent, which its next pulse ends
+    bool announced = false;              // its states were sent since the last connect
+    std::string config;                  // the discovery config last sent ("" none)
+    std::int64_t alerts_hour = -1;       // the hour whose alerts were sent (they judge whole hours)
+    bool silent_sent = false;            // they said the meter is silent, which its next pulse ends
+    std::int64_t site_id = home_site_id; // whose topics it was published on
   };
 
   void on_connect();
   void on_message(const std::string &topic, const std::string &payload);
   void on_published(int message_id);
+
+  // The topics of a site's meters: the configured prefixes for the home
+  // site, the site prefixes with its id for any other.
+  [[nodiscard]] DiscoveryNames names_of(std::int64_t site_id) const;
+  // Subscribes to the retained totals, Home Assistant's status and our
+  // retained configs of `sites`, and asks the broker for the sync message
+  // that comes after them (states wait for it).
+  void subscribe_and_sync(const std::set<std::int64_t> &sites);
 
   void run();
   void refresh_meters();
@@ -116,9 +125,10 @@ private:
   // Shared with the bus's and libmosquitto's threads.
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::set<std::int64_t> dirty_;            // meters with new pulses
-  std::set<std::int64_t> retained_configs_; // our retained configs the broker sent back
-  bool reconnected_ = false;                // connected, or HA came back: everything again
+  std::set<std::int64_t> dirty_; // meters with new pulses
+  // Our retained configs the broker sent back: (site, meter).
+  std::set<std::pair<std::int64_t, std::int64_t>> retained_configs_;
+  bool reconnected_ = false; // connected, or HA came back: everything again
   // Since the last connect: whether the broker has handed back the retained
   // totals (the sync message came back), and when the connect was.
   bool totals_synced_ = false;
@@ -129,13 +139,16 @@ private:
   bool woken_ = false;
   bool stopping_ = false;
   int last_acknowledged_ = 0; // the broker's last acknowledged message id
+  // The sites of the meters last read; those subscribed to since connecting.
+  std::set<std::int64_t> sites_{home_site_id};
+  std::set<std::int64_t> subscribed_sites_;
 
   // The publisher's thread only.
   std::vector<Meter> meters_;
   std::optional<MonoTime> meters_read_at_; // none before the first read
   std::map<std::int64_t, Published> published_;
   std::set<std::pair<std::int64_t, std::string>> unit_warned_; // (meter, unit) said in the log
-  bool bridge_sent_ = false;
+  std::set<std::int64_t> bridge_sent_; // the sites whose bridge device was announced
 
   std::atomic<bool> connected_{false};
   std::atomic<std::uint64_t> messages_{0};

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <thread>
 
 namespace pulsemon {
@@ -149,6 +150,89 @@ TEST(BrokerAcl, TheSameRulesHoldForSharedSubscriptions) {
   // acknowledged (docs/scaling.md says so and what to do about it).
   EXPECT_EQ(instance.received().size(), 5U)
       << "if Mosquitto starts refusing hall's subscription, docs/scaling.md can say so";
+}
+
+// One pulsemon, two households, one broker (docs/examples/mosquitto/
+// sites.acl): each household's Home Assistant reads its own site's states
+// and discovery and nothing of the other's, and pulsemon's own topics keep
+// the households apart even for a client the broker lets read everything.
+TEST(BrokerAcl, EachHouseholdsHomeAssistantReadsItsOwnSiteAndNothingElse) {
+  testing::TempDir dir;
+  const auto password_file = dir / "passwd";
+  for (const std::string user : {"pulsemon-out", "home-assistant", "2"}) {
+    std::vector<std::string> args{"-b", password_file.string(), user, user + "-secret"};
+    if (!std::filesystem::exists(password_file)) {
+      args.insert(args.begin(), "-c");
+    }
+    ASSERT_EQ(testing::run("/usr/bin/mosquitto_passwd", args).exit_code, 0);
+  }
+  std::filesystem::permissions(password_file, std::filesystem::perms::owner_read |
+                                                  std::filesystem::perms::owner_write);
+  const auto acl = source_tree() / "docs/examples/mosquitto/sites.acl";
+  testing::Broker broker(dir.path(), "user root\nallow_anonymous false\npassword_file " +
+                                         password_file.string() + "\nacl_file " + acl.string() +
+                                         "\n");
+  const auto config = testing::init_steady_data_folder(dir / "data"); // meter 1, the home site
+  const auto cli = [&config](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", config.string()});
+    const auto done = testing::run(testing::pulsemon_binary(), args);
+    EXPECT_EQ(done.exit_code, 0) << done.out << done.err;
+  };
+  cli({"site", "add", "Flat 2"});
+  cli({"meter", "add", "--id", "2", "--name", "Flat 2", "--kind", "electricity", "--ppu", "1000",
+       "--site", "2"});
+  std::ofstream(config, std::ios::app)
+      << "\n[mqtt_out]\nbroker = \"127.0.0.1:" << broker.port()
+      << "\"\nusername = \"pulsemon-out\"\npassword = \"pulsemon-out-secret\"\n"
+      << "min_interval_ms = 200\nmax_interval_ms = 1000\n";
+  testing::MqttClient home(broker.port(), "home-assistant", "home-assistant-secret", "home-ha");
+  home.subscribe("#");
+  testing::MqttClient flat(broker.port(), "2", "2-secret", "flat-2-ha");
+  flat.subscribe("#");
+  testing::MqttClient everything(broker.port(), "pulsemon-out", "pulsemon-out-secret", "witness");
+  everything.subscribe("#");
+  auto daemon = testing::start_daemon(config);
+  ASSERT_TRUE(daemon.process->wait_for_line("mqtt_out: connected", seconds{15}))
+      << daemon.process->output() << broker.output();
+  std::this_thread::sleep_for(seconds{3});
+
+  const auto topics_of = [](const testing::MqttClient &client) {
+    std::set<std::string> topics;
+    for (const auto &message : client.messages()) {
+      topics.insert(message.topic);
+    }
+    return topics;
+  };
+  const std::set<std::string> home_saw = topics_of(home);
+  const std::set<std::string> flat_saw = topics_of(flat);
+  EXPECT_TRUE(home_saw.contains("pulsemon/meter/1/total")) << daemon.process->output();
+  EXPECT_TRUE(flat_saw.contains("pulsemon-sites/2/meter/2/total")) << daemon.process->output();
+  EXPECT_TRUE(flat_saw.contains("homeassistant-sites/2/device/pulsemon-sites_2_meter_2/config"))
+      << ::testing::PrintToString(flat_saw);
+  for (const std::string &topic : flat_saw) {
+    EXPECT_TRUE(topic.starts_with("pulsemon-sites/2/") ||
+                topic.starts_with("homeassistant-sites/2/") || topic == "pulsemon/status")
+        << "the flat's Home Assistant read " << topic;
+  }
+  for (const std::string &topic : home_saw) {
+    EXPECT_EQ(topic.find("sites/"), std::string::npos)
+        << "the home's Home Assistant read " << topic;
+  }
+  // The prefixes themselves keep the households apart: nothing of meter 2
+  // under the home's prefixes, nothing of meter 1 under the flat's, and a
+  // flat's discovery points only at its own states.
+  for (const auto &message : everything.messages()) {
+    const bool flat_topic = message.topic.find("sites/2/") != std::string::npos;
+    const bool names_flat = message.topic.find("meter/2/") != std::string::npos ||
+                            message.topic.find("meter_2/") != std::string::npos;
+    const bool names_home = message.topic.find("meter/1/") != std::string::npos ||
+                            message.topic.find("meter_1/") != std::string::npos;
+    EXPECT_FALSE(names_flat && !flat_topic) << message.topic;
+    EXPECT_FALSE(names_home && flat_topic) << message.topic;
+    if (flat_topic && message.topic.ends_with("/config")) {
+      EXPECT_EQ(message.payload.find("\"pulsemon/meter"), std::string::npos) << message.payload;
+    }
+  }
 }
 
 } // namespace
