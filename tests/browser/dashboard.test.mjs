@@ -736,3 +736,41 @@ test('the page is served with a strict content security policy and caching', asy
   }
   appendFileSync(join(artifacts, 'sizes.txt'), `${JSON.stringify(sizes)}\n`);
 });
+
+test('sites: a user in two households switches between them; an operator sees every site, never a profile', async () => {
+  pulsemon(['site', 'add', 'Flat 2']);
+  pulsemon(['meter', 'add', '--id', '3', '--name', 'Flat meter', '--kind', 'electricity', '--ppu', '1000', '--site', 'Flat 2']);
+  pulsemon(['user', 'add', 'sam', '--role', 'viewer'], 'sam-password-1\n');
+  pulsemon(['user', 'role', 'sam', 'viewer', '--site', 'Flat 2']);
+  pulsemon(['user', 'add', 'olga', '--role', 'operator'], 'olga-password-1\n');
+  const { page, problems, context } = await openPage({ width: 1280, height: 900 });
+  try {
+    await signIn(page, 'sam', 'sam-password-1');
+    await page.waitForSelector('[data-testid=power-1]');
+    const options = await page.$$eval('[data-testid=site-switch] option', (all) => all.map((o) => o.textContent));
+    assert.deepEqual(options, ['home', 'Flat 2']);
+    assert.equal(await page.isVisible('[data-testid=power-3]'), false, 'the other site\'s meter waits for the switch');
+    await page.selectOption('[data-testid=site-switch]', { label: 'Flat 2' });
+    await page.waitForSelector('[data-testid=power-3]');
+    assert.equal(await page.isVisible('[data-testid=power-1]'), false);
+    assert.equal(await page.isVisible('a[href="#/sites"]'), false, 'no Sites for a member');
+
+    await page.click('#sign-out');
+    await signIn(page, 'olga', 'olga-password-1');
+    await page.waitForSelector('a[href="#/sites"]');
+    await page.click('a[href="#/sites"]');
+    await page.waitForSelector('[data-testid=site-meter-3]');
+    assert.ok(await page.isVisible('[data-testid=site-meter-1]'));
+    const text = await page.textContent('[data-testid=site-1]');
+    assert.match(text, /data quality and billing periods only/);
+    assert.equal(await page.isVisible('[data-testid=site-switch]'), false, 'an operator is no member');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    // The operator's Home has no household's figures: no meter is shown.
+    await page.goto(`${base}/#/home`);
+    await page.waitForSelector('.view-title');
+    assert.equal(await page.isVisible('[data-testid=power-1]'), false);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});

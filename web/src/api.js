@@ -17,6 +17,18 @@ export function saveSession(value) {
   else sessionStorage.removeItem(KEY);
 }
 
+// The site whose meters the views show, for a user in several (core/site.h):
+// kept per tab with the session. Null: every meter the user sees.
+const SITE_KEY = 'pulsemon.site';
+export function chosenSite() {
+  const value = Number(sessionStorage.getItem(SITE_KEY));
+  return Number.isInteger(value) && value > 0 ? value : null;
+}
+export function chooseSite(id) {
+  if (id) sessionStorage.setItem(SITE_KEY, String(id));
+  else sessionStorage.removeItem(SITE_KEY);
+}
+
 // An answer the API refused: its status and message ({"error":{message}}).
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -72,6 +84,10 @@ export async function api(path, { method = 'GET', body, signal, accept = 'applic
     if (response.status === 401 && current) endSession();
     throw new ApiError(response.status, error.code || 'http', error.message || `HTTP ${response.status}`);
   }
+  // Every view lists meters through here: a user in several sites sees the
+  // chosen one's.
+  const site = chosenSite();
+  if (site && path === '/api/meters' && Array.isArray(data)) return data.filter((meter) => meter.site === site);
   return data;
 }
 

@@ -1,19 +1,21 @@
 // pulsemon's dashboard: sign-in, then the views, chosen by the URL's hash
 // (#/home, #/charts, …) so that the daemon serves one page.
-import { api, session, saveSession, whenSignedOut } from './api.js';
+import { api, session, saveSession, whenSignedOut, chosenSite, chooseSite } from './api.js';
 import { renderSignIn } from './signin.js';
 import { renderNow } from './now.js';
 import { renderHome } from './home.js';
 import { renderCharts } from './charts.js';
 import { renderHealth } from './health.js';
 import { renderSettings } from './settings.js';
+import { renderSites } from './sites.js';
 import { setCurrency, setZone, el } from './format.js';
 
-const views = { home: renderHome, now: renderNow, charts: renderCharts, health: renderHealth, settings: renderSettings };
-const titles = { home: 'Home', now: 'Now', charts: 'Charts', health: 'Health', settings: 'Settings' };
+const views = { home: renderHome, now: renderNow, charts: renderCharts, health: renderHealth, settings: renderSettings, sites: renderSites };
+const titles = { home: 'Home', now: 'Now', charts: 'Charts', health: 'Health', settings: 'Settings', sites: 'Sites' };
 const app = document.getElementById('app');
 const nav = document.getElementById('nav');
 const signOut = document.getElementById('sign-out');
+const siteSwitch = document.getElementById('site-switch');
 let leaveView = () => {};
 let routing = 0; // how many times route() began
 let failedInARow = 0; // views that could not be drawn, for the retry's pause
@@ -23,6 +25,8 @@ function showSignIn(message) {
   leaveView = () => {};
   nav.hidden = true;
   signOut.hidden = true;
+  siteSwitch.hidden = true;
+  chooseSite(null);
   renderSignIn(app, { message, onSignedIn: () => route() });
 }
 
@@ -53,9 +57,10 @@ async function route() {
   const heading = el('h1', { class: 'view-title', tabindex: '-1' }, titles[name]);
   app.replaceChildren(heading, box);
   try {
-    const status = await api('/api/status');
+    const [status, sites] = await Promise.all([api('/api/status'), api('/api/sites')]);
     setZone(status.zone);
     setCurrency(status.currency);
+    showSites(sites);
     const leave = (await render(box)) || (() => {});
     failedInARow = 0;
     if (turn === routing) {
@@ -75,6 +80,27 @@ async function route() {
     setTimeout(() => { if (turn === routing) route(); }, seconds * 1000);
   }
 }
+
+// A user in several sites switches between them; an operator gets the
+// Sites view (every site's data quality and billing periods).
+function showSites(sites) {
+  const mine = sites.sites.filter((site) => site.role);
+  nav.querySelector('[data-role="operator"]').hidden = !sites.operator;
+  if (mine.length < 2) {
+    chooseSite(null);
+    siteSwitch.hidden = true;
+    return;
+  }
+  if (!mine.some((site) => site.id === chosenSite())) chooseSite(mine[0].id);
+  const select = siteSwitch.querySelector('select');
+  select.replaceChildren(...mine.map((site) => el('option', { value: String(site.id), selected: site.id === chosenSite() }, site.name)));
+  siteSwitch.hidden = false;
+}
+
+siteSwitch.querySelector('select').addEventListener('change', (event) => {
+  chooseSite(Number(event.target.value));
+  route();
+});
 
 whenSignedOut((message) => showSignIn(message));
 signOut.addEventListener('click', () => {
