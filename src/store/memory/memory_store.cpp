@@ -444,7 +444,7 @@ Site MemoryStore::add_site(const std::string &name, UtcTime now) {
                     "name: site " + quoted_input(name) + " already exists");
     }
   }
-  const Site site{state_.sites.rbegin()->first + 1, name, now, false};
+  Site site{state_.sites.rbegin()->first + 1, name, now, false};
   state_.sites[site.id] = site;
   changed();
   return site;

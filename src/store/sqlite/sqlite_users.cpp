@@ -227,7 +227,7 @@ Site SqliteStore::add_site(const std::string &name, UtcTime now) {
                                 "RETURNING id");
   insert.bind(1, name).bind(2, to_epoch_us(now));
   insert.step();
-  const Site site{insert.column_int(0), name, now, false};
+  Site site{insert.column_int(0), name, now, false};
   insert.reset();
   transaction.commit();
   return site;
