@@ -596,6 +596,17 @@ TEST_P(StoreConformance, SitesOwnMetersAndKeysAndUsersHoldARoleInEach) {
   EXPECT_GT(store->add_site("after", now).id, 7) << "a new site comes after a restored one";
 }
 
+TEST_P(StoreConformance, AnEmptyHomeSiteMayGoAndSitesAreStillMade) {
+  store->delete_site(home_site_id);
+  EXPECT_TRUE(store->sites().empty());
+  EXPECT_THROW(store->add_user(User{0, "ada", Role::admin, "h", 0, false, {}}, now), Failure)
+      << "no home site to join";
+  const Site made = store->add_site("flat", now);
+  EXPECT_GE(made.id, home_site_id);
+  ASSERT_EQ(store->sites().size(), 1U);
+  EXPECT_EQ(store->sites().front().name, "flat");
+}
+
 TEST_P(StoreConformance, AProfileGrantIsKeptWithWhoAndWhenAndItsRevocation) {
   const Site flat = store->add_site("flat 3", now);
   EXPECT_FALSE(store->sites().back().profiles_granted);

@@ -444,7 +444,9 @@ Site MemoryStore::add_site(const std::string &name, UtcTime now) {
                     "name: site " + quoted_input(name) + " already exists");
     }
   }
-  Site site{state_.sites.rbegin()->first + 1, name, now, false};
+  // After the highest id there is (the home site's, 1, when none is left).
+  Site site{state_.sites.empty() ? home_site_id : state_.sites.rbegin()->first + 1, name, now,
+            false};
   state_.sites[site.id] = site;
   changed();
   return site;
