@@ -87,8 +87,10 @@ void add_user_command(CLI::App &app, CliContext &context) {
     }
     added.password_hash = auth::hash_password(read_new_password());
     store->add_user(added, wall_now());
-    std::cout << "Added " << (added.is_operator ? "operator" : to_string(added.role)) << " '"
-              << *add_name << "'"
+    std::cout << "Added "
+              << (added.is_operator ? std::string("operator")
+                                    : std::string(site_role_name(added.role)))
+              << " '" << *add_name << "'"
               << (added.sites.empty() ? ""
                                       : " to site " + std::to_string(added.sites.front().site_id))
               << "\n";
@@ -177,8 +179,9 @@ void add_user_command(CLI::App &app, CliContext &context) {
       return;
     }
     for (const User &u : users) {
-      std::cout << u.name << '\t' << to_string(u.role);
-      if (u.sites.size() != 1 || u.sites.front().site_id != home_site_id) {
+      // The older one-role column, then any site but the home site's role.
+      std::cout << u.name << '\t' << (u.sites.empty() ? "-" : to_string(u.role));
+      if (!u.sites.empty() && (u.sites.size() != 1 || u.sites.front().site_id != home_site_id)) {
         std::cout << "\tsites";
         for (const SiteMembership &membership : u.sites) {
           std::cout << ' ' << membership.site_id << ':' << site_role_name(membership.role);
