@@ -31,6 +31,7 @@
 #include "support/http_client.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
+#include "wrk_load.h"
 
 #include <nlohmann/json.hpp>
 
@@ -53,41 +54,6 @@ std::size_t load(Store &store, int meters, int days) {
     (void)store.commit_or_throw(PulseBatch{id, std::move(pulses), {}, {}});
   }
   return stored;
-}
-
-// YYYY-MM-DD of the UTC day `time` falls in.
-std::string format_day(UtcTime time) {
-  return format_utc(time).substr(0, 10);
-}
-
-struct Load {
-  double rps = 0.0;
-  double p99_ms = 0.0;
-};
-
-// wrk with 2 threads and 4 connections for `seconds`; with `script`
-// (bench/any_meter.lua), {id} in the target is a meter at random.
-Load wrk(unsigned short port, const std::string &bearer, const std::string &target, int seconds,
-         const std::string &script = "") {
-  std::vector<std::string> args{"-t2",       "-c4", "-d" + std::to_string(seconds) + "s",
-                                "--latency", "-H",  "Authorization: " + bearer};
-  if (!script.empty()) {
-    args.insert(args.end(), {"-s", script});
-  }
-  args.push_back("http://127.0.0.1:" + std::to_string(port) + target);
-  const testing::Completed ran = testing::run("/usr/bin/wrk", args);
-  std::smatch rps;
-  std::smatch p99;
-  if (ran.exit_code != 0 ||
-      !std::regex_search(ran.out, rps, std::regex(R"(Requests/sec:\s+([0-9.]+))")) ||
-      !std::regex_search(ran.out, p99, std::regex(R"(\n\s+99%\s+([0-9.]+)(us|ms|s))"))) {
-    throw std::runtime_error("wrk failed: " + ran.out + ran.err);
-  }
-  if (ran.out.find("Non-2xx") != std::string::npos) {
-    throw std::runtime_error("the daemon refused requests: " + ran.out);
-  }
-  const double scale = p99[2] == "us" ? 0.001 : p99[2] == "ms" ? 1.0 : 1000.0;
-  return Load{std::stod(rps[1]), std::stod(p99[1]) * scale};
 }
 
 struct Served {
@@ -113,9 +79,9 @@ Served serve_and_measure(const std::filesystem::path &config, const std::string 
                              year.body);
   }
   Served served;
-  served.meters = wrk(daemon.port, bearer, "/api/meters", seconds);
-  served.year =
-      wrk(daemon.port, bearer, year_target, seconds, PULSEMON_SOURCE_DIR "/bench/any_meter.lua");
+  served.meters = wrk(daemon.port, "/api/meters", seconds, {bearer, "", false});
+  served.year = wrk(daemon.port, year_target, seconds,
+                    {bearer, PULSEMON_SOURCE_DIR "/bench/any_meter.lua", false});
   daemon.process->signal(SIGTERM);
   (void)daemon.process->wait(std::chrono::seconds{30});
   return served;

@@ -5,8 +5,10 @@
 
 #include "bench_data.h"
 #include "core/meter.h"
+#include "core/time_text.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace pulsemon::bench {
@@ -72,6 +74,11 @@ inline std::vector<UtcTime> coop_pulses(const CoopMeter &coop, int days) {
     train.run(steps[i].from, ends[i], steps[i].rate, pulses);
   }
   return pulses;
+}
+
+// YYYY-MM-DD of the UTC day `time` falls in (the benches' ranges).
+inline std::string format_day(UtcTime time) {
+  return format_utc(time).substr(0, 10);
 }
 
 } // namespace pulsemon::bench

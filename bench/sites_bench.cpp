@@ -32,6 +32,7 @@
 #include "support/daemon.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
+#include "wrk_load.h"
 
 #include <nlohmann/json.hpp>
 
@@ -94,45 +95,6 @@ std::vector<Household> load(Store &store, int meters, int days) {
   }
   store.add_user(everyone, simulation_start);
   return households;
-}
-
-std::string format_day(UtcTime time) {
-  return format_utc(time).substr(0, 10);
-}
-
-struct Load {
-  double rps = 0.0;
-  double p99_ms = 0.0;
-};
-
-// wrk with 2 threads and 4 connections (1 and 1 `alone`: one request at a
-// time, the latency without waiting behind others); the script picks who
-// asks.
-Load wrk(unsigned short port, const std::string &target, int seconds, const std::string &script,
-         const std::string &bearer = "", bool alone = false) {
-  std::vector<std::string> args{alone ? "-t1" : "-t2",
-                                alone ? "-c1" : "-c4",
-                                "-d" + std::to_string(seconds) + "s",
-                                "--latency",
-                                "-s",
-                                script};
-  if (!bearer.empty()) {
-    args.insert(args.end(), {"-H", "Authorization: " + bearer});
-  }
-  args.push_back("http://127.0.0.1:" + std::to_string(port) + target);
-  const testing::Completed ran = testing::run("/usr/bin/wrk", args);
-  std::smatch rps;
-  std::smatch p99;
-  if (ran.exit_code != 0 ||
-      !std::regex_search(ran.out, rps, std::regex(R"(Requests/sec:\s+([0-9.]+))")) ||
-      !std::regex_search(ran.out, p99, std::regex(R"(\n\s+99%\s+([0-9.]+)(us|ms|s))"))) {
-    throw std::runtime_error("wrk failed: " + ran.out + ran.err);
-  }
-  if (ran.out.find("Non-2xx") != std::string::npos) {
-    throw std::runtime_error("the daemon refused requests: " + ran.out);
-  }
-  const double scale = p99[2] == "us" ? 0.001 : p99[2] == "ms" ? 1.0 : 1000.0;
-  return Load{std::stod(rps[1]), std::stod(p99[1]) * scale};
 }
 
 // The daemon's CPU time (user + system) so far, in seconds.
@@ -354,11 +316,13 @@ int run() {
       "&to=" + format_day(end);
   const std::string residents_script = PULSEMON_SOURCE_DIR "/bench/any_resident.lua";
   const std::string any_meter_script = PULSEMON_SOURCE_DIR "/bench/any_meter.lua";
-  const Load resident_list = wrk(daemon.port, "/api/meters", seconds, residents_script);
-  const Load resident_year = wrk(daemon.port, year, seconds, residents_script);
-  const Load resident_year_alone = wrk(daemon.port, year, seconds, residents_script, "", true);
-  const Load all_list = wrk(daemon.port, "/api/meters", seconds, any_meter_script, everyone);
-  const Load all_year = wrk(daemon.port, year, seconds, any_meter_script, everyone);
+  const Load resident_list =
+      wrk(daemon.port, "/api/meters", seconds, {"", residents_script, false});
+  const Load resident_year = wrk(daemon.port, year, seconds, {"", residents_script, false});
+  const Load resident_year_alone = wrk(daemon.port, year, seconds, {"", residents_script, true});
+  const Load all_list =
+      wrk(daemon.port, "/api/meters", seconds, {everyone, any_meter_script, false});
+  const Load all_year = wrk(daemon.port, year, seconds, {everyone, any_meter_script, false});
   figure("sites_resident_meters_p99_ms", resident_list.p99_ms, "%.3f");
   figure("sites_resident_meters_rps", resident_list.rps);
   figure("sites_resident_year_by_day_p99_ms", resident_year.p99_ms, "%.3f");
