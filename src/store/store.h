@@ -25,9 +25,11 @@
 #include "core/boot_anchor.h"
 #include "core/bucket_counts.h"
 #include "core/downtime.h"
+#include "core/friend_link.h"
 #include "core/gas.h"
 #include "core/household.h"
 #include "core/register.h"
+#include "core/share_link.h"
 #include "store/change_feed.h"
 #include "store/login_failures.h"
 #include "store/pulse_sink.h"
@@ -191,6 +193,27 @@ public:
   virtual void grant_profiles(std::int64_t site_id, const std::string &by, UtcTime now) = 0;
   virtual void revoke_profiles(std::int64_t site_id, const std::string &by, UtcTime now) = 0;
   [[nodiscard]] virtual std::vector<ProfileGrant> profile_grants(std::int64_t site_id) = 0;
+
+  // Share and display links (core/share_link.h). add_link checks the link
+  // (link_error), that its meters are all of its site and that the site
+  // has fewer than max_links_per_site open links, and returns the new id.
+  // find_link finds a link by its token's hash, revoked and expired ones
+  // too. revoke_link throws Failure(not_found) for an id of no link of the
+  // site; revoking a revoked link changes nothing.
+  virtual std::int64_t add_link(const Link &link, UtcTime now) = 0;
+  [[nodiscard]] virtual std::vector<Link> links(std::int64_t site_id) = 0;
+  [[nodiscard]] virtual std::optional<Link> find_link(const std::string &token_hash) = 0;
+  virtual void revoke_link(std::int64_t site_id, std::int64_t id, UtcTime now) = 0;
+  virtual void record_link_use(std::int64_t id, UtcTime now) = 0;
+
+  // Friends' share links (core/friend_link.h). add_friend refuses more
+  // than max_friends_per_site per site; save_friend_fetch keeps a fetch's
+  // state, reason, times, ETag and copy; friends() without a site lists
+  // every site's (the fetcher's round).
+  virtual std::int64_t add_friend(const FriendLink &link) = 0;
+  [[nodiscard]] virtual std::vector<FriendLink> friends(std::optional<std::int64_t> site_id) = 0;
+  virtual void save_friend_fetch(const FriendLink &link) = 0;
+  virtual void delete_friend(std::int64_t site_id, std::int64_t id) = 0; // throws not_found
 
   // Device keys for sensor nodes. add_device_key checks the meters exist,
   // all in one site (store_rules.h key_meters_error),

@@ -152,6 +152,65 @@ void check_key_meters(Store &store, const std::vector<std::int64_t> &meters) {
   }
 }
 
+void check_new_link(Store &store, const Link &link, UtcTime now) {
+  if (auto error = link_error(link, now)) {
+    throw Failure(*error);
+  }
+  for (const std::int64_t meter_id : link.meters) {
+    const auto meter = store.find_meter(meter_id);
+    if (!meter || meter->site_id != link.site_id) {
+      throw Failure(ErrorCode::not_found,
+                    "meters: meter " + std::to_string(meter_id) + " does not exist");
+    }
+  }
+  if (store.find_link(link.token_hash)) {
+    throw Failure(ErrorCode::already_exists, "token: taken by another link");
+  }
+  const std::vector<Link> kept = store.links(link.site_id);
+  if (std::count_if(kept.begin(), kept.end(), [&](const Link &other) {
+        return link_open(other, now);
+      }) >= static_cast<std::ptrdiff_t>(max_links_per_site)) {
+    throw Failure(ErrorCode::invalid_argument, "links: a site keeps at most " +
+                                                   std::to_string(max_links_per_site) +
+                                                   " open links; revoke one first");
+  }
+}
+
+void check_new_friend(Store &store, const FriendLink &link) {
+  if (link.label.empty() || link.label.size() > max_link_label_bytes) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "label: 1 to " + std::to_string(max_link_label_bytes) + " bytes");
+  }
+  if (link.url.empty() || link.url.size() > max_friend_url_bytes) {
+    throw Failure(ErrorCode::invalid_argument,
+                  "url: 1 to " + std::to_string(max_friend_url_bytes) + " bytes");
+  }
+  if (store.friends(link.site_id).size() >= max_friends_per_site) {
+    throw Failure(ErrorCode::invalid_argument, "friends: a site keeps at most " +
+                                                   std::to_string(max_friends_per_site) +
+                                                   " friends; remove one first");
+  }
+}
+
+std::string id_list_text(const std::vector<std::int64_t> &ids) {
+  std::string text;
+  for (const std::int64_t id : ids) {
+    text += (text.empty() ? "" : ",") + std::to_string(id);
+  }
+  return text;
+}
+
+std::vector<std::int64_t> id_list(std::string_view text) {
+  std::vector<std::int64_t> ids;
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    const std::size_t comma = std::min(text.find(',', begin), text.size());
+    ids.push_back(std::stoll(std::string(text.substr(begin, comma - begin))));
+    begin = comma + 1;
+  }
+  return ids;
+}
+
 std::optional<Error> key_meters_error(const std::vector<Meter> &meters) {
   for (const Meter &meter : meters) {
     if (meter.site_id != meters.front().site_id) {

@@ -3,15 +3,18 @@
 // that no backend re-implements (or forgets) one. Each names the field it
 // refuses.
 
+#include "core/friend_link.h"
 #include "core/gas.h"
 #include "core/meter.h"
 #include "core/pulse_batch.h"
 #include "core/register.h"
 #include "core/result.h"
+#include "core/share_link.h"
 #include "core/site.h"
 #include "store/types.h"
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -54,6 +57,19 @@ class Store;
 // Throws unless every meter of a new device key exists (not_found) and
 // all belong to one site (invalid_argument).
 void check_key_meters(Store &store, const std::vector<std::int64_t> &meters);
+
+// Throws unless a new link holds (link_error), its meters exist and are
+// all its site's (not_found otherwise, as for a meter of no site), and the
+// site has fewer than max_links_per_site open links (invalid_argument).
+void check_new_link(Store &store, const Link &link, UtcTime now);
+
+// Throws unless a new friend's label and address have a sane size and the
+// site has fewer than max_friends_per_site friends (invalid_argument).
+void check_new_friend(Store &store, const FriendLink &link);
+
+// A link's meters as a backend keeps them in one column ("1,2,3"), and back.
+[[nodiscard]] std::string id_list_text(const std::vector<std::int64_t> &ids);
+[[nodiscard]] std::vector<std::int64_t> id_list(std::string_view text);
 
 // The pulses a register reading counts on from (core/register.h), as any
 // backend stores them: everything up to a time after the last pulse is

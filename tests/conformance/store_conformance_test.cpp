@@ -627,6 +627,106 @@ TEST_P(StoreConformance, AProfileGrantIsKeptWithWhoAndWhenAndItsRevocation) {
   EXPECT_THROW(store->grant_profiles(flat.id + 100, "ada", now), Failure);
 }
 
+TEST_P(StoreConformance, ALinkIsKeptByItsTokensHashWithItsChoicesUsesAndRevocation) {
+  add_meter(1);
+  add_meter(2, 100, MeterKind::gas);
+  const Site flat = store->add_site("flat 3", now);
+  Meter flats = store->meter(2);
+  flats.site_id = flat.id;
+  store->update_meter(flats);
+
+  Link share;
+  share.site_id = home_site_id;
+  share.label = "for the Jansens";
+  share.meters = {1};
+  share.granularity = ShareGranularity::week;
+  share.window_days = 90;
+  share.normalisers = HouseholdProfile{3, 84.5, "heat_pump"};
+  share.show_names = true;
+  share.expires = now + std::chrono::hours{24 * 30};
+  share.created_by = "ada";
+  share.created = now;
+  share.token_hash = std::string(64, 'a');
+  const std::int64_t id = store->add_link(share, now);
+  share.id = id;
+  EXPECT_EQ(store->find_link(share.token_hash), share);
+  EXPECT_EQ(store->find_link(std::string(64, 'b')), std::nullopt);
+
+  Link display;
+  display.site_id = flat.id;
+  display.kind = LinkKind::display;
+  display.label = "hall screen";
+  display.meters = {2};
+  display.created_by = "bob";
+  display.created = now;
+  display.token_hash = std::string(64, 'c');
+  display.id = store->add_link(display, now);
+  EXPECT_EQ(store->links(flat.id), std::vector<Link>{display});
+  EXPECT_EQ(store->links(home_site_id), std::vector<Link>{share});
+
+  store->record_link_use(id, now + std::chrono::hours{1});
+  store->record_link_use(id, now + std::chrono::hours{2});
+  Link used = *store->find_link(share.token_hash);
+  EXPECT_EQ(used.uses, 2);
+  EXPECT_EQ(used.last_used, now + std::chrono::hours{2});
+
+  EXPECT_THROW(store->revoke_link(flat.id, id, now), Failure) << "another site's link";
+  store->revoke_link(home_site_id, id, now + std::chrono::hours{3});
+  store->revoke_link(home_site_id, id, now + std::chrono::hours{4}) /* revoked already */;
+  EXPECT_EQ(store->find_link(share.token_hash)->revoked, now + std::chrono::hours{3});
+  EXPECT_FALSE(link_open(*store->find_link(share.token_hash), now));
+
+  Link stray = share;
+  stray.token_hash = std::string(64, 'd');
+  stray.meters = {2};
+  EXPECT_THROW((void)store->add_link(stray, now), Failure) << "meter 2 is the flat's";
+  stray.meters = {1};
+  stray.window_days = 0;
+  EXPECT_THROW((void)store->add_link(stray, now), Failure);
+  stray.window_days = 7;
+  stray.expires = now - std::chrono::hours{1};
+  EXPECT_THROW((void)store->add_link(stray, now), Failure) << "expired already";
+  stray.expires.reset();
+  stray.token_hash = share.token_hash;
+  EXPECT_THROW((void)store->add_link(stray, now), Failure) << "a token's hash is one link's";
+  EXPECT_EQ(store->links(home_site_id).size(), 1U);
+}
+
+TEST_P(StoreConformance, AFriendsLinkKeepsItsLastFetchAndGoesWithItsSite) {
+  const Site flat = store->add_site("flat 3", now);
+  FriendLink added;
+  added.site_id = flat.id;
+  added.label = "the Jansens";
+  added.url = "https://jansen.example/share/abc";
+  added.added_by = "ada";
+  added.added = now;
+  added.id = store->add_friend(added);
+  EXPECT_EQ(store->friends(flat.id), std::vector<FriendLink>{added});
+  EXPECT_TRUE(store->friends(home_site_id).empty());
+
+  FriendLink fetched = added;
+  fetched.state = FriendState::unreachable;
+  fetched.reason = "connection refused";
+  fetched.since = now + std::chrono::hours{1};
+  fetched.checked = now + std::chrono::hours{2};
+  fetched.fetched = now;
+  fetched.etag = "\"v1\"";
+  fetched.figures = R"({"meters":[]})";
+  store->save_friend_fetch(fetched);
+  EXPECT_EQ(store->friends(std::nullopt), std::vector<FriendLink>{fetched});
+
+  EXPECT_THROW(store->delete_friend(home_site_id, added.id), Failure) << "the flat's friend";
+  store->delete_friend(flat.id, added.id);
+  EXPECT_TRUE(store->friends(flat.id).empty());
+  added.url = std::string(max_friend_url_bytes + 1, 'x');
+  EXPECT_THROW((void)store->add_friend(added), Failure);
+
+  added.url = "https://jansen.example/share/abc";
+  (void)store->add_friend(added);
+  store->delete_site(flat.id);
+  EXPECT_TRUE(store->friends(std::nullopt).empty());
+}
+
 TEST_P(StoreConformance, MetersKeepTheMeaningOfTheirPulses) {
   add_meter(1);
   Meter changed = store->meter(1);

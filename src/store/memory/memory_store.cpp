@@ -488,6 +488,8 @@ void MemoryStore::delete_site(std::int64_t id) {
     user.role = highest_role(user.sites);
   }
   std::erase_if(state_.grants, [id](const ProfileGrant &grant) { return grant.site_id == id; });
+  std::erase_if(state_.links, [id](const auto &link) { return link.second.site_id == id; });
+  std::erase_if(state_.friends, [id](const auto &link) { return link.second.site_id == id; });
   state_.sites.erase(id);
   changed();
 }
@@ -634,6 +636,105 @@ std::vector<NodeStatus> MemoryStore::nodes_of_meter(std::int64_t meter_id) {
     }
   }
   return all;
+}
+
+std::int64_t MemoryStore::add_link(const Link &link, UtcTime now) {
+  check_site(link.site_id);
+  check_new_link(*this, link, now);
+  const std::int64_t id = state_.links.empty() ? 1 : state_.links.rbegin()->first + 1;
+  Link kept = link;
+  kept.id = id;
+  kept.uses = 0;
+  kept.last_used.reset();
+  kept.revoked.reset();
+  state_.links[id] = std::move(kept);
+  changed();
+  return id;
+}
+
+std::vector<Link> MemoryStore::links(std::int64_t site_id) {
+  std::vector<Link> found;
+  for (const auto &[id, link] : state_.links) {
+    if (link.site_id == site_id) {
+      found.push_back(link);
+    }
+  }
+  return found;
+}
+
+std::optional<Link> MemoryStore::find_link(const std::string &token_hash) {
+  for (const auto &[id, link] : state_.links) {
+    if (link.token_hash == token_hash) {
+      return link;
+    }
+  }
+  return std::nullopt;
+}
+
+void MemoryStore::revoke_link(std::int64_t site_id, std::int64_t id, UtcTime now) {
+  const auto found = state_.links.find(id);
+  if (found == state_.links.end() || found->second.site_id != site_id) {
+    throw Failure(ErrorCode::not_found, "link " + std::to_string(id) + " does not exist");
+  }
+  if (!found->second.revoked) {
+    found->second.revoked = now;
+    changed();
+  }
+}
+
+void MemoryStore::record_link_use(std::int64_t id, UtcTime now) {
+  const auto found = state_.links.find(id);
+  if (found != state_.links.end()) {
+    found->second.last_used = now;
+    ++found->second.uses;
+    changed();
+  }
+}
+
+std::int64_t MemoryStore::add_friend(const FriendLink &link) {
+  check_site(link.site_id);
+  check_new_friend(*this, link);
+  const std::int64_t id = state_.friends.empty() ? 1 : state_.friends.rbegin()->first + 1;
+  FriendLink kept = link;
+  kept.id = id;
+  state_.friends[id] = std::move(kept);
+  changed();
+  return id;
+}
+
+std::vector<FriendLink> MemoryStore::friends(std::optional<std::int64_t> site_id) {
+  std::vector<FriendLink> found;
+  for (const auto &[id, link] : state_.friends) {
+    if (!site_id || link.site_id == *site_id) {
+      found.push_back(link);
+    }
+  }
+  return found;
+}
+
+void MemoryStore::save_friend_fetch(const FriendLink &link) {
+  const auto found = state_.friends.find(link.id);
+  if (found == state_.friends.end()) {
+    return; // removed while it was being fetched
+  }
+  FriendLink &kept = found->second;
+  kept.state = link.state;
+  kept.reason = link.reason;
+  kept.since = link.since;
+  kept.checked = link.checked;
+  kept.fetched = link.fetched;
+  kept.etag = link.etag;
+  kept.figures = link.figures;
+  changed();
+}
+
+void MemoryStore::delete_friend(std::int64_t site_id, std::int64_t id) {
+  const auto found = state_.friends.find(id);
+  if (found == state_.friends.end() || found->second.site_id != site_id) {
+    throw Failure(ErrorCode::not_found, "friend " + std::to_string(id) + " does not exist");
+  }
+  state_.friends.erase(found);
+  changed();
 }
 
 } // namespace pulsemon

@@ -181,6 +181,34 @@ public:
     return call([&](Store &s) { return s.profile_grants(site_id); });
   }
 
+  std::int64_t add_link(const Link &link, UtcTime now) override {
+    return call([&](Store &s) { return s.add_link(link, now); });
+  }
+  std::vector<Link> links(std::int64_t site_id) override {
+    return call([&](Store &s) { return s.links(site_id); });
+  }
+  std::optional<Link> find_link(const std::string &token_hash) override {
+    return call([&](Store &s) { return s.find_link(token_hash); });
+  }
+  void revoke_link(std::int64_t site_id, std::int64_t id, UtcTime now) override {
+    call([&](Store &s) { s.revoke_link(site_id, id, now); });
+  }
+  void record_link_use(std::int64_t id, UtcTime now) override {
+    call([&](Store &s) { s.record_link_use(id, now); });
+  }
+  std::int64_t add_friend(const FriendLink &link) override {
+    return call([&](Store &s) { return s.add_friend(link); });
+  }
+  std::vector<FriendLink> friends(std::optional<std::int64_t> site_id) override {
+    return call([&](Store &s) { return s.friends(site_id); });
+  }
+  void save_friend_fetch(const FriendLink &link) override {
+    call([&](Store &s) { s.save_friend_fetch(link); });
+  }
+  void delete_friend(std::int64_t site_id, std::int64_t id) override {
+    call([&](Store &s) { s.delete_friend(site_id, id); });
+  }
+
   std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
                               UtcTime now, const KeyHasher &hash_for) override {
     return call([&](Store &s) { return s.add_device_key(name, meters, now, hash_for); });

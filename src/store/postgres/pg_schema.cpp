@@ -213,6 +213,47 @@ CREATE TABLE profile_grants (
   revoked_us  bigint
 );
 CREATE INDEX profile_grants_by_site ON profile_grants (site_id, id);
+)sql",
+                                                                          R"sql(
+-- Share and display links and friends' links, as the SQLite store's
+-- version 11 has them.
+CREATE TABLE links (
+  id             bigserial PRIMARY KEY,
+  site_id        bigint  NOT NULL REFERENCES sites(id),
+  kind           text    NOT NULL CHECK (kind IN ('share', 'display')),
+  label          text    NOT NULL,
+  meters         text    NOT NULL,
+  granularity    text    NOT NULL CHECK (granularity IN ('day', 'week', 'month')),
+  window_days    integer NOT NULL,
+  people         integer,
+  floor_area_m2  double precision,
+  heating        text    NOT NULL DEFAULT '',
+  show_names     boolean NOT NULL DEFAULT false,
+  expires_us     bigint,
+  created_by     text    NOT NULL,
+  created_us     bigint  NOT NULL,
+  revoked_us     bigint,
+  last_used_us   bigint,
+  uses           bigint  NOT NULL DEFAULT 0,
+  token_hash     text    NOT NULL UNIQUE
+);
+CREATE INDEX links_by_site ON links (site_id, id);
+CREATE TABLE friends (
+  id           bigserial PRIMARY KEY,
+  site_id      bigint NOT NULL REFERENCES sites(id),
+  label        text   NOT NULL,
+  url          text   NOT NULL,
+  added_by     text   NOT NULL,
+  added_us     bigint NOT NULL,
+  state        text   NOT NULL DEFAULT 'waiting',
+  reason       text   NOT NULL DEFAULT '',
+  since_us     bigint,
+  checked_us   bigint,
+  fetched_us   bigint,
+  etag         text   NOT NULL DEFAULT '',
+  figures      text   NOT NULL DEFAULT ''
+);
+CREATE INDEX friends_by_site ON friends (site_id, id);
 )sql"};
 
 } // namespace

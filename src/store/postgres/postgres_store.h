@@ -105,6 +105,16 @@ public:
   void revoke_profiles(std::int64_t site_id, const std::string &by, UtcTime now) override;
   [[nodiscard]] std::vector<ProfileGrant> profile_grants(std::int64_t site_id) override;
 
+  std::int64_t add_link(const Link &link, UtcTime now) override;
+  [[nodiscard]] std::vector<Link> links(std::int64_t site_id) override;
+  [[nodiscard]] std::optional<Link> find_link(const std::string &token_hash) override;
+  void revoke_link(std::int64_t site_id, std::int64_t id, UtcTime now) override;
+  void record_link_use(std::int64_t id, UtcTime now) override;
+  std::int64_t add_friend(const FriendLink &link) override;
+  [[nodiscard]] std::vector<FriendLink> friends(std::optional<std::int64_t> site_id) override;
+  void save_friend_fetch(const FriendLink &link) override;
+  void delete_friend(std::int64_t site_id, std::int64_t id) override;
+
   std::int64_t add_device_key(const std::string &name, const std::vector<std::int64_t> &meters,
                               UtcTime now, const KeyHasher &hash_for) override;
   [[nodiscard]] std::vector<DeviceKey> device_keys() override;

@@ -260,7 +260,8 @@ void PostgresStore::delete_site(std::int64_t id) {
     }
     for (const char *statement :
          {"DELETE FROM site_members WHERE site_id = $1",
-          "DELETE FROM profile_grants WHERE site_id = $1", "DELETE FROM sites WHERE id = $1"}) {
+          "DELETE FROM profile_grants WHERE site_id = $1", "DELETE FROM links WHERE site_id = $1",
+          "DELETE FROM friends WHERE site_id = $1", "DELETE FROM sites WHERE id = $1"}) {
       db_->run(statement, {param(id)});
     }
     // The highest role left ('admin' < 'user' < 'viewer' as text, too).

@@ -220,6 +220,50 @@ CREATE TABLE profile_grants (
   revoked_us  INTEGER
 );
 CREATE INDEX profile_grants_by_site ON profile_grants (site_id, id);
+)sql",
+                                                                          R"sql(
+-- Share and display links (core/share_link.h): a token's hash, never the
+-- token; the meters as "1,2,3" (read only with their link).
+CREATE TABLE links (
+  id             INTEGER PRIMARY KEY,
+  site_id        INTEGER NOT NULL,
+  kind           TEXT    NOT NULL CHECK (kind IN ('share', 'display')),
+  label          TEXT    NOT NULL,
+  meters         TEXT    NOT NULL,
+  granularity    TEXT    NOT NULL CHECK (granularity IN ('day', 'week', 'month')),
+  window_days    INTEGER NOT NULL,
+  people         INTEGER,
+  floor_area_m2  REAL,
+  heating        TEXT    NOT NULL DEFAULT '',
+  show_names     INTEGER NOT NULL DEFAULT 0,
+  expires_us     INTEGER,
+  created_by     TEXT    NOT NULL,
+  created_us     INTEGER NOT NULL,
+  revoked_us     INTEGER,
+  last_used_us   INTEGER,
+  uses           INTEGER NOT NULL DEFAULT 0,
+  token_hash     TEXT    NOT NULL UNIQUE
+);
+CREATE INDEX links_by_site ON links (site_id, id);
+
+-- Friends' share links a site compares itself with, and the last good
+-- copy of each (core/friend_link.h).
+CREATE TABLE friends (
+  id           INTEGER PRIMARY KEY,
+  site_id      INTEGER NOT NULL,
+  label        TEXT    NOT NULL,
+  url          TEXT    NOT NULL,
+  added_by     TEXT    NOT NULL,
+  added_us     INTEGER NOT NULL,
+  state        TEXT    NOT NULL DEFAULT 'waiting',
+  reason       TEXT    NOT NULL DEFAULT '',
+  since_us     INTEGER,
+  checked_us   INTEGER,
+  fetched_us   INTEGER,
+  etag         TEXT    NOT NULL DEFAULT '',
+  figures      TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX friends_by_site ON friends (site_id, id);
 )sql"};
 
 int read_version(Database &db) {

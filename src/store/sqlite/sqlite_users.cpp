@@ -275,7 +275,8 @@ void SqliteStore::delete_site(std::int64_t id) {
   }
   for (const char *statement :
        {"DELETE FROM site_members WHERE site_id = ?1",
-        "DELETE FROM profile_grants WHERE site_id = ?1", "DELETE FROM sites WHERE id = ?1"}) {
+        "DELETE FROM profile_grants WHERE site_id = ?1", "DELETE FROM links WHERE site_id = ?1",
+        "DELETE FROM friends WHERE site_id = ?1", "DELETE FROM sites WHERE id = ?1"}) {
     sqlite::Statement remove(db_, statement);
     remove.bind(1, id).run();
   }
