@@ -13,6 +13,7 @@
 #include "core/alerts.h"
 #include "core/backup_schedule.h"
 #include "core/metrics_text.h"
+#include "core/rate_limiter.h"
 #include "core/source_health.h"
 #include "pipeline/meter_pipeline.h"
 #include "store/published_totals.h"
@@ -46,6 +47,9 @@ struct ApiSettings {
   std::size_t max_rows = 10'000; // buckets or steps in one answer
   // Origins whose browser pages may call the v1 API (http.cors_origins).
   std::vector<std::string> cors_origins{};
+  // Requests for shared pages (/share/…, /api/share/…) one address may
+  // make in a minute ([sharing] requests_per_minute).
+  std::size_t share_requests_per_minute = 60;
 };
 
 // Where node uploads (POST /api/ingest) are stored: a thread of its own
@@ -115,6 +119,8 @@ struct ApiContext {
   std::function<std::size_t()> live_streams{};
   // The scheduled backups' state; unset when none are configured.
   std::function<BackupStatus()> backup{};
+  // Requests for shared pages per address, hits and misses alike.
+  FailureLimiter share_requests{settings.share_requests_per_minute, std::chrono::seconds{60}};
   // The clocks every answer reads (a simulated time in tests).
   TimeSource *time = &real_time();
 };
@@ -133,6 +139,11 @@ void add_dashboard_routes(http::Router &router, ApiContext &context);
 void add_admin_routes(http::Router &router, ApiContext &context);
 void add_metrics_routes(http::Router &router, ApiContext &context);
 void add_site_routes(http::Router &router, ApiContext &context);
+void add_share_routes(http::Router &router, ApiContext &context);
+
+// The dashboard's page (index.html) with its headers, for every path that
+// opens it (/, /share/{token}).
+[[nodiscard]] http::Response serve_dashboard_page(const http::Request &request);
 
 // A request's body as a JSON object, read under the untrusted-JSON policy;
 // a 400 naming "body" otherwise.

@@ -130,11 +130,15 @@ nlohmann::json status_of(ApiContext &context, const http::Principal &caller) {
 
 } // namespace
 
+http::Response serve_dashboard_page(const http::Request &request) {
+  return serve_asset(*find_asset("/"), request);
+}
+
 void add_dashboard_routes(http::Router &router, ApiContext &context) {
   router.add({"GET",
               "/",
               http::Access::open,
-              [](http::Request &request) { return serve_asset(*find_asset("/"), request); },
+              [](http::Request &request) { return serve_dashboard_page(request); },
               {}});
   router.add({"GET",
               "/assets/*",

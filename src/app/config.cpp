@@ -524,6 +524,21 @@ Config read_config(const toml::table &root, const std::filesystem::path &folder)
   config.token_lifetime = std::chrono::seconds{auth.integer(config_keys::token_lifetime_s)};
   auth.refuse_unknown_keys();
 
+  TableReader sharing(section(top, "sharing", empty), "sharing");
+  config.share_requests_per_minute =
+      static_cast<std::size_t>(sharing.integer(config_keys::share_requests_per_minute));
+  config.friend_refresh =
+      std::chrono::minutes{sharing.integer(config_keys::friend_refresh_minutes)};
+  config.friend_timeout = std::chrono::seconds{sharing.integer(config_keys::friend_timeout_s)};
+  config.friend_max_bytes =
+      static_cast<std::size_t>(sharing.integer(config_keys::friend_max_bytes));
+  if (const std::string ca = sharing.string(config_keys::friend_ca_file); !ca.empty()) {
+    config.friend_ca_file = anchored(folder, ca);
+  }
+  config.friend_allow_http = sharing.boolean("friend_allow_http", false);
+  config.friend_allow_private_addresses = sharing.boolean("friend_allow_private_addresses", false);
+  sharing.refuse_unknown_keys();
+
   TableReader backup(section(top, "backup", empty), "backup");
   if (const std::string dir = backup.string(config_keys::backup_dir); !dir.empty()) {
     if (config.store.kind != StoreKind::sqlite) {
@@ -736,6 +751,17 @@ std::string default_config_text(std::string_view zone, bool with_simulator) {
   text += "\n[auth]\n";
   add(text, keys::secret_file);
   add(text, keys::token_lifetime_s);
+  text += "\n[sharing]\n";
+  add(text, keys::share_requests_per_minute);
+  add(text, keys::friend_refresh_minutes);
+  add(text, keys::friend_timeout_s);
+  add(text, keys::friend_max_bytes);
+  add(text, keys::friend_ca_file);
+  text += R"(# Friends' pulsemons on plain HTTP, or at private or loopback addresses
+# (a friend on the same LAN, a test): refused unless allowed here.
+# friend_allow_http = false
+# friend_allow_private_addresses = false
+)";
   text += "\n[backup]\n";
   add(text, keys::backup_dir);
   add(text, keys::backup_every);

@@ -91,6 +91,19 @@ struct Config {
   std::filesystem::path secret_file{config_keys::secret_file.fallback};
   std::chrono::seconds token_lifetime{config_keys::token_lifetime_s.fallback};
 
+  // [sharing] (docs/sharing.md): requests for shared pages per address and
+  // minute; how friends' shares are fetched (HTTPS only unless
+  // friend_allow_http, never a private or loopback address unless
+  // friend_allow_private_addresses).
+  std::size_t share_requests_per_minute =
+      static_cast<std::size_t>(config_keys::share_requests_per_minute.fallback);
+  std::chrono::minutes friend_refresh{config_keys::friend_refresh_minutes.fallback};
+  std::chrono::seconds friend_timeout{config_keys::friend_timeout_s.fallback};
+  std::size_t friend_max_bytes = static_cast<std::size_t>(config_keys::friend_max_bytes.fallback);
+  std::filesystem::path friend_ca_file; // empty: the system's certificates
+  bool friend_allow_http = false;
+  bool friend_allow_private_addresses = false;
+
   // [backup]: scheduled backups, off while `backup_dir` is empty
   std::filesystem::path backup_dir{config_keys::backup_dir.fallback};
   BackupSchedule backup_schedule{parse_backup_every(config_keys::backup_every.fallback).value(),

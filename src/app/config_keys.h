@@ -148,10 +148,34 @@ inline constexpr Text currency{"money", "currency", "EUR",
                                "ISO 4217 code of the tariffs' prices (EUR, GBP, CHF, USD …):\n"
                                "the dashboard's, the CSVs' and the MQTT cost sensors' currency"};
 
+// [sharing] (docs/sharing.md)
+inline constexpr Integer share_requests_per_minute{
+    "sharing",
+    "requests_per_minute",
+    60,
+    1,
+    100'000,
+    "requests for shared pages (/share/…, /api/share/…) one address may\n"
+    "make in a minute; more get 429"};
+inline constexpr Integer friend_refresh_minutes{
+    "sharing",   "friend_refresh_minutes",
+    60,          60,
+    7 * 24 * 60, "how often a friend's share is fetched again (at most hourly)"};
+inline constexpr Integer friend_timeout_s{
+    "sharing", "friend_timeout_s", 10, 1, 120, "a friend's pulsemon must answer whole within this"};
+inline constexpr Integer friend_max_bytes{
+    "sharing", "friend_max_bytes",   kibibyte * 1024,
+    kibibyte,  16 * kibibyte * 1024, "a friend's answer larger than this is refused"};
+inline constexpr Text friend_ca_file{
+    "sharing", "friend_ca_file", "",
+    "PEM certificates that friends' HTTPS is checked against, instead of\n"
+    "the system's (/etc/ssl/certs)"};
+
 // Every key above, for what goes over them all (tests of every range).
-inline constexpr std::array<const Text *, 8> all_texts{
-    &database, &store_url, &zone, &listen, &secret_file, &backup_dir, &backup_at, &currency};
-inline constexpr std::array<const Integer *, 15> all_integers{&commit_interval_ms,
+inline constexpr std::array<const Text *, 9> all_texts{&database,  &store_url,   &zone,
+                                                       &listen,    &secret_file, &backup_dir,
+                                                       &backup_at, &currency,    &friend_ca_file};
+inline constexpr std::array<const Integer *, 19> all_integers{&commit_interval_ms,
                                                               &billing_day,
                                                               &clock_sync_timeout_s,
                                                               &status_interval_s,
@@ -165,7 +189,11 @@ inline constexpr std::array<const Integer *, 15> all_integers{&commit_interval_m
                                                               &silent_hours,
                                                               &base_load_rise_percent,
                                                               &base_load_min_rise_w,
-                                                              &unusual_day_factor};
+                                                              &unusual_day_factor,
+                                                              &share_requests_per_minute,
+                                                              &friend_refresh_minutes,
+                                                              &friend_timeout_s,
+                                                              &friend_max_bytes};
 inline constexpr std::array<const Choice *, 4> all_choices{&durability, &wait_for_clock_sync,
                                                            &log_level, &backup_every};
 

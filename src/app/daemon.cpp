@@ -116,6 +116,7 @@ ApiSettings api_settings_for(const Config &config) {
   settings.currency = config.currency;
   settings.alerts = config.alerts;
   settings.cors_origins = config.cors_origins;
+  settings.share_requests_per_minute = config.share_requests_per_minute;
   return settings;
 }
 

@@ -83,6 +83,14 @@ std::string hash_device_key(std::string_view key) {
   return hex;
 }
 
+std::string make_link_token() {
+  return random_hex(link_token_length / 2);
+}
+
+std::string hash_link_token(std::string_view token) {
+  return hash_device_key(token);
+}
+
 bool same_hash(std::string_view a, std::string_view b) {
   return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }

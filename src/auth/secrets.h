@@ -36,6 +36,12 @@ struct DeviceKeyText {
 [[nodiscard]] std::string make_device_key(std::int64_t id);
 [[nodiscard]] std::optional<DeviceKeyText> parse_device_key(std::string_view text);
 [[nodiscard]] std::string hash_device_key(std::string_view key);
+// Share and display links' tokens (core/share_link.h): 192 random bits as
+// 48 hex digits, kept only as their BLAKE2b hash, as device keys are.
+inline constexpr std::size_t link_token_length = 48;
+[[nodiscard]] std::string make_link_token();
+[[nodiscard]] std::string hash_link_token(std::string_view token);
+
 // Compares two hashes in constant time.
 [[nodiscard]] bool same_hash(std::string_view a, std::string_view b);
 
