@@ -237,6 +237,7 @@ http::Router make_router(ApiContext &context) {
   add_metrics_routes(router, context);
   add_site_routes(router, context);
   add_share_routes(router, context);
+  add_friend_routes(router, context);
   return router;
 }
 

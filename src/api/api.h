@@ -50,6 +50,8 @@ struct ApiSettings {
   // Requests for shared pages (/share/…, /api/share/…) one address may
   // make in a minute ([sharing] requests_per_minute).
   std::size_t share_requests_per_minute = 60;
+  // Whether a friend's share link may be plain http:// ([sharing]).
+  bool friend_allow_http = false;
 };
 
 // Where node uploads (POST /api/ingest) are stored: a thread of its own
@@ -119,6 +121,9 @@ struct ApiContext {
   std::function<std::size_t()> live_streams{};
   // The scheduled backups' state; unset when none are configured.
   std::function<BackupStatus()> backup{};
+  // Asks the friends' refresher to fetch a friend's share soon (unset: no
+  // refresher runs; the friend waits).
+  std::function<void(std::int64_t)> refresh_friend{};
   // Requests for shared pages per address, hits and misses alike.
   FailureLimiter share_requests{settings.share_requests_per_minute, std::chrono::seconds{60}};
   // The clocks every answer reads (a simulated time in tests).
@@ -140,6 +145,7 @@ void add_admin_routes(http::Router &router, ApiContext &context);
 void add_metrics_routes(http::Router &router, ApiContext &context);
 void add_site_routes(http::Router &router, ApiContext &context);
 void add_share_routes(http::Router &router, ApiContext &context);
+void add_friend_routes(http::Router &router, ApiContext &context);
 
 // The dashboard's page (index.html) with its headers, for every path that
 // opens it (/, /share/{token}).

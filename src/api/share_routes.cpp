@@ -279,6 +279,7 @@ nlohmann::json figures_json(const ShareFigures &figures, const Link &link) {
           {"first_day", figures.first_day},
           {"last_day", figures.last_day},
           {"household", normalisers_json(link.normalisers)},
+          {"expires", time_or_null(link.expires)},
           {"meters", std::move(meters)}};
 }
 

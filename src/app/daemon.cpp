@@ -117,6 +117,7 @@ ApiSettings api_settings_for(const Config &config) {
   settings.alerts = config.alerts;
   settings.cors_origins = config.cors_origins;
   settings.share_requests_per_minute = config.share_requests_per_minute;
+  settings.friend_allow_http = config.friend_allow_http;
   return settings;
 }
 
@@ -195,6 +196,12 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
                                               *date::locate_zone(config.zone), time_);
     api_.backup = [this] { return backups_->status(); };
   }
+  friends_ = std::make_unique<FriendRefresher>(
+      open_store(config.store, StoreOptions{config.durability, false, plan.instance}),
+      FetchLimits{config.friend_timeout, config.friend_max_bytes, config.friend_allow_http,
+                  config.friend_allow_private_addresses, config.friend_ca_file},
+      config.friend_refresh, time_);
+  api_.refresh_friend = [this](std::int64_t id) { friends_->refresh_soon(id); };
   api_.ingest_worker = std::make_unique<IngestWorker>(
       open_store(config.store, StoreOptions{config.durability, false, plan.instance}), 64);
   if (!config.metrics_token_file.empty()) {

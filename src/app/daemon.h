@@ -14,6 +14,7 @@
 #include "app/config.h"
 #include "app/run_record.h"
 #include "clock/time_source.h"
+#include "friends/friend_refresher.h"
 #include "ingest/mqtt_ingest.h"
 #include "pipeline/meter_pipeline.h"
 #include "publish/mqtt_publisher.h"
@@ -173,6 +174,7 @@ private:
   bool serving_ = false;                  // started: failures are logged, no longer thrown
   bool publisher_failing_ = false;        // said in the log already
   std::unique_ptr<BackupRunner> backups_; // when [backup] dir is set
+  std::unique_ptr<FriendRefresher> friends_;          // fetches the friends' shares
   std::optional<std::chrono::microseconds> watchdog_; // WATCHDOG_USEC, when systemd asks
   std::atomic<Micros::rep> loop_answered_{0};         // the monotonic time the event loop last ran
   std::atomic<Micros::rep> handlers_answered_{0};     // and the API's handlers' thread

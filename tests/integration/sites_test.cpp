@@ -183,6 +183,8 @@ std::string ghostly(std::string text, std::int64_t b_key_id) {
                             "key 999 does");
   text = std::regex_replace(text, std::regex("/api/shares/\\d+"), "/api/shares/999");
   text = std::regex_replace(text, std::regex("link \\d+ does"), "link 999 does");
+  text = std::regex_replace(text, std::regex("/api/friends/\\d+"), "/api/friends/999");
+  text = std::regex_replace(text, std::regex("friend \\d+ does"), "friend 999 does");
   return std::regex_replace(text, std::regex(std::string(b_marker) + "-bea|admin"), "nosuch-user");
 }
 
@@ -195,6 +197,14 @@ TEST_F(Sites, NoRouteShowsOrChangesAnythingOfAnotherSiteToAnyRoleOfASite) {
   ASSERT_EQ(b_share.status, 201U) << b_share.body;
   const std::string b_share_path =
       "/api/shares/" + std::to_string(nlohmann::json::parse(b_share.body)["id"].get<int>());
+  // A friend of B's, at an address the daemon refuses to fetch from (no
+  // test touches anything but loopback).
+  const HttpResult b_friend = call("POST", "/api/friends", token("admin"),
+                                   {{"label", std::string(b_marker) + "-friend"},
+                                    {"url", "https://127.0.0.1:9/share/" + std::string(48, 'f')}});
+  ASSERT_EQ(b_friend.status, 201U) << b_friend.body;
+  const std::string b_friend_path =
+      "/api/friends/" + std::to_string(nlohmann::json::parse(b_friend.body)["id"].get<int>());
   std::vector<Probe> probes{
       {"GET", "/api/status", nullptr, 1, true},
       {"GET", "/api/meters", nullptr, 1, true},
@@ -231,6 +241,15 @@ TEST_F(Sites, NoRouteShowsOrChangesAnythingOfAnotherSiteToAnyRoleOfASite) {
       {"GET", "/api/shares", nullptr, 2, true},
       {"POST", "/api/shares", {{"label", "intruder"}, {"meters", {1}}}, 2},
       {"DELETE", b_share_path, nullptr, 2},
+      {"GET", "/api/friends", nullptr, 1, true},
+      {"POST",
+       "/api/friends",
+       {{"label", "intruder"},
+        {"url", "https://127.0.0.1:9/share/" + std::string(48, 'e')},
+        {"site", 1}},
+       2},
+      {"DELETE", b_friend_path, nullptr, 2},
+      {"POST", b_friend_path + "/refresh", nullptr, 2},
   };
   for (const std::int64_t meter : b_meters) {
     const std::string path = "/api/meters/" + std::to_string(meter);
@@ -266,6 +285,7 @@ TEST_F(Sites, NoRouteShowsOrChangesAnythingOfAnotherSiteToAnyRoleOfASite) {
     pattern = std::regex_replace(pattern, std::regex("/api/keys/\\d+"), "/api/keys/{id}");
     pattern = std::regex_replace(pattern, std::regex("/api/sites/\\d+"), "/api/sites/{id}");
     pattern = std::regex_replace(pattern, std::regex("/api/shares/\\d+"), "/api/shares/{id}");
+    pattern = std::regex_replace(pattern, std::regex("/api/friends/\\d+"), "/api/friends/{id}");
     pattern = std::regex_replace(pattern, std::regex("/api/users/[^/]+"), "/api/users/{name}");
     probed.insert(probe.method + " " + pattern);
   }
@@ -328,6 +348,8 @@ TEST_F(Sites, NoRouteShowsOrChangesAnythingOfAnotherSiteToAnyRoleOfASite) {
   const auto shares = nlohmann::json::parse(call("GET", "/api/shares", b_owner).body);
   ASSERT_EQ(shares.size(), 1U) << shares.dump() << ": no intruder's share either";
   EXPECT_TRUE(shares[0]["open"].get<bool>()) << shares.dump();
+  const auto friends = nlohmann::json::parse(call("GET", "/api/friends", b_owner).body);
+  ASSERT_EQ(friends.size(), 1U) << friends.dump() << ": B's friend stays, no intruder's";
   const auto users = nlohmann::json::parse(call("GET", "/api/users", b_owner).body);
   std::set<std::string> names;
   for (const auto &user : users) {
