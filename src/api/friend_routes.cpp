@@ -4,7 +4,7 @@
 //   POST /api/friends {label, url, site?}: add a friend's share link
 //     (members and owners); it is fetched at once, by the refresher;
 //   DELETE /api/friends/{id}; POST /api/friends/{id}/refresh (at most once
-//     a minute per friend).
+//     in 5 s per friend).
 #include "api/api.h"
 #include "api/site_access.h"
 #include "core/quoted_input.h"
@@ -18,7 +18,8 @@ namespace pulsemon {
 
 namespace {
 
-constexpr std::chrono::seconds min_refresh_spacing{60};
+// A household may ask again this soon; well within a share's per-address limit.
+constexpr std::chrono::seconds min_refresh_spacing{5};
 
 nlohmann::json time_json(const std::optional<UtcTime> &time) {
   return time ? nlohmann::json(format_utc(*time)) : nlohmann::json();
@@ -158,9 +159,9 @@ void add_friend_routes(http::Router &router, ApiContext &context) {
                 if (link.checked && *link.checked + min_refresh_spacing > now) {
                   http::Response response = http::error_response(
                       429, "too_many_requests",
-                      "fetched less than a minute ago; a friend's pulsemon is asked at most "
-                      "once a minute");
-                  response.headers.emplace_back("Retry-After", "60");
+                      "fetched moments ago; a friend's pulsemon is asked at most once in "
+                      "5 s");
+                  response.headers.emplace_back("Retry-After", "5");
                   return response;
                 }
                 if (context.refresh_friend) {
