@@ -43,6 +43,20 @@ bool same_secret(const std::string &given, const std::string &expected) {
   return difference == 0;
 }
 
+// A display link's token (core/share_link.h): a viewer of the link's site
+// that sees its chosen meters only, while the link is open.
+Result<http::Principal> display_principal(ApiContext &context, const std::string &token) {
+  const std::optional<Link> link = context.store.find_link(
+      auth::hash_link_token(token.size() <= 2 * auth::link_token_length ? token : std::string()));
+  if (!link || link->kind != LinkKind::display || !link_open(*link, context.time->wall_now())) {
+    return Error{ErrorCode::unauthenticated, "no such display link, or it was revoked or expired"};
+  }
+  http::Principal principal{"display link " + std::to_string(link->id), "display", 0};
+  principal.sites = {SiteMembership{link->site_id, Role::viewer}};
+  principal.display_meters = link->meters;
+  return principal;
+}
+
 } // namespace
 
 std::string request_token(const http::Request &request) {
@@ -61,6 +75,9 @@ Result<http::Principal> authenticate(ApiContext &context, const http::Request &r
   }
   if (!context.metrics_token.empty() && same_secret(token, context.metrics_token)) {
     return http::Principal{"metrics token", "metrics", 0};
+  }
+  if (token.starts_with(display_token_prefix)) {
+    return display_principal(context, token.substr(display_token_prefix.size()));
   }
   if (const auto parsed = auth::parse_device_key(token)) {
     if (access == http::Access::device && context.ingest_worker) {
@@ -175,6 +192,14 @@ http::Response live_stream(ApiContext &context, const http::Request &request) {
   stream.live_stream = true;
   stream.stream_owner = opened_as.user;
   stream.stream_audience = visible_sites(context, opened_as);
+  if (!opened_as.display_meters.empty()) {
+    // A display link's stream: its meters' events only, which the daemon
+    // also publishes under the meter's display topic.
+    stream.stream_audience.clear();
+    for (const std::int64_t meter_id : opened_as.display_meters) {
+      stream.stream_audience.insert(display_topic(meter_id));
+    }
+  }
   stream.stream_ends_because = [&context, credential = std::move(credential), opened_as,
                                 audience = stream.stream_audience]() -> std::optional<std::string> {
     const auto now = authenticate(context, credential);
@@ -185,7 +210,7 @@ http::Response live_stream(ApiContext &context, const http::Request &request) {
         now->is_operator != opened_as.is_operator) {
       return "the user's role or sites changed; open the stream again";
     }
-    if (visible_sites(context, *now) != audience) {
+    if (now->display_meters.empty() && visible_sites(context, *now) != audience) {
       return "the sites this stream may show changed (a grant given or revoked); open it again";
     }
     return std::nullopt;
@@ -225,7 +250,9 @@ http::Router make_router(ApiContext &context) {
               "/api/live",
               http::Access::viewer,
               [&context](http::Request &request) { return live_stream(context, request); },
-              {}});
+              {},
+              false,
+              true});
   add_login_routes(router, context);
   add_meter_routes(router, context);
   add_meter_admin_routes(router, context);

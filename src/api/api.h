@@ -164,6 +164,16 @@ void add_friend_routes(http::Router &router, ApiContext &context);
                                          std::int64_t low, std::int64_t high,
                                          std::int64_t fallback);
 
+// A display link's bearer token is this and the link's token (the page at
+// /display/TOKEN sends it).
+inline constexpr std::string_view display_token_prefix = "pmd_";
+
+// The live stream's topic of one meter's events for display links (a
+// site's topic is its id, always positive; a meter's is its id negated).
+[[nodiscard]] constexpr std::int64_t display_topic(std::int64_t meter_id) {
+  return -meter_id;
+}
+
 // The token a request carries (`Authorization: Bearer` or the legacy
 // `X-Access-Token`); empty when none.
 [[nodiscard]] std::string request_token(const http::Request &request);

@@ -70,7 +70,7 @@ nlohmann::json status_of(ApiContext &context, const http::Principal &caller) {
   const std::set<std::int64_t> sites = visible_sites(context, caller);
   const auto seen = [&](std::int64_t meter_id) {
     const std::optional<std::int64_t> site = context.reads.meter_site(meter_id);
-    return site && sites.contains(*site);
+    return site && sites.contains(*site) && shows_meter(caller, meter_id);
   };
   nlohmann::json sources = nlohmann::json::array();
   if (context.sources) {
@@ -102,7 +102,7 @@ nlohmann::json status_of(ApiContext &context, const http::Principal &caller) {
     }
   }
   nlohmann::json backup;
-  if (context.backup) {
+  if (context.backup && caller.display_meters.empty()) { // a wall screen has no say in backups
     const BackupStatus status = context.backup();
     backup = {{"dir", status.dir},
               {"every", to_string(status.schedule.every)},
@@ -159,7 +159,9 @@ void add_dashboard_routes(http::Router &router, ApiContext &context) {
               [&context](http::Request &request) {
                 return http::json_ok(status_of(context, caller_of(request)));
               },
-              {}});
+              {},
+              false,
+              true});
 }
 
 } // namespace pulsemon

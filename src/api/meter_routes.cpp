@@ -231,7 +231,7 @@ public:
     const auto live = live_powers(context);
     std::vector<const MeterFacts *> shown;
     for (const Meter &meter : context.reads.catalogue()) {
-      if (sites.contains(meter.site_id)) {
+      if (sites.contains(meter.site_id) && shows_meter(caller, meter.id)) {
         shown.push_back(&context.reads.meter(meter.id, now));
       }
     }
@@ -244,7 +244,7 @@ public:
       kept_.clear();
       generation_ = context.reads.generation();
     }
-    Kept &kept = kept_[sites];
+    Kept &kept = kept_[{sites, caller.display_meters}];
     if (!kept.body.empty() && moving == kept.moving) {
       return http::json_response(200, kept.body);
     }
@@ -268,7 +268,8 @@ private:
     std::string body;
   };
   std::uint64_t generation_ = 0;
-  std::map<std::set<std::int64_t>, Kept> kept_; // by the sites seen
+  // By the sites seen (and a display link's meters).
+  std::map<std::pair<std::set<std::int64_t>, std::vector<std::int64_t>>, Kept> kept_;
 };
 
 // Every meter's alerts and base load, worked out again when the data
@@ -288,6 +289,7 @@ public:
 private:
   struct Item {
     std::int64_t site_id = 0;
+    std::int64_t meter_id = 0;
     nlohmann::json body;
   };
 
@@ -296,7 +298,7 @@ private:
     const std::set<std::int64_t> sites = visible_sites(context, caller);
     nlohmann::json body = nlohmann::json::array();
     for (const Item &item : items) {
-      if (sites.contains(item.site_id)) {
+      if (sites.contains(item.site_id) && shows_meter(caller, item.meter_id)) {
         body.push_back(item.body);
       }
     }
@@ -320,6 +322,7 @@ private:
           meter_insights(context.store, meter, calendar, now, context.settings.alerts);
       for (const Alert &alert : insights.alerts) {
         alerts_.push_back({meter.site_id,
+                           meter.id,
                            {{"meter", meter.id},
                             {"name", meter.name},
                             {"kind", to_string(alert.kind)},
@@ -330,6 +333,7 @@ private:
         const auto cost = yearly_cost_of_load(meter, *insights.base_load_w);
         base_loads_.push_back(
             {meter.site_id,
+             meter.id,
              {{"meter", meter.id},
               {"name", meter.name},
               {"watts", *insights.base_load_w},
@@ -358,26 +362,34 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
               [&context, insights](http::Request &request) {
                 return insights->alerts(context, caller_of(request));
               },
-              {}});
+              {},
+              false,
+              true});
   router.add({"GET",
               "/api/downtime",
               http::Access::viewer,
               [&context](http::Request &request) { return downtime(context, request); },
-              {}});
+              {},
+              false,
+              true});
   router.add({"GET",
               "/api/base-load",
               http::Access::viewer,
               [&context, insights](http::Request &request) {
                 return insights->base_loads(context, caller_of(request));
               },
-              {}});
+              {},
+              false,
+              true});
   router.add({"GET",
               "/api/meters",
               http::Access::viewer,
               [&context, list = std::make_shared<MeterList>()](http::Request &request) {
                 return list->answer(context, caller_of(request));
               },
-              {}});
+              {},
+              false,
+              true});
   router.add({"GET",
               "/api/meters/{id}",
               http::Access::viewer,
@@ -388,14 +400,18 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
                 return http::json_ok(api_meter_view(
                     context, facts, moving_at(context, facts, now, live_powers(context))));
               },
-              {}});
+              {},
+              false,
+              true});
   router.add({"GET",
               "/api/meters/{id}/energy",
               http::Access::viewer,
               [&context, answers = std::make_shared<EnergyAnswers>()](http::Request &request) {
                 return energy(context, *answers, request);
               },
-              {}});
+              {},
+              false,
+              true});
   router.add({"GET",
               "/api/meters/{id}/pulses",
               http::Access::viewer,
@@ -405,7 +421,9 @@ void add_meter_routes(http::Router &router, ApiContext &context) {
               "/api/meters/{id}/power",
               http::Access::viewer,
               [&context](http::Request &request) { return power(context, request); },
-              {}});
+              {},
+              false,
+              true});
 }
 
 } // namespace pulsemon

@@ -220,12 +220,12 @@ http::Response revoke_link(ApiContext &context, const http::Request &request) {
 constexpr std::string_view no_share = "no share at this address: it may have been revoked or "
                                       "have expired";
 
-// The share link a token opens now, or nothing; the same work either way.
-std::optional<Link> open_share(ApiContext &context, const http::Request &request) {
+// The link of `kind` a token opens now, or nothing; the same work either way.
+std::optional<Link> open_link(ApiContext &context, const http::Request &request, LinkKind kind) {
   const std::string &token = request.params.at("token");
   std::optional<Link> link = context.store.find_link(
       auth::hash_link_token(token.size() <= 2 * auth::link_token_length ? token : ""));
-  if (link && (link->kind != LinkKind::share || !link_open(*link, context.time->wall_now()))) {
+  if (link && (link->kind != kind || !link_open(*link, context.time->wall_now()))) {
     link.reset();
   }
   return link;
@@ -287,7 +287,7 @@ http::Response share_answer(ApiContext &context, const http::Request &request) {
   if (auto limited = over_share_limit(context, request)) {
     return std::move(*limited);
   }
-  const std::optional<Link> link = open_share(context, request);
+  const std::optional<Link> link = open_link(context, request, LinkKind::share);
   if (!link) {
     return http::error_response(404, "not_found", no_share);
   }
@@ -347,7 +347,22 @@ void add_share_routes(http::Router &router, ApiContext &context) {
                 if (auto limited = over_share_limit(context, request)) {
                   return std::move(*limited);
                 }
-                if (!open_share(context, request)) {
+                if (!open_link(context, request, LinkKind::share)) {
+                  return http::error_response(404, "not_found", no_share);
+                }
+                return serve_dashboard_page(request);
+              },
+              {}});
+  // A display link's page: the dashboard, which then calls the API with
+  // the link's token (api.h display_token_prefix).
+  router.add({"GET",
+              "/display/{token}",
+              http::Access::open,
+              [&context](http::Request &request) {
+                if (auto limited = over_share_limit(context, request)) {
+                  return std::move(*limited);
+                }
+                if (!open_link(context, request, LinkKind::display)) {
                   return http::error_response(404, "not_found", no_share);
                 }
                 return serve_dashboard_page(request);

@@ -54,6 +54,12 @@ std::set<std::int64_t> visible_sites(ApiContext &context, const http::Principal 
   return visible;
 }
 
+bool shows_meter(const http::Principal &caller, std::int64_t meter_id) {
+  return caller.display_meters.empty() ||
+         std::find(caller.display_meters.begin(), caller.display_meters.end(), meter_id) !=
+             caller.display_meters.end();
+}
+
 bool manages_site(const http::Principal &caller, std::int64_t site_id) {
   return caller.is_operator || role_in(caller.sites, site_id) == Role::admin;
 }
@@ -61,7 +67,7 @@ bool manages_site(const http::Principal &caller, std::int64_t site_id) {
 void check_meter_in_reach(ApiContext &context, const http::Principal &caller, std::int64_t meter_id,
                           Role needed) {
   const std::optional<std::int64_t> site = context.reads.meter_site(meter_id);
-  if (!site) {
+  if (!site || !shows_meter(caller, meter_id)) {
     throw no_meter(meter_id);
   }
   const std::optional<Role> role = role_at(context, caller, *site);

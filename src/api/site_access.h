@@ -31,6 +31,10 @@ namespace pulsemon {
 [[nodiscard]] std::set<std::int64_t> visible_sites(ApiContext &context,
                                                    const http::Principal &caller);
 
+// Whether the caller may see this meter of a site it sees: a display
+// link only its chosen meters, everyone else all of them.
+[[nodiscard]] bool shows_meter(const http::Principal &caller, std::int64_t meter_id);
+
 // Whether the caller manages the site's users, meters and keys: its owner,
 // or an operator.
 [[nodiscard]] bool manages_site(const http::Principal &caller, std::int64_t site_id);

@@ -230,6 +230,7 @@ Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan pl
     // A batch is one meter's: its site is the topic, so that a stream
     // carries only the sites its user sees.
     live_.publish_all("pulse", events, pulses.front().site_id);
+    live_.publish_all("pulse", events, display_topic(pulses.front().meter_id));
   });
   // The live streams' credentials are checked against the users as the
   // database holds them now (a CLI in another process may have changed them).

@@ -16,11 +16,11 @@
 namespace pulsemon {
 namespace {
 
-const std::set<std::string> public_routes{"GET /healthz", "GET /api/openapi.json",
-                                          "POST /api/login", "POST /apiv2/login", "GET /apiv2/",
-                                          "GET /apiv1/*", "GET /", "GET /assets/*",
-                                          // A share link's token is its access (docs/sharing.md).
-                                          "GET /api/share/{token}", "GET /share/{token}"};
+const std::set<std::string> public_routes{
+    "GET /healthz", "GET /api/openapi.json", "POST /api/login", "POST /apiv2/login", "GET /apiv2/",
+    "GET /apiv1/*", "GET /", "GET /assets/*",
+    // A share link's token is its access (docs/sharing.md).
+    "GET /api/share/{token}", "GET /share/{token}", "GET /display/{token}"};
 
 std::string concrete_path(std::string pattern) {
   for (auto open = pattern.find('{'); open != std::string::npos; open = pattern.find('{')) {

@@ -274,7 +274,7 @@ TEST_F(Sites, NoRouteShowsOrChangesAnythingOfAnotherSiteToAnyRoleOfASite) {
       "GET /healthz", "GET /api/openapi.json", "GET /", "GET /assets/*", "POST /api/login",
       "POST /apiv2/login", "GET /apiv2/", "GET /apiv1/*",
       // A share's token is the whole of its access (share_test.cpp).
-      "GET /api/share/{token}", "GET /share/{token}"};
+      "GET /api/share/{token}", "GET /share/{token}", "GET /display/{token}"};
   const std::set<std::string> tested_apart{"GET /api/live"};
   std::ifstream document(std::string(PULSEMON_SOURCE_DIR) + "/docs/openapi.json");
   const nlohmann::json openapi = nlohmann::json::parse(document);

@@ -4,7 +4,18 @@
 
 const KEY = 'pulsemon.session';
 
+// A display link's page (/display/TOKEN) calls the API with the link's
+// token instead of a signed-in user's: read-only, its chosen meters only.
+let display = null;
+export function useDisplayLink(token) {
+  display = { token: `pmd_${token}`, user: 'display', role: 'display' };
+}
+export function isDisplay() {
+  return display !== null;
+}
+
 export function session() {
+  if (display) return display;
   try {
     return JSON.parse(sessionStorage.getItem(KEY) || 'null');
   } catch {

@@ -1,6 +1,6 @@
 // pulsemon's dashboard: sign-in, then the views, chosen by the URL's hash
 // (#/home, #/charts, …) so that the daemon serves one page.
-import { api, session, saveSession, whenSignedOut, chosenSite, chooseSite } from './api.js';
+import { api, session, saveSession, whenSignedOut, chosenSite, chooseSite, useDisplayLink } from './api.js';
 import { renderSignIn } from './signin.js';
 import { renderNow } from './now.js';
 import { renderHome } from './home.js';
@@ -8,10 +8,12 @@ import { renderCharts } from './charts.js';
 import { renderHealth } from './health.js';
 import { renderSettings } from './settings.js';
 import { renderSites } from './sites.js';
+import { renderFriends } from './friends.js';
+import { renderShared } from './shared.js';
 import { setCurrency, setZone, el } from './format.js';
 
-const views = { home: renderHome, now: renderNow, charts: renderCharts, health: renderHealth, settings: renderSettings, sites: renderSites };
-const titles = { home: 'Home', now: 'Now', charts: 'Charts', health: 'Health', settings: 'Settings', sites: 'Sites' };
+const views = { home: renderHome, now: renderNow, charts: renderCharts, health: renderHealth, settings: renderSettings, sites: renderSites, friends: renderFriends };
+const titles = { home: 'Home', now: 'Now', charts: 'Charts', health: 'Health', settings: 'Settings', sites: 'Sites', friends: 'Friends' };
 const app = document.getElementById('app');
 const nav = document.getElementById('nav');
 const signOut = document.getElementById('sign-out');
@@ -102,10 +104,41 @@ siteSwitch.querySelector('select').addEventListener('change', (event) => {
   route();
 });
 
-whenSignedOut((message) => showSignIn(message));
-signOut.addEventListener('click', () => {
-  saveSession(null);
-  showSignIn('Signed out.');
-});
-window.addEventListener('hashchange', route);
-route();
+// A display link (/display/TOKEN): Home of its meters, live, read-only,
+// without a sign-in or any other view; when the link is revoked the page
+// says so and draws nothing more.
+async function showDisplay(token) {
+  useDisplayLink(token);
+  let leave = () => {};
+  const gone = (message) => {
+    leave();
+    app.replaceChildren(el('p', { class: 'card error', role: 'alert', 'data-testid': 'display-gone' }, message));
+  };
+  whenSignedOut(() => gone('This display link no longer opens anything: it was revoked or has expired.'));
+  const box = el('div', { class: 'view' });
+  app.replaceChildren(el('h1', { class: 'view-title' }, 'Home'), box);
+  try {
+    const status = await api('/api/status');
+    setZone(status.zone);
+    setCurrency(status.currency);
+    leave = (await renderHome(box)) || (() => {});
+  } catch (failure) {
+    gone(failure.status === 401 ? 'This display link no longer opens anything: it was revoked or has expired.'
+      : `${failure.message}`);
+  }
+}
+
+const [, kind, token] = location.pathname.match(/^\/(share|display)\/([^/]+)$/) || [];
+if (kind === 'share') {
+  renderShared(app, decodeURIComponent(token));
+} else if (kind === 'display') {
+  showDisplay(decodeURIComponent(token));
+} else {
+  whenSignedOut((message) => showSignIn(message));
+  signOut.addEventListener('click', () => {
+    saveSession(null);
+    showSignIn('Signed out.');
+  });
+  window.addEventListener('hashchange', route);
+  route();
+}

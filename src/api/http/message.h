@@ -31,6 +31,9 @@ struct Principal {
   // changed membership counts at once. Empty for keys and the metrics token.
   std::vector<SiteMembership> sites{};
   bool is_operator = false;
+  // A display link's (role "display", core/share_link.h): the only meters
+  // it shows, as a viewer of its one site; empty for everyone else.
+  std::vector<std::int64_t> display_meters{};
 };
 
 struct Request {

@@ -236,7 +236,13 @@ Response Router::run(const Route &matched, Request &request) const {
       return error_response(403, "forbidden",
                             "this endpoint takes a device key ('pulsemon key add'), not a login");
     }
-    if (matched.access != Access::device && rank(principal->role) < required_rank(matched.access)) {
+    if (principal->role == "display") {
+      if (!matched.display) {
+        return error_response(403, "forbidden",
+                              "a display link opens the dashboard's Home and nothing else");
+      }
+    } else if (matched.access != Access::device &&
+               rank(principal->role) < required_rank(matched.access)) {
       return error_response(403, "forbidden",
                             is_device ? "a device key may only upload pulses (POST /api/ingest)"
                             : metrics_token

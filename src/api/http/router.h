@@ -35,6 +35,9 @@ struct Route {
   // One of the old service's endpoints: its answers carry the CORS headers
   // the old service sent (any origin), so browser clients keep working.
   bool legacy = false;
+  // Read-only and part of the dashboard's Home: a display link (role
+  // "display") may call it; every other route answers a display 403.
+  bool display = false;
 };
 
 // Verifies the token of a request (from `Authorization: Bearer` or the
