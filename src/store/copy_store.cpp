@@ -119,6 +119,27 @@ void copy_sites(Store &from, Store &to, CopyCounts &counts) {
   }
 }
 
+// Links by their token's hash (their ids are each store's own), friends by
+// their site, label and address, each with its last fetch.
+void copy_links_and_friends(Store &from, Store &to) {
+  for (const Site &site : from.sites()) {
+    for (const Link &link : from.links(site.id)) {
+      if (!to.find_link(link.token_hash)) {
+        to.restore_link(link);
+      }
+    }
+    const std::vector<FriendLink> there = to.friends(site.id);
+    for (FriendLink link : from.friends(site.id)) {
+      if (std::none_of(there.begin(), there.end(), [&](const FriendLink &kept) {
+            return kept.label == link.label && kept.url == link.url;
+          })) {
+        link.id = to.add_friend(link);
+        to.save_friend_fetch(link);
+      }
+    }
+  }
+}
+
 void copy_people_and_keys(Store &from, Store &to, CopyCounts &counts) {
   for (const User &user : from.users()) {
     if (!to.find_user(user.name)) {
@@ -185,6 +206,7 @@ CopyCounts copy_store(Store &from, Store &to, const CopyProgress &progress) {
     copy_meter(from, to, meter, counts);
   }
   copy_people_and_keys(from, to, counts);
+  copy_links_and_friends(from, to);
   copy_nodes(from, to, counts);
   for (const Meter &meter : meters) {
     copy_gaps(from, to, meter.id, counts);

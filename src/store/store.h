@@ -205,6 +205,10 @@ public:
   [[nodiscard]] virtual std::optional<Link> find_link(const std::string &token_hash) = 0;
   virtual void revoke_link(std::int64_t site_id, std::int64_t id, UtcTime now) = 0;
   virtual void record_link_use(std::int64_t id, UtcTime now) = 0;
+  // A link as another store kept it (pulsemon migrate): every field but
+  // its id, revoked and expired ones too; Failure(already_exists) when its
+  // token's hash is taken.
+  virtual void restore_link(const Link &link) = 0;
 
   // Friends' share links (core/friend_link.h). add_friend refuses more
   // than max_friends_per_site per site; save_friend_fetch keeps a fetch's

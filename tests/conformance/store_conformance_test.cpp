@@ -690,6 +690,16 @@ TEST_P(StoreConformance, ALinkIsKeptByItsTokensHashWithItsChoicesUsesAndRevocati
   stray.token_hash = share.token_hash;
   EXPECT_THROW((void)store->add_link(stray, now), Failure) << "a token's hash is one link's";
   EXPECT_EQ(store->links(home_site_id).size(), 1U);
+
+  // As another store kept it (pulsemon migrate): uses and revocation too.
+  Link moved = *store->find_link(share.token_hash);
+  moved.token_hash = std::string(64, 'e');
+  store->restore_link(moved);
+  Link restored = *store->find_link(moved.token_hash);
+  EXPECT_NE(restored.id, moved.id);
+  restored.id = moved.id;
+  EXPECT_EQ(restored, moved);
+  EXPECT_THROW(store->restore_link(moved), Failure) << "its token's hash is taken";
 }
 
 TEST_P(StoreConformance, AFriendsLinkKeepsItsLastFetchAndGoesWithItsSite) {

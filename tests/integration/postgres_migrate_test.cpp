@@ -94,6 +94,32 @@ nlohmann::json everything(Store &store) {
     all["sites"][std::to_string(site.id)] = {
         site.name, site.id == home_site_id ? -1 : us(site.created), site.profiles_granted, grants};
   }
+  for (const Site &site : store.sites()) {
+    for (const Link &link : store.links(site.id)) {
+      all["links"][link.token_hash] = {link.site_id,
+                                       std::string(to_string(link.kind)),
+                                       link.label,
+                                       link.meters,
+                                       std::string(to_string(link.granularity)),
+                                       link.window_days,
+                                       link.normalisers.people.value_or(-1),
+                                       link.normalisers.floor_area_m2.value_or(-1),
+                                       link.normalisers.heating,
+                                       link.show_names,
+                                       link.expires ? us(*link.expires) : -1,
+                                       link.created_by,
+                                       us(link.created),
+                                       link.revoked ? us(*link.revoked) : -1,
+                                       link.last_used ? us(*link.last_used) : -1,
+                                       link.uses};
+    }
+    for (const FriendLink &link : store.friends(site.id)) {
+      all["friends"].push_back({link.site_id, link.label, link.url, link.added_by, us(link.added),
+                                std::string(to_string(link.state)), link.reason,
+                                link.since ? us(*link.since) : -1,
+                                link.fetched ? us(*link.fetched) : -1, link.etag, link.figures});
+    }
+  }
   for (const DeviceKey &key : store.device_keys()) {
     all["keys"][std::to_string(key.id)] = {key.name, key.key_hash, key.meters, us(key.created),
                                            key.revoked ? us(*key.revoked) : -1};
@@ -196,6 +222,40 @@ TEST(Migrate, EveryTableOfASqliteStoreIsCopiedToPostgresqlAndASecondRunGoesOn) {
     for (std::int64_t seq = 9; seq <= 12; ++seq) {
       source.record_batch("hall", 4, seq, at(800 + seq), 3);
     }
+    // A share of the flat's, used and then revoked, a display link of the
+    // home's, and a friend of the flat's with its last fetch.
+    Link share;
+    share.site_id = flat.id;
+    share.label = "for the Jansens";
+    share.meters = {7};
+    share.granularity = ShareGranularity::month;
+    share.normalisers = HouseholdProfile{2, 70.0, "gas"};
+    share.created_by = "fay";
+    share.created = at(50);
+    share.token_hash = std::string(64, 'a');
+    const std::int64_t shared = source.add_link(share, at(50));
+    source.record_link_use(shared, at(60));
+    source.revoke_link(flat.id, shared, at(70));
+    Link display = share;
+    display.site_id = home_site_id;
+    display.kind = LinkKind::display;
+    display.meters = {1};
+    display.token_hash = std::string(64, 'b');
+    (void)source.add_link(display, at(80));
+    FriendLink jansens;
+    jansens.site_id = flat.id;
+    jansens.label = "Jansens";
+    jansens.url = "https://jansen.example/share/0123456789abcdef";
+    jansens.added_by = "fay";
+    jansens.added = at(90);
+    jansens.id = source.add_friend(jansens);
+    jansens.state = FriendState::fine;
+    jansens.since = at(91);
+    jansens.checked = at(91);
+    jansens.fetched = at(91);
+    jansens.etag = "\"v1\"";
+    jansens.figures = R"({"pulsemon_share":1})";
+    source.save_friend_fetch(jansens);
     const std::int64_t run = source.begin_run(at(-60));
     source.keep_run(run, at(2000), true);
   }
@@ -209,12 +269,15 @@ TEST(Migrate, EveryTableOfASqliteStoreIsCopiedToPostgresqlAndASecondRunGoesOn) {
     SqliteStore source(database, StoreOptions{});
     PostgresStore target(url, StoreOptions{});
     const nlohmann::json moved = everything(source);
-    for (const char *part : {"household", "meters", "users", "keys", "nodes", "runs", "sites"}) {
+    for (const char *part :
+         {"household", "meters", "users", "keys", "nodes", "runs", "sites", "links", "friends"}) {
       EXPECT_TRUE(moved.contains(part)) << "the comparison covers " << part;
     }
     EXPECT_EQ(moved["users"].size(), 4U) << "init's admin, the guest, fay and olga";
     EXPECT_EQ(moved["sites"].size(), 2U) << "the home site and Flat 2";
     EXPECT_EQ(moved["keys"].size(), 2U);
+    EXPECT_EQ(moved["links"].size(), 2U);
+    EXPECT_EQ(moved["friends"].size(), 1U);
     // Compared as a patch: what a failure shows is what differs.
     EXPECT_EQ(nlohmann::json::diff(moved, everything(target)).dump(1), "[]");
     EXPECT_EQ(target.stats(1).duplicates, 0);

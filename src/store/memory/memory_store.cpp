@@ -652,6 +652,18 @@ std::int64_t MemoryStore::add_link(const Link &link, UtcTime now) {
   return id;
 }
 
+void MemoryStore::restore_link(const Link &link) {
+  check_site(link.site_id);
+  if (find_link(link.token_hash)) {
+    throw Failure(ErrorCode::already_exists, "token: taken by another link");
+  }
+  const std::int64_t id = state_.links.empty() ? 1 : state_.links.rbegin()->first + 1;
+  Link kept = link;
+  kept.id = id;
+  state_.links[id] = std::move(kept);
+  changed();
+}
+
 std::vector<Link> MemoryStore::links(std::int64_t site_id) {
   std::vector<Link> found;
   for (const auto &[id, link] : state_.links) {

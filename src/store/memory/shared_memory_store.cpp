@@ -196,6 +196,9 @@ public:
   void record_link_use(std::int64_t id, UtcTime now) override {
     call([&](Store &s) { s.record_link_use(id, now); });
   }
+  void restore_link(const Link &link) override {
+    call([&](Store &s) { s.restore_link(link); });
+  }
   std::int64_t add_friend(const FriendLink &link) override {
     return call([&](Store &s) { return s.add_friend(link); });
   }

@@ -77,26 +77,46 @@ FriendLink read_friend(const pg::Rows &rows, int i) {
 
 } // namespace
 
+// Every column of the link but its id; returns the new id.
+std::int64_t PostgresStore::insert_link(const Link &link) {
+  const auto &people = link.normalisers.people;
+  const auto &area = link.normalisers.floor_area_m2;
+  return db_
+      ->run(R"sql(
+    INSERT INTO links (site_id, kind, label, meters, granularity, window_days, people,
+                       floor_area_m2, heating, show_names, expires_us, created_by, created_us,
+                       token_hash, revoked_us, last_used_us, uses)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    RETURNING id)sql",
+            {param(link.site_id), param(to_string(link.kind)), param(link.label),
+             param(id_list_text(link.meters)), param(to_string(link.granularity)),
+             param(std::int64_t{link.window_days}),
+             people ? param(std::int64_t{*people}) : pg::Param{}, area ? param(*area) : pg::Param{},
+             param(link.normalisers.heating), param(link.show_names), optional_param(link.expires),
+             param(link.created_by), param(to_epoch_us(link.created)), param(link.token_hash),
+             optional_param(link.revoked), optional_param(link.last_used), param(link.uses)})
+      .integer(0, 0);
+}
+
 std::int64_t PostgresStore::add_link(const Link &link, UtcTime now) {
   return writing([&] {
     check_site(link.site_id);
     check_new_link(*this, link, now);
-    const auto &people = link.normalisers.people;
-    const auto &area = link.normalisers.floor_area_m2;
-    return db_
-        ->run(R"sql(
-      INSERT INTO links (site_id, kind, label, meters, granularity, window_days, people,
-                         floor_area_m2, heating, show_names, expires_us, created_by, created_us,
-                         token_hash)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id)sql",
-              {param(link.site_id), param(to_string(link.kind)), param(link.label),
-               param(id_list_text(link.meters)), param(to_string(link.granularity)),
-               param(std::int64_t{link.window_days}),
-               people ? param(std::int64_t{*people}) : pg::Param{},
-               area ? param(*area) : pg::Param{}, param(link.normalisers.heating),
-               param(link.show_names), optional_param(link.expires), param(link.created_by),
-               param(to_epoch_us(link.created)), param(link.token_hash)})
-        .integer(0, 0);
+    Link fresh = link;
+    fresh.revoked.reset();
+    fresh.last_used.reset();
+    fresh.uses = 0;
+    return insert_link(fresh);
+  });
+}
+
+void PostgresStore::restore_link(const Link &link) {
+  writing([&] {
+    check_site(link.site_id);
+    if (find_link(link.token_hash)) {
+      throw Failure(ErrorCode::already_exists, "token: taken by another link");
+    }
+    (void)insert_link(link);
   });
 }
 

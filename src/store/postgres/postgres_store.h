@@ -110,6 +110,7 @@ public:
   [[nodiscard]] std::optional<Link> find_link(const std::string &token_hash) override;
   void revoke_link(std::int64_t site_id, std::int64_t id, UtcTime now) override;
   void record_link_use(std::int64_t id, UtcTime now) override;
+  void restore_link(const Link &link) override;
   std::int64_t add_friend(const FriendLink &link) override;
   [[nodiscard]] std::vector<FriendLink> friends(std::optional<std::int64_t> site_id) override;
   void save_friend_fetch(const FriendLink &link) override;
@@ -153,7 +154,8 @@ private:
   void end_write(bool commit);
   [[nodiscard]] bool meter_exists(std::int64_t meter_id);
   void insert_gap(std::int64_t meter_id, const Gap &gap);
-  void check_site(std::int64_t site_id); // throws Failure(not_found)
+  void check_site(std::int64_t site_id);                    // throws Failure(not_found)
+  [[nodiscard]] std::int64_t insert_link(const Link &link); // inside a write
   // Writes the user's sites (and the highest role), keeping every site's
   // last owner; inside a write.
   void write_sites(std::string_view name, const std::vector<SiteMembership> &after);

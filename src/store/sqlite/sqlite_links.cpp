@@ -73,17 +73,14 @@ FriendLink read_friend(const sqlite::Statement &row) {
   return link;
 }
 
-} // namespace
-
-std::int64_t SqliteStore::add_link(const Link &link, UtcTime now) {
-  sqlite::Transaction transaction(db_);
-  check_site(link.site_id);
-  check_new_link(*this, link, now);
-  sqlite::Statement insert(db_, R"sql(
+// Every column of the link but its id; returns the new id.
+std::int64_t insert_link(sqlite::Database &db, const Link &link) {
+  sqlite::Statement insert(db, R"sql(
     INSERT INTO links (site_id, kind, label, meters, granularity, window_days, people,
                        floor_area_m2, heating, show_names, expires_us, created_by, created_us,
-                       token_hash)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id)sql");
+                       token_hash, revoked_us, last_used_us, uses)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+    RETURNING id)sql");
   insert.bind(1, link.site_id)
       .bind(2, to_string(link.kind))
       .bind(3, link.label)
@@ -105,11 +102,37 @@ std::int64_t SqliteStore::add_link(const Link &link, UtcTime now) {
       .bind(12, link.created_by)
       .bind(13, to_epoch_us(link.created))
       .bind(14, link.token_hash);
+  bind_optional_time(insert, 15, link.revoked);
+  bind_optional_time(insert, 16, link.last_used).bind(17, link.uses);
   insert.step();
   const std::int64_t id = insert.column_int(0);
   insert.reset();
+  return id;
+}
+
+} // namespace
+
+std::int64_t SqliteStore::add_link(const Link &link, UtcTime now) {
+  sqlite::Transaction transaction(db_);
+  check_site(link.site_id);
+  check_new_link(*this, link, now);
+  Link fresh = link;
+  fresh.revoked.reset();
+  fresh.last_used.reset();
+  fresh.uses = 0;
+  const std::int64_t id = insert_link(db_, fresh);
   transaction.commit();
   return id;
+}
+
+void SqliteStore::restore_link(const Link &link) {
+  sqlite::Transaction transaction(db_);
+  check_site(link.site_id);
+  if (find_link(link.token_hash)) {
+    throw Failure(ErrorCode::already_exists, "token: taken by another link");
+  }
+  (void)insert_link(db_, link);
+  transaction.commit();
 }
 
 std::vector<Link> SqliteStore::links(std::int64_t site_id) {

@@ -112,6 +112,7 @@ public:
   [[nodiscard]] std::optional<Link> find_link(const std::string &token_hash) override;
   void revoke_link(std::int64_t site_id, std::int64_t id, UtcTime now) override;
   void record_link_use(std::int64_t id, UtcTime now) override;
+  void restore_link(const Link &link) override;
   std::int64_t add_friend(const FriendLink &link) override;
   [[nodiscard]] std::vector<FriendLink> friends(std::optional<std::int64_t> site_id) override;
   void save_friend_fetch(const FriendLink &link) override;
