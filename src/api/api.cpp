@@ -46,9 +46,10 @@ bool same_secret(const std::string &given, const std::string &expected) {
 // A display link's token (core/share_link.h): a viewer of the link's site
 // that sees its chosen meters only, while the link is open.
 Result<http::Principal> display_principal(ApiContext &context, const std::string &token) {
-  const std::optional<Link> link = context.store.find_link(
-      auth::hash_link_token(token.size() <= 2 * auth::link_token_length ? token : std::string()));
-  if (!link || link->kind != LinkKind::display || !link_open(*link, context.time->wall_now())) {
+  const std::optional<Link> link = context.store.find_open_link(
+      auth::hash_link_token(token.size() <= 2 * auth::link_token_length ? token : std::string()),
+      LinkKind::display, context.time->wall_now());
+  if (!link) {
     return Error{ErrorCode::unauthenticated, "no such display link, or it was revoked or expired"};
   }
   http::Principal principal{"display link " + std::to_string(link->id), "display", 0};

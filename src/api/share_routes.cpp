@@ -220,15 +220,13 @@ http::Response revoke_link(ApiContext &context, const http::Request &request) {
 constexpr std::string_view no_share = "no share at this address: it may have been revoked or "
                                       "have expired";
 
-// The link of `kind` a token opens now, or nothing; the same work either way.
+// The link of `kind` a token opens now, or nothing; the same work for a
+// token never made as for a revoked or expired one (Store::find_open_link).
 std::optional<Link> open_link(ApiContext &context, const http::Request &request, LinkKind kind) {
   const std::string &token = request.params.at("token");
-  std::optional<Link> link = context.store.find_link(
-      auth::hash_link_token(token.size() <= 2 * auth::link_token_length ? token : ""));
-  if (link && (link->kind != kind || !link_open(*link, context.time->wall_now()))) {
-    link.reset();
-  }
-  return link;
+  return context.store.find_open_link(
+      auth::hash_link_token(token.size() <= 2 * auth::link_token_length ? token : ""), kind,
+      context.time->wall_now());
 }
 
 // Too many requests from this address within the minute: 429 until its

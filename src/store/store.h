@@ -203,6 +203,12 @@ public:
   virtual std::int64_t add_link(const Link &link, UtcTime now) = 0;
   [[nodiscard]] virtual std::vector<Link> links(std::int64_t site_id) = 0;
   [[nodiscard]] virtual std::optional<Link> find_link(const std::string &token_hash) = 0;
+  // The link a token's hash opens at `now` of `kind`, if any: the lookup a
+  // stranger's request makes, which does the same work for a token never
+  // made as for a revoked or expired one (the conditions are the query's,
+  // so a row that opens nothing is never read out).
+  [[nodiscard]] virtual std::optional<Link> find_open_link(const std::string &token_hash,
+                                                           LinkKind kind, UtcTime now) = 0;
   virtual void revoke_link(std::int64_t site_id, std::int64_t id, UtcTime now) = 0;
   virtual void record_link_use(std::int64_t id, UtcTime now) = 0;
   // A link as another store kept it (pulsemon migrate): every field but

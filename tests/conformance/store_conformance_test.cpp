@@ -675,6 +675,10 @@ TEST_P(StoreConformance, ALinkIsKeptByItsTokensHashWithItsChoicesUsesAndRevocati
   store->revoke_link(home_site_id, id, now + std::chrono::hours{4}) /* revoked already */;
   EXPECT_EQ(store->find_link(share.token_hash)->revoked, now + std::chrono::hours{3});
   EXPECT_FALSE(link_open(*store->find_link(share.token_hash), now));
+  EXPECT_EQ(store->find_open_link(share.token_hash, LinkKind::share, now), std::nullopt);
+  EXPECT_EQ(store->find_open_link(display.token_hash, LinkKind::display, now), display);
+  EXPECT_EQ(store->find_open_link(display.token_hash, LinkKind::share, now), std::nullopt)
+      << "a display link's token opens no share";
 
   Link stray = share;
   stray.token_hash = std::string(64, 'd');

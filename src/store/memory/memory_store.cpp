@@ -652,6 +652,15 @@ std::int64_t MemoryStore::add_link(const Link &link, UtcTime now) {
   return id;
 }
 
+std::optional<Link> MemoryStore::find_open_link(const std::string &token_hash, LinkKind kind,
+                                                UtcTime now) {
+  std::optional<Link> link = find_link(token_hash);
+  if (link && (link->kind != kind || !link_open(*link, now))) {
+    link.reset();
+  }
+  return link;
+}
+
 void MemoryStore::restore_link(const Link &link) {
   check_site(link.site_id);
   if (find_link(link.token_hash)) {

@@ -196,6 +196,10 @@ public:
   void record_link_use(std::int64_t id, UtcTime now) override {
     call([&](Store &s) { s.record_link_use(id, now); });
   }
+  std::optional<Link> find_open_link(const std::string &token_hash, LinkKind kind,
+                                     UtcTime now) override {
+    return call([&](Store &s) { return s.find_open_link(token_hash, kind, now); });
+  }
   void restore_link(const Link &link) override {
     call([&](Store &s) { s.restore_link(link); });
   }

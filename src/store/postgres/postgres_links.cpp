@@ -134,6 +134,18 @@ std::optional<Link> PostgresStore::find_link(const std::string &token_hash) {
   return read_link(rows, 0);
 }
 
+std::optional<Link> PostgresStore::find_open_link(const std::string &token_hash, LinkKind kind,
+                                                  UtcTime now) {
+  const pg::Rows rows = db_->run(
+      std::string(link_columns) + "WHERE token_hash = $1 AND kind = $2 AND revoked_us IS NULL "
+                                  "AND (expires_us IS NULL OR expires_us > $3)",
+      {param(token_hash), param(to_string(kind)), param(to_epoch_us(now))});
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  return read_link(rows, 0);
+}
+
 void PostgresStore::revoke_link(std::int64_t site_id, std::int64_t id, UtcTime now) {
   writing([&] {
     if (db_->run("SELECT 1 FROM links WHERE id = $1 AND site_id = $2 FOR UPDATE",

@@ -154,6 +154,18 @@ std::optional<Link> SqliteStore::find_link(const std::string &token_hash) {
   return read_link(select);
 }
 
+std::optional<Link> SqliteStore::find_open_link(const std::string &token_hash, LinkKind kind,
+                                                UtcTime now) {
+  sqlite::Statement select(db_, std::string(link_columns) +
+                                    "WHERE token_hash = ?1 AND kind = ?2 AND revoked_us IS NULL "
+                                    "AND (expires_us IS NULL OR expires_us > ?3)");
+  select.bind(1, token_hash).bind(2, to_string(kind)).bind(3, to_epoch_us(now));
+  if (!select.step()) {
+    return std::nullopt;
+  }
+  return read_link(select);
+}
+
 void SqliteStore::revoke_link(std::int64_t site_id, std::int64_t id, UtcTime now) {
   sqlite::Transaction transaction(db_);
   sqlite::Statement found(db_, "SELECT 1 FROM links WHERE id = ?1 AND site_id = ?2");

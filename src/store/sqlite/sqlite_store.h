@@ -110,6 +110,8 @@ public:
   std::int64_t add_link(const Link &link, UtcTime now) override;
   [[nodiscard]] std::vector<Link> links(std::int64_t site_id) override;
   [[nodiscard]] std::optional<Link> find_link(const std::string &token_hash) override;
+  [[nodiscard]] std::optional<Link> find_open_link(const std::string &token_hash, LinkKind kind,
+                                                   UtcTime now) override;
   void revoke_link(std::int64_t site_id, std::int64_t id, UtcTime now) override;
   void record_link_use(std::int64_t id, UtcTime now) override;
   void restore_link(const Link &link) override;
