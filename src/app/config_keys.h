@@ -158,9 +158,12 @@ inline constexpr Integer share_requests_per_minute{
     "requests for shared pages (/share/…, /api/share/…) one address may\n"
     "make in a minute; more get 429"};
 inline constexpr Integer friend_refresh_minutes{
-    "sharing",   "friend_refresh_minutes",
-    60,          60,
-    7 * 24 * 60, "how often a friend's share is fetched again (at most hourly)"};
+    "sharing",
+    "friend_refresh_minutes",
+    60,
+    60,
+    std::int64_t{7} * 24 * 60,
+    "how often a friend's share is fetched again (at most hourly)"};
 inline constexpr Integer friend_timeout_s{
     "sharing", "friend_timeout_s", 10, 1, 120, "a friend's pulsemon must answer whole within this"};
 inline constexpr Integer friend_max_bytes{

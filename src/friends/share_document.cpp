@@ -1,6 +1,7 @@
 #include "friends/share_document.h"
 
 #include "core/household.h"
+#include "core/meter.h"
 #include "core/share_link.h"
 #include "core/time_text.h"
 #include "core/untrusted_json.h"
@@ -195,7 +196,7 @@ Result<CheckedShare> check_share_document(std::string_view body, std::string_vie
     if (!kept.ok()) {
       return kept.error();
     }
-    checked.figures["meters"].push_back(std::move(*kept));
+    checked.figures["meters"].push_back(*kept);
   }
   if (const auto expires = given.find("expires"); expires != given.end() && !expires->is_null()) {
     auto when = expires->is_string()

@@ -25,7 +25,7 @@ namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
-constexpr std::size_t max_header_bytes = 16 * 1024;
+constexpr std::size_t max_header_bytes = std::size_t{16} * 1024;
 constexpr const char *user_agent = "pulsemon (friend's share)";
 
 FetchAnswer failed(FetchAnswer::Outcome outcome, std::string reason) {
