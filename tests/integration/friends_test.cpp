@@ -142,7 +142,11 @@ TEST_F(Friends, AHostileFriendsServerIsRefusedWithAReasonAndTheDaemonIsUnharmed)
       {{{"first_day", "2026-11-02"}, {"last_day", "2026-11-02"}, {"value", 7.25}, {"at", "x"}}}));
   good["meters"][0]["pulses"] = {"2026-11-02T10:00:00Z"};
   good["tracking"] = "collected";
-  server.on("/api/share/good", HostileHttp::reply(200, good.dump(), "ETag: \"v1\"\r\n"));
+  // Its second fetch sends the kept ETag and hears that nothing changed.
+  server.on("/api/share/good", [&server, body = good.dump()](int fd) {
+    const bool again = server.requests("/api/share/good") > 1;
+    HostileHttp::reply(again ? 304 : 200, again ? "" : body, "ETag: \"v1\"\r\n")(fd);
+  });
 
   start("friend_allow_http = true\nfriend_allow_private_addresses = true");
   const long before_kib = resident_kib(daemon.process->pid());
@@ -189,6 +193,28 @@ TEST_F(Friends, AHostileFriendsServerIsRefusedWithAReasonAndTheDaemonIsUnharmed)
   EXPECT_FALSE(figures.contains("tracking")) << figures.dump();
   EXPECT_FALSE(figures["meters"][0].contains("pulses")) << figures.dump();
   EXPECT_FALSE(figures["meters"][0]["periods"][0].contains("at")) << figures.dump();
+
+  // Asked again (a household may once in 5 s): with the kept ETag, and a
+  // 304 keeps the copy.
+  std::this_thread::sleep_for(std::chrono::milliseconds{5100});
+  const std::string refresh =
+      "/api/friends/" + std::to_string((*kept)["id"].get<int>()) + "/refresh";
+  ASSERT_EQ(http_request(daemon.port, "POST", refresh, {}, {{"Authorization", bearer}}).status,
+            202U);
+  for (int i = 0; i < 100 && server.requests("/api/share/good") < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  EXPECT_NE(server.last_head("/api/share/good").find("If-None-Match: \"v1\""), std::string::npos)
+      << server.last_head("/api/share/good");
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  const nlohmann::json after = settled(std::chrono::seconds{5});
+  for (const nlohmann::json &found : after) {
+    if (found["label"] == "good") {
+      EXPECT_EQ(found["state"], "fine") << found.dump();
+      EXPECT_EQ(found["figures"], figures) << "a 304 keeps the copy";
+      EXPECT_NE(found["checked"], (*kept)["checked"]);
+    }
+  }
 
   // Unharmed: a gigabyte was offered, at most a few MiB held.
   EXPECT_LT(resident_kib(daemon.process->pid()) - before_kib, 64 * 1024);

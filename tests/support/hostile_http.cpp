@@ -40,6 +40,16 @@ HostileHttp::~HostileHttp() {
   }
 }
 
+std::string HostileHttp::last_head(const std::string &path) {
+  const std::lock_guard lock(mutex_);
+  for (const auto &[target, head] : heads_) {
+    if (target.rfind(path, 0) == 0) {
+      return head;
+    }
+  }
+  return {};
+}
+
 void HostileHttp::on(const std::string &path, Answer answer) {
   const std::lock_guard lock(mutex_);
   answers_.emplace_back(path, std::move(answer));
@@ -112,6 +122,7 @@ void HostileHttp::serve(int fd) {
   {
     const std::lock_guard lock(mutex_);
     ++counts_[target];
+    heads_[target] = head;
     for (const auto &[path, given] : answers_) {
       if (target.rfind(path, 0) == 0) {
         answer = given;

@@ -32,6 +32,8 @@ public:
   [[nodiscard]] unsigned short port() const { return port_; }
   // How many requests for paths starting with `path` arrived.
   [[nodiscard]] int requests(const std::string &path);
+  // The request line and headers of the last request for such a path.
+  [[nodiscard]] std::string last_head(const std::string &path);
 
   // False once the client has gone.
   static bool send_all(int fd, const std::string &bytes);
@@ -48,6 +50,7 @@ private:
   std::mutex mutex_;
   std::vector<std::pair<std::string, Answer>> answers_;
   std::map<std::string, int> counts_;
+  std::map<std::string, std::string> heads_; // by target, the last one
   std::vector<int> open_;
   std::vector<std::thread> connections_;
   std::thread acceptor_;

@@ -106,6 +106,7 @@ function friendsCard(friends, canChange, redraw) {
     f.el('strong', {}, friend.label), ' — ',
     f.el('span', { 'data-testid': 'friend-state', class: `state-${friend.state}` }, STATES[friend.state] || friend.state),
     friend.reason ? `: ${friend.reason}` : '',
+    friend.state !== 'fine' && friend.state !== 'waiting' && friend.since ? ` (since ${f.time(friend.since)})` : '',
     friend.fetched ? ` (figures from ${ago(friend.fetched)})` : '',
     canChange ? [' ',
       f.el('button', { type: 'button', onclick: () => act(() => api(`/api/friends/${friend.id}/refresh`, { method: 'POST' })) }, 'Refresh'), ' ',
