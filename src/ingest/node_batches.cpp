@@ -86,6 +86,34 @@ std::int64_t filter_too_close(Store &store, PulseBatch &pulses) {
   return spaced.too_close;
 }
 
+// How far below a batch its boot's numbers must all be stored for it to
+// lower the estimate. Nodes resend every batch until it is acknowledged,
+// so a number missing this close is on its way (taken by another instance,
+// redelivered by a broker); one missing from further back is taken for
+// lost and holds nothing up.
+constexpr std::int64_t overtaken_window = 16;
+
+// Whether every number of the boot in [seq - overtaken_window, seq) is
+// stored. A batch that overtook an earlier one must not lower the
+// estimate: the earlier batch's pulses still have to fit between the
+// stored ones before them (placed by the higher estimate) and this
+// batch's, and placed by the lower one they would fall onto or just after
+// the pulses before them (tests/integration/store_test.cpp, "a batch taken
+// after a later one"). The earlier batch lowers it when it comes, with
+// the stored pulses before it in view (fall_without_overtaking).
+bool follows_every_recent_batch(Store &store, const IngestBatch &batch) {
+  const std::int64_t first = std::max<std::int64_t>(1, batch.seq - overtaken_window);
+  std::int64_t expected = first;
+  store.visit_batch_numbers(batch.node, batch.boot, first, [&](std::int64_t seq) {
+    if (seq != expected || seq >= batch.seq) {
+      return false;
+    }
+    ++expected;
+    return true;
+  });
+  return expected >= batch.seq;
+}
+
 // The estimate a batch's pulses are placed by when it falls below the one
 // the boot's stored pulses were placed by (core/boot_anchor.h,
 // boot_without_overtaking). `pulses` are stamped by the batch's own sample.
@@ -125,6 +153,9 @@ IngestOutcome store_in_transaction(Store &store, const IngestBatch &batch) {
     const std::optional<BootAnchor> previous = same_boot ? before->anchor : std::nullopt;
     const UtcTime sample = batch.received - *batch.boot_clock_now;
     anchor = next_boot_anchor(previous, batch.received, *batch.boot_clock_now);
+    if (previous && anchor->boot < previous->boot && !follows_every_recent_batch(store, batch)) {
+      anchor = previous; // it overtook an earlier batch: placed as the batches before it
+    }
     if (previous && anchor->boot < previous->boot && !pulses.pulses.empty()) {
       anchor->boot = fall_without_overtaking(store, pulses, sample, previous->boot, anchor->boot);
     }

@@ -536,5 +536,42 @@ TEST_F(NodeIngest, AFasterBatchAfterAQueuedFirstOneKeepsHalfTheIntervalAtLeast) 
   EXPECT_GE(pulses[1] - pulses[0], 556 * ms);
 }
 
+// Two instances took a boot's batches out of order: the third (on time)
+// before the second, after a first that waited 1.2 s in a queue. The
+// third lowers the estimate with nothing in its way; the second, placed
+// by that estimate, would land 62 ms after the first's pulse for the
+// 1.26 s the node saw (a CI run of the co-operative test found 0.12 s for
+// 1.26 s), or, a little earlier, within the minimum interval of it and be
+// dropped. It goes between its neighbours, keeping at least half of each
+// gap the node saw.
+TEST_F(NodeIngest, ABatchTakenAfterALaterOneGoesBetweenItsNeighbours) {
+  (void)store_node_batch(store, since_boot(1, {10 * s}, 10'500 * ms, 1'200 * ms));
+  (void)store_node_batch(store, since_boot(3, {12'500 * ms}, 13 * s, 2 * ms));
+  (void)store_node_batch(store, since_boot(2, {11'260 * ms}, 12 * s, 2 * ms));
+  const auto pulses = stored();
+  ASSERT_EQ(pulses.size(), 3U);
+  EXPECT_GE(pulses[1] - pulses[0], 630 * ms) << "half the 1.26 s the node saw at least";
+  EXPECT_GE(pulses[2] - pulses[1], 620 * ms) << "half the 1.24 s the node saw at least";
+}
+
+// The same with the second batch's pulse 1.19 s after the first's: placed
+// by the lowered estimate it would fall 8 ms before the stored one, within
+// the 10 ms minimum interval, and be dropped (as a CI run found for one
+// pulse of an MQTT node); and a second pulse in it 0.1 s before the
+// third's, which must not overtake it either.
+TEST_F(NodeIngest, ABatchTakenAfterALaterOneLosesNoPulseAndOvertakesNone) {
+  (void)store_node_batch(store, since_boot(1, {10 * s}, 10'500 * ms, 1'200 * ms));
+  (void)store_node_batch(store, since_boot(3, {12'500 * ms}, 13 * s, 2 * ms));
+  const IngestOutcome second =
+      store_node_batch(store, since_boot(2, {11'190 * ms, 12'400 * ms}, 12'450 * ms, 2 * ms));
+  EXPECT_EQ(second.stored, 2) << "none dropped as too close";
+  const auto pulses = stored();
+  ASSERT_EQ(pulses.size(), 4U);
+  EXPECT_TRUE(std::is_sorted(pulses.begin(), pulses.end()));
+  EXPECT_GE(pulses[1] - pulses[0], 595 * ms) << "half the 1.19 s the node saw at least";
+  EXPECT_EQ(pulses[2] - pulses[1], 1'210 * ms) << "a batch's own intervals are the node's";
+  EXPECT_GE(pulses[3] - pulses[2], 50 * ms) << "half the 0.1 s the node saw at least";
+}
+
 } // namespace
 } // namespace pulsemon
