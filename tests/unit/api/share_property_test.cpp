@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <random>
 #include <regex>
 
@@ -100,11 +101,14 @@ protected:
 };
 
 date::local_days parse_day(const std::string &text) {
-  date::local_days day;
-  std::istringstream in(text);
-  in >> date::parse("%F", day);
-  EXPECT_FALSE(in.fail()) << text;
-  return day;
+  unsigned year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  EXPECT_EQ(std::sscanf(text.c_str(), "%4u-%2u-%2u", &year, &month, &day), 3) << text;
+  const date::year_month_day date{date::year{static_cast<int>(year)}, date::month{month},
+                                  date::day{day}};
+  EXPECT_TRUE(date.ok()) << text;
+  return date::local_days{date};
 }
 
 TEST_F(ShareProperty, NoFigureFinerThanADayNoDayOutsideTheWindowNoMeterNotShared) {
