@@ -25,13 +25,15 @@ nlohmann::json time_json(const std::optional<UtcTime> &time) {
   return time ? nlohmann::json(format_utc(*time)) : nlohmann::json();
 }
 
-nlohmann::json friend_json(const FriendLink &link) {
+// A friend as the site's users see it; the friend's link (its token is
+// the access to the friend's figures) only to those who may change it.
+nlohmann::json friend_json(const FriendLink &link, bool with_url) {
   nlohmann::json figures =
       link.figures.empty() ? nlohmann::json() : nlohmann::json::parse(link.figures, nullptr, false);
   return {{"id", link.id},
           {"site", link.site_id},
           {"label", link.label},
-          {"url", link.url},
+          {"url", with_url ? nlohmann::json(link.url) : nlohmann::json()},
           {"added_by", link.added_by},
           {"added", format_utc(link.added)},
           {"state", to_string(link.state)},
@@ -117,7 +119,7 @@ http::Response add_friend(ApiContext &context, const http::Request &request) {
   if (context.refresh_friend) {
     context.refresh_friend(link.id);
   }
-  return http::json_response(201, http::json_text(friend_json(link)));
+  return http::json_response(201, http::json_text(friend_json(link, true)));
 }
 
 } // namespace
@@ -128,9 +130,11 @@ void add_friend_routes(http::Router &router, ApiContext &context) {
               http::Access::viewer,
               [&context](http::Request &request) {
                 nlohmann::json list = nlohmann::json::array();
-                for (const std::int64_t site : sites_where(caller_of(request), Role::viewer)) {
+                const http::Principal &caller = caller_of(request);
+                for (const std::int64_t site : sites_where(caller, Role::viewer)) {
+                  const bool changes = role_covers(*role_in(caller.sites, site), Role::user);
                   for (const FriendLink &link : context.store.friends(site)) {
-                    list.push_back(friend_json(link));
+                    list.push_back(friend_json(link, changes));
                   }
                 }
                 return http::json_ok(list);
@@ -167,7 +171,7 @@ void add_friend_routes(http::Router &router, ApiContext &context) {
                 if (context.refresh_friend) {
                   context.refresh_friend(link.id);
                 }
-                return http::json_response(202, http::json_text(friend_json(link)));
+                return http::json_response(202, http::json_text(friend_json(link, true)));
               },
               {}});
 }

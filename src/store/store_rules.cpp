@@ -158,9 +158,14 @@ void check_new_link(Store &store, const Link &link, UtcTime now) {
   }
   for (const std::int64_t meter_id : link.meters) {
     const auto meter = store.find_meter(meter_id);
-    if (!meter || meter->site_id != link.site_id) {
+    if (!meter) {
       throw Failure(ErrorCode::not_found,
                     "meters: meter " + std::to_string(meter_id) + " does not exist");
+    }
+    if (meter->site_id != link.site_id) {
+      throw Failure(ErrorCode::invalid_argument,
+                    "meters: meter " + std::to_string(meter_id) +
+                        " is another site's; a link shows the meters of one site");
     }
   }
   if (store.find_link(link.token_hash)) {

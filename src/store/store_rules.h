@@ -58,8 +58,8 @@ class Store;
 // all belong to one site (invalid_argument).
 void check_key_meters(Store &store, const std::vector<std::int64_t> &meters);
 
-// Throws unless a new link holds (link_error), its meters exist and are
-// all its site's (not_found otherwise, as for a meter of no site), and the
+// Throws unless a new link holds (link_error), its meters exist (not_found)
+// and are all its site's (invalid_argument), and the
 // site has fewer than max_links_per_site open links (invalid_argument).
 void check_new_link(Store &store, const Link &link, UtcTime now);
 

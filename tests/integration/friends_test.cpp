@@ -8,6 +8,7 @@
 #include "support/daemon.h"
 #include "support/hostile_http.h"
 #include "support/http_client.h"
+#include "support/process.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -250,6 +251,27 @@ TEST_F(Friends, AFriendLinkCannotMakeTheDaemonReachThisMachineOrTheHomeNetwork) 
         << found.dump();
   }
   EXPECT_EQ(server.requests("/"), 0) << "nothing reached the server on loopback";
+
+  // A viewer reads the comparison, not the friends' links (their tokens
+  // are the access to the friends' figures), and adds none.
+  const testing::Completed viewer = testing::run(
+      testing::pulsemon_binary(), {"-c", config.string(), "user", "add", "vic", "--role", "viewer"},
+      "viewer-password-1\n");
+  ASSERT_EQ(viewer.exit_code, 0) << viewer.err;
+  const std::string as_viewer = testing::login_bearer(daemon.port, "vic", "viewer-password-1");
+  const auto seen = nlohmann::json::parse(
+      http_request(daemon.port, "GET", "/api/friends", {}, {{"Authorization", as_viewer}}).body);
+  ASSERT_EQ(seen.size(), friends.size());
+  for (const nlohmann::json &found : seen) {
+    EXPECT_TRUE(found["url"].is_null()) << found.dump();
+  }
+  EXPECT_EQ(http_request(
+                daemon.port, "POST", "/api/friends",
+                nlohmann::json{{"label", "x"}, {"url", "https://a.example/share/0123456789abcdef"}}
+                    .dump(),
+                {{"Authorization", as_viewer}, {"Content-Type", "application/json"}})
+                .status,
+            403U);
 }
 
 } // namespace
