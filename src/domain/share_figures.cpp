@@ -42,7 +42,12 @@ ShareFigures share_figures(Store &store, const Link &link, const Calendar &calen
 
   const auto snapshot = store.read_scope();
   for (const std::int64_t meter_id : link.meters) {
-    const Meter meter = store.meter(meter_id);
+    // A meter deleted or moved to another site since is no longer shared.
+    const std::optional<Meter> found = store.find_meter(meter_id);
+    if (!found || found->site_id != link.site_id) {
+      continue;
+    }
+    const Meter &meter = *found;
     SharedMeter shared;
     shared.kind = meter.kind;
     shared.unit = meter.unit;

@@ -31,7 +31,9 @@ struct SharedMeter {
 struct ShareFigures {
   std::string first_day; // the window, as local dates
   std::string last_day;
-  std::vector<SharedMeter> meters; // in the link's order
+  // In the link's order; a meter deleted or moved to another site since
+  // the link was made is left out.
+  std::vector<SharedMeter> meters;
 };
 
 // The figures `link` opens at `now` on `calendar` (the household's zone,

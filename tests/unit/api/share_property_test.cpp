@@ -214,5 +214,29 @@ TEST_F(ShareProperty, NoFigureFinerThanADayNoDayOutsideTheWindowNoMeterNotShared
   EXPECT_GT(periods_seen, 10'000);
 }
 
+TEST_F(ShareProperty, AMeterMovedToAnotherSiteIsNoLongerShared) {
+  std::mt19937_64 random(7);
+  const UtcTime now = utc_from_epoch_us(1'796'000'000'000'000);
+  fill(now, random);
+  SimulatedTime time(now);
+  ApiContext context{store, std::string(32, 'k'), ApiSettings{}, {}, {}};
+  context.time = &time;
+  http::Router router = make_router(context);
+  const nlohmann::json made = nlohmann::json::parse(
+      call(router, "POST", "/api/shares", token(context, now),
+           nlohmann::json{{"label", "friends"}, {"meters", {1, 2}}, {"show_names", true}}.dump())
+          .body);
+  const Site flat = store.add_site("flat", now);
+  Meter moved = store.meter(2);
+  moved.site_id = flat.id;
+  store.update_meter(moved);
+  const http::Response answer =
+      call(router, "GET", "/api/share/" + made["token"].get<std::string>(), "");
+  ASSERT_EQ(answer.status, 200U) << answer.body;
+  const nlohmann::json share = nlohmann::json::parse(answer.body);
+  ASSERT_EQ(share["meters"].size(), 1U) << answer.body;
+  EXPECT_EQ(share["meters"][0]["name"], "meter 1");
+}
+
 } // namespace
 } // namespace pulsemon
