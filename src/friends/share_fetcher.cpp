@@ -130,9 +130,12 @@ private:
     tls_context_->set_verify_mode(ssl::verify_peer);
     tls_ = std::make_unique<ssl::stream<tcp::socket &>>(tcp_, *tls_context_);
     tls_->set_verify_callback(ssl::host_name_verification(url_.host));
-    // SSL_set_tlsext_host_name, without the macro's C cast.
-    if (SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 url_.host.data()) != 1) {
+    // The name for SNI (SSL_set_tlsext_host_name, without the macro's C
+    // cast); an address literal is not sent as one.
+    beast::error_code not_an_address;
+    (void)net::ip::make_address(url_.host, not_an_address);
+    if (not_an_address && SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                                   TLSEXT_NAMETYPE_host_name, url_.host.data()) != 1) {
       finish(failed(FetchAnswer::Outcome::unreachable, "cannot name the host for TLS"));
       return;
     }
@@ -151,7 +154,10 @@ private:
     request_.method(http::verb::get);
     request_.target(url_.target);
     request_.version(11);
-    request_.set(http::field::host, url_.host);
+    const bool usual_port = url_.port == (url_.https ? 443 : 80);
+    const std::string host =
+        url_.host.find(':') == std::string::npos ? url_.host : "[" + url_.host + "]";
+    request_.set(http::field::host, usual_port ? host : host + ":" + std::to_string(url_.port));
     request_.set(http::field::user_agent, user_agent);
     request_.set(http::field::accept, "application/json");
     request_.set(http::field::connection, "close");

@@ -207,6 +207,10 @@ TEST_F(Friends, AHostileFriendsServerIsRefusedWithAReasonAndTheDaemonIsUnharmed)
   }
   EXPECT_NE(server.last_head("/api/share/good").find("If-None-Match: \"v1\""), std::string::npos)
       << server.last_head("/api/share/good");
+  EXPECT_NE(server.last_head("/api/share/good")
+                .find("Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n"),
+            std::string::npos)
+      << "the port beside the host, as HTTP/1.1 asks";
   std::this_thread::sleep_for(std::chrono::milliseconds{300});
   const nlohmann::json after = settled(std::chrono::seconds{5});
   for (const nlohmann::json &found : after) {
