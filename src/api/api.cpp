@@ -5,6 +5,7 @@
 #include "auth/jwt.h"
 #include "auth/secrets.h"
 #include "core/quoted_input.h"
+#include "core/time_text.h"
 #include "core/untrusted_json.h"
 #include "core/whole_number.h"
 #include "ingest/ingest_batch.h"
@@ -150,6 +151,18 @@ nlohmann::json json_body_object(const http::Request &request) {
     throw Failure(ErrorCode::invalid_argument, "body: must be a JSON object");
   }
   return body;
+}
+
+nlohmann::json utc_or_null(const std::optional<UtcTime> &time) {
+  return time ? nlohmann::json(format_utc(*time)) : nlohmann::json();
+}
+
+nlohmann::json household_profile_json(const HouseholdProfile &profile) {
+  return {
+      {"people", profile.people ? nlohmann::json(*profile.people) : nlohmann::json()},
+      {"floor_area_m2",
+       profile.floor_area_m2 ? nlohmann::json(*profile.floor_area_m2) : nlohmann::json()},
+      {"heating", profile.heating.empty() ? nlohmann::json() : nlohmann::json(profile.heating)}};
 }
 
 http::Response hashing_busy() {

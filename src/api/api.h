@@ -151,6 +151,13 @@ void add_friend_routes(http::Router &router, ApiContext &context);
 // opens it (/, /share/{token}).
 [[nodiscard]] http::Response serve_dashboard_page(const http::Request &request);
 
+// A time as the API writes it (format_utc), null when there is none.
+[[nodiscard]] nlohmann::json utc_or_null(const std::optional<UtcTime> &time);
+
+// What a household says about itself (core/household.h) as the API shows
+// it, each field null when not said: GET /api/household's and a share's.
+[[nodiscard]] nlohmann::json household_profile_json(const HouseholdProfile &profile);
+
 // A request's body as a JSON object, read under the untrusted-JSON policy;
 // a 400 naming "body" otherwise.
 [[nodiscard]] nlohmann::json json_body_object(const http::Request &request);

@@ -59,10 +59,6 @@ http::Response serve_asset(const web::Asset &asset, const http::Request &request
   return response;
 }
 
-nlohmann::json optional_time(const std::optional<UtcTime> &time) {
-  return time ? nlohmann::json(format_utc(*time)) : nlohmann::json();
-}
-
 // Sources and totals of the meters the caller sees (an operator: every
 // site's sources, which are data quality; totals only where it sees the
 // figures).
@@ -84,8 +80,8 @@ nlohmann::json status_of(ApiContext &context, const http::Principal &caller) {
                          {"restarts", source.restarts},
                          {"condition", source.condition},
                          {"last_failure", source.last_failure},
-                         {"last_failure_at", optional_time(source.last_failure_at)},
-                         {"restart_at", optional_time(source.restart_at)}});
+                         {"last_failure_at", utc_or_null(source.last_failure_at)},
+                         {"restart_at", utc_or_null(source.restart_at)}});
     }
   }
   nlohmann::json behind = nlohmann::json::array();
@@ -114,7 +110,7 @@ nlohmann::json status_of(ApiContext &context, const http::Principal &caller) {
               {"next_due", format_utc(status.next_due)},
               {"overdue", status.overdue},
               {"last_failure", status.last_failure},
-              {"last_failure_at", optional_time(status.last_failure_at)}};
+              {"last_failure_at", utc_or_null(status.last_failure_at)}};
   }
   return {{"version", context.settings.version},
           {"zone", context.settings.zone},

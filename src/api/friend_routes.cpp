@@ -21,10 +21,6 @@ namespace {
 // A household may ask again this soon; well within a share's per-address limit.
 constexpr std::chrono::seconds min_refresh_spacing{5};
 
-nlohmann::json time_json(const std::optional<UtcTime> &time) {
-  return time ? nlohmann::json(format_utc(*time)) : nlohmann::json();
-}
-
 // A friend as the site's users see it; the friend's link (its token is
 // the access to the friend's figures) only to those who may change it.
 nlohmann::json friend_json(const FriendLink &link, bool with_url) {
@@ -38,9 +34,9 @@ nlohmann::json friend_json(const FriendLink &link, bool with_url) {
           {"added", format_utc(link.added)},
           {"state", to_string(link.state)},
           {"reason", link.reason},
-          {"since", time_json(link.since)},
-          {"checked", time_json(link.checked)},
-          {"fetched", time_json(link.fetched)},
+          {"since", utc_or_null(link.since)},
+          {"checked", utc_or_null(link.checked)},
+          {"fetched", utc_or_null(link.fetched)},
           {"figures", figures.is_discarded() ? nlohmann::json() : figures}};
 }
 
@@ -54,23 +50,11 @@ std::int64_t path_friend_id(const http::Request &request) {
   return *id;
 }
 
-// The sites where the caller reads (any role) or changes (member, owner)
-// its friends.
-std::vector<std::int64_t> sites_where(const http::Principal &caller, Role needed) {
-  std::vector<std::int64_t> sites;
-  for (const SiteMembership &membership : caller.sites) {
-    if (role_covers(membership.role, needed)) {
-      sites.push_back(membership.site_id);
-    }
-  }
-  return sites;
-}
-
 // The friend with the path's id among the caller's sites where it has
 // `needed`; 404 as for none otherwise.
 FriendLink friend_in_reach(ApiContext &context, const http::Request &request, Role needed) {
   const std::int64_t id = path_friend_id(request);
-  for (const std::int64_t site : sites_where(caller_of(request), needed)) {
+  for (const std::int64_t site : sites_with_role(caller_of(request), needed)) {
     for (const FriendLink &link : context.store.friends(site)) {
       if (link.id == id) {
         return link;
@@ -89,7 +73,7 @@ http::Response add_friend(ApiContext &context, const http::Request &request) {
     }
   }
   const http::Principal &caller = caller_of(request);
-  const std::vector<std::int64_t> sites = sites_where(caller, Role::user);
+  const std::vector<std::int64_t> sites = sites_with_role(caller, Role::user);
   FriendLink link;
   if (const std::optional<std::int64_t> given = body_site(body)) {
     if (std::find(sites.begin(), sites.end(), *given) == sites.end()) {
@@ -131,7 +115,7 @@ void add_friend_routes(http::Router &router, ApiContext &context) {
               [&context](http::Request &request) {
                 nlohmann::json list = nlohmann::json::array();
                 const http::Principal &caller = caller_of(request);
-                for (const std::int64_t site : sites_where(caller, Role::viewer)) {
+                for (const std::int64_t site : sites_with_role(caller, Role::viewer)) {
                   const bool changes = role_covers(*role_in(caller.sites, site), Role::user);
                   for (const FriendLink &link : context.store.friends(site)) {
                     list.push_back(friend_json(link, changes));

@@ -15,12 +15,10 @@ namespace pulsemon {
 namespace {
 
 nlohmann::json household_json(const HouseholdProfile &profile, const ApiSettings &settings) {
-  return {{"people", profile.people ? nlohmann::json(*profile.people) : nlohmann::json()},
-          {"floor_area_m2",
-           profile.floor_area_m2 ? nlohmann::json(*profile.floor_area_m2) : nlohmann::json()},
-          {"heating", profile.heating.empty() ? nlohmann::json() : nlohmann::json(profile.heating)},
-          {"currency", settings.currency},
-          {"billing_day", settings.billing_day}};
+  nlohmann::json body = household_profile_json(profile);
+  body["currency"] = settings.currency;
+  body["billing_day"] = settings.billing_day;
+  return body;
 }
 
 // The body's fields over `profile`; null clears a field.

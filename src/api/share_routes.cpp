@@ -27,18 +27,6 @@ namespace pulsemon {
 
 namespace {
 
-nlohmann::json time_or_null(const std::optional<UtcTime> &time) {
-  return time ? nlohmann::json(format_utc(*time)) : nlohmann::json();
-}
-
-nlohmann::json normalisers_json(const HouseholdProfile &profile) {
-  return {
-      {"people", profile.people ? nlohmann::json(*profile.people) : nlohmann::json()},
-      {"floor_area_m2",
-       profile.floor_area_m2 ? nlohmann::json(*profile.floor_area_m2) : nlohmann::json()},
-      {"heating", profile.heating.empty() ? nlohmann::json() : nlohmann::json(profile.heating)}};
-}
-
 std::string link_path(const Link &link, const std::string &token) {
   return (link.kind == LinkKind::share ? "/share/" : "/display/") + token;
 }
@@ -50,31 +38,20 @@ nlohmann::json link_json(const Link &link, UtcTime now) {
                       {"kind", to_string(link.kind)},
                       {"label", link.label},
                       {"meters", link.meters},
-                      {"expires", time_or_null(link.expires)},
+                      {"expires", utc_or_null(link.expires)},
                       {"created_by", link.created_by},
                       {"created", format_utc(link.created)},
-                      {"revoked", time_or_null(link.revoked)},
-                      {"last_used", time_or_null(link.last_used)},
+                      {"revoked", utc_or_null(link.revoked)},
+                      {"last_used", utc_or_null(link.last_used)},
                       {"uses", link.uses},
                       {"open", link_open(link, now)}};
   if (link.kind == LinkKind::share) {
     body["granularity"] = to_string(link.granularity);
     body["window_days"] = link.window_days;
-    body["household"] = normalisers_json(link.normalisers);
+    body["household"] = household_profile_json(link.normalisers);
     body["show_names"] = link.show_names;
   }
   return body;
-}
-
-// The caller's sites where it may make and revoke links: member or owner.
-std::vector<std::int64_t> sharing_sites(const http::Principal &caller) {
-  std::vector<std::int64_t> sites;
-  for (const SiteMembership &membership : caller.sites) {
-    if (role_covers(membership.role, Role::user)) {
-      sites.push_back(membership.site_id);
-    }
-  }
-  return sites;
 }
 
 std::vector<std::int64_t> body_meters(const nlohmann::json &body) {
@@ -204,7 +181,7 @@ http::Response revoke_link(ApiContext &context, const http::Request &request) {
                   "id: " + quoted_input(text) + " is not a link id (a whole number from 1)");
   }
   const UtcTime now = context.time->wall_now();
-  for (const std::int64_t site : sharing_sites(caller_of(request))) {
+  for (const std::int64_t site : sites_with_role(caller_of(request), Role::user)) {
     for (const Link &link : context.store.links(site)) {
       if (link.id == *id) {
         context.store.revoke_link(site, link.id, now);
@@ -276,8 +253,8 @@ nlohmann::json figures_json(const ShareFigures &figures, const Link &link) {
           {"granularity", to_string(link.granularity)},
           {"first_day", figures.first_day},
           {"last_day", figures.last_day},
-          {"household", normalisers_json(link.normalisers)},
-          {"expires", time_or_null(link.expires)},
+          {"household", household_profile_json(link.normalisers)},
+          {"expires", utc_or_null(link.expires)},
           {"meters", std::move(meters)}};
 }
 
@@ -315,7 +292,7 @@ void add_share_routes(http::Router &router, ApiContext &context) {
               [&context](http::Request &request) {
                 const UtcTime now = context.time->wall_now();
                 nlohmann::json list = nlohmann::json::array();
-                for (const std::int64_t site : sharing_sites(caller_of(request))) {
+                for (const std::int64_t site : sites_with_role(caller_of(request), Role::user)) {
                   for (const Link &link : context.store.links(site)) {
                     list.push_back(link_json(link, now));
                   }

@@ -54,6 +54,16 @@ std::set<std::int64_t> visible_sites(ApiContext &context, const http::Principal 
   return visible;
 }
 
+std::vector<std::int64_t> sites_with_role(const http::Principal &caller, Role needed) {
+  std::vector<std::int64_t> sites;
+  for (const SiteMembership &membership : caller.sites) {
+    if (role_covers(membership.role, needed)) {
+      sites.push_back(membership.site_id);
+    }
+  }
+  return sites;
+}
+
 bool shows_meter(const http::Principal &caller, std::int64_t meter_id) {
   return caller.display_meters.empty() ||
          std::find(caller.display_meters.begin(), caller.display_meters.end(), meter_id) !=

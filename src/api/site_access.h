@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <vector>
 
 namespace pulsemon {
 
@@ -26,6 +27,10 @@ namespace pulsemon {
 // figures do not exist for the caller.
 [[nodiscard]] std::optional<Role> role_at(ApiContext &context, const http::Principal &caller,
                                           std::int64_t site_id);
+
+// The caller's own sites where its role covers `needed` (a member's and
+// an owner's for Role::user); an operator's grants do not count.
+[[nodiscard]] std::vector<std::int64_t> sites_with_role(const http::Principal &caller, Role needed);
 
 // The sites whose meters the caller sees (role_at is set).
 [[nodiscard]] std::set<std::int64_t> visible_sites(ApiContext &context,
