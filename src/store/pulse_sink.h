@@ -4,6 +4,7 @@
 
 #include "store/types.h"
 
+#include <cstddef>
 #include <span>
 #include <vector>
 
@@ -20,6 +21,15 @@ public:
   // when writing works again after a failure (a full disk) and when it
   // stops. Best effort: may throw, and the writer only logs that.
   virtual void release_space() {}
+  // Seals up to `max_blocks` blocks of the pulses stored since the last
+  // sealing (store/pulse_blocks.h) in one transaction of its own, and
+  // returns how many it wrote: 0 when nothing is left to seal, or where a
+  // store keeps every pulse as it came. Reads are the same before and
+  // after. The writer calls it after its commits.
+  virtual std::size_t seal_pulses(std::size_t max_blocks) {
+    (void)max_blocks;
+    return 0;
+  }
 };
 
 } // namespace pulsemon

@@ -110,6 +110,27 @@ void PulseWriter::release_space() {
   }
 }
 
+void PulseWriter::seal() {
+  // Sealing changes how pulses are kept, never which: a failure leaves them
+  // in the tail, read the same, and the next commit tries again.
+  try {
+    const std::size_t sealed = sink_.seal_pulses(settings_.seal_blocks_per_commit);
+    if (!sealing_failure_.empty()) {
+      spdlog::info("writer: sealing pulses into blocks works again");
+      sealing_failure_.clear();
+    }
+    std::lock_guard lock(mutex_);
+    stats_.sealed_blocks += sealed;
+  } catch (const std::exception &failure) {
+    if (sealing_failure_ != failure.what()) {
+      spdlog::warn("writer: cannot seal stored pulses into blocks (they stay as they are, "
+                   "and are read the same): {}",
+                   failure.what());
+      sealing_failure_ = failure.what();
+    }
+  }
+}
+
 Micros PulseWriter::committing_for() const {
   const auto started = commit_started_.load();
   if (started == 0) {
@@ -235,6 +256,9 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
     if (pending[i].ack) {
       pending[i].ack(outcomes[i]);
     }
+  }
+  if (stored > 0) {
+    seal(); // after the acknowledgements: nobody waits for it
   }
   return true;
 }

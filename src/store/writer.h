@@ -38,6 +38,10 @@ struct WriterSettings {
   // apart) before it gives up on the queued pulses: however many commits
   // failed before the stop, it gets them all.
   std::uint64_t attempts_at_stop = 10;
+  // After each commit, seal up to this many blocks of stored pulses
+  // (store/pulse_blocks.h), in a transaction of its own: more than a
+  // commit of commit_at_pulses fills, so the tail never falls behind.
+  std::size_t seal_blocks_per_commit = 16;
 };
 
 struct WriterStats {
@@ -46,6 +50,7 @@ struct WriterStats {
   std::uint64_t commits = 0;
   std::uint64_t failed_commits = 0;
   std::uint64_t refused_batches = 0; // queue full
+  std::uint64_t sealed_blocks = 0;
   std::size_t queued_pulses = 0;
   // Set while commits fail (a full disk, a read-only file): what the store
   // said last time. Empty once a commit succeeds again.
@@ -90,6 +95,7 @@ public:
 
 private:
   void release_space(); // the sink's, with a failure logged
+  void seal();          // the sink's, with a failure logged once
   struct Pending {
     PulseBatch batch;
     Ack ack;
@@ -125,6 +131,7 @@ private:
   // commits.
   std::atomic<Micros::rep> commit_started_{0};
   WriterStats stats_;
+  std::string sealing_failure_; // the last, logged once; the writer's thread only
   std::thread thread_;
 };
 

@@ -3,6 +3,7 @@
 // the PostgreSQL store on a real PostgreSQL 15 run the same golden files (pulses in, buckets out)
 // and the same rules (idempotent commits, gaps, nodes' batches, users, keys, readings,
 // transactions). A new backend joins by adding its factory below.
+#include "conformance/conformance_fixture.h"
 #include "core/spaced_pulses.h"
 #include "domain/series.h"
 #include "ingest/node_batches.h"
@@ -28,83 +29,42 @@
 #include <sstream>
 
 namespace pulsemon {
-namespace {
-
-struct Backend {
-  std::string name;
-  std::function<std::unique_ptr<Store>(const std::filesystem::path &folder)> open;
-};
-
-// Test names and failures show the backend's name, not its bytes.
-void PrintTo(const Backend &backend, std::ostream *out) {
-  *out << backend.name;
-}
 
 std::vector<Backend> backends() {
   return {
       {"sqlite",
-       [](const std::filesystem::path &folder) -> std::unique_ptr<Store> {
+       [](const std::filesystem::path &folder, std::string &) -> std::unique_ptr<Store> {
+         return std::make_unique<SqliteStore>(folder / "pulsemon.db",
+                                              StoreOptions{Durability::full, true});
+       },
+       [](const std::filesystem::path &folder, const std::string &) -> std::unique_ptr<Store> {
          return std::make_unique<SqliteStore>(folder / "pulsemon.db",
                                               StoreOptions{Durability::full, true});
        }},
       {"memory",
-       [](const std::filesystem::path &) -> std::unique_ptr<Store> {
+       [](const std::filesystem::path &, std::string &) -> std::unique_ptr<Store> {
          return std::make_unique<MemoryStore>();
-       }},
+       },
+       nullptr},
       // A fresh database on the process's one server; null when
       // PostgreSQL cannot start here (the fixture says why).
       {"postgresql",
-       [](const std::filesystem::path &) -> std::unique_ptr<Store> {
+       [](const std::filesystem::path &, std::string &where) -> std::unique_ptr<Store> {
          std::string why;
          testing::PostgresServer *server = testing::shared_postgres(why);
          if (server == nullptr) {
            return nullptr;
          }
-         return std::make_unique<PostgresStore>(server->new_database_url(),
-                                                StoreOptions{Durability::full, true});
+         where = server->new_database_url();
+         return std::make_unique<PostgresStore>(where, StoreOptions{Durability::full, true});
+       },
+       [](const std::filesystem::path &, const std::string &where) -> std::unique_ptr<Store> {
+         return std::make_unique<PostgresStore>(where, StoreOptions{Durability::full, true});
        }},
   };
 }
 
-UtcTime utc(const std::string &text) {
-  return value_or_throw(parse_time(text, *date::locate_zone("UTC")));
-}
-
-const UtcTime now = utc("2026-06-01T00:00:00Z");
-
-class StoreConformance : public ::testing::TestWithParam<Backend> {
-protected:
-  testing::TempDir dir;
-  std::unique_ptr<Store> store = GetParam().open(dir.path());
-
-  void SetUp() override {
-    if (store) {
-      return;
-    }
-    std::string why;
-    (void)testing::shared_postgres(why);
-    const char *required = std::getenv("PULSEMON_REQUIRE_POSTGRES");
-    if (required != nullptr && std::string(required) == "1") {
-      FAIL() << "PostgreSQL is required here (PULSEMON_REQUIRE_POSTGRES=1) but cannot start: "
-             << why;
-    }
-    GTEST_SKIP() << "PostgreSQL cannot start here: " << why;
-  }
-
-  void add_meter(std::int64_t id, double ppu = 1000, MeterKind kind = MeterKind::electricity) {
-    Meter meter;
-    meter.id = id;
-    meter.name = "meter " + std::to_string(id);
-    meter.kind = kind;
-    meter.unit = kind == MeterKind::gas ? "m³" : "kWh";
-    meter.pulses_per_unit = ppu;
-    store->add_meter(meter, now);
-  }
-  BatchOutcome commit(std::int64_t meter_id, std::vector<UtcTime> pulses) {
-    const std::vector<PulseBatch> batches{PulseBatch{meter_id, std::move(pulses), {}, {}}};
-    return store->commit(batches).front();
-  }
-};
+namespace {
 
 // A golden file: `meter ID PPU UNIT KIND`, `pulses FIRST STEP_SECONDS N`,
 // `energy BUCKET ZONE FROM TO` followed by its `bucket START END PULSES`
@@ -194,7 +154,8 @@ TEST_P(StoreConformance, GoldenFilesOfPulsesAndTheirBuckets) {
     }
     ++files;
     testing::TempDir own;
-    const std::unique_ptr<Store> fresh = GetParam().open(own.path());
+    std::string own_where;
+    const std::unique_ptr<Store> fresh = GetParam().open(own.path(), own_where);
     SCOPED_TRACE(entry.path().filename().string());
     run_golden(*fresh, entry.path());
   }

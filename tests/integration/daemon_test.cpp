@@ -1,11 +1,11 @@
 // `pulsemon serve` as a real process on a real database file.
 #include "support/daemon.h"
+#include "support/database_file.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <csignal>
 #include <fstream>
@@ -33,17 +33,7 @@ protected:
   }
 
   std::int64_t stored_pulses() const {
-    sqlite3 *db = nullptr;
-    sqlite3_open_v2((dir / "data/pulsemon.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-    sqlite3_stmt *count = nullptr;
-    sqlite3_prepare_v2(db, "SELECT count(*) FROM pulses", -1, &count, nullptr);
-    std::int64_t result = -1;
-    if (sqlite3_step(count) == SQLITE_ROW) {
-      result = sqlite3_column_int64(count, 0);
-    }
-    sqlite3_finalize(count);
-    sqlite3_close(db);
-    return result;
+    return testing::stored_pulse_count(dir / "data/pulsemon.db");
   }
 
   static std::int64_t accepted_in(const std::string &line) {

@@ -47,7 +47,7 @@ std::int64_t brute_force(const std::vector<UtcTime> &pulses, UtcTime from, UtcTi
 }
 
 TEST_F(StoreTest, RecordsItsSchemaVersionAndReopens) {
-  EXPECT_EQ(store.schema_version(), 11);
+  EXPECT_EQ(store.schema_version(), 12);
   store.add_meter(electricity(1), utc(2026, 1, 1));
   SqliteStore again(dir / "pulsemon.db", StoreOptions{});
   EXPECT_EQ(again.meters().size(), 1U);

@@ -254,6 +254,31 @@ CREATE TABLE friends (
   figures      text   NOT NULL DEFAULT ''
 );
 CREATE INDEX friends_by_site ON friends (site_id, id);
+)sql",
+                                                                          R"sql(
+-- Sealed blocks of pulses and the tail, as the SQLite store's version 12
+-- has them (store/pulse_blocks.h). A block's bytes are compressed
+-- already: EXTERNAL keeps them out of line without a second try.
+CREATE TABLE pulse_blocks (
+  meter_id  bigint NOT NULL,
+  first_us  bigint NOT NULL,
+  last_us   bigint NOT NULL,
+  pulses    bigint NOT NULL,
+  data      bytea  NOT NULL,
+  PRIMARY KEY (meter_id, last_us)
+);
+ALTER TABLE pulse_blocks ALTER COLUMN data SET STORAGE EXTERNAL;
+CREATE TABLE pulse_counts_before_sealing (
+  meter_id  bigint NOT NULL,
+  day       bigint NOT NULL,
+  pulses    bigint NOT NULL,
+  PRIMARY KEY (meter_id, day)
+);
+INSERT INTO pulse_counts_before_sealing (meter_id, day, pulses)
+  SELECT meter_id, ts_us / 86400000000, count(*) FROM pulses GROUP BY 1, 2;
+ALTER TABLE meter_stats ADD COLUMN unsealed bigint NOT NULL DEFAULT 0;
+UPDATE meter_stats SET unsealed = (SELECT count(*) FROM pulses
+                                   WHERE pulses.meter_id = meter_stats.meter_id);
 )sql"};
 
 } // namespace

@@ -8,7 +8,7 @@
 
 namespace pulsemon::pg {
 
-inline constexpr int current_schema_version = 5;
+inline constexpr int current_schema_version = 6;
 
 // Brings the database to the current schema under a session advisory lock,
 // so that instances starting at once migrate it once, one after another.

@@ -2,6 +2,7 @@
 // rollups and statistics in the same transaction; counts of any number of
 // ranges in one statement.
 #include "core/rollup_plan.h"
+#include "store/postgres/pg_block_rows.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_store.h"
 #include "store/store_rules.h"
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <tuple>
@@ -19,10 +21,6 @@ namespace pulsemon {
 using pg::param;
 
 namespace {
-
-UtcTime read_time(const pg::Rows &rows, int i) {
-  return utc_from_epoch_us(rows.integer(i, 0));
-}
 
 // The UTC month that holds `us`, as partition bounds and the table's name.
 struct Month {
@@ -85,13 +83,18 @@ PostgresStore::commit_in_transaction(std::span<const PulseBatch> batches) {
       outcome.error = std::move(error);
       continue;
     }
+    // Pulses sealed already are duplicates; the tail's key finds the rest.
+    const std::vector<bool> sealed = blocks_->sealed(batch.meter_id, batch.pulses);
     std::vector<std::int64_t> times;
     times.reserve(batch.pulses.size());
-    for (const UtcTime t : batch.pulses) {
-      times.push_back(to_epoch_us(t));
+    for (std::size_t p = 0; p < batch.pulses.size(); ++p) {
+      if (!sealed[p]) {
+        times.push_back(to_epoch_us(batch.pulses[p]));
+      }
     }
     std::optional<std::int64_t> first;
     std::optional<std::int64_t> last;
+    outcome.duplicates = static_cast<std::int64_t>(batch.pulses.size());
     if (!times.empty()) {
       ensure_partitions(times);
       // A pulse already stored (or twice in the batch) is left out by the
@@ -113,7 +116,7 @@ PostgresStore::commit_in_transaction(std::span<const PulseBatch> batches) {
                          {param(batch.meter_id), pg::array(times), param(feed_origin_)});
       fed_ = fed_ || (!feed_origin_.empty() && !stored.empty());
       outcome.stored = stored.size();
-      outcome.duplicates = static_cast<std::int64_t>(times.size()) - outcome.stored;
+      outcome.duplicates = static_cast<std::int64_t>(batch.pulses.size()) - outcome.stored;
       for (int row = 0; row < stored.size(); ++row) {
         const std::int64_t us = stored.integer(row, 0);
         first = std::min(first.value_or(us), us);
@@ -125,7 +128,8 @@ PostgresStore::commit_in_transaction(std::span<const PulseBatch> batches) {
     }
     db_->run(R"sql(
       UPDATE meter_stats SET
-        pulses = pulses + $2, duplicates = duplicates + $3, too_close = too_close + $4,
+        pulses = pulses + $2, unsealed = unsealed + $2, duplicates = duplicates + $3,
+        too_close = too_close + $4,
         too_short = too_short + $5, unpaired = unpaired + $6,
         first_pulse_us = least(first_pulse_us, $7), last_pulse_us = greatest(last_pulse_us, $8)
       WHERE meter_id = $1)sql",
@@ -138,6 +142,12 @@ PostgresStore::commit_in_transaction(std::span<const PulseBatch> batches) {
       insert_gap(batch.meter_id, gap);
     }
   }
+  add_rollups(rollups);
+  return outcomes;
+}
+
+void PostgresStore::add_rollups(
+    const std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, std::int64_t> &rollups) {
   if (!rollups.empty()) {
     std::vector<std::int64_t> meters;
     std::vector<std::int64_t> sizes;
@@ -155,7 +165,6 @@ PostgresStore::commit_in_transaction(std::span<const PulseBatch> batches) {
              "DO UPDATE SET pulses = rollups.pulses + excluded.pulses",
              {pg::array(meters), pg::array(sizes), pg::array(starts), pg::array(counts)});
   }
-  return outcomes;
 }
 
 void PostgresStore::rebuild_rollups() {
@@ -169,14 +178,52 @@ void PostgresStore::rebuild_rollups() {
           "count(*) FROM pulses GROUP BY meter_id, slot",
           {param(static_cast<std::int64_t>(size.count()))});
     }
+    add_sealed_rollups();
     db_->execute(R"sql(
-      UPDATE meter_stats SET pulses = p.n, first_pulse_us = p.first_us, last_pulse_us = p.last_us
+      UPDATE meter_stats SET unsealed = p.n,
+        pulses = p.n + coalesce(b.n, 0),
+        first_pulse_us = least(p.first_us, b.first_us),
+        last_pulse_us = greatest(p.last_us, b.last_us)
       FROM (SELECT m.meter_id, count(x.ts_us) AS n, min(x.ts_us) AS first_us,
                    max(x.ts_us) AS last_us
             FROM meter_stats AS m LEFT JOIN pulses AS x ON x.meter_id = m.meter_id
             GROUP BY m.meter_id) AS p
+      LEFT JOIN (SELECT meter_id, sum(pulses) AS n, min(first_us) AS first_us,
+                        max(last_us) AS last_us
+                 FROM pulse_blocks GROUP BY meter_id) AS b ON b.meter_id = p.meter_id
       WHERE meter_stats.meter_id = p.meter_id)sql");
   });
+}
+
+void PostgresStore::add_sealed_rollups() {
+  // A meter at a time, its blocks decoded in pages, so memory holds one
+  // meter's slots and a page of blocks.
+  constexpr std::int64_t blocks_per_page = 64;
+  const pg::Rows meters = db_->run("SELECT DISTINCT meter_id FROM pulse_blocks");
+  for (const std::int64_t meter_id :
+       meters.each([](const pg::Rows &row, int i) { return row.integer(i, 0); })) {
+    std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, std::int64_t> rollups;
+    for (std::int64_t after = std::numeric_limits<std::int64_t>::min();;) {
+      const pg::Rows rows = db_->run(
+          "SELECT first_us, last_us, pulses FROM pulse_blocks WHERE meter_id = $1 AND last_us > $2 "
+          "ORDER BY last_us LIMIT $3",
+          {param(meter_id), param(after), param(blocks_per_page)});
+      for (int i = 0; i < rows.size(); ++i) {
+        const PulseBlockSummary block{utc_from_epoch_us(rows.integer(i, 0)),
+                                      utc_from_epoch_us(rows.integer(i, 1)), rows.integer(i, 2)};
+        for (const UtcTime t : blocks_->block_pulses(meter_id, block)) {
+          for (const auto size : rollup_slot_sizes) {
+            ++rollups[{meter_id, size.count(), slot_start(t, size)}];
+          }
+        }
+      }
+      if (rows.size() < blocks_per_page) {
+        break;
+      }
+      after = rows.integer(rows.size() - 1, 1);
+    }
+    add_rollups(rollups);
+  }
 }
 
 std::vector<std::int64_t> PostgresStore::count_pulses_in(std::int64_t meter_id,
@@ -205,11 +252,16 @@ std::vector<std::int64_t> PostgresStore::count_pulses_in(std::int64_t meter_id,
   if (owner.empty()) {
     return counts;
   }
+  // A raw run counts the tail's pulses in it and the blocks wholly inside
+  // it here; the blocks its edges cut come after.
   const pg::Rows rows = db_->run(
       R"sql(
     SELECT q.owner, CASE WHEN q.size = 0 THEN
       (SELECT count(*) FROM pulses AS p
        WHERE p.meter_id = $1 AND p.ts_us >= q.low AND p.ts_us < q.high)
+      + (SELECT coalesce(sum(b.pulses), 0) FROM pulse_blocks AS b
+         WHERE b.meter_id = $1 AND b.last_us >= q.low AND b.last_us < q.high
+           AND b.first_us >= q.low)
     ELSE
       (SELECT coalesce(sum(r.pulses), 0) FROM rollups AS r
        WHERE r.meter_id = $1 AND r.slot_seconds = q.size AND r.slot_start >= q.low
@@ -220,7 +272,73 @@ std::vector<std::int64_t> PostgresStore::count_pulses_in(std::int64_t meter_id,
   for (int row = 0; row < rows.size(); ++row) {
     counts[static_cast<std::size_t>(rows.integer(row, 0))] += rows.integer(row, 1);
   }
+  add_cut_blocks(meter_id, owner, sizes, froms, tos, counts);
   return counts;
+}
+
+void PostgresStore::add_cut_blocks(std::int64_t meter_id, const std::vector<std::int64_t> &owner,
+                                   const std::vector<std::int64_t> &sizes,
+                                   const std::vector<std::int64_t> &froms,
+                                   const std::vector<std::int64_t> &tos,
+                                   std::vector<std::int64_t> &counts) {
+  std::vector<std::int64_t> raw_owner;
+  std::vector<std::int64_t> lows;
+  std::vector<std::int64_t> highs;
+  for (std::size_t i = 0; i < owner.size(); ++i) {
+    if (sizes[i] == 0 && froms[i] < tos[i]) {
+      raw_owner.push_back(owner[i]);
+      lows.push_back(froms[i]);
+      highs.push_back(tos[i]);
+    }
+  }
+  if (raw_owner.empty()) {
+    return;
+  }
+  // Blocks do not overlap, so a run's edges cut at most two: the first
+  // ending at or after its start, and the first ending at or after its
+  // end. Each block comes once, however many runs it cuts.
+  const pg::Rows cut = db_->run(R"sql(
+    SELECT b.first_us, b.last_us, b.pulses, encode(b.data, 'hex') FROM pulse_blocks AS b
+    WHERE b.meter_id = $1 AND b.last_us IN (
+      SELECT c.last_us FROM unnest($2::bigint[], $3::bigint[]) AS q(low, high)
+      CROSS JOIN LATERAL (
+        (SELECT first_us, last_us FROM pulse_blocks
+         WHERE meter_id = $1 AND last_us >= q.low ORDER BY last_us LIMIT 1)
+        UNION ALL
+        (SELECT first_us, last_us FROM pulse_blocks
+         WHERE meter_id = $1 AND last_us >= q.high ORDER BY last_us LIMIT 1)) AS c
+      WHERE c.first_us < q.high AND (c.first_us < q.low OR c.last_us >= q.high))
+    ORDER BY b.last_us)sql",
+                                {param(meter_id), pg::array(lows), pg::array(highs)});
+  if (cut.empty()) {
+    return;
+  }
+  std::vector<std::vector<UtcTime>> decoded;
+  std::vector<std::int64_t> block_lasts;
+  for (int i = 0; i < cut.size(); ++i) {
+    const PulseBlockSummary block{utc_from_epoch_us(cut.integer(i, 0)),
+                                  utc_from_epoch_us(cut.integer(i, 1)), cut.integer(i, 2)};
+    decoded.push_back(blocks_->block_pulses(meter_id, block, bytes_from_hex(cut.text(i, 3))));
+    block_lasts.push_back(cut.integer(i, 1));
+  }
+  for (std::size_t i = 0; i < raw_owner.size(); ++i) {
+    const UtcTime low = utc_from_epoch_us(lows[i]);
+    const UtcTime high = utc_from_epoch_us(highs[i]);
+    auto block = std::lower_bound(block_lasts.begin(), block_lasts.end(), lows[i]);
+    for (; block != block_lasts.end(); ++block) {
+      const std::vector<UtcTime> &pulses =
+          decoded[static_cast<std::size_t>(block - block_lasts.begin())];
+      if (pulses.front() >= high) {
+        break;
+      }
+      if (pulses.front() >= low && pulses.back() < high) {
+        continue; // wholly inside: counted by the first statement
+      }
+      counts[static_cast<std::size_t>(raw_owner[i])] +=
+          std::distance(std::lower_bound(pulses.begin(), pulses.end(), low),
+                        std::lower_bound(pulses.begin(), pulses.end(), high));
+    }
+  }
 }
 
 std::vector<SlotCount> PostgresStore::rollups_in(std::int64_t meter_id,
@@ -256,35 +374,32 @@ std::vector<SlotCount> PostgresStore::rollups_in(std::int64_t meter_id,
 }
 
 std::vector<UtcTime> PostgresStore::last_pulses(std::int64_t meter_id, std::size_t limit) {
-  const pg::Rows rows = db_->run("SELECT ts_us FROM (SELECT ts_us FROM pulses WHERE meter_id = $1 "
-                                 "ORDER BY ts_us DESC LIMIT $2) AS newest ORDER BY ts_us",
-                                 {param(meter_id), param(static_cast<std::int64_t>(limit))});
-  return rows.each(read_time);
+  return blocks_->last(meter_id, limit);
 }
 
 std::vector<UtcTime> PostgresStore::pulses_page(std::int64_t meter_id, UtcTime from, UtcTime to,
                                                 std::size_t limit) {
-  const pg::Rows rows = db_->run("SELECT ts_us FROM pulses WHERE meter_id = $1 AND ts_us >= $2 "
-                                 "AND ts_us < $3 ORDER BY ts_us LIMIT $4",
-                                 {param(meter_id), param(to_epoch_us(from)), param(to_epoch_us(to)),
-                                  param(static_cast<std::int64_t>(limit))});
-  return rows.each(read_time);
+  std::vector<UtcTime> page;
+  if (limit == 0) {
+    return page;
+  }
+  blocks_->visit(meter_id, from, to, [&](UtcTime t) {
+    page.push_back(t);
+    return page.size() < limit;
+  });
+  return page;
 }
 
 void PostgresStore::for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
                                    const std::function<void(UtcTime)> &visit) {
-  // Pages by the key, so memory stays bounded whatever the range holds.
-  constexpr std::size_t page_size = 10'000;
-  for (UtcTime next = from;;) {
-    const std::vector<UtcTime> page = pulses_page(meter_id, next, to, page_size);
-    for (const UtcTime t : page) {
-      visit(t);
-    }
-    if (page.size() < page_size) {
-      return;
-    }
-    next = page.back() + Micros{1};
-  }
+  blocks_->visit(meter_id, from, to, [&](UtcTime t) {
+    visit(t);
+    return true;
+  });
+}
+
+std::size_t PostgresStore::seal_pulses(std::size_t max_blocks) {
+  return writing([&] { return blocks_->seal_tail(max_blocks); });
 }
 
 } // namespace pulsemon

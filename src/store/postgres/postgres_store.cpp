@@ -5,6 +5,7 @@
 #include "store/postgres/postgres_store.h"
 
 #include "core/quoted_input.h"
+#include "store/postgres/pg_block_rows.h"
 #include "store/postgres/pg_change_feed.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_login_failures.h"
@@ -28,6 +29,8 @@ PostgresStore::PostgresStore(const std::string &url, StoreOptions options)
                                                     : "SET synchronous_commit = off")),
       url_(url), feed_origin_(std::move(options.feed_origin)) {
   pg::migrate(*db_);
+  block_rows_ = std::make_unique<PgBlockRows>(*db_);
+  blocks_ = std::make_unique<PulseBlocks>(*block_rows_);
 }
 
 std::unique_ptr<ChangeFeed> PostgresStore::open_change_feed() {

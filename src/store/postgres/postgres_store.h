@@ -18,10 +18,13 @@
 // Thread safety: none. Each thread opens its own handle.
 
 #include "store/durability.h"
+#include "store/pulse_blocks.h"
 #include "store/store.h"
 
+#include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <unordered_set>
 
@@ -75,6 +78,7 @@ public:
   // same transaction.
   std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) override;
   void rebuild_rollups() override;
+  std::size_t seal_pulses(std::size_t max_blocks) override;
 
   // All ranges in one statement.
   [[nodiscard]] std::vector<std::int64_t>
@@ -166,8 +170,21 @@ private:
   // Makes the monthly partitions of pulses that `times` (µs) fall in, and
   // the month after each, unless this handle knows them already.
   void ensure_partitions(const std::vector<std::int64_t> &times);
+  // Adds counts to the rollups: (meter, slot size, slot start) → pulses.
+  void add_rollups(
+      const std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, std::int64_t> &rollups);
+  // Adds to each raw run's count (size 0) the pulses of the blocks its
+  // edges cut (count_pulses_in).
+  void add_cut_blocks(std::int64_t meter_id, const std::vector<std::int64_t> &owner,
+                      const std::vector<std::int64_t> &sizes,
+                      const std::vector<std::int64_t> &froms, const std::vector<std::int64_t> &tos,
+                      std::vector<std::int64_t> &counts);
+  // Adds the sealed blocks' pulses to the rollups (rebuild_rollups).
+  void add_sealed_rollups();
 
   std::unique_ptr<pg::Connection> db_;
+  std::unique_ptr<BlockRows> block_rows_;
+  std::unique_ptr<PulseBlocks> blocks_;
   std::unique_ptr<SharedLoginFailures> login_failures_;
   std::string url_;
   std::string feed_origin_; // StoreOptions::feed_origin; empty: commits stay out of the feed

@@ -264,6 +264,39 @@ CREATE TABLE friends (
   figures      TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX friends_by_site ON friends (site_id, id);
+)sql",
+                                                                          R"sql(
+-- Sealed blocks of a meter's pulses (core/pulse_block.h): the pulses table
+-- is from now on the tail, where every pulse is first stored and from
+-- which a background step seals them (store/pulse_blocks.h). Blocks never
+-- overlap; a block's key is its meter and its last pulse.
+CREATE TABLE pulse_blocks (
+  id        INTEGER PRIMARY KEY,
+  meter_id  INTEGER NOT NULL,
+  first_us  INTEGER NOT NULL,
+  last_us   INTEGER NOT NULL,
+  pulses    INTEGER NOT NULL,
+  data      BLOB    NOT NULL
+);
+CREATE UNIQUE INDEX pulse_blocks_by_end ON pulse_blocks (meter_id, last_us);
+
+-- What an upgraded store held before its pulses were sealed, per meter
+-- and UTC day: once the tail is sealed the counts are compared, and the
+-- table goes when they agree (pulsemon compact reports it).
+CREATE TABLE pulse_counts_before_sealing (
+  meter_id  INTEGER NOT NULL,
+  day       INTEGER NOT NULL,
+  pulses    INTEGER NOT NULL,
+  PRIMARY KEY (meter_id, day)
+) WITHOUT ROWID;
+INSERT INTO pulse_counts_before_sealing (meter_id, day, pulses)
+  SELECT meter_id, ts_us / 86400000000, count(*) FROM pulses GROUP BY 1, 2;
+
+-- How many of a meter's pulses wait in the tail: the sealing step looks
+-- only at meters with a block's worth (or late pulses), without counting.
+ALTER TABLE meter_stats ADD COLUMN unsealed INTEGER NOT NULL DEFAULT 0;
+UPDATE meter_stats SET unsealed = (SELECT count(*) FROM pulses
+                                   WHERE pulses.meter_id = meter_stats.meter_id);
 )sql"};
 
 int read_version(Database &db) {

@@ -5,7 +5,7 @@
 namespace pulsemon::sqlite {
 
 // The schema version this build writes. Recorded in PRAGMA user_version.
-inline constexpr int current_schema_version = 11;
+inline constexpr int current_schema_version = 12;
 
 // Brings the database up to current_schema_version, one migration per
 // version, each in its own transaction. Refuses a database from a newer

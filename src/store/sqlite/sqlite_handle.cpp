@@ -227,6 +227,16 @@ Statement &Statement::bind(int index, std::string_view value) {
   return *this;
 }
 
+Statement &Statement::bind_blob(int index, std::string_view bytes) {
+  rewind_if_used();
+  const int rc =
+      sqlite3_bind_blob64(statement_.get(), index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) {
+    db_->fail(rc, "binding a parameter");
+  }
+  return *this;
+}
+
 Statement &Statement::bind_null(int index) {
   rewind_if_used();
   const int rc = sqlite3_bind_null(statement_.get(), index);
@@ -274,6 +284,15 @@ std::string Statement::column_text(int index) const {
     return {};
   }
   return {reinterpret_cast<const char *>(text),
+          static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), index))};
+}
+
+std::string Statement::column_blob(int index) const {
+  const void *bytes = sqlite3_column_blob(statement_.get(), index);
+  if (bytes == nullptr) {
+    return {};
+  }
+  return {static_cast<const char *>(bytes),
           static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), index))};
 }
 

@@ -96,6 +96,8 @@ public:
   Statement &bind(int index, double value);
   Statement &bind(int index, std::string_view value);
   Statement &bind_null(int index);
+  // Bytes as a BLOB (bind(std::string_view) binds TEXT).
+  Statement &bind_blob(int index, std::string_view bytes);
 
   // Steps once: true while a row is available, false when done.
   bool step();
@@ -106,6 +108,7 @@ public:
   [[nodiscard]] std::int64_t column_int(int index) const;
   [[nodiscard]] double column_double(int index) const;
   [[nodiscard]] std::string column_text(int index) const;
+  [[nodiscard]] std::string column_blob(int index) const;
   [[nodiscard]] bool column_is_null(int index) const;
   // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL.
   [[nodiscard]] int column_type(int index) const;

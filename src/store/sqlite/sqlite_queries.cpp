@@ -49,11 +49,7 @@ std::int64_t SqliteStore::count_range(std::int64_t meter_id, UtcTime from, UtcTi
       count += count_rollup(meter_id, run.slot_size, run.from, run.to);
       continue;
     }
-    auto &raw = statements_->count_raw;
-    raw.bind(1, meter_id).bind(2, to_epoch_us(run.from)).bind(3, to_epoch_us(run.to));
-    raw.step();
-    count += raw.column_int(0);
-    raw.reset();
+    count += blocks_->count(meter_id, run.from, run.to);
   }
   return count;
 }
@@ -79,40 +75,29 @@ std::vector<SlotCount> SqliteStore::rollups_in(std::int64_t meter_id,
 }
 
 std::vector<UtcTime> SqliteStore::last_pulses(std::int64_t meter_id, std::size_t limit) {
-  sqlite::Statement select(
-      db_, "SELECT ts_us FROM pulses WHERE meter_id = ?1 ORDER BY ts_us DESC LIMIT ?2");
-  select.bind(1, meter_id).bind(2, static_cast<std::int64_t>(limit));
-  std::vector<UtcTime> newest_first;
-  while (select.step()) {
-    newest_first.push_back(utc_from_epoch_us(select.column_int(0)));
-  }
-  return {newest_first.rbegin(), newest_first.rend()};
+  return blocks_->last(meter_id, limit);
 }
 
 std::vector<UtcTime> SqliteStore::pulses_page(std::int64_t meter_id, UtcTime from, UtcTime to,
                                               std::size_t limit) {
-  sqlite::Statement select(db_, "SELECT ts_us FROM pulses WHERE meter_id = ?1 AND ts_us >= ?2 AND "
-                                "ts_us < ?3 ORDER BY ts_us LIMIT ?4");
-  select.bind(1, meter_id)
-      .bind(2, to_epoch_us(from))
-      .bind(3, to_epoch_us(to))
-      .bind(4, static_cast<std::int64_t>(limit));
   std::vector<UtcTime> page;
-  page.reserve(limit);
-  while (select.step()) {
-    page.push_back(utc_from_epoch_us(select.column_int(0)));
+  if (limit == 0) {
+    return page;
   }
+  page.reserve(std::min<std::size_t>(limit, 100'000));
+  blocks_->visit(meter_id, from, to, [&](UtcTime t) {
+    page.push_back(t);
+    return page.size() < limit;
+  });
   return page;
 }
 
 void SqliteStore::for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime to,
                                  const std::function<void(UtcTime)> &visit) {
-  auto &select = statements_->pulses_in_range;
-  select.bind(1, meter_id).bind(2, to_epoch_us(from)).bind(3, to_epoch_us(to));
-  while (select.step()) {
-    visit(utc_from_epoch_us(select.column_int(0)));
-  }
-  select.reset();
+  blocks_->visit(meter_id, from, to, [&](UtcTime t) {
+    visit(t);
+    return true;
+  });
 }
 
 } // namespace pulsemon

@@ -5,6 +5,7 @@
 #include "core/quoted_input.h"
 
 #include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_block_rows.h"
 #include "store/sqlite/statements.h"
 #include "store/store_rules.h"
 
@@ -61,6 +62,8 @@ SqliteStore::SqliteStore(const std::filesystem::path &path, StoreOptions options
   db_.execute("PRAGMA foreign_keys = ON");
   sqlite::migrate(db_);
   statements_ = std::make_unique<Statements>(db_);
+  block_rows_ = std::make_unique<SqliteBlockRows>(db_);
+  blocks_ = std::make_unique<PulseBlocks>(*block_rows_);
 }
 
 SqliteStore::~SqliteStore() = default;

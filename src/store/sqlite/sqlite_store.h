@@ -11,6 +11,7 @@
 #include "core/gas.h"
 #include "core/register.h"
 #include "store/durability.h"
+#include "store/pulse_blocks.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/store.h"
 #include "store/types.h"
@@ -66,6 +67,7 @@ public:
   std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) override;
   // Recomputes every rollup and pulse statistic from the raw pulses.
   void rebuild_rollups() override;
+  std::size_t seal_pulses(std::size_t max_blocks) override;
 
   // Queries.
   [[nodiscard]] std::vector<std::int64_t>
@@ -170,6 +172,8 @@ private:
 
   sqlite::Database db_;
   std::unique_ptr<Statements> statements_;
+  std::unique_ptr<BlockRows> block_rows_;
+  std::unique_ptr<PulseBlocks> blocks_;
   std::unordered_set<std::int64_t> known_meters_;
 };
 

@@ -92,7 +92,13 @@ std::vector<BatchOutcome> SqliteStore::commit_in_transaction(std::span<const Pul
     delta.rejected.too_close += batch.rejected.too_close;
     delta.rejected.too_short += batch.rejected.too_short;
     delta.rejected.unpaired += batch.rejected.unpaired;
-    for (const UtcTime t : batch.pulses) {
+    const std::vector<bool> sealed = blocks_->sealed(batch.meter_id, batch.pulses);
+    for (std::size_t p = 0; p < batch.pulses.size(); ++p) {
+      const UtcTime t = batch.pulses[p];
+      if (sealed[p]) {
+        ++outcome.duplicates;
+        continue;
+      }
       const std::int64_t us = to_epoch_us(t);
       statements_->insert_pulse.bind(1, batch.meter_id).bind(2, us).run();
       if (db_.changes() == 0) {
@@ -145,12 +151,44 @@ void SqliteStore::rebuild_rollups() {
       FROM pulses GROUP BY meter_id, slot)sql");
     rebuild.bind(1, static_cast<std::int64_t>(size.count())).run();
   }
+  // The sealed blocks' pulses, a block at a time.
+  RollupAccumulator rollups;
+  sqlite::Statement blocks(db_, "SELECT meter_id, first_us, last_us, pulses FROM pulse_blocks "
+                                "ORDER BY meter_id, last_us");
+  while (blocks.step()) {
+    const std::int64_t meter_id = blocks.column_int(0);
+    const PulseBlockSummary block{utc_from_epoch_us(blocks.column_int(1)),
+                                  utc_from_epoch_us(blocks.column_int(2)), blocks.column_int(3)};
+    for (const UtcTime t : blocks_->block_pulses(meter_id, block)) {
+      rollups.add(meter_id, t);
+    }
+  }
+  for (const auto &[key, count] : rollups.totals()) {
+    const auto &[meter_id, size, start] = key;
+    statements_->add_to_rollup.bind(1, meter_id).bind(2, size).bind(3, start).bind(4, count).run();
+  }
   db_.execute(R"sql(
     UPDATE meter_stats SET
-      pulses = (SELECT count(*) FROM pulses WHERE pulses.meter_id = meter_stats.meter_id),
-      first_pulse_us = (SELECT min(ts_us) FROM pulses WHERE pulses.meter_id = meter_stats.meter_id),
-      last_pulse_us = (SELECT max(ts_us) FROM pulses WHERE pulses.meter_id = meter_stats.meter_id))sql");
+      unsealed = (SELECT count(*) FROM pulses WHERE pulses.meter_id = meter_stats.meter_id),
+      pulses = (SELECT count(*) FROM pulses WHERE pulses.meter_id = meter_stats.meter_id)
+        + (SELECT coalesce(sum(b.pulses), 0) FROM pulse_blocks AS b
+           WHERE b.meter_id = meter_stats.meter_id),
+      first_pulse_us = (SELECT min(t) FROM (
+        SELECT min(ts_us) AS t FROM pulses WHERE pulses.meter_id = meter_stats.meter_id
+        UNION ALL SELECT min(first_us) FROM pulse_blocks AS b
+        WHERE b.meter_id = meter_stats.meter_id)),
+      last_pulse_us = (SELECT max(t) FROM (
+        SELECT max(ts_us) AS t FROM pulses WHERE pulses.meter_id = meter_stats.meter_id
+        UNION ALL SELECT max(last_us) FROM pulse_blocks AS b
+        WHERE b.meter_id = meter_stats.meter_id)))sql");
   transaction.commit();
+}
+
+std::size_t SqliteStore::seal_pulses(std::size_t max_blocks) {
+  sqlite::Transaction transaction(db_);
+  const std::size_t written = blocks_->seal_tail(max_blocks);
+  transaction.commit();
+  return written;
 }
 
 } // namespace pulsemon

@@ -16,10 +16,11 @@ struct SqliteStore::Statements {
                       "DO UPDATE SET pulses = pulses + excluded.pulses"),
         add_to_stats(db, R"sql(
           INSERT INTO meter_stats (meter_id, pulses, duplicates, too_close, too_short, unpaired,
-                                   first_pulse_us, last_pulse_us)
-          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                   first_pulse_us, last_pulse_us, unsealed)
+          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?2)
           ON CONFLICT (meter_id) DO UPDATE SET
             pulses = pulses + excluded.pulses,
+            unsealed = unsealed + excluded.pulses,
             duplicates = duplicates + excluded.duplicates,
             too_close = too_close + excluded.too_close,
             too_short = too_short + excluded.too_short,
@@ -32,8 +33,6 @@ struct SqliteStore::Statements {
               WHEN excluded.last_pulse_us IS NULL THEN last_pulse_us
               WHEN last_pulse_us IS NULL THEN excluded.last_pulse_us
               ELSE max(last_pulse_us, excluded.last_pulse_us) END)sql"),
-        count_raw(db,
-                  "SELECT count(*) FROM pulses WHERE meter_id = ?1 AND ts_us >= ?2 AND ts_us < ?3"),
         sum_rollup(db,
                    "SELECT total(pulses) FROM rollups WHERE meter_id = ?1 AND slot_seconds = ?2 "
                    "AND slot_start >= ?3 AND slot_start < ?4"),
@@ -43,17 +42,13 @@ struct SqliteStore::Statements {
                              "FROM json_each(?2) AS j CROSS JOIN rollups AS r "
                              "ON r.meter_id = ?1 AND r.slot_seconds = j.value ->> 0 "
                              "AND r.slot_start >= j.value ->> 1 AND r.slot_start < j.value ->> 2"),
-        pulses_in_range(db, "SELECT ts_us FROM pulses WHERE meter_id = ?1 AND ts_us >= ?2 "
-                            "AND ts_us < ?3 ORDER BY ts_us"),
         data_version(db, "PRAGMA data_version") {}
 
   sqlite::Statement insert_pulse;
   sqlite::Statement add_to_rollup;
   sqlite::Statement add_to_stats;
-  sqlite::Statement count_raw;
   sqlite::Statement sum_rollup;
   sqlite::Statement rollups_in_spans;
-  sqlite::Statement pulses_in_range;
   sqlite::Statement data_version; // asked at every API request
 };
 

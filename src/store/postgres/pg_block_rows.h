@@ -1,0 +1,39 @@
+#pragma once
+// The PostgreSQL store's blocks and tail (store/pulse_blocks.h): the tables
+// pulse_blocks and pulses, a block's bytes passed as hex text (every
+// parameter is text here). Private to the PostgreSQL store.
+
+#include "store/postgres/pg_connection.h"
+#include "store/pulse_blocks.h"
+
+namespace pulsemon {
+
+class PgBlockRows final : public BlockRows {
+public:
+  explicit PgBlockRows(pg::Connection &db) : db_(db) {}
+
+  std::vector<PulseBlockSummary> blocks_within(std::int64_t meter_id, UtcTime from,
+                                               UtcTime to) override;
+  std::optional<PulseBlockSummary> block_before(std::int64_t meter_id,
+                                                std::optional<UtcTime> before) override;
+  std::optional<PulseBlockSummary> block_from(std::int64_t meter_id, UtcTime t) override;
+  std::string block_bytes(std::int64_t meter_id, UtcTime last) override;
+  void insert_block(std::int64_t meter_id, const PulseBlockSummary &summary,
+                    const std::string &bytes) override;
+  void delete_block(std::int64_t meter_id, UtcTime last) override;
+  bool visit_tail(std::int64_t meter_id, UtcTime from, UtcTime to,
+                  const std::function<bool(UtcTime)> &visit) override;
+  std::vector<UtcTime> newest_tail(std::int64_t meter_id, std::size_t limit) override;
+  std::int64_t count_tail(std::int64_t meter_id, UtcTime from, UtcTime to) override;
+  std::int64_t delete_tail(std::int64_t meter_id, std::span<const UtcTime> pulses) override;
+  std::vector<Unsealed> meters_with_tail() override;
+
+private:
+  pg::Connection &db_;
+};
+
+// A block's bytes from encode(data, 'hex') and back.
+[[nodiscard]] std::string bytes_from_hex(std::string_view hex);
+[[nodiscard]] std::string hex_from_bytes(std::string_view bytes);
+
+} // namespace pulsemon
