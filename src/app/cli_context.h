@@ -38,6 +38,7 @@ void add_site_command(CLI::App &app, CliContext &context);
 void add_meter_command(CLI::App &app, CliContext &context);
 void add_simulate_command(CLI::App &app, CliContext &context);
 void add_rollup_command(CLI::App &app, CliContext &context);
+void add_compact_command(CLI::App &app, CliContext &context);
 void add_migrate_command(CLI::App &app, CliContext &context);
 void add_backup_commands(CLI::App &app, CliContext &context);
 void add_serve_command(CLI::App &app, CliContext &context);

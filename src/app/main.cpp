@@ -40,6 +40,7 @@ int main(int argc, char **argv) {
   pulsemon::add_meter_command(app, context);
   pulsemon::add_simulate_command(app, context);
   pulsemon::add_rollup_command(app, context);
+  pulsemon::add_compact_command(app, context);
   pulsemon::add_migrate_command(app, context);
   pulsemon::add_backup_commands(app, context);
   pulsemon::add_transfer_commands(app, context);

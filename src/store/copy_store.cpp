@@ -58,6 +58,7 @@ void copy_pulses(Store &from, Store &to, std::int64_t meter_id, CopyCounts &coun
   const auto commit = [&] {
     copied += to.commit_or_throw(batch).stored;
     batch.pulses.clear();
+    (void)seal_everything(to);
     if (progress) {
       progress(meter_id, copied);
     }

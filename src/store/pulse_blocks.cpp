@@ -125,6 +125,19 @@ std::vector<UtcTime> PulseBlocks::last(std::int64_t meter_id, std::size_t limit)
   return merged;
 }
 
+std::vector<DayCount> PulseBlocks::day_counts(std::int64_t meter_id) {
+  std::vector<DayCount> days;
+  visit(meter_id, earliest_pulse, after_every_pulse, [&](UtcTime t) {
+    const std::int64_t day = std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
+    if (days.empty() || days.back().day != day) {
+      days.push_back({meter_id, day, 0});
+    }
+    ++days.back().pulses;
+    return true;
+  });
+  return days;
+}
+
 std::vector<bool> PulseBlocks::sealed(std::int64_t meter_id, std::span<const UtcTime> pulses) {
   std::vector<bool> in_block(pulses.size(), false);
   if (pulses.empty()) {

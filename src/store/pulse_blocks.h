@@ -15,6 +15,7 @@
 // transactions.
 
 #include "core/pulse_block.h"
+#include "core/sealing_check.h"
 #include "core/time.h"
 
 #include <cstdint>
@@ -89,6 +90,9 @@ public:
              const std::function<bool(UtcTime)> &visit);
   // The last `limit` pulses, oldest first.
   [[nodiscard]] std::vector<UtcTime> last(std::int64_t meter_id, std::size_t limit);
+
+  // The meter's pulses per UTC day, every block decoded.
+  [[nodiscard]] std::vector<DayCount> day_counts(std::int64_t meter_id);
 
   // Which of `pulses` (in any order) are in a block already: a commit
   // stores them as duplicates. Decodes only blocks whose span holds one.

@@ -32,4 +32,16 @@ public:
   }
 };
 
+// Seals all there is to seal, a few blocks per transaction (so readers and
+// other writers get their turn); returns the blocks written. What a bulk
+// load (simulate, import, migrate) calls after each of its commits.
+inline std::size_t seal_everything(PulseSink &sink) {
+  constexpr std::size_t blocks_per_transaction = 64;
+  std::size_t written = 0;
+  while (const std::size_t sealed = sink.seal_pulses(blocks_per_transaction)) {
+    written += sealed;
+  }
+  return written;
+}
+
 } // namespace pulsemon

@@ -58,6 +58,8 @@ void BulkLoad::commit() {
     fill_(batch_);
   }
   const BatchOutcome outcome = recorder_.record_or_throw(batch_);
+  // Sealed as it goes, so the tail stays small and its pages are reused.
+  (void)seal_everything(recorder_.store());
   stored_ += outcome.stored;
   duplicates_ += outcome.duplicates;
   batch_.pulses.clear();

@@ -29,6 +29,7 @@
 #include "core/gas.h"
 #include "core/household.h"
 #include "core/register.h"
+#include "core/sealing_check.h"
 #include "core/share_link.h"
 #include "store/change_feed.h"
 #include "store/login_failures.h"
@@ -128,6 +129,19 @@ public:
   }
   // Recomputes every rollup and pulse statistic from the raw pulses.
   virtual void rebuild_rollups() = 0;
+
+  // An upgraded store kept, per meter and UTC day, how many pulses it held
+  // before they were sealed into blocks (store/pulse_blocks.h). This counts
+  // the pulses stored now, decoding every block, and compares: every day
+  // before the upgrade's equal, the upgrade's day not less (the daemon may
+  // have stored more that day), each meter's total its statistics'. When
+  // all agree the kept counts are forgotten. A store with nothing kept
+  // (new, checked already, or keeping no blocks) returns checked = false.
+  [[nodiscard]] virtual SealingCheck check_sealed_pulses() { return {}; }
+  // Gives the space that sealing freed back to the file system (SQLite:
+  // VACUUM, which writes the file anew and needs its size free on disk
+  // meanwhile). Where the backend reuses it by itself, does nothing.
+  virtual void give_back_freed_space() {}
 
   // Pulse counts and series.
   // The pulses in each of the ranges [from, to), in one call: a backend

@@ -150,7 +150,15 @@ void PulseWriter::run() {
 void PulseWriter::run_loop() {
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (!time_.wait_for(wake_writer_, lock, settings_.seal_interval,
+                        [&] { return stopping_ || !queue_.empty(); })) {
+      lock.unlock();
+      commit_started_ = time_.monotonic_now().time_since_epoch().count();
+      seal();
+      commit_started_ = 0;
+      lock.lock();
+      continue;
+    }
     if (queue_.empty() && stopping_) {
       return;
     }

@@ -402,4 +402,36 @@ std::size_t PostgresStore::seal_pulses(std::size_t max_blocks) {
   return writing([&] { return blocks_->seal_tail(max_blocks); });
 }
 
+SealingCheck PostgresStore::check_sealed_pulses() {
+  std::vector<DayCount> before;
+  std::vector<DayCount> now;
+  std::vector<MeterTotal> totals;
+  {
+    // One state of the data for the counting; writers go on meanwhile.
+    const auto scope = read_scope();
+    before = db_->run("SELECT meter_id, day, pulses FROM pulse_counts_before_sealing")
+                 .each([](const pg::Rows &row, int i) {
+                   return DayCount{row.integer(i, 0), row.integer(i, 1), row.integer(i, 2)};
+                 });
+    if (before.empty()) {
+      return {};
+    }
+    const pg::Rows meters = db_->run("SELECT meter_id, pulses FROM meter_stats ORDER BY meter_id");
+    for (int i = 0; i < meters.size(); ++i) {
+      const std::int64_t meter_id = meters.integer(i, 0);
+      std::int64_t counted = 0;
+      for (const DayCount &day : blocks_->day_counts(meter_id)) {
+        counted += day.pulses;
+        now.push_back(day);
+      }
+      totals.push_back({meter_id, counted, meters.integer(i, 1)});
+    }
+  }
+  SealingCheck check = compare_sealed_counts(before, now, totals);
+  if (check.agrees()) {
+    writing([&] { db_->execute("DELETE FROM pulse_counts_before_sealing"); });
+  }
+  return check;
+}
+
 } // namespace pulsemon

@@ -79,6 +79,7 @@ public:
   std::vector<BatchOutcome> commit(std::span<const PulseBatch> batches) override;
   void rebuild_rollups() override;
   std::size_t seal_pulses(std::size_t max_blocks) override;
+  [[nodiscard]] SealingCheck check_sealed_pulses() override;
 
   // All ranges in one statement.
   [[nodiscard]] std::vector<std::int64_t>

@@ -68,6 +68,8 @@ public:
   // Recomputes every rollup and pulse statistic from the raw pulses.
   void rebuild_rollups() override;
   std::size_t seal_pulses(std::size_t max_blocks) override;
+  [[nodiscard]] SealingCheck check_sealed_pulses() override;
+  void give_back_freed_space() override;
 
   // Queries.
   [[nodiscard]] std::vector<std::int64_t>

@@ -191,4 +191,43 @@ std::size_t SqliteStore::seal_pulses(std::size_t max_blocks) {
   return written;
 }
 
+void SqliteStore::give_back_freed_space() {
+  db_.execute("VACUUM");
+  checkpoint();
+}
+
+SealingCheck SqliteStore::check_sealed_pulses() {
+  std::vector<DayCount> before;
+  std::vector<DayCount> now;
+  std::vector<MeterTotal> totals;
+  {
+    // One state of the data for the counting; writers go on meanwhile.
+    const auto scope = read_scope();
+    sqlite::Statement kept(db_, "SELECT meter_id, day, pulses FROM pulse_counts_before_sealing");
+    while (kept.step()) {
+      before.push_back({kept.column_int(0), kept.column_int(1), kept.column_int(2)});
+    }
+    if (before.empty()) {
+      return {};
+    }
+    sqlite::Statement meters(db_, "SELECT meter_id, pulses FROM meter_stats ORDER BY meter_id");
+    while (meters.step()) {
+      const std::int64_t meter_id = meters.column_int(0);
+      std::int64_t counted = 0;
+      for (const DayCount &day : blocks_->day_counts(meter_id)) {
+        counted += day.pulses;
+        now.push_back(day);
+      }
+      totals.push_back({meter_id, counted, meters.column_int(1)});
+    }
+  }
+  SealingCheck check = compare_sealed_counts(before, now, totals);
+  if (check.agrees()) {
+    sqlite::Transaction transaction(db_);
+    db_.execute("DELETE FROM pulse_counts_before_sealing");
+    transaction.commit();
+  }
+  return check;
+}
+
 } // namespace pulsemon
