@@ -173,7 +173,8 @@ int run() {
   postgres.add_meter(household_meter(), simulation_start);
   const double pg_rate = ingest(postgres, data);
   const double copy_rate = copy_rows(server->new_database_url(), data, false);
-  const double keyed_copy_rate = copy_rows(server->new_database_url(), data, true);
+  const std::string keyed_url = server->new_database_url();
+  const double keyed_copy_rate = copy_rows(keyed_url, data, true);
 
   testing::TempDir dir;
   SqliteStore sqlite(dir / "pulsemon.db", StoreOptions{Durability::full, true});
@@ -194,15 +195,34 @@ int run() {
   figure("sqlite_year_by_day_p99_ms", sqlite_p99, "%.3f");
   figure("pg_year_by_day_p99_ratio", pg_p99 / sqlite_p99, "%.2f");
 
-  PGconn *connection = PQconnectdb(url.c_str());
-  // The pulses are in monthly partitions; the parent holds nothing itself.
-  PGresult *size = PQexec(connection, "SELECT (SELECT sum(pg_total_relation_size(inhrelid)) "
-                                      "FROM pg_inherits WHERE inhparent = 'pulses'::regclass) + "
-                                      "pg_total_relation_size('rollups')");
-  const double bytes = std::strtod(PQgetvalue(size, 0, 0), nullptr);
-  PQclear(size);
-  PQfinish(connection);
-  figure("pg_bytes_per_pulse", bytes / static_cast<double>(data.pulses.size()), "%.2f");
+  // Sealed as the daemon's writer would have by now (it seals after each
+  // commit and while idle), then measured with every page written out.
+  (void)seal_everything(postgres);
+  const auto bytes_of = [](const std::string &database, const char *sql) {
+    PGconn *connection = PQconnectdb(database.c_str());
+    check(connection, PQexec(connection, "CHECKPOINT"));
+    PGresult *size = PQexec(connection, sql);
+    const double bytes = std::strtod(PQgetvalue(size, 0, 0), nullptr);
+    PQclear(size);
+    PQfinish(connection);
+    return bytes;
+  };
+  // The tail is in monthly partitions (the parent holds nothing itself);
+  // the blocks with their TOAST table and key; the rollups.
+  const double bytes =
+      bytes_of(url, "SELECT coalesce((SELECT sum(pg_total_relation_size(inhrelid)) "
+                    "FROM pg_inherits WHERE inhparent = 'pulses'::regclass), 0) + "
+                    "pg_total_relation_size('pulse_blocks') + pg_total_relation_size('rollups')");
+  // The same pulses a row each under the pulses' key (the COPY above),
+  // with the same rollups beside them: the layout before blocks.
+  const double row_bytes = bytes_of(keyed_url, "SELECT pg_total_relation_size('raw')") +
+                           bytes_of(url, "SELECT pg_total_relation_size('rollups')");
+  const auto per_pulse = [&](double total) {
+    return total / static_cast<double>(data.pulses.size());
+  };
+  figure("pg_bytes_per_pulse", per_pulse(bytes), "%.2f");
+  figure("pg_row_bytes_per_pulse", per_pulse(row_bytes), "%.2f");
+  figure("pg_bytes_ratio", row_bytes / bytes, "%.2f");
 
   // Several instances on one database: their writers take the writers'
   // lock in turn, so the database's commits, not the instances, set the

@@ -192,11 +192,10 @@ TEST_P(SealedBlocks, RandomPulsesShuffledDuplicatedAndSplitReadBackAsTheyWereSto
   // Rollups rebuilt from blocks and tail equal the ones kept as pulses came.
   const Calendar calendar(*date::locate_zone("Europe/Amsterdam"));
   const auto hours = [&] {
+    const auto rows = energy_series(*store, meter_id, utc("2026-03-31T00:00:00Z"),
+                                    utc("2026-06-01T00:00:00Z"), BucketSize::hour, calendar, 5000);
     std::vector<std::int64_t> counts;
-    for (const EnergyRow &row :
-         energy_series(*store, meter_id, utc("2026-03-31T00:00:00Z"), utc("2026-06-01T00:00:00Z"),
-                       BucketSize::hour, calendar, 5000)
-             .value()) {
+    for (const EnergyRow &row : rows.value()) {
       counts.push_back(row.pulses);
     }
     return counts;

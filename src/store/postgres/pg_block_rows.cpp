@@ -115,18 +115,18 @@ void PgBlockRows::delete_block(std::int64_t meter_id, UtcTime last) {
 bool PgBlockRows::visit_tail(std::int64_t meter_id, UtcTime from, UtcTime to,
                              const std::function<bool(UtcTime)> &visit) {
   // Pages by the key, so memory stays bounded whatever the range holds.
-  constexpr std::int64_t page_size = 10'000;
+  constexpr std::int64_t tail_page = 10'000;
   for (std::int64_t next = to_epoch_us(from);;) {
     const pg::Rows rows =
         db_.run("SELECT ts_us FROM pulses WHERE meter_id = $1 AND ts_us >= $2 AND ts_us < $3 "
                 "ORDER BY ts_us LIMIT $4",
-                {param(meter_id), param(next), param(to_epoch_us(to)), param(page_size)});
+                {param(meter_id), param(next), param(to_epoch_us(to)), param(tail_page)});
     for (int i = 0; i < rows.size(); ++i) {
       if (!visit(utc_from_epoch_us(rows.integer(i, 0)))) {
         return false;
       }
     }
-    if (rows.size() < page_size) {
+    if (rows.size() < tail_page) {
       return true;
     }
     next = rows.integer(rows.size() - 1, 0) + 1;
