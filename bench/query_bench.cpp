@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <random>
 #include <stdexcept>
 
 namespace pulsemon::bench {
@@ -141,7 +142,30 @@ void BM_OldMonthsOfAll(benchmark::State &state) {
   });
 }
 
+// Ranges that start and end anywhere (a power series, "since I left"): a
+// hundred in one call, 1 minute to 36 hours long, over the last year; their
+// ragged edges are counted from the pulses themselves.
+void BM_StoreRaggedRanges(benchmark::State &state) {
+  std::mt19937_64 random(36);
+  const std::int64_t span_us = to_epoch_us(ranges().year_to) - to_epoch_us(ranges().year_from);
+  std::uniform_int_distribution<std::int64_t> start(0, span_us - 36LL * 3'600'000'000);
+  std::uniform_int_distribution<std::int64_t> length(60'000'000, 36LL * 3'600'000'000);
+  std::vector<RawRange> raw;
+  for (int i = 0; i < 100; ++i) {
+    const UtcTime from = ranges().year_from + Micros{start(random)};
+    raw.push_back({from, from + Micros{length(random)}});
+  }
+  timed(state, [&] {
+    std::int64_t pulses = 0;
+    for (const std::int64_t count : store().count_pulses_in(1, raw)) {
+      pulses += count;
+    }
+    return pulses;
+  });
+}
+
 BENCHMARK(BM_StoreDaysOfYear)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(BM_StoreRaggedRanges)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 BENCHMARK(BM_OldDaysOfYear)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StoreHoursOfDay)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 BENCHMARK(BM_OldHoursOfDay)->Unit(benchmark::kMillisecond);

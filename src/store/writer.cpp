@@ -110,7 +110,7 @@ void PulseWriter::release_space() {
   }
 }
 
-void PulseWriter::seal() {
+bool PulseWriter::seal() {
   // Sealing changes how pulses are kept, never which: a failure leaves them
   // in the tail, read the same, and the next commit tries again.
   try {
@@ -119,8 +119,23 @@ void PulseWriter::seal() {
       spdlog::info("writer: sealing pulses into blocks works again");
       sealing_failure_.clear();
     }
+    const bool more = sealed >= settings_.seal_blocks_per_commit;
+    // A backlog (an upgraded store, a long import) is said once when it
+    // starts and once when it is done; the steady trickle is not.
+    if (more && backlog_blocks_ == 0) {
+      spdlog::info("writer: sealing a backlog of stored pulses into compressed blocks in the "
+                   "background; reads are the same meanwhile");
+    }
+    backlog_blocks_ += sealed;
+    if (!more) {
+      if (backlog_blocks_ > settings_.seal_blocks_per_commit) {
+        spdlog::info("writer: the backlog is sealed ({} blocks)", backlog_blocks_);
+      }
+      backlog_blocks_ = 0;
+    }
     std::lock_guard lock(mutex_);
     stats_.sealed_blocks += sealed;
+    return more;
   } catch (const std::exception &failure) {
     if (sealing_failure_ != failure.what()) {
       spdlog::warn("writer: cannot seal stored pulses into blocks (they stay as they are, "
@@ -128,6 +143,7 @@ void PulseWriter::seal() {
                    failure.what());
       sealing_failure_ = failure.what();
     }
+    return false;
   }
 }
 
@@ -150,11 +166,14 @@ void PulseWriter::run() {
 void PulseWriter::run_loop() {
   std::unique_lock lock(mutex_);
   while (true) {
-    if (!time_.wait_for(wake_writer_, lock, settings_.seal_interval,
-                        [&] { return stopping_ || !queue_.empty(); })) {
+    // While a sealing round finds a full budget of work (an upgraded
+    // store's tail, a long import), the next follows at once, between
+    // commits; otherwise one every seal_interval. The first is at once.
+    const Micros idle = more_to_seal_ ? Micros{0} : Micros{settings_.seal_interval};
+    if (!time_.wait_for(wake_writer_, lock, idle, [&] { return stopping_ || !queue_.empty(); })) {
       lock.unlock();
       commit_started_ = time_.monotonic_now().time_since_epoch().count();
-      seal();
+      more_to_seal_ = seal();
       commit_started_ = 0;
       lock.lock();
       continue;
@@ -266,7 +285,7 @@ bool PulseWriter::commit_pending(std::deque<Pending> &pending) {
     }
   }
   if (stored > 0) {
-    seal(); // after the acknowledgements: nobody waits for it
+    more_to_seal_ = seal(); // after the acknowledgements: nobody waits for it
   }
   return true;
 }

@@ -98,7 +98,9 @@ public:
 
 private:
   void release_space(); // the sink's, with a failure logged
-  void seal();          // the sink's, with a failure logged once
+  // The sink's, with a failure logged once; whether it found a full
+  // budget of work (so more may wait).
+  bool seal();
   struct Pending {
     PulseBatch batch;
     Ack ack;
@@ -134,7 +136,9 @@ private:
   // commits.
   std::atomic<Micros::rep> commit_started_{0};
   WriterStats stats_;
-  std::string sealing_failure_; // the last, logged once; the writer's thread only
+  std::string sealing_failure_;    // the last, logged once; the writer's thread only
+  bool more_to_seal_ = true;       // the writer's thread only
+  std::size_t backlog_blocks_ = 0; // sealed since a round last found less than its budget
   std::thread thread_;
 };
 

@@ -1,6 +1,8 @@
-// Pulses on PostgreSQL: a batch's pulses in one INSERT of an array, their
-// rollups and statistics in the same transaction; counts of any number of
-// ranges in one statement.
+// Pulses on PostgreSQL: a batch's pulses in one INSERT of an array into the
+// tail, their rollups and statistics in the same transaction; counts of any
+// number of ranges in one statement, and one more for the sealed blocks
+// their ragged edges cut (store/pulse_blocks.h).
+#include "core/pulse_block.h"
 #include "core/rollup_plan.h"
 #include "store/postgres/pg_block_rows.h"
 #include "store/postgres/pg_connection.h"
@@ -399,6 +401,22 @@ void PostgresStore::for_each_pulse(std::int64_t meter_id, UtcTime from, UtcTime 
 }
 
 std::size_t PostgresStore::seal_pulses(std::size_t max_blocks) {
+  // Asked first, outside a transaction: a write transaction moves the
+  // change counter, and every instance's readers would drop what they
+  // keep every time an idle writer looked for work.
+  const bool work = db_->run(R"sql(
+    SELECT EXISTS (
+      SELECT 1 FROM meter_stats AS s
+      WHERE s.unsealed >= $1
+         OR (s.unsealed > 0 AND EXISTS (
+              SELECT 1 FROM pulses AS p WHERE p.meter_id = s.meter_id
+                AND p.ts_us <= (SELECT max(b.last_us) FROM pulse_blocks AS b
+                                WHERE b.meter_id = s.meter_id))))sql",
+                             {param(static_cast<std::int64_t>(max_pulses_per_block))})
+                        .boolean(0, 0);
+  if (!work) {
+    return 0;
+  }
   return writing([&] { return blocks_->seal_tail(max_blocks); });
 }
 
