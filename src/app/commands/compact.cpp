@@ -41,6 +41,11 @@ void add_compact_command(CLI::App &app, CliContext &context) {
       for (const std::string &line : check.differences) {
         std::cerr << "  " << line << "\n";
       }
+      std::cerr << "A day with fewer pulses lost some: stop the daemon and restore a backup from "
+                   "before the upgrade if there is one (docs/backup.md). Where only a meter's "
+                   "total differs "
+                   "from its statistics, 'pulsemon rollup --rebuild' counts them again from the "
+                   "pulses.\n";
       throw Failure(ErrorCode::internal, "the sealed pulses did not check out");
     }
     if (check.checked) {
