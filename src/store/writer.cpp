@@ -169,8 +169,11 @@ void PulseWriter::run_loop() {
     // While a sealing round finds a full budget of work (an upgraded
     // store's tail, a long import), the next follows at once, between
     // commits; otherwise one every seal_interval. The first is at once.
-    const Micros idle = more_to_seal_ ? Micros{0} : Micros{settings_.seal_interval};
-    if (!time_.wait_for(wake_writer_, lock, idle, [&] { return stopping_ || !queue_.empty(); })) {
+    // Housekeeping on the real clock: the time source paces commits and
+    // retries, and a test that steps it waits for the writer to wait on
+    // exactly those.
+    const auto idle = more_to_seal_ ? std::chrono::milliseconds{0} : settings_.seal_interval;
+    if (!wake_writer_.wait_for(lock, idle, [&] { return stopping_ || !queue_.empty(); })) {
       lock.unlock();
       commit_started_ = time_.monotonic_now().time_since_epoch().count();
       more_to_seal_ = seal();
