@@ -5,12 +5,21 @@
 #include "core/time.h"
 #include "sources/simulator/household.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 namespace pulsemon::bench {
+
+// The store's own lines (a writer saying it seals a backlog) would go to
+// standard output, which carries the figures: warnings and worse only.
+inline const bool bench_logs_quiet = [] {
+  spdlog::set_level(spdlog::level::warn);
+  return true;
+}();
 
 inline const UtcTime simulation_start =
     utc_from_epoch_us(1'451'602'800'000'000); // 2016-01-01 local

@@ -77,7 +77,9 @@ sqlite3 *old_db() {
 // Times each iteration and reports the 99th percentile.
 template <typename Query> void timed(benchmark::State &state, Query query) {
   std::vector<double> latencies_ms;
-  std::int64_t pulses = 0;
+  // Once untimed: opening the store (and upgrading one kept a row per
+  // pulse) is not a query.
+  std::int64_t pulses = query();
   for (auto _ : state) {
     const auto began = std::chrono::steady_clock::now();
     pulses = query();

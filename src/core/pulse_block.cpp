@@ -99,14 +99,17 @@ Result<std::string> encode_pulse_block(std::span<const UtcTime> pulses) {
   return out;
 }
 
-Result<std::vector<UtcTime>> decode_pulse_block(std::string_view bytes) {
+namespace {
+
+// Reads a block's pulses in order, handing each to `visit` until it returns
+// false; an error for bytes that are not a block's as far as they are read
+// (all of them when `visit` never stops).
+template <class Visit> std::optional<Error> walk_block(std::string_view bytes, Visit &&visit) {
   Reader in(bytes);
   const auto count = in.varint();
   if (!count || *count > max_pulses_per_block) {
     return damaged("no count, or more than a block holds");
   }
-  std::vector<UtcTime> pulses;
-  pulses.reserve(*count);
   if (*count > 0) {
     const auto first = in.varint();
     if (!first) {
@@ -116,7 +119,9 @@ Result<std::vector<UtcTime>> decode_pulse_block(std::string_view bytes) {
     if (time < earliest_us || time > latest_us) {
       return damaged("a first time outside the years 1 to 9999");
     }
-    pulses.push_back(utc_from_epoch_us(time));
+    if (!visit(time)) {
+      return std::nullopt;
+    }
     std::int64_t interval = 0;
     for (std::uint64_t i = 1; i < *count; ++i) {
       const auto coded = in.varint();
@@ -140,13 +145,47 @@ Result<std::vector<UtcTime>> decode_pulse_block(std::string_view bytes) {
         return damaged("times out of order or out of range at pulse " + std::to_string(i));
       }
       time += interval;
-      pulses.push_back(utc_from_epoch_us(time));
+      if (!visit(time)) {
+        return std::nullopt;
+      }
     }
   }
   if (!in.done()) {
     return damaged("bytes after the last pulse");
   }
+  return std::nullopt;
+}
+
+} // namespace
+
+Result<std::vector<UtcTime>> decode_pulse_block(std::string_view bytes) {
+  std::vector<UtcTime> pulses;
+  pulses.reserve(max_pulses_per_block);
+  if (auto error = walk_block(bytes, [&](std::int64_t us) {
+        pulses.push_back(utc_from_epoch_us(us));
+        return true;
+      })) {
+    return *std::move(error);
+  }
   return pulses;
+}
+
+Result<BlockCount> count_block_pulses(std::string_view bytes, UtcTime from, UtcTime to) {
+  const std::int64_t low = to_epoch_us(from);
+  const std::int64_t high = to_epoch_us(to);
+  BlockCount counted;
+  if (auto error = walk_block(bytes, [&](std::int64_t us) {
+        counted.within += (us >= low && us < high) ? 1 : 0;
+        ++counted.summary.count;
+        counted.summary.last = utc_from_epoch_us(us);
+        if (counted.summary.count == 1) {
+          counted.summary.first = counted.summary.last;
+        }
+        return true;
+      })) {
+    return *std::move(error);
+  }
+  return counted;
 }
 
 PulseBlockSummary summarise(std::span<const UtcTime> pulses) {

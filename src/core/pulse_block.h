@@ -43,6 +43,16 @@ struct PulseBlockSummary {
 // out of range), so a damaged block is named, never read as other pulses.
 [[nodiscard]] Result<std::vector<UtcTime>> decode_pulse_block(std::string_view bytes);
 
+// How many of a block's pulses fall in [from, to), and the block's own
+// summary as read: a count at a range's ragged edge. Reads the whole block,
+// so damage anywhere is refused, but keeps no pulse (no allocation).
+struct BlockCount {
+  std::int64_t within = 0;
+  PulseBlockSummary summary;
+};
+[[nodiscard]] Result<BlockCount> count_block_pulses(std::string_view bytes, UtcTime from,
+                                                    UtcTime to);
+
 // First, last and count of the pulses, as a block's summary keeps them.
 [[nodiscard]] PulseBlockSummary summarise(std::span<const UtcTime> pulses);
 

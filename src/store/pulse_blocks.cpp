@@ -64,7 +64,17 @@ std::int64_t PulseBlocks::count(std::int64_t meter_id, UtcTime from, UtcTime to)
       count += block.count;
       continue;
     }
-    count += static_cast<std::int64_t>(within(block_pulses(meter_id, block), from, to).size());
+    // A block the range cuts: read through, nothing kept.
+    const Result<BlockCount> counted =
+        count_block_pulses(rows_.block_bytes(meter_id, block.last), from, to);
+    if (!counted) {
+      throw damaged(meter_id, block, counted.error().message);
+    }
+    const PulseBlockSummary &read = counted->summary;
+    if (read.count != block.count || read.first != block.first || read.last != block.last) {
+      throw damaged(meter_id, block, "its pulses do not match its first, last and count");
+    }
+    count += counted->within;
   }
   return count;
 }
@@ -232,7 +242,8 @@ std::size_t PulseBlocks::seal_late(std::int64_t meter_id, UtcTime last_sealed,
       write_block(meter_id, part);
       ++written;
     }
-    if (rows_.delete_tail(meter_id, group) != static_cast<std::int64_t>(group.size())) {
+    if (rows_.delete_tail(meter_id, group.front(), group.back()) !=
+        static_cast<std::int64_t>(group.size())) {
       throw Failure(ErrorCode::internal, "meter " + std::to_string(meter_id) +
                                              ": the tail changed while its pulses were sealed");
     }
@@ -256,7 +267,8 @@ std::size_t PulseBlocks::seal_fresh(std::int64_t meter_id, std::optional<UtcTime
       break; // a whole block only: the newest pulses wait for more
     }
     write_block(meter_id, block);
-    if (rows_.delete_tail(meter_id, block) != static_cast<std::int64_t>(block.size())) {
+    if (rows_.delete_tail(meter_id, block.front(), block.back()) !=
+        static_cast<std::int64_t>(block.size())) {
       throw Failure(ErrorCode::internal, "meter " + std::to_string(meter_id) +
                                              ": the tail changed while its pulses were sealed");
     }

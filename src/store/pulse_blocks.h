@@ -57,9 +57,12 @@ public:
                                                          std::size_t limit) = 0;
   [[nodiscard]] virtual std::int64_t count_tail(std::int64_t meter_id, UtcTime from,
                                                 UtcTime to) = 0;
-  // Deletes these tail pulses and takes them off the meter's count of
-  // unsealed pulses; returns how many rows went.
-  virtual std::int64_t delete_tail(std::int64_t meter_id, std::span<const UtcTime> pulses) = 0;
+  // Deletes the tail's pulses from first to last, both included, and takes
+  // them off the meter's count of unsealed pulses; returns how many rows
+  // went. The caller passes a run of the tail as it read it in this
+  // transaction (nothing of the tail between its pulses), and checks the
+  // count: one range, not a statement a pulse.
+  virtual std::int64_t delete_tail(std::int64_t meter_id, UtcTime first, UtcTime last) = 0;
   // The meters with pulses in the tail and how many, as kept beside the
   // meter's statistics (commit adds, delete_tail takes off): no counting.
   struct Unsealed {

@@ -33,7 +33,7 @@ void add_compact_command(CLI::App &app, CliContext &context) {
       }
       progress.finish();
     }
-    std::cout << "Sealed " << blocks << " blocks of pulses.\n";
+    std::cout << "Sealed " << blocks << " blocks of pulses." << std::endl;
     const SealingCheck check = store->check_sealed_pulses();
     if (check.checked && !check.agrees()) {
       std::cerr << "The pulses read back do not agree with the counts kept from before the "
@@ -55,7 +55,7 @@ void add_compact_command(CLI::App &app, CliContext &context) {
       if (check.gained > 0) {
         std::cout << " (" << check.gained << " days gained pulses stored since)";
       }
-      std::cout << ".\n";
+      std::cout << "." << std::endl; // said before the long rewrite of the file
     }
     if (!*keep_file) {
       Progress progress("giving the freed space back");

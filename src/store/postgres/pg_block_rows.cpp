@@ -147,15 +147,10 @@ std::int64_t PgBlockRows::count_tail(std::int64_t meter_id, UtcTime from, UtcTim
       .integer(0, 0);
 }
 
-std::int64_t PgBlockRows::delete_tail(std::int64_t meter_id, std::span<const UtcTime> pulses) {
-  std::vector<std::int64_t> times;
-  times.reserve(pulses.size());
-  for (const UtcTime t : pulses) {
-    times.push_back(to_epoch_us(t));
-  }
+std::int64_t PgBlockRows::delete_tail(std::int64_t meter_id, UtcTime first, UtcTime last) {
   const std::int64_t deleted =
-      db_.run("DELETE FROM pulses WHERE meter_id = $1 AND ts_us = ANY($2::bigint[])",
-              {param(meter_id), pg::array(times)})
+      db_.run("DELETE FROM pulses WHERE meter_id = $1 AND ts_us >= $2 AND ts_us <= $3",
+              {param(meter_id), param(to_epoch_us(first)), param(to_epoch_us(last))})
           .affected();
   db_.run("UPDATE meter_stats SET unsealed = unsealed - $2 WHERE meter_id = $1",
           {param(meter_id), param(deleted)});

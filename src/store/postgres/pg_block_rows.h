@@ -25,7 +25,7 @@ public:
                   const std::function<bool(UtcTime)> &visit) override;
   std::vector<UtcTime> newest_tail(std::int64_t meter_id, std::size_t limit) override;
   std::int64_t count_tail(std::int64_t meter_id, UtcTime from, UtcTime to) override;
-  std::int64_t delete_tail(std::int64_t meter_id, std::span<const UtcTime> pulses) override;
+  std::int64_t delete_tail(std::int64_t meter_id, UtcTime first, UtcTime last) override;
   std::vector<Unsealed> meters_with_tail() override;
 
 private:

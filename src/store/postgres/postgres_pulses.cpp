@@ -411,7 +411,7 @@ std::size_t PostgresStore::seal_pulses(std::size_t max_blocks) {
          OR (s.unsealed > 0 AND EXISTS (
               SELECT 1 FROM pulses AS p WHERE p.meter_id = s.meter_id
                 AND p.ts_us <= (SELECT max(b.last_us) FROM pulse_blocks AS b
-                                WHERE b.meter_id = s.meter_id))))sql",
+                                WHERE b.meter_id = s.meter_id)))))sql",
                              {param(static_cast<std::int64_t>(max_pulses_per_block))})
                         .boolean(0, 0);
   if (!work) {

@@ -118,13 +118,11 @@ std::int64_t SqliteBlockRows::count_tail(std::int64_t meter_id, UtcTime from, Ut
   return count.column_int(0);
 }
 
-std::int64_t SqliteBlockRows::delete_tail(std::int64_t meter_id, std::span<const UtcTime> pulses) {
-  sqlite::Statement erase(db_, "DELETE FROM pulses WHERE meter_id = ?1 AND ts_us = ?2");
-  std::int64_t deleted = 0;
-  for (const UtcTime t : pulses) {
-    erase.bind(1, meter_id).bind(2, to_epoch_us(t)).run();
-    deleted += db_.changes();
-  }
+std::int64_t SqliteBlockRows::delete_tail(std::int64_t meter_id, UtcTime first, UtcTime last) {
+  sqlite::Statement erase(db_,
+                          "DELETE FROM pulses WHERE meter_id = ?1 AND ts_us >= ?2 AND ts_us <= ?3");
+  erase.bind(1, meter_id).bind(2, to_epoch_us(first)).bind(3, to_epoch_us(last)).run();
+  const std::int64_t deleted = db_.changes();
   sqlite::Statement forget(db_,
                            "UPDATE meter_stats SET unsealed = unsealed - ?2 WHERE meter_id = ?1");
   forget.bind(1, meter_id).bind(2, deleted).run();

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 namespace pulsemon {
@@ -115,6 +116,36 @@ TEST(PulseBlock, DamagedBytesAreNamedNeverReadAsOtherPulses) {
       EXPECT_EQ(*encode_pulse_block(*read), noise) << "one way to write each block";
     }
   }
+}
+
+TEST(PulseBlock, CountingARangeReadsTheSameAsTheWholeBlockAndRefusesDamageAnywhere) {
+  std::mt19937_64 random(7);
+  for (int round = 0; round < 100; ++round) {
+    const std::vector<UtcTime> pulses =
+        random_pulses(random, 1 + static_cast<std::size_t>(round) * 40, 1'700'000'000'000'000);
+    const std::string bytes = encode_pulse_block(pulses).value();
+    std::uniform_int_distribution<std::size_t> pick(0, pulses.size() - 1);
+    for (int probe = 0; probe < 20; ++probe) {
+      UtcTime from = pulses[pick(random)] + Micros{probe % 3 - 1};
+      UtcTime to = pulses[pick(random)] + Micros{probe % 2};
+      if (to < from) {
+        std::swap(from, to);
+      }
+      const auto expected = std::lower_bound(pulses.begin(), pulses.end(), to) -
+                            std::lower_bound(pulses.begin(), pulses.end(), from);
+      const BlockCount counted = count_block_pulses(bytes, from, to).value();
+      EXPECT_EQ(counted.within, expected);
+      EXPECT_EQ(counted.summary.count, static_cast<std::int64_t>(pulses.size()));
+      EXPECT_EQ(counted.summary.first, pulses.front());
+      EXPECT_EQ(counted.summary.last, pulses.back());
+    }
+  }
+  const std::vector<UtcTime> pulses = random_pulses(random, 100, 1'700'000'000'000'000);
+  const std::string bytes = encode_pulse_block(pulses).value();
+  EXPECT_FALSE(count_block_pulses(bytes.substr(0, bytes.size() - 1), pulses.front(),
+                                  pulses.front() + Micros{1})
+                   .ok())
+      << "cut short after the range counted";
 }
 
 } // namespace

@@ -92,11 +92,12 @@ public:
     const auto &times = tail[meter_id];
     return std::distance(times.lower_bound(from), times.lower_bound(to));
   }
-  std::int64_t delete_tail(std::int64_t meter_id, std::span<const UtcTime> pulses) override {
-    std::int64_t deleted = 0;
-    for (const UtcTime t : pulses) {
-      deleted += static_cast<std::int64_t>(tail[meter_id].erase(t));
-    }
+  std::int64_t delete_tail(std::int64_t meter_id, UtcTime first, UtcTime last) override {
+    auto &times = tail[meter_id];
+    const auto begin = times.lower_bound(first);
+    const auto end = times.upper_bound(last);
+    const auto deleted = static_cast<std::int64_t>(std::distance(begin, end));
+    times.erase(begin, end);
     unsealed[meter_id] -= deleted;
     return deleted;
   }
