@@ -26,7 +26,7 @@ namespace pulsemon {
 
 // A block holds at most this many pulses: a query that needs part of one
 // decodes it whole, so blocks stay small enough to decode in microseconds.
-inline constexpr std::size_t max_pulses_per_block = 4096;
+inline constexpr std::size_t max_pulses_per_block = 1024;
 
 struct PulseBlockSummary {
   UtcTime first{};

@@ -41,7 +41,7 @@ struct WriterSettings {
   // After each commit, seal up to this many blocks of stored pulses
   // (store/pulse_blocks.h), in a transaction of its own: more than a
   // commit of commit_at_pulses fills, so the tail never falls behind.
-  std::size_t seal_blocks_per_commit = 16;
+  std::size_t seal_blocks_per_commit = 64;
   // While no pulse comes, seal this often what other paths stored (a
   // sensor node's uploads, an import by another process).
   std::chrono::milliseconds seal_interval{10'000};

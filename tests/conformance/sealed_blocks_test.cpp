@@ -222,12 +222,12 @@ TEST_P(SealedBlocks, APulseAlreadySealedIsADuplicateAndALateOneMergesIntoItsBloc
   commit_and_check(even);
   seal_all();
   // Sealed pulses again: every one a duplicate.
-  commit_and_check({even[0], even[5000], even[9000], even.back()});
+  commit_and_check({even[0], even[1500], even[2500], even.back()});
   // Late pulses: before the first block, inside each block, between them.
   std::vector<std::int64_t> late{start - 1'000'000, start + 1'000'000,
                                  even[max_pulses_per_block - 1] + 1'000'000,
-                                 even[max_pulses_per_block] - 1, even[6000] + 1};
-  const std::size_t after = 8000;
+                                 even[max_pulses_per_block] - 1, even[2000] + 1};
+  const std::size_t after = 2 * max_pulses_per_block + 300;
   for (std::size_t i = 0; i < max_pulses_per_block; ++i) {
     late.push_back(even[after] + 1 + static_cast<std::int64_t>(i)); // a block's worth at once
   }

@@ -133,14 +133,14 @@ TEST(CrashConsistency, SigkillsWhileTheDaemonSealsAndANodeUploadsLoseNothingAckn
   // statistics as the commits kept them equal a recomputation.
   auto daemon = testing::start_daemon(config, port);
   for (int i = 0; i < 600; ++i) {
-    if (std::stoll(testing::rows_of(database, "SELECT count(*) FROM pulses").front()) < 4096) {
+    if (std::stoll(testing::rows_of(database, "SELECT count(*) FROM pulses").front()) < 1024) {
       break;
     }
     std::this_thread::sleep_for(100ms);
   }
   daemon.process->signal(SIGTERM);
   ASSERT_EQ(daemon.process->wait(30s), 0);
-  EXPECT_LT(std::stoll(testing::rows_of(database, "SELECT count(*) FROM pulses").front()), 4096);
+  EXPECT_LT(std::stoll(testing::rows_of(database, "SELECT count(*) FROM pulses").front()), 1024);
   const std::string rollups = "SELECT meter_id, slot_seconds, slot_start, pulses FROM rollups "
                               "ORDER BY meter_id, slot_seconds, slot_start";
   const std::string stats = "SELECT meter_id, pulses, first_pulse_us, last_pulse_us FROM "

@@ -122,7 +122,7 @@ TEST(PulseBlock, CountingARangeReadsTheSameAsTheWholeBlockAndRefusesDamageAnywhe
   std::mt19937_64 random(7);
   for (int round = 0; round < 100; ++round) {
     const std::vector<UtcTime> pulses =
-        random_pulses(random, 1 + static_cast<std::size_t>(round) * 40, 1'700'000'000'000'000);
+        random_pulses(random, 1 + static_cast<std::size_t>(round) * 10, 1'700'000'000'000'000);
     const std::string bytes = encode_pulse_block(pulses).value();
     std::uniform_int_distribution<std::size_t> pick(0, pulses.size() - 1);
     for (int probe = 0; probe < 20; ++probe) {
