@@ -146,9 +146,10 @@ void Daemon::EventLoop::stop() {
 
 Daemon::Daemon(const Config &config, std::unique_ptr<Store> store, DaemonPlan plan)
     : config_(config), time_(*plan.time), store_(std::move(store)),
+      meters_at_start_(store_->meters()),
       writer_(*store_, writer_settings_for(config), &bus_, time_),
       pipelines_(
-          store_->meters(), [this](PulseBatch batch) { writer_.submit(std::move(batch)); },
+          meters_at_start_, [this](PulseBatch batch) { writer_.submit(std::move(batch)); },
           live_timing_for(config, time_)),
       api_store_(open_store(config.store, StoreOptions{config.durability, false, plan.instance})),
       feed_store_(open_store(config.store, StoreOptions{config.durability, false, plan.instance})),

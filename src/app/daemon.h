@@ -138,7 +138,8 @@ private:
 
   const Config &config_;
   TimeSource &time_;
-  std::unique_ptr<Store> store_; // the writer's
+  std::unique_ptr<Store> store_;       // the writer's, from the writer's construction on
+  std::vector<Meter> meters_at_start_; // read from store_ before the writer takes it
   PulseBus bus_;
   PulseWriter writer_;
   MeterPipelines pipelines_;

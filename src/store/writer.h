@@ -67,7 +67,9 @@ class PulseWriter {
 public:
   using Ack = std::function<void(const BatchOutcome &)>;
 
-  // `sink` is used only from the writer's thread and must outlive the writer;
+  // `sink` is used only from the writer's thread, from construction on (it
+  // may seal at once: nothing else may use the handle meanwhile), and must
+  // outlive the writer;
   // what it commits is then published on `bus` (when given), from that thread.
   // Its intervals and retry pauses run on `time` (a simulated one in tests).
   PulseWriter(PulseSink &sink, WriterSettings settings, PulseBus *bus = nullptr,
