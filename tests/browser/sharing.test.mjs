@@ -183,6 +183,8 @@ test('B compares with A by day and per person; A revokes and B says so; an expir
     await second.page.fill('[data-testid=add-friend] input[name=label]', 'Jansens');
     await second.page.fill('[data-testid=add-friend] input[name=url]', `https://localhost:${friend.port}${link.path}`);
     await second.page.click('[data-testid=add-friend] button[type=submit]');
+    // The click sends the form; its answer comes when it comes.
+    await waitFor(async () => (await fetchB('GET', '/api/friends')).length > 0, 'B added the friend');
     const friends = await fetchB('GET', '/api/friends');
     assert.equal(friends.length, 1);
     const id = friends[0].id;
