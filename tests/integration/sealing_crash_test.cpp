@@ -16,7 +16,6 @@
 #include <atomic>
 #include <csignal>
 #include <random>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -38,15 +37,7 @@ TEST(CrashConsistency, SigkillsWhileTheDaemonSealsAndANodeUploadsLoseNothingAckn
     args.insert(args.begin(), {"-c", config.string()});
     return testing::run(testing::pulsemon_binary(), args);
   };
-  ASSERT_EQ(
-      cli({"meter", "add", "--id", "1", "--name", "Hall", "--kind", "electricity", "--ppu", "1000"})
-          .exit_code,
-      0);
-  const auto added = cli({"key", "add", "--meter", "1", "--name", "hall"});
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(added.out, match, std::regex("pmk_\\d+_[0-9a-f]{32}")))
-      << added.out;
-  const std::string key = match.str();
+  const std::string key = testing::add_meter_with_node_key(config);
   // A large tail, as an upgraded store or a long import leaves it; the
   // statistics and rollups made from it.
   const testing::Completed filled = testing::run(

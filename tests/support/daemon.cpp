@@ -3,8 +3,27 @@
 #include <fstream>
 #include <regex>
 #include <stdexcept>
+#include <vector>
 
 namespace pulsemon::testing {
+
+std::string add_meter_with_node_key(const std::filesystem::path &config) {
+  const auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", config.string()});
+    return run(pulsemon_binary(), args);
+  };
+  const Completed meter = cli(
+      {"meter", "add", "--id", "1", "--name", "Hall", "--kind", "electricity", "--ppu", "1000"});
+  if (meter.exit_code != 0) {
+    throw std::runtime_error("meter add failed: " + meter.err);
+  }
+  const Completed added = cli({"key", "add", "--meter", "1", "--name", "hall"});
+  std::smatch match;
+  if (!std::regex_search(added.out, match, std::regex("pmk_\\d+_[0-9a-f]{32}"))) {
+    throw std::runtime_error("key add printed no key: " + added.out + added.err);
+  }
+  return match.str();
+}
 
 std::string init_data_folder(const std::filesystem::path &dir, bool with_simulator) {
   std::vector<std::string> args{"init", "--dir", dir.string()};

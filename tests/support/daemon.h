@@ -19,6 +19,11 @@ std::string init_data_folder(const std::filesystem::path &dir, bool with_simulat
 // every 100 ms: pulses are stored within moments. Returns its config file.
 std::filesystem::path init_steady_data_folder(const std::filesystem::path &dir);
 
+// Adds meter 1 ("Hall", electricity, 1000 imp/kWh) and a sensor node's
+// device key for it ("hall") through the CLI; returns the key's text.
+// Throws std::runtime_error when either command fails.
+std::string add_meter_with_node_key(const std::filesystem::path &config);
+
 // Replaces the first `from` in the file with `to`; throws when it is absent.
 void edit_file(const std::filesystem::path &file, const std::string &from, const std::string &to);
 
